@@ -1,0 +1,217 @@
+#include "config/node_config.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include "config/toml_tree.hpp"
+
+namespace lanchat::host {
+namespace fs = std::filesystem;
+namespace {
+
+// Thrown inside this file only, turned into a Status at load_node_config's boundary.
+struct ConfigError {
+    std::string message;
+};
+
+std::string one_line(std::string_view text) {
+    std::string line(text);
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    return line;
+}
+
+class Reader {
+public:
+    explicit Reader(fs::path file) : file_(std::move(file)), name_(file_.string()) {}
+
+    std::string at(const toml::source_region& where) const {
+        if (!where.begin) return name_;
+        return name_ + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+    }
+    std::string at(const toml::node& node) const { return at(node.source()); }
+
+    [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
+        throw ConfigError{at(node) + ": " + message};
+    }
+
+    // Refuses keys the schema does not know, naming the ones it does.
+    void only_known_keys(const toml::table& table, std::string_view table_name,
+                         std::initializer_list<std::string_view> known) const {
+        for (const auto& [key, value] : table) {
+            if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+            std::string list;
+            for (std::string_view name : known) list += (list.empty() ? "" : ", ") + std::string(name);
+            throw ConfigError{at(key.source()) + ": unknown key '" + std::string(key.str()) + "' in " +
+                              std::string(table_name) + " (known keys: " + list + ")"};
+        }
+    }
+
+    template <class T>
+    std::optional<T> optional(const toml::table& table, std::string_view key, std::string_view table_name,
+                              const char* type_name) const {
+        const toml::node* node = table.get(key);
+        if (node == nullptr) return std::nullopt;
+        std::optional<T> value = node->value_exact<T>();
+        if (!value) {
+            fail(*node, "key '" + std::string(key) + "' in " + std::string(table_name) + " must be " + type_name +
+                            ", found " + type_description(*node));
+        }
+        return value;
+    }
+
+    template <class T>
+    T required(const toml::table& table, std::string_view key, std::string_view table_name,
+               const char* type_name) const {
+        std::optional<T> value = optional<T>(table, key, table_name, type_name);
+        if (!value) {
+            throw ConfigError{at(table) + ": " + std::string(table_name) + " is missing the required key '" +
+                              std::string(key) + "'"};
+        }
+        return *value;
+    }
+
+    const fs::path& file() const { return file_; }
+    const std::string& name() const { return name_; }
+
+    static std::string type_description(const toml::node& node) {
+        switch (node.type()) {
+            case toml::node_type::string: return "a string";
+            case toml::node_type::integer: return "an integer";
+            case toml::node_type::floating_point: return "a float";
+            case toml::node_type::boolean: return "a boolean";
+            case toml::node_type::array: return "an array";
+            case toml::node_type::table: return "a table";
+            default: return "a date or time";
+        }
+    }
+
+private:
+    fs::path file_;
+    std::string name_;
+};
+
+fs::path resolve(const fs::path& base, const fs::path& path) {
+    return (path.is_absolute() ? path : base / path).lexically_normal();
+}
+
+void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& config) {
+    const toml::node* node_entry = root.get("node");
+    if (node_entry == nullptr) throw ConfigError{reader.name() + ": missing the required table [node]"};
+    const toml::table* node = node_entry->as_table();
+    if (node == nullptr) reader.fail(*node_entry, "[node] must be a table");
+
+    reader.only_known_keys(*node, "[node]",
+                           {"name", "data_dir", "plugin_dir", "log_format", "log_level", "executor_threads",
+                            "drain_timeout_ms"});
+    const fs::path base = fs::absolute(reader.file()).parent_path();
+    config.node_name = reader.required<std::string>(*node, "name", "[node]", "a string");
+    if (config.node_name.empty()) reader.fail(*node->get("name"), "[node] name must not be empty");
+    config.data_dir = resolve(base, reader.optional<std::string>(*node, "data_dir", "[node]", "a string")
+                                        .value_or("data"));
+    if (auto dir = reader.optional<std::string>(*node, "plugin_dir", "[node]", "a string")) {
+        config.plugin_dir = resolve(base, *dir);
+    }
+    if (auto format = reader.optional<std::string>(*node, "log_format", "[node]", "a string")) {
+        if (!parse_log_format(*format, config.log_format)) {
+            reader.fail(*node->get("log_format"), "[node] log_format must be \"json\" or \"text\", found \"" +
+                                                      *format + "\"");
+        }
+    }
+    if (auto level = reader.optional<std::string>(*node, "log_level", "[node]", "a string")) {
+        if (!parse_log_level(*level, config.log_level)) {
+            reader.fail(*node->get("log_level"),
+                        "[node] log_level must be one of trace, debug, info, warn, error; found \"" + *level + "\"");
+        }
+    }
+    if (auto threads = reader.optional<int64_t>(*node, "executor_threads", "[node]", "an integer")) {
+        if (*threads < 1 || *threads > 256) {
+            reader.fail(*node->get("executor_threads"), "[node] executor_threads must be between 1 and 256, found " +
+                                                            std::to_string(*threads));
+        }
+        config.executor_threads = static_cast<unsigned>(*threads);
+    }
+    if (auto drain = reader.optional<int64_t>(*node, "drain_timeout_ms", "[node]", "an integer")) {
+        if (*drain < 0) {
+            reader.fail(*node->get("drain_timeout_ms"),
+                        "[node] drain_timeout_ms must not be negative, found " + std::to_string(*drain));
+        }
+        config.drain_timeout = std::chrono::milliseconds(*drain);
+    }
+}
+
+PluginSpec read_plugin(const Reader& reader, const std::shared_ptr<const toml::table>& document,
+                       const toml::table& entry, const fs::path& plugin_dir) {
+    const std::string table_name = "[[plugin]]";
+    reader.only_known_keys(entry, table_name, {"name", "path", "core", "config"});
+    PluginSpec spec;
+    spec.name = reader.required<std::string>(entry, "name", table_name, "a string");
+    const std::string named = "[[plugin]] '" + spec.name + "'";
+    if (spec.name.empty() || spec.name.find_first_of(" \t/\\\"'") != std::string::npos) {
+        reader.fail(*entry.get("name"), "plugin name '" + spec.name +
+                                            "' must be non-empty without spaces, slashes or quotes");
+    }
+    std::string path = reader.required<std::string>(entry, "path", named, "a string");
+    if (path.empty()) reader.fail(*entry.get("path"), "key 'path' in " + named + " must not be empty");
+    spec.path = resolve(plugin_dir, path);
+    spec.core = reader.optional<bool>(entry, "core", named, "a boolean").value_or(false);
+    spec.defined_at = reader.at(entry);
+
+    auto tree = std::make_shared<PluginConfig::Tree>();
+    tree->document = document;
+    if (const toml::node* config = entry.get("config")) {
+        if (!config->is_table()) {
+            reader.fail(*config, "key 'config' in " + named + " must be a table ([plugin.config]), found " +
+                                     Reader::type_description(*config));
+        }
+        tree->table = config->as_table();
+    }
+    spec.config = std::make_shared<PluginConfig>(reader.name(), std::move(tree));
+    return spec;
+}
+
+void read_plugins(const Reader& reader, const std::shared_ptr<const toml::table>& root, NodeConfig& config) {
+    const toml::node* plugins = root->get("plugin");
+    if (plugins == nullptr) return;
+    const toml::array* entries = plugins->as_array();
+    if (entries == nullptr || !entries->is_array_of_tables()) {
+        reader.fail(*plugins, "'plugin' must be an array of tables, written [[plugin]]");
+    }
+    std::map<std::string, std::string> first_seen;
+    for (const toml::node& element : *entries) {
+        PluginSpec spec = read_plugin(reader, root, *element.as_table(), config.plugin_dir);
+        auto [previous, inserted] = first_seen.emplace(spec.name, spec.defined_at);
+        if (!inserted) {
+            throw ConfigError{spec.defined_at + ": duplicate plugin name '" + spec.name + "' (first defined at " +
+                              previous->second + "); plugin names must be unique"};
+        }
+        config.plugins.push_back(std::move(spec));
+    }
+}
+
+}  // namespace
+
+sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& default_plugin_dir) {
+    std::error_code error;
+    if (!fs::is_regular_file(file, error)) {
+        return sdk::invalid_argument(file.string() + ": config file not found (or not a regular file)");
+    }
+    Reader reader(file);
+    try {
+        auto root = std::make_shared<const toml::table>(toml::parse_file(file.string()));
+        reader.only_known_keys(*root, "the top level", {"node", "plugin"});
+        NodeConfig config;
+        config.file = fs::absolute(file);
+        config.plugin_dir = default_plugin_dir;
+        read_node_table(reader, *root, config);
+        read_plugins(reader, root, config);
+        return config;
+    } catch (const toml::parse_error& e) {
+        return sdk::invalid_argument(reader.at(e.source()) + ": TOML syntax error: " + one_line(e.description()));
+    } catch (const ConfigError& e) {
+        return sdk::invalid_argument(e.message);
+    }
+}
+
+}  // namespace lanchat::host

@@ -1,0 +1,132 @@
+#include "loader/plugin_library.hpp"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <boost/dll/shared_library.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "loader/elf_header.hpp"
+
+namespace lanchat::host {
+namespace fs = std::filesystem;
+
+struct PluginLibrary::Handle {
+    boost::dll::shared_library library;
+};
+
+namespace {
+
+std::string_view view(lanchat_str text) { return text.size == 0 ? std::string_view{} : std::string_view{text.data, text.size}; }
+
+// The smallest descriptor and vtable a 1.x plugin may hand us: everything defined in 1.0.
+constexpr size_t kDescriptorV1_0 = offsetof(lanchat_plugin_descriptor, vtable) + sizeof(void*);
+constexpr size_t kVtableV1_0 = offsetof(lanchat_plugin_vtable, destroy) + sizeof(void*);
+
+sdk::Status check_abi(const fs::path& path, const lanchat_plugin_descriptor* descriptor) {
+    const std::string file = path.string();
+    if (descriptor == nullptr) return sdk::invalid_argument(file + ": the entry symbol returned no descriptor");
+    // abi_major/abi_minor are read first and alone: their offsets are the same in every ABI version.
+    AbiVersion plugin{descriptor->abi_major, descriptor->abi_minor};
+    AbiVersion host = host_abi();
+    if (plugin.major != host.major) {
+        return sdk::failed_precondition(file + ": plugin ABI " + plugin.text() + " is incompatible with host ABI " +
+                                        host.text() + " (the major version must match); rebuild the plugin "
+                                        "against this host's SDK");
+    }
+    if (plugin.minor > host.minor) {
+        return sdk::failed_precondition(file + ": plugin ABI " + plugin.text() + " is newer than host ABI " +
+                                        host.text() + "; upgrade lanchatd or rebuild the plugin against SDK " +
+                                        host.text());
+    }
+    if (descriptor->struct_size < kDescriptorV1_0) {
+        return sdk::invalid_argument(file + ": plugin descriptor is " + std::to_string(descriptor->struct_size) +
+                                     " bytes, smaller than ABI 1.0's " + std::to_string(kDescriptorV1_0));
+    }
+    const lanchat_plugin_vtable* vtable = descriptor->vtable;
+    if (vtable == nullptr || vtable->struct_size < kVtableV1_0 || vtable->create == nullptr ||
+        vtable->import_state == nullptr || vtable->start == nullptr || vtable->drain == nullptr ||
+        vtable->export_state == nullptr || vtable->stop == nullptr || vtable->destroy == nullptr) {
+        return sdk::invalid_argument(file + ": plugin lifecycle table is incomplete (every ABI 1.0 function "
+                                            "from create to destroy must be present)");
+    }
+    if (descriptor->name.size == 0 || descriptor->name.data == nullptr) {
+        return sdk::invalid_argument(file + ": plugin descriptor has an empty name");
+    }
+    return {};
+}
+
+}  // namespace
+
+sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path) {
+    if (sdk::Status status = check_shared_object(path); !status.ok()) return status;
+
+    auto handle = std::make_unique<Handle>();
+    boost::dll::fs::error_code error;
+    handle->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+    if (error) {
+        const char* reason = dlerror();  // Boost.DLL's error_code loses dlerror's precise text
+        return sdk::invalid_argument(path.string() + ": cannot be loaded: " +
+                                     (reason != nullptr ? std::string(reason) : error.message()));
+    }
+    if (!handle->library.has(LANCHAT_PLUGIN_ENTRY_SYMBOL)) {
+        return sdk::invalid_argument(path.string() + ": entry symbol '" LANCHAT_PLUGIN_ENTRY_SYMBOL
+                                                     "' not found; is this a lanchat plugin? (the SDK's "
+                                                     "LANCHAT_PLUGIN macro exports it)");
+    }
+    auto& entry = handle->library.get<std::remove_pointer_t<lanchat_plugin_entry_fn>>(LANCHAT_PLUGIN_ENTRY_SYMBOL);
+    const lanchat_plugin_descriptor* descriptor = entry(LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR);
+    if (sdk::Status status = check_abi(path, descriptor); !status.ok()) return status;
+    return std::unique_ptr<PluginLibrary>(new PluginLibrary(path, std::move(handle), descriptor));
+}
+
+PluginLibrary::PluginLibrary(fs::path path, std::unique_ptr<Handle> handle, const lanchat_plugin_descriptor* d)
+    : path_(std::move(path)), handle_(std::move(handle)), descriptor_(d) {}
+
+PluginLibrary::~PluginLibrary() {
+    if (handle_) handle_->library.unload();
+}
+
+std::string_view PluginLibrary::name() const { return view(descriptor_->name); }
+std::string_view PluginLibrary::version() const { return view(descriptor_->version); }
+
+sdk::Status PluginLibrary::unload() {
+    if (!handle_) return {};
+    handle_->library.unload();
+    handle_.reset();
+    descriptor_ = nullptr;
+    if (void* still_loaded = dlopen(path_.c_str(), RTLD_NOLOAD | RTLD_LAZY)) {
+        dlclose(still_loaded);
+        return sdk::internal_error(path_.string() + ": still loaded after unload, so its old code would keep "
+                                                    "running; rebuild it with -fno-gnu-unique (lanchat_add_plugin "
+                                                    "sets it) and link no shared library the host does not load");
+    }
+    if (is_mapped(path_)) {
+        return sdk::internal_error(path_.string() + ": still mapped into the process after unload");
+    }
+    return {};
+}
+
+bool is_mapped(const fs::path& path) {
+    struct stat file {};
+    if (stat(path.c_str(), &file) != 0) return false;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        // address perms offset dev(major:minor, hex) inode path
+        std::istringstream fields(line);
+        std::string address, perms, offset, device;
+        unsigned long inode = 0;
+        fields >> address >> perms >> offset >> device >> inode;
+        if (inode != file.st_ino) continue;
+        unsigned major = 0, minor = 0;
+        if (std::sscanf(device.c_str(), "%x:%x", &major, &minor) == 2 && makedev(major, minor) == file.st_dev) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace lanchat::host

@@ -1,0 +1,56 @@
+// PluginLibrary: one loaded plugin file — checked, opened with Boost.DLL, its ABI negotiated — and the proof,
+// after unloading, that the file is really gone from the process.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lanchat/plugin_abi.h"
+#include "lanchat/sdk/status.hpp"
+
+namespace lanchat::host {
+
+struct AbiVersion {
+    uint16_t major = 0;
+    uint16_t minor = 0;
+    std::string text() const { return std::to_string(major) + "." + std::to_string(minor); }
+};
+
+// The ABI this host implements.
+constexpr AbiVersion host_abi() { return {LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR}; }
+
+class PluginLibrary {
+public:
+    // Loads `path` and negotiates the ABI. Errors name the file and say what is wrong: missing, not a shared
+    // object, wrong architecture, unloadable, no entry symbol, incompatible ABI, malformed descriptor.
+    static sdk::Result<std::unique_ptr<PluginLibrary>> open(const std::filesystem::path& path);
+
+    ~PluginLibrary();
+    PluginLibrary(const PluginLibrary&) = delete;
+    PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    const lanchat_plugin_vtable& vtable() const { return *descriptor_->vtable; }
+    std::string_view name() const;
+    std::string_view version() const;
+    AbiVersion abi() const { return {descriptor_->abi_major, descriptor_->abi_minor}; }
+
+    // Unloads the file and verifies that no mapping of it remains. A failure means old code would keep
+    // running (e.g. STB_GNU_UNIQUE symbols pinned it); the message says which file and why.
+    sdk::Status unload();
+
+private:
+    struct Handle;
+    PluginLibrary(std::filesystem::path path, std::unique_ptr<Handle> handle, const lanchat_plugin_descriptor* d);
+
+    std::filesystem::path path_;
+    std::unique_ptr<Handle> handle_;
+    const lanchat_plugin_descriptor* descriptor_;
+};
+
+// True when some mapping of `path` (by device and inode) is still in this process's address space.
+bool is_mapped(const std::filesystem::path& path);
+
+}  // namespace lanchat::host

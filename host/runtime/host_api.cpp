@@ -1,0 +1,103 @@
+// The C functions behind lanchat_host_api: each one finds its plugin through the context it is given.
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "lanchat/sdk/sink.hpp"
+#include "runtime/host_context.hpp"
+
+namespace lanchat::host {
+namespace {
+
+using sdk::detail::write_to;
+
+std::string_view view(lanchat_str text) { return text.data == nullptr ? std::string_view{} : sdk::detail::from_abi(text); }
+
+// --- logging ---
+
+void log_write(lanchat_host_context* ctx, const lanchat_log_record* record) {
+    if (record == nullptr || record->struct_size < offsetof(lanchat_log_record, trace_id) + sizeof(lanchat_str)) {
+        return;
+    }
+    std::vector<LogField> fields;
+    fields.reserve(record->field_count);
+    for (size_t i = 0; i < record->field_count; ++i) {
+        fields.push_back({std::string(view(record->fields[i].key)), std::string(view(record->fields[i].value))});
+    }
+    lanchat_log_level level = record->level;
+    if (level < LANCHAT_LOG_TRACE || level > LANCHAT_LOG_ERROR) level = LANCHAT_LOG_ERROR;
+    ctx->log->write({level, ctx->plugin_name, view(record->message), view(record->correlation_id),
+                     view(record->trace_id), &fields});
+}
+
+int log_enabled(lanchat_host_context* ctx, lanchat_log_level level) { return ctx->log->enabled(level) ? 1 : 0; }
+
+const lanchat_log_api kLogApi = {sizeof(lanchat_log_api), &log_write, &log_enabled};
+
+// --- configuration ---
+
+void config_get(lanchat_host_context* ctx, lanchat_str path, lanchat_config_value* out) {
+    if (out == nullptr) return;
+    // A plugin built against an older minor may pass a shorter struct: fill only what it has room for.
+    lanchat_config_value value = ctx->config->get(view(path));
+    uint32_t room = out->struct_size;
+    std::memcpy(out, &value, std::min<size_t>(room, sizeof value));
+    out->struct_size = room;
+}
+
+int config_key_at(lanchat_host_context* ctx, lanchat_str path, size_t index, lanchat_sink* key_out) {
+    std::optional<std::string> key = ctx->config->key_at(view(path), index);
+    if (!key) return 0;
+    write_to(key_out, *key);
+    return 1;
+}
+
+void config_where(lanchat_host_context* ctx, lanchat_str path, lanchat_sink* out) {
+    write_to(out, ctx->config->where(view(path)));
+}
+
+void config_data_dir(lanchat_host_context* ctx, lanchat_sink* out) { write_to(out, ctx->data_dir); }
+
+const lanchat_config_api kConfigApi = {sizeof(lanchat_config_api), &config_get, &config_key_at, &config_where,
+                                       &config_data_dir};
+
+// --- health ---
+
+void health_set(lanchat_host_context* ctx, lanchat_health_status status, lanchat_str reason) {
+    if (status < LANCHAT_HEALTH_UNKNOWN || status > LANCHAT_HEALTH_NOT_SERVING) status = LANCHAT_HEALTH_UNKNOWN;
+    ctx->set_health(status, std::string(view(reason)), true);
+}
+
+const lanchat_health_api kHealthApi = {sizeof(lanchat_health_api), &health_set};
+
+// --- executor ---
+
+lanchat_timer_id executor_schedule(lanchat_host_context* ctx, uint64_t delay_ms, uint64_t period_ms,
+                                   lanchat_task_fn fn, lanchat_task_fn release, void* user) {
+    if (fn == nullptr) return 0;
+    return ctx->executor->schedule(ctx, delay_ms, period_ms, fn, release, user);
+}
+
+void executor_cancel(lanchat_host_context* ctx, lanchat_timer_id id) { ctx->executor->cancel(ctx, id); }
+
+const lanchat_executor_api kExecutorApi = {sizeof(lanchat_executor_api), &executor_schedule, &executor_cancel};
+
+}  // namespace
+
+const char* host_version() { return LANCHAT_VERSION; }
+
+HostApiTable::HostApiTable(std::string node_name)
+    : node_name_(std::move(node_name)), host_version_(host_version()) {
+    api_.struct_size = sizeof(api_);
+    api_.abi_major = LANCHAT_ABI_MAJOR;
+    api_.abi_minor = LANCHAT_ABI_MINOR;
+    api_.host_version = {host_version_.data(), host_version_.size()};
+    api_.node_name = {node_name_.data(), node_name_.size()};
+    api_.log = &kLogApi;
+    api_.config = &kConfigApi;
+    api_.health = &kHealthApi;
+    api_.executor = &kExecutorApi;
+}
+
+}  // namespace lanchat::host

@@ -1,0 +1,61 @@
+// The host's side of one plugin instance as the C ABI sees it (lanchat_host_context), and the host table.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/plugin_config.hpp"
+#include "lanchat/plugin_abi.h"
+#include "logging/log.hpp"
+#include "runtime/executor.hpp"
+
+namespace lanchat::host {
+
+struct HealthReport {
+    lanchat_health_status status = LANCHAT_HEALTH_UNKNOWN;
+    std::string reason;
+    bool set_by_plugin = false;
+};
+
+// Builds the lanchat_host_api table one node hands to all its plugins; strings live in the object.
+class HostApiTable {
+public:
+    explicit HostApiTable(std::string node_name);
+    HostApiTable(const HostApiTable&) = delete;
+    HostApiTable& operator=(const HostApiTable&) = delete;
+
+    const lanchat_host_api* get() const { return &api_; }
+
+private:
+    std::string node_name_;
+    std::string host_version_;
+    lanchat_host_api api_{};
+};
+
+// The version string lanchatd reports (also in the ABI's host_version).
+const char* host_version();
+
+}  // namespace lanchat::host
+
+// Defined outside any namespace: plugin_abi.h declares it as a global opaque struct.
+struct lanchat_host_context {
+    std::string plugin_name;
+    lanchat::host::NodeLog* log = nullptr;
+    lanchat::host::Executor* executor = nullptr;
+    std::shared_ptr<const lanchat::host::PluginConfig> config;
+    std::string data_dir;
+
+    lanchat::host::HealthReport health() const {
+        std::lock_guard lock(health_mutex);
+        return health_report;
+    }
+    void set_health(lanchat_health_status status, std::string reason, bool by_plugin) {
+        std::lock_guard lock(health_mutex);
+        health_report = {status, std::move(reason), by_plugin || health_report.set_by_plugin};
+    }
+
+private:
+    mutable std::mutex health_mutex;
+    lanchat::host::HealthReport health_report;
+};

@@ -1,0 +1,67 @@
+// PluginInstance: one plugin loaded into the node, driven through its lifecycle by the host.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "config/node_config.hpp"
+#include "lanchat/sdk/status.hpp"
+#include "loader/plugin_library.hpp"
+#include "runtime/host_context.hpp"
+
+namespace lanchat::host {
+
+enum class PluginState { loaded, created, started, draining, stopped, destroyed };
+const char* state_name(PluginState state);
+
+// Not thread-safe: the node drives one instance from one thread at a time. Every failure message starts
+// with "plugin '<name>'" so an operator knows which entry of the node file to look at.
+class PluginInstance {
+public:
+    PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const lanchat_host_api& api,
+                   NodeLog& log, Executor& executor, const std::filesystem::path& node_data_dir);
+    ~PluginInstance();  // stops, destroys and unloads whatever is left
+    PluginInstance(const PluginInstance&) = delete;
+    PluginInstance& operator=(const PluginInstance&) = delete;
+
+    sdk::Status create();
+    sdk::Status import_state(std::string_view state);
+    sdk::Status start();
+    // Asks the plugin to finish in-flight work; true when it said so before `timeout` ran out.
+    bool drain(std::chrono::milliseconds timeout);
+    sdk::Result<std::string> export_state();
+    // Calls the plugin's stop, then cancels every task it left scheduled.
+    void stop();
+    void destroy();
+    // Unloads the library and proves it is unmapped.
+    sdk::Status unload();
+
+    const PluginSpec& spec() const { return spec_; }
+    const PluginLibrary* library() const { return library_.get(); }
+    PluginState state() const { return state_; }
+    HealthReport health() const { return context_.health(); }
+
+private:
+    struct DrainWait {
+        std::mutex mutex;
+        std::condition_variable finished_cv;
+        bool finished = false;
+        lanchat_drain_request request{};
+    };
+
+    sdk::Status failure(std::string_view step, lanchat_status_code code, const std::string& message) const;
+
+    PluginSpec spec_;
+    std::unique_ptr<PluginLibrary> library_;
+    const lanchat_host_api& api_;
+    lanchat_host_context context_;
+    lanchat_instance* instance_ = nullptr;
+    PluginState state_ = PluginState::loaded;
+    std::unique_ptr<DrainWait> drain_wait_;  // lives until destroy(): a late done() must find it
+};
+
+}  // namespace lanchat::host

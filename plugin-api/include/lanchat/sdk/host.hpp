@@ -1,0 +1,50 @@
+// Host: everything the host offers one plugin instance, as C++.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lanchat/plugin_abi.h"
+#include "lanchat/sdk/config.hpp"
+#include "lanchat/sdk/executor.hpp"
+#include "lanchat/sdk/logger.hpp"
+#include "lanchat/sdk/sink.hpp"
+
+namespace lanchat::sdk {
+
+enum class Health { unknown = LANCHAT_HEALTH_UNKNOWN, serving = LANCHAT_HEALTH_SERVING,
+                    not_serving = LANCHAT_HEALTH_NOT_SERVING };
+
+// Handed to a plugin's constructor; lives as long as the plugin instance.
+class Host {
+public:
+    Host(const lanchat_host_api* api, lanchat_host_context* ctx)
+        : api_(api), ctx_(ctx), logger_(api, ctx), config_(api, ctx), executor_(api, ctx) {}
+    Host(const Host&) = delete;
+    Host& operator=(const Host&) = delete;
+
+    const Logger& log() const { return logger_; }
+    const Config& config() const { return config_; }
+    const Executor& executor() const { return executor_; }
+
+    // Reported to operators and, with the mesh, to gRPC health checks.
+    void set_health(Health health, std::string_view reason = {}) const {
+        api_->health->set(ctx_, static_cast<lanchat_health_status>(health), detail::to_abi(reason));
+    }
+
+    std::string_view node_name() const { return detail::from_abi(api_->node_name); }
+    std::string_view host_version() const { return detail::from_abi(api_->host_version); }
+
+    // The raw C table, for features the C++ SDK does not wrap yet.
+    const lanchat_host_api* abi() const { return api_; }
+    lanchat_host_context* abi_context() const { return ctx_; }
+
+private:
+    const lanchat_host_api* api_;
+    lanchat_host_context* ctx_;
+    Logger logger_;
+    Config config_;
+    Executor executor_;
+};
+
+}  // namespace lanchat::sdk

@@ -1,0 +1,41 @@
+// Bridges between the ABI's copy-in sinks and strings on the plugin's side.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lanchat/plugin_abi.h"
+
+namespace lanchat::sdk::detail {
+
+inline lanchat_str to_abi(std::string_view text) { return {text.data(), text.size()}; }
+
+inline std::string_view from_abi(lanchat_str text) {
+    return text.size == 0 ? std::string_view{} : std::string_view{text.data, text.size};
+}
+
+// A sink that appends whatever the other side writes to a std::string it owns.
+class StringSink {
+public:
+    StringSink() : sink_{sizeof(lanchat_sink), this, &StringSink::append} {}
+    StringSink(const StringSink&) = delete;
+    StringSink& operator=(const StringSink&) = delete;
+
+    lanchat_sink* get() { return &sink_; }
+    std::string& text() { return text_; }
+
+private:
+    static void append(void* user, const void* data, size_t size) {
+        static_cast<StringSink*>(user)->text_.append(static_cast<const char*>(data), size);
+    }
+
+    std::string text_;
+    lanchat_sink sink_;
+};
+
+// Copies `text` into a sink the other side handed us.
+inline void write_to(lanchat_sink* sink, std::string_view text) {
+    if (sink != nullptr && sink->write != nullptr) sink->write(sink->user, text.data(), text.size());
+}
+
+}  // namespace lanchat::sdk::detail

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lanchat builds, tests and runs with — only those missing.
+# When everything is already there it changes nothing and says so.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build ccache pkg-config file
+  # host and SDK libraries (see ../sdk-docs/getting-started.md for what each is for)
+  libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libprotobuf-dev protobuf-compiler libssl-dev
+  # tests
+  libgtest-dev libgmock-dev nlohmann-json3-dev
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present, nothing to do"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root (or install them with apt-get)" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,323 @@
+/*
+ * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
+ *
+ * Version 1.0. Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
+ *
+ * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
+ *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
+ *    its own ABI version, and reads the major/minor the plugin was built against before anything else.
+ *  - The host refuses a plugin whose major differs from its own or whose minor is newer than its own.
+ *  - Every struct that crosses starts with `struct_size`. A minor version may only append fields (and
+ *    function pointers) at the end of a struct; a reader checks struct_size before touching a field that
+ *    was appended after 1.0 (LANCHAT_HAS_FIELD).
+ *  - Every pointer says who owns it and how long it lives. "Borrowed" means: valid only for the duration
+ *    of the call it is passed to; copy what you need to keep.
+ *  - Strings are UTF-8 `lanchat_str` (pointer + length), never required to be NUL-terminated unless said.
+ *  - Host functions are thread-safe unless a comment says otherwise. Plugin functions in the lifecycle
+ *    table are called by the host one at a time per instance, never concurrently with each other.
+ */
+#ifndef LANCHAT_PLUGIN_ABI_H
+#define LANCHAT_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LANCHAT_ABI_MAJOR 1
+#define LANCHAT_ABI_MINOR 0
+
+/* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
+#define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
+
+#if defined(__GNUC__)
+#define LANCHAT_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define LANCHAT_PLUGIN_EXPORT
+#endif
+
+/* True when a struct received from the other side is large enough to hold `field`. */
+#define LANCHAT_HAS_FIELD(struct_ptr, type, field) \
+    ((struct_ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+
+/* ---------------------------------------------------------------------------------------------------
+ * Basic types
+ * ------------------------------------------------------------------------------------------------- */
+
+/* A UTF-8 string slice. Ownership is stated wherever one is passed. */
+typedef struct lanchat_str {
+    const char* data; /* may be NULL when size is 0 */
+    size_t size;
+} lanchat_str;
+
+/* A byte slice. Ownership is stated wherever one is passed. */
+typedef struct lanchat_bytes {
+    const uint8_t* data; /* may be NULL when size is 0 */
+    size_t size;
+} lanchat_bytes;
+
+/* Status codes: the same numbers as gRPC's, so RPC statuses cross unchanged. */
+typedef enum lanchat_status_code {
+    LANCHAT_OK = 0,
+    LANCHAT_CANCELLED = 1,
+    LANCHAT_UNKNOWN = 2,
+    LANCHAT_INVALID_ARGUMENT = 3,
+    LANCHAT_DEADLINE_EXCEEDED = 4,
+    LANCHAT_NOT_FOUND = 5,
+    LANCHAT_ALREADY_EXISTS = 6,
+    LANCHAT_PERMISSION_DENIED = 7,
+    LANCHAT_RESOURCE_EXHAUSTED = 8,
+    LANCHAT_FAILED_PRECONDITION = 9,
+    LANCHAT_ABORTED = 10,
+    LANCHAT_OUT_OF_RANGE = 11,
+    LANCHAT_UNIMPLEMENTED = 12,
+    LANCHAT_INTERNAL = 13,
+    LANCHAT_UNAVAILABLE = 14,
+    LANCHAT_DATA_LOSS = 15,
+    LANCHAT_UNAUTHENTICATED = 16
+} lanchat_status_code;
+
+/*
+ * A place the other side writes a message or bytes into by copying. Owned by whoever passes it; valid only
+ * during the call it is passed to. `write` may be called several times; each call appends.
+ */
+typedef struct lanchat_sink {
+    uint32_t struct_size;
+    void* user; /* opaque, owned by the side that created the sink */
+    void (*write)(void* user, const void* data, size_t size);
+} lanchat_sink;
+
+/* Opaque handles. The host owns both; a plugin never frees them. */
+typedef struct lanchat_host_context lanchat_host_context; /* one per plugin instance, valid until destroy */
+typedef struct lanchat_instance lanchat_instance;         /* the plugin's own instance, owned by the plugin */
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services: logging
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef enum lanchat_log_level {
+    LANCHAT_LOG_TRACE = 0,
+    LANCHAT_LOG_DEBUG = 1,
+    LANCHAT_LOG_INFO = 2,
+    LANCHAT_LOG_WARN = 3,
+    LANCHAT_LOG_ERROR = 4
+} lanchat_log_level;
+
+/* One key/value field of a log record; both borrowed for the duration of the log call. */
+typedef struct lanchat_log_field {
+    lanchat_str key;
+    lanchat_str value;
+} lanchat_log_field;
+
+/* One log record; everything in it is borrowed for the duration of the log call. */
+typedef struct lanchat_log_record {
+    uint32_t struct_size;
+    lanchat_log_level level;
+    lanchat_str message;
+    const lanchat_log_field* fields; /* array of field_count, may be NULL when field_count is 0 */
+    size_t field_count;
+    lanchat_str correlation_id; /* empty: the host uses the id of the request being served, if any */
+    lanchat_str trace_id;       /* empty: likewise */
+} lanchat_log_record;
+
+typedef struct lanchat_log_api {
+    uint32_t struct_size;
+    /* Writes one record; the host adds time, node and plugin name. */
+    void (*write)(lanchat_host_context* ctx, const lanchat_log_record* record);
+    /* Non-zero when a record of this level would be written; lets a plugin skip building it. */
+    int (*enabled)(lanchat_host_context* ctx, lanchat_log_level level);
+} lanchat_log_api;
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services: configuration (the plugin's own `[plugin.config]` table, read-only)
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef enum lanchat_config_kind {
+    LANCHAT_CONFIG_MISSING = 0,
+    LANCHAT_CONFIG_STRING = 1,
+    LANCHAT_CONFIG_INTEGER = 2,
+    LANCHAT_CONFIG_FLOAT = 3,
+    LANCHAT_CONFIG_BOOL = 4,
+    LANCHAT_CONFIG_ARRAY = 5,
+    LANCHAT_CONFIG_TABLE = 6,
+    LANCHAT_CONFIG_OTHER = 7 /* dates and times: read them as strings with `where` for errors */
+} lanchat_config_kind;
+
+/*
+ * One value. Which member is meaningful follows `kind`. `string_value` points into host memory that
+ * lives until the instance is destroyed. For ARRAY and TABLE, `element_count` is the number of elements
+ * or keys.
+ */
+typedef struct lanchat_config_value {
+    uint32_t struct_size;
+    lanchat_config_kind kind;
+    lanchat_str string_value;
+    int64_t integer_value;
+    double float_value;
+    int bool_value;
+    size_t element_count;
+} lanchat_config_value;
+
+/*
+ * Paths address values inside the plugin's config table: `key`, `table.key`, `list[2]`, `list[2].key`.
+ * The empty path is the table itself. Paths are borrowed for the duration of the call.
+ */
+typedef struct lanchat_config_api {
+    uint32_t struct_size;
+    /* Fills `out`; kind is LANCHAT_CONFIG_MISSING when nothing is at `path`. */
+    void (*get)(lanchat_host_context* ctx, lanchat_str path, lanchat_config_value* out);
+    /* Writes the key of the `index`-th entry of the table at `path` into `key_out`; 0 when out of range. */
+    int (*key_at)(lanchat_host_context* ctx, lanchat_str path, size_t index, lanchat_sink* key_out);
+    /* Writes where `path` is defined, "file:line:column" (or the file alone when the key is absent). */
+    void (*where)(lanchat_host_context* ctx, lanchat_str path, lanchat_sink* out);
+    /* Writes the node's data directory for this plugin (created by the host, exclusive to it). */
+    void (*data_dir)(lanchat_host_context* ctx, lanchat_sink* out);
+} lanchat_config_api;
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services: health
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef enum lanchat_health_status {
+    LANCHAT_HEALTH_UNKNOWN = 0,
+    LANCHAT_HEALTH_SERVING = 1,
+    LANCHAT_HEALTH_NOT_SERVING = 2
+} lanchat_health_status;
+
+typedef struct lanchat_health_api {
+    uint32_t struct_size;
+    /* Sets this instance's health; `reason` is borrowed and shown to operators. The host starts an
+     * instance as SERVING once start() succeeds unless the plugin has said otherwise. */
+    void (*set)(lanchat_host_context* ctx, lanchat_health_status status, lanchat_str reason);
+} lanchat_health_api;
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services: executor and timers
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef uint64_t lanchat_timer_id; /* 0 is never a valid id */
+
+/* Called on a host executor thread. `user` is whatever the plugin passed when scheduling. */
+typedef void (*lanchat_task_fn)(void* user);
+
+typedef struct lanchat_executor_api {
+    uint32_t struct_size;
+    /*
+     * Runs `fn(user)` after `delay_ms` (0: as soon as possible) on a host executor thread, then every
+     * `period_ms` if it is non-zero, until cancelled. `release(user)`, when not NULL, is called exactly once
+     * after the host has made its last call to `fn`: after a one-shot task ran, on cancel, or when the
+     * instance stops. It is the place to free `user`. Returns an id for cancel.
+     */
+    lanchat_timer_id (*schedule)(lanchat_host_context* ctx, uint64_t delay_ms, uint64_t period_ms,
+                                 lanchat_task_fn fn, lanchat_task_fn release, void* user);
+    /*
+     * After cancel returns, `fn` is not running (unless cancel is called from inside it) and will not run
+     * again. Cancelling an unknown or finished id does nothing. The host cancels whatever an instance left
+     * scheduled when it stops, so no plugin code runs from the executor after stop().
+     */
+    void (*cancel)(lanchat_host_context* ctx, lanchat_timer_id id);
+} lanchat_executor_api;
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services reserved for later minor versions. In 1.0 these pointers are NULL; the minor version
+ * that defines a table makes its pointer non-NULL for every plugin built against that minor or newer.
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef struct lanchat_rpc_api lanchat_rpc_api;                 /* serving and calling gRPC methods */
+typedef struct lanchat_metrics_api lanchat_metrics_api;         /* counters, gauges, histograms */
+typedef struct lanchat_discovery_api lanchat_discovery_api;     /* resolving services to endpoints */
+typedef struct lanchat_client_edge_api lanchat_client_edge_api; /* frames from host-owned client sockets */
+
+/* ---------------------------------------------------------------------------------------------------
+ * The host table handed to a plugin at create. Owned by the host; valid until the instance is destroyed.
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef struct lanchat_host_api {
+    uint32_t struct_size;
+    uint16_t abi_major;
+    uint16_t abi_minor;
+    lanchat_str host_version; /* e.g. "0.1.0"; host memory, lives as long as the table */
+    lanchat_str node_name;    /* the `[node] name`; host memory, lives as long as the table */
+    const lanchat_log_api* log;
+    const lanchat_config_api* config;
+    const lanchat_health_api* health;
+    const lanchat_executor_api* executor;
+    const lanchat_rpc_api* rpc;                 /* NULL before the minor version that defines it */
+    const lanchat_metrics_api* metrics;         /* NULL before the minor version that defines it */
+    const lanchat_discovery_api* discovery;     /* NULL before the minor version that defines it */
+    const lanchat_client_edge_api* client_edge; /* NULL before the minor version that defines it */
+} lanchat_host_api;
+
+/* ---------------------------------------------------------------------------------------------------
+ * The plugin's lifecycle
+ *
+ *   create -> [import_state] -> start -> ... serving ... -> drain -> [export_state] -> stop -> destroy
+ *
+ * A failed create, import_state or start is followed by destroy (after stop, when start had been called).
+ * Every function that can fail returns a status code and, on failure, writes a human-readable reason
+ * into `error` (host-owned, borrowed for the call): say what was wrong, where, and how to fix it.
+ * ------------------------------------------------------------------------------------------------- */
+
+/*
+ * Handed to drain(). Owned by the host; valid until destroy() returns. The plugin calls done(done_user) once,
+ * from any thread, when it has finished what was in flight; further calls do nothing. If the deadline passes
+ * first the host proceeds to stop() anyway, and a late call to done is harmless.
+ */
+typedef struct lanchat_drain_request {
+    uint32_t struct_size;
+    uint64_t deadline_unix_ms; /* wall-clock deadline for finishing in-flight work */
+    void* done_user;
+    void (*done)(void* done_user);
+} lanchat_drain_request;
+
+typedef struct lanchat_plugin_vtable {
+    uint32_t struct_size;
+    /*
+     * Creates an instance. `host` and `ctx` are host-owned and stay valid until destroy() returns; the
+     * instance keeps them. Configuration is read through host->config during create. On success *out
+     * holds the plugin-owned instance.
+     */
+    lanchat_status_code (*create)(const lanchat_host_api* host, lanchat_host_context* ctx, lanchat_instance** out,
+                                  lanchat_sink* error);
+    /* Hands over state exported by a previous instance of this plugin (hot reload). `state` is borrowed. */
+    lanchat_status_code (*import_state)(lanchat_instance* instance, lanchat_bytes state, lanchat_sink* error);
+    /* Begins serving: register handlers, start timers, open stores. */
+    lanchat_status_code (*start)(lanchat_instance* instance, lanchat_sink* error);
+    /* Stops taking new work and finishes what is in flight; see lanchat_drain_request. */
+    void (*drain)(lanchat_instance* instance, const lanchat_drain_request* request);
+    /* Writes the instance's state for a successor into `state_out` (host-owned, borrowed for the call). */
+    lanchat_status_code (*export_state)(lanchat_instance* instance, lanchat_sink* state_out, lanchat_sink* error);
+    /* Releases everything registered with the host and stops all work; no plugin code runs afterwards. */
+    void (*stop)(lanchat_instance* instance);
+    /* Frees the instance. */
+    void (*destroy)(lanchat_instance* instance);
+} lanchat_plugin_vtable;
+
+/*
+ * What the entry symbol returns. Plugin-owned static data: lives as long as the library is loaded.
+ * `abi_major` and `abi_minor` sit at fixed offsets in every version; the host reads them before any other
+ * field and refuses the plugin without touching the rest when they are incompatible.
+ */
+typedef struct lanchat_plugin_descriptor {
+    uint32_t struct_size;
+    uint16_t abi_major; /* the ABI the plugin was built against */
+    uint16_t abi_minor;
+    lanchat_str name;    /* the plugin's own name, e.g. "audit" */
+    lanchat_str version; /* the plugin's version, e.g. "1.4.2" */
+    const lanchat_plugin_vtable* vtable;
+} lanchat_plugin_descriptor;
+
+/*
+ * The entry symbol. The host passes the ABI version it implements so a plugin can adapt or refuse; a
+ * plugin returns its descriptor (never NULL).
+ */
+typedef const lanchat_plugin_descriptor* (*lanchat_plugin_entry_fn)(uint16_t host_abi_major,
+                                                                      uint16_t host_abi_minor);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LANCHAT_PLUGIN_ABI_H */

@@ -1,0 +1,307 @@
+// lanchatd as operators run it: a real process, a real node file, real plugin files.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "child_process.hpp"
+#include "lanchat/plugin_abi.h"
+#include "temp_dir.hpp"
+
+namespace lanchat {
+namespace {
+
+using lanchat::testing::ChildProcess;
+using lanchat::testing::Completed;
+using lanchat::testing::run_to_exit;
+using lanchat::testing::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kLanchatd = LANCHAT_LANCHATD;
+const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
+const fs::path kSourceDir = LANCHAT_SOURCE_DIR;
+const fs::path kCompatPlugin = LANCHAT_COMPAT_PLUGIN;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitBadConfig = 2;
+
+// Parses every line as a JSON log record; fails the test on a line that is not one.
+std::vector<json> records(const std::vector<std::string>& lines) {
+    std::vector<json> parsed;
+    for (const std::string& line : lines) {
+        json record = json::parse(line, nullptr, false);
+        EXPECT_FALSE(record.is_discarded()) << "not a JSON log line: " << line;
+        if (record.is_discarded()) continue;
+        for (const char* key : {"time", "level", "node", "message"}) {
+            EXPECT_TRUE(record.contains(key)) << "log line without '" << key << "': " << line;
+        }
+        parsed.push_back(std::move(record));
+    }
+    return parsed;
+}
+
+// Index of the first record with `message` (and `plugin`, when given), or -1.
+int find(const std::vector<json>& logs, const std::string& message, const std::string& plugin = "") {
+    for (size_t i = 0; i < logs.size(); ++i) {
+        if (logs[i].value("message", "") != message) continue;
+        if (!plugin.empty() && logs[i].value("plugin", "") != plugin &&
+            logs[i]["fields"].value("plugin", "") != plugin) {
+            continue;
+        }
+        return static_cast<int>(i);
+    }
+    return -1;
+}
+
+std::string plugin_entry(const std::string& name, const fs::path& path, const std::string& config = "") {
+    return "[[plugin]]\nname = \"" + name + "\"\npath = \"" + path.string() + "\"\n" +
+           (config.empty() ? "" : "[plugin.config]\n" + config + "\n");
+}
+
+class LanchatdTest : public ::testing::Test {
+protected:
+    // A node file: [node] with `settings`, then `plugins` starting on line 5.
+    fs::path node_file(const std::string& plugins, const std::string& settings = "drain_timeout_ms = 5000") {
+        return dir_.write("node.toml", "[node]\nname = \"test-node\"\ndata_dir = \"data\"\n" + settings + "\n" +
+                                           plugins);
+    }
+
+    // Runs a node file that must fail; returns its output lines.
+    Completed run_failing(const fs::path& file) { return run_to_exit({kLanchatd, file.string()}); }
+
+    // The message of the last error record of a failed run.
+    static std::string error_message(const Completed& run) {
+        std::vector<json> logs = records(run.lines);
+        for (auto it = logs.rbegin(); it != logs.rend(); ++it) {
+            if (it->value("level", "") == "error") return it->value("message", "");
+        }
+        return "(no error line in: " + run.output + ")";
+    }
+
+    TempDir dir_;
+};
+
+TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
+    // A copy keeps the file's relative data_dir ("../var/all-in-one") inside the test's directory.
+    fs::create_directories(dir_.path() / "config");
+    fs::copy_file(kSourceDir / "config" / "all-in-one.toml", dir_.path() / "config" / "all-in-one.toml");
+    ChildProcess node({kLanchatd, (dir_.path() / "config" / "all-in-one.toml").string()});
+    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    int ready = find(logs, "node ready");
+    ASSERT_GE(ready, 0);
+    EXPECT_EQ(logs[ready]["node"], "all-in-one");
+    EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
+    EXPECT_GE(find(logs, "node stopped"), 0);
+}
+
+TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("first", kFixtures / "probe.so") +
+                                            plugin_entry("second", kFixtures / "probe_twin.so"))
+                                      .string()});
+    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    int first_started = find(logs, "plugin started", "first");
+    int second_started = find(logs, "plugin started", "second");
+    int first_stopped = find(logs, "plugin stopped", "first");
+    int second_stopped = find(logs, "plugin stopped", "second");
+    ASSERT_GE(first_started, 0) << node.output();
+    EXPECT_LT(first_started, second_started);
+    EXPECT_LT(second_started, find(logs, "node ready"));
+    EXPECT_LT(second_stopped, first_stopped);
+    EXPECT_EQ(logs[first_started]["fields"]["version"], "1.2.3");
+    EXPECT_EQ(logs[first_started]["fields"]["core"], "false");
+    // A plugin's own lines carry its name, and the host gave it a data directory of its own.
+    int created = find(logs, "probe created", "second");
+    ASSERT_GE(created, 0);
+    EXPECT_EQ(logs[created]["fields"]["data_dir"], (dir_.path() / "data" / "second").string());
+    EXPECT_TRUE(fs::is_directory(dir_.path() / "data" / "second"));
+}
+
+TEST_F(LanchatdTest, SigintStopsTheNodeToo) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
+    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
+    node.send_signal(SIGINT);
+    EXPECT_EQ(node.wait_exit(), 0) << node.output();
+    EXPECT_GE(find(records(node.lines()), "plugin stopped", "probe"), 0);
+}
+
+TEST_F(LanchatdTest, ShutdownWaitsForADrainThatFinishesInTime) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("slow", kFixtures / "probe.so", "drain_ms = 300")).string()});
+    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    int drained = find(logs, "probe drained", "slow");
+    int stopped = find(logs, "plugin stopped", "slow");
+    ASSERT_GE(drained, 0) << node.output();
+    EXPECT_LT(drained, stopped);
+    EXPECT_EQ(logs[stopped]["fields"]["drained"], "true");
+}
+
+TEST_F(LanchatdTest, ADrainPastTheDeadlineIsCutShortAndTheNodeStillExitsCleanly) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("stuck", kFixtures / "probe.so", "drain_ms = 60000"),
+                                            "drain_timeout_ms = 200")
+                                      .string()});
+    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(std::chrono::seconds(10)), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    EXPECT_GE(find(logs, "plugin did not finish draining in time; stopping it anyway", "stuck"), 0);
+    int stopped = find(logs, "plugin stopped", "stuck");
+    ASSERT_GE(stopped, 0);
+    EXPECT_EQ(logs[stopped]["fields"]["drained"], "false");
+    EXPECT_EQ(find(logs, "probe drained", "stuck"), -1);  // its timer was cancelled at stop
+}
+
+TEST_F(LanchatdTest, NoPluginTimerFiresAfterThePluginStopped) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("ticker", kFixtures / "probe.so", "tick_ms = 5")).string()});
+    ASSERT_TRUE(node.wait_for_line("\"tick\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    int stopped = find(logs, "probe stopped", "ticker");
+    ASSERT_GE(stopped, 0);
+    for (size_t i = static_cast<size_t>(stopped); i < logs.size(); ++i) EXPECT_NE(logs[i]["message"], "tick");
+}
+
+TEST_F(LanchatdTest, APluginBuiltAgainstTheFrozenV1_0HeaderKeepsLoading) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("compat", kCompatPlugin, "greeting = \"hello\"")).string()});
+    ASSERT_TRUE(node.wait_for_line("\"compat timer fired\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    int started = find(logs, "compat plugin started", "compat");
+    ASSERT_GE(started, 0);
+    EXPECT_EQ(logs[started]["fields"]["greeting"], "hello");
+    EXPECT_EQ(logs[find(logs, "plugin started", "compat")]["fields"]["abi"], "1.0");
+    EXPECT_GE(find(logs, "plugin stopped", "compat"), 0);
+}
+
+TEST_F(LanchatdTest, TextFormatIsReadableForATerminal) {
+    ChildProcess node({kLanchatd, "--log-format", "text", node_file("").string()});
+    auto ready = node.wait_for_line("node ready");
+    ASSERT_TRUE(ready) << node.output();
+    EXPECT_NE(ready->find(" info host: node ready plugins=0 data_dir="), std::string::npos) << *ready;
+    node.send_signal(SIGTERM);
+    EXPECT_EQ(node.wait_exit(), 0);
+}
+
+TEST_F(LanchatdTest, CheckValidatesPluginsWithoutServing) {
+    Completed ok = run_to_exit({kLanchatd, "--check", node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
+    EXPECT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_GE(find(records(ok.lines), "node file is valid"), 0);
+    EXPECT_EQ(find(records(ok.lines), "probe created"), -1);  // nothing was created or started
+    EXPECT_FALSE(fs::exists(dir_.path() / "data"));
+
+    Completed bad = run_to_exit(
+        {kLanchatd, "--check", node_file(plugin_entry("old", kFixtures / "abi_major_2.so")).string()});
+    EXPECT_EQ(bad.exit_code, kExitFailed);
+    EXPECT_NE(error_message(bad).find("plugin ABI 2.0 is incompatible with host ABI 1."), std::string::npos);
+}
+
+// --- bad node files: one plain line on stderr, exit 2 ---
+
+TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
+    struct Case {
+        std::string content;
+        std::string message;  // after "lanchatd: <file>"
+    };
+    const std::vector<Case> cases = {
+        {"[node]\nname = \"n\"\nname2 = \"unterminated\n",
+         ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited"},
+        {"[node]\nname = \"n\"\nnmae = 1\n", ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, "
+                                             "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms)"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n", ":3:1: [[plugin]] 'a' is missing the required key 'path'"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = 1\n",
+         ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found an integer"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\n[[plugin]]\nname = \"a\"\npath = \"b.so\"\n",
+         ":6:1: duplicate plugin name 'a' (first defined at FILE:3:1); plugin names must be unique"},
+    };
+    for (const Case& c : cases) {
+        fs::path file = dir_.write("bad.toml", c.content);
+        Completed run = run_to_exit({kLanchatd, file.string()});
+        std::string expected = "lanchatd: " + file.string() + c.message;
+        if (size_t at = expected.find("FILE"); at != std::string::npos) expected.replace(at, 4, file.string());
+        EXPECT_EQ(run.exit_code, kExitBadConfig) << run.output;
+        EXPECT_EQ(run.lines, std::vector<std::string>{expected});
+    }
+}
+
+TEST_F(LanchatdTest, UnknownOptionPrintsUsageAndExitCode2) {
+    Completed run = run_to_exit({kLanchatd, "--frobnicate", "x.toml"});
+    EXPECT_EQ(run.exit_code, kExitBadConfig);
+    ASSERT_FALSE(run.lines.empty());
+    EXPECT_EQ(run.lines[0], "lanchatd: unknown option --frobnicate");
+}
+
+// --- bad plugin files: one JSON error line, exit 1, nothing left running ---
+
+TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
+    const std::string v = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR);
+    const std::string newer = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR + 1);
+    struct Case {
+        std::string file;
+        std::string reason;
+    };
+    const std::vector<Case> cases = {
+        {"absent.so", ": plugin file not found"},
+        {"not_elf.so", ": not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin"},
+        {"an_executable", ": not a shared object: it is an executable; a plugin is a .so built with lanchat_add_plugin"},
+        {"wrong_arch.so", ": wrong architecture: built for i386 (32-bit), this host runs on x86_64 (64-bit)"},
+        {"no_entry.so", ": entry symbol 'lanchat_plugin_entry' not found; is this a lanchat plugin? (the SDK's "
+                        "LANCHAT_PLUGIN macro exports it)"},
+        {"abi_major_2.so", ": plugin ABI 2.0 is incompatible with host ABI " + v +
+                               " (the major version must match); rebuild the plugin against this host's SDK"},
+        {"abi_minor_newer.so", ": plugin ABI " + newer + " is newer than host ABI " + v +
+                                   "; upgrade lanchatd or rebuild the plugin against SDK " + v},
+    };
+    for (const Case& c : cases) {
+        fs::path file = node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / c.file));
+        Completed run = run_failing(file);
+        EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
+        EXPECT_EQ(error_message(run), "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / c.file).string() +
+                                          c.reason);
+        // The plugin started before the bad one was stopped again.
+        EXPECT_GE(find(records(run.lines), "plugin stopped", "good"), 0) << run.output;
+        EXPECT_EQ(find(records(run.lines), "node ready"), -1);
+    }
+}
+
+TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
+    struct Case {
+        std::string config;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"fail_in = \"constructor\"\nmessage = \"database /x is read-only\"",
+         "plugin 'p': create failed: database /x is read-only"},
+        {"throw_in = \"constructor\"\nmessage = \"boom\"", "plugin 'p': create failed: plugin constructor threw: boom"},
+        {"fail_in = \"start\"\nmessage = \"port in use\"", "plugin 'p': start failed: port in use"},
+        {"throw_in = \"start\"\nmessage = \"bang\"", "plugin 'p': start failed: start threw: bang"},
+        {"drain_ms = \"soon\"", "plugin 'p': create failed: config key 'drain_ms' at FILE:9:12: expected an integer "
+                                "number of milliseconds, found a string"},
+        {"colour = \"red\"", "plugin 'p': create failed: unknown config key 'colour' at FILE:9:10 (known keys: "
+                             "fail_in, throw_in, message, drain_ms, tick_ms, health)"},
+    };
+    for (const Case& c : cases) {
+        fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", c.config));
+        Completed run = run_failing(file);
+        std::string expected = c.message;
+        if (size_t at = expected.find("FILE"); at != std::string::npos) expected.replace(at, 4, file.string());
+        EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
+        EXPECT_EQ(error_message(run), expected);
+        EXPECT_EQ(find(records(run.lines), "node ready"), -1);
+    }
+}
+
+}  // namespace
+}  // namespace lanchat

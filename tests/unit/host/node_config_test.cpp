@@ -1,0 +1,158 @@
+#include "config/node_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.hpp"
+
+namespace lanchat::host {
+namespace {
+
+using lanchat::testing::TempDir;
+
+class NodeConfigTest : public ::testing::Test {
+protected:
+    // Loads `content` as node.toml and returns the error message ("" when it loaded).
+    std::string error_of(const std::string& content) {
+        auto loaded = load_node_config(dir_.write("node.toml", content), "/plugins");
+        return loaded.ok() ? "" : loaded.status().message();
+    }
+    std::string file() const { return (dir_.path() / "node.toml").string(); }
+
+    TempDir dir_;
+};
+
+TEST_F(NodeConfigTest, ReadsEveryKeyAndResolvesRelativePaths) {
+    auto loaded = load_node_config(dir_.write("node.toml", R"(
+[node]
+name = "n1"
+data_dir = "state"
+log_format = "text"
+log_level = "debug"
+executor_threads = 3
+drain_timeout_ms = 250
+
+[[plugin]]
+name = "audit"
+path = "audit.so"
+core = true
+[plugin.config]
+retention_days = 30
+
+[[plugin]]
+name = "extra"
+path = "/opt/extra.so"
+)"),
+                                   "/usr/lib/lanchat/plugins");
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    const NodeConfig& config = *loaded;
+    EXPECT_EQ(config.node_name, "n1");
+    EXPECT_EQ(config.data_dir, dir_.path() / "state");
+    EXPECT_EQ(config.log_format, LogFormat::text);
+    EXPECT_EQ(config.log_level, LANCHAT_LOG_DEBUG);
+    EXPECT_EQ(config.executor_threads, 3u);
+    EXPECT_EQ(config.drain_timeout, std::chrono::milliseconds(250));
+    ASSERT_EQ(config.plugins.size(), 2u);
+    EXPECT_EQ(config.plugins[0].path, "/usr/lib/lanchat/plugins/audit.so");
+    EXPECT_TRUE(config.plugins[0].core);
+    EXPECT_EQ(config.plugins[0].config->get("retention_days").integer_value, 30);
+    EXPECT_EQ(config.plugins[1].path, "/opt/extra.so");
+    EXPECT_FALSE(config.plugins[1].core);
+    EXPECT_EQ(config.plugins[1].config->get("").kind, LANCHAT_CONFIG_TABLE);
+}
+
+TEST_F(NodeConfigTest, PluginDirFromTheFileIsRelativeToIt) {
+    auto loaded = load_node_config(dir_.write("node.toml", "[node]\nname = \"n\"\nplugin_dir = \"p\"\n"
+                                                           "[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"),
+                                   "/ignored");
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(loaded->plugins[0].path, dir_.path() / "p" / "a.so");
+}
+
+TEST_F(NodeConfigTest, SyntaxErrorNamesFileLineAndColumn) {
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\nname2 = \"unterminated\n"),
+              file() + ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited");
+}
+
+TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\nnmae = \"x\"\n"),
+              file() + ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
+                       "log_level, executor_threads, drain_timeout_ms)");
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n"),
+              file() + ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)");
+    EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"),
+              file() + ":1:2: unknown key 'nodes' in the top level (known keys: node, plugin)");
+}
+
+TEST_F(NodeConfigTest, MissingKeyIsNamed) {
+    EXPECT_EQ(error_of("[node]\ndata_dir = \"d\"\n"), file() + ":1:1: [node] is missing the required key 'name'");
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n"),
+              file() + ":3:1: [[plugin]] 'a' is missing the required key 'path'");
+    EXPECT_EQ(error_of("[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"), file() + ": missing the required table [node]");
+}
+
+TEST_F(NodeConfigTest, WrongTypeSaysWhatWasExpectedAndFound) {
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = \"yes\"\n"),
+              file() + ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found a string");
+    EXPECT_EQ(error_of("[node]\nname = 7\n"), file() + ":2:8: key 'name' in [node] must be a string, found an integer");
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\ndrain_timeout_ms = 1.5\n"),
+              file() + ":3:20: key 'drain_timeout_ms' in [node] must be an integer, found a float");
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\nconfig = 3\n"),
+              file() + ":6:10: key 'config' in [[plugin]] 'a' must be a table ([plugin.config]), found an integer");
+}
+
+TEST_F(NodeConfigTest, BadValuesAreRefused) {
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\nlog_format = \"xml\"\n"),
+              file() + ":3:14: [node] log_format must be \"json\" or \"text\", found \"xml\"");
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\nexecutor_threads = 0\n"),
+              file() + ":3:20: [node] executor_threads must be between 1 and 256, found 0");
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a b\"\npath = \"a.so\"\n"),
+              file() + ":4:8: plugin name 'a b' must be non-empty without spaces, slashes or quotes");
+}
+
+TEST_F(NodeConfigTest, DuplicatePluginNameNamesBothPlaces) {
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"
+                       "[[plugin]]\nname = \"a\"\npath = \"b.so\"\n"),
+              file() + ":6:1: duplicate plugin name 'a' (first defined at " + file() +
+                  ":3:1); plugin names must be unique");
+}
+
+TEST_F(NodeConfigTest, MissingFileIsNamed) {
+    auto loaded = load_node_config(dir_.path() / "absent.toml", "/plugins");
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.status().message(),
+              (dir_.path() / "absent.toml").string() + ": config file not found (or not a regular file)");
+}
+
+TEST_F(NodeConfigTest, PluginConfigAnswersPathsAndPositions) {
+    auto loaded = load_node_config(dir_.write("node.toml", R"([node]
+name = "n"
+[[plugin]]
+name = "a"
+path = "a.so"
+[plugin.config]
+peers = ["x:1", "y:2"]
+limits = { body = 4096, ratio = 0.5, strict = true }
+)"),
+                                   "/p");
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    const PluginConfig& config = *loaded->plugins[0].config;
+    EXPECT_EQ(config.get("peers").kind, LANCHAT_CONFIG_ARRAY);
+    EXPECT_EQ(config.get("peers").element_count, 2u);
+    lanchat_config_value second = config.get("peers[1]");
+    EXPECT_EQ(std::string(second.string_value.data, second.string_value.size), "y:2");
+    EXPECT_EQ(config.get("limits.body").integer_value, 4096);
+    EXPECT_DOUBLE_EQ(config.get("limits.ratio").float_value, 0.5);
+    EXPECT_EQ(config.get("limits.strict").bool_value, 1);
+    EXPECT_EQ(config.get("limits.absent").kind, LANCHAT_CONFIG_MISSING);
+    EXPECT_EQ(config.get("peers[9]").kind, LANCHAT_CONFIG_MISSING);
+    EXPECT_EQ(config.get("peers[x]").kind, LANCHAT_CONFIG_MISSING);
+    EXPECT_EQ(config.get("limits.").kind, LANCHAT_CONFIG_MISSING);
+    EXPECT_EQ(config.key_at("", 0).value_or(""), "limits");  // keys come in name order
+    EXPECT_EQ(config.key_at("limits", 2).value_or(""), "strict");
+    EXPECT_FALSE(config.key_at("limits", 3));
+    EXPECT_EQ(config.where("limits.body"), file() + ":8:19");
+    EXPECT_EQ(config.where("nothing"), file());
+}
+
+}  // namespace
+}  // namespace lanchat::host

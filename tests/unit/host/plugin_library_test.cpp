@@ -1,0 +1,101 @@
+#include "loader/plugin_library.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lanchat::host {
+namespace {
+
+const std::filesystem::path kFixtures = LANCHAT_TEST_FIXTURES;
+
+std::string error_of(const std::filesystem::path& path) {
+    auto opened = PluginLibrary::open(path);
+    return opened.ok() ? "" : opened.status().message();
+}
+
+TEST(PluginLibraryTest, LoadsAPluginAndReadsItsDescriptor) {
+    auto opened = PluginLibrary::open(kFixtures / "probe.so");
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    EXPECT_EQ((*opened)->name(), "probe");
+    EXPECT_EQ((*opened)->version(), "1.2.3");
+    EXPECT_EQ((*opened)->abi().text(), host_abi().text());
+}
+
+TEST(PluginLibraryTest, UnloadLeavesNoMappingOfTheFile) {
+    const auto path = kFixtures / "probe.so";
+    auto opened = PluginLibrary::open(path);
+    ASSERT_TRUE(opened.ok());
+    EXPECT_TRUE(is_mapped(path));
+    EXPECT_TRUE((*opened)->unload().ok());
+    EXPECT_FALSE(is_mapped(path));
+}
+
+TEST(PluginLibraryTest, RepeatedLoadAndUnloadNeverAccumulatesMappings) {
+    const auto path = kFixtures / "probe.so";
+    for (int round = 0; round < 50; ++round) {
+        auto opened = PluginLibrary::open(path);
+        ASSERT_TRUE(opened.ok());
+        ASSERT_TRUE((*opened)->unload().ok()) << "round " << round;
+    }
+    EXPECT_FALSE(is_mapped(path));
+}
+
+TEST(PluginLibraryTest, APluginPinnedByGnuUniqueSymbolsIsReportedAsStillLoaded) {
+    const auto path = kFixtures / "pinned.so";
+    auto opened = PluginLibrary::open(path);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    sdk::Status unloaded = (*opened)->unload();
+    EXPECT_EQ(unloaded.message(), path.string() + ": still loaded after unload, so its old code would keep running; "
+                                                  "rebuild it with -fno-gnu-unique (lanchat_add_plugin sets it) and "
+                                                  "link no shared library the host does not load");
+    EXPECT_TRUE(is_mapped(path));
+}
+
+TEST(PluginLibraryTest, MissingFile) {
+    EXPECT_EQ(error_of(kFixtures / "absent.so"), (kFixtures / "absent.so").string() + ": plugin file not found");
+}
+
+TEST(PluginLibraryTest, Directory) {
+    EXPECT_EQ(error_of(kFixtures), kFixtures.string() + ": is a directory, not a plugin file");
+}
+
+TEST(PluginLibraryTest, NotAnElfFile) {
+    EXPECT_EQ(error_of(kFixtures / "not_elf.so"),
+              (kFixtures / "not_elf.so").string() +
+                  ": not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin");
+}
+
+TEST(PluginLibraryTest, AnExecutableIsNotASharedObject) {
+    EXPECT_EQ(error_of(kFixtures / "an_executable"),
+              (kFixtures / "an_executable").string() +
+                  ": not a shared object: it is an executable; a plugin is a .so built with lanchat_add_plugin");
+}
+
+TEST(PluginLibraryTest, WrongArchitecture) {
+    EXPECT_EQ(error_of(kFixtures / "wrong_arch.so"),
+              (kFixtures / "wrong_arch.so").string() +
+                  ": wrong architecture: built for i386 (32-bit), this host runs on x86_64 (64-bit)");
+}
+
+TEST(PluginLibraryTest, EntrySymbolMissing) {
+    EXPECT_EQ(error_of(kFixtures / "no_entry.so"),
+              (kFixtures / "no_entry.so").string() +
+                  ": entry symbol 'lanchat_plugin_entry' not found; is this a lanchat plugin? (the SDK's "
+                  "LANCHAT_PLUGIN macro exports it)");
+}
+
+TEST(PluginLibraryTest, DifferentMajorNamesBothVersions) {
+    EXPECT_EQ(error_of(kFixtures / "abi_major_2.so"),
+              (kFixtures / "abi_major_2.so").string() + ": plugin ABI 2.0 is incompatible with host ABI " +
+                  host_abi().text() + " (the major version must match); rebuild the plugin against this host's SDK");
+}
+
+TEST(PluginLibraryTest, NewerMinorNamesBothVersions) {
+    AbiVersion newer{host_abi().major, static_cast<uint16_t>(host_abi().minor + 1)};
+    EXPECT_EQ(error_of(kFixtures / "abi_minor_newer.so"),
+              (kFixtures / "abi_minor_newer.so").string() + ": plugin ABI " + newer.text() +
+                  " is newer than host ABI " + host_abi().text() + "; upgrade lanchatd or rebuild the plugin " +
+                  "against SDK " + host_abi().text());
+}
+
+}  // namespace
+}  // namespace lanchat::host
