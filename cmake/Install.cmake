@@ -5,7 +5,7 @@ include(CMakePackageConfigHelpers)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-api/include/lanchat DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS lanchat_plugin_api lanchat_contracts EXPORT lanchat-plugin-api-targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY DESTINATION ${CMAKE_INSTALL_LIBDIR}/lanchat/plugins)
+install(DIRECTORY DESTINATION ${LANCHAT_PLUGIN_INSTALL_DIR})
 
 set(LANCHAT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/lanchat-plugin-api)
 install(EXPORT lanchat-plugin-api-targets NAMESPACE lanchat:: DESTINATION ${LANCHAT_CMAKE_DIR})

@@ -45,9 +45,8 @@ struct Options {
 std::optional<std::string> parse_options(int argc, char** argv, Options& options, bool& exit_now) {
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
-        auto next = [&](std::string_view flag) -> std::optional<std::string_view> {
+        auto next = [&]() -> std::optional<std::string_view> {
             if (i + 1 >= argc) return std::nullopt;
-            (void)flag;
             return std::string_view(argv[++i]);
         };
         if (arg == "--help" || arg == "-h") {
@@ -63,12 +62,12 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& options
         if (arg == "--check") {
             options.check = true;
         } else if (arg == "--log-format") {
-            auto value = next(arg);
+            auto value = next();
             LogFormat format;
             if (!value || !parse_log_format(*value, format)) return "--log-format needs json or text";
             options.log_format = format;
         } else if (arg == "--log-level") {
-            auto value = next(arg);
+            auto value = next();
             lanchat_log_level level;
             if (!value || !parse_log_level(*value, level)) return "--log-level needs trace, debug, info, warn or error";
             options.log_level = level;
@@ -84,9 +83,9 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& options
     return std::nullopt;
 }
 
-// Plugins live in <prefix>/lib/lanchat/plugins beside <prefix>/bin/lanchatd, in the build tree and installed.
+// Plugins live in <prefix>/<libdir>/lanchat/plugins beside <prefix>/bin/lanchatd, in the build tree and installed.
 std::filesystem::path default_plugin_dir() {
-    return (boost::dll::program_location().parent_path() / ".." / "lib" / "lanchat" / "plugins").lexically_normal();
+    return (boost::dll::program_location().parent_path() / LANCHAT_DEFAULT_PLUGIN_DIR).lexically_normal();
 }
 
 // SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken by sigwait in main, so no plugin

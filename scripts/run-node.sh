@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds the optimised preset, and starts the
+# all-in-one node from config/all-in-one.toml in the foreground (Ctrl-C drains and stops it).
+# Extra arguments go to lanchatd, e.g. --log-format text.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release
+echo "run-node: starting build/release/bin/lanchatd config/all-in-one.toml; its 'node ready' line says where it listens"
+exec build/release/bin/lanchatd "$@" config/all-in-one.toml

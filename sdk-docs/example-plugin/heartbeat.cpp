@@ -1,0 +1,55 @@
+#include "heartbeat.hpp"
+
+#include <charconv>
+
+namespace heartbeat {
+
+using namespace lanchat::sdk;
+
+Heartbeat::Heartbeat(Host& host)
+    : Plugin(host),
+      interval_(config().value_or("interval_ms", std::chrono::milliseconds(1000))),
+      message_(config().value_or<std::string>("message", "beat")) {
+    // A typo in the node file is an error, not a silently ignored key.
+    if (Status known = config().allow_only({"interval_ms", "message"}); !known.ok()) throw StatusError(known);
+    if (interval_.count() == 0) {
+        throw StatusError(invalid_argument("interval_ms at " + config().where("interval_ms") + " must be positive"));
+    }
+}
+
+Status Heartbeat::start() {
+    timer_ = executor().every(interval_, [this] { beat(); });
+    log().info("heartbeat started", {{"interval_ms", interval_.count()}, {"beats_so_far", beats_.load()}});
+    return {};
+}
+
+void Heartbeat::beat() {
+    if (!in_flight_.enter()) return;  // draining: take no new work
+    log().info(message_, {{"beat", ++beats_}});
+    in_flight_.leave();
+}
+
+void Heartbeat::drain(DrainSignal done) {
+    timer_.reset();                     // no new beats
+    in_flight_.close(std::move(done));  // signalled once the beat in progress, if any, has finished
+}
+
+// The state a successor takes over on reload: the beat count, as decimal text.
+Result<std::string> Heartbeat::export_state() { return std::to_string(beats_.load()); }
+
+Status Heartbeat::import_state(std::string_view state) {
+    uint64_t beats = 0;
+    auto [end, error] = std::from_chars(state.data(), state.data() + state.size(), beats);
+    if (error != std::errc{} || end != state.data() + state.size()) {
+        return invalid_argument("heartbeat state must be a decimal beat count, got '" + std::string(state) + "'");
+    }
+    beats_ = beats;
+    return {};
+}
+
+void Heartbeat::stop() {
+    timer_.reset();
+    log().info("heartbeat stopped", {{"beats", beats_.load()}});
+}
+
+}  // namespace heartbeat
