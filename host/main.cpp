@@ -118,10 +118,15 @@ int serve(const NodeConfig& config, NodeLog& log, const sigset_t& signals) {
         log.error(started.message());
         return kExitFailed;
     }
-    log.info("node ready", {{"plugins", std::to_string(node.plugins().size())},
-                            {"data_dir", config.data_dir.string()},
-                            {"abi", host_abi().text()},
-                            {"version", host_version()}});
+    std::vector<LogField> ready = {{"plugins", std::to_string(node.plugins().size())},
+                                   {"data_dir", config.data_dir.string()},
+                                   {"abi", host_abi().text()},
+                                   {"version", host_version()}};
+    if (lanchat::host::rpc::Mesh* mesh = node.mesh()) {
+        ready.push_back({"grpc", mesh->address()});
+        ready.push_back({"pki", mesh->pki_dir().string()});
+    }
+    log.info("node ready", ready);
     int signal = wait_for_stop_signal(signals, log);
     log.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     bool clean = node.stop();

@@ -190,6 +190,66 @@ void read_plugins(const Reader& reader, const std::shared_ptr<const toml::table>
     }
 }
 
+std::vector<std::string> string_list(const Reader& reader, const toml::node& node, const std::string& what) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) reader.fail(node, what + " must be an array of strings, found " + Reader::type_description(node));
+    std::vector<std::string> items;
+    for (const toml::node& item : *array) {
+        if (!item.is_string()) reader.fail(item, what + " must hold only strings, found " + Reader::type_description(item));
+        items.push_back(item.as_string()->get());
+    }
+    return items;
+}
+
+std::map<std::string, std::vector<std::string>> string_list_table(const Reader& reader, const toml::table& root,
+                                                                  const std::string& name) {
+    std::map<std::string, std::vector<std::string>> result;
+    const toml::node* node = root.get(name);
+    if (node == nullptr) return result;
+    const toml::table* table = node->as_table();
+    if (table == nullptr) reader.fail(*node, "[" + name + "] must be a table");
+    for (const auto& [key, value] : *table) {
+        result[std::string(key.str())] = string_list(reader, value, "[" + name + "] " + std::string(key.str()));
+    }
+    return result;
+}
+
+void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config) {
+    const toml::node* mesh_node = root.get("mesh");
+    if (mesh_node == nullptr) {
+        for (const char* dependent : {"discovery", "authorization"}) {
+            if (const toml::node* orphan = root.get(dependent)) {
+                reader.fail(*orphan, std::string("[") + dependent + "] needs a [mesh] table");
+            }
+        }
+        return;
+    }
+    const toml::table* mesh = mesh_node->as_table();
+    if (mesh == nullptr) reader.fail(*mesh_node, "[mesh] must be a table");
+    reader.only_known_keys(*mesh, "[mesh]",
+                           {"listen", "pki_dir", "default_deadline_ms", "max_message_bytes", "stream_queue_limit"});
+    MeshConfig settings;
+    settings.listen = reader.required<std::string>(*mesh, "listen", "[mesh]", "a string");
+    if (settings.listen.rfind(':') == std::string::npos) {
+        reader.fail(*mesh->get("listen"), "[mesh] listen must be host:port, e.g. \"127.0.0.1:7443\", found \"" +
+                                              settings.listen + "\"");
+    }
+    settings.pki_dir = resolve(fs::absolute(reader.file()).parent_path(),
+                               reader.required<std::string>(*mesh, "pki_dir", "[mesh]", "a string"));
+    auto positive = [&](const char* key, int64_t fallback) {
+        int64_t value = reader.optional<int64_t>(*mesh, key, "[mesh]", "an integer").value_or(fallback);
+        if (value <= 0) reader.fail(*mesh->get(key), std::string("[mesh] ") + key + " must be positive, found " +
+                                                         std::to_string(value));
+        return value;
+    };
+    settings.default_deadline = std::chrono::milliseconds(positive("default_deadline_ms", 2000));
+    settings.max_message_bytes = static_cast<size_t>(positive("max_message_bytes", 4 * 1024 * 1024));
+    settings.stream_queue_limit = static_cast<size_t>(positive("stream_queue_limit", 1024));
+    settings.discovery = string_list_table(reader, root, "discovery");
+    settings.authorization = string_list_table(reader, root, "authorization");
+    config.mesh = std::move(settings);
+}
+
 }  // namespace
 
 sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& default_plugin_dir) {
@@ -200,12 +260,13 @@ sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& d
     Reader reader(file);
     try {
         auto root = std::make_shared<const toml::table>(toml::parse_file(file.string()));
-        reader.only_known_keys(*root, "the top level", {"node", "plugin"});
+        reader.only_known_keys(*root, "the top level", {"node", "plugin", "mesh", "discovery", "authorization"});
         NodeConfig config;
         config.file = fs::absolute(file);
         config.plugin_dir = default_plugin_dir;
         read_node_table(reader, *root, config);
         read_plugins(reader, root, config);
+        read_mesh(reader, *root, config);
         return config;
     } catch (const toml::parse_error& e) {
         return sdk::invalid_argument(reader.at(e.source()) + ": TOML syntax error: " + one_line(e.description()));

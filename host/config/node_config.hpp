@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,19 @@ struct PluginSpec {
     std::shared_ptr<const PluginConfig> config;
 };
 
+// `[mesh]`, `[discovery]` and `[authorization]`: the node's mTLS gRPC server and how it calls others.
+struct MeshConfig {
+    std::string listen;                  // "host:port"; port 0 picks a free one (the ready line names it)
+    std::filesystem::path pki_dir;       // made by `lanchatctl pki`
+    std::chrono::milliseconds default_deadline{2000};
+    size_t max_message_bytes = 4 * 1024 * 1024;
+    size_t stream_queue_limit = 1024;    // messages waiting for one slow streaming client
+    // logical service -> endpoints ("host:port"); services hosted here also resolve to this node
+    std::map<std::string, std::vector<std::string>> discovery;
+    // rule (logical service, proto service or full method) -> allowed callers; replaces the default rule
+    std::map<std::string, std::vector<std::string>> authorization;
+};
+
 struct NodeConfig {
     std::filesystem::path file;
     std::string node_name;
@@ -32,6 +47,7 @@ struct NodeConfig {
     unsigned executor_threads = 2;
     std::chrono::milliseconds drain_timeout{5000};
     std::vector<PluginSpec> plugins;
+    std::optional<MeshConfig> mesh;  // absent: the node serves and calls no RPC
 };
 
 // Reads and validates `file`. `default_plugin_dir` applies when `[node] plugin_dir` is absent.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lanchat/sdk/sink.hpp"
+#include "rpc/mesh.hpp"
 #include "runtime/host_context.hpp"
 
 namespace lanchat::host {
@@ -87,7 +88,7 @@ const lanchat_executor_api kExecutorApi = {sizeof(lanchat_executor_api), &execut
 
 const char* host_version() { return LANCHAT_VERSION; }
 
-HostApiTable::HostApiTable(std::string node_name)
+HostApiTable::HostApiTable(std::string node_name, const lanchat_rpc_api* rpc)
     : node_name_(std::move(node_name)), host_version_(host_version()) {
     api_.struct_size = sizeof(api_);
     api_.abi_major = LANCHAT_ABI_MAJOR;
@@ -98,6 +99,15 @@ HostApiTable::HostApiTable(std::string node_name)
     api_.config = &kConfigApi;
     api_.health = &kHealthApi;
     api_.executor = &kExecutorApi;
+    api_.rpc = rpc;
 }
 
 }  // namespace lanchat::host
+
+void lanchat_host_context::set_health(lanchat_health_status status, std::string reason, bool by_plugin) {
+    {
+        std::lock_guard lock(health_mutex);
+        health_report = {status, std::move(reason), by_plugin || health_report.set_by_plugin};
+    }
+    if (mesh != nullptr) mesh->publish_health(rpc_owner.get(), status == LANCHAT_HEALTH_SERVING);
+}

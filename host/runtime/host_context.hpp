@@ -10,6 +10,11 @@
 #include "logging/log.hpp"
 #include "runtime/executor.hpp"
 
+namespace lanchat::host::rpc {
+class Mesh;
+class RpcOwner;
+}  // namespace lanchat::host::rpc
+
 namespace lanchat::host {
 
 struct HealthReport {
@@ -21,7 +26,8 @@ struct HealthReport {
 // Builds the lanchat_host_api table one node hands to all its plugins; strings live in the object.
 class HostApiTable {
 public:
-    explicit HostApiTable(std::string node_name);
+    // `rpc` is the rpc table (since ABI 1.1); without a mesh its functions answer UNAVAILABLE.
+    HostApiTable(std::string node_name, const lanchat_rpc_api* rpc);
     HostApiTable(const HostApiTable&) = delete;
     HostApiTable& operator=(const HostApiTable&) = delete;
 
@@ -45,15 +51,15 @@ struct lanchat_host_context {
     lanchat::host::Executor* executor = nullptr;
     std::shared_ptr<const lanchat::host::PluginConfig> config;
     std::string data_dir;
+    lanchat::host::rpc::Mesh* mesh = nullptr;  // null when the node has no [mesh]
+    std::shared_ptr<lanchat::host::rpc::RpcOwner> rpc_owner;
 
     lanchat::host::HealthReport health() const {
         std::lock_guard lock(health_mutex);
         return health_report;
     }
-    void set_health(lanchat_health_status status, std::string reason, bool by_plugin) {
-        std::lock_guard lock(health_mutex);
-        health_report = {status, std::move(reason), by_plugin || health_report.set_by_plugin};
-    }
+    // Also publishes the change on grpc.health.v1.Health when the node has a mesh.
+    void set_health(lanchat_health_status status, std::string reason, bool by_plugin);
 
 private:
     mutable std::mutex health_mutex;

@@ -10,7 +10,8 @@ sdk::Status in_entry(const PluginSpec& spec, const sdk::Status& status) {
 }  // namespace
 
 Node::Node(NodeConfig config, NodeLog& log)
-    : config_(std::move(config)), log_(log), api_(config_.node_name), executor_(config_.executor_threads) {}
+    : config_(std::move(config)), log_(log), api_(config_.node_name, rpc::rpc_api_table()),
+      executor_(config_.executor_threads) {}
 
 Node::~Node() { stop(); }
 
@@ -20,6 +21,13 @@ sdk::Status Node::start() {
     if (error) {
         return sdk::failed_precondition("cannot create the data directory " + config_.data_dir.string() +
                                         " ([node] data_dir in " + config_.file.string() + "): " + error.message());
+    }
+    if (config_.mesh) {
+        std::vector<std::string> hosted;
+        for (const PluginSpec& spec : config_.plugins) hosted.push_back(spec.name);
+        auto mesh = rpc::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_);
+        if (!mesh.ok()) return {mesh.status().code(), "[mesh] in " + config_.file.string() + ": " + mesh.status().message()};
+        mesh_ = std::move(mesh).value();
     }
     for (const PluginSpec& spec : config_.plugins) {
         if (sdk::Status status = start_plugin(spec); !status.ok()) {
@@ -34,7 +42,7 @@ sdk::Status Node::start_plugin(const PluginSpec& spec) {
     auto library = PluginLibrary::open(spec.path);
     if (!library.ok()) return in_entry(spec, library.status());
     auto plugin = std::make_unique<PluginInstance>(spec, std::move(library).value(), *api_.get(), log_, executor_,
-                                                   config_.data_dir);
+                                                   mesh_.get(), config_.data_dir);
     if (sdk::Status status = plugin->create(); !status.ok()) return status;
     sdk::Status started = plugin->start();
     const PluginLibrary& loaded = *plugin->library();
@@ -55,6 +63,7 @@ bool Node::stop() {
         all_unloaded = stop_plugin(*plugins_.back()) && all_unloaded;
         plugins_.pop_back();
     }
+    if (mesh_) mesh_->shutdown();
     return all_unloaded;
 }
 

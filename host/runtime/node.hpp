@@ -9,6 +9,7 @@
 #include "logging/log.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/host_context.hpp"
+#include "rpc/mesh.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace lanchat::host {
@@ -27,6 +28,7 @@ public:
     bool stop();
 
     const NodeConfig& config() const { return config_; }
+    rpc::Mesh* mesh() const { return mesh_.get(); }
     const std::vector<std::unique_ptr<PluginInstance>>& plugins() const { return plugins_; }
 
 private:
@@ -37,6 +39,7 @@ private:
     NodeLog& log_;
     HostApiTable api_;
     Executor executor_;
+    std::unique_ptr<rpc::Mesh> mesh_;  // started before the plugins, shut down after them
     std::vector<std::unique_ptr<PluginInstance>> plugins_;  // in start order
 };
 

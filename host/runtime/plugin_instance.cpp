@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "lanchat/sdk/sink.hpp"
+#include "rpc/mesh.hpp"
+#include "rpc/rpc_owner.hpp"
 
 namespace lanchat::host {
 namespace fs = std::filesystem;
@@ -21,9 +23,11 @@ const char* state_name(PluginState state) {
 }
 
 PluginInstance::PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const lanchat_host_api& api,
-                               NodeLog& log, Executor& executor, const fs::path& node_data_dir)
+                               NodeLog& log, Executor& executor, rpc::Mesh* mesh, const fs::path& node_data_dir)
     : spec_(std::move(spec)), library_(std::move(library)), api_(api) {
     context_.plugin_name = spec_.name;
+    context_.mesh = mesh;
+    context_.rpc_owner = std::make_shared<rpc::RpcOwner>(spec_.name);
     context_.log = &log;
     context_.executor = &executor;
     context_.config = spec_.config;
@@ -79,6 +83,7 @@ sdk::Status PluginInstance::start() {
 bool PluginInstance::drain(std::chrono::milliseconds timeout) {
     if (state_ != PluginState::started) return true;
     state_ = PluginState::draining;
+    context_.rpc_owner->begin_drain();  // new calls are refused with UNAVAILABLE; those in flight finish
     drain_wait_ = std::make_unique<DrainWait>();
     DrainWait* wait = drain_wait_.get();
     auto deadline = std::chrono::system_clock::now() + timeout;
@@ -107,9 +112,11 @@ sdk::Result<std::string> PluginInstance::export_state() {
 
 void PluginInstance::stop() {
     if (state_ != PluginState::started && state_ != PluginState::draining) return;
+    context_.set_health(LANCHAT_HEALTH_NOT_SERVING, "stopped", false);  // while its services are still known
     library_->vtable().stop(instance_);
+    if (context_.mesh != nullptr) context_.mesh->routes().remove_owner(context_.rpc_owner.get());
+    context_.rpc_owner->stop();
     context_.executor->cancel_all(&context_);
-    context_.set_health(LANCHAT_HEALTH_NOT_SERVING, "stopped", false);
     state_ = PluginState::stopped;
 }
 

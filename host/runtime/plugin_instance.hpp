@@ -22,8 +22,9 @@ const char* state_name(PluginState state);
 // with "plugin '<name>'" so an operator knows which entry of the node file to look at.
 class PluginInstance {
 public:
+    // `mesh` is null when the node has no [mesh].
     PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const lanchat_host_api& api,
-                   NodeLog& log, Executor& executor, const std::filesystem::path& node_data_dir);
+                   NodeLog& log, Executor& executor, rpc::Mesh* mesh, const std::filesystem::path& node_data_dir);
     ~PluginInstance();  // stops, destroys and unloads whatever is left
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;
@@ -34,7 +35,7 @@ public:
     // Asks the plugin to finish in-flight work; true when it said so before `timeout` ran out.
     bool drain(std::chrono::milliseconds timeout);
     sdk::Result<std::string> export_state();
-    // Calls the plugin's stop, then cancels every task it left scheduled.
+    // Calls the plugin's stop, then ends what it left behind: its routes, open calls and scheduled tasks.
     void stop();
     void destroy();
     // Unloads the library and proves it is unmapped.

@@ -1,7 +1,7 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.0. Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
+ * Version 1.1 (1.1 added the rpc table). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
  *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 0
+#define LANCHAT_ABI_MINOR 1
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -221,11 +221,101 @@ typedef struct lanchat_executor_api {
 } lanchat_executor_api;
 
 /* ---------------------------------------------------------------------------------------------------
- * Host services reserved for later minor versions. In 1.0 these pointers are NULL; the minor version
- * that defines a table makes its pointer non-NULL for every plugin built against that minor or newer.
+ * Host services: RPC (since 1.1) — serving gRPC methods over the node's mTLS server, and calling
+ * other services through the host. Payloads are serialized protobuf messages.
  * ------------------------------------------------------------------------------------------------- */
 
-typedef struct lanchat_rpc_api lanchat_rpc_api;                 /* serving and calling gRPC methods */
+typedef enum lanchat_rpc_kind {
+    LANCHAT_RPC_UNARY = 0,
+    LANCHAT_RPC_SERVER_STREAMING = 1
+} lanchat_rpc_kind;
+
+/*
+ * One inbound call. Owned by the host. It stays valid until the plugin calls finish() on it — which it must
+ * do exactly once for every call it was handed, even a cancelled one — or until the plugin's stop() returns,
+ * when the host ends whatever the plugin left unfinished (UNAVAILABLE).
+ */
+typedef struct lanchat_rpc_call lanchat_rpc_call;
+
+/* What the host knows of an inbound call; borrowed for the duration of the handler call. */
+typedef struct lanchat_rpc_call_info {
+    uint32_t struct_size;
+    lanchat_str method;         /* full name, "/package.Service/Method" */
+    lanchat_str peer_identity;  /* the caller's SPIFFE ID, e.g. "spiffe://lan-chat.local/svc/auth" */
+    lanchat_str correlation_id; /* from the caller, or created by the host at the first hop */
+    lanchat_str trace_id;       /* W3C trace id (32 hex digits) */
+    uint64_t deadline_unix_ms;  /* when the caller stops waiting; 0 when it set none */
+} lanchat_rpc_call_info;
+
+/* Handles one call on a host thread. `request` is borrowed for this call only. Answer with finish(), now or
+ * later and from any thread; for a server-streaming method, write() messages first. */
+typedef void (*lanchat_rpc_handler_fn)(void* user, lanchat_rpc_call* call, const lanchat_rpc_call_info* info,
+                                       lanchat_bytes request);
+
+/* Told once when a call ends before the plugin finished it (client gone, deadline passed). The plugin
+ * still calls finish() on it; writes fail from now on. */
+typedef void (*lanchat_rpc_cancelled_fn)(void* user, lanchat_rpc_call* call);
+
+/* One method a plugin serves; borrowed for the duration of serve(); the host copies what it keeps. */
+typedef struct lanchat_rpc_method {
+    uint32_t struct_size;
+    lanchat_str full_name; /* "/package.Service/Method" */
+    lanchat_rpc_kind kind;
+    lanchat_rpc_handler_fn handler;
+    lanchat_rpc_cancelled_fn cancelled; /* may be NULL */
+    void* user;                         /* handed to handler and cancelled; owned by the plugin */
+} lanchat_rpc_method;
+
+/* Options of an outbound call; borrowed for the duration of the call_* function. */
+typedef struct lanchat_rpc_call_options {
+    uint32_t struct_size;
+    lanchat_str service;        /* the logical service to call, e.g. "audit"; resolved by discovery */
+    lanchat_str method;         /* full name, "/lanchat.audit.v1.Audit/Append" */
+    uint64_t timeout_ms;        /* 0: the node's default deadline */
+    int32_t idempotent;         /* non-zero: retried with backoff within the deadline; zero: sent once */
+    lanchat_rpc_call* parent;   /* the inbound call being served, if any: its correlation id, trace and
+                                   (when sooner) deadline carry over; may be NULL */
+} lanchat_rpc_call_options;
+
+/* The final result of an outbound call, on a host thread; everything borrowed for this call only.
+ * `response` is the reply of a unary call and empty for a stream. */
+typedef void (*lanchat_rpc_reply_fn)(void* user, lanchat_status_code code, lanchat_str message,
+                                     lanchat_bytes response);
+
+/* One message of an outbound server stream, on a host thread; `message` borrowed for this call only. */
+typedef void (*lanchat_rpc_message_fn)(void* user, lanchat_bytes message);
+
+typedef uint64_t lanchat_rpc_stream_id; /* 0 is never a valid id */
+
+typedef struct lanchat_rpc_api {
+    uint32_t struct_size;
+    /* Serves `method` from now on (the node's routing table changes atomically). Fails, with a reason in
+     * `error`, when another plugin serves it or the name is malformed. */
+    lanchat_status_code (*serve)(lanchat_host_context* ctx, const lanchat_rpc_method* method, lanchat_sink* error);
+    /* Stops routing new calls of `full_name` to this plugin; calls in flight continue. */
+    void (*unserve)(lanchat_host_context* ctx, lanchat_str full_name);
+    /* Sends one message on a server-streaming call (copied). LANCHAT_OK when queued; LANCHAT_CANCELLED when
+     * the call has ended; LANCHAT_RESOURCE_EXHAUSTED when the client is too slow and the queue is full. */
+    lanchat_status_code (*write)(lanchat_rpc_call* call, lanchat_bytes message);
+    /* Ends the call: OK with `response` (unary) or an error code and message. Exactly once per call. */
+    void (*finish)(lanchat_rpc_call* call, lanchat_status_code code, lanchat_str message, lanchat_bytes response);
+    /* Calls a unary method of another service; `reply(user, ...)` is called exactly once. No callback runs
+     * after the calling plugin's stop() returns: the host cancels what is still outstanding first. */
+    void (*call_unary)(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request,
+                       lanchat_rpc_reply_fn reply, void* user);
+    /* Calls a server-streaming method: `on_message` for each message, then `reply` once with the status. */
+    lanchat_rpc_stream_id (*call_server_stream)(lanchat_host_context* ctx, const lanchat_rpc_call_options* options,
+                                                lanchat_bytes request, lanchat_rpc_message_fn on_message,
+                                                lanchat_rpc_reply_fn reply, void* user);
+    /* Cancels an outbound stream; `reply` is still called once, with CANCELLED. */
+    void (*cancel_stream)(lanchat_host_context* ctx, lanchat_rpc_stream_id id);
+} lanchat_rpc_api;
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services reserved for later minor versions. Their pointers are NULL until the minor version that
+ * defines a table; from then on it is non-NULL for every plugin built against that minor or newer.
+ * ------------------------------------------------------------------------------------------------- */
+
 typedef struct lanchat_metrics_api lanchat_metrics_api;         /* counters, gauges, histograms */
 typedef struct lanchat_discovery_api lanchat_discovery_api;     /* resolving services to endpoints */
 typedef struct lanchat_client_edge_api lanchat_client_edge_api; /* frames from host-owned client sockets */
@@ -244,7 +334,7 @@ typedef struct lanchat_host_api {
     const lanchat_config_api* config;
     const lanchat_health_api* health;
     const lanchat_executor_api* executor;
-    const lanchat_rpc_api* rpc;                 /* NULL before the minor version that defines it */
+    const lanchat_rpc_api* rpc;                 /* since 1.1 (without [mesh], serving and calls fail UNAVAILABLE) */
     const lanchat_metrics_api* metrics;         /* NULL before the minor version that defines it */
     const lanchat_discovery_api* discovery;     /* NULL before the minor version that defines it */
     const lanchat_client_edge_api* client_edge; /* NULL before the minor version that defines it */

@@ -41,7 +41,7 @@ path = "db.sqlite"
     std::string file() const { return (dir_.path() / "node.toml").string(); }
 
     lanchat::testing::TempDir dir_;
-    host::HostApiTable api_{"n"};
+    host::HostApiTable api_{"n", nullptr};
     lanchat_host_context context_;
 };
 

@@ -1,0 +1,56 @@
+#include "rpc/authorization.hpp"
+
+#include "rpc/routing_table.hpp"
+
+namespace lanchat::host::rpc {
+
+AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
+    return {
+        {"identity", {"auth"}},
+        {"audit", {"router", "channel", "auth", "presence"}},
+        {"channel", {"router", "gateway"}},
+        {"auth", {"gateway"}},
+        {"router", {"gateway"}},
+        {"presence", {"gateway"}},
+    };
+}
+
+AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& overrides)
+    : trust_domain_(std::move(trust_domain)), rules_(default_rules()) {
+    for (const auto& [key, callers] : overrides) rules_[key] = callers;
+}
+
+std::string AuthorizationPolicy::logical_service(std::string_view method) {
+    std::string_view service = service_of(method);
+    constexpr std::string_view prefix = "lanchat.";
+    if (service.substr(0, prefix.size()) != prefix) return {};
+    std::string_view rest = service.substr(prefix.size());
+    return std::string(rest.substr(0, rest.find('.')));
+}
+
+bool AuthorizationPolicy::matches(const std::string& pattern, std::string_view peer) const {
+    const std::string domain = "spiffe://" + trust_domain_ + "/";
+    if (pattern == "*") return peer.substr(0, domain.size()) == domain;
+    if (pattern.rfind("spiffe://", 0) != 0) return peer == domain + "svc/" + pattern;
+    if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0) {
+        std::string_view prefix(pattern.data(), pattern.size() - 1);
+        return peer.size() > prefix.size() && peer.substr(0, prefix.size()) == prefix;
+    }
+    return peer == pattern;
+}
+
+bool AuthorizationPolicy::allows(std::string_view method, std::string_view peer_spiffe_id) const {
+    if (peer_spiffe_id.empty()) return false;
+    for (const std::string& key : {std::string(method), std::string(service_of(method)), logical_service(method)}) {
+        if (key.empty()) continue;
+        auto rule = rules_.find(key);
+        if (rule == rules_.end()) continue;
+        for (const std::string& pattern : rule->second) {
+            if (matches(pattern, peer_spiffe_id)) return true;
+        }
+        return false;  // the most specific rule decides
+    }
+    return false;
+}
+
+}  // namespace lanchat::host::rpc

@@ -1,0 +1,54 @@
+// Mesh: everything one node needs to serve and call RPCs — routing table, authorization, the mTLS server
+// and the client — started before the plugins and shut down after them.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/node_config.hpp"
+#include "lanchat/sdk/status.hpp"
+#include "rpc/authorization.hpp"
+#include "rpc/mesh_client.hpp"
+#include "rpc/mesh_server.hpp"
+#include "rpc/routing_table.hpp"
+
+namespace lanchat::host {
+class Executor;
+class NodeLog;
+}  // namespace lanchat::host
+
+namespace lanchat::host::rpc {
+
+class Mesh {
+public:
+    // `hosted` are the node's plugin names: the services that resolve to this node.
+    static sdk::Result<std::unique_ptr<Mesh>> start(const MeshConfig& config, const std::string& node_name,
+                                                    const std::vector<std::string>& hosted, NodeLog& log,
+                                                    Executor& executor);
+    ~Mesh();
+
+    RoutingTable& routes() { return routes_; }
+    MeshClient& client() { return *client_; }
+    const std::string& address() const { return server_->address(); }
+    const std::filesystem::path& pki_dir() const { return config_.pki_dir; }
+
+    // Reflects a plugin's health on grpc.health.v1.Health for every proto service it serves.
+    void publish_health(const RpcOwner* owner, bool serving);
+    void shutdown();
+
+private:
+    Mesh(MeshConfig config, std::string trust_domain);
+
+    MeshConfig config_;
+    RoutingTable routes_;
+    AuthorizationPolicy policy_;
+    std::unique_ptr<MeshServer> server_;
+    std::unique_ptr<MeshClient> client_;
+};
+
+// The ABI's rpc table (lanchat_rpc_api), served by the Mesh of each calling plugin's context.
+const lanchat_rpc_api* rpc_api_table();
+
+}  // namespace lanchat::host::rpc

@@ -1,0 +1,345 @@
+// The mesh as peers see it: real lanchatd processes, a PKI made by the real lanchatctl, real TLS handshakes.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "child_process.hpp"
+#include "lanchat/test/v1/echo.pb.h"
+#include "temp_dir.hpp"
+#include "test_certificates.hpp"
+
+namespace lanchat {
+namespace {
+
+using lanchat::testing::ChildProcess;
+using lanchat::testing::issue_test_certificate;
+using lanchat::testing::read_file;
+using lanchat::testing::run_to_exit;
+using lanchat::testing::TempDir;
+using test::v1::CountRequest;
+using test::v1::SayReply;
+using test::v1::SayRequest;
+namespace fs = std::filesystem;
+
+const std::string kLanchatd = LANCHAT_LANCHATD;
+const std::string kLanchatctl = LANCHAT_LANCHATCTL;
+const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
+constexpr const char* kSay = "/lanchat.test.v1.Echo/Say";
+
+void lanchatctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {kLanchatctl, "pki"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto run = run_to_exit(argv);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+}
+
+// A TLS identity for a test client: certificate and key files (empty for "no client certificate").
+struct Identity {
+    fs::path certificate;
+    fs::path key;
+};
+
+std::shared_ptr<grpc::Channel> channel_to(const std::string& address, const fs::path& ca, const Identity& identity,
+                                          const std::string& server_name = "echo.lan-chat.svc") {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read_file(ca);
+    if (!identity.certificate.empty()) {
+        tls.pem_cert_chain = read_file(identity.certificate);
+        tls.pem_private_key = read_file(identity.key);
+    }
+    grpc::ChannelArguments arguments;
+    arguments.SetSslTargetNameOverride(server_name);
+    return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), arguments);
+}
+
+struct Reply {
+    grpc::Status status;
+    std::string bytes;
+};
+
+Reply call(const std::shared_ptr<grpc::Channel>& channel, const std::string& method, const std::string& request,
+           const std::multimap<std::string, std::string>& metadata = {}) {
+    grpc::GenericStub stub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
+    grpc::Slice slice(request.data(), request.size());
+    grpc::ByteBuffer out(&slice, 1);
+    grpc::ByteBuffer in;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &out, &in, [&](grpc::Status s) { done.set_value(s); });
+    Reply reply{done.get_future().get(), {}};
+    std::vector<grpc::Slice> slices;
+    if (reply.status.ok() && in.Dump(&slices).ok()) {
+        for (auto& s : slices) reply.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    return reply;
+}
+
+std::string say_request(const std::string& text) {
+    SayRequest request;
+    request.set_text(text);
+    return request.SerializeAsString();
+}
+
+// Collects a server stream.
+class StreamCollector : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+public:
+    StreamCollector(const std::shared_ptr<grpc::Channel>& channel, const std::string& method, const std::string& request)
+        : stub_(channel) {
+        grpc::Slice slice(request.data(), request.size());
+        request_ = grpc::ByteBuffer(&slice, 1);
+        context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        stub_.PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
+        StartWriteLast(&request_, grpc::WriteOptions());
+        StartRead(&incoming_);
+        StartCall();
+    }
+    void OnReadDone(bool ok) override {
+        if (!ok) return;
+        std::vector<grpc::Slice> slices;
+        std::string bytes;
+        if (incoming_.Dump(&slices).ok()) {
+            for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+        }
+        messages.push_back(bytes);
+        StartRead(&incoming_);
+    }
+    void OnDone(const grpc::Status& status) override { done_.set_value(status); }
+    grpc::Status wait() { return done_.get_future().get(); }
+
+    std::vector<std::string> messages;
+
+private:
+    grpc::GenericStub stub_;
+    grpc::ClientContext context_;
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer incoming_;
+    std::promise<grpc::Status> done_;
+};
+
+// A running lanchatd with the echo plugin under `name`, and the address its mesh listens on.
+class MeshNode {
+public:
+    MeshNode(const TempDir& dir, const std::string& node, const std::string& plugin_name, const fs::path& pki,
+             const std::string& extra = "") {
+        fs::path file = dir.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"data-" + node +
+                                                      "\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
+                                                      pki.string() + "\"\n" + extra + "\n[[plugin]]\nname = \"" +
+                                                      plugin_name + "\"\npath = \"" + (kFixtures / "echo.so").string() +
+                                                      "\"\n");
+        process = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
+        auto ready = process->wait_for_line("\"node ready\"");
+        if (!ready) throw std::runtime_error("node " + node + " did not start:\n" + process->output());
+        address = nlohmann::json::parse(*ready)["fields"]["grpc"];
+    }
+    ~MeshNode() {
+        process->send_signal(SIGTERM);
+        process->wait_exit();
+    }
+
+    std::unique_ptr<ChildProcess> process;
+    std::string address;
+};
+
+constexpr const char* kEchoPolicy = "[authorization]\n\"lanchat.test.v1.Echo\" = [\"caller\", \"relay\"]\n";
+
+class MeshTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        lanchatctl({"init", "--dir", pki_.string(), "--trust-domain", "lan-chat.test"});
+        lanchatctl({"issue", "--dir", pki_.string(), "--node", "b", "--service", "echo"});
+        lanchatctl({"issue", "--dir", pki_.string(), "--node", "a", "--service", "relay"});
+        lanchatctl({"issue", "--dir", pki_.string(), "--node", "client", "--service", "caller,intruder"});
+    }
+    Identity service(const std::string& node, const std::string& name) const {
+        return {pki_ / "nodes" / node / (name + ".crt"), pki_ / "nodes" / node / (name + ".key")};
+    }
+    fs::path ca() const { return pki_ / "ca.crt"; }
+
+    TempDir dir_;
+    fs::path pki_ = dir_.path() / "pki";
+};
+
+TEST_F(MeshTest, APluginMethodIsServedOverMutualTlsWithTheCallersIdentity) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    auto channel = channel_to(node.address, ca(), service("client", "caller"));
+    Reply reply = call(channel, kSay, say_request("hello"), {{"x-lanchat-correlation-id", "corr-1"}});
+    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
+    SayReply said;
+    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    EXPECT_EQ(said.text(), "hello");
+    EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/caller");
+    EXPECT_EQ(said.correlation_id(), "corr-1");
+    EXPECT_EQ(said.node(), "b");
+    // Without one from the caller, the first hop creates a correlation id.
+    Reply fresh = call(channel, kSay, say_request("again"));
+    ASSERT_TRUE(said.ParseFromString(fresh.bytes));
+    EXPECT_EQ(said.correlation_id().size(), 16u);
+}
+
+TEST_F(MeshTest, AServerStreamDeliversEveryMessageInOrder) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    CountRequest request;
+    request.set_count(5);
+    StreamCollector stream(channel_to(node.address, ca(), service("client", "caller")), "/lanchat.test.v1.Echo/Count",
+                           request.SerializeAsString());
+    ASSERT_TRUE(stream.wait().ok());
+    ASSERT_EQ(stream.messages.size(), 5u);
+    for (uint32_t i = 0; i < 5; ++i) {
+        SayReply reply;
+        ASSERT_TRUE(reply.ParseFromString(stream.messages[i]));
+        EXPECT_EQ(reply.sequence(), i + 1);
+    }
+}
+
+TEST_F(MeshTest, AMethodNobodyServesIsUnimplemented) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy + std::string("\"/lanchat.test.v1.Echo/Nope\" = [\"caller\"]\n"));
+    Reply reply = call(channel_to(node.address, ca(), service("client", "caller")), "/lanchat.test.v1.Echo/Nope", "");
+    EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_EQ(reply.status.error_message(), "no plugin on this node serves /lanchat.test.v1.Echo/Nope");
+}
+
+TEST_F(MeshTest, ACallerOutsideTheAllowlistIsDeniedLoggedAndCounted) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    Reply reply = call(channel_to(node.address, ca(), service("client", "intruder")), kSay, say_request("let me in"));
+    EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(reply.status.error_message(), "spiffe://lan-chat.test/svc/intruder may not call " + std::string(kSay));
+    auto logged = node.process->wait_for_line("refused a call: caller not allowed");
+    ASSERT_TRUE(logged);
+    auto line = nlohmann::json::parse(*logged);
+    EXPECT_EQ(line["fields"]["caller"], "spiffe://lan-chat.test/svc/intruder");
+    EXPECT_EQ(line["fields"]["method"], kSay);
+}
+
+TEST_F(MeshTest, BadClientCertificatesAreRefusedAtTheHandshakeAndTheNodeKeepsServing) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    fs::path other_pki = dir_.path() / "other-pki";
+    lanchatctl({"init", "--dir", other_pki.string(), "--trust-domain", "lan-chat.test"});
+    lanchatctl({"issue", "--dir", other_pki.string(), "--node", "client", "--service", "caller"});
+    auto expired = issue_test_certificate(pki_, dir_.path() / "expired", {"spiffe://lan-chat.test/svc/caller"},
+                                          -7200, -3600);
+    auto two_uris = issue_test_certificate(pki_, dir_.path() / "two-uris",
+                                           {"spiffe://lan-chat.test/svc/caller", "spiffe://lan-chat.test/svc/audit"},
+                                           -60, 3600);
+    lanchatctl({"issue", "--dir", pki_.string(), "--node", "revoked", "--service", "caller"});
+    lanchatctl({"revoke", "--dir", pki_.string(), (pki_ / "nodes" / "revoked" / "caller.crt").string()});
+
+    const std::vector<std::pair<std::string, Identity>> refused = {
+        {"no client certificate", {}},
+        {"a certificate from another CA", {other_pki / "nodes/client/caller.crt", other_pki / "nodes/client/caller.key"}},
+        {"an expired certificate", {expired.certificate, expired.key}},
+        {"a certificate with two URI SANs", {two_uris.certificate, two_uris.key}},
+        {"a revoked certificate", service("revoked", "caller")},
+    };
+    for (const auto& [what, identity] : refused) {
+        Reply reply = call(channel_to(node.address, ca(), identity), kSay, say_request("x"));
+        EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE) << what << ": " << reply.status.error_message();
+    }
+    EXPECT_TRUE(call(channel_to(node.address, ca(), service("client", "caller")), kSay, say_request("ok")).status.ok());
+}
+
+TEST_F(MeshTest, AServerWithoutTheExpectedNameIsRefusedByTheClient) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    Reply reply = call(channel_to(node.address, ca(), service("client", "caller"), "audit.lan-chat.svc"), kSay,
+                       say_request("x"));
+    EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(MeshTest, MalformedAndOversizedRequestsAreRefusedWithTheRightStatus) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy + std::string("\n"));
+    auto channel = channel_to(node.address, ca(), service("client", "caller"));
+    Reply malformed = call(channel, kSay, std::string("\xff\xff\xff\xff", 4));
+    EXPECT_EQ(malformed.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(malformed.status.error_message(), "malformed request for " + std::string(kSay));
+    Reply oversized = call(channel, kSay, say_request(std::string(5 * 1024 * 1024, 'x')));
+    EXPECT_EQ(oversized.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_TRUE(call(channel, kSay, say_request("still here")).status.ok());
+}
+
+TEST_F(MeshTest, StandardHealthChecksReportTheHostedServices) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    auto channel = channel_to(node.address, ca(), service("client", "caller"));
+    // grpc.health.v1.HealthCheckRequest{service = 1}; the reply's field 1 is the status (1 = SERVING).
+    std::string service_name = "lanchat.test.v1.Echo";
+    std::string request = std::string("\x0a", 1) + static_cast<char>(service_name.size()) + service_name;
+    Reply serving = call(channel, "/grpc.health.v1.Health/Check", request);
+    ASSERT_TRUE(serving.status.ok()) << serving.status.error_message();
+    EXPECT_EQ(serving.bytes, std::string("\x08\x01", 2));
+    std::string unknown = std::string("\x0a\x03", 2) + "xyz";
+    EXPECT_EQ(call(channel, "/grpc.health.v1.Health/Check", unknown).status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MeshTest, TwoNodesCallEachOtherOverMutualTlsCarryingTheCorrelationId) {
+    MeshNode b(dir_, "b", "echo", pki_, kEchoPolicy);
+    MeshNode a(dir_, "a", "relay", pki_,
+               std::string(kEchoPolicy) + "[discovery]\necho = [\"" + b.address + "\"]\n");
+    auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
+    Reply reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("across"),
+                       {{"x-lanchat-correlation-id", "corr-two-nodes"}});
+    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
+    SayReply said;
+    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    EXPECT_EQ(said.text(), "across");
+    EXPECT_EQ(said.node(), "b");
+    EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/relay");
+    EXPECT_EQ(said.correlation_id(), "corr-two-nodes");
+}
+
+TEST_F(MeshTest, AnUnreachableServiceFailsWithinTheDeadlineAndThenFailsFast) {
+    MeshNode a(dir_, "a", "relay", pki_,
+               std::string(kEchoPolicy) + "[discovery]\necho = [\"127.0.0.1:1\"]\n");
+    auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
+    std::string last_message;
+    for (int i = 0; i < 6; ++i) {
+        Reply reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("x"));
+        EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE) << reply.status.error_message();
+        last_message = reply.status.error_message();
+    }
+    EXPECT_EQ(last_message, "circuit open for every endpoint of service 'echo' after repeated failures; retrying "
+                            "after 2000 ms");
+}
+
+TEST_F(MeshTest, RotatedCertificatesArePickedUpWithoutRestart) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    auto served_certificate = [&] {
+        grpc::GenericStub stub(channel_to(node.address, ca(), service("client", "caller")));
+        grpc::ClientContext context;
+        auto request = say_request("x");
+        grpc::Slice slice(request.data(), request.size());
+        grpc::ByteBuffer out(&slice, 1), in;
+        std::promise<grpc::Status> done;
+        stub.UnaryCall(&context, kSay, grpc::StubOptions(), &out, &in, [&](grpc::Status s) { done.set_value(s); });
+        EXPECT_TRUE(done.get_future().get().ok());
+        auto pem = context.auth_context()->FindPropertyValues("x509_pem_cert");
+        return pem.empty() ? std::string() : std::string(pem[0].data(), pem[0].size());
+    };
+    std::string before = served_certificate();
+    lanchatctl({"issue", "--dir", pki_.string(), "--node", "b", "--service", "echo"});
+    std::string after;
+    for (int i = 0; i < 50 && (after.empty() || after == before); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        after = served_certificate();
+    }
+    EXPECT_NE(after, before);
+    EXPECT_EQ(after, read_file(pki_ / "nodes" / "b" / "node.crt"));
+}
+
+TEST_F(MeshTest, ANodeWithoutItsCertificateRefusesToStartAndSaysHowToFixIt) {
+    fs::path file = dir_.write("n.toml", "[node]\nname = \"nobody\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
+                                             pki_.string() + "\"\n");
+    auto run = run_to_exit({kLanchatd, file.string()});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_NE(run.output.find("[mesh] in " + file.string() + ": node certificate " +
+                              (pki_ / "nodes" / "nobody" / "node.crt").string() +
+                              " not found; create it with 'lanchatctl pki' (see README, The local PKI)"),
+              std::string::npos)
+        << run.output;
+}
+
+}  // namespace
+}  // namespace lanchat
