@@ -105,7 +105,8 @@ int wait_for_stop_signal(const sigset_t& signals, NodeLog& log) {
         int signal = 0;
         if (sigwait(&signals, &signal) != 0) continue;
         if (signal == SIGHUP) {
-            log.warn("SIGHUP received: this version does not re-read the node file; restart to apply changes");
+            log.warn("SIGHUP received: certificates are re-read on their own within a second; changes to the "
+                     "node file need a restart in this version");
             continue;
         }
         return signal;

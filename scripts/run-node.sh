@@ -8,5 +8,14 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
+
+# A development PKI for the all-in-one node, made once (the CA key stays in var/pki; move it offline for
+# anything beyond development).
+pki=var/pki
+if [ ! -f "$pki/ca.crt" ]; then
+  build/release/bin/lanchatctl pki init --dir "$pki" --trust-domain lan-chat.local
+  build/release/bin/lanchatctl pki issue --dir "$pki" --node all-in-one \
+    --service auth,identity,router,channel,presence,audit,discovery,gateway
+fi
 echo "run-node: starting build/release/bin/lanchatd config/all-in-one.toml; its 'node ready' line says where it listens"
 exec build/release/bin/lanchatd "$@" config/all-in-one.toml

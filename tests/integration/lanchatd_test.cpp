@@ -22,12 +22,20 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 const std::string kLanchatd = LANCHAT_LANCHATD;
+const std::string kLanchatctl = LANCHAT_LANCHATCTL;
 const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
 const fs::path kSourceDir = LANCHAT_SOURCE_DIR;
 const fs::path kCompatPlugin = LANCHAT_COMPAT_PLUGIN;
 
 constexpr int kExitFailed = 1;
 constexpr int kExitBadConfig = 2;
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 // Parses every line as a JSON log record; fails the test on a line that is not one.
 std::vector<json> records(const std::vector<std::string>& lines) {
@@ -86,10 +94,20 @@ protected:
 };
 
 TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
-    // A copy keeps the file's relative data_dir ("../var/all-in-one") inside the test's directory.
+    // A copy keeps the file's relative paths ("../var/...") inside the test's directory; the PKI is made as
+    // scripts/run-node.sh makes it, and the fixed port becomes a free one.
     fs::create_directories(dir_.path() / "config");
-    fs::copy_file(kSourceDir / "config" / "all-in-one.toml", dir_.path() / "config" / "all-in-one.toml");
-    ChildProcess node({kLanchatd, (dir_.path() / "config" / "all-in-one.toml").string()});
+    std::string text = read_text(kSourceDir / "config" / "all-in-one.toml");
+    size_t port = text.find("127.0.0.1:7443");
+    ASSERT_NE(port, std::string::npos);
+    text.replace(port, 14, "127.0.0.1:0");
+    fs::path file = dir_.write("config/all-in-one.toml", text);
+    fs::path pki = dir_.path() / "var" / "pki";
+    ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.local"}).exit_code, 0);
+    ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "all-in-one", "--service",
+                           "auth"}).exit_code, 0);
+
+    ChildProcess node({kLanchatd, file.string()});
     ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
     node.send_signal(SIGTERM);
     ASSERT_EQ(node.wait_exit(), 0) << node.output();
@@ -98,6 +116,8 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     ASSERT_GE(ready, 0);
     EXPECT_EQ(logs[ready]["node"], "all-in-one");
     EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
+    EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
+    EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
     EXPECT_GE(find(logs, "node stopped"), 0);
 }
 
