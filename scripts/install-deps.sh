@@ -12,6 +12,9 @@ packages=(
   # tests
   libgtest-dev libgmock-dev nlohmann-json3-dev
 )
+# Node.js runs the interoperability tests (@grpc/grpc-js from npm); a machine may have it from elsewhere.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do
