@@ -31,6 +31,8 @@ struct MeshConfig {
     std::chrono::milliseconds default_deadline{2000};
     size_t max_message_bytes = 4 * 1024 * 1024;
     size_t stream_queue_limit = 1024;    // messages waiting for one slow streaming client
+    std::string registry;                // logical service to register with ("discovery"); empty: none
+    std::chrono::milliseconds heartbeat{5000};
     // logical service -> endpoints ("host:port"); services hosted here also resolve to this node
     std::map<std::string, std::vector<std::string>> discovery;
     // rule (logical service, proto service or full method) -> allowed callers; replaces the default rule

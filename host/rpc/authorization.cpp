@@ -12,6 +12,8 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
         {"auth", {"gateway"}},
         {"router", {"gateway"}},
         {"presence", {"gateway"}},
+        // Any peer of the trust domain may read the membership; the plugin lets a node register only itself.
+        {"discovery", {"*"}},
     };
 }
 

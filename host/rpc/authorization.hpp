@@ -14,7 +14,7 @@ public:
     using Rules = std::map<std::string, std::vector<std::string>>;
 
     // The seed's edges: Auth -> Identity, Router -> Channel, Router -> Audit, Channel -> Audit, Auth -> Audit,
-    // Presence -> Audit, and the gateway -> Auth, Router, Channel, Presence.
+    // Presence -> Audit, and the gateway -> Auth, Router, Channel, Presence; Discovery is open to the domain.
     static Rules default_rules();
 
     // Rule keys: a logical service ("audit", for package lanchat.audit.v1), a proto service

@@ -25,6 +25,10 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     if (!server.ok()) return server.status();
     mesh->server_ = std::move(server).value();
     mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, log);
+    if (!config.registry.empty()) {
+        mesh->membership_ = std::make_unique<Membership>(*mesh->client_, executor, log, node_name, config.registry,
+                                                         mesh->server_->address(), hosted, config.heartbeat);
+    }
     return mesh;
 }
 
@@ -33,6 +37,7 @@ void Mesh::publish_health(const RpcOwner* owner, bool serving) {
 }
 
 void Mesh::shutdown() {
+    membership_.reset();
     if (server_) server_->shutdown(std::chrono::milliseconds(500));
 }
 

@@ -11,6 +11,7 @@
 #include "lanchat/sdk/status.hpp"
 #include "rpc/authorization.hpp"
 #include "rpc/mesh_client.hpp"
+#include "rpc/membership.hpp"
 #include "rpc/mesh_server.hpp"
 #include "rpc/routing_table.hpp"
 
@@ -46,6 +47,7 @@ private:
     AuthorizationPolicy policy_;
     std::unique_ptr<MeshServer> server_;
     std::unique_ptr<MeshClient> client_;
+    std::unique_ptr<Membership> membership_;  // when [mesh] registry names a Discovery service
 };
 
 // The ABI's rpc table (lanchat_rpc_api), served by the Mesh of each calling plugin's context.

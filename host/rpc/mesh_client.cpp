@@ -114,6 +114,7 @@ struct MeshClient::Impl {
 
     std::mutex mutex;  // guards everything below
     std::set<std::string> local_services;
+    std::map<std::string, std::vector<std::string>> discovered;  // from Discovery's membership
     std::map<std::string, std::shared_ptr<grpc::ChannelCredentials>> credentials;  // by calling service
     std::map<std::string, std::shared_ptr<grpc::GenericStub>> stubs;              // endpoint|caller|service
     std::map<std::string, std::shared_ptr<Breaker>> breakers;                      // by endpoint
@@ -144,10 +145,13 @@ struct MeshClient::Impl {
             addresses.push_back(local_address);
         } else if (auto listed = config.discovery.find(call.service); listed != config.discovery.end()) {
             addresses = listed->second;
+        } else if (auto found = discovered.find(call.service); found != discovered.end()) {
+            addresses = found->second;
         }
         if (addresses.empty()) {
             return sdk::unavailable("no endpoint for service '" + call.service +
-                                    "': host it on this node or list it under [discovery]");
+                                    "': host it on this node, list it under [discovery], or register a node that "
+                                    "hosts it with the Discovery service");
         }
         for (size_t i = 0; i < addresses.size(); ++i) {
             const std::string& address = addresses[(rotation + i) % addresses.size()];
@@ -339,6 +343,11 @@ MeshClient::MeshClient(const MeshConfig& config, std::string node_name, std::str
 }
 
 MeshClient::~MeshClient() { impl_->executor.cancel_all(impl_.get()); }
+
+void MeshClient::set_discovered(std::map<std::string, std::vector<std::string>> endpoints) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->discovered = std::move(endpoints);
+}
 
 void MeshClient::add_local_service(const std::string& service) {
     std::lock_guard lock(impl_->mutex);

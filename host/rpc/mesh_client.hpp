@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -47,6 +49,8 @@ public:
                                              ReplyFn reply);
     void cancel_stream(lanchat_rpc_stream_id id);
     void add_local_service(const std::string& service);
+    // Where services are according to Discovery; consulted after local services and [discovery].
+    void set_discovered(std::map<std::string, std::vector<std::string>> endpoints);
 
     struct Impl;  // defined in mesh_client.cpp only
 

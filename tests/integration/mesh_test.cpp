@@ -126,11 +126,11 @@ private:
 class MeshNode {
 public:
     MeshNode(const TempDir& dir, const std::string& node, const std::string& plugin_name, const fs::path& pki,
-             const std::string& extra = "") {
+             const std::string& extra = "", const fs::path& plugin_file = kFixtures / "echo.so") {
         fs::path file = dir.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"data-" + node +
                                                       "\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
                                                       pki.string() + "\"\n" + extra + "\n[[plugin]]\nname = \"" +
-                                                      plugin_name + "\"\npath = \"" + (kFixtures / "echo.so").string() +
+                                                      plugin_name + "\"\npath = \"" + plugin_file.string() +
                                                       "\"\n");
         process = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
         auto ready = process->wait_for_line("\"node ready\"");
@@ -327,6 +327,38 @@ TEST_F(MeshTest, RotatedCertificatesArePickedUpWithoutRestart) {
     }
     EXPECT_NE(after, before);
     EXPECT_EQ(after, read_file(pki_ / "nodes" / "b" / "node.crt"));
+}
+
+TEST_F(MeshTest, NodesRegisterWithDiscoveryAndFindEachOthersServicesThroughIt) {
+    lanchatctl({"issue", "--dir", pki_.string(), "--node", "d", "--service", "discovery"});
+    const std::string heartbeat = "registry = \"discovery\"\nheartbeat_ms = 100\n";
+    MeshNode d(dir_, "d", "discovery", pki_, heartbeat, fs::path(LANCHAT_PLUGIN_DIR) / "discovery.so");
+    const std::string joins = std::string(kEchoPolicy) + "[discovery]\ndiscovery = [\"" + d.address + "\"]\n";
+    // [mesh] keys must precede the tables that follow them in the node file.
+    MeshNode b(dir_, "b", "echo", pki_, heartbeat + joins);
+    MeshNode a(dir_, "a", "relay", pki_, heartbeat + joins);
+
+    // a has no static entry for "echo": it learns from Discovery that b hosts it.
+    auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
+    Reply reply;
+    for (int i = 0; i < 50; ++i) {
+        reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("found you"));
+        if (reply.status.ok()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
+    SayReply said;
+    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    EXPECT_EQ(said.node(), "b");
+
+    // Any peer of the trust domain may list the membership: node, address, services, last seen.
+    Reply listed = call(channel_to(d.address, ca(), service("client", "caller"), "discovery.lan-chat.svc"),
+                        "/lanchat.discovery.v1.Discovery/ListNodes", "");
+    ASSERT_TRUE(listed.status.ok()) << listed.status.error_message();
+    for (const std::string& expected : {std::string("a"), std::string("b"), std::string("d"), a.address, b.address,
+                                        std::string("relay"), std::string("echo"), std::string("discovery")}) {
+        EXPECT_NE(listed.bytes.find(expected), std::string::npos) << expected;
+    }
 }
 
 TEST_F(MeshTest, ANodeWithoutItsCertificateRefusesToStartAndSaysHowToFixIt) {
