@@ -18,7 +18,8 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
 }
 
 AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& overrides)
-    : trust_domain_(std::move(trust_domain)), rules_(default_rules()) {
+    : trust_domain_(std::move(trust_domain)) {
+    for (const auto& [key, callers] : default_rules()) rules_[key] = callers;
     for (const auto& [key, callers] : overrides) rules_[key] = callers;
 }
 
@@ -43,7 +44,8 @@ bool AuthorizationPolicy::matches(const std::string& pattern, std::string_view p
 
 bool AuthorizationPolicy::allows(std::string_view method, std::string_view peer_spiffe_id) const {
     if (peer_spiffe_id.empty()) return false;
-    for (const std::string& key : {std::string(method), std::string(service_of(method)), logical_service(method)}) {
+    const std::string logical = logical_service(method);
+    for (std::string_view key : {method, service_of(method), std::string_view(logical)}) {
         if (key.empty()) continue;
         auto rule = rules_.find(key);
         if (rule == rules_.end()) continue;

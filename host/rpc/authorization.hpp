@@ -32,7 +32,7 @@ private:
     bool matches(const std::string& pattern, std::string_view peer) const;
 
     std::string trust_domain_;
-    Rules rules_;
+    std::map<std::string, std::vector<std::string>, std::less<>> rules_;  // looked up by string_view per call
 };
 
 }  // namespace lanchat::host::rpc

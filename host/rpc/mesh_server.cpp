@@ -157,6 +157,10 @@ public:
 
     void start_write(grpc::ByteBuffer* message) { StartWrite(message); }
     void start_finish(const grpc::Status& status) { Finish(status); }
+    // A unary reply: the message and the status in one batch.
+    void start_write_and_finish(grpc::ByteBuffer* message, const grpc::Status& status) {
+        StartWriteAndFinish(message, grpc::WriteOptions(), status);
+    }
 
 private:
     void finish_now(const grpc::Status& status) {
@@ -221,6 +225,15 @@ private:
 void CallState::progress(std::unique_lock<std::mutex>& lock) {
     if (reactor == nullptr || finish_started || write_in_flight) return;
     Reactor* target = reactor;
+    if (queue.size() == 1 && finish_pending && !cancelled) {
+        finish_started = true;
+        write_in_flight = true;
+        grpc::ByteBuffer* last = &queue.front();
+        grpc::Status status = *finish_pending;
+        lock.unlock();
+        target->start_write_and_finish(last, status);
+        return;
+    }
     if (!queue.empty() && !cancelled) {
         write_in_flight = true;
         grpc::ByteBuffer* next = &queue.front();

@@ -1,0 +1,297 @@
+// The cost of the host: the same small unary service (Echo.Say) served
+//   (1) by a plugin in lanchatd, behind generic dispatch, authorization and the SDK, and
+//   (2) by a plain compiled-in gRPC C++ server (generated service, callback API),
+// both in their own process, both with the same mutual TLS from the same PKI, measured by the same client
+// in the same run. Prints QPS and p50/p99 latency for each, the ratios, and mTLS handshakes per second.
+//
+// usage: mesh_overhead LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]
+//        mesh_overhead --serve-plain PKI_DIR     (the baseline server; started by the benchmark itself)
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "lanchat/bench/v1/echo.grpc.pb.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+extern char** environ;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void run(const std::vector<std::string>& argv) {
+    std::string command;
+    for (const auto& arg : argv) command += "'" + arg + "' ";
+    if (std::system((command + ">/dev/null").c_str()) != 0) throw std::runtime_error("failed: " + command);
+}
+
+// ---- the baseline server ----
+
+class PlainEcho final : public lanchat::test::v1::Echo::CallbackService {
+    grpc::ServerUnaryReactor* Say(grpc::CallbackServerContext* context, const lanchat::test::v1::SayRequest* request,
+                                  lanchat::test::v1::SayReply* reply) override {
+        reply->set_text(request->text());
+        auto peer = context->auth_context()->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
+        if (!peer.empty()) reply->set_peer(std::string(peer[0].data(), peer[0].size()));
+        reply->set_node("plain");
+        auto* reactor = context->DefaultReactor();
+        reactor->Finish(grpc::Status::OK);
+        return reactor;
+    }
+};
+
+int serve_plain(const fs::path& pki) {
+    grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = read_file(pki / "ca.crt");
+    tls.pem_key_cert_pairs.push_back({read_file(pki / "nodes/plain/node.key"), read_file(pki / "nodes/plain/node.crt")});
+    PlainEcho service;
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
+    builder.RegisterService(&service);
+    auto server = builder.BuildAndStart();
+    std::cout << "listening 127.0.0.1:" << port << std::endl;
+    server->Wait();
+    return 0;
+}
+
+// ---- processes ----
+
+struct Child {
+    pid_t pid = -1;
+    std::string address;
+    ~Child() {
+        if (pid > 0) {
+            kill(pid, SIGTERM);
+            waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
+// Starts a server process and reads its address from the first output line containing `marker`.
+void start(Child& child, const std::vector<std::string>& argv, const std::string& marker,
+           const std::function<std::string(const std::string&)>& address_of) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+    std::vector<char*> args;
+    std::vector<std::string> copy = argv;
+    for (auto& arg : copy) args.push_back(arg.data());
+    args.push_back(nullptr);
+    if (posix_spawn(&child.pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("spawn");
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[4096];
+    while (fgets(line, sizeof line, out) != nullptr) {
+        std::string text(line);
+        if (text.find(marker) != std::string::npos) {
+            child.address = address_of(text);
+            break;
+        }
+    }
+    // Keep draining the child's output so it never blocks on a full pipe.
+    std::thread([out] {
+        char sink[4096];
+        while (fgets(sink, sizeof sink, out) != nullptr) {
+        }
+        fclose(out);
+    }).detach();
+    if (child.address.empty()) throw std::runtime_error("server did not start: " + argv[0]);
+}
+
+// ---- the client ----
+
+std::shared_ptr<grpc::ChannelCredentials> client_credentials(const fs::path& pki) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read_file(pki / "ca.crt");
+    tls.pem_cert_chain = read_file(pki / "nodes/client/caller.crt");
+    tls.pem_private_key = read_file(pki / "nodes/client/caller.key");
+    return grpc::SslCredentials(tls);
+}
+
+std::shared_ptr<grpc::Channel> channel(const std::string& address, const fs::path& pki, int unique = 0) {
+    grpc::ChannelArguments arguments;
+    arguments.SetSslTargetNameOverride("echo.lan-chat.svc");
+    arguments.SetInt("lanchat.bench.unique", unique);  // distinct arguments: a channel of its own, a new handshake
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel(address, client_credentials(pki), arguments);
+}
+
+struct Figures {
+    double qps = 0;
+    double p50_us = 0;
+    double p99_us = 0;
+    uint64_t errors = 0;
+};
+
+// `concurrency` callers, each with one call in flight at a time, for `seconds`, on one channel.
+Figures measure(const std::shared_ptr<grpc::Channel>& to, int seconds, int concurrency) {
+    grpc::GenericStub stub(to);
+    lanchat::test::v1::SayRequest request;
+    request.set_text("benchmark payload");
+    const std::string bytes = request.SerializeAsString();
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> errors{0};
+    std::mutex mutex;
+    std::vector<double> latencies;
+    auto caller = [&] {
+        std::vector<double> mine;
+        while (!stop) {
+            grpc::ClientContext context;
+            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+            grpc::Slice slice(bytes.data(), bytes.size());
+            grpc::ByteBuffer out(&slice, 1), in;
+            std::mutex done_mutex;
+            std::condition_variable done_cv;
+            bool done = false;
+            grpc::Status status;
+            auto began = Clock::now();
+            stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in, [&](grpc::Status s) {
+                std::lock_guard lock(done_mutex);
+                status = s;
+                done = true;
+                done_cv.notify_one();
+            });
+            std::unique_lock lock(done_mutex);
+            done_cv.wait(lock, [&] { return done; });
+            if (!status.ok()) ++errors;
+            mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - began).count());
+        }
+        std::lock_guard lock(mutex);
+        latencies.insert(latencies.end(), mine.begin(), mine.end());
+    };
+    // Warm up the connection first.
+    for (int i = 0; i < 50; ++i) {
+        grpc::ClientContext context;
+        grpc::Slice slice(bytes.data(), bytes.size());
+        grpc::ByteBuffer out(&slice, 1), in;
+        std::promise<void> done;
+        stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
+                       [&](grpc::Status) { done.set_value(); });
+        done.get_future().wait();
+    }
+    std::vector<std::thread> callers;
+    auto began = Clock::now();
+    for (int i = 0; i < concurrency; ++i) callers.emplace_back(caller);
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    stop = true;
+    for (auto& thread : callers) thread.join();
+    double elapsed = std::chrono::duration<double>(Clock::now() - began).count();
+    std::sort(latencies.begin(), latencies.end());
+    Figures figures;
+    figures.qps = static_cast<double>(latencies.size()) / elapsed;
+    figures.p50_us = latencies.empty() ? 0 : latencies[latencies.size() / 2];
+    figures.p99_us = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
+    figures.errors = errors;
+    return figures;
+}
+
+// New channels, each making one call (TLS handshake included), one after another, for `seconds`.
+double handshakes_per_second(const std::string& address, const fs::path& pki, int seconds) {
+    lanchat::test::v1::SayRequest request;
+    request.set_text("hello");
+    const std::string bytes = request.SerializeAsString();
+    int completed = 0;
+    auto began = Clock::now();
+    while (Clock::now() - began < std::chrono::seconds(seconds)) {
+        grpc::GenericStub stub(channel(address, pki, completed + 1));
+        grpc::ClientContext context;
+        grpc::Slice slice(bytes.data(), bytes.size());
+        grpc::ByteBuffer out(&slice, 1), in;
+        std::promise<grpc::Status> done;
+        stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
+                       [&](grpc::Status s) { done.set_value(s); });
+        if (done.get_future().get().ok()) ++completed;
+    }
+    return completed / std::chrono::duration<double>(Clock::now() - began).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "--serve-plain") return serve_plain(argv[2]);
+    if (argc < 4) {
+        std::cerr << "usage: mesh_overhead LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]\n";
+        return 2;
+    }
+    const std::string lanchatd = fs::absolute(argv[1]), lanchatctl = fs::absolute(argv[2]),
+                      plugin = fs::absolute(argv[3]);
+    const int seconds = argc > 4 ? std::stoi(argv[4]) : 5;
+    const int concurrency = argc > 5 ? std::stoi(argv[5]) : 16;
+
+    char dir_template[] = "/tmp/lanchat-bench-XXXXXX";
+    const fs::path dir = mkdtemp(dir_template);
+    const fs::path pki = dir / "pki";
+    run({lanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.bench"});
+    run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "node", "--service", "echo"});
+    run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "plain", "--service", "echo"});
+    run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "client", "--service", "caller"});
+    std::ofstream(dir / "node.toml") << "[node]\nname = \"node\"\ndata_dir = \"data\"\nlog_level = \"warn\"\n"
+                                     << "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
+                                     << "[authorization]\n\"lanchat.test.v1.Echo\" = [\"caller\"]\n"
+                                     << "[[plugin]]\nname = \"echo\"\npath = \"" << plugin << "\"\n";
+
+    Child node, plain;
+    start(node, {lanchatd, "--log-level", "info", (dir / "node.toml").string()}, "\"node ready\"",
+          [](const std::string& line) {
+              size_t at = line.find("\"grpc\":\"") + 8;
+              return line.substr(at, line.find('"', at) - at);
+          });
+    start(plain, {"/proc/self/exe", "--serve-plain", pki.string()}, "listening ",
+          [](const std::string& line) { return line.substr(10, line.find('\n') - 10); });
+
+    std::printf("mesh overhead: Echo.Say over mutual TLS, %d concurrent callers, %d s per measurement\n", concurrency,
+                seconds);
+    std::printf("machine: %u hardware threads; client, server and the other idle server on the same machine\n",
+                std::thread::hardware_concurrency());
+    // Alternating rounds, so a drift of the machine does not favour whichever went first.
+    std::printf("%-5s %-34s %10s %10s %10s %8s\n", "round", "server", "QPS", "p50 us", "p99 us", "errors");
+    auto print = [](int round, const char* name, const Figures& f) {
+        std::printf("%-5d %-34s %10.0f %10.1f %10.1f %8lu\n", round, name, f.qps, f.p50_us, f.p99_us,
+                    static_cast<unsigned long>(f.errors));
+    };
+    Figures baseline_sum, hosted_sum;
+    constexpr int kRounds = 2;
+    for (int round = 1; round <= kRounds; ++round) {
+        Figures baseline = measure(channel(plain.address, pki), seconds, concurrency);
+        print(round, "plain gRPC C++ (baseline)", baseline);
+        Figures hosted = measure(channel(node.address, pki), seconds, concurrency);
+        print(round, "lanchatd plugin (generic dispatch)", hosted);
+        baseline_sum.qps += baseline.qps, baseline_sum.p99_us += baseline.p99_us;
+        hosted_sum.qps += hosted.qps, hosted_sum.p99_us += hosted.p99_us;
+    }
+    std::printf("ratio plugin/plain over %d rounds: QPS %.2f (target >= 0.90), p99 %.2f (target <= 1.10)\n", kRounds,
+                hosted_sum.qps / baseline_sum.qps, hosted_sum.p99_us / baseline_sum.p99_us);
+    double plain_handshakes = handshakes_per_second(plain.address, pki, seconds);
+    double node_handshakes = handshakes_per_second(node.address, pki, seconds);
+    std::printf("mTLS handshakes + first call per second, sequential: plain %.0f, lanchatd %.0f\n", plain_handshakes,
+                node_handshakes);
+    fs::remove_all(dir);
+    return 0;
+}
