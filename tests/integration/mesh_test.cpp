@@ -126,12 +126,13 @@ private:
 class MeshNode {
 public:
     MeshNode(const TempDir& dir, const std::string& node, const std::string& plugin_name, const fs::path& pki,
-             const std::string& extra = "", const fs::path& plugin_file = kFixtures / "echo.so") {
+             const std::string& extra = "", const fs::path& plugin_file = kFixtures / "echo.so",
+             const std::string& plugin_config = "") {
         fs::path file = dir.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"data-" + node +
                                                       "\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
                                                       pki.string() + "\"\n" + extra + "\n[[plugin]]\nname = \"" +
                                                       plugin_name + "\"\npath = \"" + plugin_file.string() +
-                                                      "\"\n");
+                                                      "\"\n" + plugin_config);
         process = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
         auto ready = process->wait_for_line("\"node ready\"");
         if (!ready) throw std::runtime_error("node " + node + " did not start:\n" + process->output());
@@ -154,6 +155,7 @@ protected:
         lanchatctl({"init", "--dir", pki_.string(), "--trust-domain", "lan-chat.test"});
         lanchatctl({"issue", "--dir", pki_.string(), "--node", "b", "--service", "echo"});
         lanchatctl({"issue", "--dir", pki_.string(), "--node", "a", "--service", "relay"});
+        lanchatctl({"issue", "--dir", pki_.string(), "--node", "a2", "--service", "relay"});
         lanchatctl({"issue", "--dir", pki_.string(), "--node", "client", "--service", "caller,intruder"});
     }
     Identity service(const std::string& node, const std::string& name) const {
@@ -302,6 +304,26 @@ TEST_F(MeshTest, AnUnreachableServiceFailsWithinTheDeadlineAndThenFailsFast) {
     }
     EXPECT_EQ(last_message, "circuit open for every endpoint of service 'echo' after repeated failures; retrying "
                             "after 2000 ms");
+}
+
+TEST_F(MeshTest, AnIdempotentCallIsRetriedUntilTheCircuitOpensWhileOthersAreSentOnce) {
+    // Non-idempotent: one attempt, so the first failure is the transport's own.
+    {
+        MeshNode a(dir_, "a", "relay", pki_, std::string(kEchoPolicy) + "[discovery]\necho = [\"127.0.0.1:1\"]\n");
+        Reply once = call(channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc"),
+                          "/lanchat.test.v1.Echo/Relay", say_request("x"));
+        EXPECT_EQ(once.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+        EXPECT_EQ(once.status.error_message().find("circuit open"), std::string::npos) << once.status.error_message();
+    }
+    // Idempotent: retried with backoff within the deadline, so one call alone fails often enough to open
+    // the circuit (5 consecutive failures).
+    MeshNode a(dir_, "a2", "relay", pki_, std::string(kEchoPolicy) + "[discovery]\necho = [\"127.0.0.1:1\"]\n",
+               kFixtures / "echo.so", "[plugin.config]\nrelay_idempotent = true\n");
+    Reply retried = call(channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc"),
+                         "/lanchat.test.v1.Echo/Relay", say_request("x"));
+    EXPECT_EQ(retried.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(retried.status.error_message(), "circuit open for every endpoint of service 'echo' after repeated "
+                                              "failures; retrying after 2000 ms");
 }
 
 TEST_F(MeshTest, RotatedCertificatesArePickedUpWithoutRestart) {

@@ -1,0 +1,46 @@
+#include "rpc/authorization.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lanchat::host::rpc {
+namespace {
+
+const std::string kAuth = "spiffe://lan.test/svc/auth";
+const std::string kRouter = "spiffe://lan.test/svc/router";
+const std::string kGateway = "spiffe://lan.test/svc/gateway";
+
+TEST(AuthorizationTest, TheDefaultsAreTheSeedsEdges) {
+    AuthorizationPolicy policy("lan.test", {});
+    EXPECT_TRUE(policy.allows("/lanchat.identity.v1.Identity/VerifyPassword", kAuth));
+    EXPECT_FALSE(policy.allows("/lanchat.identity.v1.Identity/VerifyPassword", kRouter));
+    EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Append", kRouter));
+    EXPECT_TRUE(policy.allows("/lanchat.channel.v1.Channel/Get", kGateway));
+    EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Append", kGateway));
+    EXPECT_FALSE(policy.allows("/acme.greeter.v1.Greeter/Say", kGateway));  // no rule: denied
+    EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Append", ""));      // no identity: denied
+}
+
+TEST(AuthorizationTest, TheMostSpecificRuleDecides) {
+    AuthorizationPolicy policy("lan.test", {{"/lanchat.audit.v1.Audit/Query", {"spiffe://lan.test/operator/*"}},
+                                            {"acme.greeter.v1.Greeter", {"gateway"}}});
+    EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Query", "spiffe://lan.test/operator/alice"));
+    EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Query", kRouter));   // the method rule replaces the service's
+    EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Append", kRouter));   // other methods keep the default
+    EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Query", "spiffe://lan.test/operator/"));
+    EXPECT_TRUE(policy.allows("/acme.greeter.v1.Greeter/Say", kGateway));
+}
+
+TEST(AuthorizationTest, AStarAllowsOnlyPeersOfTheTrustDomain) {
+    AuthorizationPolicy policy("lan.test", {});
+    EXPECT_TRUE(policy.allows("/lanchat.discovery.v1.Discovery/ListNodes", "spiffe://lan.test/node/a"));
+    EXPECT_FALSE(policy.allows("/lanchat.discovery.v1.Discovery/ListNodes", "spiffe://other.test/node/a"));
+}
+
+TEST(AuthorizationTest, LogicalServiceFollowsThePackageConvention) {
+    EXPECT_EQ(AuthorizationPolicy::logical_service("/lanchat.audit.v1.Audit/Append"), "audit");
+    EXPECT_EQ(AuthorizationPolicy::logical_service("/acme.greeter.v1.Greeter/Say"), "");
+    EXPECT_EQ(AuthorizationPolicy::logical_service("not a method"), "");
+}
+
+}  // namespace
+}  // namespace lanchat::host::rpc
