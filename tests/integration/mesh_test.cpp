@@ -274,6 +274,13 @@ TEST_F(MeshTest, StandardHealthChecksReportTheHostedServices) {
     EXPECT_EQ(serving.bytes, std::string("\x08\x01", 2));
     std::string unknown = std::string("\x0a\x03", 2) + "xyz";
     EXPECT_EQ(call(channel, "/grpc.health.v1.Health/Check", unknown).status.error_code(), grpc::StatusCode::NOT_FOUND);
+
+    // A plugin that reports itself unhealthy makes its services NOT_SERVING (2).
+    MeshNode sick(dir_, "b", "echo", pki_, kEchoPolicy, kFixtures / "echo.so", "[plugin.config]\nunhealthy = true\n");
+    Reply not_serving = call(channel_to(sick.address, ca(), service("client", "caller")), "/grpc.health.v1.Health/Check",
+                             request);
+    ASSERT_TRUE(not_serving.status.ok()) << not_serving.status.error_message();
+    EXPECT_EQ(not_serving.bytes, std::string("\x08\x02", 2));
 }
 
 TEST_F(MeshTest, TwoNodesCallEachOtherOverMutualTlsCarryingTheCorrelationId) {
