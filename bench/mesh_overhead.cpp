@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/generic/async_generic_service.h>
+
 #include "lanchat/bench/v1/echo.grpc.pb.h"
 
 namespace fs = std::filesystem;
@@ -63,15 +65,57 @@ class PlainEcho final : public lanchat::test::v1::Echo::CallbackService {
     }
 };
 
-int serve_plain(const fs::path& pki) {
+// The same service through gRPC's generic callback API with no lanchat code at all: isolates what generic
+// dispatch itself costs from what the host adds.
+class GenericEcho final : public grpc::CallbackGenericService {
+    class Reactor final : public grpc::ServerGenericBidiReactor {
+    public:
+        explicit Reactor(grpc::GenericCallbackServerContext* context) : context_(context) { StartRead(&request_); }
+        void OnReadDone(bool ok) override {
+            if (!ok) return Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request"));
+            std::vector<grpc::Slice> slices;
+            std::string bytes;
+            request_.Dump(&slices);
+            for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+            lanchat::test::v1::SayRequest request;
+            request.ParseFromString(bytes);
+            lanchat::test::v1::SayReply reply;
+            reply.set_text(request.text());
+            auto peer = context_->auth_context()->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
+            if (!peer.empty()) reply.set_peer(std::string(peer[0].data(), peer[0].size()));
+            reply.set_node("generic");
+            std::string out = reply.SerializeAsString();
+            grpc::Slice slice(out.data(), out.size());
+            response_ = grpc::ByteBuffer(&slice, 1);
+            StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+        }
+        void OnDone() override { delete this; }
+
+    private:
+        grpc::GenericCallbackServerContext* context_;
+        grpc::ByteBuffer request_;
+        grpc::ByteBuffer response_;
+    };
+
+    grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+        return new Reactor(context);
+    }
+};
+
+int serve_plain(const fs::path& pki, bool generic) {
     grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     tls.pem_root_certs = read_file(pki / "ca.crt");
     tls.pem_key_cert_pairs.push_back({read_file(pki / "nodes/plain/node.key"), read_file(pki / "nodes/plain/node.crt")});
     PlainEcho service;
+    GenericEcho generic_service;
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
-    builder.RegisterService(&service);
+    if (generic) {
+        builder.RegisterCallbackGenericService(&generic_service);
+    } else {
+        builder.RegisterService(&service);
+    }
     auto server = builder.BuildAndStart();
     std::cout << "listening 127.0.0.1:" << port << std::endl;
     server->Wait();
@@ -235,7 +279,8 @@ double handshakes_per_second(const std::string& address, const fs::path& pki, in
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 3 && std::string(argv[1]) == "--serve-plain") return serve_plain(argv[2]);
+    if (argc == 3 && std::string(argv[1]) == "--serve-plain") return serve_plain(argv[2], false);
+    if (argc == 3 && std::string(argv[1]) == "--serve-generic") return serve_plain(argv[2], true);
     if (argc < 4) {
         std::cerr << "usage: mesh_overhead LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]\n";
         return 2;
@@ -257,14 +302,15 @@ int main(int argc, char** argv) {
                                      << "[authorization]\n\"lanchat.test.v1.Echo\" = [\"caller\"]\n"
                                      << "[[plugin]]\nname = \"echo\"\npath = \"" << plugin << "\"\n";
 
-    Child node, plain;
+    Child node, plain, generic;
     start(node, {lanchatd, "--log-level", "info", (dir / "node.toml").string()}, "\"node ready\"",
           [](const std::string& line) {
               size_t at = line.find("\"grpc\":\"") + 8;
               return line.substr(at, line.find('"', at) - at);
           });
-    start(plain, {"/proc/self/exe", "--serve-plain", pki.string()}, "listening ",
-          [](const std::string& line) { return line.substr(10, line.find('\n') - 10); });
+    auto listening = [](const std::string& line) { return line.substr(10, line.find('\n') - 10); };
+    start(plain, {"/proc/self/exe", "--serve-plain", pki.string()}, "listening ", listening);
+    start(generic, {"/proc/self/exe", "--serve-generic", pki.string()}, "listening ", listening);
 
     std::printf("mesh overhead: Echo.Say over mutual TLS, %d concurrent callers, %d s per measurement\n", concurrency,
                 seconds);
@@ -276,18 +322,23 @@ int main(int argc, char** argv) {
         std::printf("%-5d %-34s %10.0f %10.1f %10.1f %8lu\n", round, name, f.qps, f.p50_us, f.p99_us,
                     static_cast<unsigned long>(f.errors));
     };
-    Figures baseline_sum, hosted_sum;
+    Figures baseline_sum, hosted_sum, generic_sum;
     constexpr int kRounds = 2;
     for (int round = 1; round <= kRounds; ++round) {
         Figures baseline = measure(channel(plain.address, pki), seconds, concurrency);
         print(round, "plain gRPC C++ (baseline)", baseline);
+        Figures bare_generic = measure(channel(generic.address, pki), seconds, concurrency);
+        print(round, "plain gRPC generic callback (no host)", bare_generic);
         Figures hosted = measure(channel(node.address, pki), seconds, concurrency);
         print(round, "lanchatd plugin (generic dispatch)", hosted);
         baseline_sum.qps += baseline.qps, baseline_sum.p99_us += baseline.p99_us;
+        generic_sum.qps += bare_generic.qps, generic_sum.p99_us += bare_generic.p99_us;
         hosted_sum.qps += hosted.qps, hosted_sum.p99_us += hosted.p99_us;
     }
     std::printf("ratio plugin/plain over %d rounds: QPS %.2f (target >= 0.90), p99 %.2f (target <= 1.10)\n", kRounds,
                 hosted_sum.qps / baseline_sum.qps, hosted_sum.p99_us / baseline_sum.p99_us);
+    std::printf("of which gRPC's generic API alone (generic/plain): QPS %.2f, p99 %.2f\n",
+                generic_sum.qps / baseline_sum.qps, generic_sum.p99_us / baseline_sum.p99_us);
     double plain_handshakes = handshakes_per_second(plain.address, pki, seconds);
     double node_handshakes = handshakes_per_second(node.address, pki, seconds);
     std::printf("mTLS handshakes + first call per second, sequential: plain %.0f, lanchatd %.0f\n", plain_handshakes,
