@@ -41,8 +41,8 @@ void Membership::heartbeat() {
     call.idempotent = true;
     call.request = request.SerializeAsString();
     client_.call_unary(owner_, std::move(call),
-                       [this, last_failed = last_failed_](lanchat_status_code code, const std::string& message,
-                                                          const std::string& response) {
+                       [this, standing = standing_](lanchat_status_code code, const std::string& message,
+                                                    const std::string& response) {
                            discovery::v1::RegisterReply reply;
                            bool ok = code == LANCHAT_OK && reply.ParseFromString(response);
                            if (ok) {
@@ -57,14 +57,18 @@ void Membership::heartbeat() {
                                }
                                client_.set_discovered(std::move(where));
                            }
-                           // Log transitions only, so a registry that is down does not flood the log.
-                           if (!ok && !*last_failed) {
-                               log_.warn("cannot register with discovery",
-                                         {{"registry", registry_}, {"reason", message}});
-                           } else if (ok && *last_failed) {
-                               log_.info("registered with discovery", {{"registry", registry_}});
+                           // Log changes only, so a registry that is down does not flood the log.
+                           Standing now = ok ? Standing::registered : Standing::failing;
+                           if (now != *standing) {
+                               if (ok) {
+                                   log_.info("registered with discovery",
+                                             {{"registry", registry_}, {"nodes", std::to_string(reply.nodes_size())}});
+                               } else {
+                                   log_.warn("cannot register with discovery",
+                                             {{"registry", registry_}, {"reason", message}});
+                               }
                            }
-                           *last_failed = !ok;
+                           *standing = now;
                        });
 }
 

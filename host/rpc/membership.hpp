@@ -35,7 +35,8 @@ private:
     std::vector<std::string> services_;
     std::shared_ptr<RpcOwner> owner_;  // the host's own calls, under the node's certificate
     uint64_t timer_ = 0;
-    std::shared_ptr<bool> last_failed_ = std::make_shared<bool>(false);
+    enum class Standing { unknown, registered, failing };
+    std::shared_ptr<Standing> standing_ = std::make_shared<Standing>(Standing::unknown);
 };
 
 }  // namespace lanchat::host::rpc

@@ -2,6 +2,7 @@
 
 #include "logging/log.hpp"
 #include "pki/certificate_authority.hpp"
+#include "rpc/grpc_log.hpp"
 #include "rpc/tls.hpp"
 
 namespace lanchat::host::rpc {
@@ -14,6 +15,7 @@ Mesh::~Mesh() { shutdown(); }
 sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const std::string& node_name,
                                                const std::vector<std::string>& hosted, NodeLog& log,
                                                Executor& executor) {
+    route_grpc_logs(log);
     pki::PkiLayout pki{config.pki_dir};
     auto trust_domain = trust_domain_of(pki.ca_certificate());
     if (!trust_domain.ok()) return trust_domain.status();
@@ -25,11 +27,17 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     if (!server.ok()) return server.status();
     mesh->server_ = std::move(server).value();
     mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, log);
-    if (!config.registry.empty()) {
-        mesh->membership_ = std::make_unique<Membership>(*mesh->client_, executor, log, node_name, config.registry,
-                                                         mesh->server_->address(), hosted, config.heartbeat);
-    }
+    mesh->node_name_ = node_name;
+    mesh->hosted_ = hosted;
+    mesh->executor_ = &executor;
+    mesh->log_ = &log;
     return mesh;
+}
+
+void Mesh::join() {
+    if (config_.registry.empty() || membership_) return;
+    membership_ = std::make_unique<Membership>(*client_, *executor_, *log_, node_name_, config_.registry,
+                                               server_->address(), hosted_, config_.heartbeat);
 }
 
 void Mesh::publish_health(const RpcOwner* owner, bool serving) {

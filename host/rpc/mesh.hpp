@@ -35,12 +35,22 @@ public:
     const std::string& address() const { return server_->address(); }
     const std::filesystem::path& pki_dir() const { return config_.pki_dir; }
 
+    // Starts registering with Discovery ([mesh] registry), once the node's own plugins serve.
+    void join();
+    // Stops heartbeating, first thing on shutdown, so the registry's own plugin can stop quietly.
+    void leave() { membership_.reset(); }
+
     // Reflects a plugin's health on grpc.health.v1.Health for every proto service it serves.
     void publish_health(const RpcOwner* owner, bool serving);
     void shutdown();
 
 private:
     Mesh(MeshConfig config, std::string trust_domain);
+
+    std::string node_name_;
+    std::vector<std::string> hosted_;
+    Executor* executor_ = nullptr;
+    NodeLog* log_ = nullptr;
 
     MeshConfig config_;
     RoutingTable routes_;

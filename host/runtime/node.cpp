@@ -35,6 +35,7 @@ sdk::Status Node::start() {
             return status;
         }
     }
+    if (mesh_) mesh_->join();
     return {};
 }
 
@@ -58,6 +59,7 @@ sdk::Status Node::start_plugin(const PluginSpec& spec) {
 }
 
 bool Node::stop() {
+    if (mesh_) mesh_->leave();
     bool all_unloaded = true;
     while (!plugins_.empty()) {
         all_unloaded = stop_plugin(*plugins_.back()) && all_unloaded;

@@ -105,7 +105,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     fs::path pki = dir_.path() / "var" / "pki";
     ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.local"}).exit_code, 0);
     ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "all-in-one", "--service",
-                           "auth"}).exit_code, 0);
+                           "discovery"}).exit_code, 0);
 
     ChildProcess node({kLanchatd, file.string()});
     ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
@@ -118,7 +118,25 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
     EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
     EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
+    EXPECT_EQ(logs[ready]["fields"]["plugins"], "1");
+    EXPECT_GE(find(logs, "plugin started", "discovery"), 0);
     EXPECT_GE(find(logs, "node stopped"), 0);
+}
+
+TEST_F(LanchatdTest, EveryExampleNodeFileInConfigPassesCheck) {
+    // plugin_dir points at this build's plugins, wherever the example expects them installed.
+    int checked = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(kSourceDir / "config")) {
+        if (entry.path().extension() != ".toml") continue;
+        std::string text = read_text(entry.path());
+        size_t at = text.find("plugin_dir = ");
+        if (at != std::string::npos) text.replace(at, text.find('\n', at) - at, "plugin_dir = \"" LANCHAT_PLUGIN_DIR "\"");
+        fs::path copy = dir_.write("config/" + entry.path().filename().string(), text);
+        Completed run = run_to_exit({kLanchatd, "--check", copy.string()});
+        EXPECT_EQ(run.exit_code, 0) << entry.path() << "\n" << run.output;
+        ++checked;
+    }
+    EXPECT_GE(checked, 3);
 }
 
 TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
