@@ -1,17 +1,27 @@
-// lanchatctl: the operator's tool. Subcommands: pki (later: status, plugins, health, reload, users, audit).
+// lanchatctl: the operator's tool — the local PKI, and questions to a running node's admin endpoint.
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "node_commands.hpp"
 #include "pki_command.hpp"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::cout << "usage: lanchatctl pki SUBCOMMAND ...\n\n" << lanchat::ctl::kPkiUsage;
+        std::cout << "usage:\n" << lanchat::ctl::kPkiUsage << "\n" << lanchat::ctl::kNodeUsage;
         return args.empty() ? 2 : 0;
     }
     if (args[0] == "pki") return lanchat::ctl::run_pki_command({args.begin() + 1, args.end()});
-    std::cerr << "lanchatctl: unknown command '" << args[0] << "' (try: lanchatctl pki ...)\n";
+    // Node commands may come after the admin options: find the first word that is a command.
+    static const std::set<std::string> commands = {"status", "plugins", "health", "metrics", "reload"};
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (commands.count(args[i]) == 0) continue;
+        std::vector<std::string> rest(args.begin(), args.begin() + static_cast<long>(i));
+        rest.insert(rest.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+        return lanchat::ctl::run_node_command(args[i], rest);
+    }
+    std::cerr << "lanchatctl: unknown command '" << args[0] << "' (try lanchatctl --help)\n";
     return 2;
 }

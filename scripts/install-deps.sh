@@ -11,6 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc
   # tests
   libgtest-dev libgmock-dev nlohmann-json3-dev
+  prometheus  # for promtool, which checks the /metrics output
 )
 # Node.js runs the interoperability tests (@grpc/grpc-js from npm); a machine may have it from elsewhere.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
@@ -35,5 +36,12 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as prometheus would start their daemon on install; the project only needs their tools.
+policy=/usr/sbin/policy-rc.d
+made_policy=
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+fi
+trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -253,6 +253,24 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
     config.mesh = std::move(settings);
 }
 
+void read_admin(const Reader& reader, const toml::table& root, NodeConfig& config) {
+    const toml::node* admin_node = root.get("admin");
+    if (admin_node == nullptr) return;
+    const toml::table* admin = admin_node->as_table();
+    if (admin == nullptr) reader.fail(*admin_node, "[admin] must be a table");
+    reader.only_known_keys(*admin, "[admin]", {"listen", "https"});
+    AdminConfig settings;
+    settings.listen = reader.optional<std::string>(*admin, "listen", "[admin]", "a string").value_or(settings.listen);
+    if (settings.listen.rfind(':') == std::string::npos) {
+        reader.fail(*admin->get("listen"), "[admin] listen must be host:port, e.g. \"127.0.0.1:9464\"");
+    }
+    settings.https = reader.optional<bool>(*admin, "https", "[admin]", "a boolean").value_or(false);
+    if (settings.https && !config.mesh) {
+        reader.fail(*admin->get("https"), "[admin] https needs a [mesh] table: its pki_dir holds the certificates");
+    }
+    config.admin = settings;
+}
+
 }  // namespace
 
 sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& default_plugin_dir) {
@@ -263,13 +281,14 @@ sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& d
     Reader reader(file);
     try {
         auto root = std::make_shared<const toml::table>(toml::parse_file(file.string()));
-        reader.only_known_keys(*root, "the top level", {"node", "plugin", "mesh", "discovery", "authorization"});
+        reader.only_known_keys(*root, "the top level", {"node", "plugin", "mesh", "discovery", "authorization", "admin"});
         NodeConfig config;
         config.file = fs::absolute(file);
         config.plugin_dir = default_plugin_dir;
         read_node_table(reader, *root, config);
         read_plugins(reader, root, config);
         read_mesh(reader, *root, config);
+        read_admin(reader, *root, config);
         return config;
     } catch (const toml::parse_error& e) {
         return sdk::invalid_argument(reader.at(e.source()) + ": TOML syntax error: " + one_line(e.description()));

@@ -39,6 +39,12 @@ struct MeshConfig {
     std::map<std::string, std::vector<std::string>> authorization;
 };
 
+// `[admin]`: the operators' HTTP endpoint.
+struct AdminConfig {
+    std::string listen = "127.0.0.1:9464";  // loopback: HTTP; anything else: HTTPS with operator certificates
+    bool https = false;                      // HTTPS with operator certificates even on loopback
+};
+
 struct NodeConfig {
     std::filesystem::path file;
     std::string node_name;
@@ -49,7 +55,8 @@ struct NodeConfig {
     unsigned executor_threads = 2;
     std::chrono::milliseconds drain_timeout{5000};
     std::vector<PluginSpec> plugins;
-    std::optional<MeshConfig> mesh;  // absent: the node serves and calls no RPC
+    std::optional<MeshConfig> mesh;    // absent: the node serves and calls no RPC
+    std::optional<AdminConfig> admin;  // absent: no admin endpoint
 };
 
 // Reads and validates `file`. `default_plugin_dir` applies when `[node] plugin_dir` is absent.

@@ -20,6 +20,10 @@ class Executor;
 class NodeLog;
 }  // namespace lanchat::host
 
+namespace lanchat::host::metrics {
+class Registry;
+}
+
 namespace lanchat::host::rpc {
 
 class Mesh {
@@ -27,7 +31,7 @@ public:
     // `hosted` are the node's plugin names: the services that resolve to this node.
     static sdk::Result<std::unique_ptr<Mesh>> start(const MeshConfig& config, const std::string& node_name,
                                                     const std::vector<std::string>& hosted, NodeLog& log,
-                                                    Executor& executor);
+                                                    Executor& executor, metrics::Registry& metrics);
     ~Mesh();
 
     RoutingTable& routes() { return routes_; }

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "logging/log.hpp"
+#include "metrics/registry.hpp"
 #include "pki/certificate_authority.hpp"
 #include "rpc/rpc_owner.hpp"
 #include "rpc/tls.hpp"
@@ -89,6 +90,8 @@ struct Endpoint {
 // One outbound unary call across its attempts.
 struct UnaryRun {
     uint64_t id = 0;
+    MeshClient::Impl* client = nullptr;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     OutboundCall call;
     ReplyFn reply;
     std::shared_ptr<RpcOwner> owner;
@@ -121,8 +124,25 @@ struct MeshClient::Impl {
     std::map<uint64_t, StreamReactor*> streams;
     size_t rotation = 0;
 
-    Impl(const MeshConfig& config, std::string node, std::string local, Executor& executor, NodeLog& log)
-        : config(config), node(std::move(node)), local_address(std::move(local)), executor(executor), log(log) {}
+    std::shared_ptr<metrics::Family> requests;  // by target service, method, code
+    std::shared_ptr<metrics::Family> seconds;   // by target service, method
+
+    Impl(const MeshConfig& config, std::string node, std::string local, Executor& executor, NodeLog& log,
+         metrics::Registry& metrics)
+        : config(config), node(std::move(node)), local_address(std::move(local)), executor(executor), log(log),
+          requests(metrics.must(metrics::Kind::counter, "lanchat_rpc_client_requests_total",
+                                "Calls made through the mesh, by target service, method and final status code.",
+                                {"service", "method", "code"})),
+          seconds(metrics.must(metrics::Kind::histogram, "lanchat_rpc_client_handling_seconds",
+                               "Time from a call's start to its final result, retries included.",
+                               {"service", "method"})) {}
+
+    void record(const OutboundCall& call, lanchat_status_code code, std::chrono::steady_clock::time_point started) {
+        std::string method = call.method.substr(call.method.rfind('/') + 1);
+        requests->add({call.service, method, sdk::code_name(static_cast<sdk::Code>(code))}, 1);
+        seconds->observe({call.service, method},
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
 
     // Unary calls always have a deadline (the node's default when the caller set none); streams only when the
     // caller set one or inherited one, because a subscription lives as long as its subscriber.
@@ -217,6 +237,7 @@ void MeshClient::Impl::complete(const std::shared_ptr<UnaryRun>& run, lanchat_st
         run->completed = true;
         run->in_flight = nullptr;
     }
+    run->client->record(run->call, code, run->started);
     run->reply(code, message, response);
     run->owner->untrack_outbound(run->id);
 }
@@ -337,8 +358,9 @@ private:
 }  // namespace
 
 MeshClient::MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
-                       std::vector<std::string> local_services, Executor& executor, NodeLog& log)
-    : impl_(std::make_unique<Impl>(config, std::move(node_name), std::move(local_address), executor, log)) {
+                       std::vector<std::string> local_services, Executor& executor, NodeLog& log,
+                       metrics::Registry& metrics)
+    : impl_(std::make_unique<Impl>(config, std::move(node_name), std::move(local_address), executor, log, metrics)) {
     impl_->local_services.insert(local_services.begin(), local_services.end());
 }
 
@@ -357,6 +379,7 @@ void MeshClient::add_local_service(const std::string& service) {
 void MeshClient::call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply) {
     auto run = std::make_shared<UnaryRun>();
     run->id = impl_->next_id++;
+    run->client = impl_.get();
     run->deadline = impl_->deadline_of(call);
     run->call = std::move(call);
     run->reply = std::move(reply);

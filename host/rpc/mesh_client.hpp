@@ -18,6 +18,10 @@ class Executor;
 class NodeLog;
 }  // namespace lanchat::host
 
+namespace lanchat::host::metrics {
+class Registry;
+}
+
 namespace lanchat::host::rpc {
 
 class RpcOwner;
@@ -41,7 +45,8 @@ public:
     // `local_address` is this node's own server, where services hosted here are reached (same path as
     // remote calls: TLS, authorization, deadline).
     MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
-               std::vector<std::string> local_services, Executor& executor, NodeLog& log);
+               std::vector<std::string> local_services, Executor& executor, NodeLog& log,
+               metrics::Registry& metrics);
     ~MeshClient();
 
     void call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply);

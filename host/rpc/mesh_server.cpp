@@ -11,6 +11,7 @@
 #include <random>
 
 #include "logging/log.hpp"
+#include "metrics/registry.hpp"
 #include "rpc/authorization.hpp"
 #include "rpc/routing_table.hpp"
 #include "rpc/rpc_owner.hpp"
@@ -106,6 +107,9 @@ public:
         NodeLog& log;
         size_t stream_queue_limit;
         std::atomic<uint64_t>& refused;
+        metrics::Family& requests;  // by service, method, code
+        metrics::Family& seconds;   // by service, method
+        metrics::Family& denied;    // by method
     };
 
     Reactor(grpc::GenericCallbackServerContext* context, Server server)
@@ -148,10 +152,13 @@ public:
     }
 
     void OnDone() override {
+        grpc::StatusCode code;
         {
             std::lock_guard lock(state_->mutex);
             state_->reactor = nullptr;
+            code = state_->finish_pending ? state_->finish_pending->error_code() : grpc::StatusCode::CANCELLED;
         }
+        record(code);
         delete this;
     }
 
@@ -163,6 +170,16 @@ public:
     }
 
 private:
+    // Label values come from the routing table, never from the request: a method nobody serves is "unknown",
+    // so clients cannot grow the number of series.
+    void record(grpc::StatusCode code) {
+        std::string service = state_->route ? std::string(service_of(state_->route->method)) : "unknown";
+        std::string method = state_->route ? state_->route->method.substr(state_->route->method.rfind('/') + 1) : "unknown";
+        server_.requests.add({service, method, sdk::code_name(static_cast<sdk::Code>(code))}, 1);
+        server_.seconds.observe({service, method},
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    }
+
     void finish_now(const grpc::Status& status) {
         std::unique_lock lock(state_->mutex);
         state_->finish_pending = status;
@@ -174,6 +191,7 @@ private:
         std::string peer = peer_identity(*context_);
         if (!server_.policy.allows(method, peer)) {
             ++server_.refused;
+            server_.denied.add({server_.routes.find(method) ? method : "unknown"}, 1);
             server_.log.warn("refused a call: caller not allowed",
                              {{"caller", peer.empty() ? "(no SPIFFE ID)" : peer}, {"method", method}});
             return finish_now({grpc::StatusCode::PERMISSION_DENIED,
@@ -220,6 +238,7 @@ private:
     Server server_;
     std::shared_ptr<CallState> state_;
     grpc::ByteBuffer request_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 void CallState::progress(std::unique_lock<std::mutex>& lock) {
@@ -300,6 +319,7 @@ private:
 
 struct MeshServer::Impl {
     std::atomic<uint64_t> refused{0};
+    std::vector<std::shared_ptr<metrics::Family>> families;  // kept alive for the reactors
     std::unique_ptr<GenericDispatch> dispatch;
     std::unique_ptr<grpc::Server> server;
     std::string address;
@@ -311,10 +331,19 @@ MeshServer::~MeshServer() { shutdown(std::chrono::milliseconds(0)); }
 sdk::Result<std::unique_ptr<MeshServer>> MeshServer::start(const MeshConfig& config,
                                                             std::shared_ptr<grpc::ServerCredentials> credentials,
                                                             const RoutingTable& routes,
-                                                            const AuthorizationPolicy& policy, NodeLog& log) {
+                                                            const AuthorizationPolicy& policy, NodeLog& log,
+                                                            metrics::Registry& metrics) {
     auto impl = std::make_unique<Impl>();
-    impl->dispatch = std::make_unique<GenericDispatch>(
-        CallState::Reactor::Server{routes, policy, log, config.stream_queue_limit, impl->refused});
+    auto requests = metrics.must(metrics::Kind::counter, "lanchat_rpc_server_requests_total",
+                                 "Calls served, by proto service, method and status code.", {"service", "method", "code"});
+    auto seconds = metrics.must(metrics::Kind::histogram, "lanchat_rpc_server_handling_seconds",
+                                "Time from a call's arrival to its end, by proto service and method.",
+                                {"service", "method"});
+    auto denied = metrics.must(metrics::Kind::counter, "lanchat_rpc_refused_total",
+                               "Calls refused by authorization, by method.", {"method"});
+    impl->families = {requests, seconds, denied};
+    impl->dispatch = std::make_unique<GenericDispatch>(CallState::Reactor::Server{
+        routes, policy, log, config.stream_queue_limit, impl->refused, *requests, *seconds, *denied});
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     int port = 0;

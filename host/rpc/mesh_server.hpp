@@ -18,6 +18,9 @@ class ServerCredentials;
 namespace lanchat::host {
 class NodeLog;
 }
+namespace lanchat::host::metrics {
+class Registry;
+}
 
 namespace lanchat::host::rpc {
 
@@ -36,7 +39,8 @@ public:
     static sdk::Result<std::unique_ptr<MeshServer>> start(const MeshConfig& config,
                                                           std::shared_ptr<grpc::ServerCredentials> credentials,
                                                           const RoutingTable& routes,
-                                                          const AuthorizationPolicy& policy, NodeLog& log);
+                                                          const AuthorizationPolicy& policy, NodeLog& log,
+                                                          metrics::Registry& metrics);
     ~MeshServer();
 
     const std::string& address() const;  // "host:port" with the port actually bound

@@ -1,5 +1,14 @@
 #include "runtime/node.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "admin/admin_routes.hpp"
+#include "pki/certificate_authority.hpp"
+#include "rpc/tls.hpp"
+
 namespace lanchat::host {
 namespace {
 
@@ -11,7 +20,9 @@ sdk::Status in_entry(const PluginSpec& spec, const sdk::Status& status) {
 
 Node::Node(NodeConfig config, NodeLog& log)
     : config_(std::move(config)), log_(log), api_(config_.node_name, rpc::rpc_api_table()),
-      executor_(config_.executor_threads) {}
+      executor_(config_.executor_threads) {
+    metrics_.on_collect([this] { collect_metrics(); });
+}
 
 Node::~Node() { stop(); }
 
@@ -25,7 +36,7 @@ sdk::Status Node::start() {
     if (config_.mesh) {
         std::vector<std::string> hosted;
         for (const PluginSpec& spec : config_.plugins) hosted.push_back(spec.name);
-        auto mesh = rpc::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_);
+        auto mesh = rpc::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_);
         if (!mesh.ok()) return {mesh.status().code(), "[mesh] in " + config_.file.string() + ": " + mesh.status().message()};
         mesh_ = std::move(mesh).value();
     }
@@ -36,7 +47,84 @@ sdk::Status Node::start() {
         }
     }
     if (mesh_) mesh_->join();
+    if (sdk::Status admin = start_admin(); !admin.ok()) {
+        stop();
+        return admin;
+    }
+    serving_ = true;
     return {};
+}
+
+sdk::Status Node::start_admin() {
+    if (!config_.admin) return {};
+    std::optional<admin::Tls> tls;
+    if ((config_.admin->https || !admin::is_loopback(config_.admin->listen)) && config_.mesh) {
+        pki::PkiLayout pki{config_.mesh->pki_dir};
+        auto domain = rpc::trust_domain_of(pki.ca_certificate());
+        if (!domain.ok()) return {domain.status().code(), "[admin]: " + domain.status().message()};
+        tls = admin::Tls{pki.ca_certificate(), pki.node_dir(config_.node_name) / "node.crt",
+                         pki.node_dir(config_.node_name) / "node.key", "spiffe://" + *domain + "/operator/"};
+    }
+    auto server = admin::AdminServer::start(config_.admin->listen, tls, admin::routes_for(*this), log_);
+    if (!server.ok()) return server.status();
+    admin_ = std::move(server).value();
+    return {};
+}
+
+std::string Node::admin_address() const {
+    if (!admin_) return {};
+    return (admin_->https() ? "https://" : "http://") + admin_->address();
+}
+
+std::vector<PluginStatus> Node::plugin_statuses() const {
+    std::lock_guard lock(plugins_mutex_);
+    std::vector<PluginStatus> statuses;
+    for (const auto& plugin : plugins_) {
+        const PluginLibrary* library = plugin->library();
+        statuses.push_back({plugin->spec().name, library ? std::string(library->version()) : "",
+                            library ? library->abi().text() : "", plugin->spec().core, plugin->state(),
+                            plugin->health(), plugin->loaded_at(), plugin->spec().path.string()});
+    }
+    return statuses;
+}
+
+// Gauges read at scrape time: the process and the plugins.
+void Node::collect_metrics() {
+    auto uptime = metrics_.must(metrics::Kind::gauge, "lanchat_uptime_seconds", "Seconds since lanchatd started.", {});
+    auto resident = metrics_.must(metrics::Kind::gauge, "process_resident_memory_bytes", "Resident memory size in bytes.", {});
+    auto fds = metrics_.must(metrics::Kind::gauge, "process_open_fds", "Number of open file descriptors.", {});
+    auto sockets = metrics_.must(metrics::Kind::gauge, "lanchat_open_sockets",
+                                 "Open sockets: listeners and connections (gRPC, admin, clients).", {});
+    auto state = metrics_.must(metrics::Kind::gauge, "lanchat_plugin_state",
+                               "1 for the state each plugin is in (loaded, created, started, draining, stopped).",
+                               {"plugin", "state"});
+    auto healthy = metrics_.must(metrics::Kind::gauge, "lanchat_plugin_healthy", "1 when the plugin reports SERVING.",
+                                 {"plugin"});
+    metrics_.must(metrics::Kind::counter, "lanchat_plugin_reloads_total", "Hot reloads of each plugin.", {"plugin"});
+    metrics_.must(metrics::Kind::counter, "lanchat_plugin_failures_total",
+                  "Failed lifecycle steps or reloads of each plugin.", {"plugin"});
+
+    uptime->set({}, std::chrono::duration<double>(std::chrono::system_clock::now() - started_at_).count());
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0, resident_pages = 0;
+    statm >> pages >> resident_pages;
+    resident->set({}, resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    double open = 0, open_sockets = 0;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+        ++open;
+        std::error_code ignored;
+        if (std::filesystem::read_symlink(entry.path(), ignored).string().rfind("socket:", 0) == 0) ++open_sockets;
+    }
+    fds->set({}, open);
+    sockets->set({}, open_sockets);
+    for (const PluginStatus& plugin : plugin_statuses()) {
+        for (PluginState candidate : {PluginState::loaded, PluginState::created, PluginState::started,
+                                      PluginState::draining, PluginState::stopped}) {
+            state->set({plugin.name, state_name(candidate)}, plugin.state == candidate ? 1 : 0);
+        }
+        healthy->set({plugin.name}, plugin.health.status == LANCHAT_HEALTH_SERVING ? 1 : 0);
+    }
 }
 
 sdk::Status Node::start_plugin(const PluginSpec& spec) {
@@ -52,18 +140,29 @@ sdk::Status Node::start_plugin(const PluginSpec& spec) {
                                     {"abi", loaded.abi().text()},
                                     {"core", spec.core ? "true" : "false"},
                                     {"file", spec.path.string()}};
-    plugins_.push_back(std::move(plugin));  // a failed start still needs stop(), which Node::stop gives it
+    {
+        std::lock_guard lock(plugins_mutex_);
+        plugins_.push_back(std::move(plugin));  // a failed start still needs stop(), which Node::stop gives it
+    }
     if (!started.ok()) return started;
     log_.info("plugin started", fields);
     return {};
 }
 
 bool Node::stop() {
+    serving_ = false;
+    admin_.reset();
     if (mesh_) mesh_->leave();
     bool all_unloaded = true;
-    while (!plugins_.empty()) {
-        all_unloaded = stop_plugin(*plugins_.back()) && all_unloaded;
-        plugins_.pop_back();
+    for (;;) {
+        std::unique_ptr<PluginInstance> plugin;
+        {
+            std::lock_guard lock(plugins_mutex_);
+            if (plugins_.empty()) break;
+            plugin = std::move(plugins_.back());
+            plugins_.pop_back();
+        }
+        all_unloaded = stop_plugin(*plugin) && all_unloaded;
     }
     if (mesh_) mesh_->shutdown();
     return all_unloaded;

@@ -1,7 +1,9 @@
 // Node: the plugins of one node file, started in the listed order and stopped in reverse.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "config/node_config.hpp"
@@ -9,10 +11,24 @@
 #include "logging/log.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/host_context.hpp"
+#include "admin/admin_server.hpp"
+#include "metrics/registry.hpp"
 #include "rpc/mesh.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace lanchat::host {
+
+// What the admin endpoint shows of one plugin.
+struct PluginStatus {
+    std::string name;
+    std::string version;
+    std::string abi;
+    bool core = false;
+    PluginState state = PluginState::loaded;
+    HealthReport health;
+    std::chrono::system_clock::time_point loaded_at;
+    std::string file;
+};
 
 class Node {
 public:
@@ -29,18 +45,30 @@ public:
 
     const NodeConfig& config() const { return config_; }
     rpc::Mesh* mesh() const { return mesh_.get(); }
+    metrics::Registry& metrics() { return metrics_; }
+    std::vector<PluginStatus> plugin_statuses() const;  // thread-safe
+    bool serving() const { return serving_; }
+    // "host:port" of the admin endpoint, or empty without [admin].
+    std::string admin_address() const;
     const std::vector<std::unique_ptr<PluginInstance>>& plugins() const { return plugins_; }
 
 private:
     sdk::Status start_plugin(const PluginSpec& spec);
     bool stop_plugin(PluginInstance& plugin);
+    sdk::Status start_admin();
+    void collect_metrics();
 
     NodeConfig config_;
     NodeLog& log_;
+    metrics::Registry metrics_;  // before the mesh, which records into it
     HostApiTable api_;
     Executor executor_;
     std::unique_ptr<rpc::Mesh> mesh_;  // started before the plugins, shut down after them
+    mutable std::mutex plugins_mutex_;  // the vector's shape; the admin endpoint reads it
     std::vector<std::unique_ptr<PluginInstance>> plugins_;  // in start order
+    std::atomic<bool> serving_{false};
+    std::unique_ptr<admin::AdminServer> admin_;  // started last, stopped first
+    std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 
 // Loads every plugin file of `config` and negotiates its ABI without creating anything: `lanchatd --check`.

@@ -1,6 +1,7 @@
 // PluginInstance: one plugin loaded into the node, driven through its lifecycle by the host.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -45,6 +46,7 @@ public:
     const PluginLibrary* library() const { return library_.get(); }
     PluginState state() const { return state_; }
     HealthReport health() const { return context_.health(); }
+    std::chrono::system_clock::time_point loaded_at() const { return loaded_at_; }
 
 private:
     struct DrainWait {
@@ -61,7 +63,8 @@ private:
     const lanchat_host_api& api_;
     lanchat_host_context context_;
     lanchat_instance* instance_ = nullptr;
-    PluginState state_ = PluginState::loaded;
+    std::atomic<PluginState> state_{PluginState::loaded};  // read by the admin endpoint's thread
+    std::chrono::system_clock::time_point loaded_at_ = std::chrono::system_clock::now();
     std::unique_ptr<DrainWait> drain_wait_;  // lives until destroy(): a late done() must find it
 };
 

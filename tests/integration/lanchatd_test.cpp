@@ -98,9 +98,11 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     // scripts/run-node.sh makes it, and the fixed port becomes a free one.
     fs::create_directories(dir_.path() / "config");
     std::string text = read_text(kSourceDir / "config" / "all-in-one.toml");
-    size_t port = text.find("127.0.0.1:7443");
-    ASSERT_NE(port, std::string::npos);
-    text.replace(port, 14, "127.0.0.1:0");
+    for (const char* fixed : {"127.0.0.1:7443", "127.0.0.1:9464"}) {
+        size_t port = text.find(fixed);
+        ASSERT_NE(port, std::string::npos);
+        text.replace(port, 14, "127.0.0.1:0");
+    }
     fs::path file = dir_.write("config/all-in-one.toml", text);
     fs::path pki = dir_.path() / "var" / "pki";
     ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.local"}).exit_code, 0);
@@ -119,6 +121,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
     EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
     EXPECT_EQ(logs[ready]["fields"]["plugins"], "1");
+    EXPECT_EQ(logs[ready]["fields"]["admin"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u);
     EXPECT_GE(find(logs, "plugin started", "discovery"), 0);
     EXPECT_GE(find(logs, "node stopped"), 0);
 }
@@ -328,7 +331,7 @@ TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
         {"drain_ms = \"soon\"", "plugin 'p': create failed: config key 'drain_ms' at FILE:9:12: expected an integer "
                                 "number of milliseconds, found a string"},
         {"colour = \"red\"", "plugin 'p': create failed: unknown config key 'colour' at FILE:9:10 (known keys: "
-                             "fail_in, throw_in, message, drain_ms, tick_ms, health)"},
+                             "fail_in, throw_in, message, drain_ms, tick_ms, health, unhealthy_after_ms)"},
     };
     for (const Case& c : cases) {
         fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", c.config));

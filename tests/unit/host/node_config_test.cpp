@@ -80,7 +80,7 @@ TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
     EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n"),
               file() + ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)");
     EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"),
-              file() + ":1:2: unknown key 'nodes' in the top level (known keys: node, plugin, mesh, discovery, authorization)");
+              file() + ":1:2: unknown key 'nodes' in the top level (known keys: node, plugin, mesh, discovery, authorization, admin)");
 }
 
 TEST_F(NodeConfigTest, MissingKeyIsNamed) {

@@ -1,0 +1,15 @@
+// The admin endpoint's routes: what /health/live, /health/ready, /metrics, /plugins and the reload
+// action answer, from the node's live state.
+#pragma once
+
+#include "admin/admin_server.hpp"
+
+namespace lanchat::host {
+class Node;
+}
+
+namespace lanchat::host::admin {
+
+Handler routes_for(Node& node);
+
+}  // namespace lanchat::host::admin

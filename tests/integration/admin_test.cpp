@@ -1,0 +1,223 @@
+// The admin endpoint and lanchatctl on a real node: health, readiness, plugins, metrics (checked by
+// promtool), the reload action, HTTPS with operator certificates, and clear errors.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "child_process.hpp"
+#include "http_get.hpp"
+#include "lanchat/test/v1/echo.pb.h"
+#include "temp_dir.hpp"
+#include "test_certificates.hpp"
+
+namespace lanchat {
+namespace {
+
+using lanchat::testing::ChildProcess;
+using lanchat::testing::Completed;
+using lanchat::testing::http_request;
+using lanchat::testing::read_file;
+using lanchat::testing::run_to_exit;
+using lanchat::testing::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kLanchatd = LANCHAT_LANCHATD;
+const std::string kLanchatctl = LANCHAT_LANCHATCTL;
+const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
+
+class AdminTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        pki("init", {"--trust-domain", "lan-chat.test"});
+        pki("issue", {"--node", "n", "--service", "echo,caller"});
+        pki("issue-client", {"--operator", "alice"});
+    }
+    void pki(const std::string& command, std::vector<std::string> args) {
+        std::vector<std::string> argv = {kLanchatctl, "pki", command, "--dir", pki_.string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        ASSERT_EQ(run_to_exit(argv).exit_code, 0);
+    }
+
+    // Starts a node with a core probe and the echo plugin; returns its ready line.
+    json start(const std::string& admin, const std::string& probe_config = "") {
+        fs::path file = dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
+                                             "pki_dir = \"" + pki_.string() + "\"\n[authorization]\n"
+                                             "\"lanchat.test.v1.Echo\" = [\"caller\"]\n[admin]\n" + admin +
+                                             "\n[[plugin]]\nname = \"probe\"\ncore = true\npath = \"" +
+                                             (kFixtures / "probe.so").string() + "\"\n[plugin.config]\n" + probe_config +
+                                             "\n[[plugin]]\nname = \"echo\"\npath = \"" +
+                                             (kFixtures / "echo.so").string() + "\"\n");
+        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
+        auto ready = node_->wait_for_line("\"node ready\"");
+        if (!ready) throw std::runtime_error("node did not start:\n" + node_->output());
+        return json::parse(*ready)["fields"];
+    }
+    void TearDown() override {
+        if (node_) {
+            node_->send_signal(SIGTERM);
+            EXPECT_EQ(node_->wait_exit(), 0) << node_->output();
+        }
+    }
+
+    Completed ctl(std::vector<std::string> args) {
+        args.insert(args.begin(), kLanchatctl);
+        return run_to_exit(args);
+    }
+
+    TempDir dir_;
+    fs::path pki_ = dir_.path() / "pki";
+    std::unique_ptr<ChildProcess> node_;
+};
+
+std::string host_port(const std::string& url) { return url.substr(url.find("://") + 3); }
+
+// One Echo.Say call as "caller", so the RPC metrics have something to count.
+void say_hello(const std::string& grpc, const fs::path& pki) {
+    grpc::SslCredentialsOptions tls{read_file(pki / "ca.crt"), read_file(pki / "nodes/n/caller.key"),
+                                    read_file(pki / "nodes/n/caller.crt")};
+    grpc::ChannelArguments arguments;
+    arguments.SetSslTargetNameOverride("echo.lan-chat.svc");
+    grpc::GenericStub stub(grpc::CreateCustomChannel(grpc, grpc::SslCredentials(tls), arguments));
+    test::v1::SayRequest request;
+    request.set_text("hi");
+    std::string bytes = request.SerializeAsString();
+    grpc::Slice slice(bytes.data(), bytes.size());
+    grpc::ByteBuffer out(&slice, 1), in;
+    grpc::ClientContext context;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
+                   [&](grpc::Status s) { done.set_value(s); });
+    ASSERT_TRUE(done.get_future().get().ok());
+}
+
+TEST_F(AdminTest, EveryEndpointAnswersOnARealNode) {
+    json ready = start("listen = \"127.0.0.1:0\"");
+    std::string admin = ready["admin"];
+    ASSERT_EQ(admin.rfind("http://127.0.0.1:", 0), 0u);
+    EXPECT_EQ(http_request(host_port(admin), "GET", "/health/live").body, "live\n");
+    auto readiness = http_request(host_port(admin), "GET", "/health/ready");
+    EXPECT_EQ(readiness.status, 200);
+    EXPECT_EQ(readiness.body, "ready\n");
+
+    auto plugins = json::parse(http_request(host_port(admin), "GET", "/plugins").body);
+    ASSERT_EQ(plugins.size(), 2u);
+    EXPECT_EQ(plugins[0]["name"], "probe");
+    EXPECT_EQ(plugins[0]["version"], "1.2.3");
+    EXPECT_EQ(plugins[0]["abi"], "1.1");
+    EXPECT_EQ(plugins[0]["core"], true);
+    EXPECT_EQ(plugins[0]["state"], "started");
+    EXPECT_EQ(plugins[0]["file"], (kFixtures / "probe.so").string());
+    EXPECT_EQ(plugins[1]["core"], false);
+    EXPECT_EQ(std::string(plugins[1]["loaded_at"]).size(), 20u);
+
+    EXPECT_EQ(http_request(host_port(admin), "GET", "/nope").status, 404);
+    EXPECT_EQ(http_request(host_port(admin), "DELETE", "/metrics").status, 405);
+    auto core = http_request(host_port(admin), "POST", "/plugins/probe/reload");
+    EXPECT_EQ(core.status, 409);
+    EXPECT_EQ(core.body, "plugin 'probe' is core (core = true in the node file) and never reloads\n");
+    EXPECT_EQ(http_request(host_port(admin), "POST", "/plugins/ghost/reload").status, 404);
+}
+
+TEST_F(AdminTest, MetricsPassPromtoolAndCountRpcsByServiceMethodAndCode) {
+    json ready = start("listen = \"127.0.0.1:0\"");
+    say_hello(ready["grpc"], pki_);
+    std::string metrics = http_request(host_port(ready["admin"]), "GET", "/metrics").body;
+    fs::path file = dir_.write("metrics.txt", metrics);
+    Completed promtool = run_to_exit({"/bin/sh", "-c", "promtool check metrics < " + file.string()});
+    EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
+    for (const char* expected : {
+             "lanchat_rpc_server_requests_total{service=\"lanchat.test.v1.Echo\",method=\"Say\",code=\"OK\"} 1\n",
+             "lanchat_rpc_server_handling_seconds_count{service=\"lanchat.test.v1.Echo\",method=\"Say\"} 1\n",
+             "lanchat_plugin_state{plugin=\"probe\",state=\"started\"} 1\n",
+             "lanchat_plugin_healthy{plugin=\"echo\"} 1\n",
+             "# TYPE process_resident_memory_bytes gauge\n",
+             "# TYPE process_open_fds gauge\n",
+             "# TYPE lanchat_uptime_seconds gauge\n",
+         }) {
+        EXPECT_NE(metrics.find(expected), std::string::npos) << expected;
+    }
+}
+
+TEST_F(AdminTest, ReadinessFlipsWhenACorePluginReportsUnhealthy) {
+    json ready = start("listen = \"127.0.0.1:0\"", "unhealthy_after_ms = 500");
+    EXPECT_EQ(http_request(host_port(ready["admin"]), "GET", "/health/ready").status, 200);
+    lanchat::testing::HttpReply readiness;
+    for (int i = 0; i < 100 && readiness.status != 503; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        readiness = http_request(host_port(ready["admin"]), "GET", "/health/ready");
+    }
+    EXPECT_EQ(readiness.status, 503);
+    EXPECT_EQ(readiness.body, "not ready\nplugin 'probe' is not_serving: fell ill on schedule\n");
+    Completed health = ctl({"--admin", ready["admin"], "health"});
+    EXPECT_EQ(health.exit_code, 1);
+    EXPECT_EQ(health.output, "live, not ready\nplugin 'probe' is not_serving: fell ill on schedule\n");
+}
+
+TEST_F(AdminTest, LanchatctlReportsStatusPluginsHealthMetricsAndReload) {
+    json ready = start("listen = \"127.0.0.1:0\"");
+    std::string admin = ready["admin"];
+    say_hello(ready["grpc"], pki_);
+    EXPECT_EQ(ctl({"--admin", admin, "health"}).output, "live, ready\n");
+    auto status = json::parse(ctl({"--admin", admin, "status", "--json"}).output);
+    EXPECT_EQ(status["ready"], true);
+    EXPECT_EQ(status["plugins"].size(), 2u);
+    auto plugins = json::parse(ctl({"plugins", "--admin", admin, "--json"}).output);
+    EXPECT_EQ(plugins[1]["name"], "echo");
+    Completed metrics = ctl({"--admin", admin, "metrics"});
+    EXPECT_EQ(metrics.exit_code, 0);
+    EXPECT_NE(metrics.output.find("lanchat.test.v1.Echo/Say"), std::string::npos) << metrics.output;
+    EXPECT_NE(metrics.output.find("OK=1"), std::string::npos) << metrics.output;
+    auto samples = json::parse(ctl({"--admin", admin, "metrics", "--json"}).output);
+    EXPECT_GT(samples.size(), 10u);
+    Completed reload = ctl({"--admin", admin, "reload", "echo"});
+    EXPECT_EQ(reload.exit_code, 1);
+    EXPECT_EQ(reload.output, "hot reload of plugin 'echo' is not available in this version\n");
+}
+
+TEST_F(AdminTest, OverHttpsOnlyAnOperatorCertificateIsServed) {
+    json ready = start("listen = \"127.0.0.1:0\"\nhttps = true");
+    std::string admin = ready["admin"];
+    ASSERT_EQ(admin.rfind("https://127.0.0.1:", 0), 0u);
+    // Plain HTTP to the HTTPS port gets no HTTP answer.
+    EXPECT_EQ(http_request(host_port(admin), "GET", "/health/live").status, 0);
+    // No certificate: the TLS handshake is refused.
+    Completed anonymous = ctl({"--admin", admin, "--ca", (pki_ / "ca.crt").string(), "--cert", "", "--key", "", "health"});
+    EXPECT_EQ(anonymous.exit_code, 1);
+    // A service's certificate is valid but is not an operator.
+    Completed service = ctl({"--admin", admin, "--ca", (pki_ / "ca.crt").string(), "--cert",
+                             (pki_ / "nodes/n/caller.crt").string(), "--key", (pki_ / "nodes/n/caller.key").string(),
+                             "health"});
+    EXPECT_EQ(service.exit_code, 1);
+    EXPECT_EQ(service.output, "lanchatctl: the node refused the request (403): this endpoint needs an operator "
+                              "certificate (spiffe://lan-chat.test/operator/<name>); got "
+                              "spiffe://lan-chat.test/svc/caller\n");
+    Completed alice = ctl({"--admin", admin, "--pki", pki_.string(), "--operator", "alice", "health"});
+    EXPECT_EQ(alice.exit_code, 0) << alice.output;
+    EXPECT_EQ(alice.output, "live, ready\n");
+    EXPECT_TRUE(node_->wait_for_line("refused an admin request"));
+}
+
+TEST_F(AdminTest, ANonLoopbackListenerWithoutAPkiIsRefusedAtStart) {
+    fs::path file = dir_.write("x.toml", "[node]\nname = \"x\"\n[admin]\nlisten = \"10.255.255.1:9464\"\n");
+    Completed run = run_to_exit({kLanchatd, file.string()});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_NE(run.output.find("[admin] listen = \\\"10.255.255.1:9464\\\" is not loopback, so it needs HTTPS with "
+                              "operator certificates: add a [mesh] table with pki_dir"),
+              std::string::npos)
+        << run.output;
+}
+
+TEST_F(AdminTest, LanchatctlSaysClearlyWhenTheNodeIsUnreachable) {
+    Completed run = ctl({"--admin", "http://127.0.0.1:1", "status"});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.output, "lanchatctl: cannot reach the admin endpoint at http://127.0.0.1:1: Connection refused (is "
+                          "lanchatd running with an [admin] table?)\n");
+}
+
+}  // namespace
+}  // namespace lanchat
