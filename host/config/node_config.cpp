@@ -104,7 +104,7 @@ void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& 
 
     reader.only_known_keys(*node, "[node]",
                            {"name", "data_dir", "plugin_dir", "log_format", "log_level", "executor_threads",
-                            "drain_timeout_ms"});
+                            "drain_timeout_ms", "export_traces"});
     const fs::path base = fs::absolute(reader.file()).parent_path();
     config.node_name = reader.required<std::string>(*node, "name", "[node]", "a string");
     if (config.node_name.empty()) reader.fail(*node->get("name"), "[node] name must not be empty");
@@ -132,6 +132,7 @@ void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& 
         }
         config.executor_threads = static_cast<unsigned>(*threads);
     }
+    config.export_traces = reader.optional<bool>(*node, "export_traces", "[node]", "a boolean").value_or(false);
     if (auto drain = reader.optional<int64_t>(*node, "drain_timeout_ms", "[node]", "an integer")) {
         if (*drain < 0) {
             reader.fail(*node->get("drain_timeout_ms"),

@@ -54,6 +54,7 @@ struct NodeConfig {
     lanchat_log_level log_level = LANCHAT_LOG_INFO;
     unsigned executor_threads = 2;
     std::chrono::milliseconds drain_timeout{5000};
+    bool export_traces = false;  // finished spans as JSON lines in <data_dir>/traces.jsonl
     std::vector<PluginSpec> plugins;
     std::optional<MeshConfig> mesh;    // absent: the node serves and calls no RPC
     std::optional<AdminConfig> admin;  // absent: no admin endpoint

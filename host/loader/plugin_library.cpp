@@ -6,6 +6,8 @@
 
 #include <boost/dll/shared_library.hpp>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "loader/elf_header.hpp"
@@ -18,6 +20,11 @@ struct PluginLibrary::Handle {
 };
 
 namespace {
+
+// How many PluginLibrary objects hold each file: dlopen shares one mapping among them, so the file can only
+// be proven unmapped when the last one unloads.
+std::mutex g_open_mutex;
+std::map<std::string, int> g_open_count;
 
 std::string_view view(lanchat_str text) { return text.size == 0 ? std::string_view{} : std::string_view{text.data, text.size}; }
 
@@ -79,15 +86,17 @@ sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& 
     auto& entry = handle->library.get<std::remove_pointer_t<lanchat_plugin_entry_fn>>(LANCHAT_PLUGIN_ENTRY_SYMBOL);
     const lanchat_plugin_descriptor* descriptor = entry(LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR);
     if (sdk::Status status = check_abi(path, descriptor); !status.ok()) return status;
+    {
+        std::lock_guard lock(g_open_mutex);
+        ++g_open_count[path.string()];
+    }
     return std::unique_ptr<PluginLibrary>(new PluginLibrary(path, std::move(handle), descriptor));
 }
 
 PluginLibrary::PluginLibrary(fs::path path, std::unique_ptr<Handle> handle, const lanchat_plugin_descriptor* d)
     : path_(std::move(path)), handle_(std::move(handle)), descriptor_(d) {}
 
-PluginLibrary::~PluginLibrary() {
-    if (handle_) handle_->library.unload();
-}
+PluginLibrary::~PluginLibrary() { (void)unload(); }
 
 std::string_view PluginLibrary::name() const { return view(descriptor_->name); }
 std::string_view PluginLibrary::version() const { return view(descriptor_->version); }
@@ -97,6 +106,11 @@ sdk::Status PluginLibrary::unload() {
     handle_->library.unload();
     handle_.reset();
     descriptor_ = nullptr;
+    {
+        std::lock_guard lock(g_open_mutex);
+        if (--g_open_count[path_.string()] > 0) return {};  // another entry still uses this file
+        g_open_count.erase(path_.string());
+    }
     if (void* still_loaded = dlopen(path_.c_str(), RTLD_NOLOAD | RTLD_LAZY)) {
         dlclose(still_loaded);
         return sdk::internal_error(path_.string() + ": still loaded after unload, so its old code would keep "

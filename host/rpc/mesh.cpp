@@ -14,7 +14,8 @@ Mesh::~Mesh() { shutdown(); }
 
 sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const std::string& node_name,
                                                const std::vector<std::string>& hosted, NodeLog& log,
-                                               Executor& executor, metrics::Registry& metrics) {
+                                               Executor& executor, metrics::Registry& metrics,
+                                               TraceWriter* traces) {
     route_grpc_logs(log);
     pki::PkiLayout pki{config.pki_dir};
     auto trust_domain = trust_domain_of(pki.ca_certificate());
@@ -23,11 +24,11 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     auto credentials = server_credentials(pki.ca_certificate(), pki.node_dir(node_name) / "node.crt",
                                           pki.node_dir(node_name) / "node.key", pki.crl(), *trust_domain, log);
     if (!credentials.ok()) return credentials.status();
-    auto server = MeshServer::start(config, *credentials, mesh->routes_, mesh->policy_, log, metrics);
+    auto server = MeshServer::start(config, *credentials, mesh->routes_, mesh->policy_, log, metrics, traces);
     if (!server.ok()) return server.status();
     mesh->server_ = std::move(server).value();
     mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, log,
-                                                 metrics);
+                                                 metrics, traces);
     mesh->node_name_ = node_name;
     mesh->hosted_ = hosted;
     mesh->executor_ = &executor;

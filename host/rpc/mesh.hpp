@@ -18,6 +18,7 @@
 namespace lanchat::host {
 class Executor;
 class NodeLog;
+class TraceWriter;
 }  // namespace lanchat::host
 
 namespace lanchat::host::metrics {
@@ -31,7 +32,8 @@ public:
     // `hosted` are the node's plugin names: the services that resolve to this node.
     static sdk::Result<std::unique_ptr<Mesh>> start(const MeshConfig& config, const std::string& node_name,
                                                     const std::vector<std::string>& hosted, NodeLog& log,
-                                                    Executor& executor, metrics::Registry& metrics);
+                                                    Executor& executor, metrics::Registry& metrics,
+                                                    TraceWriter* traces);
     ~Mesh();
 
     RoutingTable& routes() { return routes_; }

@@ -10,6 +10,8 @@
 #include <set>
 
 #include "logging/log.hpp"
+#include "logging/request_scope.hpp"
+#include "observability/trace_writer.hpp"
 #include "metrics/registry.hpp"
 #include "pki/certificate_authority.hpp"
 #include "rpc/rpc_owner.hpp"
@@ -25,18 +27,6 @@ constexpr int kBreakerThreshold = 5;  // consecutive failures that open the circ
 constexpr auto kBreakerCooldown = std::chrono::seconds(2);
 constexpr auto kFirstBackoff = std::chrono::milliseconds(20);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
-
-std::string random_hex(size_t bytes) {
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    static const char* digits = "0123456789abcdef";
-    std::string text;
-    for (size_t i = 0; i < bytes; ++i) {
-        auto byte = static_cast<unsigned>(random() & 0xff);
-        text += digits[byte >> 4];
-        text += digits[byte & 0xf];
-    }
-    return text;
-}
 
 std::string dump(const grpc::ByteBuffer& buffer) {
     std::vector<grpc::Slice> slices;
@@ -92,6 +82,9 @@ struct UnaryRun {
     uint64_t id = 0;
     MeshClient::Impl* client = nullptr;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    int64_t start_unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string span_id = random_hex(8);
     OutboundCall call;
     ReplyFn reply;
     std::shared_ptr<RpcOwner> owner;
@@ -124,6 +117,7 @@ struct MeshClient::Impl {
     std::map<uint64_t, StreamReactor*> streams;
     size_t rotation = 0;
 
+    TraceWriter* traces = nullptr;              // null unless [node] export_traces
     std::shared_ptr<metrics::Family> requests;  // by target service, method, code
     std::shared_ptr<metrics::Family> seconds;   // by target service, method
 
@@ -136,6 +130,24 @@ struct MeshClient::Impl {
           seconds(metrics.must(metrics::Kind::histogram, "lanchat_rpc_client_handling_seconds",
                                "Time from a call's start to its final result, retries included.",
                                {"service", "method"})) {}
+
+    // The client span of a call: its own span id, the inbound call's span as parent.
+    void trace(const OutboundCall& call, const std::string& span_id, lanchat_status_code code, int64_t start_unix_us) {
+        if (traces == nullptr) return;
+        Span span;
+        span.trace_id = call.lineage.trace_id;
+        span.span_id = span_id;
+        span.parent_span_id = call.lineage.span_id;
+        span.name = call.method;
+        span.kind = "client";
+        span.service = call.service;
+        span.correlation_id = call.lineage.correlation_id;
+        span.start_unix_us = start_unix_us;
+        span.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count() - start_unix_us;
+        span.code = sdk::code_name(static_cast<sdk::Code>(code));
+        traces->write(span);
+    }
 
     void record(const OutboundCall& call, lanchat_status_code code, std::chrono::steady_clock::time_point started) {
         std::string method = call.method.substr(call.method.rfind('/') + 1);
@@ -215,12 +227,12 @@ struct MeshClient::Impl {
         return stub;
     }
 
-    void prepare(grpc::ClientContext& context, const OutboundCall& call, Clock::time_point deadline) {
-        context.set_deadline(deadline);
-        context.AddMetadata("x-lanchat-correlation-id",
-                            call.lineage.correlation_id.empty() ? random_hex(8) : call.lineage.correlation_id);
-        std::string trace = call.lineage.trace_id.size() == 32 ? call.lineage.trace_id : random_hex(16);
-        context.AddMetadata("traceparent", "00-" + trace + "-" + random_hex(8) + "-01");
+    // `span_id` is this call's client span, the parent of the server span on the other side.
+    void prepare(grpc::ClientContext& context, const OutboundCall& call, const std::string& span_id,
+                 Clock::time_point deadline) {
+        if (deadline != Clock::time_point::max()) context.set_deadline(deadline);
+        context.AddMetadata("x-lanchat-correlation-id", call.lineage.correlation_id);
+        context.AddMetadata("traceparent", "00-" + call.lineage.trace_id + "-" + span_id + "-01");
     }
 
     void attempt(const std::shared_ptr<UnaryRun>& run);
@@ -238,7 +250,11 @@ void MeshClient::Impl::complete(const std::shared_ptr<UnaryRun>& run, lanchat_st
         run->in_flight = nullptr;
     }
     run->client->record(run->call, code, run->started);
-    run->reply(code, message, response);
+    run->client->trace(run->call, run->span_id, code, run->start_unix_us);
+    {
+        RequestScope scope(run->call.lineage.correlation_id, run->call.lineage.trace_id);
+        run->reply(code, message, response);
+    }
     run->owner->untrack_outbound(run->id);
 }
 
@@ -258,7 +274,7 @@ void MeshClient::Impl::attempt(const std::shared_ptr<UnaryRun>& run) {
     };
     auto current = std::make_shared<Attempt>();
     current->request = buffer_of(run->call.request);
-    prepare(current->context, run->call, run->deadline);
+    prepare(current->context, run->call, run->span_id, run->deadline);
     bool cancelled = false;
     {
         std::lock_guard lock(run->mutex);
@@ -318,7 +334,8 @@ public:
           on_message_(std::move(on_message)), reply_(std::move(reply)) {}
 
     void start(grpc::GenericStub& stub, const OutboundCall& call, Clock::time_point deadline) {
-        client_.prepare(context_, call, deadline);
+        call_ = call;
+        client_.prepare(context_, call, span_id_, deadline);
         request_ = buffer_of(call.request);
         stub.PrepareBidiStreamingCall(&context_, call.method, grpc::StubOptions(), this);
         StartWriteLast(&request_, grpc::WriteOptions());
@@ -329,7 +346,10 @@ public:
 
     void OnReadDone(bool ok) override {
         if (!ok) return;
-        on_message_(dump(incoming_));
+        {
+            RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);
+            on_message_(dump(incoming_));
+        }
         StartRead(&incoming_);
     }
     void OnDone(const grpc::Status& status) override {
@@ -337,8 +357,14 @@ public:
             std::lock_guard lock(client_.mutex);
             client_.streams.erase(id_);
         }
+        auto code = static_cast<lanchat_status_code>(status.error_code());
         breaker_->record(endpoint_failure(status.error_code()));
-        reply_(static_cast<lanchat_status_code>(status.error_code()), status.error_message(), {});
+        client_.record(call_, code, started_);
+        client_.trace(call_, span_id_, code, start_unix_us_);
+        {
+            RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);
+            reply_(code, status.error_message(), {});
+        }
         owner_->untrack_outbound(id_);
         delete this;
     }
@@ -353,14 +379,20 @@ private:
     grpc::ClientContext context_;
     grpc::ByteBuffer request_;
     grpc::ByteBuffer incoming_;
+    OutboundCall call_;
+    std::string span_id_ = random_hex(8);
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    int64_t start_unix_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
 };
 
 }  // namespace
 
 MeshClient::MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
                        std::vector<std::string> local_services, Executor& executor, NodeLog& log,
-                       metrics::Registry& metrics)
+                       metrics::Registry& metrics, TraceWriter* traces)
     : impl_(std::make_unique<Impl>(config, std::move(node_name), std::move(local_address), executor, log, metrics)) {
+    impl_->traces = traces;
     impl_->local_services.insert(local_services.begin(), local_services.end());
 }
 
@@ -376,7 +408,14 @@ void MeshClient::add_local_service(const std::string& service) {
     impl_->local_services.insert(service);
 }
 
+// A call made outside any inbound call starts a new correlation id and trace (the first hop).
+static void begin_lineage(OutboundCall& call) {
+    if (call.lineage.correlation_id.empty()) call.lineage.correlation_id = random_hex(8);
+    if (call.lineage.trace_id.size() != 32) call.lineage.trace_id = random_hex(16);
+}
+
 void MeshClient::call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply) {
+    begin_lineage(call);
     auto run = std::make_shared<UnaryRun>();
     run->id = impl_->next_id++;
     run->client = impl_.get();
@@ -394,6 +433,7 @@ void MeshClient::call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, 
 
 lanchat_rpc_stream_id MeshClient::call_server_stream(std::shared_ptr<RpcOwner> owner, OutboundCall call,
                                                      MessageFn on_message, ReplyFn reply) {
+    begin_lineage(call);
     uint64_t id = impl_->next_id++;
     auto endpoint = impl_->choose(call);
     if (!endpoint.ok()) {

@@ -16,6 +16,7 @@
 namespace lanchat::host {
 class Executor;
 class NodeLog;
+class TraceWriter;
 }  // namespace lanchat::host
 
 namespace lanchat::host::metrics {
@@ -46,7 +47,7 @@ public:
     // remote calls: TLS, authorization, deadline).
     MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
                std::vector<std::string> local_services, Executor& executor, NodeLog& log,
-               metrics::Registry& metrics);
+               metrics::Registry& metrics, TraceWriter* traces);
     ~MeshClient();
 
     void call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply);

@@ -11,6 +11,8 @@
 #include <random>
 
 #include "logging/log.hpp"
+#include "logging/request_scope.hpp"
+#include "observability/trace_writer.hpp"
 #include "metrics/registry.hpp"
 #include "rpc/authorization.hpp"
 #include "rpc/routing_table.hpp"
@@ -22,28 +24,31 @@ namespace {
 constexpr const char* kCorrelationHeader = "x-lanchat-correlation-id";
 constexpr const char* kTraceparentHeader = "traceparent";
 
-std::string random_hex(size_t bytes) {
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    static const char* digits = "0123456789abcdef";
-    std::string text;
-    for (size_t i = 0; i < bytes; ++i) {
-        auto byte = static_cast<unsigned>(random() & 0xff);
-        text += digits[byte >> 4];
-        text += digits[byte & 0xf];
-    }
-    return text;
-}
-
 std::string metadata(const grpc::CallbackServerContext& context, const char* key) {
     auto found = context.client_metadata().find(key);
     if (found == context.client_metadata().end()) return {};
     return std::string(found->second.data(), found->second.size());
 }
 
-// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), or a new one.
-std::string trace_id_from(const std::string& traceparent) {
-    if (traceparent.size() >= 55 && traceparent[2] == '-' && traceparent[35] == '-') return traceparent.substr(3, 32);
-    return random_hex(16);
+// A W3C traceparent: "00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>".
+bool is_hex(std::string_view text) {
+    return text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+struct TraceParent {
+    std::string trace_id;
+    std::string parent_span_id;  // empty when the caller sent no valid traceparent
+};
+TraceParent parse_traceparent(const std::string& header) {
+    if (header.size() == 55 && header[2] == '-' && header[35] == '-' && header[52] == '-' &&
+        is_hex(std::string_view(header).substr(3, 32)) && is_hex(std::string_view(header).substr(36, 16))) {
+        return {header.substr(3, 32), header.substr(36, 16)};
+    }
+    return {random_hex(16), {}};
+}
+
+int64_t unix_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string peer_identity(const grpc::CallbackServerContext& context) {
@@ -110,6 +115,7 @@ public:
         metrics::Family& requests;  // by service, method, code
         metrics::Family& seconds;   // by service, method
         metrics::Family& denied;    // by method
+        TraceWriter* traces;        // null unless [node] export_traces
     };
 
     Reactor(grpc::GenericCallbackServerContext* context, Server server)
@@ -146,6 +152,7 @@ public:
         }
         // state_ keeps the handle valid during the callback even if the plugin finishes concurrently.
         if (route->cancelled != nullptr && route->owner->enter()) {
+            RequestScope scope(state_->lineage.correlation_id, state_->lineage.trace_id);
             route->cancelled(route->user, &state_->handle);
             route->owner->leave();
         }
@@ -159,6 +166,21 @@ public:
             code = state_->finish_pending ? state_->finish_pending->error_code() : grpc::StatusCode::CANCELLED;
         }
         record(code);
+        if (server_.traces != nullptr && state_->route) {
+            Span span;
+            span.trace_id = state_->lineage.trace_id;
+            span.span_id = state_->lineage.span_id;
+            span.parent_span_id = parent_span_id_;
+            span.name = state_->route->method;
+            span.kind = "server";
+            span.service = state_->route->owner->plugin_name();
+            span.peer = peer_;
+            span.correlation_id = state_->lineage.correlation_id;
+            span.start_unix_us = started_unix_us_;
+            span.duration_us = unix_us() - started_unix_us_;
+            span.code = sdk::code_name(static_cast<sdk::Code>(code));
+            server_.traces->write(span);
+        }
         delete this;
     }
 
@@ -209,7 +231,11 @@ private:
         CallLineage& lineage = state_->lineage;
         lineage.correlation_id = metadata(*context_, kCorrelationHeader);
         if (lineage.correlation_id.empty() || lineage.correlation_id.size() > 128) lineage.correlation_id = random_hex(8);
-        lineage.trace_id = trace_id_from(metadata(*context_, kTraceparentHeader));
+        TraceParent trace = parse_traceparent(metadata(*context_, kTraceparentHeader));
+        lineage.trace_id = std::move(trace.trace_id);
+        lineage.span_id = random_hex(8);
+        parent_span_id_ = std::move(trace.parent_span_id);
+        peer_ = peer;
         if (context_->deadline() != std::chrono::system_clock::time_point::max()) {
             lineage.deadline_unix_ms = unix_ms(context_->deadline());
         }
@@ -229,8 +255,11 @@ private:
         info.correlation_id = {lineage.correlation_id.data(), lineage.correlation_id.size()};
         info.trace_id = {lineage.trace_id.data(), lineage.trace_id.size()};
         info.deadline_unix_ms = lineage.deadline_unix_ms;
-        route->handler(route->user, &state_->handle, &info,
-                       {reinterpret_cast<const uint8_t*>(request.data()), request.size()});
+        {
+            RequestScope scope(lineage.correlation_id, lineage.trace_id);
+            route->handler(route->user, &state_->handle, &info,
+                           {reinterpret_cast<const uint8_t*>(request.data()), request.size()});
+        }
         route->owner->leave();
     }
 
@@ -239,6 +268,9 @@ private:
     std::shared_ptr<CallState> state_;
     grpc::ByteBuffer request_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    int64_t started_unix_us_ = unix_us();
+    std::string parent_span_id_;
+    std::string peer_;
 };
 
 void CallState::progress(std::unique_lock<std::mutex>& lock) {
@@ -332,7 +364,7 @@ sdk::Result<std::unique_ptr<MeshServer>> MeshServer::start(const MeshConfig& con
                                                             std::shared_ptr<grpc::ServerCredentials> credentials,
                                                             const RoutingTable& routes,
                                                             const AuthorizationPolicy& policy, NodeLog& log,
-                                                            metrics::Registry& metrics) {
+                                                            metrics::Registry& metrics, TraceWriter* traces) {
     auto impl = std::make_unique<Impl>();
     auto requests = metrics.must(metrics::Kind::counter, "lanchat_rpc_server_requests_total",
                                  "Calls served, by proto service, method and status code.", {"service", "method", "code"});
@@ -343,7 +375,7 @@ sdk::Result<std::unique_ptr<MeshServer>> MeshServer::start(const MeshConfig& con
                                "Calls refused by authorization, by method.", {"method"});
     impl->families = {requests, seconds, denied};
     impl->dispatch = std::make_unique<GenericDispatch>(CallState::Reactor::Server{
-        routes, policy, log, config.stream_queue_limit, impl->refused, *requests, *seconds, *denied});
+        routes, policy, log, config.stream_queue_limit, impl->refused, *requests, *seconds, *denied, traces});
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     int port = 0;

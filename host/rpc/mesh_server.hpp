@@ -17,6 +17,7 @@ class ServerCredentials;
 
 namespace lanchat::host {
 class NodeLog;
+class TraceWriter;
 }
 namespace lanchat::host::metrics {
 class Registry;
@@ -31,6 +32,7 @@ class AuthorizationPolicy;
 struct CallLineage {
     std::string correlation_id;
     std::string trace_id;
+    std::string span_id;  // the inbound call's server span: the parent of the spans of calls it makes
     uint64_t deadline_unix_ms = 0;
 };
 
@@ -40,7 +42,7 @@ public:
                                                           std::shared_ptr<grpc::ServerCredentials> credentials,
                                                           const RoutingTable& routes,
                                                           const AuthorizationPolicy& policy, NodeLog& log,
-                                                          metrics::Registry& metrics);
+                                                          metrics::Registry& metrics, TraceWriter* traces);
     ~MeshServer();
 
     const std::string& address() const;  // "host:port" with the port actually bound

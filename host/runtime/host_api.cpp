@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lanchat/sdk/sink.hpp"
+#include "logging/request_scope.hpp"
 #include "rpc/mesh.hpp"
 #include "runtime/host_context.hpp"
 
@@ -28,8 +29,13 @@ void log_write(lanchat_host_context* ctx, const lanchat_log_record* record) {
     }
     lanchat_log_level level = record->level;
     if (level < LANCHAT_LOG_TRACE || level > LANCHAT_LOG_ERROR) level = LANCHAT_LOG_ERROR;
-    ctx->log->write({level, ctx->plugin_name, view(record->message), view(record->correlation_id),
-                     view(record->trace_id), &fields});
+    // Lines written while serving a request carry its ids unless the plugin gave its own.
+    RequestIds request = current_request();
+    std::string_view correlation_id = view(record->correlation_id);
+    std::string_view trace_id = view(record->trace_id);
+    ctx->log->write({level, ctx->plugin_name, view(record->message),
+                     correlation_id.empty() ? request.correlation_id : correlation_id,
+                     trace_id.empty() ? request.trace_id : trace_id, &fields});
 }
 
 int log_enabled(lanchat_host_context* ctx, lanchat_log_level level) { return ctx->log->enabled(level) ? 1 : 0; }

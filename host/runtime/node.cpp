@@ -33,10 +33,17 @@ sdk::Status Node::start() {
         return sdk::failed_precondition("cannot create the data directory " + config_.data_dir.string() +
                                         " ([node] data_dir in " + config_.file.string() + "): " + error.message());
     }
+    if (config_.export_traces) {
+        traces_ = std::make_unique<TraceWriter>(config_.data_dir / "traces.jsonl", config_.node_name);
+        if (!traces_->ok()) {
+            return sdk::failed_precondition("cannot append to " + traces_->file().string() + " ([node] export_traces)");
+        }
+    }
     if (config_.mesh) {
         std::vector<std::string> hosted;
         for (const PluginSpec& spec : config_.plugins) hosted.push_back(spec.name);
-        auto mesh = rpc::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_);
+        auto mesh = rpc::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_,
+                                     traces_.get());
         if (!mesh.ok()) return {mesh.status().code(), "[mesh] in " + config_.file.string() + ": " + mesh.status().message()};
         mesh_ = std::move(mesh).value();
     }

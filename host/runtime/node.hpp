@@ -13,6 +13,7 @@
 #include "runtime/host_context.hpp"
 #include "admin/admin_server.hpp"
 #include "metrics/registry.hpp"
+#include "observability/trace_writer.hpp"
 #include "rpc/mesh.hpp"
 #include "runtime/plugin_instance.hpp"
 
@@ -60,7 +61,8 @@ private:
 
     NodeConfig config_;
     NodeLog& log_;
-    metrics::Registry metrics_;  // before the mesh, which records into it
+    metrics::Registry metrics_;             // before the mesh, which records into it
+    std::unique_ptr<TraceWriter> traces_;  // with [node] export_traces
     HostApiTable api_;
     Executor executor_;
     std::unique_ptr<rpc::Mesh> mesh_;  // started before the plugins, shut down after them

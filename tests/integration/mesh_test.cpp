@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <future>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
@@ -388,6 +390,109 @@ TEST_F(MeshTest, NodesRegisterWithDiscoveryAndFindEachOthersServicesThroughIt) {
                                         std::string("relay"), std::string("echo"), std::string("discovery")}) {
         EXPECT_NE(listed.bytes.find(expected), std::string::npos) << expected;
     }
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto parsed = nlohmann::json::parse(line, nullptr, false);
+        if (!parsed.is_discarded()) lines.push_back(parsed);
+    }
+    return lines;
+}
+
+TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
+    lanchatctl({"issue", "--dir", pki_.string(), "--node", "front-node", "--service", "front"});
+    lanchatctl({"issue", "--dir", pki_.string(), "--node", "back-node", "--service", "middle,echo"});
+    auto echo_entry = [](const std::string& name, const std::string& config) {
+        return "[[plugin]]\nname = \"" + name + "\"\npath = \"" + (kFixtures / "echo.so").string() +
+               "\"\n[plugin.config]\nlog_calls = true\n" + config + "\n";
+    };
+    auto node_file = [&](const std::string& node, const std::string& tables, const std::string& plugins) {
+        return dir_.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"" + node +
+                                              "-data\"\nexport_traces = true\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
+                                              "pki_dir = \"" + pki_.string() + "\"\n" + tables + plugins);
+    };
+    ChildProcess back({kLanchatd, node_file("back-node",
+                                            "[authorization]\n\"lanchat.test.v1.Middle\" = [\"front\"]\n"
+                                            "\"lanchat.test.v1.Echo\" = [\"middle\"]\n",
+                                            echo_entry("echo", "") +
+                                                echo_entry("middle", "proto_service = \"lanchat.test.v1.Middle\"\n"
+                                                                     "relay_to = \"echo\""))
+                                      .string()});
+    auto back_ready = back.wait_for_line("\"node ready\"");
+    ASSERT_TRUE(back_ready) << back.output();
+    std::string back_address = nlohmann::json::parse(*back_ready)["fields"]["grpc"];
+    ChildProcess front({kLanchatd, node_file("front-node",
+                                             "[authorization]\n\"lanchat.test.v1.Front\" = [\"caller\"]\n"
+                                             "[discovery]\nmiddle = [\"" + back_address + "\"]\n",
+                                             echo_entry("front", "proto_service = \"lanchat.test.v1.Front\"\n"
+                                                                 "relay_to = \"middle\"\n"
+                                                                 "relay_method = \"/lanchat.test.v1.Middle/Relay\""))
+                                       .string()});
+    auto front_ready = front.wait_for_line("\"node ready\"");
+    ASSERT_TRUE(front_ready) << front.output();
+    std::string front_address = nlohmann::json::parse(*front_ready)["fields"]["grpc"];
+
+    auto channel = channel_to(front_address, ca(), service("client", "caller"), "front.lan-chat.svc");
+    Reply reply = call(channel, "/lanchat.test.v1.Front/Relay", say_request("follow me"),
+                       {{"x-lanchat-correlation-id", "corr-follow-1"}});
+    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
+    SayReply said;
+    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    EXPECT_EQ(said.node(), "back-node");
+    EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/middle");
+    EXPECT_EQ(said.correlation_id(), "corr-follow-1");
+
+    front.send_signal(SIGTERM);
+    back.send_signal(SIGTERM);
+    ASSERT_EQ(front.wait_exit(), 0);
+    ASSERT_EQ(back.wait_exit(), 0);
+
+    // Every log line written while serving the request, on both nodes, carries its ids.
+    std::map<std::string, std::string> trace_of;  // plugin -> trace id seen on its line
+    for (auto* node : {&front, &back}) {
+        for (const auto& line : json_lines(node->output())) {
+            if (line.value("correlation_id", "") != "corr-follow-1") continue;
+            trace_of[line.value("plugin", "") + ":" + line.value("message", "")] = line.value("trace_id", "");
+        }
+    }
+    ASSERT_EQ(trace_of.count("front:relaying"), 1u) << front.output();
+    ASSERT_EQ(trace_of.count("middle:relaying"), 1u) << back.output();
+    ASSERT_EQ(trace_of.count("echo:say"), 1u) << back.output();
+    const std::string trace_id = trace_of["front:relaying"];
+    EXPECT_EQ(trace_id.size(), 32u);
+    for (const auto& [where, id] : trace_of) EXPECT_EQ(id, trace_id) << where;
+
+    // The exported spans form one tree: front server -> client -> middle server -> client -> echo server.
+    std::vector<nlohmann::json> spans = json_lines(read_file(dir_.path() / "front-node-data" / "traces.jsonl"));
+    auto back_spans = json_lines(read_file(dir_.path() / "back-node-data" / "traces.jsonl"));
+    spans.insert(spans.end(), back_spans.begin(), back_spans.end());
+    auto find_span = [&](const std::string& kind, const std::string& name) -> nlohmann::json {
+        for (const auto& span : spans) {
+            if (span["kind"] == kind && span["name"] == name && span["trace_id"] == trace_id) return span;
+        }
+        return {};
+    };
+    auto front_server = find_span("server", "/lanchat.test.v1.Front/Relay");
+    auto front_client = find_span("client", "/lanchat.test.v1.Middle/Relay");
+    auto middle_server = find_span("server", "/lanchat.test.v1.Middle/Relay");
+    auto middle_client = find_span("client", "/lanchat.test.v1.Echo/Say");
+    auto echo_server = find_span("server", "/lanchat.test.v1.Echo/Say");
+    for (const auto* span : {&front_server, &front_client, &middle_server, &middle_client, &echo_server}) {
+        ASSERT_FALSE(span->is_null());
+        EXPECT_EQ((*span)["correlation_id"], "corr-follow-1");
+        EXPECT_EQ((*span)["code"], "OK");
+    }
+    EXPECT_EQ(front_client["parent_span_id"], front_server["span_id"]);
+    EXPECT_EQ(middle_server["parent_span_id"], front_client["span_id"]);
+    EXPECT_EQ(middle_client["parent_span_id"], middle_server["span_id"]);
+    EXPECT_EQ(echo_server["parent_span_id"], middle_client["span_id"]);
+    EXPECT_EQ(front_server["node"], "front-node");
+    EXPECT_EQ(echo_server["node"], "back-node");
+    EXPECT_EQ(echo_server["peer"], "spiffe://lan-chat.test/svc/middle");
 }
 
 TEST_F(MeshTest, ANodeWithoutItsCertificateRefusesToStartAndSaysHowToFixIt) {
