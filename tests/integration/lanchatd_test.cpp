@@ -260,7 +260,7 @@ TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
         {"[node]\nname = \"n\"\nname2 = \"unterminated\n",
          ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited"},
         {"[node]\nname = \"n\"\nnmae = 1\n", ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, "
-                                             "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms)"},
+                                             "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms, export_traces)"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n", ":3:1: [[plugin]] 'a' is missing the required key 'path'"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = 1\n",
          ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found an integer"},

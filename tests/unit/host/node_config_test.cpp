@@ -76,7 +76,7 @@ TEST_F(NodeConfigTest, SyntaxErrorNamesFileLineAndColumn) {
 TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
     EXPECT_EQ(error_of("[node]\nname = \"n\"\nnmae = \"x\"\n"),
               file() + ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
-                       "log_level, executor_threads, drain_timeout_ms)");
+                       "log_level, executor_threads, drain_timeout_ms, export_traces)");
     EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n"),
               file() + ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)");
     EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"),
