@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "config/plugin_config.hpp"
 #include "lanchat/plugin_abi.h"
@@ -14,6 +15,11 @@ namespace lanchat::host::rpc {
 class Mesh;
 class RpcOwner;
 }  // namespace lanchat::host::rpc
+
+namespace lanchat::host::metrics {
+class Family;
+class Registry;
+}  // namespace lanchat::host::metrics
 
 namespace lanchat::host {
 
@@ -28,6 +34,9 @@ class HostApiTable {
 public:
     // `rpc` is the rpc table (since ABI 1.1); without a mesh its functions answer UNAVAILABLE.
     HostApiTable(std::string node_name, const lanchat_rpc_api* rpc);
+
+    // The metrics table (since ABI 1.2).
+    static const lanchat_metrics_api* metrics_table();
     HostApiTable(const HostApiTable&) = delete;
     HostApiTable& operator=(const HostApiTable&) = delete;
 
@@ -53,6 +62,9 @@ struct lanchat_host_context {
     std::string data_dir;
     lanchat::host::rpc::Mesh* mesh = nullptr;  // null when the node has no [mesh]
     std::shared_ptr<lanchat::host::rpc::RpcOwner> rpc_owner;
+    lanchat::host::metrics::Registry* metrics = nullptr;
+    std::mutex metrics_mutex;  // guards metric_families; ids are positions in it, plus one
+    std::vector<std::shared_ptr<lanchat::host::metrics::Family>> metric_families;
 
     lanchat::host::HealthReport health() const {
         std::lock_guard lock(health_mutex);

@@ -137,8 +137,9 @@ void Node::collect_metrics() {
 sdk::Status Node::start_plugin(const PluginSpec& spec) {
     auto library = PluginLibrary::open(spec.path);
     if (!library.ok()) return in_entry(spec, library.status());
-    auto plugin = std::make_unique<PluginInstance>(spec, std::move(library).value(), *api_.get(), log_, executor_,
-                                                   mesh_.get(), config_.data_dir);
+    auto plugin = std::make_unique<PluginInstance>(
+        spec, std::move(library).value(),
+        HostServices{*api_.get(), log_, executor_, mesh_.get(), metrics_, config_.data_dir});
     if (sdk::Status status = plugin->create(); !status.ok()) return status;
     sdk::Status started = plugin->start();
     const PluginLibrary& loaded = *plugin->library();

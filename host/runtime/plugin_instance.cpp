@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "lanchat/sdk/sink.hpp"
+#include "metrics/registry.hpp"
 #include "rpc/mesh.hpp"
 #include "rpc/rpc_owner.hpp"
 
@@ -22,16 +23,16 @@ const char* state_name(PluginState state) {
     return "unknown";
 }
 
-PluginInstance::PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const lanchat_host_api& api,
-                               NodeLog& log, Executor& executor, rpc::Mesh* mesh, const fs::path& node_data_dir)
-    : spec_(std::move(spec)), library_(std::move(library)), api_(api) {
+PluginInstance::PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const HostServices& services)
+    : spec_(std::move(spec)), library_(std::move(library)), api_(services.api) {
     context_.plugin_name = spec_.name;
-    context_.mesh = mesh;
+    context_.mesh = services.mesh;
     context_.rpc_owner = std::make_shared<rpc::RpcOwner>(spec_.name);
-    context_.log = &log;
-    context_.executor = &executor;
+    context_.metrics = &services.metrics;
+    context_.log = &services.log;
+    context_.executor = &services.executor;
     context_.config = spec_.config;
-    context_.data_dir = (node_data_dir / spec_.name).string();
+    context_.data_dir = (services.data_dir / spec_.name).string();
 }
 
 PluginInstance::~PluginInstance() {
@@ -127,6 +128,7 @@ void PluginInstance::destroy() {
         instance_ = nullptr;
     }
     drain_wait_.reset();
+    context_.metrics->remove_owner(&context_);  // its families leave /metrics with it
     state_ = PluginState::destroyed;
 }
 

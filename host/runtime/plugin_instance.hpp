@@ -19,13 +19,21 @@ namespace lanchat::host {
 enum class PluginState { loaded, created, started, draining, stopped, destroyed };
 const char* state_name(PluginState state);
 
+// What the node lends every plugin instance.
+struct HostServices {
+    const lanchat_host_api& api;
+    NodeLog& log;
+    Executor& executor;
+    rpc::Mesh* mesh;              // null when the node has no [mesh]
+    metrics::Registry& metrics;
+    std::filesystem::path data_dir;  // the node's; each plugin gets <data_dir>/<name>
+};
+
 // Not thread-safe: the node drives one instance from one thread at a time. Every failure message starts
 // with "plugin '<name>'" so an operator knows which entry of the node file to look at.
 class PluginInstance {
 public:
-    // `mesh` is null when the node has no [mesh].
-    PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const lanchat_host_api& api,
-                   NodeLog& log, Executor& executor, rpc::Mesh* mesh, const std::filesystem::path& node_data_dir);
+    PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> library, const HostServices& services);
     ~PluginInstance();  // stops, destroys and unloads whatever is left
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;

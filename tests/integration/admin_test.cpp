@@ -10,6 +10,7 @@
 
 #include "child_process.hpp"
 #include "http_get.hpp"
+#include "lanchat/plugin_abi.h"
 #include "lanchat/test/v1/echo.pb.h"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
@@ -108,7 +109,7 @@ TEST_F(AdminTest, EveryEndpointAnswersOnARealNode) {
     ASSERT_EQ(plugins.size(), 2u);
     EXPECT_EQ(plugins[0]["name"], "probe");
     EXPECT_EQ(plugins[0]["version"], "1.2.3");
-    EXPECT_EQ(plugins[0]["abi"], "1.1");
+    EXPECT_EQ(plugins[0]["abi"], std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR));
     EXPECT_EQ(plugins[0]["core"], true);
     EXPECT_EQ(plugins[0]["state"], "started");
     EXPECT_EQ(plugins[0]["file"], (kFixtures / "probe.so").string());
@@ -124,7 +125,8 @@ TEST_F(AdminTest, EveryEndpointAnswersOnARealNode) {
 }
 
 TEST_F(AdminTest, MetricsPassPromtoolAndCountRpcsByServiceMethodAndCode) {
-    json ready = start("listen = \"127.0.0.1:0\"");
+    json ready = start("listen = \"127.0.0.1:0\"", "tick_ms = 5");
+    ASSERT_TRUE(node_->wait_for_line("\"tick\""));
     say_hello(ready["grpc"], pki_);
     std::string metrics = http_request(host_port(ready["admin"]), "GET", "/metrics").body;
     fs::path file = dir_.write("metrics.txt", metrics);
@@ -138,6 +140,9 @@ TEST_F(AdminTest, MetricsPassPromtoolAndCountRpcsByServiceMethodAndCode) {
              "# TYPE process_resident_memory_bytes gauge\n",
              "# TYPE process_open_fds gauge\n",
              "# TYPE lanchat_uptime_seconds gauge\n",
+             "# HELP lanchat_probe_ticks_total Ticks logged by the probe.\n",
+             "lanchat_probe_ticks_total{kind=\"regular\"} ",
+             "lanchat_probe_started 1\n",
          }) {
         EXPECT_NE(metrics.find(expected), std::string::npos) << expected;
     }

@@ -1,7 +1,7 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.1 (1.1 added the rpc table). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
+ * Version 1.2 (1.1 added the rpc table, 1.2 the metrics table). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
  *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 1
+#define LANCHAT_ABI_MINOR 2
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -312,11 +312,55 @@ typedef struct lanchat_rpc_api {
 } lanchat_rpc_api;
 
 /* ---------------------------------------------------------------------------------------------------
+ * Host services: metrics (since 1.2) — a plugin's own counters, gauges and histograms, exposed by the
+ * host's /metrics as lanchat_<plugin name>_<name> (dashes in the plugin name become underscores).
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef enum lanchat_metric_kind {
+    LANCHAT_METRIC_COUNTER = 0,
+    LANCHAT_METRIC_GAUGE = 1,
+    LANCHAT_METRIC_HISTOGRAM = 2
+} lanchat_metric_kind;
+
+typedef uint64_t lanchat_metric_id; /* 0 is never a valid id */
+
+/* A metric to declare; everything in it is borrowed for the duration of declare(). */
+typedef struct lanchat_metric_spec {
+    uint32_t struct_size;
+    lanchat_metric_kind kind;
+    lanchat_str name;               /* [a-zA-Z_][a-zA-Z0-9_]*, e.g. "appends_total" */
+    lanchat_str help;
+    const lanchat_str* label_names; /* array of label_count; [a-zA-Z_][a-zA-Z0-9_]*, not "plugin" */
+    size_t label_count;
+    const double* buckets;          /* histogram upper bounds; NULL or none: latency buckets (0.5 ms to 10 s) */
+    size_t bucket_count;
+} lanchat_metric_spec;
+
+/*
+ * Label values are borrowed for the call and must come from a bounded set (never raw user input): each
+ * metric keeps at most 2000 series and folds the rest into one whose labels read "other".
+ * A value array whose count differs from the declared labels is ignored.
+ */
+typedef struct lanchat_metrics_api {
+    uint32_t struct_size;
+    /* Declares a metric; 0 with a reason in `error` when the name or labels are malformed or taken. */
+    lanchat_metric_id (*declare)(lanchat_host_context* ctx, const lanchat_metric_spec* spec, lanchat_sink* error);
+    /* Counters (value >= 0) and gauges. */
+    void (*add)(lanchat_host_context* ctx, lanchat_metric_id id, const lanchat_str* label_values, size_t count,
+                double value);
+    /* Gauges. */
+    void (*set)(lanchat_host_context* ctx, lanchat_metric_id id, const lanchat_str* label_values, size_t count,
+                double value);
+    /* Histograms. */
+    void (*observe)(lanchat_host_context* ctx, lanchat_metric_id id, const lanchat_str* label_values, size_t count,
+                    double value);
+} lanchat_metrics_api;
+
+/* ---------------------------------------------------------------------------------------------------
  * Host services reserved for later minor versions. Their pointers are NULL until the minor version that
  * defines a table; from then on it is non-NULL for every plugin built against that minor or newer.
  * ------------------------------------------------------------------------------------------------- */
 
-typedef struct lanchat_metrics_api lanchat_metrics_api;         /* counters, gauges, histograms */
 typedef struct lanchat_discovery_api lanchat_discovery_api;     /* resolving services to endpoints */
 typedef struct lanchat_client_edge_api lanchat_client_edge_api; /* frames from host-owned client sockets */
 
@@ -335,7 +379,7 @@ typedef struct lanchat_host_api {
     const lanchat_health_api* health;
     const lanchat_executor_api* executor;
     const lanchat_rpc_api* rpc;                 /* since 1.1 (without [mesh], serving and calls fail UNAVAILABLE) */
-    const lanchat_metrics_api* metrics;         /* NULL before the minor version that defines it */
+    const lanchat_metrics_api* metrics;         /* since 1.2 */
     const lanchat_discovery_api* discovery;     /* NULL before the minor version that defines it */
     const lanchat_client_edge_api* client_edge; /* NULL before the minor version that defines it */
 } lanchat_host_api;
