@@ -179,7 +179,10 @@ bool Node::stop() {
 bool Node::stop_plugin(PluginInstance& plugin) {
     const std::string name = plugin.spec().name;
     bool drained = plugin.drain(config_.drain_timeout);
+    auto failures = metrics_.must(metrics::Kind::counter, "lanchat_plugin_failures_total",
+                                  "Failed lifecycle steps or reloads of each plugin.", {"plugin"});
     if (!drained) {
+        failures->add({name}, 1);
         log_.warn("plugin did not finish draining in time; stopping it anyway",
                   {{"plugin", name}, {"drain_timeout_ms", std::to_string(config_.drain_timeout.count())}});
     }
@@ -187,6 +190,7 @@ bool Node::stop_plugin(PluginInstance& plugin) {
     plugin.destroy();
     sdk::Status unloaded = plugin.unload();
     if (!unloaded.ok()) {
+        failures->add({name}, 1);
         log_.error("plugin '" + name + "': " + unloaded.message(), {{"plugin", name}});
         return false;
     }
