@@ -72,15 +72,13 @@ Response plugins(Node& node) {
 
 // POST /plugins/<name>/reload
 Response reload(Node& node, const std::string& name) {
-    for (const PluginStatus& plugin : node.plugin_statuses()) {
-        if (plugin.name != name) continue;
-        if (plugin.core) {
-            return {409, "text/plain; charset=utf-8",
-                    "plugin '" + name + "' is core (core = true in the node file) and never reloads\n"};
-        }
-        return {501, "text/plain; charset=utf-8", "hot reload of plugin '" + name + "' is not available in this version\n"};
-    }
-    return {404, "text/plain; charset=utf-8", "no plugin named '" + name + "' on this node\n"};
+    sdk::Status reloaded = node.reload(name);
+    if (reloaded.ok()) return {200, "text/plain; charset=utf-8", "reloaded plugin '" + name + "'\n"};
+    unsigned status = reloaded.code() == sdk::Code::not_found             ? 404
+                      : reloaded.code() == sdk::Code::failed_precondition ? 409
+                      : reloaded.code() == sdk::Code::unavailable         ? 503
+                                                                          : 422;
+    return {status, "text/plain; charset=utf-8", reloaded.message() + "\n"};
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 #include <sys/sysmacros.h>
 
 #include <boost/dll/shared_library.hpp>
+#include <unistd.h>
+
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -67,16 +70,47 @@ sdk::Status check_abi(const fs::path& path, const lanchat_plugin_descriptor* des
 
 }  // namespace
 
-sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path) {
+namespace {
+
+// A fresh name in `dir` for a copy of `path`: <stem>.<pid>.<n>.so
+sdk::Result<fs::path> copy_for_loading(const fs::path& path, const fs::path& dir) {
+    static std::atomic<uint64_t> counter{0};
+    std::error_code error;
+    fs::create_directories(dir, error);
+    fs::path copy = dir / (path.stem().string() + "." + std::to_string(::getpid()) + "." +
+                           std::to_string(++counter) + ".so");
+    fs::copy_file(path, copy, fs::copy_options::overwrite_existing, error);
+    if (error) return sdk::internal_error(path.string() + ": cannot copy it to " + copy.string() + ": " + error.message());
+    return copy;
+}
+
+}  // namespace
+
+sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path, const fs::path& copy_dir) {
     if (sdk::Status status = check_shared_object(path); !status.ok()) return status;
+    fs::path loaded = path;
+    if (!copy_dir.empty()) {
+        auto copy = copy_for_loading(path, copy_dir);
+        if (!copy.ok()) return copy.status();
+        loaded = *copy;
+    }
+    // A copy that never becomes a PluginLibrary is removed again.
+    struct CopyGuard {
+        fs::path file;
+        ~CopyGuard() {
+            std::error_code ignored;
+            if (!file.empty()) fs::remove(file, ignored);
+        }
+    } guard{loaded != path ? loaded : fs::path()};
 
     auto handle = std::make_unique<Handle>();
     boost::dll::fs::error_code error;
-    handle->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+    handle->library.load(loaded, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
     if (error) {
         const char* reason = dlerror();  // Boost.DLL's error_code loses dlerror's precise text
-        return sdk::invalid_argument(path.string() + ": cannot be loaded: " +
-                                     (reason != nullptr ? std::string(reason) : error.message()));
+        std::string text = reason != nullptr ? std::string(reason) : error.message();
+        if (size_t at = text.find(loaded.string()); at != std::string::npos) text.replace(at, loaded.string().size(), path.string());
+        return sdk::invalid_argument(path.string() + ": cannot be loaded: " + text);
     }
     if (!handle->library.has(LANCHAT_PLUGIN_ENTRY_SYMBOL)) {
         return sdk::invalid_argument(path.string() + ": entry symbol '" LANCHAT_PLUGIN_ENTRY_SYMBOL
@@ -88,13 +122,15 @@ sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& 
     if (sdk::Status status = check_abi(path, descriptor); !status.ok()) return status;
     {
         std::lock_guard lock(g_open_mutex);
-        ++g_open_count[path.string()];
+        ++g_open_count[loaded.string()];
     }
-    return std::unique_ptr<PluginLibrary>(new PluginLibrary(path, std::move(handle), descriptor));
+    guard.file.clear();  // the library owns the copy now
+    return std::unique_ptr<PluginLibrary>(new PluginLibrary(path, loaded, std::move(handle), descriptor));
 }
 
-PluginLibrary::PluginLibrary(fs::path path, std::unique_ptr<Handle> handle, const lanchat_plugin_descriptor* d)
-    : path_(std::move(path)), handle_(std::move(handle)), descriptor_(d) {}
+PluginLibrary::PluginLibrary(fs::path path, fs::path loaded, std::unique_ptr<Handle> handle,
+                             const lanchat_plugin_descriptor* d)
+    : path_(std::move(path)), loaded_(std::move(loaded)), handle_(std::move(handle)), descriptor_(d) {}
 
 PluginLibrary::~PluginLibrary() { (void)unload(); }
 
@@ -108,19 +144,23 @@ sdk::Status PluginLibrary::unload() {
     descriptor_ = nullptr;
     {
         std::lock_guard lock(g_open_mutex);
-        if (--g_open_count[path_.string()] > 0) return {};  // another entry still uses this file
-        g_open_count.erase(path_.string());
+        if (--g_open_count[loaded_.string()] > 0) return {};  // another entry still uses this file
+        g_open_count.erase(loaded_.string());
     }
-    if (void* still_loaded = dlopen(path_.c_str(), RTLD_NOLOAD | RTLD_LAZY)) {
+    sdk::Status verdict;
+    if (void* still_loaded = dlopen(loaded_.c_str(), RTLD_NOLOAD | RTLD_LAZY)) {
         dlclose(still_loaded);
-        return sdk::internal_error(path_.string() + ": still loaded after unload, so its old code would keep "
-                                                    "running; rebuild it with -fno-gnu-unique (lanchat_add_plugin "
-                                                    "sets it) and link no shared library the host does not load");
+        verdict = sdk::internal_error(path_.string() + ": still loaded after unload, so its old code would keep "
+                                                       "running; rebuild it with -fno-gnu-unique (lanchat_add_plugin "
+                                                       "sets it) and link no shared library the host does not load");
+    } else if (is_mapped(loaded_)) {
+        verdict = sdk::internal_error(path_.string() + ": still mapped into the process after unload");
     }
-    if (is_mapped(path_)) {
-        return sdk::internal_error(path_.string() + ": still mapped into the process after unload");
+    if (loaded_ != path_ && verdict.ok()) {
+        std::error_code ignored;
+        fs::remove(loaded_, ignored);  // a copy still mapped stays, so the mapping keeps its file
     }
-    return {};
+    return verdict;
 }
 
 bool is_mapped(const fs::path& path) {

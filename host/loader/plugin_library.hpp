@@ -25,13 +25,17 @@ class PluginLibrary {
 public:
     // Loads `path` and negotiates the ABI. Errors name the file and say what is wrong: missing, not a shared
     // object, wrong architecture, unloadable, no entry symbol, incompatible ABI, malformed descriptor.
-    static sdk::Result<std::unique_ptr<PluginLibrary>> open(const std::filesystem::path& path);
+    // With `copy_dir`, a private copy of the file is loaded (copy-on-load): a new build written over `path`
+    // then runs as new code on reload, and never changes the bytes a running instance has mapped.
+    static sdk::Result<std::unique_ptr<PluginLibrary>> open(const std::filesystem::path& path,
+                                                             const std::filesystem::path& copy_dir = {});
 
     ~PluginLibrary();
     PluginLibrary(const PluginLibrary&) = delete;
     PluginLibrary& operator=(const PluginLibrary&) = delete;
 
     const std::filesystem::path& path() const { return path_; }
+    const std::filesystem::path& loaded_path() const { return loaded_; }
     const lanchat_plugin_vtable& vtable() const { return *descriptor_->vtable; }
     std::string_view name() const;
     std::string_view version() const;
@@ -43,9 +47,11 @@ public:
 
 private:
     struct Handle;
-    PluginLibrary(std::filesystem::path path, std::unique_ptr<Handle> handle, const lanchat_plugin_descriptor* d);
+    PluginLibrary(std::filesystem::path path, std::filesystem::path loaded, std::unique_ptr<Handle> handle,
+                  const lanchat_plugin_descriptor* d);
 
-    std::filesystem::path path_;
+    std::filesystem::path path_;    // as the node file names it
+    std::filesystem::path loaded_;  // what was dlopen'ed: path_ or its private copy (deleted on unload)
     std::unique_ptr<Handle> handle_;
     const lanchat_plugin_descriptor* descriptor_;
 };

@@ -177,7 +177,7 @@ void Family::write(std::string& out) const {
 
 sdk::Result<std::shared_ptr<Family>> Registry::family(Kind kind, const std::string& name, const std::string& help,
                                                       const std::vector<std::string>& label_names,
-                                                      std::vector<double> buckets, const void* owner) {
+                                                      std::vector<double> buckets, const std::string& owner) {
     if (!is_metric_name(name)) {
         return sdk::invalid_argument("metric name '" + name + "' is not valid: use [a-zA-Z_:][a-zA-Z0-9_:]*");
     }
@@ -217,9 +217,10 @@ void Registry::on_collect(std::function<void()> collector) {
     collectors_.push_back(std::move(collector));
 }
 
-void Registry::remove_owner(const void* owner) {
+void Registry::remove_owner(const std::string& owner) {
+    if (owner.empty()) return;
     std::lock_guard lock(mutex_);
-    std::erase_if(families_, [owner](const auto& entry) { return entry.second.second == owner && owner != nullptr; });
+    std::erase_if(families_, [&owner](const auto& entry) { return entry.second.second == owner; });
 }
 
 std::string Registry::exposition() {

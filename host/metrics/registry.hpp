@@ -64,24 +64,24 @@ std::vector<double> latency_buckets();
 class Registry {
 public:
     // Gets the family of that name, creating it; fails when the name or a label name is malformed, or the
-    // name is already a family of another kind or with other labels. `owner` tags plugin families.
+    // name is already a family of another kind or with other labels or owner. `owner` names the plugin.
     sdk::Result<std::shared_ptr<Family>> family(Kind kind, const std::string& name, const std::string& help,
                                                 const std::vector<std::string>& label_names,
-                                                std::vector<double> buckets = {}, const void* owner = nullptr);
+                                                std::vector<double> buckets = {}, const std::string& owner = {});
     // Families that must exist (the host's own); aborts the program on a programming error in the name.
     std::shared_ptr<Family> must(Kind kind, const std::string& name, const std::string& help,
                                  const std::vector<std::string>& label_names, std::vector<double> buckets = {});
 
     // Runs before every exposition, to refresh gauges read from elsewhere (process, plugins).
     void on_collect(std::function<void()> collector);
-    // Drops the families a plugin declared (when it is unloaded).
-    void remove_owner(const void* owner);
+    // Drops the families a plugin declared (`owner` is its name; empty is the host) when it leaves the node.
+    void remove_owner(const std::string& owner);
 
     std::string exposition();  // text format 0.0.4
 
 private:
     std::mutex mutex_;
-    std::map<std::string, std::pair<std::shared_ptr<Family>, const void*>> families_;
+    std::map<std::string, std::pair<std::shared_ptr<Family>, std::string>> families_;  // name -> family, owner
     std::vector<std::function<void()>> collectors_;
 };
 

@@ -239,11 +239,16 @@ private:
         if (context_->deadline() != std::chrono::system_clock::time_point::max()) {
             lineage.deadline_unix_ms = unix_ms(context_->deadline());
         }
-        state_->route = route;
-        if (!route->owner->accepting() || !route->owner->enter()) {
-            return finish_now({grpc::StatusCode::UNAVAILABLE, "plugin '" + route->owner->plugin_name() +
-                                                                  "' serving " + method + " is draining"});
+        if (!route->owner->begin_call()) {
+            // A hot reload may have switched the route after our lookup: then the successor takes the call.
+            auto again = server_.routes.find(method);
+            if (!again || again->owner == route->owner || !again->owner->begin_call()) {
+                return finish_now({grpc::StatusCode::UNAVAILABLE, "plugin '" + route->owner->plugin_name() +
+                                                                      "' serving " + method + " is draining"});
+            }
+            route = again;
         }
+        state_->route = route;
         state_->held_by_plugin = state_;
         route->owner->track_inbound(&state_->handle, [state = state_] {
             finish_call(&state->handle, LANCHAT_UNAVAILABLE, {"the serving plugin stopped", 26}, {});

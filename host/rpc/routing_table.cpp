@@ -28,6 +28,13 @@ sdk::Status RoutingTable::add(Route route) {
         return sdk::invalid_argument("method name '" + route.method + "' is malformed; expected \"/package.Service/Method\"");
     }
     std::lock_guard lock(write_mutex_);
+    if (auto staging = staged_.find(route.owner.get()); staging != staged_.end()) {
+        std::string method = route.method;
+        if (!staging->second.routes.emplace(method, std::make_shared<const Route>(std::move(route))).second) {
+            return sdk::Status(sdk::Code::already_exists, "method " + method + " is registered twice");
+        }
+        return {};
+    }
     const Table& current = *table_.load();
     if (auto existing = current.find(route.method); existing != current.end()) {
         return sdk::Status(sdk::Code::already_exists, "method " + route.method + " is already served by plugin '" +
@@ -36,6 +43,28 @@ sdk::Status RoutingTable::add(Route route) {
     std::string method = route.method;  // not route.method below: the route is moved in the same call
     update([&](Table& table) { table.emplace(std::move(method), std::make_shared<const Route>(std::move(route))); });
     return {};
+}
+
+void RoutingTable::stage(const RpcOwner* predecessor, const RpcOwner* successor) {
+    std::lock_guard lock(write_mutex_);
+    staged_[successor].predecessor = predecessor;
+}
+
+void RoutingTable::promote(const RpcOwner* successor) {
+    std::lock_guard lock(write_mutex_);
+    auto staging = staged_.find(successor);
+    if (staging == staged_.end()) return;
+    const RpcOwner* predecessor = staging->second.predecessor;
+    update([&](Table& table) {
+        std::erase_if(table, [&](const auto& entry) { return entry.second->owner.get() == predecessor; });
+        for (auto& [method, route] : staging->second.routes) table[method] = route;
+    });
+    staged_.erase(staging);
+}
+
+void RoutingTable::discard(const RpcOwner* successor) {
+    std::lock_guard lock(write_mutex_);
+    staged_.erase(successor);
 }
 
 void RoutingTable::remove(const RpcOwner* owner, std::string_view method) {

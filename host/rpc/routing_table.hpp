@@ -33,8 +33,15 @@ class RoutingTable {
 public:
     RoutingTable();
 
-    // Fails when the name is malformed or another plugin already serves it.
+    // Fails when the name is malformed or another plugin already serves it. While `route.owner` is staged
+    // to replace another owner (hot reload), its methods wait aside until promote().
     sdk::Status add(Route route);
+
+    // Hot reload: from now until promote() or discard(), `successor` registers aside, in place of `predecessor`.
+    void stage(const RpcOwner* predecessor, const RpcOwner* successor);
+    // Atomically routes every method staged by the successor to it and drops the predecessor's routes.
+    void promote(const RpcOwner* successor);
+    void discard(const RpcOwner* successor);
     void remove(const RpcOwner* owner, std::string_view method);
     void remove_owner(const RpcOwner* owner);
 
@@ -49,6 +56,11 @@ private:
 
     std::mutex write_mutex_;
     std::atomic<std::shared_ptr<const Table>> table_;
+    struct Staging {
+        const RpcOwner* predecessor = nullptr;
+        Table routes;
+    };
+    std::unordered_map<const RpcOwner*, Staging> staged_;  // by successor; under write_mutex_
 };
 
 }  // namespace lanchat::host::rpc

@@ -2,6 +2,7 @@
 // gate that keeps the host from calling into the plugin once it is draining or stopped.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,21 @@ public:
         return !draining_ && !stopped_;
     }
 
+    // Admits a new inbound call and brackets its handler (leave() after); false once draining or stopped.
+    // Checked and counted under one lock, so no call slips in after drain began.
+    bool begin_call() {
+        std::lock_guard lock(mutex_);
+        if (draining_ || stopped_) return false;
+        ++callbacks_running_;
+        return true;
+    }
+
+    // Waits until no inbound call is open (all finished by the plugin), or until `deadline`.
+    bool wait_for_inbound(std::chrono::steady_clock::time_point deadline) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_until(lock, deadline, [this] { return inbound_.empty() && callbacks_running_ == 0; });
+    }
+
     // Brackets every handler or cancellation callback into plugin code; false once stopped (skip it).
     bool enter() {
         std::lock_guard lock(mutex_);
@@ -47,6 +63,7 @@ public:
     void untrack_inbound(void* call) {
         std::lock_guard lock(mutex_);
         inbound_.erase(call);
+        changed_.notify_all();
     }
 
     // Outbound calls still waiting for their reply, with how to cancel them.

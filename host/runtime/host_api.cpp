@@ -120,7 +120,8 @@ lanchat_metric_id metrics_declare(lanchat_host_context* ctx, const lanchat_metri
     auto kind = spec->kind == LANCHAT_METRIC_GAUGE       ? metrics::Kind::gauge
                 : spec->kind == LANCHAT_METRIC_HISTOGRAM ? metrics::Kind::histogram
                                                          : metrics::Kind::counter;
-    auto family = ctx->metrics->family(kind, prefix + name, std::string(view(spec->help)), labels, buckets, ctx);
+    auto family = ctx->metrics->family(kind, prefix + name, std::string(view(spec->help)), labels, buckets,
+                                       ctx->plugin_name);
     if (!family.ok()) {
         write_to(error, family.status().message());
         return 0;

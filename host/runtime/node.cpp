@@ -134,12 +134,17 @@ void Node::collect_metrics() {
     }
 }
 
+HostServices Node::services() {
+    return HostServices{*api_.get(), log_, executor_, mesh_.get(), metrics_, config_.data_dir};
+}
+
+// Loaded files are private copies here, so a plugin file rebuilt in place never changes running code.
+static std::filesystem::path copy_dir_of(const NodeConfig& config) { return config.data_dir / ".loaded"; }
+
 sdk::Status Node::start_plugin(const PluginSpec& spec) {
-    auto library = PluginLibrary::open(spec.path);
+    auto library = PluginLibrary::open(spec.path, copy_dir_of(config_));
     if (!library.ok()) return in_entry(spec, library.status());
-    auto plugin = std::make_unique<PluginInstance>(
-        spec, std::move(library).value(),
-        HostServices{*api_.get(), log_, executor_, mesh_.get(), metrics_, config_.data_dir});
+    auto plugin = std::make_unique<PluginInstance>(spec, std::move(library).value(), services());
     if (sdk::Status status = plugin->create(); !status.ok()) return status;
     sdk::Status started = plugin->start();
     const PluginLibrary& loaded = *plugin->library();
@@ -159,7 +164,8 @@ sdk::Status Node::start_plugin(const PluginSpec& spec) {
 
 bool Node::stop() {
     serving_ = false;
-    admin_.reset();
+    admin_.reset();  // no reload can start any more
+    std::lock_guard reload_lock(reload_mutex_);
     if (mesh_) mesh_->leave();
     bool all_unloaded = true;
     for (;;) {
@@ -194,8 +200,100 @@ bool Node::stop_plugin(PluginInstance& plugin) {
         log_.error("plugin '" + name + "': " + unloaded.message(), {{"plugin", name}});
         return false;
     }
+    metrics_.remove_owner(name);  // its own metrics leave /metrics with it
     log_.info("plugin stopped", {{"plugin", name}, {"drained", drained ? "true" : "false"}});
     return true;
+}
+
+sdk::Status Node::reload(const std::string& name) {
+    std::lock_guard reload_lock(reload_mutex_);
+    if (!serving_) return sdk::unavailable("the node is stopping");
+    PluginInstance* old = nullptr;
+    {
+        std::lock_guard lock(plugins_mutex_);
+        for (const auto& plugin : plugins_) {
+            if (plugin->spec().name == name) old = plugin.get();
+        }
+    }
+    if (old == nullptr) return sdk::not_found("no plugin named '" + name + "' on this node");
+    if (old->spec().core) {
+        return sdk::failed_precondition("plugin '" + name + "' is core (core = true in the node file) and never reloads");
+    }
+    auto failures = metrics_.must(metrics::Kind::counter, "lanchat_plugin_failures_total",
+                                  "Failed lifecycle steps or reloads of each plugin.", {"plugin"});
+    // The entry as the node file says now: a changed path or config applies with the reload.
+    auto fresh = load_node_config(config_.file, config_.plugin_dir);
+    sdk::Status reloaded;
+    const PluginSpec* spec = nullptr;
+    if (!fresh.ok()) {
+        reloaded = {fresh.status().code(), "the node file no longer loads: " + fresh.status().message()};
+    } else {
+        for (const PluginSpec& candidate : fresh->plugins) {
+            if (candidate.name == name) spec = &candidate;
+        }
+        if (spec == nullptr) {
+            reloaded = sdk::not_found("plugin '" + name + "' is no longer in " + config_.file.string());
+        } else if (spec->core) {
+            reloaded = sdk::failed_precondition("plugin '" + name + "' is now core in the node file; restart the node");
+        } else {
+            reloaded = replace(*old, *spec);
+        }
+    }
+    if (!reloaded.ok()) {
+        failures->add({name}, 1);
+        log_.error("reload failed; the running instance keeps serving",
+                   {{"plugin", name}, {"reason", reloaded.message()}});
+        return reloaded;
+    }
+    metrics_.must(metrics::Kind::counter, "lanchat_plugin_reloads_total", "Hot reloads of each plugin.", {"plugin"})
+        ->add({name}, 1);
+    return {};
+}
+
+sdk::Status Node::replace(PluginInstance& old, const PluginSpec& spec) {
+    auto library = PluginLibrary::open(spec.path, copy_dir_of(config_));
+    if (!library.ok()) return in_entry(spec, library.status());
+    auto fresh = std::make_unique<PluginInstance>(spec, std::move(library).value(), services());
+    rpc::RoutingTable* routes = mesh_ ? &mesh_->routes() : nullptr;
+    if (routes != nullptr) routes->stage(old.rpc_owner(), fresh->rpc_owner());
+    auto abandon = [&](sdk::Status why) {
+        if (fresh->state() == PluginState::started) fresh->stop();
+        fresh->destroy();
+        if (routes != nullptr) routes->discard(fresh->rpc_owner());
+        return why;
+    };
+    if (sdk::Status created = fresh->create(); !created.ok()) return abandon(created);
+    auto state = old.export_state();
+    if (!state.ok()) return abandon(state.status());
+    if (sdk::Status imported = fresh->import_state(*state); !imported.ok()) return abandon(imported);
+    if (sdk::Status started = fresh->start(); !started.ok()) return abandon(started);
+
+    // The switch: from here new calls reach the new instance; calls in flight finish on the old one.
+    if (routes != nullptr) routes->promote(fresh->rpc_owner());
+    fresh->publish_health();
+    const std::string old_version(old.library()->version());
+    const std::string new_version(fresh->library()->version());
+    std::unique_ptr<PluginInstance> retired;
+    {
+        std::lock_guard lock(plugins_mutex_);
+        for (auto& slot : plugins_) {
+            if (slot.get() == &old) {
+                retired = std::move(slot);
+                slot = std::move(fresh);
+            }
+        }
+    }
+    bool drained = retired->drain(config_.drain_timeout);
+    retired->stop();
+    retired->destroy();
+    sdk::Status unloaded = retired->unload();
+    log_.info("plugin reloaded", {{"plugin", spec.name},
+                                  {"from_version", old_version},
+                                  {"to_version", new_version},
+                                  {"drained", drained ? "true" : "false"},
+                                  {"state_bytes", std::to_string(state->size())}});
+    if (!unloaded.ok()) log_.error("plugin '" + spec.name + "': " + unloaded.message(), {{"plugin", spec.name}});
+    return {};
 }
 
 sdk::Status check_plugins(const NodeConfig& config) {

@@ -44,6 +44,12 @@ public:
     // node's drain timeout. Returns false when some plugin could not be proven unloaded.
     bool stop();
 
+    // Hot reload of plugin `name` from its entry in the node file as it is now: load the file (a private
+    // copy) next to the running instance, create it, hand over state, start it, switch its routes atomically,
+    // then drain, stop and unload the old one. Any failure before the switch leaves the old instance
+    // serving, untouched. Core plugins are refused. Thread-safe; reloads run one at a time.
+    sdk::Status reload(const std::string& name);
+
     const NodeConfig& config() const { return config_; }
     rpc::Mesh* mesh() const { return mesh_.get(); }
     metrics::Registry& metrics() { return metrics_; }
@@ -55,6 +61,8 @@ public:
 
 private:
     sdk::Status start_plugin(const PluginSpec& spec);
+    sdk::Status replace(PluginInstance& old, const PluginSpec& spec);
+    HostServices services();
     bool stop_plugin(PluginInstance& plugin);
     sdk::Status start_admin();
     void collect_metrics();
@@ -66,6 +74,7 @@ private:
     HostApiTable api_;
     Executor executor_;
     std::unique_ptr<rpc::Mesh> mesh_;  // started before the plugins, shut down after them
+    std::mutex reload_mutex_;           // one reload (or stop) at a time
     mutable std::mutex plugins_mutex_;  // the vector's shape; the admin endpoint reads it
     std::vector<std::unique_ptr<PluginInstance>> plugins_;  // in start order
     std::atomic<bool> serving_{false};

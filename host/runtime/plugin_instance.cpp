@@ -99,8 +99,14 @@ bool PluginInstance::drain(std::chrono::milliseconds timeout) {
         waiting->finished_cv.notify_all();
     };
     library_->vtable().drain(instance_, &wait->request);
-    std::unique_lock lock(wait->mutex);
-    return wait->finished_cv.wait_until(lock, deadline, [wait] { return wait->finished; });
+    bool plugin_done = false;
+    {
+        std::unique_lock lock(wait->mutex);
+        plugin_done = wait->finished_cv.wait_until(lock, deadline, [wait] { return wait->finished; });
+    }
+    // The host counts the calls it handed the plugin too: drained means all of them have been answered.
+    auto steady_deadline = std::chrono::steady_clock::now() + (deadline - std::chrono::system_clock::now());
+    return context_.rpc_owner->wait_for_inbound(steady_deadline) && plugin_done;
 }
 
 sdk::Result<std::string> PluginInstance::export_state() {
@@ -128,8 +134,12 @@ void PluginInstance::destroy() {
         instance_ = nullptr;
     }
     drain_wait_.reset();
-    context_.metrics->remove_owner(&context_);  // its families leave /metrics with it
     state_ = PluginState::destroyed;
+}
+
+void PluginInstance::publish_health() {
+    HealthReport report = context_.health();
+    context_.set_health(report.status, report.reason, report.set_by_plugin);
 }
 
 sdk::Status PluginInstance::unload() {

@@ -54,6 +54,9 @@ public:
     const PluginLibrary* library() const { return library_.get(); }
     PluginState state() const { return state_; }
     HealthReport health() const { return context_.health(); }
+    rpc::RpcOwner* rpc_owner() const { return context_.rpc_owner.get(); }
+    // Publishes this instance's health for the services it serves (after a reload switched them to it).
+    void publish_health();
     std::chrono::system_clock::time_point loaded_at() const { return loaded_at_; }
 
 private:

@@ -180,8 +180,11 @@ TEST_F(AdminTest, LanchatctlReportsStatusPluginsHealthMetricsAndReload) {
     auto samples = json::parse(ctl({"--admin", admin, "metrics", "--json"}).output);
     EXPECT_GT(samples.size(), 10u);
     Completed reload = ctl({"--admin", admin, "reload", "echo"});
-    EXPECT_EQ(reload.exit_code, 1);
-    EXPECT_EQ(reload.output, "hot reload of plugin 'echo' is not available in this version\n");
+    EXPECT_EQ(reload.exit_code, 0) << reload.output;
+    EXPECT_EQ(reload.output, "reloaded plugin 'echo'\n");
+    Completed core = ctl({"--admin", admin, "reload", "probe"});
+    EXPECT_EQ(core.exit_code, 1);
+    EXPECT_EQ(core.output, "plugin 'probe' is core (core = true in the node file) and never reloads\n");
 }
 
 TEST_F(AdminTest, OverHttpsOnlyAnOperatorCertificateIsServed) {

@@ -45,16 +45,14 @@ TEST(MetricsTest, MalformedOrClashingDeclarationsAreRefused) {
     EXPECT_FALSE(registry.family(Kind::histogram, "h", "", {"le"}).ok());
     ASSERT_TRUE(registry.family(Kind::counter, "taken_total", "", {"a"}).ok());
     EXPECT_EQ(registry.family(Kind::gauge, "taken_total", "", {"a"}).status().code(), sdk::Code::already_exists);
-    int owner = 0;
-    EXPECT_FALSE(registry.family(Kind::counter, "taken_total", "", {"a"}, {}, &owner).ok());
+    EXPECT_FALSE(registry.family(Kind::counter, "taken_total", "", {"a"}, {}, "some-plugin").ok());
 }
 
 TEST(MetricsTest, APluginsFamiliesLeaveWithIt) {
     Registry registry;
-    int plugin = 0;
-    ASSERT_TRUE(registry.family(Kind::gauge, "lanchat_probe_started", "", {}, {}, &plugin).ok());
+    ASSERT_TRUE(registry.family(Kind::gauge, "lanchat_probe_started", "", {}, {}, "probe").ok());
     EXPECT_NE(registry.exposition().find("lanchat_probe_started"), std::string::npos);
-    registry.remove_owner(&plugin);
+    registry.remove_owner("probe");
     EXPECT_EQ(registry.exposition().find("lanchat_probe_started"), std::string::npos);
 }
 
