@@ -77,7 +77,7 @@ Response reload(Node& node, const std::string& name) {
     unsigned status = reloaded.code() == sdk::Code::not_found             ? 404
                       : reloaded.code() == sdk::Code::failed_precondition ? 409
                       : reloaded.code() == sdk::Code::unavailable         ? 503
-                                                                          : 422;
+                                                                          : 422;  // the new version failed
     return {status, "text/plain; charset=utf-8", reloaded.message() + "\n"};
 }
 

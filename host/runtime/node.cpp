@@ -235,8 +235,8 @@ sdk::Status Node::reload(const std::string& name) {
             reloaded = sdk::not_found("plugin '" + name + "' is no longer in " + config_.file.string());
         } else if (spec->core) {
             reloaded = sdk::failed_precondition("plugin '" + name + "' is now core in the node file; restart the node");
-        } else {
-            reloaded = replace(*old, *spec);
+        } else if (sdk::Status replaced = replace(*old, *spec); !replaced.ok()) {
+            reloaded = {sdk::Code::aborted, replaced.message()};  // the new version failed, not the request
         }
     }
     if (!reloaded.ok()) {
