@@ -100,16 +100,19 @@ sigset_t block_node_signals() {
     return signals;
 }
 
-int wait_for_stop_signal(const sigset_t& signals, NodeLog& log) {
+// Waits for SIGTERM or SIGINT; on SIGHUP re-reads the node file and applies it (certificates are re-read
+// on their own within a second).
+int wait_for_stop_signal(const sigset_t& signals, Node& node, const std::filesystem::path& file, NodeLog& log) {
     for (;;) {
         int signal = 0;
         if (sigwait(&signals, &signal) != 0) continue;
-        if (signal == SIGHUP) {
-            log.warn("SIGHUP received: certificates are re-read on their own within a second; changes to the "
-                     "node file need a restart in this version");
+        if (signal != SIGHUP) return signal;
+        auto fresh = load_node_config(file, node.config().plugin_dir);
+        if (!fresh.ok()) {
+            log.error("SIGHUP: the node file has an error; nothing changed", {{"reason", fresh.status().message()}});
             continue;
         }
-        return signal;
+        node.apply(*fresh);
     }
 }
 
@@ -129,7 +132,7 @@ int serve(const NodeConfig& config, NodeLog& log, const sigset_t& signals) {
         ready.push_back({"pki", mesh->pki_dir().string()});
     }
     log.info("node ready", ready);
-    int signal = wait_for_stop_signal(signals, log);
+    int signal = wait_for_stop_signal(signals, node, config.file, log);
     log.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     bool clean = node.stop();
     log.info("node stopped");

@@ -92,6 +92,13 @@ std::optional<std::string> PluginConfig::key_at(std::string_view path, size_t in
     return std::string(entry->first.str());
 }
 
+bool PluginConfig::same_values(const PluginConfig& other) const {
+    static const toml::table empty_table;
+    const toml::table& mine = tree_->table != nullptr ? *tree_->table : empty_table;
+    const toml::table& theirs = other.tree_->table != nullptr ? *other.tree_->table : empty_table;
+    return mine == theirs;
+}
+
 std::string PluginConfig::where(std::string_view path) const {
     const toml::node* node = find(*tree_, path);
     if (node == nullptr || !node->source().begin) return file_;

@@ -27,6 +27,9 @@ public:
     std::optional<std::string> key_at(std::string_view path, size_t index) const;
     std::string where(std::string_view path) const;
 
+    // True when both tables hold the same keys and values (positions aside): a reload is not needed.
+    bool same_values(const PluginConfig& other) const;
+
 private:
     std::string file_;
     std::shared_ptr<const Tree> tree_;

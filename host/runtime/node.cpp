@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -219,35 +220,109 @@ sdk::Status Node::reload(const std::string& name) {
     if (old->spec().core) {
         return sdk::failed_precondition("plugin '" + name + "' is core (core = true in the node file) and never reloads");
     }
-    auto failures = metrics_.must(metrics::Kind::counter, "lanchat_plugin_failures_total",
-                                  "Failed lifecycle steps or reloads of each plugin.", {"plugin"});
     // The entry as the node file says now: a changed path or config applies with the reload.
     auto fresh = load_node_config(config_.file, config_.plugin_dir);
-    sdk::Status reloaded;
-    const PluginSpec* spec = nullptr;
-    if (!fresh.ok()) {
-        reloaded = {fresh.status().code(), "the node file no longer loads: " + fresh.status().message()};
-    } else {
-        for (const PluginSpec& candidate : fresh->plugins) {
-            if (candidate.name == name) spec = &candidate;
-        }
-        if (spec == nullptr) {
-            reloaded = sdk::not_found("plugin '" + name + "' is no longer in " + config_.file.string());
-        } else if (spec->core) {
-            reloaded = sdk::failed_precondition("plugin '" + name + "' is now core in the node file; restart the node");
-        } else if (sdk::Status replaced = replace(*old, *spec); !replaced.ok()) {
-            reloaded = {sdk::Code::aborted, replaced.message()};  // the new version failed, not the request
-        }
+    if (!fresh.ok()) return {fresh.status().code(), "the node file no longer loads: " + fresh.status().message()};
+    for (const PluginSpec& spec : fresh->plugins) {
+        if (spec.name != name) continue;
+        if (spec.core) return sdk::failed_precondition("plugin '" + name + "' is now core in the node file; restart the node");
+        return reload_locked(*old, spec);
     }
-    if (!reloaded.ok()) {
-        failures->add({name}, 1);
-        log_.error("reload failed; the running instance keeps serving",
-                   {{"plugin", name}, {"reason", reloaded.message()}});
-        return reloaded;
+    return sdk::not_found("plugin '" + name + "' is no longer in " + config_.file.string());
+}
+
+sdk::Status Node::reload_locked(PluginInstance& old, const PluginSpec& spec) {
+    const std::string name = spec.name;
+    sdk::Status replaced = replace(old, spec);
+    if (!replaced.ok()) {
+        metrics_.must(metrics::Kind::counter, "lanchat_plugin_failures_total",
+                      "Failed lifecycle steps or reloads of each plugin.", {"plugin"})
+            ->add({name}, 1);
+        log_.error("reload failed; the running instance keeps serving", {{"plugin", name}, {"reason", replaced.message()}});
+        return {sdk::Code::aborted, replaced.message()};  // the new version failed, not the request
     }
     metrics_.must(metrics::Kind::counter, "lanchat_plugin_reloads_total", "Hot reloads of each plugin.", {"plugin"})
         ->add({name}, 1);
     return {};
+}
+
+void Node::apply(const NodeConfig& fresh) {
+    std::lock_guard reload_lock(reload_mutex_);
+    if (!serving_) return;
+    std::vector<PluginInstance*> running;
+    {
+        std::lock_guard lock(plugins_mutex_);
+        for (const auto& plugin : plugins_) running.push_back(plugin.get());
+    }
+    auto find_running = [&](const std::string& name) -> PluginInstance* {
+        for (PluginInstance* plugin : running) {
+            if (plugin->spec().name == name) return plugin;
+        }
+        return nullptr;
+    };
+    int reloaded = 0, started = 0, stopped = 0, refused = 0;
+    for (const PluginSpec& spec : fresh.plugins) {
+        PluginInstance* current = find_running(spec.name);
+        if (current == nullptr) {
+            if (sdk::Status status = start_plugin(spec); !status.ok()) {
+                ++refused;
+                log_.error("SIGHUP: cannot add plugin", {{"plugin", spec.name}, {"reason", status.message()}});
+                std::unique_ptr<PluginInstance> failed;  // a failed start still needs its stop
+                {
+                    std::lock_guard lock(plugins_mutex_);
+                    if (!plugins_.empty() && plugins_.back()->spec().name == spec.name) {
+                        failed = std::move(plugins_.back());
+                        plugins_.pop_back();
+                    }
+                }
+                if (failed) stop_plugin(*failed);
+            } else {
+                ++started;
+            }
+            continue;
+        }
+        std::error_code ignored;
+        bool changed = spec.path != current->spec().path || !spec.config->same_values(*current->spec().config) ||
+                       std::filesystem::last_write_time(spec.path, ignored) != current->file_time();
+        if (!changed) continue;
+        if (current->spec().core || spec.core) {
+            ++refused;
+            log_.warn("SIGHUP: core plugins never reload; restart the node to apply", {{"plugin", spec.name}});
+            continue;
+        }
+        if (reload_locked(*current, spec).ok()) ++reloaded;
+        else ++refused;
+    }
+    for (PluginInstance* plugin : running) {
+        bool kept = std::any_of(fresh.plugins.begin(), fresh.plugins.end(),
+                                [&](const PluginSpec& spec) { return spec.name == plugin->spec().name; });
+        if (kept) continue;
+        if (plugin->spec().core) {
+            ++refused;
+            log_.warn("SIGHUP: core plugins are never removed while running; restart the node",
+                      {{"plugin", plugin->spec().name}});
+            continue;
+        }
+        std::unique_ptr<PluginInstance> leaving;
+        {
+            std::lock_guard lock(plugins_mutex_);
+            for (auto it = plugins_.begin(); it != plugins_.end(); ++it) {
+                if (it->get() == plugin) {
+                    leaving = std::move(*it);
+                    plugins_.erase(it);
+                    break;
+                }
+            }
+        }
+        if (leaving) {
+            stop_plugin(*leaving);
+            ++stopped;
+        }
+    }
+    log_.info("SIGHUP: node file applied", {{"reloaded", std::to_string(reloaded)},
+                                            {"started", std::to_string(started)},
+                                            {"stopped", std::to_string(stopped)},
+                                            {"refused", std::to_string(refused)}});
 }
 
 sdk::Status Node::replace(PluginInstance& old, const PluginSpec& spec) {

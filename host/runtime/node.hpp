@@ -50,6 +50,11 @@ public:
     // serving, untouched. Core plugins are refused. Thread-safe; reloads run one at a time.
     sdk::Status reload(const std::string& name);
 
+    // SIGHUP: applies a re-read node file. Plugins that are new start, those gone stop, and those whose
+    // path, [plugin.config] or file (a new build) changed are reloaded; core plugins are never touched.
+    // Node-level settings ([node], [mesh], [admin]) need a restart. Logs what it did and what it refused.
+    void apply(const NodeConfig& fresh);
+
     const NodeConfig& config() const { return config_; }
     rpc::Mesh* mesh() const { return mesh_.get(); }
     metrics::Registry& metrics() { return metrics_; }
@@ -62,6 +67,7 @@ public:
 private:
     sdk::Status start_plugin(const PluginSpec& spec);
     sdk::Status replace(PluginInstance& old, const PluginSpec& spec);
+    sdk::Status reload_locked(PluginInstance& old, const PluginSpec& spec);
     HostServices services();
     bool stop_plugin(PluginInstance& plugin);
     sdk::Status start_admin();

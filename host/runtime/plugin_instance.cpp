@@ -33,6 +33,8 @@ PluginInstance::PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> l
     context_.executor = &services.executor;
     context_.config = spec_.config;
     context_.data_dir = (services.data_dir / spec_.name).string();
+    std::error_code ignored;
+    file_time_ = fs::last_write_time(spec_.path, ignored);
 }
 
 PluginInstance::~PluginInstance() {

@@ -58,6 +58,8 @@ public:
     // Publishes this instance's health for the services it serves (after a reload switched them to it).
     void publish_health();
     std::chrono::system_clock::time_point loaded_at() const { return loaded_at_; }
+    // The plugin file's modification time when it was loaded: a different one now means a new build.
+    std::filesystem::file_time_type file_time() const { return file_time_; }
 
 private:
     struct DrainWait {
@@ -76,6 +78,7 @@ private:
     lanchat_instance* instance_ = nullptr;
     std::atomic<PluginState> state_{PluginState::loaded};  // read by the admin endpoint's thread
     std::chrono::system_clock::time_point loaded_at_ = std::chrono::system_clock::now();
+    std::filesystem::file_time_type file_time_;
     std::unique_ptr<DrainWait> drain_wait_;  // lives until destroy(): a late done() must find it
 };
 

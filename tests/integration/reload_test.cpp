@@ -235,6 +235,31 @@ TEST_F(ReloadTest, AStreamOnTheOldInstanceEndsWithUnavailableSoTheClientReconnec
     EXPECT_TRUE(say("after").status.ok());
 }
 
+TEST_F(ReloadTest, SighupAppliesTheNodeFileAddingReloadingAndRemovingPlugins) {
+    start();
+    ASSERT_EQ(say("one").reply.sequence(), 1u);
+    // echo's config changes (a reload); a probe is added.
+    write_node_file("log_calls = true\n[[plugin]]\nname = \"probe\"\npath = \"" + (kFixtures / "probe.so").string() + "\"\n");
+    node_->send_signal(SIGHUP);
+    auto applied = node_->wait_for_line("SIGHUP: node file applied");
+    ASSERT_TRUE(applied) << node_->output();
+    auto fields = json::parse(*applied)["fields"];
+    EXPECT_EQ(fields["reloaded"], "1");
+    EXPECT_EQ(fields["started"], "1");
+    EXPECT_EQ(json::parse(http_request(admin_, "GET", "/plugins").body).size(), 2u);
+    EXPECT_EQ(say("two").reply.sequence(), 2u);  // the reloaded echo kept its count
+    // The probe is gone from the file: it stops; an unchanged echo is left alone.
+    write_node_file("log_calls = true");
+    node_->send_signal(SIGHUP);
+    ASSERT_TRUE(node_->wait_for_line("\"stopped\":\"1\"")) << node_->output();
+    EXPECT_EQ(json::parse(http_request(admin_, "GET", "/plugins").body).size(), 1u);
+    // A broken node file changes nothing.
+    dir_.write("n.toml", "[node]\nname = \n");
+    node_->send_signal(SIGHUP);
+    EXPECT_TRUE(node_->wait_for_line("SIGHUP: the node file has an error; nothing changed"));
+    EXPECT_TRUE(say("three").status.ok());
+}
+
 TEST_F(ReloadTest, ThreeHundredReloadCyclesLeaveNoMappedFilesBehind) {
     start();
     auto mapped_copies = [&] {
