@@ -1,6 +1,5 @@
 #include "heartbeat.hpp"
 
-#include <charconv>
 
 namespace heartbeat {
 
@@ -34,16 +33,22 @@ void Heartbeat::drain(DrainSignal done) {
     in_flight_.close(std::move(done));  // signalled once the beat in progress, if any, has finished
 }
 
-// The state a successor takes over on reload: the beat count, as decimal text.
-Result<std::string> Heartbeat::export_state() { return std::to_string(beats_.load()); }
+// The state a successor takes over on reload, version 1: the beat count.
+constexpr uint32_t kStateVersion = 1;
+
+Result<std::string> Heartbeat::export_state() { return StateWriter(kStateVersion).put_u64(beats_.load()).bytes(); }
 
 Status Heartbeat::import_state(std::string_view state) {
-    uint64_t beats = 0;
-    auto [end, error] = std::from_chars(state.data(), state.data() + state.size(), beats);
-    if (error != std::errc{} || end != state.data() + state.size()) {
-        return invalid_argument("heartbeat state must be a decimal beat count, got '" + std::string(state) + "'");
+    StateReader reader(state);
+    auto version = reader.version();
+    if (!version.ok()) return version.status();
+    if (*version == 0) return {};  // nothing handed over
+    if (*version != kStateVersion) {
+        return invalid_argument("heartbeat state version " + std::to_string(*version) + " is not one this build reads (1)");
     }
-    beats_ = beats;
+    auto beats = reader.get_u64();
+    if (!beats.ok()) return beats.status();
+    beats_ = *beats;
     return {};
 }
 
