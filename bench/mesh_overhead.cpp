@@ -29,26 +29,18 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 
+#include "bench_support.hpp"
 #include "lanchat/bench/v1/echo.grpc.pb.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 extern char** environ;
 
+using namespace lanchat::bench;
+
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
-void run(const std::vector<std::string>& argv) {
-    std::string command;
-    for (const auto& arg : argv) command += "'" + arg + "' ";
-    if (std::system((command + ">/dev/null").c_str()) != 0) throw std::runtime_error("failed: " + command);
-}
 
 // ---- the baseline server ----
 
@@ -124,137 +116,14 @@ int serve_plain(const fs::path& pki, bool generic) {
 
 // ---- processes ----
 
-struct Child {
-    pid_t pid = -1;
-    std::string address;
-    ~Child() {
-        if (pid > 0) {
-            kill(pid, SIGTERM);
-            waitpid(pid, nullptr, 0);
-        }
-    }
-};
 
 // Starts a server process and reads its address from the first output line containing `marker`.
-void start(Child& child, const std::vector<std::string>& argv, const std::string& marker,
-           const std::function<std::string(const std::string&)>& address_of) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-    std::vector<char*> args;
-    std::vector<std::string> copy = argv;
-    for (auto& arg : copy) args.push_back(arg.data());
-    args.push_back(nullptr);
-    if (posix_spawn(&child.pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("spawn");
-    close(fds[1]);
-    FILE* out = fdopen(fds[0], "r");
-    char line[4096];
-    while (fgets(line, sizeof line, out) != nullptr) {
-        std::string text(line);
-        if (text.find(marker) != std::string::npos) {
-            child.address = address_of(text);
-            break;
-        }
-    }
-    // Keep draining the child's output so it never blocks on a full pipe.
-    std::thread([out] {
-        char sink[4096];
-        while (fgets(sink, sizeof sink, out) != nullptr) {
-        }
-        fclose(out);
-    }).detach();
-    if (child.address.empty()) throw std::runtime_error("server did not start: " + argv[0]);
-}
 
 // ---- the client ----
 
-std::shared_ptr<grpc::ChannelCredentials> client_credentials(const fs::path& pki) {
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = read_file(pki / "ca.crt");
-    tls.pem_cert_chain = read_file(pki / "nodes/client/caller.crt");
-    tls.pem_private_key = read_file(pki / "nodes/client/caller.key");
-    return grpc::SslCredentials(tls);
-}
 
-std::shared_ptr<grpc::Channel> channel(const std::string& address, const fs::path& pki, int unique = 0) {
-    grpc::ChannelArguments arguments;
-    arguments.SetSslTargetNameOverride("echo.lan-chat.svc");
-    arguments.SetInt("lanchat.bench.unique", unique);  // distinct arguments: a channel of its own, a new handshake
-    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return grpc::CreateCustomChannel(address, client_credentials(pki), arguments);
-}
 
-struct Figures {
-    double qps = 0;
-    double p50_us = 0;
-    double p99_us = 0;
-    uint64_t errors = 0;
-};
 
-// `concurrency` callers, each with one call in flight at a time, for `seconds`, on one channel.
-Figures measure(const std::shared_ptr<grpc::Channel>& to, int seconds, int concurrency) {
-    grpc::GenericStub stub(to);
-    lanchat::test::v1::SayRequest request;
-    request.set_text("benchmark payload");
-    const std::string bytes = request.SerializeAsString();
-    std::atomic<bool> stop{false};
-    std::atomic<uint64_t> errors{0};
-    std::mutex mutex;
-    std::vector<double> latencies;
-    auto caller = [&] {
-        std::vector<double> mine;
-        while (!stop) {
-            grpc::ClientContext context;
-            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-            grpc::Slice slice(bytes.data(), bytes.size());
-            grpc::ByteBuffer out(&slice, 1), in;
-            std::mutex done_mutex;
-            std::condition_variable done_cv;
-            bool done = false;
-            grpc::Status status;
-            auto began = Clock::now();
-            stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in, [&](grpc::Status s) {
-                std::lock_guard lock(done_mutex);
-                status = s;
-                done = true;
-                done_cv.notify_one();
-            });
-            std::unique_lock lock(done_mutex);
-            done_cv.wait(lock, [&] { return done; });
-            if (!status.ok()) ++errors;
-            mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - began).count());
-        }
-        std::lock_guard lock(mutex);
-        latencies.insert(latencies.end(), mine.begin(), mine.end());
-    };
-    // Warm up the connection first.
-    for (int i = 0; i < 50; ++i) {
-        grpc::ClientContext context;
-        grpc::Slice slice(bytes.data(), bytes.size());
-        grpc::ByteBuffer out(&slice, 1), in;
-        std::promise<void> done;
-        stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
-                       [&](grpc::Status) { done.set_value(); });
-        done.get_future().wait();
-    }
-    std::vector<std::thread> callers;
-    auto began = Clock::now();
-    for (int i = 0; i < concurrency; ++i) callers.emplace_back(caller);
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    stop = true;
-    for (auto& thread : callers) thread.join();
-    double elapsed = std::chrono::duration<double>(Clock::now() - began).count();
-    std::sort(latencies.begin(), latencies.end());
-    Figures figures;
-    figures.qps = static_cast<double>(latencies.size()) / elapsed;
-    figures.p50_us = latencies.empty() ? 0 : latencies[latencies.size() / 2];
-    figures.p99_us = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
-    figures.errors = errors;
-    return figures;
-}
 
 // New channels, each making one call (TLS handshake included), one after another, for `seconds`.
 double handshakes_per_second(const std::string& address, const fs::path& pki, int seconds) {
@@ -293,10 +162,7 @@ int main(int argc, char** argv) {
     char dir_template[] = "/tmp/lanchat-bench-XXXXXX";
     const fs::path dir = mkdtemp(dir_template);
     const fs::path pki = dir / "pki";
-    run({lanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.bench"});
-    run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "node", "--service", "echo"});
-    run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "plain", "--service", "echo"});
-    run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "client", "--service", "caller"});
+    make_pki(lanchatctl, pki, {"node", "plain"});
     std::ofstream(dir / "node.toml") << "[node]\nname = \"node\"\ndata_dir = \"data\"\nlog_level = \"warn\"\n"
                                      << "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
                                      << "[authorization]\n\"lanchat.test.v1.Echo\" = [\"caller\"]\n"
@@ -304,10 +170,7 @@ int main(int argc, char** argv) {
 
     Child node, plain, generic;
     start(node, {lanchatd, "--log-level", "info", (dir / "node.toml").string()}, "\"node ready\"",
-          [](const std::string& line) {
-              size_t at = line.find("\"grpc\":\"") + 8;
-              return line.substr(at, line.find('"', at) - at);
-          });
+          [](const std::string& line) { return json_field(line, "grpc"); });
     auto listening = [](const std::string& line) { return line.substr(10, line.find('\n') - 10); };
     start(plain, {"/proc/self/exe", "--serve-plain", pki.string()}, "listening ", listening);
     start(generic, {"/proc/self/exe", "--serve-generic", pki.string()}, "listening ", listening);

@@ -249,17 +249,19 @@ sdk::Status Node::reload_locked(PluginInstance& old, const PluginSpec& spec) {
 void Node::apply(const NodeConfig& fresh) {
     std::lock_guard reload_lock(reload_mutex_);
     if (!serving_) return;
-    std::vector<PluginInstance*> running;
-    {
-        std::lock_guard lock(plugins_mutex_);
-        for (const auto& plugin : plugins_) running.push_back(plugin.get());
-    }
+    // Instances are looked up by name each time: a reload replaces (and frees) the one found before.
     auto find_running = [&](const std::string& name) -> PluginInstance* {
-        for (PluginInstance* plugin : running) {
-            if (plugin->spec().name == name) return plugin;
+        std::lock_guard lock(plugins_mutex_);
+        for (const auto& plugin : plugins_) {
+            if (plugin->spec().name == name) return plugin.get();
         }
         return nullptr;
     };
+    std::vector<std::string> running;
+    {
+        std::lock_guard lock(plugins_mutex_);
+        for (const auto& plugin : plugins_) running.push_back(plugin->spec().name);
+    }
     int reloaded = 0, started = 0, stopped = 0, refused = 0;
     for (const PluginSpec& spec : fresh.plugins) {
         PluginInstance* current = find_running(spec.name);
@@ -293,14 +295,15 @@ void Node::apply(const NodeConfig& fresh) {
         if (reload_locked(*current, spec).ok()) ++reloaded;
         else ++refused;
     }
-    for (PluginInstance* plugin : running) {
+    for (const std::string& name : running) {
         bool kept = std::any_of(fresh.plugins.begin(), fresh.plugins.end(),
-                                [&](const PluginSpec& spec) { return spec.name == plugin->spec().name; });
+                                [&](const PluginSpec& spec) { return spec.name == name; });
         if (kept) continue;
+        PluginInstance* plugin = find_running(name);
+        if (plugin == nullptr) continue;
         if (plugin->spec().core) {
             ++refused;
-            log_.warn("SIGHUP: core plugins are never removed while running; restart the node",
-                      {{"plugin", plugin->spec().name}});
+            log_.warn("SIGHUP: core plugins are never removed while running; restart the node", {{"plugin", name}});
             continue;
         }
         std::unique_ptr<PluginInstance> leaving;
