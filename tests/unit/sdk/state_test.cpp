@@ -27,7 +27,7 @@ TEST(StateTest, TruncatedStateIsRefusedWithWhereItEnded) {
     StateReader reader(bytes);
     ASSERT_TRUE(reader.version().ok());
     EXPECT_EQ(reader.get_string().status().message(),
-              "plugin state ends at byte 12 of 14 where a string of 6 bytes was expected");
+              "plugin state ends at byte 12 of 16 where a string of 6 bytes was expected");
     StateReader short_reader(std::string_view("\x01\x00", 2));
     EXPECT_EQ(short_reader.version().status().message(), "plugin state ends at byte 0 of 2 where a u32 was expected");
 }
