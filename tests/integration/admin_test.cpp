@@ -1,14 +1,12 @@
 // The admin endpoint and lanchatctl on a real node: health, readiness, plugins, metrics (checked by
 // promtool), the reload action, HTTPS with operator certificates, and clear errors.
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <future>
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "grpc_client.hpp"
 #include "http_get.hpp"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/test/v1/echo.pb.h"
@@ -79,21 +77,12 @@ std::string host_port(const std::string& url) { return url.substr(url.find("://"
 
 // One Echo.Say call as "caller", so the RPC metrics have something to count.
 void say_hello(const std::string& grpc, const fs::path& pki) {
-    grpc::SslCredentialsOptions tls{read_file(pki / "ca.crt"), read_file(pki / "nodes/n/caller.key"),
-                                    read_file(pki / "nodes/n/caller.crt")};
-    grpc::ChannelArguments arguments;
-    arguments.SetSslTargetNameOverride("echo.lan-chat.svc");
-    grpc::GenericStub stub(grpc::CreateCustomChannel(grpc, grpc::SslCredentials(tls), arguments));
     test::v1::SayRequest request;
     request.set_text("hi");
-    std::string bytes = request.SerializeAsString();
-    grpc::Slice slice(bytes.data(), bytes.size());
-    grpc::ByteBuffer out(&slice, 1), in;
-    grpc::ClientContext context;
-    std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
-                   [&](grpc::Status s) { done.set_value(s); });
-    ASSERT_TRUE(done.get_future().get().ok());
+    auto reply = lanchat::testing::call(
+        lanchat::testing::channel_to(grpc, pki / "ca.crt", {pki / "nodes/n/caller.crt", pki / "nodes/n/caller.key"}),
+        "/lanchat.test.v1.Echo/Say", request.SerializeAsString());
+    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
 }
 
 TEST_F(AdminTest, EveryEndpointAnswersOnARealNode) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "grpc_client.hpp"
 #include "lanchat/test/v1/echo.pb.h"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
@@ -17,7 +18,11 @@
 namespace lanchat {
 namespace {
 
+using lanchat::testing::call;
+using lanchat::testing::channel_to;
 using lanchat::testing::ChildProcess;
+using lanchat::testing::Identity;
+using lanchat::testing::Reply;
 using lanchat::testing::issue_test_certificate;
 using lanchat::testing::read_file;
 using lanchat::testing::run_to_exit;
@@ -37,49 +42,6 @@ void lanchatctl(const std::vector<std::string>& args) {
     argv.insert(argv.end(), args.begin(), args.end());
     auto run = run_to_exit(argv);
     ASSERT_EQ(run.exit_code, 0) << run.output;
-}
-
-// A TLS identity for a test client: certificate and key files (empty for "no client certificate").
-struct Identity {
-    fs::path certificate;
-    fs::path key;
-};
-
-std::shared_ptr<grpc::Channel> channel_to(const std::string& address, const fs::path& ca, const Identity& identity,
-                                          const std::string& server_name = "echo.lan-chat.svc") {
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = read_file(ca);
-    if (!identity.certificate.empty()) {
-        tls.pem_cert_chain = read_file(identity.certificate);
-        tls.pem_private_key = read_file(identity.key);
-    }
-    grpc::ChannelArguments arguments;
-    arguments.SetSslTargetNameOverride(server_name);
-    return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), arguments);
-}
-
-struct Reply {
-    grpc::Status status;
-    std::string bytes;
-};
-
-Reply call(const std::shared_ptr<grpc::Channel>& channel, const std::string& method, const std::string& request,
-           const std::multimap<std::string, std::string>& metadata = {}) {
-    grpc::GenericStub stub(channel);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
-    grpc::Slice slice(request.data(), request.size());
-    grpc::ByteBuffer out(&slice, 1);
-    grpc::ByteBuffer in;
-    std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, method, grpc::StubOptions(), &out, &in, [&](grpc::Status s) { done.set_value(s); });
-    Reply reply{done.get_future().get(), {}};
-    std::vector<grpc::Slice> slices;
-    if (reply.status.ok() && in.Dump(&slices).ok()) {
-        for (auto& s : slices) reply.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    return reply;
 }
 
 std::string say_request(const std::string& text) {

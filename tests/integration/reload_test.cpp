@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "grpc_client.hpp"
 #include "http_get.hpp"
 #include "lanchat/test/v1/echo.pb.h"
 #include "temp_dir.hpp"
@@ -73,32 +74,16 @@ protected:
         auto fields = json::parse(*ready)["fields"];
         grpc_ = fields["grpc"];
         admin_ = std::string(fields["admin"]).substr(7);  // host:port of http://...
-        grpc::SslCredentialsOptions tls{read_file(pki_ / "ca.crt"), read_file(pki_ / "nodes/n/caller.key"),
-                                        read_file(pki_ / "nodes/n/caller.crt")};
-        grpc::ChannelArguments arguments;
-        arguments.SetSslTargetNameOverride("echo.lan-chat.svc");
-        channel_ = grpc::CreateCustomChannel(grpc_, grpc::SslCredentials(tls), arguments);
+        channel_ = lanchat::testing::channel_to(grpc_, pki_ / "ca.crt",
+                                                {pki_ / "nodes/n/caller.crt", pki_ / "nodes/n/caller.key"});
     }
 
     Said say(const std::string& text) {
-        grpc::GenericStub stub(channel_);
         SayRequest request;
         request.set_text(text);
-        std::string bytes = request.SerializeAsString();
-        grpc::Slice slice(bytes.data(), bytes.size());
-        grpc::ByteBuffer out(&slice, 1), in;
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        std::promise<grpc::Status> done;
-        stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
-                       [&](grpc::Status s) { done.set_value(s); });
-        Said said{done.get_future().get(), {}};
-        std::vector<grpc::Slice> slices;
-        std::string reply;
-        if (said.status.ok() && in.Dump(&slices).ok()) {
-            for (auto& s : slices) reply.append(reinterpret_cast<const char*>(s.begin()), s.size());
-            said.reply.ParseFromString(reply);
-        }
+        auto reply = lanchat::testing::call(channel_, "/lanchat.test.v1.Echo/Say", request.SerializeAsString());
+        Said said{reply.status, {}};
+        if (reply.status.ok()) said.reply.ParseFromString(reply.bytes);
         return said;
     }
 
