@@ -8,7 +8,7 @@
 
 #include "admin_client.hpp"
 #include "arguments.hpp"
-#include "logging/log.hpp"
+#include "logging/json_string.hpp"
 
 namespace lanchat::ctl {
 

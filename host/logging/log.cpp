@@ -53,30 +53,6 @@ void append_text_value(std::string& out, std::string_view value) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view text) {
-    static const char* hex = "0123456789abcdef";
-    out += '"';
-    for (char c : text) {
-        auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (byte < 0x20) {
-                    out += "\\u00";
-                    out += hex[byte >> 4];
-                    out += hex[byte & 0xf];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
-
 bool parse_log_level(std::string_view name, lanchat_log_level& level) {
     for (lanchat_log_level candidate :
          {LANCHAT_LOG_TRACE, LANCHAT_LOG_DEBUG, LANCHAT_LOG_INFO, LANCHAT_LOG_WARN, LANCHAT_LOG_ERROR}) {

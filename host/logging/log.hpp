@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lanchat/plugin_abi.h"
+#include "logging/json_string.hpp"
 
 namespace spdlog {
 class logger;
@@ -63,7 +64,5 @@ bool parse_log_level(std::string_view name, lanchat_log_level& level);
 // Parses "json|text".
 bool parse_log_format(std::string_view name, LogFormat& format);
 
-// JSON string escaping (RFC 8259), exposed for tests.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace lanchat::host

@@ -1,0 +1,12 @@
+// JSON string escaping (RFC 8259): what the log, the admin endpoint, the trace file and lanchatctl share.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lanchat::host {
+
+// Appends `text` to `out` as a quoted JSON string.
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace lanchat::host
