@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config file
   # host and SDK libraries (see ../sdk-docs/getting-started.md for what each is for)
   libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc
+  libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
   # tests
   libgtest-dev libgmock-dev nlohmann-json3-dev
   prometheus  # for promtool, which checks the /metrics output

@@ -20,6 +20,10 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
 AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& overrides)
     : trust_domain_(std::move(trust_domain)) {
     for (const auto& [key, callers] : default_rules()) rules_[key] = callers;
+    // Reading the audit record is for operators only.
+    for (const char* method : {"/lanchat.audit.v1.Audit/Query", "/lanchat.audit.v1.Audit/Verify"}) {
+        rules_[method] = {"spiffe://" + trust_domain_ + "/operator/*"};
+    }
     for (const auto& [key, callers] : overrides) rules_[key] = callers;
 }
 

@@ -120,7 +120,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
     EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
     EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
-    EXPECT_EQ(logs[ready]["fields"]["plugins"], "1");
+    EXPECT_EQ(logs[ready]["fields"]["plugins"], "2");
     EXPECT_EQ(logs[ready]["fields"]["admin"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u);
     EXPECT_GE(find(logs, "plugin started", "discovery"), 0);
     EXPECT_GE(find(logs, "node stopped"), 0);

@@ -1,0 +1,99 @@
+#include "audit_service.hpp"
+
+#include <charconv>
+
+namespace lanchat::audit {
+namespace {
+
+constexpr size_t kMaxField = 256;
+constexpr size_t kMaxDetails = 32;
+constexpr size_t kMaxDetail = 1024;
+constexpr uint32_t kDefaultPage = 100;
+constexpr uint32_t kMaxPage = 1000;
+
+sdk::Status check_field(const char* name, const std::string& value, bool required) {
+    if (required && value.empty()) return sdk::invalid_argument(std::string(name) + " is required");
+    if (value.size() > kMaxField) {
+        return sdk::invalid_argument(std::string(name) + " is " + std::to_string(value.size()) + " bytes; at most " +
+                                     std::to_string(kMaxField));
+    }
+    return {};
+}
+
+// Reading the record is for operators: spiffe://<domain>/operator/<name>.
+sdk::Status operator_only(const std::string& caller) {
+    if (caller.find("/operator/") != std::string::npos && caller.rfind("spiffe://", 0) == 0) return {};
+    return {sdk::Code::permission_denied, "only operators may read the audit record; " + caller + " is not one"};
+}
+
+}  // namespace
+
+sdk::Result<v1::AppendReply> AuditService::append(const std::string& caller, const v1::AppendRequest& request) {
+    for (auto [name, value, required] : {std::tuple{"actor", &request.actor(), true},
+                                         std::tuple{"action", &request.action(), true},
+                                         std::tuple{"target", &request.target(), false},
+                                         std::tuple{"outcome", &request.outcome(), true},
+                                         std::tuple{"correlation_id", &request.correlation_id(), false},
+                                         std::tuple{"idempotency_key", &request.idempotency_key(), false}}) {
+        if (sdk::Status status = check_field(name, *value, required); !status.ok()) return status;
+    }
+    if (request.details_size() > static_cast<int>(kMaxDetails)) {
+        return sdk::invalid_argument("at most " + std::to_string(kMaxDetails) + " details");
+    }
+    for (const auto& [key, value] : request.details()) {
+        if (key.size() > kMaxField || value.size() > kMaxDetail) {
+            return sdk::invalid_argument("detail '" + key.substr(0, 64) + "' is too long");
+        }
+    }
+    v1::Entry draft;
+    draft.set_actor(request.actor());
+    draft.set_action(request.action());
+    draft.set_target(request.target());
+    draft.set_outcome(request.outcome());
+    draft.set_correlation_id(request.correlation_id());
+    *draft.mutable_details() = request.details();
+    draft.set_idempotency_key(request.idempotency_key());
+    draft.set_recorded_by(caller);
+    auto appended = store_->append(std::move(draft));
+    if (!appended.ok()) return appended.status();
+    v1::AppendReply reply;
+    *reply.mutable_entry() = std::move(appended->entry);
+    reply.set_duplicate(appended->duplicate);
+    return reply;
+}
+
+sdk::Result<v1::QueryReply> AuditService::query(const std::string& caller, const v1::QueryRequest& request) {
+    if (sdk::Status allowed = operator_only(caller); !allowed.ok()) return allowed;
+    uint64_t after = 0;
+    const std::string& token = request.page().page_token();
+    if (!token.empty()) {
+        auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), after);
+        if (error != std::errc{} || end != token.data() + token.size()) {
+            return sdk::invalid_argument("page_token '" + token.substr(0, 64) + "' was not issued by Audit");
+        }
+    }
+    uint32_t size = request.page().page_size() == 0 ? kDefaultPage : std::min(request.page().page_size(), kMaxPage);
+    Filter filter{request.from_unix_ms(), request.to_unix_ms(), request.actor(), request.action()};
+    auto entries = store_->query(filter, after, size + 1);  // one more tells whether a next page exists
+    if (!entries.ok()) return entries.status();
+    v1::QueryReply reply;
+    for (size_t i = 0; i < entries->size() && i < size; ++i) *reply.add_entries() = (*entries)[i];
+    if (entries->size() > size) {
+        reply.mutable_page()->set_next_page_token(std::to_string((*entries)[size - 1].sequence()));
+    }
+    return reply;
+}
+
+sdk::Result<v1::VerifyReply> AuditService::verify(const std::string& caller) {
+    if (sdk::Status allowed = operator_only(caller); !allowed.ok()) return allowed;
+    auto verdict = store_->verify();
+    if (!verdict.ok()) return verdict.status();
+    v1::VerifyReply reply;
+    reply.set_intact(verdict->intact);
+    reply.set_entries(verdict->entries);
+    reply.set_first_broken_sequence(verdict->first_broken_sequence);
+    reply.set_reason(verdict->reason);
+    return reply;
+}
+
+}  // namespace lanchat::audit

@@ -1,0 +1,49 @@
+// AuditStore: where audit entries live. The service logic sees only this interface, so a PostgreSQL
+// backend can come later without touching it; SQLite (WAL, synchronous=FULL) is the embedded default.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lanchat/audit/v1/audit.pb.h"
+#include "lanchat/sdk/status.hpp"
+
+namespace lanchat::audit {
+
+struct Appended {
+    v1::Entry entry;
+    bool duplicate = false;  // the idempotency key had been seen: this is the first entry written with it
+};
+
+struct Filter {
+    int64_t from_unix_ms = 0;  // inclusive; 0: from the start
+    int64_t to_unix_ms = 0;    // exclusive; 0: no end
+    std::string actor;         // empty: any
+    std::string action;        // empty: any
+};
+
+struct Verdict {
+    bool intact = true;
+    uint64_t entries = 0;
+    uint64_t first_broken_sequence = 0;
+    std::string reason;
+};
+
+class AuditStore {
+public:
+    virtual ~AuditStore() = default;
+
+    // Gives `draft` its sequence, time, previous hash and hash, and returns only once it is committed.
+    virtual sdk::Result<Appended> append(v1::Entry draft) = 0;
+    // Up to `limit` entries after `after_sequence` that match `filter`, in order.
+    virtual sdk::Result<std::vector<v1::Entry>> query(const Filter& filter, uint64_t after_sequence, uint32_t limit) = 0;
+    // Recomputes the chain from the first entry; names the first that does not match.
+    virtual sdk::Result<Verdict> verify() = 0;
+};
+
+sdk::Result<std::unique_ptr<AuditStore>> open_sqlite_store(const std::filesystem::path& file);
+
+}  // namespace lanchat::audit

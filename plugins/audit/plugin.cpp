@@ -1,0 +1,53 @@
+// The Audit plugin: an append-only, hash-chained record in SQLite.
+//   config:  (none yet; the store is <data dir>/audit.sqlite)
+//   serves:  lanchat.audit.v1.Audit/Append (the seed's services), /Query and /Verify (operators)
+//   calls:   nothing
+#include "audit_service.hpp"
+#include "lanchat/sdk.hpp"
+#include "lanchat/sdk/rpc.hpp"
+
+namespace lanchat::audit {
+
+using namespace lanchat::sdk;
+
+class AuditPlugin : public Plugin {
+public:
+    explicit AuditPlugin(Host& host) : Plugin(host), rpc_(host) {
+        if (Status known = config().allow_only({}); !known.ok()) throw StatusError(known);
+        auto store = open_sqlite_store(std::filesystem::path(config().data_dir()) / "audit.sqlite");
+        service_ = std::make_unique<AuditService>(value_or_throw(std::move(store)));
+    }
+
+    Status start() override {
+        Status served = serve<v1::AppendRequest, v1::AppendReply>(
+            "/lanchat.audit.v1.Audit/Append",
+            [this](const CallInfo& call, const v1::AppendRequest& request) { return service_->append(call.peer, request); });
+        if (!served.ok()) return served;
+        served = serve<v1::QueryRequest, v1::QueryReply>(
+            "/lanchat.audit.v1.Audit/Query",
+            [this](const CallInfo& call, const v1::QueryRequest& request) { return service_->query(call.peer, request); });
+        if (!served.ok()) return served;
+        return serve<v1::VerifyRequest, v1::VerifyReply>(
+            "/lanchat.audit.v1.Audit/Verify",
+            [this](const CallInfo& call, const v1::VerifyRequest&) { return service_->verify(call.peer); });
+    }
+
+private:
+    // Serves a method whose logic answers synchronously with a Result.
+    template <class Request, class Response, class Logic>
+    Status serve(const std::string& method, Logic logic) {
+        return rpc_.serve_unary<Request, Response>(
+            method, [logic](const CallInfo& call, Request request, Responder<Response> responder) {
+                Result<Response> result = logic(call, request);
+                if (result.ok()) return responder.reply(*result);
+                responder.fail(result.status());
+            });
+    }
+
+    Rpc rpc_;
+    std::unique_ptr<AuditService> service_;
+};
+
+}  // namespace lanchat::audit
+
+LANCHAT_PLUGIN(lanchat::audit::AuditPlugin, "audit", "0.1.0")

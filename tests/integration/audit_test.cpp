@@ -1,0 +1,105 @@
+// The Audit plugin on a real node through the mesh: appended by a seed service, read by an operator,
+// durable across kill -9.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "child_process.hpp"
+#include "grpc_client.hpp"
+#include "lanchat/audit/v1/audit.pb.h"
+#include "temp_dir.hpp"
+
+namespace lanchat {
+namespace {
+
+using lanchat::testing::call;
+using lanchat::testing::channel_to;
+using lanchat::testing::ChildProcess;
+using lanchat::testing::run_to_exit;
+using lanchat::testing::TempDir;
+namespace fs = std::filesystem;
+namespace v1 = lanchat::audit::v1;
+
+const std::string kLanchatd = LANCHAT_LANCHATD;
+const std::string kLanchatctl = LANCHAT_LANCHATCTL;
+const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
+
+class AuditTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        for (std::vector<std::string> args : {std::vector<std::string>{"init", "--trust-domain", "lan-chat.test"},
+                                              {"issue", "--node", "n", "--service", "audit"},
+                                              {"issue", "--node", "clients", "--service", "router,gateway"},
+                                              {"issue-client", "--operator", "alice"}}) {
+            std::vector<std::string> argv = {kLanchatctl, "pki", args[0], "--dir", pki_.string()};
+            argv.insert(argv.end(), args.begin() + 1, args.end());
+            ASSERT_EQ(run_to_exit(argv).exit_code, 0);
+        }
+        dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
+                                 pki_.string() + "\"\n[[plugin]]\nname = \"audit\"\ncore = true\npath = \"" +
+                                 (kPluginDir / "audit.so").string() + "\"\n");
+    }
+    std::string start() {
+        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
+        auto ready = node_->wait_for_line("\"node ready\"");
+        if (!ready) throw std::runtime_error(node_->output());
+        return nlohmann::json::parse(*ready)["fields"]["grpc"];
+    }
+    std::shared_ptr<grpc::Channel> as(const std::string& address, const fs::path& certificate, const fs::path& key) {
+        return channel_to(address, pki_ / "ca.crt", {certificate, key}, "audit.lan-chat.svc");
+    }
+    std::shared_ptr<grpc::Channel> as_service(const std::string& address, const std::string& service) {
+        return as(address, pki_ / "nodes/clients" / (service + ".crt"), pki_ / "nodes/clients" / (service + ".key"));
+    }
+    std::shared_ptr<grpc::Channel> as_operator(const std::string& address) {
+        return as(address, pki_ / "clients/operator-alice.crt", pki_ / "clients/operator-alice.key");
+    }
+
+    TempDir dir_;
+    fs::path pki_ = dir_.path() / "pki";
+    std::unique_ptr<ChildProcess> node_;
+};
+
+TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
+    std::string address = start();
+    auto router = as_service(address, "router");
+    for (int i = 0; i < 20; ++i) {
+        v1::AppendRequest request;
+        request.set_actor("user:alice");
+        request.set_action(i % 2 ? "login" : "logout");
+        request.set_outcome("ok");
+        auto reply = call(router, "/lanchat.audit.v1.Audit/Append", request.SerializeAsString());
+        ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
+    }
+    // Only the seed's services append; only operators read.
+    v1::AppendRequest intruding;
+    intruding.set_actor("x");
+    intruding.set_action("y");
+    intruding.set_outcome("z");
+    EXPECT_EQ(call(as_service(address, "gateway"), "/lanchat.audit.v1.Audit/Append", intruding.SerializeAsString())
+                  .status.error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(call(router, "/lanchat.audit.v1.Audit/Verify", "").status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+    node_->send_signal(SIGKILL);
+    node_->wait_exit();
+    address = start();
+    auto verified = call(as_operator(address), "/lanchat.audit.v1.Audit/Verify", "");
+    ASSERT_TRUE(verified.status.ok()) << verified.status.error_message();
+    v1::VerifyReply verdict;
+    ASSERT_TRUE(verdict.ParseFromString(verified.bytes));
+    EXPECT_TRUE(verdict.intact());
+    EXPECT_EQ(verdict.entries(), 20u);
+    v1::QueryRequest query;
+    query.set_action("login");
+    v1::QueryReply page;
+    ASSERT_TRUE(page.ParseFromString(call(as_operator(address), "/lanchat.audit.v1.Audit/Query", query.SerializeAsString()).bytes));
+    EXPECT_EQ(page.entries_size(), 10);
+    EXPECT_EQ(page.entries(0).recorded_by(), "spiffe://lan-chat.test/svc/router");
+    node_->send_signal(SIGTERM);
+    EXPECT_EQ(node_->wait_exit(), 0);
+}
+
+}  // namespace
+}  // namespace lanchat
