@@ -4,16 +4,19 @@
 #include <string>
 #include <vector>
 
+#include "audit_command.hpp"
 #include "node_commands.hpp"
 #include "pki_command.hpp"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::cout << "usage:\n" << lanchat::ctl::kPkiUsage << "\n" << lanchat::ctl::kNodeUsage;
+        std::cout << "usage:\n" << lanchat::ctl::kPkiUsage << "\n" << lanchat::ctl::kNodeUsage << "\n"
+                  << lanchat::ctl::kAuditUsage;
         return args.empty() ? 2 : 0;
     }
     if (args[0] == "pki") return lanchat::ctl::run_pki_command({args.begin() + 1, args.end()});
+    if (args[0] == "audit") return lanchat::ctl::run_audit_command({args.begin() + 1, args.end()});
     // Node commands may come after the admin options: find the first word that is a command.
     static const std::set<std::string> commands = {"status", "plugins", "health", "metrics", "reload"};
     for (size_t i = 0; i < args.size(); ++i) {

@@ -2,6 +2,7 @@
 // durable across kill -9.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 
@@ -97,6 +98,24 @@ TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
     ASSERT_TRUE(page.ParseFromString(call(as_operator(address), "/lanchat.audit.v1.Audit/Query", query.SerializeAsString()).bytes));
     EXPECT_EQ(page.entries_size(), 10);
     EXPECT_EQ(page.entries(0).recorded_by(), "spiffe://lan-chat.test/svc/router");
+
+    // The operator's tool says the same; after an edit behind the service's back it names the entry.
+    auto verify = [&] {
+        return run_to_exit({kLanchatctl, "audit", "verify", "--grpc", address, "--pki", pki_.string(), "--operator",
+                            "alice"});
+    };
+    auto intact = verify();
+    EXPECT_EQ(intact.exit_code, 0) << intact.output;
+    EXPECT_EQ(intact.output, "audit chain intact: 20 entries\n");
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() / "data/audit/audit.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE entries SET actor = 'user:mallory' WHERE sequence = 7", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto broken = verify();
+    EXPECT_EQ(broken.exit_code, 1);
+    EXPECT_EQ(broken.output, "audit chain BROKEN: entry 7: its content does not match its hash (the entry was changed "
+                             "after it was written) (20 entries)\n");
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }
