@@ -148,6 +148,18 @@ TEST_F(MeshTest, APluginMethodIsServedOverMutualTlsWithTheCallersIdentity) {
     EXPECT_EQ(said.correlation_id().size(), 16u);
 }
 
+TEST_F(MeshTest, AHandlerThatThrowsFailsOnlyItsCallWithInternalAndIsLogged) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
+    auto channel = channel_to(node.address, ca(), service("client", "caller"));
+    Reply thrown = call(channel, kSay, say_request("please throw"));
+    EXPECT_EQ(thrown.status.error_code(), grpc::StatusCode::INTERNAL);
+    EXPECT_EQ(thrown.status.error_message(), "the handler dropped the call without answering");
+    auto logged = node.process->wait_for_line("handler threw an exception");
+    ASSERT_TRUE(logged);
+    EXPECT_EQ(nlohmann::json::parse(*logged)["fields"]["what"], "asked to throw");
+    EXPECT_TRUE(call(channel, kSay, say_request("fine")).status.ok());
+}
+
 TEST_F(MeshTest, AServerStreamDeliversEveryMessageInOrder) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
     CountRequest request;

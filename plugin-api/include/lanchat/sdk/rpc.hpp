@@ -5,6 +5,7 @@
 #include <google/protobuf/message_lite.h>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/host.hpp"
+#include "lanchat/sdk/logger.hpp"
 #include "lanchat/sdk/sink.hpp"
 #include "lanchat/sdk/status.hpp"
 
@@ -175,6 +177,7 @@ private:
         const lanchat_rpc_api* rpc;
         lanchat_rpc_kind kind;
         Dispatch dispatch;
+        Logger logger;  // says when a handler throws
     };
     template <class Message>
     struct StreamCallbacks {
@@ -183,7 +186,7 @@ private:
     };
 
     Status serve(const std::string& method, lanchat_rpc_kind kind, Dispatch dispatch) {
-        methods_.push_back(std::make_unique<Method>(Method{host_->rpc, kind, std::move(dispatch)}));
+        methods_.push_back(std::make_unique<Method>(Method{host_->rpc, kind, std::move(dispatch), Logger(host_, ctx_)}));
         lanchat_rpc_method abi{};
         abi.struct_size = sizeof abi;
         abi.full_name = detail::to_abi(method);
@@ -206,11 +209,14 @@ private:
         CallInfo described{std::string(detail::from_abi(info->method)), std::string(detail::from_abi(info->peer_identity)),
                            std::string(detail::from_abi(info->correlation_id)),
                            std::string(detail::from_abi(info->trace_id)), info->deadline_unix_ms, call};
+        // A handle the handler still held is dropped by the unwinding, which ends the call.
         try {
             method->dispatch(described, std::string(reinterpret_cast<const char*>(request.data), request.size),
                              std::move(handle));
+        } catch (const std::exception& e) {
+            method->logger.error("handler threw an exception", {{"method", described.method}, {"what", e.what()}});
         } catch (...) {
-            // A handle the handler still held was dropped by the unwinding, which ended the call.
+            method->logger.error("handler threw a non-standard exception", {{"method", described.method}});
         }
     }
 
