@@ -10,6 +10,7 @@
 
 #include "arguments.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
+#include "rpc/byte_buffer.hpp"
 
 namespace lanchat::ctl {
 
@@ -51,8 +52,8 @@ int run_audit_command(const std::vector<std::string>& args) {
     grpc::GenericStub stub(grpc::CreateCustomChannel(*arguments.value("grpc"), grpc::SslCredentials(tls), channel_arguments));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Slice empty("", 0);  // VerifyRequest has no fields: its encoding is empty, but the buffer must exist
-    grpc::ByteBuffer request(&empty, 1), response;
+    // VerifyRequest has no fields: its encoding is empty, but the buffer must exist.
+    grpc::ByteBuffer request = host::rpc::buffer_of(""), response;
     std::promise<grpc::Status> done;
     stub.UnaryCall(&context, "/lanchat.audit.v1.Audit/Verify", grpc::StubOptions(), &request, &response,
                    [&](grpc::Status status) { done.set_value(status); });
@@ -61,13 +62,8 @@ int run_audit_command(const std::vector<std::string>& args) {
         std::cerr << "lanchatctl audit: Verify failed (" << status.error_code() << "): " << status.error_message() << "\n";
         return 1;
     }
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (response.Dump(&slices).ok()) {
-        for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
     audit::v1::VerifyReply verdict;
-    verdict.ParseFromString(bytes);
+    verdict.ParseFromString(host::rpc::bytes_of(response));
     if (arguments.has("json")) {
         std::cout << "{\"intact\":" << (verdict.intact() ? "true" : "false") << ",\"entries\":" << verdict.entries()
                   << ",\"first_broken_sequence\":" << verdict.first_broken_sequence() << "}\n";

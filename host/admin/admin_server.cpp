@@ -10,10 +10,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/x509v3.h>
 #include <thread>
 
 #include "logging/log.hpp"
+#include "pki/subject_names.hpp"
 
 namespace lanchat::host::admin {
 namespace asio = boost::asio;
@@ -26,22 +26,6 @@ namespace {
 constexpr auto kTimeout = std::chrono::seconds(10);
 constexpr size_t kHeaderLimit = 8 * 1024;
 constexpr uint64_t kBodyLimit = 1024;
-
-// The single spiffe:// URI SAN of a certificate, or empty.
-std::string spiffe_id(X509* certificate) {
-    std::string found;
-    int count = 0;
-    auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
-    for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
-        const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names, i);
-        if (entry->type != GEN_URI) continue;
-        ++count;
-        found.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(entry->d.uniformResourceIdentifier)),
-                     ASN1_STRING_length(entry->d.uniformResourceIdentifier));
-    }
-    GENERAL_NAMES_free(names);
-    return count == 1 && found.rfind("spiffe://", 0) == 0 ? found : std::string();
-}
 
 http::response<http::string_body> to_http(const Response& response, unsigned version) {
     http::response<http::string_body> out{static_cast<http::status>(response.status), version};
@@ -120,7 +104,7 @@ struct AdminServer::Impl {
             co_return;
         }
         X509* certificate = SSL_get1_peer_certificate(secure.native_handle());
-        std::string peer = certificate != nullptr ? spiffe_id(certificate) : std::string();
+        std::string peer = certificate != nullptr ? pki::spiffe_id(certificate) : std::string();
         X509_free(certificate);
         co_await serve(secure, peer);
         co_await secure.async_shutdown(asio::redirect_error(asio::use_awaitable, error));

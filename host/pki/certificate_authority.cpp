@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "pki/openssl_handles.hpp"
+#include "pki/subject_names.hpp"
 
 namespace lanchat::host::pki {
 namespace fs = std::filesystem;
@@ -188,32 +189,6 @@ struct Authority {
     std::string trust_domain;
 };
 
-std::vector<std::string> uris_of(X509* certificate) {
-    std::vector<std::string> uris;
-    GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
-    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-        const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
-        if (entry->type == GEN_URI) {
-            const ASN1_IA5STRING* uri = entry->d.uniformResourceIdentifier;
-            uris.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)), ASN1_STRING_length(uri));
-        }
-    }
-    return uris;
-}
-
-std::vector<std::string> dns_names_of(X509* certificate) {
-    std::vector<std::string> dns;
-    GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
-    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-        const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
-        if (entry->type == GEN_DNS) {
-            const ASN1_IA5STRING* name = entry->d.dNSName;
-            dns.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name)), ASN1_STRING_length(name));
-        }
-    }
-    return dns;
-}
-
 sdk::Result<Authority> load_authority(const PkiLayout& pki) {
     auto certificate = read_certificate(pki.ca_certificate());
     if (!certificate.ok()) return sdk::Status(certificate.status().code(), certificate.status().message() +
@@ -225,7 +200,7 @@ sdk::Result<Authority> load_authority(const PkiLayout& pki) {
         ERR_clear_error();
         return sdk::invalid_argument(pki.ca_key().string() + " does not belong to " + pki.ca_certificate().string());
     }
-    std::vector<std::string> uris = uris_of(certificate->get());
+    std::vector<std::string> uris = uri_sans(certificate->get());
     const std::string prefix = "spiffe://";
     if (uris.size() != 1 || uris[0].rfind(prefix, 0) != 0) {
         return sdk::invalid_argument(pki.ca_certificate().string() + " carries no spiffe://<trust-domain> URI");
@@ -290,6 +265,17 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 std::string service_dns_name(const std::string& service) { return service + kServiceDomain; }
+
+sdk::Result<std::string> trust_domain_of(const fs::path& ca_certificate) {
+    auto certificate = read_certificate(ca_certificate);
+    if (!certificate.ok()) {
+        return sdk::Status(sdk::Code::failed_precondition,
+                           certificate.status().message() + "; create the PKI with 'lanchatctl pki init'");
+    }
+    std::string id = spiffe_id(certificate->get());
+    if (id.empty()) return sdk::invalid_argument(ca_certificate.string() + ": the CA names no spiffe:// trust domain");
+    return id.substr(std::string("spiffe://").size());
+}
 
 sdk::Status init_ca(const PkiLayout& pki, const InitOptions& options) {
     if (sdk::Status status = check_name("trust domain", options.trust_domain, false); !status.ok()) return status;
@@ -429,8 +415,8 @@ sdk::Result<std::string> inspect(const fs::path& certificate_path, const std::op
     if (extended & XKU_SSL_SERVER) purposes.push_back("TLS server");
     if (extended & XKU_SSL_CLIENT) purposes.push_back("TLS client");
     line("purposes:    ", join(purposes));
-    line("DNS names:   ", join(dns_names_of(certificate)));
-    std::vector<std::string> uris = uris_of(certificate);
+    line("DNS names:   ", join(dns_sans(certificate)));
+    std::vector<std::string> uris = uri_sans(certificate);
     line("URIs:        ", join(uris));
     line("SPIFFE ID:   ", uris.size() == 1 && uris[0].rfind("spiffe://", 0) == 0 ? uris[0]
                                                                                 : "(none: needs exactly one spiffe:// URI)");

@@ -28,6 +28,9 @@ struct PkiLayout {
 // The DNS name under which a service is reached: "<service>.lan-chat.svc".
 std::string service_dns_name(const std::string& service);
 
+// The trust domain named by the CA certificate's spiffe:// URI.
+sdk::Result<std::string> trust_domain_of(const std::filesystem::path& ca_certificate);
+
 struct InitOptions {
     std::string trust_domain;  // e.g. "lan-chat.local"
     KeyAlgorithm algorithm = KeyAlgorithm::ecdsa_p256;

@@ -18,7 +18,7 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
                                                TraceWriter* traces) {
     route_grpc_logs(log);
     pki::PkiLayout pki{config.pki_dir};
-    auto trust_domain = trust_domain_of(pki.ca_certificate());
+    auto trust_domain = pki::trust_domain_of(pki.ca_certificate());
     if (!trust_domain.ok()) return trust_domain.status();
     std::unique_ptr<Mesh> mesh(new Mesh(config, *trust_domain));
     auto credentials = server_credentials(pki.ca_certificate(), pki.node_dir(node_name) / "node.crt",

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "logging/log.hpp"
+#include "rpc/byte_buffer.hpp"
 #include "logging/request_scope.hpp"
 #include "observability/trace_writer.hpp"
 #include "metrics/registry.hpp"
@@ -27,19 +28,6 @@ constexpr int kBreakerThreshold = 5;  // consecutive failures that open the circ
 constexpr auto kBreakerCooldown = std::chrono::seconds(2);
 constexpr auto kFirstBackoff = std::chrono::milliseconds(20);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
-
-std::string dump(const grpc::ByteBuffer& buffer) {
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (!buffer.Dump(&slices).ok()) return bytes;
-    for (const grpc::Slice& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    return bytes;
-}
-
-grpc::ByteBuffer buffer_of(const std::string& bytes) {
-    grpc::Slice slice(bytes.data(), bytes.size());
-    return grpc::ByteBuffer(&slice, 1);
-}
 
 // Failures that say the endpoint (not the request) is unwell.
 bool endpoint_failure(grpc::StatusCode code) {
@@ -293,7 +281,7 @@ void MeshClient::Impl::attempt(const std::shared_ptr<UnaryRun>& run) {
                                   }
                                   breaker->record(endpoint_failure(status.error_code()));
                                   auto code = static_cast<lanchat_status_code>(status.error_code());
-                                  if (status.ok()) return complete(run, LANCHAT_OK, {}, dump(current->response));
+                                  if (status.ok()) return complete(run, LANCHAT_OK, {}, bytes_of(current->response));
                                   if (run->call.idempotent && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
                                       return retry_later(run, code, status.error_message());
                                   }
@@ -348,7 +336,7 @@ public:
         if (!ok) return;
         {
             RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);
-            on_message_(dump(incoming_));
+            on_message_(bytes_of(incoming_));
         }
         StartRead(&incoming_);
     }

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "logging/log.hpp"
+#include "rpc/byte_buffer.hpp"
 #include "logging/request_scope.hpp"
 #include "observability/trace_writer.hpp"
 #include "metrics/registry.hpp"
@@ -64,8 +65,7 @@ uint64_t unix_ms(std::chrono::system_clock::time_point time) {
 }
 
 grpc::ByteBuffer to_buffer(lanchat_bytes bytes) {
-    grpc::Slice slice(bytes.data, bytes.size);
-    return grpc::ByteBuffer(&slice, 1);
+    return buffer_of({reinterpret_cast<const char*>(bytes.data), bytes.size});
 }
 
 }  // namespace
@@ -223,11 +223,7 @@ private:
         std::shared_ptr<const Route> route = server_.routes.find(method);
         if (!route) return finish_now({grpc::StatusCode::UNIMPLEMENTED, "no plugin on this node serves " + method});
 
-        std::vector<grpc::Slice> slices;
-        std::string request;
-        if (request_.Dump(&slices).ok()) {
-            for (const grpc::Slice& slice : slices) request.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-        }
+        std::string request = bytes_of(request_);
         CallLineage& lineage = state_->lineage;
         lineage.correlation_id = metadata(*context_, kCorrelationHeader);
         if (lineage.correlation_id.empty() || lineage.correlation_id.size() > 128) lineage.correlation_id = random_hex(8);

@@ -113,24 +113,6 @@ private:
 
 }  // namespace
 
-sdk::Result<std::string> trust_domain_of(const fs::path& ca_certificate) {
-    if (sdk::Status status = readable(ca_certificate, "CA certificate"); !status.ok()) return status;
-    FILE* in = std::fopen(ca_certificate.c_str(), "r");
-    pki::Certificate certificate(in != nullptr ? PEM_read_X509(in, nullptr, nullptr, nullptr) : nullptr);
-    if (in != nullptr) std::fclose(in);
-    if (!certificate) return sdk::invalid_argument(ca_certificate.string() + ": not a PEM certificate");
-    pki::GeneralNames names(static_cast<GENERAL_NAMES*>(
-        X509_get_ext_d2i(certificate.get(), NID_subject_alt_name, nullptr, nullptr)));
-    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-        const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
-        if (entry->type != GEN_URI) continue;
-        std::string uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(entry->d.uniformResourceIdentifier)),
-                        ASN1_STRING_length(entry->d.uniformResourceIdentifier));
-        if (uri.rfind("spiffe://", 0) == 0) return uri.substr(9);
-    }
-    return sdk::invalid_argument(ca_certificate.string() + ": the CA names no spiffe:// trust domain");
-}
-
 sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const fs::path& ca, const fs::path& certificate,
                                                                          const fs::path& key, const fs::path& crl,
                                                                          const std::string& trust_domain, NodeLog& log) {

@@ -22,9 +22,6 @@ namespace lanchat::host::rpc {
 // How often certificate, key and CA files are checked for changes (rotation without restart).
 constexpr unsigned kCertificateRefreshSeconds = 1;
 
-// The trust domain named by the CA certificate's spiffe:// URI.
-sdk::Result<std::string> trust_domain_of(const std::filesystem::path& ca_certificate);
-
 // Requires and verifies a client certificate from the CA; refuses peers without exactly one spiffe:// URI of
 // `trust_domain` and peers whose serial is in `crl` (re-read whenever the file changes).
 sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(

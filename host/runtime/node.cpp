@@ -68,7 +68,7 @@ sdk::Status Node::start_admin() {
     std::optional<admin::Tls> tls;
     if ((config_.admin->https || !admin::is_loopback(config_.admin->listen)) && config_.mesh) {
         pki::PkiLayout pki{config_.mesh->pki_dir};
-        auto domain = rpc::trust_domain_of(pki.ca_certificate());
+        auto domain = pki::trust_domain_of(pki.ca_certificate());
         if (!domain.ok()) return {domain.status().code(), "[admin]: " + domain.status().message()};
         tls = admin::Tls{pki.ca_certificate(), pki.node_dir(config_.node_name) / "node.crt",
                          pki.node_dir(config_.node_name) / "node.key", "spiffe://" + *domain + "/operator/"};

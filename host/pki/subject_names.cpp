@@ -1,0 +1,30 @@
+#include "pki/subject_names.hpp"
+
+#include "pki/openssl_handles.hpp"
+
+namespace lanchat::host::pki {
+namespace {
+
+std::vector<std::string> names_of(X509* certificate, int type) {
+    std::vector<std::string> found;
+    GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+        const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
+        if (entry->type != type) continue;
+        const ASN1_IA5STRING* text = type == GEN_URI ? entry->d.uniformResourceIdentifier : entry->d.dNSName;
+        found.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)), ASN1_STRING_length(text));
+    }
+    return found;
+}
+
+}  // namespace
+
+std::vector<std::string> uri_sans(X509* certificate) { return names_of(certificate, GEN_URI); }
+std::vector<std::string> dns_sans(X509* certificate) { return names_of(certificate, GEN_DNS); }
+
+std::string spiffe_id(X509* certificate) {
+    std::vector<std::string> uris = uri_sans(certificate);
+    return uris.size() == 1 && uris[0].rfind("spiffe://", 0) == 0 ? uris[0] : std::string();
+}
+
+}  // namespace lanchat::host::pki
