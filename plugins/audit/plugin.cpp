@@ -19,31 +19,20 @@ public:
     }
 
     Status start() override {
-        Status served = serve<v1::AppendRequest, v1::AppendReply>(
+        Status served = rpc_.serve_sync<v1::AppendRequest, v1::AppendReply>(
             "/lanchat.audit.v1.Audit/Append",
             [this](const CallInfo& call, const v1::AppendRequest& request) { return service_->append(call.peer, request); });
         if (!served.ok()) return served;
-        served = serve<v1::QueryRequest, v1::QueryReply>(
+        served = rpc_.serve_sync<v1::QueryRequest, v1::QueryReply>(
             "/lanchat.audit.v1.Audit/Query",
             [this](const CallInfo& call, const v1::QueryRequest& request) { return service_->query(call.peer, request); });
         if (!served.ok()) return served;
-        return serve<v1::VerifyRequest, v1::VerifyReply>(
+        return rpc_.serve_sync<v1::VerifyRequest, v1::VerifyReply>(
             "/lanchat.audit.v1.Audit/Verify",
             [this](const CallInfo& call, const v1::VerifyRequest&) { return service_->verify(call.peer); });
     }
 
 private:
-    // Serves a method whose logic answers synchronously with a Result.
-    template <class Request, class Response, class Logic>
-    Status serve(const std::string& method, Logic logic) {
-        return rpc_.serve_unary<Request, Response>(
-            method, [logic](const CallInfo& call, Request request, Responder<Response> responder) {
-                Result<Response> result = logic(call, request);
-                if (result.ok()) return responder.reply(*result);
-                responder.fail(result.status());
-            });
-    }
-
     Rpc rpc_;
     std::unique_ptr<AuditService> service_;
 };

@@ -137,6 +137,18 @@ public:
         return serve(method, LANCHAT_RPC_UNARY, std::move(dispatch));
     }
 
+    // A unary method whose logic answers on the calling thread with a Result: the value is the reply, a
+    // failed Result is the call's status.
+    template <class Request, class Response>
+    Status serve_sync(const std::string& method, std::function<Result<Response>(const CallInfo&, const Request&)> logic) {
+        return serve_unary<Request, Response>(
+            method, [logic = std::move(logic)](const CallInfo& call, Request request, Responder<Response> responder) {
+                Result<Response> result = logic(call, request);
+                if (result.ok()) return responder.reply(*result);
+                responder.fail(result.status());
+            });
+    }
+
     template <class Request, class Message>
     Status serve_stream(const std::string& method, StreamHandler<Request, Message> handler) {
         auto dispatch = [handler = std::move(handler)](const CallInfo& info, const std::string& bytes,
