@@ -9,6 +9,7 @@ packages=(
   # host and SDK libraries (see ../sdk-docs/getting-started.md for what each is for)
   libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
+  libargon2-dev libjwt-dev  # password hashing (Identity), JSON Web Tokens (Auth)
   # tests
   libgtest-dev libgmock-dev nlohmann-json3-dev
   prometheus  # for promtool, which checks the /metrics output

@@ -6,7 +6,9 @@ namespace lanchat::host::rpc {
 
 AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
     return {
-        {"identity", {"auth"}},
+        // The gateway reads users; operators manage them (added below); only Auth verifies passwords.
+        {"identity", {"auth", "gateway"}},
+        {"/lanchat.identity.v1.Identity/VerifyPassword", {"auth"}},
         {"audit", {"router", "channel", "auth", "presence"}},
         {"channel", {"router", "gateway"}},
         {"auth", {"gateway"}},
@@ -20,10 +22,12 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
 AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& overrides)
     : trust_domain_(std::move(trust_domain)) {
     for (const auto& [key, callers] : default_rules()) rules_[key] = callers;
-    // Reading the audit record is for operators only.
+    const std::string operators = "spiffe://" + trust_domain_ + "/operator/*";
+    // Reading the audit record is for operators only; managing users (lanchatctl user) is theirs too.
     for (const char* method : {"/lanchat.audit.v1.Audit/Query", "/lanchat.audit.v1.Audit/Verify"}) {
-        rules_[method] = {"spiffe://" + trust_domain_ + "/operator/*"};
+        rules_[method] = {operators};
     }
+    rules_["identity"].push_back(operators);
     for (const auto& [key, callers] : overrides) rules_[key] = callers;
 }
 

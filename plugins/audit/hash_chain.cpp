@@ -1,8 +1,8 @@
 #include "hash_chain.hpp"
 
-#include <openssl/evp.h>
-
 #include <map>
+
+#include "text.hpp"
 
 namespace lanchat::audit {
 namespace {
@@ -33,16 +33,7 @@ std::string entry_hash(const v1::Entry& entry) {
     put(encoded, entry.idempotency_key());
     put(encoded, entry.recorded_by());
     put(encoded, entry.previous_hash());
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(encoded.data(), encoded.size(), digest, &length, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string text;
-    for (unsigned int i = 0; i < length; ++i) {
-        text += hex[digest[i] >> 4];
-        text += hex[digest[i] & 0xf];
-    }
-    return text;
+    return plugins::sha256_hex(encoded);
 }
 
 }  // namespace lanchat::audit

@@ -1,0 +1,284 @@
+#include "identity_service.hpp"
+
+#include <algorithm>
+
+#include "text.hpp"
+
+namespace lanchat::identity {
+namespace {
+
+constexpr size_t kMaxUsername = 32;
+constexpr size_t kMaxDisplayName = 64;
+constexpr size_t kMinPassword = 8;
+constexpr size_t kMaxPassword = 1024;
+constexpr size_t kMaxId = 64;
+constexpr uint32_t kDefaultPage = 50;
+constexpr uint32_t kMaxPage = 500;
+
+// Usernames are case-insensitive: stored and looked up in lower case.
+sdk::Result<std::string> normalized_username(std::string username) {
+    std::transform(username.begin(), username.end(), username.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    if (username.empty() || username.size() > kMaxUsername) {
+        return sdk::invalid_argument("username must be 1 to " + std::to_string(kMaxUsername) + " characters");
+    }
+    auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'; };
+    if (!std::all_of(username.begin(), username.end(), allowed) || !std::isalnum(static_cast<unsigned char>(username[0]))) {
+        return sdk::invalid_argument("username may hold only a-z, 0-9, '.', '_' and '-', and starts with a letter or digit");
+    }
+    return username;
+}
+
+// Printable UTF-8 of at most `limit` bytes; `what` names the field in the error.
+sdk::Status check_text(const char* what, const std::string& text, size_t limit) {
+    if (text.size() > limit) {
+        return sdk::invalid_argument(std::string(what) + " is " + std::to_string(text.size()) + " bytes; at most " +
+                                     std::to_string(limit));
+    }
+    if (!plugins::is_valid_utf8(text)) return sdk::invalid_argument(std::string(what) + " is not valid UTF-8");
+    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        return sdk::invalid_argument(std::string(what) + " holds control characters");
+    }
+    return {};
+}
+
+sdk::Status check_password(const std::string& password) {
+    if (password.size() < kMinPassword || password.size() > kMaxPassword) {
+        return sdk::invalid_argument("password must be " + std::to_string(kMinPassword) + " to " +
+                                     std::to_string(kMaxPassword) + " bytes");
+    }
+    return {};
+}
+
+sdk::Status check_fingerprint(const std::string& fingerprint) {
+    bool hex = fingerprint.size() == 64 && std::all_of(fingerprint.begin(), fingerprint.end(), [](char c) {
+                   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+               });
+    if (!hex) return sdk::invalid_argument("device fingerprint must be 64 lower-case hex digits (SHA-256 of the certificate)");
+    return {};
+}
+
+sdk::Status check_id(const char* what, const std::string& id) {
+    if (id.empty() || id.size() > kMaxId) return sdk::invalid_argument(std::string(what) + " is required (at most 64 bytes)");
+    return {};
+}
+
+sdk::Result<v1::Role> role_or_member(v1::Role role) {
+    if (role == v1::ROLE_UNSPECIFIED) return v1::ROLE_MEMBER;
+    if (role != v1::ROLE_MEMBER && role != v1::ROLE_ADMIN) return sdk::invalid_argument("unknown role " + std::to_string(role));
+    return role;
+}
+
+// Page tokens are the hex of the last username of the previous page.
+sdk::Result<std::string> username_after(const std::string& token) {
+    if (token.empty()) return std::string();
+    std::string decoded;
+    bool even_hex = token.size() % 2 == 0 && token.size() <= 2 * kMaxUsername &&
+                    std::all_of(token.begin(), token.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    if (even_hex) {
+        for (size_t i = 0; i < token.size(); i += 2) decoded += static_cast<char>(std::stoi(token.substr(i, 2), nullptr, 16));
+    }
+    if (!even_hex || !normalized_username(decoded).ok()) {
+        return sdk::invalid_argument("page_token is not one this service issued");
+    }
+    return decoded;
+}
+
+}  // namespace
+
+IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock)
+    : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)) {
+    decoy_hash_ = value_or_throw(hash_password(plugins::to_hex(plugins::random_bytes(16)), parameters_));
+}
+
+sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request) {
+    auto username = normalized_username(request.username());
+    if (!username.ok()) return username.status();
+    const std::string& display_name = request.display_name().empty() ? *username : request.display_name();
+    if (sdk::Status checked = check_text("display_name", display_name, kMaxDisplayName); !checked.ok()) return checked;
+    if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
+    auto role = role_or_member(request.role());
+    if (!role.ok()) return role.status();
+    auto hash = hash_password(request.password(), parameters_);
+    if (!hash.ok()) return hash.status();
+    v1::User user;
+    user.set_id(plugins::random_id("u_"));
+    user.set_username(*username);
+    user.set_display_name(display_name);
+    user.set_role(*role);
+    user.set_created_unix_ms(clock_());
+    if (sdk::Status created = store_->create_user(user, *hash); !created.ok()) return created;
+    return user;
+}
+
+sdk::Result<StoredUser> IdentityService::existing_user(const std::string& id) {
+    if (sdk::Status checked = check_id("id", id); !checked.ok()) return checked;
+    auto found = store_->find_user_by_id(id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return sdk::not_found("no user with id " + id);
+    return std::move(**found);
+}
+
+sdk::Result<v1::User> IdentityService::get_user(const v1::GetUserRequest& request) {
+    auto stored = existing_user(request.id());
+    if (!stored.ok()) return stored.status();
+    return stored->user;
+}
+
+sdk::Result<v1::User> IdentityService::lookup_user(const v1::LookupUserRequest& request) {
+    auto username = normalized_username(request.username());
+    if (!username.ok()) return username.status();
+    auto found = store_->find_user_by_name(*username);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return sdk::not_found("no user named " + *username);
+    return (*found)->user;
+}
+
+sdk::Result<v1::ListUsersReply> IdentityService::list_users(const v1::ListUsersRequest& request) {
+    auto after = username_after(request.page().page_token());
+    if (!after.ok()) return after.status();
+    uint32_t limit = request.page().page_size() == 0 ? kDefaultPage : std::min(request.page().page_size(), kMaxPage);
+    auto users = store_->list_users(*after, limit + 1);
+    if (!users.ok()) return users.status();
+    v1::ListUsersReply reply;
+    for (size_t i = 0; i < users->size() && i < limit; ++i) *reply.add_users() = (*users)[i];
+    if (users->size() > limit) reply.mutable_page()->set_next_page_token(plugins::to_hex((*users)[limit - 1].username()));
+    return reply;
+}
+
+sdk::Result<v1::User> IdentityService::update_user(const v1::UpdateUserRequest& request) {
+    auto stored = existing_user(request.id());
+    if (!stored.ok()) return stored.status();
+    v1::User user = stored->user;
+    if (!request.display_name().empty()) {
+        if (sdk::Status checked = check_text("display_name", request.display_name(), kMaxDisplayName); !checked.ok()) return checked;
+        user.set_display_name(request.display_name());
+    }
+    if (request.role() != v1::ROLE_UNSPECIFIED) {
+        auto role = role_or_member(request.role());
+        if (!role.ok()) return role.status();
+        user.set_role(*role);
+    }
+    if (sdk::Status updated = store_->update_user(user); !updated.ok()) return updated;
+    return user;
+}
+
+sdk::Result<v1::User> IdentityService::set_user_disabled(const v1::SetUserDisabledRequest& request) {
+    auto stored = existing_user(request.id());
+    if (!stored.ok()) return stored.status();
+    v1::User user = stored->user;
+    user.set_disabled(request.disabled());
+    if (sdk::Status updated = store_->update_user(user); !updated.ok()) return updated;
+    return user;
+}
+
+sdk::Result<v1::SetPasswordReply> IdentityService::set_password(const v1::SetPasswordRequest& request) {
+    auto stored = existing_user(request.id());
+    if (!stored.ok()) return stored.status();
+    if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
+    auto hash = hash_password(request.password(), parameters_);
+    if (!hash.ok()) return hash.status();
+    if (sdk::Status set = store_->set_password_hash(stored->user.id(), *hash); !set.ok()) return set;
+    return v1::SetPasswordReply();
+}
+
+sdk::Result<v1::VerifyPasswordReply> IdentityService::verify_password(const v1::VerifyPasswordRequest& request) {
+    if (request.password().size() > kMaxPassword) return check_password(request.password());
+    if (!request.device_fingerprint().empty()) {
+        if (sdk::Status checked = check_fingerprint(request.device_fingerprint()); !checked.ok()) return checked;
+        if (sdk::Status checked = check_text("device_name", request.device_name(), kMaxDisplayName); !checked.ok()) return checked;
+    }
+    // Whatever the username, exactly one Argon2id verification runs: a user that does not exist (or a name
+    // that could not exist) is checked against the decoy hash and answers INVALID like a wrong password.
+    std::optional<StoredUser> stored;
+    if (auto username = normalized_username(request.username()); username.ok()) {
+        auto found = store_->find_user_by_name(*username);
+        if (!found.ok()) return found.status();
+        stored = std::move(*found);
+    }
+    const bool matches = password_matches(stored ? stored->password_hash : decoy_hash_, request.password());
+    v1::VerifyPasswordReply reply;
+    if (!stored || !matches) {
+        reply.set_outcome(v1::VerifyPasswordReply::INVALID);
+        return reply;
+    }
+    if (stored->user.disabled()) {
+        reply.set_outcome(v1::VerifyPasswordReply::DISABLED);
+        return reply;
+    }
+    if (needs_rehash(stored->password_hash, parameters_)) {
+        // The parameters were raised since this hash was made: store one made with the current ones.
+        auto hash = hash_password(request.password(), parameters_);
+        if (hash.ok()) (void)store_->set_password_hash(stored->user.id(), *hash);
+    }
+    if (!request.device_fingerprint().empty()) {
+        auto device = register_device(stored->user.id(), request.device_name(), request.device_fingerprint());
+        if (!device.ok()) return device.status();
+        if (device->revoked()) {
+            reply.set_outcome(v1::VerifyPasswordReply::DEVICE_REVOKED);
+            return reply;
+        }
+        *reply.mutable_device() = *device;
+    }
+    reply.set_outcome(v1::VerifyPasswordReply::VALID);
+    *reply.mutable_user() = stored->user;
+    return reply;
+}
+
+// A device seen before is touched; a new one is registered on its first login (trust on first use).
+sdk::Result<v1::Device> IdentityService::register_device(const std::string& user_id, const std::string& name,
+                                                         const std::string& fingerprint) {
+    auto known = store_->find_device_by_fingerprint(user_id, fingerprint);
+    if (!known.ok()) return known.status();
+    const int64_t now = clock_();
+    if (known->has_value()) {
+        v1::Device device = **known;
+        if (device.revoked()) return device;
+        if (sdk::Status touched = store_->touch_device(device.id(), now); !touched.ok()) return touched;
+        device.set_last_seen_unix_ms(now);
+        return device;
+    }
+    v1::Device device;
+    device.set_id(plugins::random_id("d_"));
+    device.set_user_id(user_id);
+    device.set_name(name.empty() ? "device " + fingerprint.substr(0, 12) : name);
+    device.set_fingerprint(fingerprint);
+    device.set_created_unix_ms(now);
+    device.set_last_seen_unix_ms(now);
+    if (sdk::Status added = store_->add_device(device); !added.ok()) return added;
+    return device;
+}
+
+sdk::Result<v1::Device> IdentityService::add_device(const v1::AddDeviceRequest& request) {
+    auto stored = existing_user(request.user_id());
+    if (!stored.ok()) return stored.status();
+    if (sdk::Status checked = check_fingerprint(request.fingerprint()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_text("name", request.name(), kMaxDisplayName); !checked.ok()) return checked;
+    auto known = store_->find_device_by_fingerprint(request.user_id(), request.fingerprint());
+    if (!known.ok()) return known.status();
+    if (known->has_value()) return sdk::Status(sdk::Code::already_exists, "the user already has this device: " + (*known)->id());
+    return register_device(request.user_id(), request.name(), request.fingerprint());
+}
+
+sdk::Result<v1::ListDevicesReply> IdentityService::list_devices(const v1::ListDevicesRequest& request) {
+    auto stored = existing_user(request.user_id());
+    if (!stored.ok()) return stored.status();
+    auto devices = store_->list_devices(request.user_id());
+    if (!devices.ok()) return devices.status();
+    v1::ListDevicesReply reply;
+    for (v1::Device& device : *devices) *reply.add_devices() = std::move(device);
+    return reply;
+}
+
+sdk::Result<v1::Device> IdentityService::revoke_device(const v1::RevokeDeviceRequest& request) {
+    if (sdk::Status checked = check_id("id", request.id()); !checked.ok()) return checked;
+    auto found = store_->find_device(request.id());
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return sdk::not_found("no device with id " + request.id());
+    if (sdk::Status revoked = store_->revoke_device(request.id()); !revoked.ok()) return revoked;
+    v1::Device device = **found;
+    device.set_revoked(true);
+    return device;
+}
+
+}  // namespace lanchat::identity

@@ -1,0 +1,227 @@
+#include "identity_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "temp_dir.hpp"
+
+namespace lanchat::identity {
+namespace {
+
+// The cheapest parameters the plugin accepts, so the suite stays fast; the logic is the same.
+constexpr Argon2Parameters kTestCost{8192, 1, 1};
+const std::string kFingerprint(64, 'a');
+
+class IdentityServiceTest : public ::testing::Test {
+protected:
+    IdentityService open(Argon2Parameters parameters = kTestCost) {
+        return IdentityService(value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite")), parameters,
+                               [this] { return ++now_; });
+    }
+
+    static v1::User create(IdentityService& identity, const std::string& name, const std::string& password,
+                           v1::Role role = v1::ROLE_MEMBER) {
+        v1::CreateUserRequest request;
+        request.set_username(name);
+        request.set_password(password);
+        request.set_role(role);
+        return value_or_throw(identity.create_user(request));
+    }
+
+    static v1::VerifyPasswordReply verify(IdentityService& identity, const std::string& name,
+                                          const std::string& password, const std::string& fingerprint = "") {
+        v1::VerifyPasswordRequest request;
+        request.set_username(name);
+        request.set_password(password);
+        request.set_device_fingerprint(fingerprint);
+        return value_or_throw(identity.verify_password(request));
+    }
+
+    lanchat::testing::TempDir dir_;
+    int64_t now_ = 1'700'000'000'000;
+};
+
+TEST_F(IdentityServiceTest, CreatesUsersThatSurviveReopening) {
+    std::string id;
+    {
+        IdentityService identity = open();
+        v1::User alice = create(identity, "Alice", "correct horse", v1::ROLE_ADMIN);
+        EXPECT_EQ(alice.username(), "alice");  // usernames are case-insensitive
+        EXPECT_EQ(alice.display_name(), "alice");
+        EXPECT_EQ(alice.role(), v1::ROLE_ADMIN);
+        EXPECT_EQ(alice.id().rfind("u_", 0), 0u);
+        id = alice.id();
+    }
+    IdentityService identity = open();
+    v1::GetUserRequest get;
+    get.set_id(id);
+    EXPECT_EQ(identity.get_user(get)->username(), "alice");
+    v1::LookupUserRequest lookup;
+    lookup.set_username("ALICE");
+    EXPECT_EQ(identity.lookup_user(lookup)->id(), id);
+}
+
+TEST_F(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
+    IdentityService identity = open();
+    create(identity, "bob", "password1");
+    v1::CreateUserRequest again;
+    again.set_username("BOB");
+    again.set_password("password2");
+    EXPECT_EQ(identity.create_user(again).status().code(), sdk::Code::already_exists);
+
+    auto refused = [&](const std::string& name, const std::string& display, const std::string& password) {
+        v1::CreateUserRequest request;
+        request.set_username(name);
+        request.set_display_name(display);
+        request.set_password(password);
+        return identity.create_user(request).status();
+    };
+    EXPECT_EQ(refused("", "", "password1").code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused(std::string(33, 'a'), "", "password1").code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused("_bob", "", "password1").code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused("carol", "", "short").code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused("carol", "", std::string(1025, 'x')).code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused("carol", std::string(65, 'x'), "password1").code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused("carol", "bad \xC3\x28 utf8", "password1").code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(refused("carol", "line\nbreak", "password1").code(), sdk::Code::invalid_argument);
+    EXPECT_NE(refused("carol", "", "short").message().find("password must be 8"), std::string::npos);
+}
+
+TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
+    IdentityService identity = open();
+    v1::CreateUserRequest request;
+    request.set_username("robert");
+    request.set_display_name("Robert'); DROP TABLE users;--");
+    request.set_password("x' OR '1'='1");
+    v1::User robert = value_or_throw(identity.create_user(request));
+    EXPECT_EQ(robert.display_name(), "Robert'); DROP TABLE users;--");
+    EXPECT_EQ(verify(identity, "robert", "x' OR '1'='1").outcome(), v1::VerifyPasswordReply::VALID);
+    EXPECT_EQ(verify(identity, "robert", "' OR 1=1 --").outcome(), v1::VerifyPasswordReply::INVALID);
+    EXPECT_EQ(verify(identity, "robert' --", "x' OR '1'='1").outcome(), v1::VerifyPasswordReply::INVALID);
+    v1::ListUsersRequest list;
+    EXPECT_EQ(identity.list_users(list)->users_size(), 1);
+}
+
+TEST_F(IdentityServiceTest, UnknownUserAndWrongPasswordGetTheSameAnswer) {
+    IdentityService identity = open();
+    v1::User alice = create(identity, "alice", "correct horse");
+    EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
+    EXPECT_EQ(verify(identity, "alice", "correct horse").user().id(), alice.id());
+    v1::VerifyPasswordReply wrong = verify(identity, "alice", "wrong horse");
+    v1::VerifyPasswordReply unknown = verify(identity, "mallory", "correct horse");
+    v1::VerifyPasswordReply impossible = verify(identity, "no such name!", "correct horse");
+    EXPECT_EQ(wrong.SerializeAsString(), unknown.SerializeAsString());
+    EXPECT_EQ(wrong.SerializeAsString(), impossible.SerializeAsString());
+    EXPECT_EQ(wrong.outcome(), v1::VerifyPasswordReply::INVALID);
+    EXPECT_FALSE(wrong.has_user());
+}
+
+TEST_F(IdentityServiceTest, DisabledUsersAreToldOnlyWithTheRightPassword) {
+    IdentityService identity = open();
+    v1::User alice = create(identity, "alice", "correct horse");
+    v1::SetUserDisabledRequest disable;
+    disable.set_id(alice.id());
+    disable.set_disabled(true);
+    EXPECT_TRUE(identity.set_user_disabled(disable)->disabled());
+    EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::DISABLED);
+    EXPECT_EQ(verify(identity, "alice", "wrong horse").outcome(), v1::VerifyPasswordReply::INVALID);
+    disable.set_disabled(false);
+    ASSERT_TRUE(identity.set_user_disabled(disable).ok());
+    EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
+}
+
+TEST_F(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
+    std::string id;
+    {
+        IdentityService identity = open();
+        id = create(identity, "alice", "correct horse").id();
+        v1::SetPasswordRequest change;
+        change.set_id(id);
+        change.set_password("battery staple");
+        ASSERT_TRUE(identity.set_password(change).ok());
+        EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::INVALID);
+    }
+    auto stored_hash = [&] { return value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite"))->find_user_by_id(id)->value().password_hash; };
+    EXPECT_NE(stored_hash().find("m=8192,t=1,p=1"), std::string::npos);
+    IdentityService stronger = open({8192, 2, 1});
+    EXPECT_EQ(verify(stronger, "alice", "battery staple").outcome(), v1::VerifyPasswordReply::VALID);
+    EXPECT_NE(stored_hash().find("m=8192,t=2,p=1"), std::string::npos);
+    EXPECT_EQ(verify(stronger, "alice", "battery staple").outcome(), v1::VerifyPasswordReply::VALID);
+}
+
+TEST_F(IdentityServiceTest, DevicesAreRegisteredAtFirstLoginTouchedAndRevoked) {
+    IdentityService identity = open();
+    v1::User alice = create(identity, "alice", "correct horse");
+    v1::VerifyPasswordReply first = verify(identity, "alice", "correct horse", kFingerprint);
+    ASSERT_EQ(first.outcome(), v1::VerifyPasswordReply::VALID);
+    EXPECT_EQ(first.device().fingerprint(), kFingerprint);
+    v1::VerifyPasswordReply second = verify(identity, "alice", "correct horse", kFingerprint);
+    EXPECT_EQ(second.device().id(), first.device().id());
+    EXPECT_GT(second.device().last_seen_unix_ms(), first.device().last_seen_unix_ms());
+
+    v1::ListDevicesRequest list;
+    list.set_user_id(alice.id());
+    EXPECT_EQ(identity.list_devices(list)->devices_size(), 1);
+    v1::RevokeDeviceRequest revoke;
+    revoke.set_id(first.device().id());
+    EXPECT_TRUE(identity.revoke_device(revoke)->revoked());
+    EXPECT_EQ(verify(identity, "alice", "correct horse", kFingerprint).outcome(),
+              v1::VerifyPasswordReply::DEVICE_REVOKED);
+    EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
+
+    v1::VerifyPasswordRequest bad;
+    bad.set_username("alice");
+    bad.set_password("correct horse");
+    bad.set_device_fingerprint("not-hex");
+    EXPECT_EQ(identity.verify_password(bad).status().code(), sdk::Code::invalid_argument);
+    v1::AddDeviceRequest add;
+    add.set_user_id(alice.id());
+    add.set_name("laptop");
+    add.set_fingerprint(kFingerprint);
+    EXPECT_EQ(identity.add_device(add).status().code(), sdk::Code::already_exists);
+    add.set_fingerprint(std::string(64, 'b'));
+    EXPECT_EQ(identity.add_device(add)->name(), "laptop");
+    revoke.set_id("d_nothere");
+    EXPECT_EQ(identity.revoke_device(revoke).status().code(), sdk::Code::not_found);
+}
+
+TEST_F(IdentityServiceTest, ListsPageByUsernameAndRefuseForgedTokens) {
+    IdentityService identity = open();
+    for (const char* name : {"dave", "alice", "carol", "bob", "erin"}) create(identity, name, "password1");
+    v1::ListUsersRequest request;
+    request.mutable_page()->set_page_size(2);
+    std::vector<std::string> seen;
+    for (int pages = 0; pages < 10; ++pages) {
+        v1::ListUsersReply reply = value_or_throw(identity.list_users(request));
+        for (const v1::User& user : reply.users()) seen.push_back(user.username());
+        if (reply.page().next_page_token().empty()) break;
+        request.mutable_page()->set_page_token(reply.page().next_page_token());
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"alice", "bob", "carol", "dave", "erin"}));
+    for (const char* forged : {"zz", "abc", "27", "'; DROP TABLE users;--"}) {
+        request.mutable_page()->set_page_token(forged);
+        EXPECT_EQ(identity.list_users(request).status().code(), sdk::Code::invalid_argument) << forged;
+    }
+}
+
+TEST_F(IdentityServiceTest, UpdatesChangeOnlyWhatIsGiven) {
+    IdentityService identity = open();
+    v1::User bob = create(identity, "bob", "password1");
+    v1::UpdateUserRequest update;
+    update.set_id(bob.id());
+    update.set_display_name("Bob B.");
+    EXPECT_EQ(identity.update_user(update)->role(), v1::ROLE_MEMBER);
+    update.clear_display_name();
+    update.set_role(v1::ROLE_ADMIN);
+    v1::User updated = value_or_throw(identity.update_user(update));
+    EXPECT_EQ(updated.display_name(), "Bob B.");
+    EXPECT_EQ(updated.role(), v1::ROLE_ADMIN);
+    update.set_role(static_cast<v1::Role>(7));
+    EXPECT_EQ(identity.update_user(update).status().code(), sdk::Code::invalid_argument);
+    update.set_id("u_missing");
+    EXPECT_EQ(identity.update_user(update).status().code(), sdk::Code::not_found);
+}
+
+}  // namespace
+}  // namespace lanchat::identity
