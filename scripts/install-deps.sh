@@ -9,9 +9,9 @@ packages=(
   # host and SDK libraries (see ../sdk-docs/getting-started.md for what each is for)
   libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
-  libargon2-dev libjwt-dev  # password hashing (Identity), JSON Web Tokens (Auth)
+  libargon2-dev libjwt-dev nlohmann-json3-dev  # password hashing (Identity), JSON Web Tokens (Auth)
   # tests
-  libgtest-dev libgmock-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev
   prometheus  # for promtool, which checks the /metrics output
 )
 # Node.js runs the interoperability tests (@grpc/grpc-js from npm); a machine may have it from elsewhere.

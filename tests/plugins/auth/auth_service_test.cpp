@@ -1,0 +1,233 @@
+// AuthService against a real IdentityService and a real SQLite store, in process (the mesh path is
+// covered by tests/integration/auth_test.cpp).
+#include "auth_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "identity_service.hpp"
+#include "sqlite_database.hpp"
+#include "temp_dir.hpp"
+
+namespace lanchat::auth {
+namespace {
+
+// Answers Auth's questions by calling the Identity logic directly.
+class InProcessIdentity final : public IdentityDirectory {
+public:
+    explicit InProcessIdentity(identity::IdentityService& identity) : identity_(identity) {}
+    void verify_password(const Caller&, const identity::v1::VerifyPasswordRequest& request,
+                         std::function<void(sdk::Result<identity::v1::VerifyPasswordReply>)> done) override {
+        done(identity_.verify_password(request));
+    }
+    void get_user(const Caller&, const std::string& id, std::function<void(sdk::Result<identity::v1::User>)> done) override {
+        identity::v1::GetUserRequest request;
+        request.set_id(id);
+        done(identity_.get_user(request));
+    }
+
+private:
+    identity::IdentityService& identity_;
+};
+
+const std::string kDeviceA(64, 'a');
+const std::string kDeviceB(64, 'b');
+const Caller kGateway{"spiffe://lan.test/svc/gateway", "corr-1", nullptr};
+
+class AuthServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        identity_ = std::make_unique<identity::IdentityService>(
+            value_or_throw(identity::open_sqlite_store(dir_.path() / "identity.sqlite")), identity::Argon2Parameters{8192, 1, 1},
+            [this] { return now_ms_; });
+        database_ = value_or_throw(plugins::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
+        store_ = value_or_throw(open_sqlite_store(*database_));
+        directory_ = std::make_unique<InProcessIdentity>(*identity_);
+        auth_ = std::make_unique<AuthService>(
+            *store_, *directory_, [this](audit::v1::AppendRequest entry) { audit_.push_back(entry); },
+            [this](const char* outcome) { ++counted_[outcome]; }, AuthSettings(), [this] { return now_ms_; });
+        ASSERT_TRUE(auth_->rotate_keys().ok());
+        identity::v1::CreateUserRequest alice;
+        alice.set_username("alice");
+        alice.set_password("correct horse");
+        alice_ = value_or_throw(identity_->create_user(alice));
+    }
+
+    sdk::Result<v1::LoginReply> login(const std::string& user, const std::string& password, const std::string& device = "",
+                                      const std::string& source = "10.0.0.1") {
+        v1::LoginRequest request;
+        request.set_username(user);
+        request.set_password(password);
+        request.mutable_client()->set_device_fingerprint(device);
+        request.mutable_client()->set_source(source);
+        std::optional<sdk::Result<v1::LoginReply>> result;
+        auth_->login(request, kGateway, [&](sdk::Result<v1::LoginReply> reply) { result = std::move(reply); });
+        return std::move(*result);
+    }
+
+    sdk::Result<v1::LoginReply> refresh(const std::string& token, const std::string& device = "") {
+        v1::RefreshRequest request;
+        request.set_refresh_token(token);
+        request.mutable_client()->set_device_fingerprint(device);
+        std::optional<sdk::Result<v1::LoginReply>> result;
+        auth_->refresh(request, kGateway, [&](sdk::Result<v1::LoginReply> reply) { result = std::move(reply); });
+        return std::move(*result);
+    }
+
+    sdk::Status validate(const std::string& token, const std::string& device = "") {
+        v1::ValidateRequest request;
+        request.set_access_token(token);
+        request.set_device_fingerprint(device);
+        return auth_->validate(request).status();
+    }
+
+    std::vector<std::string> actions() const {
+        std::vector<std::string> actions;
+        for (const auto& entry : audit_) actions.push_back(entry.action());
+        return actions;
+    }
+
+    lanchat::testing::TempDir dir_;
+    int64_t now_ms_ = 1'800'000'000'000;
+    std::unique_ptr<identity::IdentityService> identity_;
+    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<AuthStore> store_;
+    std::unique_ptr<InProcessIdentity> directory_;
+    std::unique_ptr<AuthService> auth_;
+    std::vector<audit::v1::AppendRequest> audit_;
+    std::map<std::string, int> counted_;
+    identity::v1::User alice_;
+};
+
+TEST_F(AuthServiceTest, LoginIssuesATokenThatValidates) {
+    auto pair = login("Alice", "correct horse");
+    ASSERT_TRUE(pair.ok()) << pair.status().message();
+    EXPECT_EQ(pair->claims().subject(), alice_.id());
+    EXPECT_EQ(pair->claims().roles(0), "member");
+    EXPECT_EQ(pair->access_expires_unix_ms(), now_ms_ + 15 * 60 * 1000);
+    EXPECT_TRUE(validate(pair->access_token()).ok());
+    EXPECT_EQ(actions(), std::vector<std::string>{"login"});
+    EXPECT_EQ(audit_[0].actor(), "user:alice");
+    EXPECT_EQ(audit_[0].correlation_id(), "corr-1");
+    EXPECT_EQ(counted_["ok"], 1);
+}
+
+TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
+    auto wrong = login("alice", "wrong horse");
+    auto unknown = login("mallory", "correct horse");
+    EXPECT_EQ(wrong.status().code(), sdk::Code::unauthenticated);
+    EXPECT_EQ(wrong.status().code(), unknown.status().code());
+    EXPECT_EQ(wrong.status().message(), unknown.status().message());
+    EXPECT_EQ(actions(), (std::vector<std::string>{"login_failed", "login_failed"}));
+    EXPECT_EQ(counted_["invalid_credentials"], 2);
+}
+
+TEST_F(AuthServiceTest, DisabledUsersCannotLogInOrRefresh) {
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(pair.ok());
+    identity::v1::SetUserDisabledRequest disable;
+    disable.set_id(alice_.id());
+    disable.set_disabled(true);
+    ASSERT_TRUE(identity_->set_user_disabled(disable).ok());
+    EXPECT_EQ(login("alice", "correct horse").status().code(), sdk::Code::permission_denied);
+    EXPECT_EQ(refresh(pair->refresh_token()).status().code(), sdk::Code::permission_denied);
+}
+
+TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
+    for (const char* user : {"alice", "nobody"}) {
+        const std::string source = std::string("10.1.0.") + user;  // one source per user: only the user key counts
+        for (int i = 0; i < 3; ++i) EXPECT_EQ(login(user, "wrong horse", "", source + std::to_string(i)).status().code(), sdk::Code::unauthenticated);
+        EXPECT_EQ(login(user, "wrong horse", "", source).status().code(), sdk::Code::unauthenticated);
+        auto throttled = login(user, "correct horse", "", "10.0.0.8");
+        EXPECT_EQ(throttled.status().code(), sdk::Code::resource_exhausted) << user;
+        EXPECT_NE(throttled.status().message().find("try again in 1 s"), std::string::npos) << throttled.status().message();
+    }
+    now_ms_ += 1001;
+    EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.8").ok());
+    EXPECT_GE(counted_["throttled"], 2);
+}
+
+TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {
+    for (int i = 0; i < 4; ++i) login("user" + std::to_string(i), "guess", "", "10.6.6.6");
+    EXPECT_EQ(login("alice", "correct horse", "", "10.6.6.6").status().code(), sdk::Code::resource_exhausted);
+    EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.2").ok());
+}
+
+TEST_F(AuthServiceTest, RefreshRotatesAndReplayRevokesTheFamily) {
+    auto first = login("alice", "correct horse");
+    ASSERT_TRUE(first.ok());
+    auto second = refresh(first->refresh_token());
+    ASSERT_TRUE(second.ok()) << second.status().message();
+    EXPECT_NE(second->refresh_token(), first->refresh_token());
+    EXPECT_TRUE(validate(second->access_token()).ok());
+    auto replay = refresh(first->refresh_token());
+    EXPECT_EQ(replay.status().code(), sdk::Code::unauthenticated);
+    EXPECT_NE(replay.status().message().find("already used"), std::string::npos);
+    // The thief's copy and the rightful holder's newer token are both dead now.
+    EXPECT_NE(refresh(second->refresh_token()).status().message().find("revoked"), std::string::npos);
+    EXPECT_EQ(actions(), (std::vector<std::string>{"login", "refresh", "refresh_reuse"}));
+    EXPECT_EQ(refresh("not-a-token").status().code(), sdk::Code::unauthenticated);
+    EXPECT_EQ(refresh(std::string(5000, 'x')).status().code(), sdk::Code::unauthenticated);
+}
+
+TEST_F(AuthServiceTest, LogoutRevokesTheSessionAndTheAccessToken) {
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(pair.ok());
+    v1::LogoutRequest logout;
+    logout.set_refresh_token(pair->refresh_token());
+    logout.set_access_token(pair->access_token());
+    ASSERT_TRUE(auth_->logout(logout, kGateway).ok());
+    EXPECT_NE(validate(pair->access_token()).message().find("revoked"), std::string::npos);
+    EXPECT_EQ(refresh(pair->refresh_token()).status().code(), sdk::Code::unauthenticated);
+    EXPECT_EQ(actions().back(), "logout");
+}
+
+TEST_F(AuthServiceTest, TokensAreBoundToTheDeviceThatLoggedIn) {
+    auto pair = login("alice", "correct horse", kDeviceA);
+    ASSERT_TRUE(pair.ok());
+    EXPECT_EQ(pair->claims().device(), kDeviceA);
+    EXPECT_TRUE(validate(pair->access_token(), kDeviceA).ok());
+    EXPECT_NE(validate(pair->access_token(), kDeviceB).message().find("another device"), std::string::npos);
+    EXPECT_FALSE(validate(pair->access_token()).ok());
+    EXPECT_EQ(refresh(pair->refresh_token(), kDeviceB).status().code(), sdk::Code::unauthenticated);
+    EXPECT_TRUE(refresh(pair->refresh_token(), kDeviceA).ok());
+}
+
+TEST_F(AuthServiceTest, AccessTokensExpire) {
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(pair.ok());
+    now_ms_ += 15 * 60 * 1000;
+    EXPECT_NE(validate(pair->access_token()).message().find("expired"), std::string::npos);
+}
+
+TEST_F(AuthServiceTest, RotatedKeysVerifyUntilTheirTokensExpire) {
+    auto old_pair = login("alice", "correct horse");
+    ASSERT_TRUE(old_pair.ok());
+    now_ms_ += 24LL * 3600 * 1000 - 60 * 1000;  // a day later, the old token has a minute left... of a new one
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(auth_->rotate_keys().ok());
+    now_ms_ += 60 * 1000;
+    ASSERT_TRUE(auth_->rotate_keys().ok());
+    auto keys = value_or_throw(auth_->keys());
+    ASSERT_EQ(keys.keys_size(), 2);
+    EXPECT_NE(keys.keys(0).retired_unix_ms(), 0);
+    EXPECT_EQ(keys.keys(1).retired_unix_ms(), 0);
+    auto fresh = login("alice", "correct horse");
+    EXPECT_EQ(fresh->claims().key_id(), keys.keys(1).key_id());
+    EXPECT_TRUE(validate(pair->access_token()).ok());  // signed by the retired key, not expired
+    now_ms_ += 17 * 60 * 1000;  // the retired key's last token expired, and the minute of clock skew passed
+    ASSERT_TRUE(auth_->rotate_keys().ok());
+    EXPECT_EQ(value_or_throw(auth_->keys()).keys_size(), 1);
+    EXPECT_NE(validate(pair->access_token()).message().find("unknown key"), std::string::npos);
+}
+
+TEST_F(AuthServiceTest, OversizedAndMissingFieldsAreRefused) {
+    EXPECT_EQ(login("", "x").status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(login(std::string(65, 'a'), "correct horse").status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(login("alice", std::string(1025, 'a')).status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(login("alice", "correct horse", "", std::string(129, 's')).status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(login("alice", "correct horse", "zz").status().code(), sdk::Code::invalid_argument);  // not a fingerprint
+    EXPECT_EQ(login("alice'--", "' OR '1'='1").status().code(), sdk::Code::unauthenticated);
+}
+
+}  // namespace
+}  // namespace lanchat::auth
