@@ -23,6 +23,8 @@ const char* const kNodeUsage =
 
 namespace {
 
+using host::json_string;
+
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kUsage = 2;
@@ -68,12 +70,6 @@ std::vector<Sample> parse_samples(const std::string& text) {
         samples.push_back(std::move(sample));
     }
     return samples;
-}
-
-std::string json_string(const std::string& text) {
-    std::string out;
-    host::append_json_string(out, text);
-    return out;
 }
 
 int print_metrics(const std::string& text, bool json) {

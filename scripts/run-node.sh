@@ -17,5 +17,11 @@ if [ ! -f "$pki/ca.crt" ]; then
   build/release/bin/lanchatctl pki issue --dir "$pki" --node all-in-one \
     --service auth,identity,router,channel,presence,audit,discovery,gateway
 fi
+# The operator certificate lanchatctl uses for `user` and `audit` commands.
+if [ ! -f "$pki/clients/operator-admin.crt" ]; then
+  build/release/bin/lanchatctl pki issue-client --dir "$pki" --operator admin
+fi
+echo "run-node: add users with: build/release/bin/lanchatctl user add NAME --role admin" \
+  "--grpc 127.0.0.1:7443 --pki $pki --operator admin"
 echo "run-node: starting build/release/bin/lanchatd config/all-in-one.toml; its 'node ready' line says where it listens"
 exec build/release/bin/lanchatd "$@" config/all-in-one.toml

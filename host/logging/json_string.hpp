@@ -9,4 +9,11 @@ namespace lanchat::host {
 // Appends `text` to `out` as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view text);
 
+// `text` as a quoted JSON string.
+inline std::string json_string(std::string_view text) {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+}
+
 }  // namespace lanchat::host

@@ -36,8 +36,10 @@ AuthSettings configured_settings(const Config& config) {
     settings.throttle.free_failures = config.value_or("login_free_failures", settings.throttle.free_failures);
     settings.throttle.first_delay = config.value_or("login_first_delay_ms", settings.throttle.first_delay);
     settings.throttle.max_delay = config.value_or("login_max_delay_ms", settings.throttle.max_delay);
-    for (const char* key : {"access_token_lifetime_ms", "refresh_token_lifetime_ms", "key_rotation_ms"}) {
-        if (config.value_or(key, std::chrono::milliseconds(1)).count() < 1000) {
+    for (auto [key, value] : {std::pair{"access_token_lifetime_ms", settings.access_token_lifetime},
+                              std::pair{"refresh_token_lifetime_ms", settings.refresh_token_lifetime},
+                              std::pair{"key_rotation_ms", settings.key_rotation}}) {
+        if (value.count() < 1000) {
             throw StatusError(invalid_argument(std::string(key) + " at " + config.where(key) + " must be at least 1000"));
         }
     }

@@ -107,7 +107,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     fs::path pki = dir_.path() / "var" / "pki";
     ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.local"}).exit_code, 0);
     ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "all-in-one", "--service",
-                           "discovery"}).exit_code, 0);
+                           "auth,identity,router,channel,presence,audit,discovery,gateway"}).exit_code, 0);
 
     ChildProcess node({kLanchatd, file.string()});
     ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
@@ -120,9 +120,9 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
     EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
     EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
-    EXPECT_EQ(logs[ready]["fields"]["plugins"], "2");
+    EXPECT_EQ(logs[ready]["fields"]["plugins"], "4");
     EXPECT_EQ(logs[ready]["fields"]["admin"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u);
-    EXPECT_GE(find(logs, "plugin started", "discovery"), 0);
+    for (const char* plugin : {"audit", "identity", "auth", "discovery"}) EXPECT_GE(find(logs, "plugin started", plugin), 0) << plugin;
     EXPECT_GE(find(logs, "node stopped"), 0);
 }
 

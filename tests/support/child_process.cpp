@@ -12,11 +12,14 @@ extern char** environ;
 
 namespace lanchat::testing {
 
-ChildProcess::ChildProcess(std::vector<std::string> argv) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::optional<std::string> input) {
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    int input_fds[2] = {-1, -1};
+    if (input && pipe2(input_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (input) posix_spawn_file_actions_adddup2(&actions, input_fds[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
     // The test runner may block signals; the child must start with none blocked.
@@ -34,6 +37,15 @@ ChildProcess::ChildProcess(std::vector<std::string> argv) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     close(pipe_fds[1]);
+    if (input) {
+        close(input_fds[0]);
+        // Test inputs are a few lines: they fit the pipe's buffer, so this write does not wait for the child.
+        if (result == 0 && write(input_fds[1], input->data(), input->size()) != static_cast<ssize_t>(input->size())) {
+            close(input_fds[1]);
+            throw std::runtime_error("cannot write the input of " + argv[0]);
+        }
+        close(input_fds[1]);
+    }
     if (result != 0) {
         close(pipe_fds[0]);
         throw std::runtime_error("cannot start " + argv[0]);
@@ -117,8 +129,8 @@ std::string ChildProcess::output() const {
     return all;
 }
 
-Completed run_to_exit(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
-    ChildProcess child(std::move(argv));
+Completed run_to_exit(std::vector<std::string> argv, std::chrono::milliseconds timeout, std::optional<std::string> input) {
+    ChildProcess child(std::move(argv), std::move(input));
     std::optional<int> code = child.wait_exit(timeout);
     Completed completed;
     completed.exit_code = code.value_or(-1);

@@ -14,8 +14,9 @@ namespace lanchat::testing {
 
 class ChildProcess {
 public:
-    // Starts `argv[0]` with `argv`; stdout and stderr are captured together, line by line.
-    explicit ChildProcess(std::vector<std::string> argv);
+    // Starts `argv[0]` with `argv`; stdout and stderr are captured together, line by line. With `input`,
+    // the child's stdin is a pipe holding that text, then end of file.
+    explicit ChildProcess(std::vector<std::string> argv, std::optional<std::string> input = std::nullopt);
     ~ChildProcess();  // kills the child if it still runs
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -50,6 +51,7 @@ struct Completed {
 };
 
 // Runs a program to completion (killing it after `timeout`).
-Completed run_to_exit(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+Completed run_to_exit(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                      std::optional<std::string> input = std::nullopt);
 
 }  // namespace lanchat::testing
