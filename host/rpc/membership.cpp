@@ -28,12 +28,20 @@ Membership::~Membership() {
     owner_->stop();  // cancels a heartbeat in flight and waits for its reply
 }
 
+void Membership::set_services(std::vector<std::string> services) {
+    std::lock_guard lock(services_mutex_);
+    services_ = std::move(services);
+}
+
 void Membership::heartbeat() {
     discovery::v1::RegisterRequest request;
     discovery::v1::Node* node = request.mutable_node();
     node->set_node_id(node_);
     node->add_addresses(address_);
-    for (const std::string& service : services_) node->add_services(service);
+    {
+        std::lock_guard lock(services_mutex_);
+        for (const std::string& service : services_) node->add_services(service);
+    }
     OutboundCall call;
     call.caller_service = kNodeIdentity;
     call.service = registry_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <mutex>
 #include <vector>
 
 namespace lanchat::host {
@@ -23,6 +24,9 @@ public:
                std::string address, std::vector<std::string> services, std::chrono::milliseconds interval);
     ~Membership();  // stops heartbeating; no callback runs afterwards
 
+    // The services this node registers from the next heartbeat on (plugins added or removed by SIGHUP).
+    void set_services(std::vector<std::string> services);
+
 private:
     void heartbeat();
 
@@ -32,6 +36,7 @@ private:
     std::string node_;
     std::string registry_;
     std::string address_;
+    std::mutex services_mutex_;
     std::vector<std::string> services_;
     std::shared_ptr<RpcOwner> owner_;  // the host's own calls, under the node's certificate
     uint64_t timer_ = 0;

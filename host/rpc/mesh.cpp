@@ -1,5 +1,7 @@
 #include "rpc/mesh.hpp"
 
+#include <algorithm>
+
 #include "logging/log.hpp"
 #include "pki/certificate_authority.hpp"
 #include "rpc/grpc_log.hpp"
@@ -37,17 +39,37 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
 }
 
 void Mesh::join() {
+    std::lock_guard lock(hosted_mutex_);
     if (config_.registry.empty() || membership_) return;
     membership_ = std::make_unique<Membership>(*client_, *executor_, *log_, node_name_, config_.registry,
                                                server_->address(), hosted_, config_.heartbeat);
+}
+
+void Mesh::host(const std::string& service) {
+    client_->add_local_service(service);
+    std::lock_guard lock(hosted_mutex_);
+    if (std::find(hosted_.begin(), hosted_.end(), service) == hosted_.end()) hosted_.push_back(service);
+    if (membership_) membership_->set_services(hosted_);
+}
+
+void Mesh::unhost(const std::string& service) {
+    client_->remove_local_service(service);
+    std::lock_guard lock(hosted_mutex_);
+    hosted_.erase(std::remove(hosted_.begin(), hosted_.end(), service), hosted_.end());
+    if (membership_) membership_->set_services(hosted_);
 }
 
 void Mesh::publish_health(const RpcOwner* owner, bool serving) {
     for (const std::string& service : routes_.services_of(owner)) server_->set_health(service, serving);
 }
 
-void Mesh::shutdown() {
+void Mesh::leave() {
+    std::lock_guard lock(hosted_mutex_);
     membership_.reset();
+}
+
+void Mesh::shutdown() {
+    leave();
     if (server_) server_->shutdown(std::chrono::milliseconds(500));
 }
 

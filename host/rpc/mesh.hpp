@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,11 @@ public:
     // Starts registering with Discovery ([mesh] registry), once the node's own plugins serve.
     void join();
     // Stops heartbeating, first thing on shutdown, so the registry's own plugin can stop quietly.
-    void leave() { membership_.reset(); }
+    void leave();
+
+    // A plugin added or removed while the node runs (SIGHUP): its service resolves to this node, or no more.
+    void host(const std::string& service);
+    void unhost(const std::string& service);
 
     // Reflects a plugin's health on grpc.health.v1.Health for every proto service it serves.
     void publish_health(const RpcOwner* owner, bool serving);
@@ -54,6 +59,7 @@ private:
     Mesh(MeshConfig config, std::string trust_domain);
 
     std::string node_name_;
+    std::mutex hosted_mutex_;
     std::vector<std::string> hosted_;
     Executor* executor_ = nullptr;
     NodeLog* log_ = nullptr;

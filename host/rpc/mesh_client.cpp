@@ -396,6 +396,11 @@ void MeshClient::add_local_service(const std::string& service) {
     impl_->local_services.insert(service);
 }
 
+void MeshClient::remove_local_service(const std::string& service) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->local_services.erase(service);
+}
+
 // A call made outside any inbound call starts a new correlation id and trace (the first hop).
 static void begin_lineage(OutboundCall& call) {
     if (call.lineage.correlation_id.empty()) call.lineage.correlation_id = random_hex(8);

@@ -55,6 +55,7 @@ public:
                                              ReplyFn reply);
     void cancel_stream(lanchat_rpc_stream_id id);
     void add_local_service(const std::string& service);
+    void remove_local_service(const std::string& service);
     // Where services are according to Discovery; consulted after local services and [discovery].
     void set_discovered(std::map<std::string, std::vector<std::string>> endpoints);
 

@@ -280,6 +280,7 @@ void Node::apply(const NodeConfig& fresh) {
                 if (failed) stop_plugin(*failed);
             } else {
                 ++started;
+                if (mesh_) mesh_->host(spec.name);
             }
             continue;
         }
@@ -318,6 +319,7 @@ void Node::apply(const NodeConfig& fresh) {
             }
         }
         if (leaving) {
+            if (mesh_) mesh_->unhost(name);
             stop_plugin(*leaving);
             ++stopped;
         }

@@ -43,12 +43,15 @@ protected:
             argv.insert(argv.end(), args.begin() + 1, args.end());
             ASSERT_EQ(run_to_exit(argv).exit_code, 0);
         }
+        write_node_file({"audit", "identity", "auth"});
+    }
+
+    void write_node_file(const std::vector<std::string>& names) {
         std::string plugins;
-        for (const char* name : {"audit", "identity", "auth"}) {
-            plugins += std::string("[[plugin]]\nname = \"") + name + "\"\ncore = true\npath = \"" +
-                       (kPluginDir / (std::string(name) + ".so")).string() + "\"\n";
+        for (const std::string& name : names) {
+            plugins += "[[plugin]]\nname = \"" + name + "\"\npath = \"" + (kPluginDir / (name + ".so")).string() + "\"\n";
             // The cheapest Argon2id the plugin accepts keeps the suite fast; the code path is the same.
-            if (std::string(name) == "identity") plugins += "[plugin.config]\nargon2_memory_kib = 8192\nargon2_iterations = 1\n";
+            if (name == "identity") plugins += "[plugin.config]\nargon2_memory_kib = 8192\nargon2_iterations = 1\n";
         }
         dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
                                  pki_.string() + "\"\n" + plugins);
@@ -242,6 +245,27 @@ TEST_F(AuthFlowTest, SessionsAndKeysSurviveKillDashNine) {
     ASSERT_GE(entries.size(), 2u);
     EXPECT_EQ(entries[0].action(), "login");
     EXPECT_EQ(entries[1].action(), "refresh");
+    node_->send_signal(SIGTERM);
+    EXPECT_EQ(node_->wait_exit(), 0);
+}
+
+// Without Audit, logins go on; the entries wait in Auth's outbox and reach Audit once it runs, in order,
+// each exactly once.
+TEST_F(AuthFlowTest, AnAbsentAuditDelaysTheRecordNotTheLogin) {
+    write_node_file({"identity", "auth"});
+    start();
+    ASSERT_EQ(ctl({"user", "add", "frank"}, "password one\n").exit_code, 0);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(login("frank", "password one").status.ok());
+    EXPECT_TRUE(node_->wait_for_line("audit append failed; will retry"));
+    write_node_file({"identity", "auth", "audit"});
+    node_->send_signal(SIGHUP);
+    ASSERT_TRUE(node_->wait_for_line("SIGHUP: node file applied")) << node_->output();
+    auto entries = audit_entries(3);
+    std::vector<std::string> actions;
+    for (const auto& entry : entries) actions.push_back(entry.action());
+    EXPECT_EQ(actions, (std::vector<std::string>{"login", "login", "login"})) << node_->output();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a duplicate would have arrived by now
+    EXPECT_EQ(audit_entries(3).size(), 3u);
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }
