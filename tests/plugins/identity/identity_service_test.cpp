@@ -99,6 +99,18 @@ TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
     EXPECT_EQ(verify(identity, "robert", "x' OR '1'='1").outcome(), v1::VerifyPasswordReply::VALID);
     EXPECT_EQ(verify(identity, "robert", "' OR 1=1 --").outcome(), v1::VerifyPasswordReply::INVALID);
     EXPECT_EQ(verify(identity, "robert' --", "x' OR '1'='1").outcome(), v1::VerifyPasswordReply::INVALID);
+    v1::VerifyPasswordRequest with_device;
+    with_device.set_username("robert");
+    with_device.set_password("x' OR '1'='1");
+    with_device.set_device_fingerprint(kFingerprint);
+    with_device.set_device_name("laptop'; DELETE FROM devices; --");
+    EXPECT_EQ(value_or_throw(identity.verify_password(with_device)).device().name(), "laptop'; DELETE FROM devices; --");
+    v1::LookupUserRequest lookup;
+    lookup.set_username("' OR 1=1 --");
+    EXPECT_EQ(identity.lookup_user(lookup).status().code(), sdk::Code::invalid_argument);
+    v1::GetUserRequest get;
+    get.set_id("' OR 1=1 --");
+    EXPECT_EQ(identity.get_user(get).status().code(), sdk::Code::not_found);
     v1::ListUsersRequest list;
     EXPECT_EQ(identity.list_users(list)->users_size(), 1);
 }
