@@ -16,12 +16,14 @@ AuditOutbox::AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executo
 
 AuditOutbox::~AuditOutbox() { stop(); }
 
-sdk::Status AuditOutbox::enqueue(audit::v1::AppendRequest entry) {
+sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
     if (entry.idempotency_key().empty()) entry.set_idempotency_key(random_id("ao_"));
-    sdk::Status queued = database_.transaction([&]() -> sdk::Status {
-        Statement insert(database_, "INSERT INTO audit_outbox (entry) VALUES (?1)");
-        return insert.bind_blob(1, entry.SerializeAsString()).run("queue audit entry");
-    });
+    Statement insert(database, "INSERT INTO audit_outbox (entry) VALUES (?1)");
+    return insert.bind_blob(1, entry.SerializeAsString()).run("queue audit entry");
+}
+
+sdk::Status AuditOutbox::enqueue(audit::v1::AppendRequest entry) {
+    sdk::Status queued = database_.transaction([&] { return stage(database_, std::move(entry)); });
     if (queued.ok()) kick();
     return queued;
 }

@@ -32,6 +32,11 @@ public:
 
     // Queues `entry` durably (giving it an idempotency key if it has none) and starts sending if started.
     sdk::Status enqueue(audit::v1::AppendRequest entry);
+    // Queues `entry` inside a transaction the caller holds on `database`, so the entry commits (or not)
+    // with the change it records. Call kick() after the commit.
+    static sdk::Status stage(SqliteDatabase& database, audit::v1::AppendRequest entry);
+    // Sends what was staged, if started and not sending already.
+    void kick();
     // Starts sending whatever is queued, including entries left by an earlier run.
     void start();
     // Sends nothing more; what is queued stays for the next start.
@@ -40,7 +45,6 @@ public:
     uint64_t sent() const;
 
 private:
-    void kick();
     void send_oldest();
     void finished(int64_t id, const sdk::Status& status);
 

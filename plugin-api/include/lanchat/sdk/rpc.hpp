@@ -150,7 +150,10 @@ public:
     }
 
     template <class Request, class Message>
-    Status serve_stream(const std::string& method, StreamHandler<Request, Message> handler) {
+    // `cancelled`, if given, is told once when a stream ends before the plugin finished it (the client left,
+    // its deadline passed), with the call that StreamWriter::call() names; the plugin still finishes it.
+    Status serve_stream(const std::string& method, StreamHandler<Request, Message> handler,
+                        std::function<void(lanchat_rpc_call*)> cancelled = {}) {
         auto dispatch = [handler = std::move(handler)](const CallInfo& info, const std::string& bytes,
                                                        std::shared_ptr<detail::CallHandle> handle) {
             Request request;
@@ -159,7 +162,7 @@ public:
             }
             handler(info, std::move(request), StreamWriter<Message>(std::move(handle)));
         };
-        return serve(method, LANCHAT_RPC_SERVER_STREAMING, std::move(dispatch));
+        return serve(method, LANCHAT_RPC_SERVER_STREAMING, std::move(dispatch), std::move(cancelled));
     }
 
     // Calls a unary method; `done` runs once on a host thread with the response or the failure.
@@ -190,6 +193,7 @@ private:
         lanchat_rpc_kind kind;
         Dispatch dispatch;
         Logger logger;  // says when a handler throws
+        std::function<void(lanchat_rpc_call*)> cancelled;
     };
     template <class Message>
     struct StreamCallbacks {
@@ -197,13 +201,17 @@ private:
         std::function<void(Status)> done;
     };
 
-    Status serve(const std::string& method, lanchat_rpc_kind kind, Dispatch dispatch) {
-        methods_.push_back(std::make_unique<Method>(Method{host_->rpc, kind, std::move(dispatch), Logger(host_, ctx_)}));
+    Status serve(const std::string& method, lanchat_rpc_kind kind, Dispatch dispatch,
+                 std::function<void(lanchat_rpc_call*)> cancelled = {}) {
+        const bool tell_cancel = static_cast<bool>(cancelled);
+        methods_.push_back(std::make_unique<Method>(
+            Method{host_->rpc, kind, std::move(dispatch), Logger(host_, ctx_), std::move(cancelled)}));
         lanchat_rpc_method abi{};
         abi.struct_size = sizeof abi;
         abi.full_name = detail::to_abi(method);
         abi.kind = kind;
         abi.handler = &Rpc::handle;
+        abi.cancelled = tell_cancel ? &Rpc::on_cancelled : nullptr;
         abi.user = methods_.back().get();
         detail::StringSink error;
         lanchat_status_code code = host_->rpc->serve(ctx_, &abi, error.get());
@@ -229,6 +237,17 @@ private:
             method->logger.error("handler threw an exception", {{"method", described.method}, {"what", e.what()}});
         } catch (...) {
             method->logger.error("handler threw a non-standard exception", {{"method", described.method}});
+        }
+    }
+
+    static void on_cancelled(void* user, lanchat_rpc_call* call) noexcept {
+        auto* method = static_cast<Method*>(user);
+        try {
+            method->cancelled(call);
+        } catch (const std::exception& e) {
+            method->logger.error("cancellation handler threw an exception", {{"what", e.what()}});
+        } catch (...) {
+            method->logger.error("cancellation handler threw a non-standard exception");
         }
     }
 

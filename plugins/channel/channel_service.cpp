@@ -1,0 +1,419 @@
+#include "channel_service.hpp"
+
+#include <algorithm>
+
+#include "text.hpp"
+
+namespace lanchat::channel {
+namespace {
+
+constexpr size_t kMaxName = 64;
+constexpr size_t kMaxTopic = 256;
+constexpr size_t kMaxId = 64;
+constexpr size_t kMaxClientMessageId = 64;
+constexpr uint32_t kDefaultPage = 50;
+constexpr uint32_t kMaxPage = 500;
+
+bool is_admin(const v1::Actor& actor) {
+    return std::find(actor.roles().begin(), actor.roles().end(), "admin") != actor.roles().end();
+}
+
+sdk::Status check_id(const char* what, const std::string& id) {
+    if (id.empty() || id.size() > kMaxId) return sdk::invalid_argument(std::string(what) + " is required (at most 64 bytes)");
+    return {};
+}
+
+sdk::Status check_actor(const v1::Actor& actor) { return check_id("actor.user_id", actor.user_id()); }
+
+sdk::Status check_text(const char* what, const std::string& text, size_t limit, bool required) {
+    if (required && text.empty()) return sdk::invalid_argument(std::string(what) + " is required");
+    if (text.size() > limit) {
+        return sdk::invalid_argument(std::string(what) + " is " + std::to_string(text.size()) + " bytes; at most " +
+                                     std::to_string(limit));
+    }
+    if (!plugins::is_valid_utf8(text)) return sdk::invalid_argument(std::string(what) + " is not valid UTF-8");
+    return {};
+}
+
+sdk::Status check_name(const std::string& name) {
+    if (sdk::Status checked = check_text("name", name, kMaxName, true); !checked.ok()) return checked;
+    if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+        return sdk::invalid_argument("name holds control characters");
+    }
+    return {};
+}
+
+uint32_t page_size(const common::v1::PageRequest& page) {
+    return page.page_size() == 0 ? kDefaultPage : std::min(page.page_size(), kMaxPage);
+}
+
+const sdk::Status kForgedToken = sdk::invalid_argument("page_token is not one this service issued");
+
+// Page tokens: base64url of "<kind>:<position>", so they are opaque to clients and checked on return.
+std::string page_token(const std::string& kind, const std::string& position) {
+    return plugins::base64url_encode(kind + ":" + position);
+}
+
+sdk::Result<std::string> token_position(const std::string& token, const std::string& kind) {
+    std::string decoded;
+    if (!plugins::base64url_decode(token, decoded) || decoded.rfind(kind + ":", 0) != 0) return kForgedToken;
+    return decoded.substr(kind.size() + 1);
+}
+
+sdk::Result<ChannelCursor> channel_cursor(const std::string& token) {
+    if (token.empty()) return ChannelCursor{};
+    auto position = token_position(token, "channels");
+    if (!position.ok()) return position.status();
+    size_t colon = position->find(':');
+    ChannelCursor cursor;
+    try {
+        if (colon == std::string::npos) return kForgedToken;
+        cursor.created_unix_ms = std::stoll(position->substr(0, colon));
+    } catch (const std::exception&) {
+        return kForgedToken;
+    }
+    cursor.id = position->substr(colon + 1);
+    if (cursor.id.rfind("c_", 0) != 0 || cursor.id.size() > kMaxId) return kForgedToken;
+    return cursor;
+}
+
+}  // namespace
+
+ChannelService::ChannelService(ChannelStore& store, ChannelLimits limits, Clock clock, Recorded recorded)
+    : store_(store), limits_(limits), clock_(std::move(clock)), on_recorded_(std::move(recorded)) {}
+
+audit::v1::AppendRequest ChannelService::record(const std::string& actor_id, const char* action,
+                                                const std::string& channel_id, const std::string& correlation_id,
+                                                const std::string& subject) const {
+    audit::v1::AppendRequest entry;
+    entry.set_actor("user:" + actor_id);
+    entry.set_action(action);
+    entry.set_target("channel:" + channel_id);
+    entry.set_outcome("ok");
+    entry.set_correlation_id(correlation_id);
+    if (!subject.empty()) (*entry.mutable_details())["user"] = subject;
+    return entry;
+}
+
+template <class T>
+sdk::Result<T> ChannelService::recorded(sdk::Result<T> result) const {
+    if (result.ok()) on_recorded_();
+    return result;
+}
+
+sdk::Status ChannelService::recorded(sdk::Status status) const {
+    if (status.ok()) on_recorded_();
+    return status;
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::visible(const v1::Actor& actor, const std::string& channel_id) {
+    if (sdk::Status checked = check_actor(actor); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("channel_id", channel_id); !checked.ok()) return checked;
+    auto channel = store_.find_channel(channel_id);
+    if (!channel.ok()) return channel.status();
+    const sdk::Status missing = sdk::not_found("no channel " + channel_id);
+    if (!channel->has_value()) return missing;
+    if ((*channel)->kind() == v1::PUBLIC || is_admin(actor)) return **channel;
+    auto member = store_.find_member(channel_id, actor.user_id());
+    if (!member.ok()) return member.status();
+    if (!member->has_value()) return missing;  // a private channel is not even shown to exist
+    return **channel;
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::managed(const v1::Actor& actor, const std::string& channel_id) {
+    auto channel = visible(actor, channel_id);
+    if (!channel.ok() || is_admin(actor)) return channel;
+    auto member = store_.find_member(channel_id, actor.user_id());
+    if (!member.ok()) return member.status();
+    if (!member->has_value() || (*member)->role() != v1::OWNER) {
+        return sdk::Status(sdk::Code::permission_denied, "only the channel's owner or an admin may do this");
+    }
+    return channel;
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChannelRequest& request,
+                                                            const std::string& correlation_id) {
+    if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_text("topic", request.topic(), kMaxTopic, false); !checked.ok()) return checked;
+    if (request.kind() != v1::PUBLIC && request.kind() != v1::PRIVATE) {
+        return sdk::invalid_argument("kind must be PUBLIC or PRIVATE (direct channels come from OpenDirect)");
+    }
+    const int64_t now = clock_();
+    v1::ChannelInfo channel;
+    channel.set_id(plugins::random_id("c_"));
+    channel.set_name(request.name());
+    channel.set_kind(request.kind());
+    channel.set_topic(request.topic());
+    channel.set_created_by(request.actor().user_id());
+    channel.set_created_unix_ms(now);
+    channel.set_member_count(1);
+    v1::Member owner;
+    owner.set_channel_id(channel.id());
+    owner.set_user_id(request.actor().user_id());
+    owner.set_role(v1::OWNER);
+    owner.set_joined_unix_ms(now);
+    sdk::Status created = store_.create_channel(
+        channel, {owner}, {record(request.actor().user_id(), "channel_created", channel.id(), correlation_id)});
+    if (!recorded(created).ok()) return created;
+    return channel;
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::open_direct(const v1::OpenDirectRequest& request,
+                                                         const std::string& correlation_id) {
+    if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("other_user_id", request.other_user_id()); !checked.ok()) return checked;
+    if (request.other_user_id() == request.actor().user_id()) return sdk::invalid_argument("a direct channel needs two users");
+    std::string first = request.actor().user_id(), second = request.other_user_id();
+    if (second < first) std::swap(first, second);
+    const int64_t now = clock_();
+    v1::ChannelInfo draft;
+    draft.set_id(plugins::random_id("c_"));
+    draft.set_name(first + "," + second);
+    draft.set_kind(v1::DIRECT);
+    draft.set_created_by(request.actor().user_id());
+    draft.set_created_unix_ms(now);
+    std::vector<v1::Member> members;
+    for (const std::string& user : {first, second}) {
+        v1::Member member;
+        member.set_channel_id(draft.id());
+        member.set_user_id(user);
+        member.set_role(v1::MEMBER);
+        member.set_joined_unix_ms(now);
+        members.push_back(member);
+    }
+    return recorded(store_.open_direct(first + "|" + second, draft, members,
+                                       {record(request.actor().user_id(), "direct_opened", draft.id(), correlation_id,
+                                               request.other_user_id())}));
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::get_channel(const v1::GetChannelRequest& request) {
+    return visible(request.actor(), request.channel_id());
+}
+
+sdk::Result<v1::ListChannelsReply> ChannelService::list_channels(const v1::ListChannelsRequest& request) {
+    if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
+    auto cursor = channel_cursor(request.page().page_token());
+    if (!cursor.ok()) return cursor.status();
+    const uint32_t limit = page_size(request.page());
+    auto channels = store_.visible_channels(request.actor().user_id(), request.include_archived(), *cursor, limit + 1);
+    if (!channels.ok()) return channels.status();
+    v1::ListChannelsReply reply;
+    for (size_t i = 0; i < channels->size() && i < limit; ++i) *reply.add_channels() = (*channels)[i];
+    if (channels->size() > limit) {
+        const v1::ChannelInfo& last = (*channels)[limit - 1];
+        reply.mutable_page()->set_next_page_token(page_token("channels", std::to_string(last.created_unix_ms()) + ":" + last.id()));
+    }
+    return reply;
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::rename_channel(const v1::RenameChannelRequest& request,
+                                                            const std::string& correlation_id) {
+    if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
+    auto channel = managed(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel;
+    if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("direct channels have no name to change");
+    channel->set_name(request.name());
+    sdk::Status updated = store_.update_channel(
+        *channel, {record(request.actor().user_id(), "channel_renamed", channel->id(), correlation_id)});
+    if (!recorded(updated).ok()) return updated;
+    return channel;
+}
+
+sdk::Result<v1::ChannelInfo> ChannelService::archive_channel(const v1::ArchiveChannelRequest& request,
+                                                             const std::string& correlation_id) {
+    auto channel = managed(request.actor(), request.channel_id());
+    if (!channel.ok() || channel->archived()) return channel;
+    channel->set_archived(true);
+    sdk::Status updated = store_.update_channel(
+        *channel, {record(request.actor().user_id(), "channel_archived", channel->id(), correlation_id)});
+    if (!recorded(updated).ok()) return updated;
+    return channel;
+}
+
+sdk::Result<v1::Member> ChannelService::join(const v1::JoinRequest& request, const std::string& correlation_id) {
+    auto channel = visible(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel.status();
+    auto existing = store_.find_member(channel->id(), request.actor().user_id());
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return **existing;
+    if (channel->kind() != v1::PUBLIC) {
+        return sdk::Status(sdk::Code::permission_denied, "this channel is joined by invitation only");
+    }
+    if (channel->archived()) return sdk::failed_precondition("the channel is archived");
+    v1::Member member;
+    member.set_channel_id(channel->id());
+    member.set_user_id(request.actor().user_id());
+    member.set_role(v1::MEMBER);
+    member.set_joined_unix_ms(clock_());
+    sdk::Status added = store_.add_member(member, {record(member.user_id(), "channel_joined", channel->id(), correlation_id)});
+    if (!recorded(added).ok()) return added;
+    return member;
+}
+
+sdk::Result<v1::LeaveReply> ChannelService::leave(const v1::LeaveRequest& request, const std::string& correlation_id) {
+    auto channel = visible(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel.status();
+    if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("one cannot leave a direct channel");
+    auto existing = store_.find_member(channel->id(), request.actor().user_id());
+    if (!existing.ok()) return existing.status();
+    if (!existing->has_value()) return v1::LeaveReply();
+    sdk::Status removed = store_.remove_member(
+        channel->id(), request.actor().user_id(),
+        {record(request.actor().user_id(), "channel_left", channel->id(), correlation_id)});
+    if (!recorded(removed).ok()) return removed;
+    return v1::LeaveReply();
+}
+
+sdk::Result<v1::Member> ChannelService::invite(const v1::InviteRequest& request, const std::string& correlation_id) {
+    if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
+    auto channel = managed(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel.status();
+    if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("a direct channel has exactly two members");
+    if (channel->archived()) return sdk::failed_precondition("the channel is archived");
+    auto existing = store_.find_member(channel->id(), request.user_id());
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return **existing;
+    v1::Member member;
+    member.set_channel_id(channel->id());
+    member.set_user_id(request.user_id());
+    member.set_role(v1::MEMBER);
+    member.set_joined_unix_ms(clock_());
+    sdk::Status added = store_.add_member(
+        member, {record(request.actor().user_id(), "member_invited", channel->id(), correlation_id, request.user_id())});
+    if (!recorded(added).ok()) return added;
+    return member;
+}
+
+sdk::Result<v1::RemoveReply> ChannelService::remove(const v1::RemoveRequest& request, const std::string& correlation_id) {
+    if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
+    auto channel = managed(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel.status();
+    if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("a direct channel has exactly two members");
+    auto existing = store_.find_member(channel->id(), request.user_id());
+    if (!existing.ok()) return existing.status();
+    if (!existing->has_value()) return v1::RemoveReply();
+    sdk::Status removed = store_.remove_member(
+        channel->id(), request.user_id(),
+        {record(request.actor().user_id(), "member_removed", channel->id(), correlation_id, request.user_id())});
+    if (!recorded(removed).ok()) return removed;
+    return v1::RemoveReply();
+}
+
+sdk::Result<v1::ListMembersReply> ChannelService::list_members(const v1::ListMembersRequest& request) {
+    auto channel = visible(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel.status();
+    std::string after;
+    if (!request.page().page_token().empty()) {
+        auto position = token_position(request.page().page_token(), "members");
+        if (!position.ok()) return position.status();
+        after = *position;
+    }
+    const uint32_t limit = page_size(request.page());
+    auto members = store_.members(channel->id(), after, limit + 1);
+    if (!members.ok()) return members.status();
+    v1::ListMembersReply reply;
+    for (size_t i = 0; i < members->size() && i < limit; ++i) *reply.add_members() = (*members)[i];
+    if (members->size() > limit) reply.mutable_page()->set_next_page_token(page_token("members", (*members)[limit - 1].user_id()));
+    return reply;
+}
+
+sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& request) {
+    auto channel = visible(request.actor(), request.channel_id());
+    if (!channel.ok()) return channel.status();
+    const uint64_t last = channel->last_sequence();
+    const auto direction = request.direction() == v1::HistoryRequest::BEFORE ? v1::HistoryRequest::BEFORE
+                                                                             : v1::HistoryRequest::AFTER;
+    const bool out_of_range = direction == v1::HistoryRequest::AFTER ? request.from_sequence() > last
+                                                                     : request.from_sequence() > last + 1;
+    if (out_of_range) {
+        return sdk::Status(sdk::Code::out_of_range, "from_sequence " + std::to_string(request.from_sequence()) +
+                                                        " is past the channel's last message (" + std::to_string(last) + ")");
+    }
+    const uint32_t limit = request.limit() == 0 ? kDefaultPage : std::min(request.limit(), kMaxPage);
+    auto messages = store_.messages(channel->id(), request.from_sequence(), direction, limit + 1);
+    if (!messages.ok()) return messages.status();
+    v1::HistoryReply reply;
+    for (size_t i = 0; i < messages->size() && i < limit; ++i) *reply.add_messages() = (*messages)[i];
+    reply.set_more(messages->size() > limit);
+    reply.set_last_sequence(last);
+    return reply;
+}
+
+sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& request) {
+    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_text("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+    if (request.client_message_id().empty() || request.client_message_id().size() > kMaxClientMessageId) {
+        return sdk::invalid_argument("client_message_id is required (at most 64 bytes)");
+    }
+    v1::Message draft;
+    draft.set_channel_id(request.channel_id());
+    draft.set_author_id(request.author_id());
+    draft.set_body(request.body());
+    draft.set_server_time_unix_ms(clock_());
+    draft.set_client_message_id(request.client_message_id());
+    draft.set_event(v1::Message::POSTED);
+    auto appended = store_.append(std::move(draft), {});
+    if (!appended.ok()) return appended.status();
+    v1::AppendReply reply;
+    *reply.mutable_message() = std::move(appended->message);
+    reply.set_duplicate(appended->duplicate);
+    for (std::string& member : appended->member_ids) reply.add_member_ids(std::move(member));
+    return reply;
+}
+
+sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& request, const std::string& correlation_id) {
+    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
+    if (!request.delete_()) {
+        if (sdk::Status checked = check_text("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+    }
+    auto target = store_.find_message(request.channel_id(), request.target_sequence());
+    if (!target.ok()) return target.status();
+    if (!target->has_value() || (*target)->event() != v1::Message::POSTED) {
+        return sdk::not_found("no message " + std::to_string(request.target_sequence()) + " in this channel");
+    }
+    if ((*target)->author_id() != request.author_id()) {
+        return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
+    }
+    v1::Message event;
+    event.set_channel_id(request.channel_id());
+    event.set_author_id(request.author_id());
+    event.set_body(request.delete_() ? "" : request.body());
+    event.set_server_time_unix_ms(clock_());
+    event.set_event(request.delete_() ? v1::Message::DELETED : v1::Message::EDITED);
+    event.set_target_sequence(request.target_sequence());
+    Records records;
+    if (request.delete_()) {
+        records.push_back(record(request.author_id(), "message_deleted", request.channel_id(), correlation_id));
+        (*records.back().mutable_details())["sequence"] = std::to_string(request.target_sequence());
+    }
+    auto appended = store_.append(std::move(event), records);
+    if (!appended.ok()) return appended.status();
+    if (!records.empty()) on_recorded_();
+    v1::AppendReply reply;
+    *reply.mutable_message() = std::move(appended->message);
+    for (std::string& member : appended->member_ids) reply.add_member_ids(std::move(member));
+    return reply;
+}
+
+sdk::Result<v1::AudienceReply> ChannelService::audience(const v1::AudienceRequest& request) {
+    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
+    auto member = store_.find_member(request.channel_id(), request.user_id());
+    if (!member.ok()) return member.status();
+    if (!member->has_value()) return sdk::Status(sdk::Code::permission_denied, "you are not a member of this channel");
+    v1::AudienceReply reply;
+    std::string after;
+    for (;;) {
+        auto page = store_.members(request.channel_id(), after, kMaxPage);
+        if (!page.ok()) return page.status();
+        for (const v1::Member& each : *page) reply.add_member_ids(each.user_id());
+        if (page->size() < kMaxPage) break;
+        after = page->back().user_id();
+    }
+    return reply;
+}
+
+}  // namespace lanchat::channel

@@ -1,0 +1,71 @@
+// ChannelStore: channels, members and each channel's message log. The service logic sees only this
+// interface, so a PostgreSQL backend can come later; SQLite is the embedded default. Every change that the
+// audit record must show takes the entries to stage with it, so both commit together or neither does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lanchat/audit/v1/audit.pb.h"
+#include "lanchat/channel/v1/channel.pb.h"
+#include "lanchat/sdk/status.hpp"
+
+namespace lanchat::plugins {
+class SqliteDatabase;
+}
+
+namespace lanchat::channel {
+
+using Records = std::vector<audit::v1::AppendRequest>;
+
+struct Appended {
+    v1::Message message;
+    bool duplicate = false;
+    std::vector<std::string> member_ids;
+};
+
+// Where a list page starts: after this (created time, id).
+struct ChannelCursor {
+    int64_t created_unix_ms = 0;
+    std::string id;
+};
+
+class ChannelStore {
+public:
+    virtual ~ChannelStore() = default;
+
+    // ALREADY_EXISTS when a public or private channel has this name.
+    virtual sdk::Status create_channel(const v1::ChannelInfo& channel, const std::vector<v1::Member>& members,
+                                       const Records& records) = 0;
+    // The channel whose direct_key this is, created with `members` if there is none yet.
+    virtual sdk::Result<v1::ChannelInfo> open_direct(const std::string& direct_key, const v1::ChannelInfo& draft,
+                                                     const std::vector<v1::Member>& members, const Records& records) = 0;
+    virtual sdk::Result<std::optional<v1::ChannelInfo>> find_channel(const std::string& id) = 0;
+    // Public channels and those `user_id` is a member of, oldest first, after `cursor`.
+    virtual sdk::Result<std::vector<v1::ChannelInfo>> visible_channels(const std::string& user_id, bool include_archived,
+                                                                       const ChannelCursor& cursor, uint32_t limit) = 0;
+    // Writes name and archived flag. ALREADY_EXISTS when the new name is taken.
+    virtual sdk::Status update_channel(const v1::ChannelInfo& channel, const Records& records) = 0;
+
+    virtual sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id, const std::string& user_id) = 0;
+    virtual sdk::Status add_member(const v1::Member& member, const Records& records) = 0;
+    virtual sdk::Status remove_member(const std::string& channel_id, const std::string& user_id, const Records& records) = 0;
+    virtual sdk::Result<std::vector<v1::Member>> members(const std::string& channel_id, const std::string& after_user_id,
+                                                         uint32_t limit) = 0;
+
+    // In one commit: refuses a missing or archived channel (NOT_FOUND, FAILED_PRECONDITION) and an author who
+    // is not a member (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and
+    // ALREADY_EXISTS if its body differs); else gives `draft` the next sequence and stores it.
+    virtual sdk::Result<Appended> append(v1::Message draft, const Records& records) = 0;
+    virtual sdk::Result<std::optional<v1::Message>> find_message(const std::string& channel_id, uint64_t sequence) = 0;
+    // AFTER: sequence > from, ascending. BEFORE: sequence < from (0: any), descending. One more than `limit`
+    // may be asked for to learn whether there are more.
+    virtual sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
+                                                           v1::HistoryRequest::Direction direction, uint32_t limit) = 0;
+};
+
+sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugins::SqliteDatabase& database);
+extern const char* const kChannelSchema;
+
+}  // namespace lanchat::channel

@@ -1,0 +1,315 @@
+// The embedded ChannelStore, in the plugin's SQLite file (plugins/common/sqlite_database.hpp).
+#include "audit_outbox.hpp"
+#include "channel_store.hpp"
+#include "sqlite_database.hpp"
+
+namespace lanchat::channel {
+
+const char* const kChannelSchema =
+    "CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL, topic TEXT NOT "
+    "NULL, archived INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL, created_unix_ms INTEGER NOT NULL, "
+    "last_sequence INTEGER NOT NULL DEFAULT 0, direct_key TEXT UNIQUE);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS channel_names ON channels (name) WHERE kind != 3;"
+    "CREATE TABLE IF NOT EXISTS members (channel_id TEXT NOT NULL REFERENCES channels (id), user_id TEXT NOT NULL, "
+    "role INTEGER NOT NULL, joined_unix_ms INTEGER NOT NULL, PRIMARY KEY (channel_id, user_id));"
+    "CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id);"
+    "CREATE TABLE IF NOT EXISTS messages (channel_id TEXT NOT NULL REFERENCES channels (id), sequence INTEGER NOT NULL, "
+    "author_id TEXT NOT NULL, body TEXT NOT NULL, server_time_unix_ms INTEGER NOT NULL, client_message_id TEXT, "
+    "event INTEGER NOT NULL, target_sequence INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel_id, sequence));"
+    "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (channel_id, author_id, client_message_id) "
+    "WHERE client_message_id IS NOT NULL;";
+
+namespace {
+
+using plugins::AuditOutbox;
+using plugins::SqliteDatabase;
+using plugins::Statement;
+
+constexpr const char* kChannelColumns =
+    "c.id, c.name, c.kind, c.topic, c.archived, c.created_by, c.created_unix_ms, c.last_sequence, "
+    "(SELECT count(*) FROM members m WHERE m.channel_id = c.id)";
+constexpr const char* kMessageColumns =
+    "channel_id, sequence, author_id, body, server_time_unix_ms, client_message_id, event, target_sequence";
+
+v1::ChannelInfo read_channel(const Statement& row) {
+    v1::ChannelInfo channel;
+    channel.set_id(row.text(0));
+    channel.set_name(row.text(1));
+    channel.set_kind(static_cast<v1::Kind>(row.integer(2)));
+    channel.set_topic(row.text(3));
+    channel.set_archived(row.integer(4) != 0);
+    channel.set_created_by(row.text(5));
+    channel.set_created_unix_ms(row.integer(6));
+    channel.set_last_sequence(static_cast<uint64_t>(row.integer(7)));
+    channel.set_member_count(static_cast<uint32_t>(row.integer(8)));
+    return channel;
+}
+
+v1::Message read_message(const Statement& row) {
+    v1::Message message;
+    message.set_channel_id(row.text(0));
+    message.set_sequence(static_cast<uint64_t>(row.integer(1)));
+    message.set_author_id(row.text(2));
+    message.set_body(row.text(3));
+    message.set_server_time_unix_ms(row.integer(4));
+    message.set_client_message_id(row.text(5));
+    message.set_event(static_cast<v1::Message::Event>(row.integer(6)));
+    message.set_target_sequence(static_cast<uint64_t>(row.integer(7)));
+    return message;
+}
+
+class SqliteStore final : public ChannelStore {
+public:
+    explicit SqliteStore(SqliteDatabase& db) : db_(db) {}
+
+    sdk::Status create_channel(const v1::ChannelInfo& channel, const std::vector<v1::Member>& members,
+                               const Records& records) override {
+        return db_.transaction([&]() -> sdk::Status {
+            if (sdk::Status free = name_free(channel.name(), ""); !free.ok()) return free;
+            if (sdk::Status inserted = insert_channel(channel, ""); !inserted.ok()) return inserted;
+            return add_all(members, records);
+        });
+    }
+
+    sdk::Result<v1::ChannelInfo> open_direct(const std::string& direct_key, const v1::ChannelInfo& draft,
+                                             const std::vector<v1::Member>& members, const Records& records) override {
+        return db_.transaction([&]() -> sdk::Result<v1::ChannelInfo> {
+            Statement existing(db_, std::string("SELECT ") + kChannelColumns + " FROM channels c WHERE direct_key = ?1");
+            if (existing.bind(1, direct_key).step()) return read_channel(existing);
+            if (sdk::Status inserted = insert_channel(draft, direct_key); !inserted.ok()) return inserted;
+            if (sdk::Status added = add_all(members, records); !added.ok()) return added;
+            v1::ChannelInfo created = draft;
+            created.set_member_count(static_cast<uint32_t>(members.size()));
+            return created;
+        });
+    }
+
+    sdk::Result<std::optional<v1::ChannelInfo>> find_channel(const std::string& id) override {
+        return db_.read([&]() -> sdk::Result<std::optional<v1::ChannelInfo>> {
+            Statement select(db_, std::string("SELECT ") + kChannelColumns + " FROM channels c WHERE c.id = ?1");
+            if (select.bind(1, id).step()) return std::optional<v1::ChannelInfo>(read_channel(select));
+            if (sdk::Status done = select.status("find channel"); !done.ok()) return done;
+            return std::optional<v1::ChannelInfo>();
+        });
+    }
+
+    sdk::Result<std::vector<v1::ChannelInfo>> visible_channels(const std::string& user_id, bool include_archived,
+                                                               const ChannelCursor& cursor, uint32_t limit) override {
+        return db_.read([&]() -> sdk::Result<std::vector<v1::ChannelInfo>> {
+            Statement select(db_, std::string("SELECT ") + kChannelColumns +
+                                      " FROM channels c WHERE (c.kind = 1 OR EXISTS (SELECT 1 FROM members m WHERE "
+                                      "m.channel_id = c.id AND m.user_id = ?1)) AND (?2 OR c.archived = 0) AND "
+                                      "(c.created_unix_ms, c.id) > (?3, ?4) ORDER BY c.created_unix_ms, c.id LIMIT ?5");
+            select.bind(1, user_id)
+                .bind(2, static_cast<int64_t>(include_archived))
+                .bind(3, cursor.created_unix_ms)
+                .bind(4, cursor.id)
+                .bind(5, static_cast<int64_t>(limit));
+            std::vector<v1::ChannelInfo> channels;
+            while (select.step()) channels.push_back(read_channel(select));
+            if (sdk::Status done = select.status("list channels"); !done.ok()) return done;
+            return channels;
+        });
+    }
+
+    sdk::Status update_channel(const v1::ChannelInfo& channel, const Records& records) override {
+        return db_.transaction([&]() -> sdk::Status {
+            if (channel.kind() != v1::DIRECT) {
+                if (sdk::Status free = name_free(channel.name(), channel.id()); !free.ok()) return free;
+            }
+            Statement update(db_, "UPDATE channels SET name = ?2, archived = ?3, topic = ?4 WHERE id = ?1");
+            update.bind(1, channel.id())
+                .bind(2, channel.name())
+                .bind(3, static_cast<int64_t>(channel.archived()))
+                .bind(4, channel.topic());
+            if (sdk::Status updated = update.run("update channel"); !updated.ok()) return updated;
+            return stage(records);
+        });
+    }
+
+    sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id, const std::string& user_id) override {
+        return db_.read([&]() -> sdk::Result<std::optional<v1::Member>> {
+            Statement select(db_, "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
+                                  "AND user_id = ?2");
+            if (select.bind(1, channel_id).bind(2, user_id).step()) return std::optional<v1::Member>(read_member(select));
+            if (sdk::Status done = select.status("find member"); !done.ok()) return done;
+            return std::optional<v1::Member>();
+        });
+    }
+
+    sdk::Status add_member(const v1::Member& member, const Records& records) override {
+        return db_.transaction([&] { return add_all({member}, records); });
+    }
+
+    sdk::Status remove_member(const std::string& channel_id, const std::string& user_id, const Records& records) override {
+        return db_.transaction([&]() -> sdk::Status {
+            Statement remove(db_, "DELETE FROM members WHERE channel_id = ?1 AND user_id = ?2");
+            if (sdk::Status removed = remove.bind(1, channel_id).bind(2, user_id).run("remove member"); !removed.ok()) {
+                return removed;
+            }
+            return stage(records);
+        });
+    }
+
+    sdk::Result<std::vector<v1::Member>> members(const std::string& channel_id, const std::string& after_user_id,
+                                                 uint32_t limit) override {
+        return db_.read([&]() -> sdk::Result<std::vector<v1::Member>> {
+            Statement select(db_, "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
+                                  "AND user_id > ?2 ORDER BY user_id LIMIT ?3");
+            select.bind(1, channel_id).bind(2, after_user_id).bind(3, static_cast<int64_t>(limit));
+            std::vector<v1::Member> members;
+            while (select.step()) members.push_back(read_member(select));
+            if (sdk::Status done = select.status("list members"); !done.ok()) return done;
+            return members;
+        });
+    }
+
+    sdk::Result<Appended> append(v1::Message draft, const Records& records) override {
+        return db_.transaction([&]() -> sdk::Result<Appended> {
+            Statement channel(db_, "SELECT archived, last_sequence FROM channels WHERE id = ?1");
+            if (!channel.bind(1, draft.channel_id()).step()) return sdk::not_found("no channel " + draft.channel_id());
+            if (channel.integer(0) != 0) return sdk::failed_precondition("the channel is archived");
+            const uint64_t last = static_cast<uint64_t>(channel.integer(1));
+            Statement member(db_, "SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?2");
+            if (!member.bind(1, draft.channel_id()).bind(2, draft.author_id()).step()) {
+                return sdk::Status(sdk::Code::permission_denied, "you are not a member of this channel");
+            }
+            Appended appended;
+            if (!draft.client_message_id().empty()) {
+                Statement seen(db_, std::string("SELECT ") + kMessageColumns +
+                                        " FROM messages WHERE channel_id = ?1 AND author_id = ?2 AND client_message_id = ?3");
+                if (seen.bind(1, draft.channel_id()).bind(2, draft.author_id()).bind(3, draft.client_message_id()).step()) {
+                    v1::Message first = read_message(seen);
+                    if (first.body() != draft.body()) {
+                        return sdk::Status(sdk::Code::already_exists,
+                                           "client_message_id " + draft.client_message_id() +
+                                               " was already used for a different message");
+                    }
+                    appended.message = std::move(first);
+                    appended.duplicate = true;
+                }
+            }
+            if (!appended.duplicate) {
+                draft.set_sequence(last + 1);
+                if (sdk::Status inserted = insert_message(draft); !inserted.ok()) return inserted;
+                Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
+                if (sdk::Status advanced = advance.bind(1, draft.channel_id()).bind(2, static_cast<int64_t>(last + 1)).run(
+                        "advance sequence");
+                    !advanced.ok()) {
+                    return advanced;
+                }
+                if (sdk::Status staged = stage(records); !staged.ok()) return staged;
+                appended.message = std::move(draft);
+            }
+            Statement everyone(db_, "SELECT user_id FROM members WHERE channel_id = ?1");
+            everyone.bind(1, appended.message.channel_id());
+            while (everyone.step()) appended.member_ids.push_back(everyone.text(0));
+            if (sdk::Status done = everyone.status("read members"); !done.ok()) return done;
+            return appended;
+        });
+    }
+
+    sdk::Result<std::optional<v1::Message>> find_message(const std::string& channel_id, uint64_t sequence) override {
+        return db_.read([&]() -> sdk::Result<std::optional<v1::Message>> {
+            Statement select(db_, std::string("SELECT ") + kMessageColumns + " FROM messages WHERE channel_id = ?1 AND "
+                                                                             "sequence = ?2");
+            if (select.bind(1, channel_id).bind(2, static_cast<int64_t>(sequence)).step()) {
+                return std::optional<v1::Message>(read_message(select));
+            }
+            if (sdk::Status done = select.status("find message"); !done.ok()) return done;
+            return std::optional<v1::Message>();
+        });
+    }
+
+    sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
+                                                   v1::HistoryRequest::Direction direction, uint32_t limit) override {
+        return db_.read([&]() -> sdk::Result<std::vector<v1::Message>> {
+            const bool after = direction == v1::HistoryRequest::AFTER;
+            std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE channel_id = ?1 AND " +
+                              (after ? "sequence > ?2 ORDER BY sequence" : "(?2 = 0 OR sequence < ?2) ORDER BY sequence DESC") +
+                              " LIMIT ?3";
+            Statement select(db_, sql);
+            select.bind(1, channel_id).bind(2, static_cast<int64_t>(from)).bind(3, static_cast<int64_t>(limit));
+            std::vector<v1::Message> messages;
+            while (select.step()) messages.push_back(read_message(select));
+            if (sdk::Status done = select.status("read history"); !done.ok()) return done;
+            return messages;
+        });
+    }
+
+private:
+    static v1::Member read_member(const Statement& row) {
+        v1::Member member;
+        member.set_channel_id(row.text(0));
+        member.set_user_id(row.text(1));
+        member.set_role(static_cast<v1::Role>(row.integer(2)));
+        member.set_joined_unix_ms(row.integer(3));
+        return member;
+    }
+
+    sdk::Status name_free(const std::string& name, const std::string& except_id) {
+        Statement taken(db_, "SELECT 1 FROM channels WHERE name = ?1 AND kind != 3 AND id != ?2");
+        if (taken.bind(1, name).bind(2, except_id).step()) {
+            return {sdk::Code::already_exists, "a channel named '" + name + "' exists"};
+        }
+        return taken.status("check channel name");
+    }
+
+    sdk::Status insert_channel(const v1::ChannelInfo& channel, const std::string& direct_key) {
+        Statement insert(db_, "INSERT INTO channels (id, name, kind, topic, created_by, created_unix_ms, direct_key) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        insert.bind(1, channel.id())
+            .bind(2, channel.name())
+            .bind(3, static_cast<int64_t>(channel.kind()))
+            .bind(4, channel.topic())
+            .bind(5, channel.created_by())
+            .bind(6, channel.created_unix_ms());
+        if (direct_key.empty()) insert.bind_null(7);
+        else insert.bind(7, direct_key);
+        return insert.run("insert channel");
+    }
+
+    sdk::Status add_all(const std::vector<v1::Member>& members, const Records& records) {
+        for (const v1::Member& member : members) {
+            Statement insert(db_, "INSERT OR IGNORE INTO members (channel_id, user_id, role, joined_unix_ms) VALUES "
+                                  "(?1, ?2, ?3, ?4)");
+            insert.bind(1, member.channel_id())
+                .bind(2, member.user_id())
+                .bind(3, static_cast<int64_t>(member.role()))
+                .bind(4, member.joined_unix_ms());
+            if (sdk::Status added = insert.run("add member"); !added.ok()) return added;
+        }
+        return stage(records);
+    }
+
+    sdk::Status insert_message(const v1::Message& message) {
+        Statement insert(db_, std::string("INSERT INTO messages (") + kMessageColumns +
+                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        insert.bind(1, message.channel_id())
+            .bind(2, static_cast<int64_t>(message.sequence()))
+            .bind(3, message.author_id())
+            .bind(4, message.body())
+            .bind(5, message.server_time_unix_ms());
+        if (message.client_message_id().empty()) insert.bind_null(6);
+        else insert.bind(6, message.client_message_id());
+        insert.bind(7, static_cast<int64_t>(message.event())).bind(8, static_cast<int64_t>(message.target_sequence()));
+        return insert.run("insert message");
+    }
+
+    sdk::Status stage(const Records& records) {
+        for (const audit::v1::AppendRequest& record : records) {
+            if (sdk::Status staged = AuditOutbox::stage(db_, record); !staged.ok()) return staged;
+        }
+        return {};
+    }
+
+    SqliteDatabase& db_;
+};
+
+}  // namespace
+
+sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugins::SqliteDatabase& database) {
+    return std::unique_ptr<ChannelStore>(std::make_unique<SqliteStore>(database));
+}
+
+}  // namespace lanchat::channel

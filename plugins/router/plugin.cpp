@@ -1,0 +1,179 @@
+// The Router plugin: Send/Edit/Delete through Channel, then delivery to subscribed client edges.
+//   config:  max_body_bytes (default 4000): the largest message body accepted
+//   serves:  lanchat.router.v1.Router/Send, /Edit, /Delete, /Typing, /Subscribe (the client edge)
+//   calls:   channel (Append, Amend, Audience, History)
+// Deletions reach Audit through Channel, in the same commit as the deletion event.
+#include <chrono>
+#include <unordered_map>
+
+#include "lanchat/sdk.hpp"
+#include "lanchat/sdk/rpc.hpp"
+#include "router_service.hpp"
+
+namespace lanchat::router {
+
+using namespace lanchat::sdk;
+
+namespace {
+
+constexpr std::chrono::milliseconds kChannelDeadline{5000};
+constexpr const char* kChannel = "/lanchat.channel.v1.Channel/";
+
+// Channel over the mesh.
+class MeshChannelLog final : public ChannelLog {
+public:
+    explicit MeshChannelLog(const Rpc& rpc) : rpc_(rpc) {}
+
+    // Append is safe to retry: the client_message_id makes a repeat return the first result.
+    void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
+        rpc_.call<channel::v1::AppendRequest, channel::v1::AppendReply>(options("Append", true), request, std::move(done));
+    }
+    void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
+        rpc_.call<channel::v1::AmendRequest, channel::v1::AppendReply>(options("Amend", false), request, std::move(done));
+    }
+    void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
+        rpc_.call<channel::v1::AudienceRequest, channel::v1::AudienceReply>(options("Audience", true), request, std::move(done));
+    }
+    void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) override {
+        rpc_.call<channel::v1::HistoryRequest, channel::v1::HistoryReply>(options("History", true), request, std::move(done));
+    }
+
+private:
+    static CallOptions options(const char* method, bool idempotent) {
+        return {"channel", std::string(kChannel) + method, kChannelDeadline, idempotent, nullptr};
+    }
+    const Rpc& rpc_;
+};
+
+// One Subscribe stream; `ended` forgets it when the Router ends it.
+class StreamSink final : public DeliverySink {
+public:
+    StreamSink(StreamWriter<v1::Delivery> writer, std::function<void()> ended)
+        : writer_(std::move(writer)), ended_(std::move(ended)) {}
+    bool deliver(const v1::Delivery& delivery) override { return writer_.write(delivery).ok(); }
+    void end(const Status& status) override {
+        ended_();
+        writer_.finish(status);
+    }
+
+private:
+    StreamWriter<v1::Delivery> writer_;
+    std::function<void()> ended_;
+};
+
+template <class Response>
+Done<Response> answer(Responder<Response> responder) {
+    return [responder](Result<Response> result) mutable {
+        if (result.ok()) return responder.reply(*result);
+        responder.fail(result.status());
+    };
+}
+
+}  // namespace
+
+class RouterPlugin : public Plugin {
+public:
+    explicit RouterPlugin(Host& host) : Plugin(host), rpc_(host), channels_(rpc_) {
+        if (Status known = config().allow_only({"max_body_bytes"}); !known.ok()) throw StatusError(known);
+        RouterLimits limits;
+        limits.max_body_bytes = config().value_or("max_body_bytes", limits.max_body_bytes);
+        if (limits.max_body_bytes < 1 || limits.max_body_bytes > 1024 * 1024) {
+            throw StatusError(invalid_argument("max_body_bytes at " + config().where("max_body_bytes") +
+                                               " must be between 1 and 1048576"));
+        }
+        service_ = std::make_unique<RouterService>(channels_, limits);
+    }
+
+    Status start() override {
+        gap_checks_ = executor().every(std::chrono::milliseconds(100), [this] { service_->check_gaps(); });
+        RouterService& router = *service_;
+        const std::string service = "/lanchat.router.v1.Router/";
+        for (Status served : {
+                 rpc_.serve_unary<v1::SendRequest, v1::SendReply>(
+                     service + "Send", [&router](const CallInfo&, v1::SendRequest request, Responder<v1::SendReply> responder) {
+                         router.send(request, answer(std::move(responder)));
+                     }),
+                 rpc_.serve_unary<v1::EditRequest, v1::SendReply>(
+                     service + "Edit", [&router](const CallInfo&, v1::EditRequest request, Responder<v1::SendReply> responder) {
+                         router.edit(request, answer(std::move(responder)));
+                     }),
+                 rpc_.serve_unary<v1::DeleteRequest, v1::SendReply>(
+                     service + "Delete",
+                     [&router](const CallInfo&, v1::DeleteRequest request, Responder<v1::SendReply> responder) {
+                         router.remove(request, answer(std::move(responder)));
+                     }),
+                 rpc_.serve_unary<v1::TypingRequest, v1::TypingReply>(
+                     service + "Typing",
+                     [&router](const CallInfo&, v1::TypingRequest request, Responder<v1::TypingReply> responder) {
+                         router.typing(request, answer(std::move(responder)));
+                     }),
+                 rpc_.serve_stream<v1::SubscribeRequest, v1::Delivery>(
+                     service + "Subscribe",
+                     [this](const CallInfo&, v1::SubscribeRequest request, StreamWriter<v1::Delivery> writer) {
+                         subscribe(request, std::move(writer));
+                     },
+                     [this](lanchat_rpc_call* call) { cancelled(call); }),
+             }) {
+            if (!served.ok()) return served;
+        }
+        return {};
+    }
+
+    // Subscribers are told to come back (UNAVAILABLE), with their positions, to the next instance.
+    void drain(DrainSignal done) override {
+        gap_checks_.reset();
+        service_->end_all({Code::unavailable, "the router is restarting; subscribe again with resume_after"});
+        done.done();
+    }
+
+    void stop() override { gap_checks_.reset(); }
+
+private:
+    void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
+        lanchat_rpc_call* call = writer.call();
+        auto sink = std::make_shared<StreamSink>(writer, [this, call] {
+            std::lock_guard lock(calls_mutex_);
+            calls_.erase(call);
+        });
+        // Marked before subscribing (id 0), so a cancel that races the subscription is not lost. The lock is
+        // not held across subscribe(): the service ends streams under its own lock, and ending takes this one.
+        {
+            std::lock_guard lock(calls_mutex_);
+            calls_[call] = 0;
+        }
+        auto id = service_->subscribe(request, sink);
+        std::unique_lock lock(calls_mutex_);
+        auto marked = calls_.find(call);
+        const bool cancelled_meanwhile = marked == calls_.end();
+        if (!id.ok() || cancelled_meanwhile) {
+            if (!cancelled_meanwhile) calls_.erase(marked);
+            lock.unlock();
+            if (id.ok()) service_->unsubscribe(*id);
+            return writer.finish(id.ok() ? Status(Code::cancelled, "the client left") : id.status());
+        }
+        marked->second = *id;
+    }
+
+    void cancelled(lanchat_rpc_call* call) {
+        uint64_t id = 0;
+        {
+            std::lock_guard lock(calls_mutex_);
+            auto found = calls_.find(call);
+            if (found == calls_.end()) return;
+            id = found->second;
+            calls_.erase(found);
+        }
+        if (id != 0) service_->unsubscribe(id);
+    }
+
+    Rpc rpc_;
+    MeshChannelLog channels_;
+    std::unique_ptr<RouterService> service_;
+    Timer gap_checks_;
+    std::mutex calls_mutex_;
+    std::unordered_map<lanchat_rpc_call*, uint64_t> calls_;
+};
+
+}  // namespace lanchat::router
+
+LANCHAT_PLUGIN(lanchat::router::RouterPlugin, "router", "0.1.0")

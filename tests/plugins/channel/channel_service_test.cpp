@@ -1,0 +1,245 @@
+#include "channel_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "audit_outbox.hpp"
+#include "sqlite_database.hpp"
+#include "temp_dir.hpp"
+
+namespace lanchat::channel {
+namespace {
+
+v1::Actor actor(const std::string& user, bool admin = false) {
+    v1::Actor actor;
+    actor.set_user_id(user);
+    if (admin) actor.add_roles("admin");
+    return actor;
+}
+
+class ChannelServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        database_ = value_or_throw(plugins::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
+                                                                 std::string(kChannelSchema) + plugins::AuditOutbox::kSchema));
+        store_ = value_or_throw(open_sqlite_store(*database_));
+        service_ = std::make_unique<ChannelService>(*store_, ChannelLimits{100}, [this] { return ++now_; },
+                                                    [this] { ++recorded_; });
+    }
+
+    v1::ChannelInfo create(const std::string& owner, const std::string& name, v1::Kind kind = v1::PUBLIC) {
+        v1::CreateChannelRequest request;
+        *request.mutable_actor() = actor(owner);
+        request.set_name(name);
+        request.set_kind(kind);
+        return value_or_throw(service_->create_channel(request, "corr"));
+    }
+
+    sdk::Result<v1::AppendReply> post(const std::string& channel, const std::string& author, const std::string& body,
+                                      const std::string& client_id) {
+        v1::AppendRequest request;
+        request.set_channel_id(channel);
+        request.set_author_id(author);
+        request.set_body(body);
+        request.set_client_message_id(client_id);
+        return service_->append(request);
+    }
+
+    sdk::Status join(const std::string& channel, const std::string& user) {
+        v1::JoinRequest request;
+        *request.mutable_actor() = actor(user);
+        request.set_channel_id(channel);
+        return service_->join(request, "corr").status();
+    }
+
+    sdk::Result<v1::HistoryReply> history(const std::string& channel, const std::string& user, uint64_t from,
+                                          v1::HistoryRequest::Direction direction, uint32_t limit) {
+        v1::HistoryRequest request;
+        *request.mutable_actor() = actor(user);
+        request.set_channel_id(channel);
+        request.set_from_sequence(from);
+        request.set_direction(direction);
+        request.set_limit(limit);
+        return service_->history(request);
+    }
+
+    int64_t audited() {
+        return database_->read([&] {
+            plugins::Statement count(*database_, "SELECT count(*) FROM audit_outbox");
+            return count.step() ? count.integer(0) : -1;
+        });
+    }
+
+    lanchat::testing::TempDir dir_;
+    int64_t now_ = 1'000;
+    int recorded_ = 0;
+    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<ChannelStore> store_;
+    std::unique_ptr<ChannelService> service_;
+};
+
+TEST_F(ChannelServiceTest, MessagesGetGaplessSequencesAndRetriesStoreNothingNew) {
+    auto general = create("alice", "general");
+    ASSERT_TRUE(join(general.id(), "bob").ok());
+    for (int i = 1; i <= 5; ++i) {
+        auto sent = post(general.id(), i % 2 ? "alice" : "bob", "hello " + std::to_string(i), "m" + std::to_string(i));
+        ASSERT_TRUE(sent.ok()) << sent.status().message();
+        EXPECT_EQ(sent->message().sequence(), static_cast<uint64_t>(i));
+        EXPECT_EQ(sent->member_ids_size(), 2);
+    }
+    auto retried = post(general.id(), "alice", "hello 3", "m3");
+    ASSERT_TRUE(retried.ok());
+    EXPECT_TRUE(retried->duplicate());
+    EXPECT_EQ(retried->message().sequence(), 3u);
+    auto conflicting = post(general.id(), "alice", "something else", "m3");
+    EXPECT_EQ(conflicting.status().code(), sdk::Code::already_exists);
+    EXPECT_EQ(post(general.id(), "bob", "hello 3", "m3")->message().sequence(), 6u);  // another author's id space
+    EXPECT_EQ(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100)->messages_size(), 6);
+}
+
+TEST_F(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
+    auto general = create("alice", "general");
+    EXPECT_EQ(post(general.id(), "mallory", "hi", "x").status().code(), sdk::Code::permission_denied);
+    EXPECT_EQ(post("c_doesnotexist", "alice", "hi", "x").status().code(), sdk::Code::not_found);
+    EXPECT_EQ(post(general.id(), "alice", std::string(101, 'a'), "x").status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(post(general.id(), "alice", "bad \xC3\x28", "x").status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(post(general.id(), "alice", "", "x").status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(post(general.id(), "alice", "hi", "").status().code(), sdk::Code::invalid_argument);
+    v1::ArchiveChannelRequest archive;
+    *archive.mutable_actor() = actor("alice");
+    archive.set_channel_id(general.id());
+    ASSERT_TRUE(service_->archive_channel(archive, "corr").ok());
+    EXPECT_EQ(post(general.id(), "alice", "hi", "y").status().code(), sdk::Code::failed_precondition);
+}
+
+TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
+    auto secret = create("alice", "secret", v1::PRIVATE);
+    EXPECT_EQ(join(secret.id(), "bob").code(), sdk::Code::not_found);  // not even shown to exist
+    v1::InviteRequest invite;
+    *invite.mutable_actor() = actor("carol");
+    invite.set_channel_id(secret.id());
+    invite.set_user_id("carol");
+    EXPECT_EQ(service_->invite(invite, "corr").status().code(), sdk::Code::not_found);
+    *invite.mutable_actor() = actor("alice");
+    invite.set_user_id("bob");
+    ASSERT_TRUE(service_->invite(invite, "corr").ok());
+    EXPECT_TRUE(post(secret.id(), "bob", "thanks", "b1").ok());
+    v1::ListChannelsRequest list;
+    *list.mutable_actor() = actor("carol");
+    EXPECT_EQ(service_->list_channels(list)->channels_size(), 0);
+    *list.mutable_actor() = actor("bob");
+    EXPECT_EQ(service_->list_channels(list)->channels_size(), 1);
+    // Only the owner (or an admin) manages members.
+    v1::RemoveRequest remove;
+    *remove.mutable_actor() = actor("bob");
+    remove.set_channel_id(secret.id());
+    remove.set_user_id("alice");
+    EXPECT_EQ(service_->remove(remove, "corr").status().code(), sdk::Code::permission_denied);
+    *remove.mutable_actor() = actor("root", true);
+    remove.set_user_id("bob");
+    EXPECT_TRUE(service_->remove(remove, "corr").ok());
+    EXPECT_EQ(post(secret.id(), "bob", "still here?", "b2").status().code(), sdk::Code::permission_denied);
+}
+
+TEST_F(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
+    v1::OpenDirectRequest open;
+    *open.mutable_actor() = actor("alice");
+    open.set_other_user_id("bob");
+    auto first = value_or_throw(service_->open_direct(open, "corr"));
+    *open.mutable_actor() = actor("bob");
+    open.set_other_user_id("alice");
+    auto again = value_or_throw(service_->open_direct(open, "corr"));
+    EXPECT_EQ(first.id(), again.id());
+    EXPECT_EQ(first.kind(), v1::DIRECT);
+    EXPECT_EQ(first.member_count(), 2u);
+    EXPECT_EQ(join(first.id(), "carol").code(), sdk::Code::not_found);
+    open.set_other_user_id("bob");
+    EXPECT_EQ(service_->open_direct(open, "corr").status().code(), sdk::Code::invalid_argument);
+}
+
+TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange) {
+    auto general = create("alice", "general");
+    for (int i = 1; i <= 10; ++i) ASSERT_TRUE(post(general.id(), "alice", "m" + std::to_string(i), std::to_string(i)).ok());
+    auto after = value_or_throw(history(general.id(), "bob", 4, v1::HistoryRequest::AFTER, 3));  // public: readable
+    ASSERT_EQ(after.messages_size(), 3);
+    EXPECT_EQ(after.messages(0).sequence(), 5u);
+    EXPECT_TRUE(after.more());
+    auto newest = value_or_throw(history(general.id(), "alice", 0, v1::HistoryRequest::BEFORE, 4));
+    EXPECT_EQ(newest.messages(0).sequence(), 10u);
+    EXPECT_EQ(newest.messages(3).sequence(), 7u);
+    auto before = value_or_throw(history(general.id(), "alice", 3, v1::HistoryRequest::BEFORE, 10));
+    EXPECT_EQ(before.messages_size(), 2);
+    EXPECT_FALSE(before.more());
+    EXPECT_EQ(history(general.id(), "alice", 11, v1::HistoryRequest::AFTER, 10).status().code(), sdk::Code::out_of_range);
+    EXPECT_EQ(history(general.id(), "alice", 12, v1::HistoryRequest::BEFORE, 10).status().code(), sdk::Code::out_of_range);
+    EXPECT_EQ(value_or_throw(history(general.id(), "alice", 10, v1::HistoryRequest::AFTER, 10)).messages_size(), 0);
+}
+
+TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAudited) {
+    auto general = create("alice", "general");
+    ASSERT_TRUE(join(general.id(), "bob").ok());
+    ASSERT_TRUE(post(general.id(), "alice", "teh", "1").ok());
+    v1::AmendRequest amend;
+    amend.set_channel_id(general.id());
+    amend.set_author_id("bob");
+    amend.set_target_sequence(1);
+    amend.set_body("the");
+    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::permission_denied);
+    amend.set_author_id("alice");
+    auto edited = value_or_throw(service_->amend(amend, "corr"));
+    EXPECT_EQ(edited.message().sequence(), 2u);
+    EXPECT_EQ(edited.message().event(), v1::Message::EDITED);
+    EXPECT_EQ(edited.message().target_sequence(), 1u);
+    const int64_t before = audited();
+    amend.set_delete_(true);
+    auto deleted = value_or_throw(service_->amend(amend, "corr"));
+    EXPECT_EQ(deleted.message().event(), v1::Message::DELETED);
+    EXPECT_EQ(audited(), before + 1);
+    amend.set_target_sequence(2);  // an event, not a message
+    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
+}
+
+TEST_F(ChannelServiceTest, MembershipChangesAreAuditedInTheSameCommit) {
+    auto general = create("alice", "general");
+    ASSERT_TRUE(join(general.id(), "bob").ok());
+    ASSERT_TRUE(join(general.id(), "bob").ok());  // already a member: no change, no entry
+    v1::LeaveRequest leave;
+    *leave.mutable_actor() = actor("bob");
+    leave.set_channel_id(general.id());
+    ASSERT_TRUE(service_->leave(leave, "corr").ok());
+    EXPECT_EQ(audited(), 3);  // created, joined, left
+    EXPECT_EQ(recorded_, 3);
+}
+
+TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
+    for (int i = 0; i < 5; ++i) create("alice", "room " + std::to_string(i));
+    v1::ListChannelsRequest list;
+    *list.mutable_actor() = actor("alice");
+    list.mutable_page()->set_page_size(2);
+    int seen = 0;
+    for (;;) {
+        auto page = value_or_throw(service_->list_channels(list));
+        seen += page.channels_size();
+        if (page.page().next_page_token().empty()) break;
+        list.mutable_page()->set_page_token(page.page().next_page_token());
+    }
+    EXPECT_EQ(seen, 5);
+    for (const char* forged : {"garbage!", "Y2hhbm5lbHM6", "bWVtYmVyczp4", "' OR 1=1 --"}) {
+        list.mutable_page()->set_page_token(forged);
+        EXPECT_EQ(service_->list_channels(list).status().code(), sdk::Code::invalid_argument) << forged;
+    }
+    v1::CreateChannelRequest request;
+    *request.mutable_actor() = actor("alice");
+    request.set_kind(v1::PUBLIC);
+    request.set_name("room 1");
+    EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::already_exists);
+    request.set_name("");
+    EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::invalid_argument);
+    request.set_name("'; DROP TABLE channels; --");
+    EXPECT_TRUE(service_->create_channel(request, "c").ok());
+    request.set_name("ok");
+    request.set_kind(v1::DIRECT);
+    EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::invalid_argument);
+}
+
+}  // namespace
+}  // namespace lanchat::channel
