@@ -23,6 +23,7 @@ using lanchat::testing::channel_to;
 using lanchat::testing::ChildProcess;
 using lanchat::testing::Identity;
 using lanchat::testing::Reply;
+using lanchat::testing::StreamReader;
 using lanchat::testing::issue_test_certificate;
 using lanchat::testing::read_file;
 using lanchat::testing::run_to_exit;
@@ -50,41 +51,6 @@ std::string say_request(const std::string& text) {
     return request.SerializeAsString();
 }
 
-// Collects a server stream.
-class StreamCollector : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
-public:
-    StreamCollector(const std::shared_ptr<grpc::Channel>& channel, const std::string& method, const std::string& request)
-        : stub_(channel) {
-        grpc::Slice slice(request.data(), request.size());
-        request_ = grpc::ByteBuffer(&slice, 1);
-        context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        stub_.PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
-        StartWriteLast(&request_, grpc::WriteOptions());
-        StartRead(&incoming_);
-        StartCall();
-    }
-    void OnReadDone(bool ok) override {
-        if (!ok) return;
-        std::vector<grpc::Slice> slices;
-        std::string bytes;
-        if (incoming_.Dump(&slices).ok()) {
-            for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-        messages.push_back(bytes);
-        StartRead(&incoming_);
-    }
-    void OnDone(const grpc::Status& status) override { done_.set_value(status); }
-    grpc::Status wait() { return done_.get_future().get(); }
-
-    std::vector<std::string> messages;
-
-private:
-    grpc::GenericStub stub_;
-    grpc::ClientContext context_;
-    grpc::ByteBuffer request_;
-    grpc::ByteBuffer incoming_;
-    std::promise<grpc::Status> done_;
-};
 
 // A running lanchatd with the echo plugin under `name`, and the address its mesh listens on.
 class MeshNode {
@@ -164,13 +130,14 @@ TEST_F(MeshTest, AServerStreamDeliversEveryMessageInOrder) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
     CountRequest request;
     request.set_count(5);
-    StreamCollector stream(channel_to(node.address, ca(), service("client", "caller")), "/lanchat.test.v1.Echo/Count",
-                           request.SerializeAsString());
+    StreamReader stream(channel_to(node.address, ca(), service("client", "caller")), "/lanchat.test.v1.Echo/Count",
+                        request.SerializeAsString());
     ASSERT_TRUE(stream.wait().ok());
-    ASSERT_EQ(stream.messages.size(), 5u);
+    auto messages = stream.messages();
+    ASSERT_EQ(messages.size(), 5u);
     for (uint32_t i = 0; i < 5; ++i) {
         SayReply reply;
-        ASSERT_TRUE(reply.ParseFromString(stream.messages[i]));
+        ASSERT_TRUE(reply.ParseFromString(messages[i]));
         EXPECT_EQ(reply.sequence(), i + 1);
     }
 }

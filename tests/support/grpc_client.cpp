@@ -40,4 +40,61 @@ Reply call(const std::shared_ptr<grpc::Channel>& channel, const std::string& met
     return reply;
 }
 
+StreamReader::StreamReader(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                           const std::string& request, std::chrono::seconds deadline)
+    : stub_(std::make_unique<grpc::GenericStub>(channel)) {
+    grpc::Slice slice(request.data(), request.size());
+    request_ = grpc::ByteBuffer(&slice, 1);
+    context_.set_deadline(std::chrono::system_clock::now() + deadline);
+    stub_->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&incoming_);
+    StartCall();
+}
+
+StreamReader::~StreamReader() {
+    context_.TryCancel();
+    wait();
+}
+
+void StreamReader::OnReadDone(bool ok) {
+    if (!ok) return;
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (incoming_.Dump(&slices).ok()) {
+        for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    {
+        std::lock_guard lock(mutex_);
+        messages_.push_back(std::move(bytes));
+    }
+    changed_.notify_all();
+    StartRead(&incoming_);
+}
+
+void StreamReader::OnDone(const grpc::Status& status) {
+    {
+        std::lock_guard lock(mutex_);
+        status_ = status;
+    }
+    changed_.notify_all();
+}
+
+bool StreamReader::wait_for(size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return messages_.size() >= count || status_.has_value(); });
+    return messages_.size() >= count;
+}
+
+std::vector<std::string> StreamReader::messages() const {
+    std::lock_guard lock(mutex_);
+    return messages_;
+}
+
+grpc::Status StreamReader::wait() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return status_.has_value(); });
+    return *status_;
+}
+
 }  // namespace lanchat::testing

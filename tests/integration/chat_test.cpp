@@ -1,0 +1,276 @@
+// Channel and Router on a real node, through the mesh with a gateway's certificate: three users, public,
+// private and direct channels, ordered gapless delivery, resume after a disconnect, durability across
+// kill -9, and the refusals.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "child_process.hpp"
+#include "grpc_client.hpp"
+#include "lanchat/channel/v1/channel.pb.h"
+#include "lanchat/router/v1/router.pb.h"
+#include "temp_dir.hpp"
+
+namespace lanchat {
+namespace {
+
+using lanchat::testing::call;
+using lanchat::testing::channel_to;
+using lanchat::testing::ChildProcess;
+using lanchat::testing::Reply;
+using lanchat::testing::run_to_exit;
+using lanchat::testing::StreamReader;
+using lanchat::testing::TempDir;
+namespace fs = std::filesystem;
+namespace cv1 = lanchat::channel::v1;
+namespace rv1 = lanchat::router::v1;
+
+const std::string kLanchatd = LANCHAT_LANCHATD;
+const std::string kLanchatctl = LANCHAT_LANCHATCTL;
+const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
+const std::string kChannel = "/lanchat.channel.v1.Channel/";
+const std::string kRouter = "/lanchat.router.v1.Router/";
+
+class ChatTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        for (std::vector<std::string> args : {std::vector<std::string>{"init", "--trust-domain", "lan-chat.test"},
+                                              {"issue", "--node", "n", "--service", "audit,channel,router"},
+                                              {"issue", "--node", "clients", "--service", "gateway"}}) {
+            std::vector<std::string> argv = {kLanchatctl, "pki", args[0], "--dir", pki_.string()};
+            argv.insert(argv.end(), args.begin() + 1, args.end());
+            ASSERT_EQ(run_to_exit(argv).exit_code, 0);
+        }
+        std::string plugins;
+        for (const char* name : {"audit", "channel", "router"}) {
+            plugins += std::string("[[plugin]]\nname = \"") + name + "\"\npath = \"" +
+                       (kPluginDir / (std::string(name) + ".so")).string() + "\"\n";
+        }
+        plugins += "[plugin.config]\nmax_body_bytes = 1000\n";  // the router's
+        dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
+                                 pki_.string() + "\"\n" + plugins);
+    }
+
+    void start() {
+        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
+        auto ready = node_->wait_for_line("\"node ready\"");
+        if (!ready) throw std::runtime_error(node_->output());
+        address_ = nlohmann::json::parse(*ready)["fields"]["grpc"];
+        auto as_gateway = [&](const char* service) {
+            return channel_to(address_, pki_ / "ca.crt",
+                              {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"},
+                              std::string(service) + ".lan-chat.svc");
+        };
+        channels_ = as_gateway("channel");
+        router_ = as_gateway("router");
+    }
+
+    template <class Message>
+    static Message parse(const Reply& reply) {
+        Message message;
+        EXPECT_TRUE(reply.status.ok()) << reply.status.error_message();
+        EXPECT_TRUE(message.ParseFromString(reply.bytes));
+        return message;
+    }
+
+    std::string create(const std::string& owner, const std::string& name, cv1::Kind kind) {
+        cv1::CreateChannelRequest request;
+        request.mutable_actor()->set_user_id(owner);
+        request.set_name(name);
+        request.set_kind(kind);
+        return parse<cv1::ChannelInfo>(call(channels_, kChannel + "CreateChannel", request.SerializeAsString())).id();
+    }
+
+    Reply join(const std::string& user, const std::string& channel) {
+        cv1::JoinRequest request;
+        request.mutable_actor()->set_user_id(user);
+        request.set_channel_id(channel);
+        return call(channels_, kChannel + "Join", request.SerializeAsString());
+    }
+
+    Reply send(const std::string& user, const std::string& channel, const std::string& body, const std::string& id) {
+        rv1::SendRequest request;
+        request.set_user_id(user);
+        request.set_channel_id(channel);
+        request.set_body(body);
+        request.set_client_message_id(id);
+        return call(router_, kRouter + "Send", request.SerializeAsString());
+    }
+
+    std::unique_ptr<StreamReader> subscribe(const std::string& user, std::map<std::string, uint64_t> resume = {}) {
+        rv1::SubscribeRequest request;
+        request.set_user_id(user);
+        request.set_edge_id("test-edge");
+        for (const auto& [channel, after] : resume) (*request.mutable_resume_after())[channel] = after;
+        return std::make_unique<StreamReader>(router_, kRouter + "Subscribe", request.SerializeAsString());
+    }
+
+    // channel id -> the sequences delivered, in arrival order.
+    static std::map<std::string, std::vector<uint64_t>> delivered(const StreamReader& stream) {
+        std::map<std::string, std::vector<uint64_t>> sequences;
+        for (const std::string& bytes : stream.messages()) {
+            rv1::Delivery delivery;
+            EXPECT_TRUE(delivery.ParseFromString(bytes));
+            if (delivery.has_message()) sequences[delivery.message().channel_id()].push_back(delivery.message().sequence());
+        }
+        return sequences;
+    }
+
+    // Waits until `stream` is registered with the Router: `typist` types in `channel` until the notice
+    // arrives (a message sent before registration could not have reached it).
+    void wait_registered(StreamReader& stream, const std::string& typist, const std::string& channel) {
+        rv1::TypingRequest typing;
+        typing.set_user_id(typist);
+        typing.set_channel_id(channel);
+        for (int attempt = 0; attempt < 100 && stream.messages().empty(); ++attempt) {
+            ASSERT_TRUE(call(router_, kRouter + "Typing", typing.SerializeAsString()).status.ok());
+            stream.wait_for(1, std::chrono::milliseconds(100));
+        }
+        ASSERT_FALSE(stream.messages().empty()) << "the subscription never registered";
+    }
+
+    // Waits until `stream` delivered `count` messages (typing notices aside).
+    static bool wait_messages(const StreamReader& stream, size_t count) {
+        for (int attempt = 0; attempt < 500; ++attempt) {
+            size_t seen = 0;
+            for (const auto& [channel, sequences] : delivered(stream)) seen += sequences.size();
+            if (seen >= count) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return false;
+    }
+
+    TempDir dir_;
+    fs::path pki_ = dir_.path() / "pki";
+    std::unique_ptr<ChildProcess> node_;
+    std::string address_;
+    std::shared_ptr<grpc::Channel> channels_, router_;
+};
+
+std::vector<uint64_t> one_to(uint64_t last) {
+    std::vector<uint64_t> sequences;
+    for (uint64_t i = 1; i <= last; ++i) sequences.push_back(i);
+    return sequences;
+}
+
+TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrder) {
+    start();
+    const std::string general = create("alice", "general", cv1::PUBLIC);
+    const std::string secret = create("alice", "secret", cv1::PRIVATE);
+    ASSERT_TRUE(join("bob", general).status.ok());
+    ASSERT_TRUE(join("carol", general).status.ok());
+    EXPECT_EQ(join("carol", secret).status.error_code(), grpc::StatusCode::NOT_FOUND);  // uninvited
+    cv1::InviteRequest invite;
+    invite.mutable_actor()->set_user_id("alice");
+    invite.set_channel_id(secret);
+    invite.set_user_id("bob");
+    ASSERT_TRUE(call(channels_, kChannel + "Invite", invite.SerializeAsString()).status.ok());
+    cv1::OpenDirectRequest open;
+    open.mutable_actor()->set_user_id("alice");
+    open.set_other_user_id("bob");
+    const std::string direct = parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id();
+    open.mutable_actor()->set_user_id("bob");
+    open.set_other_user_id("alice");
+    EXPECT_EQ(parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id(), direct);
+
+    auto bob = subscribe("bob");
+    auto carol = subscribe("carol");
+    wait_registered(*bob, "alice", general);
+    wait_registered(*carol, "alice", general);
+    for (int i = 1; i <= 5; ++i) {
+        auto reply = parse<rv1::SendReply>(send(i % 2 ? "alice" : "carol", general, "general " + std::to_string(i), "g" + std::to_string(i)));
+        EXPECT_EQ(reply.sequence(), static_cast<uint64_t>(i));
+    }
+    for (int i = 1; i <= 2; ++i) ASSERT_TRUE(send("alice", secret, "psst", "s" + std::to_string(i)).status.ok());
+    ASSERT_TRUE(send("alice", direct, "just you", "d1").status.ok());
+
+    ASSERT_TRUE(wait_messages(*bob, 8));
+    ASSERT_TRUE(wait_messages(*carol, 5));
+    auto to_bob = delivered(*bob);
+    EXPECT_EQ(to_bob[general], one_to(5));
+    EXPECT_EQ(to_bob[secret], one_to(2));
+    EXPECT_EQ(to_bob[direct], one_to(1));
+    auto to_carol = delivered(*carol);
+    EXPECT_EQ(to_carol.size(), 1u);  // nothing from the private or the direct channel
+    EXPECT_EQ(to_carol[general], one_to(5));
+
+    // The refusals, each with its status.
+    EXPECT_EQ(send("carol", secret, "let me in", "x1").status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(send("carol", "c_0000000000000000", "anyone?", "x2").status.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(send("carol", general, "bad \xC3\x28 utf8", "x3").status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(send("carol", general, std::string(1001, 'x'), "x4").status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    Reply conflicting = send("carol", general, "not what g2 said", "g2");
+    EXPECT_EQ(conflicting.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+    auto retried = parse<rv1::SendReply>(send("carol", general, "general 2", "g2"));
+    EXPECT_TRUE(retried.duplicate());
+    EXPECT_EQ(retried.sequence(), 2u);
+    const std::string old = create("alice", "old", cv1::PUBLIC);
+    cv1::ArchiveChannelRequest archive;
+    archive.mutable_actor()->set_user_id("alice");
+    archive.set_channel_id(old);
+    ASSERT_TRUE(call(channels_, kChannel + "ArchiveChannel", archive.SerializeAsString()).status.ok());
+    EXPECT_EQ(send("alice", old, "echo", "o1").status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    cv1::HistoryRequest beyond;
+    beyond.mutable_actor()->set_user_id("alice");
+    beyond.set_channel_id(general);
+    beyond.set_from_sequence(500);
+    beyond.set_direction(cv1::HistoryRequest::AFTER);
+    EXPECT_EQ(call(channels_, kChannel + "History", beyond.SerializeAsString()).status.error_code(),
+              grpc::StatusCode::OUT_OF_RANGE);
+    cv1::ListChannelsRequest forged;
+    forged.mutable_actor()->set_user_id("alice");
+    forged.mutable_page()->set_page_token("not-a-token");
+    EXPECT_EQ(call(channels_, kChannel + "ListChannels", forged.SerializeAsString()).status.error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    // Nothing of that reached anyone.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(delivered(*carol)[general], one_to(5));
+}
+
+TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
+    start();
+    const std::string general = create("alice", "general", cv1::PUBLIC);
+    ASSERT_TRUE(join("bob", general).status.ok());
+    auto bob = subscribe("bob");
+    wait_registered(*bob, "alice", general);
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
+    ASSERT_TRUE(wait_messages(*bob, 3));
+    bob.reset();  // the connection drops; bob has seen 1..3
+    for (int i = 4; i <= 6; ++i) ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
+    auto again = subscribe("bob", {{general, 3}});
+    ASSERT_TRUE(wait_messages(*again, 3));
+    ASSERT_TRUE(send("alice", general, "m7", "7").status.ok());
+    ASSERT_TRUE(wait_messages(*again, 4));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a repeat would have come by now
+    EXPECT_EQ(delivered(*again)[general], (std::vector<uint64_t>{4, 5, 6, 7}));
+}
+
+TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {
+    start();
+    const std::string general = create("alice", "general", cv1::PUBLIC);
+    for (int i = 1; i <= 20; ++i) {
+        ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
+    }
+    node_->send_signal(SIGKILL);
+    node_->wait_exit();
+    start();
+    cv1::HistoryRequest history;
+    history.mutable_actor()->set_user_id("alice");
+    history.set_channel_id(general);
+    history.set_direction(cv1::HistoryRequest::AFTER);
+    history.set_limit(100);
+    auto page = parse<cv1::HistoryReply>(call(channels_, kChannel + "History", history.SerializeAsString()));
+    ASSERT_EQ(page.messages_size(), 20);
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(page.messages(i).sequence(), static_cast<uint64_t>(i + 1));
+        EXPECT_EQ(page.messages(i).body(), "m" + std::to_string(i + 1));
+    }
+    EXPECT_EQ(parse<rv1::SendReply>(send("alice", general, "after", "21")).sequence(), 21u);
+    node_->send_signal(SIGTERM);
+    EXPECT_EQ(node_->wait_exit(), 0);
+}
+
+}  // namespace
+}  // namespace lanchat
