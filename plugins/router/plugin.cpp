@@ -4,10 +4,10 @@
 //   calls:   channel (Append, Amend, Audience, History)
 // Deletions reach Audit through Channel, in the same commit as the deletion event.
 #include <chrono>
-#include <unordered_map>
 
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/rpc.hpp"
+#include "stream_calls.hpp"
 #include "router_service.hpp"
 
 namespace lanchat::router {
@@ -45,21 +45,6 @@ private:
     const Rpc& rpc_;
 };
 
-// One Subscribe stream; `ended` forgets it when the Router ends it.
-class StreamSink final : public DeliverySink {
-public:
-    StreamSink(StreamWriter<v1::Delivery> writer, std::function<void()> ended)
-        : writer_(std::move(writer)), ended_(std::move(ended)) {}
-    bool deliver(const v1::Delivery& delivery) override { return writer_.write(delivery).ok(); }
-    void end(const Status& status) override {
-        ended_();
-        writer_.finish(status);
-    }
-
-private:
-    StreamWriter<v1::Delivery> writer_;
-    std::function<void()> ended_;
-};
 
 template <class Response>
 Done<Response> answer(Responder<Response> responder) {
@@ -131,47 +116,21 @@ public:
 private:
     void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<StreamSink>(writer, [this, call] {
-            std::lock_guard lock(calls_mutex_);
-            calls_.erase(call);
-        });
-        // Marked before subscribing (id 0), so a cancel that races the subscription is not lost. The lock is
-        // not held across subscribe(): the service ends streams under its own lock, and ending takes this one.
-        {
-            std::lock_guard lock(calls_mutex_);
-            calls_[call] = 0;
-        }
-        auto id = service_->subscribe(request, sink);
-        std::unique_lock lock(calls_mutex_);
-        auto marked = calls_.find(call);
-        const bool cancelled_meanwhile = marked == calls_.end();
-        if (!id.ok() || cancelled_meanwhile) {
-            if (!cancelled_meanwhile) calls_.erase(marked);
-            lock.unlock();
-            if (id.ok()) service_->unsubscribe(*id);
-            return writer.finish(id.ok() ? Status(Code::cancelled, "the client left") : id.status());
-        }
-        marked->second = *id;
+        auto sink = std::make_shared<plugins::WriterSink<DeliverySink, v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
+        auto refused = calls_.open(
+            call, [&] { return service_->subscribe(request, sink); }, [this](uint64_t id) { service_->unsubscribe(id); });
+        if (refused) writer.finish(*refused);
     }
 
     void cancelled(lanchat_rpc_call* call) {
-        uint64_t id = 0;
-        {
-            std::lock_guard lock(calls_mutex_);
-            auto found = calls_.find(call);
-            if (found == calls_.end()) return;
-            id = found->second;
-            calls_.erase(found);
-        }
-        if (id != 0) service_->unsubscribe(id);
+        calls_.cancelled(call, [this](uint64_t id) { service_->unsubscribe(id); });
     }
 
     Rpc rpc_;
     MeshChannelLog channels_;
     std::unique_ptr<RouterService> service_;
     Timer gap_checks_;
-    std::mutex calls_mutex_;
-    std::unordered_map<lanchat_rpc_call*, uint64_t> calls_;
+    plugins::StreamCalls calls_;
 };
 
 }  // namespace lanchat::router

@@ -10,6 +10,7 @@
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "lanchat/channel/v1/channel.pb.h"
+#include "lanchat/presence/v1/presence.pb.h"
 #include "lanchat/router/v1/router.pb.h"
 #include "temp_dir.hpp"
 
@@ -26,6 +27,7 @@ using lanchat::testing::TempDir;
 namespace fs = std::filesystem;
 namespace cv1 = lanchat::channel::v1;
 namespace rv1 = lanchat::router::v1;
+namespace pv1 = lanchat::presence::v1;
 
 const std::string kLanchatd = LANCHAT_LANCHATD;
 const std::string kLanchatctl = LANCHAT_LANCHATCTL;
@@ -37,18 +39,19 @@ class ChatTest : public ::testing::Test {
 protected:
     void SetUp() override {
         for (std::vector<std::string> args : {std::vector<std::string>{"init", "--trust-domain", "lan-chat.test"},
-                                              {"issue", "--node", "n", "--service", "audit,channel,router"},
+                                              {"issue", "--node", "n", "--service", "audit,channel,router,presence"},
                                               {"issue", "--node", "clients", "--service", "gateway"}}) {
             std::vector<std::string> argv = {kLanchatctl, "pki", args[0], "--dir", pki_.string()};
             argv.insert(argv.end(), args.begin() + 1, args.end());
             ASSERT_EQ(run_to_exit(argv).exit_code, 0);
         }
         std::string plugins;
-        for (const char* name : {"audit", "channel", "router"}) {
+        for (auto [name, config] : {std::pair{"audit", ""}, std::pair{"channel", ""},
+                                    std::pair{"router", "max_body_bytes = 1000"}, std::pair{"presence", "device_ttl_ms = 500"}}) {
             plugins += std::string("[[plugin]]\nname = \"") + name + "\"\npath = \"" +
                        (kPluginDir / (std::string(name) + ".so")).string() + "\"\n";
+            if (*config != '\0') plugins += std::string("[plugin.config]\n") + config + "\n";
         }
-        plugins += "[plugin.config]\nmax_body_bytes = 1000\n";  // the router's
         dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
                                  pki_.string() + "\"\n" + plugins);
     }
@@ -65,6 +68,7 @@ protected:
         };
         channels_ = as_gateway("channel");
         router_ = as_gateway("router");
+        presence_ = as_gateway("presence");
     }
 
     template <class Message>
@@ -146,7 +150,7 @@ protected:
     fs::path pki_ = dir_.path() / "pki";
     std::unique_ptr<ChildProcess> node_;
     std::string address_;
-    std::shared_ptr<grpc::Channel> channels_, router_;
+    std::shared_ptr<grpc::Channel> channels_, router_, presence_;
 };
 
 std::vector<uint64_t> one_to(uint64_t last) {
@@ -270,6 +274,37 @@ TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {
     EXPECT_EQ(parse<rv1::SendReply>(send("alice", general, "after", "21")).sequence(), 21u);
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
+}
+
+TEST_F(ChatTest, PresenceGoesOfflineByItselfWhenHeartbeatsStop) {
+    start();
+    pv1::WatchRequest watch;
+    watch.add_user_ids("bob");
+    StreamReader watcher(presence_, "/lanchat.presence.v1.Presence/Watch", watch.SerializeAsString());
+    ASSERT_TRUE(watcher.wait_for(1));  // the current state comes first
+    pv1::HeartbeatRequest beat;
+    beat.set_user_id("bob");
+    beat.set_device_id("bob-laptop");
+    beat.set_edge_id("edge-1");
+    auto online = parse<pv1::PresenceInfo>(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()));
+    EXPECT_EQ(online.status(), pv1::ONLINE);
+    EXPECT_EQ(online.edges(0), "edge-1");
+    // No more heartbeats: after the 500 ms TTL bob is offline, and the watcher is told.
+    ASSERT_TRUE(watcher.wait_for(3, std::chrono::seconds(5)));
+    std::vector<pv1::Status> seen;
+    for (const std::string& bytes : watcher.messages()) {
+        pv1::PresenceInfo info;
+        ASSERT_TRUE(info.ParseFromString(bytes));
+        seen.push_back(info.status());
+    }
+    EXPECT_EQ(seen, (std::vector<pv1::Status>{pv1::OFFLINE, pv1::ONLINE, pv1::OFFLINE}));
+    pv1::GetRequest get;
+    get.add_user_ids("bob");
+    EXPECT_EQ(parse<pv1::GetReply>(call(presence_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString())).users(0).status(),
+              pv1::OFFLINE);
+    beat.set_user_id(std::string(65, 'x'));
+    EXPECT_EQ(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()).status.error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

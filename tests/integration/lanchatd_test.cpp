@@ -120,9 +120,9 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
     EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
     EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
-    EXPECT_EQ(logs[ready]["fields"]["plugins"], "6");
+    EXPECT_EQ(logs[ready]["fields"]["plugins"], "7");
     EXPECT_EQ(logs[ready]["fields"]["admin"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u);
-    for (const char* plugin : {"audit", "identity", "auth", "channel", "router", "discovery"}) EXPECT_GE(find(logs, "plugin started", plugin), 0) << plugin;
+    for (const char* plugin : {"audit", "identity", "auth", "channel", "router", "presence", "discovery"}) EXPECT_GE(find(logs, "plugin started", plugin), 0) << plugin;
     EXPECT_GE(find(logs, "node stopped"), 0);
 }
 
