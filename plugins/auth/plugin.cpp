@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "audit_outbox.hpp"
+#include "clock.hpp"
 #include "auth_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/rpc.hpp"
@@ -20,13 +21,7 @@ using namespace lanchat::sdk;
 namespace {
 
 constexpr std::chrono::milliseconds kIdentityDeadline{10000};
-constexpr std::chrono::milliseconds kAuditDeadline{5000};
 constexpr std::chrono::milliseconds kHousekeeping{60000};
-
-int64_t unix_ms_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 AuthSettings configured_settings(const Config& config) {
     AuthSettings settings;
@@ -86,14 +81,7 @@ public:
                                                                                    plugins::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         outbox_ = std::make_unique<plugins::AuditOutbox>(
-            *database_,
-            [this](const audit::v1::AppendRequest& entry, std::function<void(Status)> done) {
-                // Appends are never retried by the mesh; the outbox resends with the same idempotency key.
-                rpc_.call<audit::v1::AppendRequest, audit::v1::AppendReply>(
-                    {"audit", "/lanchat.audit.v1.Audit/Append", kAuditDeadline, false, nullptr}, entry,
-                    [done = std::move(done)](Result<audit::v1::AppendReply> reply) { done(reply.status()); });
-            },
-            executor(), log());
+            *database_, plugins::AuditOutbox::through(rpc_), executor(), log());
         logins_ = value_or_throw(metrics_.counter("logins_total", "Login attempts by outcome", {"outcome"}));
         service_ = std::make_unique<AuthService>(
             *store_, identity_,
@@ -102,7 +90,7 @@ public:
                     log().error("cannot queue an audit entry", {{"reason", queued.message()}});
                 }
             },
-            [this](const char* outcome) { logins_.add(1, {outcome}); }, settings, unix_ms_now);
+            [this](const char* outcome) { logins_.add(1, {outcome}); }, settings, plugins::unix_ms_now);
         if (Status keys = service_->rotate_keys(); !keys.ok()) throw StatusError(keys);
     }
 

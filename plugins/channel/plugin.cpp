@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "audit_outbox.hpp"
+#include "clock.hpp"
 #include "channel_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/rpc.hpp"
@@ -14,17 +15,6 @@
 namespace lanchat::channel {
 
 using namespace lanchat::sdk;
-
-namespace {
-
-constexpr std::chrono::milliseconds kAuditDeadline{5000};
-
-int64_t unix_ms_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
 
 class ChannelPlugin : public Plugin {
 public:
@@ -41,14 +31,8 @@ public:
             std::string(kChannelSchema) + plugins::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         outbox_ = std::make_unique<plugins::AuditOutbox>(
-            *database_,
-            [this](const audit::v1::AppendRequest& entry, std::function<void(Status)> done) {
-                rpc_.call<audit::v1::AppendRequest, audit::v1::AppendReply>(
-                    {"audit", "/lanchat.audit.v1.Audit/Append", kAuditDeadline, false, nullptr}, entry,
-                    [done = std::move(done)](Result<audit::v1::AppendReply> reply) { done(reply.status()); });
-            },
-            executor(), log());
-        service_ = std::make_unique<ChannelService>(*store_, limits, unix_ms_now, [this] { outbox_->kick(); });
+            *database_, plugins::AuditOutbox::through(rpc_), executor(), log());
+        service_ = std::make_unique<ChannelService>(*store_, limits, plugins::unix_ms_now, [this] { outbox_->kick(); });
     }
 
     Status start() override {

@@ -16,6 +16,14 @@ AuditOutbox::AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executo
 
 AuditOutbox::~AuditOutbox() { stop(); }
 
+AuditOutbox::Send AuditOutbox::through(const sdk::Rpc& rpc, std::chrono::milliseconds deadline) {
+    return [&rpc, deadline](const audit::v1::AppendRequest& entry, std::function<void(sdk::Status)> done) {
+        rpc.call<audit::v1::AppendRequest, audit::v1::AppendReply>(
+            {"audit", "/lanchat.audit.v1.Audit/Append", deadline, false, nullptr}, entry,
+            [done = std::move(done)](sdk::Result<audit::v1::AppendReply> reply) { done(reply.status()); });
+    };
+}
+
 sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
     if (entry.idempotency_key().empty()) entry.set_idempotency_key(random_id("ao_"));
     Statement insert(database, "INSERT INTO audit_outbox (entry) VALUES (?1)");

@@ -12,6 +12,7 @@
 
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/sdk/executor.hpp"
+#include "lanchat/sdk/rpc.hpp"
 #include "sqlite_database.hpp"
 
 namespace lanchat::plugins {
@@ -26,6 +27,10 @@ public:
     using Send = std::function<void(const audit::v1::AppendRequest& entry, std::function<void(sdk::Status)> done)>;
 
     AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executor& executor, const sdk::Logger& log);
+
+    // Sends through the mesh to the Audit service: once per attempt (Append is never retried by the mesh;
+    // the outbox resends with the same idempotency key).
+    static Send through(const sdk::Rpc& rpc, std::chrono::milliseconds deadline = std::chrono::milliseconds(5000));
     ~AuditOutbox();
     AuditOutbox(const AuditOutbox&) = delete;
     AuditOutbox& operator=(const AuditOutbox&) = delete;

@@ -6,6 +6,7 @@
 //   calls:   nothing
 #include <chrono>
 
+#include "clock.hpp"
 #include "identity_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/rpc.hpp"
@@ -15,11 +16,6 @@ namespace lanchat::identity {
 using namespace lanchat::sdk;
 
 namespace {
-
-int64_t unix_ms_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 Argon2Parameters configured_parameters(const Config& config) {
     Argon2Parameters parameters;
@@ -47,7 +43,7 @@ public:
         }
         auto store = open_sqlite_store(std::filesystem::path(config().data_dir()) / "identity.sqlite");
         service_ = std::make_unique<IdentityService>(value_or_throw(std::move(store)), configured_parameters(config()),
-                                                     unix_ms_now);
+                                                     plugins::unix_ms_now);
     }
 
     Status start() override {

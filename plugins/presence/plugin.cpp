@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "audit_outbox.hpp"
+#include "clock.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/rpc.hpp"
 #include "stream_calls.hpp"
@@ -20,13 +21,6 @@ using namespace lanchat::sdk;
 
 namespace {
 
-constexpr std::chrono::milliseconds kAuditDeadline{5000};
-
-int64_t unix_ms_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 const char* status_name(v1::Status status) {
     switch (status) {
         case v1::ONLINE: return "online";
@@ -36,7 +30,6 @@ const char* status_name(v1::Status status) {
         default: return "unknown";
     }
 }
-
 
 }  // namespace
 
@@ -51,14 +44,8 @@ public:
         database_ = value_or_throw(plugins::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "presence.sqlite",
                                                                  "presence store", plugins::AuditOutbox::kSchema));
         outbox_ = std::make_unique<plugins::AuditOutbox>(
-            *database_,
-            [this](const audit::v1::AppendRequest& entry, std::function<void(Status)> done) {
-                rpc_.call<audit::v1::AppendRequest, audit::v1::AppendReply>(
-                    {"audit", "/lanchat.audit.v1.Audit/Append", kAuditDeadline, false, nullptr}, entry,
-                    [done = std::move(done)](Result<audit::v1::AppendReply> reply) { done(reply.status()); });
-            },
-            executor(), log());
-        service_ = std::make_unique<PresenceService>(ttl_.count(), unix_ms_now, [this](const v1::PresenceInfo& info) {
+            *database_, plugins::AuditOutbox::through(rpc_), executor(), log());
+        service_ = std::make_unique<PresenceService>(ttl_.count(), plugins::unix_ms_now, [this](const v1::PresenceInfo& info) {
             audit::v1::AppendRequest entry;
             entry.set_actor("user:" + info.user_id());
             entry.set_action("presence_changed");
