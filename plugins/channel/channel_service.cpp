@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include "checks.hpp"
 #include "text.hpp"
 
 namespace lanchat::channel {
 namespace {
 
+using plugins::check_id;
+
 constexpr size_t kMaxName = 64;
 constexpr size_t kMaxTopic = 256;
-constexpr size_t kMaxId = 64;
 constexpr size_t kMaxClientMessageId = 64;
 constexpr uint32_t kDefaultPage = 50;
 constexpr uint32_t kMaxPage = 500;
@@ -18,25 +20,10 @@ bool is_admin(const v1::Actor& actor) {
     return std::find(actor.roles().begin(), actor.roles().end(), "admin") != actor.roles().end();
 }
 
-sdk::Status check_id(const char* what, const std::string& id) {
-    if (id.empty() || id.size() > kMaxId) return sdk::invalid_argument(std::string(what) + " is required (at most 64 bytes)");
-    return {};
-}
-
 sdk::Status check_actor(const v1::Actor& actor) { return check_id("actor.user_id", actor.user_id()); }
 
-sdk::Status check_text(const char* what, const std::string& text, size_t limit, bool required) {
-    if (required && text.empty()) return sdk::invalid_argument(std::string(what) + " is required");
-    if (text.size() > limit) {
-        return sdk::invalid_argument(std::string(what) + " is " + std::to_string(text.size()) + " bytes; at most " +
-                                     std::to_string(limit));
-    }
-    if (!plugins::is_valid_utf8(text)) return sdk::invalid_argument(std::string(what) + " is not valid UTF-8");
-    return {};
-}
-
 sdk::Status check_name(const std::string& name) {
-    if (sdk::Status checked = check_text("name", name, kMaxName, true); !checked.ok()) return checked;
+    if (sdk::Status checked = plugins::check_utf8("name", name, kMaxName, true); !checked.ok()) return checked;
     if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
         return sdk::invalid_argument("name holds control characters");
     }
@@ -73,7 +60,7 @@ sdk::Result<ChannelCursor> channel_cursor(const std::string& token) {
         return kForgedToken;
     }
     cursor.id = position->substr(colon + 1);
-    if (cursor.id.rfind("c_", 0) != 0 || cursor.id.size() > kMaxId) return kForgedToken;
+    if (cursor.id.rfind("c_", 0) != 0 || cursor.id.size() > plugins::kMaxIdBytes) return kForgedToken;
     return cursor;
 }
 
@@ -135,7 +122,7 @@ sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChan
                                                             const std::string& correlation_id) {
     if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
     if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_text("topic", request.topic(), kMaxTopic, false); !checked.ok()) return checked;
+    if (sdk::Status checked = plugins::check_utf8("topic", request.topic(), kMaxTopic, false); !checked.ok()) return checked;
     if (request.kind() != v1::PUBLIC && request.kind() != v1::PRIVATE) {
         return sdk::invalid_argument("kind must be PUBLIC or PRIVATE (direct channels come from OpenDirect)");
     }
@@ -343,7 +330,7 @@ sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& 
 sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& request) {
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_text("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+    if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
     if (request.client_message_id().empty() || request.client_message_id().size() > kMaxClientMessageId) {
         return sdk::invalid_argument("client_message_id is required (at most 64 bytes)");
     }
@@ -367,7 +354,7 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
     if (!request.delete_()) {
-        if (sdk::Status checked = check_text("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+        if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
     }
     auto target = store_.find_message(request.channel_id(), request.target_sequence());
     if (!target.ok()) return target.status();

@@ -2,16 +2,18 @@
 
 #include <algorithm>
 
+#include "checks.hpp"
 #include "text.hpp"
 
 namespace lanchat::identity {
 namespace {
 
+using plugins::check_id;
+
 constexpr size_t kMaxUsername = 32;
 constexpr size_t kMaxDisplayName = 64;
 constexpr size_t kMinPassword = 8;
 constexpr size_t kMaxPassword = 1024;
-constexpr size_t kMaxId = 64;
 constexpr uint32_t kDefaultPage = 50;
 constexpr uint32_t kMaxPage = 500;
 
@@ -55,11 +57,6 @@ sdk::Status check_fingerprint(const std::string& fingerprint) {
                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                });
     if (!hex) return sdk::invalid_argument("device fingerprint must be 64 lower-case hex digits (SHA-256 of the certificate)");
-    return {};
-}
-
-sdk::Status check_id(const char* what, const std::string& id) {
-    if (id.empty() || id.size() > kMaxId) return sdk::invalid_argument(std::string(what) + " is required (at most 64 bytes)");
     return {};
 }
 

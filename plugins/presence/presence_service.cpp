@@ -1,19 +1,16 @@
 #include "presence_service.hpp"
 
+#include "checks.hpp"
 #include "text.hpp"
 
 namespace lanchat::presence {
 namespace {
 
-constexpr size_t kMaxId = 64;
+using plugins::check_id;
+
 constexpr size_t kMaxText = 128;
 constexpr int kMaxUsersPerRequest = 1000;
 constexpr size_t kMaxDevicesPerUser = 32;
-
-sdk::Status check_id(const char* what, const std::string& id) {
-    if (id.empty() || id.size() > kMaxId) return sdk::invalid_argument(std::string(what) + " is required (at most 64 bytes)");
-    return {};
-}
 
 sdk::Status check_users(const google::protobuf::RepeatedPtrField<std::string>& users) {
     if (users.empty() || users.size() > kMaxUsersPerRequest) {

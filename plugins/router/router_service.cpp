@@ -2,28 +2,16 @@
 
 #include <tuple>
 
+#include "checks.hpp"
 #include "text.hpp"
 
 namespace lanchat::router {
 namespace {
 
-constexpr size_t kMaxId = 64;
+using plugins::check_id;
+
 constexpr uint32_t kCatchUpPage = 500;
 constexpr size_t kMaxResumedChannels = 1000;
-
-sdk::Status check_id(const char* what, const std::string& id) {
-    if (id.empty() || id.size() > kMaxId) return sdk::invalid_argument(std::string(what) + " is required (at most 64 bytes)");
-    return {};
-}
-
-sdk::Status check_body(const std::string& body, size_t limit) {
-    if (body.empty()) return sdk::invalid_argument("body is empty");
-    if (body.size() > limit) {
-        return sdk::invalid_argument("body is " + std::to_string(body.size()) + " bytes; at most " + std::to_string(limit));
-    }
-    if (!plugins::is_valid_utf8(body)) return sdk::invalid_argument("body is not valid UTF-8");
-    return {};
-}
 
 std::vector<std::string> ids_of(const google::protobuf::RepeatedPtrField<std::string>& ids) {
     return {ids.begin(), ids.end()};
@@ -38,7 +26,7 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
                             std::pair{"client_message_id", &request.client_message_id()}}) {
         if (sdk::Status checked = check_id(what, *id); !checked.ok()) return done(checked);
     }
-    if (sdk::Status checked = check_body(request.body(), limits_.max_body_bytes); !checked.ok()) return done(checked);
+    if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
     channel::v1::AppendRequest append;
     append.set_channel_id(request.channel_id());
     append.set_author_id(request.user_id());
@@ -48,7 +36,7 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
 }
 
 void RouterService::edit(const v1::EditRequest& request, Done<v1::SendReply> done) {
-    if (sdk::Status checked = check_body(request.body(), limits_.max_body_bytes); !checked.ok()) return done(checked);
+    if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
     channel::v1::AmendRequest amend;
     amend.set_channel_id(request.channel_id());
     amend.set_author_id(request.user_id());
