@@ -101,10 +101,10 @@ void RouterService::fan_out(const channel::v1::Message& message, const std::vect
     if (sequencer.next == 0) sequencer.next = message.sequence();
     if (message.sequence() < sequencer.next) return;  // delivered already (a gap fill fetched it)
     sequencer.waiting.emplace(message.sequence(), std::pair{message, members});
-    release_in_order(message.channel_id(), sequencer);
+    release_in_order(sequencer);
 }
 
-void RouterService::release_in_order(const std::string& channel_id, Sequencer& sequencer) {
+void RouterService::release_in_order(Sequencer& sequencer) {
     while (!sequencer.waiting.empty() && sequencer.waiting.begin()->first == sequencer.next) {
         auto node = sequencer.waiting.extract(sequencer.waiting.begin());
         deliver_locked(node.mapped().first, node.mapped().second);
@@ -149,7 +149,7 @@ void RouterService::fetch_gap(const std::string& channel_id, uint64_t missing_fr
                 if (message.sequence() >= sequencer.next) sequencer.waiting.emplace(message.sequence(), std::pair{message, members});
             }
         }
-        release_in_order(channel_id, sequencer);
+        release_in_order(sequencer);
     });
 }
 

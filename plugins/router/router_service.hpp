@@ -84,7 +84,7 @@ private:
 
     void acknowledged(const sdk::Result<channel::v1::AppendReply>& appended, Done<v1::SendReply> done);
     void fan_out(const channel::v1::Message& message, const std::vector<std::string>& members);
-    void release_in_order(const std::string& channel_id, Sequencer& sequencer);
+    void release_in_order(Sequencer& sequencer);
     void fetch_gap(const std::string& channel_id, uint64_t from, uint64_t to, std::vector<std::string> members);
     void deliver_locked(const channel::v1::Message& message, const std::vector<std::string>& members);
     bool deliver_to_locked(Subscription& subscription, const channel::v1::Message& message);
