@@ -364,6 +364,11 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
     if ((*target)->author_id() != request.author_id()) {
         return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
     }
+    auto deleted = store_.is_deleted(request.channel_id(), request.target_sequence());
+    if (!deleted.ok()) return deleted.status();
+    if (*deleted) {
+        return sdk::failed_precondition("message " + std::to_string(request.target_sequence()) + " was deleted");
+    }
     v1::Message event;
     event.set_channel_id(request.channel_id());
     event.set_author_id(request.author_id());

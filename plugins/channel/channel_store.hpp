@@ -59,6 +59,8 @@ public:
     // ALREADY_EXISTS if its body differs); else gives `draft` the next sequence and stores it.
     virtual sdk::Result<Appended> append(v1::Message draft, const Records& records) = 0;
     virtual sdk::Result<std::optional<v1::Message>> find_message(const std::string& channel_id, uint64_t sequence) = 0;
+    // True when a DELETED event targets message `sequence`.
+    virtual sdk::Result<bool> is_deleted(const std::string& channel_id, uint64_t sequence) = 0;
     // AFTER: sequence > from, ascending. BEFORE: sequence < from (0: any), descending. One more than `limit`
     // may be asked for to learn whether there are more.
     virtual sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,

@@ -221,6 +221,16 @@ public:
         });
     }
 
+    sdk::Result<bool> is_deleted(const std::string& channel_id, uint64_t sequence) override {
+        return db_.read([&]() -> sdk::Result<bool> {
+            Statement select(db_, "SELECT 1 FROM messages WHERE channel_id = ?1 AND target_sequence = ?2 AND event = ?3");
+            select.bind(1, channel_id).bind(2, static_cast<int64_t>(sequence)).bind(3, static_cast<int64_t>(v1::Message::DELETED));
+            const bool found = select.step();
+            if (sdk::Status done = select.status("check deletion"); !done.ok()) return done;
+            return found;
+        });
+    }
+
     sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
                                                    v1::HistoryRequest::Direction direction, uint32_t limit) override {
         return db_.read([&]() -> sdk::Result<std::vector<v1::Message>> {

@@ -194,6 +194,9 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     auto deleted = value_or_throw(service_->amend(amend, "corr"));
     EXPECT_EQ(deleted.message().event(), v1::Message::DELETED);
     EXPECT_EQ(audited(), before + 1);
+    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);  // deleted already
+    amend.set_delete_(false);
+    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);
     amend.set_target_sequence(2);  // an event, not a message
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
 }
