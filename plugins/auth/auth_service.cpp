@@ -122,6 +122,10 @@ void AuthService::login(const v1::LoginRequest& request, const Caller& caller, D
         return done(sdk::Status(sdk::Code::resource_exhausted, "too many failed logins; try again in " +
                                                                    std::to_string((wait.count() + 999) / 1000) + " s"));
     }
+    // Counted as failed before the password is checked, so parallel guesses cannot all pass the check above
+    // before the first of them is counted; a valid one is forgiven below.
+    throttle_.failed(user_key, now);
+    throttle_.failed(source_key, now);
     identity::v1::VerifyPasswordRequest verify;
     verify.set_username(request.username());
     verify.set_password(request.password());
@@ -137,15 +141,16 @@ void AuthService::finish_login(const v1::LoginRequest& request, const Caller& ca
     const std::string actor = "user:" + lower(request.username());
     const std::string& source = request.client().source();
     const std::string& device = request.client().device_fingerprint();
+    const std::string user_key = "user:" + lower(request.username());
+    const std::string source_key = "source:" + (source.empty() ? caller.peer : source);
     if (!verdict.ok()) {
+        throttle_.forgive(user_key);  // an outage is nobody's failed attempt
+        throttle_.forgive(source_key);
         count_("error");
         if (verdict.status().code() == sdk::Code::invalid_argument) return done(verdict.status());
         return done(sdk::unavailable("cannot check the password now: " + verdict.status().message()));
     }
-    const int64_t now = clock_();
     auto fail = [&](const char* reason, sdk::Status status) {
-        throttle_.failed("user:" + lower(request.username()), now);
-        throttle_.failed("source:" + (source.empty() ? caller.peer : source), now);
         count_(reason);
         record(caller, actor, "login_failed", "denied", {{"reason", reason}, {"source", source}, {"device", device}});
         done(std::move(status));
@@ -158,7 +163,8 @@ void AuthService::finish_login(const v1::LoginRequest& request, const Caller& ca
             return fail("device_revoked", {sdk::Code::permission_denied, "this device was revoked for this account"});
         default: return fail("invalid_credentials", kInvalidCredentials);
     }
-    throttle_.succeeded("user:" + lower(request.username()));
+    throttle_.succeeded(user_key);
+    throttle_.forgive(source_key);
     const identity::v1::User& user = verdict->user();
     auto pair = issue({user.id(), user.username(), role_name(user.role()), device}, plugins::random_id("f_"));
     if (!pair.ok()) {

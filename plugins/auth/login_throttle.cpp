@@ -30,6 +30,14 @@ void LoginThrottle::succeeded(const std::string& key) {
     records_.erase(key);
 }
 
+void LoginThrottle::forgive(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto record = records_.find(key);
+    if (record == records_.end()) return;
+    if (record->second.failures > 0) --record->second.failures;
+    if (record->second.failures <= policy_.free_failures) record->second.next_attempt_ms = 0;
+}
+
 size_t LoginThrottle::keys() const {
     std::lock_guard lock(mutex_);
     return records_.size();

@@ -30,6 +30,9 @@ public:
     std::chrono::milliseconds wait(const std::string& key, int64_t now_ms);
     void failed(const std::string& key, int64_t now_ms);
     void succeeded(const std::string& key);
+    // Takes back one failure (an attempt counted before it was checked turned out to be valid), and the
+    // wait it caused once the count is within the free ones again.
+    void forgive(const std::string& key);
     size_t keys() const;
 
 private:

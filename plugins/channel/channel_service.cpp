@@ -201,8 +201,8 @@ sdk::Result<v1::ChannelInfo> ChannelService::rename_channel(const v1::RenameChan
     if (!channel.ok()) return channel;
     if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("direct channels have no name to change");
     channel->set_name(request.name());
-    sdk::Status updated = store_.update_channel(
-        *channel, {record(request.actor().user_id(), "channel_renamed", channel->id(), correlation_id)});
+    sdk::Status updated = store_.rename_channel(
+        channel->id(), request.name(), {record(request.actor().user_id(), "channel_renamed", channel->id(), correlation_id)});
     if (!recorded(updated).ok()) return updated;
     return channel;
 }
@@ -212,8 +212,8 @@ sdk::Result<v1::ChannelInfo> ChannelService::archive_channel(const v1::ArchiveCh
     auto channel = managed(request.actor(), request.channel_id());
     if (!channel.ok() || channel->archived()) return channel;
     channel->set_archived(true);
-    sdk::Status updated = store_.update_channel(
-        *channel, {record(request.actor().user_id(), "channel_archived", channel->id(), correlation_id)});
+    sdk::Status updated = store_.archive_channel(
+        channel->id(), {record(request.actor().user_id(), "channel_archived", channel->id(), correlation_id)});
     if (!recorded(updated).ok()) return updated;
     return channel;
 }
@@ -356,19 +356,6 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
     if (!request.delete_()) {
         if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
     }
-    auto target = store_.find_message(request.channel_id(), request.target_sequence());
-    if (!target.ok()) return target.status();
-    if (!target->has_value() || (*target)->event() != v1::Message::POSTED) {
-        return sdk::not_found("no message " + std::to_string(request.target_sequence()) + " in this channel");
-    }
-    if ((*target)->author_id() != request.author_id()) {
-        return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
-    }
-    auto deleted = store_.is_deleted(request.channel_id(), request.target_sequence());
-    if (!deleted.ok()) return deleted.status();
-    if (*deleted) {
-        return sdk::failed_precondition("message " + std::to_string(request.target_sequence()) + " was deleted");
-    }
     v1::Message event;
     event.set_channel_id(request.channel_id());
     event.set_author_id(request.author_id());
@@ -381,7 +368,7 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
         records.push_back(record(request.author_id(), "message_deleted", request.channel_id(), correlation_id));
         (*records.back().mutable_details())["sequence"] = std::to_string(request.target_sequence());
     }
-    auto appended = store_.append(std::move(event), records);
+    auto appended = store_.amend(std::move(event), records);
     if (!appended.ok()) return appended.status();
     if (!records.empty()) on_recorded_();
     v1::AppendReply reply;

@@ -45,8 +45,10 @@ public:
     // Public channels and those `user_id` is a member of, oldest first, after `cursor`.
     virtual sdk::Result<std::vector<v1::ChannelInfo>> visible_channels(const std::string& user_id, bool include_archived,
                                                                        const ChannelCursor& cursor, uint32_t limit) = 0;
-    // Writes name and archived flag. ALREADY_EXISTS when the new name is taken.
-    virtual sdk::Status update_channel(const v1::ChannelInfo& channel, const Records& records) = 0;
+    // ALREADY_EXISTS when the new name is taken.
+    virtual sdk::Status rename_channel(const std::string& id, const std::string& name, const Records& records) = 0;
+    // Records nothing when the channel was archived already.
+    virtual sdk::Status archive_channel(const std::string& id, const Records& records) = 0;
 
     virtual sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id, const std::string& user_id) = 0;
     virtual sdk::Status add_member(const v1::Member& member, const Records& records) = 0;
@@ -58,9 +60,10 @@ public:
     // is not a member (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and
     // ALREADY_EXISTS if its body differs); else gives `draft` the next sequence and stores it.
     virtual sdk::Result<Appended> append(v1::Message draft, const Records& records) = 0;
-    virtual sdk::Result<std::optional<v1::Message>> find_message(const std::string& channel_id, uint64_t sequence) = 0;
-    // True when a DELETED event targets message `sequence`.
-    virtual sdk::Result<bool> is_deleted(const std::string& channel_id, uint64_t sequence) = 0;
+    // `event` (EDITED or DELETED) as append() stores a message, after checking in the same commit that its
+    // target is a POSTED message of the same author (NOT_FOUND, PERMISSION_DENIED) not yet deleted
+    // (FAILED_PRECONDITION).
+    virtual sdk::Result<Appended> amend(v1::Message event, const Records& records) = 0;
     // AFTER: sequence > from, ascending. BEFORE: sequence < from (0: any), descending. One more than `limit`
     // may be asked for to learn whether there are more.
     virtual sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,

@@ -112,17 +112,21 @@ public:
         });
     }
 
-    sdk::Status update_channel(const v1::ChannelInfo& channel, const Records& records) override {
+    // Each change writes only its own column, so a rename and an archive racing cannot undo each other.
+    sdk::Status rename_channel(const std::string& id, const std::string& name, const Records& records) override {
         return db_.transaction([&]() -> sdk::Status {
-            if (channel.kind() != v1::DIRECT) {
-                if (sdk::Status free = name_free(channel.name(), channel.id()); !free.ok()) return free;
-            }
-            Statement update(db_, "UPDATE channels SET name = ?2, archived = ?3, topic = ?4 WHERE id = ?1");
-            update.bind(1, channel.id())
-                .bind(2, channel.name())
-                .bind(3, static_cast<int64_t>(channel.archived()))
-                .bind(4, channel.topic());
-            if (sdk::Status updated = update.run("update channel"); !updated.ok()) return updated;
+            if (sdk::Status free = name_free(name, id); !free.ok()) return free;
+            Statement update(db_, "UPDATE channels SET name = ?2 WHERE id = ?1");
+            if (sdk::Status updated = update.bind(1, id).bind(2, name).run("rename channel"); !updated.ok()) return updated;
+            return stage(records);
+        });
+    }
+
+    sdk::Status archive_channel(const std::string& id, const Records& records) override {
+        return db_.transaction([&]() -> sdk::Status {
+            Statement update(db_, "UPDATE channels SET archived = 1 WHERE id = ?1 AND archived = 0");
+            if (sdk::Status updated = update.bind(1, id).run("archive channel"); !updated.ok()) return updated;
+            if (db_.changes() == 0) return {};  // archived already: nothing to record
             return stage(records);
         });
     }
@@ -165,71 +169,30 @@ public:
     }
 
     sdk::Result<Appended> append(v1::Message draft, const Records& records) override {
+        return db_.transaction([&] { return append_in_transaction(std::move(draft), records); });
+    }
+
+    sdk::Result<Appended> amend(v1::Message event, const Records& records) override {
         return db_.transaction([&]() -> sdk::Result<Appended> {
-            Statement channel(db_, "SELECT archived, last_sequence FROM channels WHERE id = ?1");
-            if (!channel.bind(1, draft.channel_id()).step()) return sdk::not_found("no channel " + draft.channel_id());
-            if (channel.integer(0) != 0) return sdk::failed_precondition("the channel is archived");
-            const uint64_t last = static_cast<uint64_t>(channel.integer(1));
-            Statement member(db_, "SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?2");
-            if (!member.bind(1, draft.channel_id()).bind(2, draft.author_id()).step()) {
-                return sdk::Status(sdk::Code::permission_denied, "you are not a member of this channel");
+            Statement target(db_, "SELECT author_id, event FROM messages WHERE channel_id = ?1 AND sequence = ?2");
+            target.bind(1, event.channel_id()).bind(2, static_cast<int64_t>(event.target_sequence()));
+            if (!target.step() || target.integer(1) != v1::Message::POSTED) {
+                return sdk::not_found("no message " + std::to_string(event.target_sequence()) + " in this channel");
             }
-            Appended appended;
-            if (!draft.client_message_id().empty()) {
-                Statement seen(db_, std::string("SELECT ") + kMessageColumns +
-                                        " FROM messages WHERE channel_id = ?1 AND author_id = ?2 AND client_message_id = ?3");
-                if (seen.bind(1, draft.channel_id()).bind(2, draft.author_id()).bind(3, draft.client_message_id()).step()) {
-                    v1::Message first = read_message(seen);
-                    if (first.body() != draft.body()) {
-                        return sdk::Status(sdk::Code::already_exists,
-                                           "client_message_id " + draft.client_message_id() +
-                                               " was already used for a different message");
-                    }
-                    appended.message = std::move(first);
-                    appended.duplicate = true;
-                }
+            if (target.text(0) != event.author_id()) {
+                return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
             }
-            if (!appended.duplicate) {
-                draft.set_sequence(last + 1);
-                if (sdk::Status inserted = insert_message(draft); !inserted.ok()) return inserted;
-                Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
-                if (sdk::Status advanced = advance.bind(1, draft.channel_id()).bind(2, static_cast<int64_t>(last + 1)).run(
-                        "advance sequence");
-                    !advanced.ok()) {
-                    return advanced;
-                }
-                if (sdk::Status staged = stage(records); !staged.ok()) return staged;
-                appended.message = std::move(draft);
+            Statement deleted(db_, "SELECT 1 FROM messages WHERE channel_id = ?1 AND target_sequence = ?2 AND event = ?3");
+            deleted.bind(1, event.channel_id())
+                .bind(2, static_cast<int64_t>(event.target_sequence()))
+                .bind(3, static_cast<int64_t>(v1::Message::DELETED));
+            if (deleted.step()) {
+                return sdk::failed_precondition("message " + std::to_string(event.target_sequence()) + " was deleted");
             }
-            Statement everyone(db_, "SELECT user_id FROM members WHERE channel_id = ?1");
-            everyone.bind(1, appended.message.channel_id());
-            while (everyone.step()) appended.member_ids.push_back(everyone.text(0));
-            if (sdk::Status done = everyone.status("read members"); !done.ok()) return done;
-            return appended;
+            return append_in_transaction(std::move(event), records);
         });
     }
 
-    sdk::Result<std::optional<v1::Message>> find_message(const std::string& channel_id, uint64_t sequence) override {
-        return db_.read([&]() -> sdk::Result<std::optional<v1::Message>> {
-            Statement select(db_, std::string("SELECT ") + kMessageColumns + " FROM messages WHERE channel_id = ?1 AND "
-                                                                             "sequence = ?2");
-            if (select.bind(1, channel_id).bind(2, static_cast<int64_t>(sequence)).step()) {
-                return std::optional<v1::Message>(read_message(select));
-            }
-            if (sdk::Status done = select.status("find message"); !done.ok()) return done;
-            return std::optional<v1::Message>();
-        });
-    }
-
-    sdk::Result<bool> is_deleted(const std::string& channel_id, uint64_t sequence) override {
-        return db_.read([&]() -> sdk::Result<bool> {
-            Statement select(db_, "SELECT 1 FROM messages WHERE channel_id = ?1 AND target_sequence = ?2 AND event = ?3");
-            select.bind(1, channel_id).bind(2, static_cast<int64_t>(sequence)).bind(3, static_cast<int64_t>(v1::Message::DELETED));
-            const bool found = select.step();
-            if (sdk::Status done = select.status("check deletion"); !done.ok()) return done;
-            return found;
-        });
-    }
 
     sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
                                                    v1::HistoryRequest::Direction direction, uint32_t limit) override {
@@ -248,6 +211,50 @@ public:
     }
 
 private:
+    // Inside a transaction the caller holds.
+    sdk::Result<Appended> append_in_transaction(v1::Message draft, const Records& records) {
+        Statement channel(db_, "SELECT archived, last_sequence FROM channels WHERE id = ?1");
+        if (!channel.bind(1, draft.channel_id()).step()) return sdk::not_found("no channel " + draft.channel_id());
+        if (channel.integer(0) != 0) return sdk::failed_precondition("the channel is archived");
+        const uint64_t last = static_cast<uint64_t>(channel.integer(1));
+        Statement member(db_, "SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?2");
+        if (!member.bind(1, draft.channel_id()).bind(2, draft.author_id()).step()) {
+            return sdk::Status(sdk::Code::permission_denied, "you are not a member of this channel");
+        }
+        Appended appended;
+        if (!draft.client_message_id().empty()) {
+            Statement seen(db_, std::string("SELECT ") + kMessageColumns +
+                                    " FROM messages WHERE channel_id = ?1 AND author_id = ?2 AND client_message_id = ?3");
+            if (seen.bind(1, draft.channel_id()).bind(2, draft.author_id()).bind(3, draft.client_message_id()).step()) {
+                v1::Message first = read_message(seen);
+                if (first.body() != draft.body()) {
+                    return sdk::Status(sdk::Code::already_exists,
+                                       "client_message_id " + draft.client_message_id() +
+                                           " was already used for a different message");
+                }
+                appended.message = std::move(first);
+                appended.duplicate = true;
+            }
+        }
+        if (!appended.duplicate) {
+            draft.set_sequence(last + 1);
+            if (sdk::Status inserted = insert_message(draft); !inserted.ok()) return inserted;
+            Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
+            if (sdk::Status advanced = advance.bind(1, draft.channel_id()).bind(2, static_cast<int64_t>(last + 1)).run(
+                    "advance sequence");
+                !advanced.ok()) {
+                return advanced;
+            }
+            if (sdk::Status staged = stage(records); !staged.ok()) return staged;
+            appended.message = std::move(draft);
+        }
+        Statement everyone(db_, "SELECT user_id FROM members WHERE channel_id = ?1");
+        everyone.bind(1, appended.message.channel_id());
+        while (everyone.step()) appended.member_ids.push_back(everyone.text(0));
+        if (sdk::Status done = everyone.status("read members"); !done.ok()) return done;
+        return appended;
+    }
+
     static v1::Member read_member(const Statement& row) {
         v1::Member member;
         member.set_channel_id(row.text(0));

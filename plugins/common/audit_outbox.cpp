@@ -70,20 +70,32 @@ uint64_t AuditOutbox::sent() const {
 void AuditOutbox::kick() {
     {
         std::lock_guard lock(mutex_);
-        if (!running_ || sending_ || retry_.active()) return;
+        if (sending_) {
+            kicked_ = true;  // the sender may have just found the table empty: it looks again
+            return;
+        }
+        if (!running_ || retry_.active()) return;
         sending_ = true;
     }
     executor_.post([this] { send_oldest(); });
 }
 
 void AuditOutbox::send_oldest() {
+    {
+        std::lock_guard lock(mutex_);
+        kicked_ = false;
+    }
     auto oldest = database_.read([&]() -> std::optional<std::pair<int64_t, std::string>> {
         Statement select(database_, "SELECT id, entry FROM audit_outbox ORDER BY id LIMIT 1");
         if (!select.step()) return std::nullopt;
         return std::pair{select.integer(0), select.blob(1)};
     });
     if (!oldest) {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        if (kicked_ && running_) {  // an entry was queued after the look: look again
+            lock.unlock();
+            return send_oldest();
+        }
         sending_ = false;
         return;
     }

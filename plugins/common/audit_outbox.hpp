@@ -60,6 +60,7 @@ private:
     mutable std::mutex mutex_;
     bool running_ = false;
     bool sending_ = false;
+    bool kicked_ = false;  // kick() came while sending: the sender looks at the table again before idling
     uint64_t sent_ = 0;
     std::chrono::milliseconds backoff_{0};
     sdk::Timer retry_;

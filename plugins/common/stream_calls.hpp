@@ -4,6 +4,7 @@
 // races the subscription being made.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,12 @@ public:
     std::optional<sdk::Status> open(lanchat_rpc_call* call, const Subscribe& subscribe, const Unsubscribe& unsubscribe) {
         {
             std::lock_guard lock(mutex_);
-            ids_[call] = 0;  // marked first, so a cancel arriving during subscribe() is seen
+            auto [entry, fresh] = ids_.try_emplace(call, kOpening);  // marked first: a cancel during subscribe() is seen
+            if (!fresh && entry->second == kCancelled) {  // the cancel came before the handler ran
+                ids_.erase(entry);
+                return sdk::Status(sdk::Code::cancelled, "the client left");
+            }
+            entry->second = kOpening;
         }
         sdk::Result<uint64_t> id = subscribe();
         std::unique_lock lock(mutex_);
@@ -43,26 +49,32 @@ public:
         return sdk::Status(sdk::Code::cancelled, "the client left");
     }
 
-    // The host said `call` was cancelled: drops its subscription, if it has one yet.
+    // The host said `call` was cancelled: drops its subscription, if it has one yet; before open() it
+    // leaves a mark that open() finds.
     void cancelled(lanchat_rpc_call* call, const Unsubscribe& unsubscribe) {
-        uint64_t id = 0;
+        uint64_t id = kOpening;
         {
             std::lock_guard lock(mutex_);
             auto found = ids_.find(call);
-            if (found == ids_.end()) return;
+            if (found == ids_.end()) {
+                ids_.emplace(call, kCancelled);
+                return;
+            }
             id = found->second;
             ids_.erase(found);
         }
-        if (id != 0) unsubscribe(id);
+        if (id != kOpening && id != kCancelled) unsubscribe(id);
     }
 
-    // The plugin ended `call` itself.
+    // The plugin ends `call` itself (call before finishing it: the host may reuse the pointer afterwards).
     void forget(lanchat_rpc_call* call) {
         std::lock_guard lock(mutex_);
         ids_.erase(call);
     }
 
 private:
+    static constexpr uint64_t kOpening = 0;             // subscribe() is running
+    static constexpr uint64_t kCancelled = UINT64_MAX;  // cancelled before open(); consumed by it
     std::mutex mutex_;
     std::unordered_map<lanchat_rpc_call*, uint64_t> ids_;
 };

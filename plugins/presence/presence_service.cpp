@@ -126,8 +126,9 @@ sdk::Result<uint64_t> PresenceService::watch(const v1::WatchRequest& request, st
         if (!sink->deliver(describe_locked(user_id, found == users_.end() ? User() : found->second))) {
             return sdk::Status(sdk::Code::resource_exhausted, "the watcher cannot keep up");
         }
-        watchers_.emplace(user_id, id);
     }
+    // Registered only once every snapshot went out, so a refused watch leaves nothing behind.
+    for (const std::string& user_id : users) watchers_.emplace(user_id, id);
     watches_[id] = {std::move(users), std::move(sink)};
     return id;
 }

@@ -62,7 +62,9 @@ void RouterService::acknowledged(const sdk::Result<channel::v1::AppendReply>& ap
     reply.set_server_time_unix_ms(appended->message().server_time_unix_ms());
     reply.set_duplicate(appended->duplicate());
     done(reply);
-    if (!appended->duplicate()) fan_out(appended->message(), ids_of(appended->member_ids()));
+    // Also for a duplicate: "stored before" is not "delivered before" (the first answer may have been lost);
+    // the sequencer and each subscription drop what they already passed on.
+    fan_out(appended->message(), ids_of(appended->member_ids()));
 }
 
 void RouterService::typing(const v1::TypingRequest& request, Done<v1::TypingReply> done) {
@@ -98,14 +100,16 @@ void RouterService::typing(const v1::TypingRequest& request, Done<v1::TypingRepl
 void RouterService::fan_out(const channel::v1::Message& message, const std::vector<std::string>& members) {
     std::lock_guard lock(mutex_);
     Sequencer& sequencer = sequencers_[message.channel_id()];
-    if (sequencer.next == 0) sequencer.next = message.sequence();
-    if (message.sequence() < sequencer.next) return;  // delivered already (a gap fill fetched it)
+    // The first message of a channel seen since the Router started: 1 is surely first; any other may have a
+    // lower one racing it, so the sequencer starts at the lowest that arrived within gap_wait (check_gaps).
+    if (sequencer.next == 0 && message.sequence() == 1) sequencer.next = 1;
+    if (sequencer.next != 0 && message.sequence() < sequencer.next) return;  // passed on already
     sequencer.waiting.emplace(message.sequence(), std::pair{message, members});
     release_in_order(sequencer);
 }
 
 void RouterService::release_in_order(Sequencer& sequencer) {
-    while (!sequencer.waiting.empty() && sequencer.waiting.begin()->first == sequencer.next) {
+    while (sequencer.next != 0 && !sequencer.waiting.empty() && sequencer.waiting.begin()->first == sequencer.next) {
         auto node = sequencer.waiting.extract(sequencer.waiting.begin());
         deliver_locked(node.mapped().first, node.mapped().second);
         ++sequencer.next;
@@ -121,6 +125,11 @@ void RouterService::check_gaps() {
         const auto now = std::chrono::steady_clock::now();
         for (auto& [channel_id, sequencer] : sequencers_) {
             if (sequencer.waiting.empty() || sequencer.fetching || now - sequencer.gap_since < limits_.gap_wait) continue;
+            if (sequencer.next == 0) {  // started: from the lowest that came
+                sequencer.next = sequencer.waiting.begin()->first;
+                release_in_order(sequencer);
+                continue;
+            }
             sequencer.fetching = true;
             gaps.emplace_back(channel_id, sequencer.next, sequencer.waiting.begin()->first,
                               sequencer.waiting.begin()->second.second);

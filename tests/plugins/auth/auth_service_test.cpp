@@ -17,13 +17,21 @@ public:
     explicit InProcessIdentity(identity::IdentityService& identity) : identity_(identity) {}
     void verify_password(const Caller&, const identity::v1::VerifyPasswordRequest& request,
                          std::function<void(sdk::Result<identity::v1::VerifyPasswordReply>)> done) override {
-        done(identity_.verify_password(request));
+        auto verdict = identity_.verify_password(request);
+        if (hold) {
+            held.emplace_back([verdict, done] { done(verdict); });
+            return;
+        }
+        done(verdict);
     }
     void get_user(const Caller&, const std::string& id, std::function<void(sdk::Result<identity::v1::User>)> done) override {
         identity::v1::GetUserRequest request;
         request.set_id(id);
         done(identity_.get_user(request));
     }
+
+    bool hold = false;  // answers wait in `held` until the test runs them: attempts in flight together
+    std::vector<std::function<void()>> held;
 
 private:
     identity::IdentityService& identity_;
@@ -144,6 +152,24 @@ TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
     now_ms_ += 1001;
     EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.8").ok());
     EXPECT_GE(counted_["throttled"], 2);
+}
+
+// Guesses sent in parallel are counted as they arrive, not when their answers come back.
+TEST_F(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
+    directory_->hold = true;
+    int throttled = 0;
+    for (int i = 0; i < 6; ++i) {
+        v1::LoginRequest request;
+        request.set_username("alice");
+        request.set_password("guess " + std::to_string(i));
+        request.mutable_client()->set_source("10.9.0." + std::to_string(i));
+        auth_->login(request, kGateway, [&](sdk::Result<v1::LoginReply> reply) {
+            if (reply.status().code() == sdk::Code::resource_exhausted) ++throttled;
+        });
+    }
+    EXPECT_EQ(throttled, 2);  // 3 free + the 4th that starts the wait are checked; the rest are not
+    EXPECT_EQ(directory_->held.size(), 4u);
+    for (auto& answer : directory_->held) answer();
 }
 
 TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {

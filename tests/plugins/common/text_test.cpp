@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "stream_calls.hpp"
+
 namespace lanchat::plugins {
 namespace {
 
@@ -37,6 +39,38 @@ TEST(RandomTest, IdsAreFreshAndShaped) {
     EXPECT_EQ(a.size(), 18u);
     EXPECT_NE(a, b);
     EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(StreamCallsTest, ACancelBeforeTheHandlerRanIsNotLost) {
+    StreamCalls calls;
+    auto* call = reinterpret_cast<lanchat_rpc_call*>(0x1000);
+    std::vector<uint64_t> unsubscribed;
+    auto unsubscribe = [&](uint64_t id) { unsubscribed.push_back(id); };
+    calls.cancelled(call, unsubscribe);
+    bool subscribed = false;
+    auto refused = calls.open(call, [&]() -> sdk::Result<uint64_t> { subscribed = true; return uint64_t{7}; }, unsubscribe);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->code(), sdk::Code::cancelled);
+    EXPECT_FALSE(subscribed);
+    // The mark was consumed: the next call at that address subscribes, and its cancel drops it.
+    EXPECT_FALSE(calls.open(call, [] { return sdk::Result<uint64_t>(uint64_t{8}); }, unsubscribe).has_value());
+    calls.cancelled(call, unsubscribe);
+    EXPECT_EQ(unsubscribed, std::vector<uint64_t>{8});
+}
+
+TEST(StreamCallsTest, ACancelDuringSubscribeUnsubscribes) {
+    StreamCalls calls;
+    auto* call = reinterpret_cast<lanchat_rpc_call*>(0x2000);
+    std::vector<uint64_t> unsubscribed;
+    auto unsubscribe = [&](uint64_t id) { unsubscribed.push_back(id); };
+    auto refused = calls.open(
+        call, [&]() -> sdk::Result<uint64_t> {
+            calls.cancelled(call, unsubscribe);  // the client leaves while the subscription is being made
+            return uint64_t{9};
+        },
+        unsubscribe);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(unsubscribed, std::vector<uint64_t>{9});
 }
 
 }  // namespace

@@ -98,6 +98,26 @@ TEST_F(PresenceServiceTest, WatchersGetTheCurrentStateThenEveryChange) {
     EXPECT_EQ(service_.watch(none, sink).status().code(), sdk::Code::invalid_argument);
 }
 
+// A watcher that fails on its second snapshot is refused and leaves nothing behind: later changes of the
+// first user still reach the other watchers.
+TEST_F(PresenceServiceTest, ARefusedWatchLeavesNothingBehind) {
+    class FailsSecond final : public WatchSink {
+    public:
+        bool deliver(const v1::PresenceInfo&) override { return ++count < 2; }
+        void end(const sdk::Status&) override {}
+        int count = 0;
+    };
+    v1::WatchRequest watch;
+    watch.add_user_ids("alice");
+    watch.add_user_ids("bob");
+    EXPECT_EQ(service_.watch(watch, std::make_shared<FailsSecond>()).status().code(), sdk::Code::resource_exhausted);
+    auto healthy = std::make_shared<RecordingSink>();
+    ASSERT_TRUE(service_.watch(watch, healthy).ok());
+    beat("alice", "laptop");
+    ASSERT_EQ(healthy->seen.size(), 3u);
+    EXPECT_EQ(healthy->seen.back().status(), v1::ONLINE);
+}
+
 TEST_F(PresenceServiceTest, StateCarriesOverToTheNextInstance) {
     beat("alice", "laptop", "edge-9");
     PresenceService next(1000, [this] { return now_; }, [](const v1::PresenceInfo&) {});
