@@ -4,10 +4,10 @@
 #include <signal.h>
 #include <sqlite3.h>
 
-#include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
 #include "grpc_client.hpp"
+#include "service_node.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
 #include "temp_dir.hpp"
 
@@ -17,7 +17,10 @@ namespace {
 using lanchat::testing::call;
 using lanchat::testing::channel_to;
 using lanchat::testing::ChildProcess;
+using lanchat::testing::make_service_pki;
 using lanchat::testing::run_to_exit;
+using lanchat::testing::service_node_file;
+using lanchat::testing::start_service_node;
 using lanchat::testing::TempDir;
 namespace fs = std::filesystem;
 namespace v1 = lanchat::audit::v1;
@@ -29,23 +32,13 @@ const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
 class AuditTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        for (std::vector<std::string> args : {std::vector<std::string>{"init", "--trust-domain", "lan-chat.test"},
-                                              {"issue", "--node", "n", "--service", "audit"},
-                                              {"issue", "--node", "clients", "--service", "router,gateway"},
-                                              {"issue-client", "--operator", "alice"}}) {
-            std::vector<std::string> argv = {kLanchatctl, "pki", args[0], "--dir", pki_.string()};
-            argv.insert(argv.end(), args.begin() + 1, args.end());
-            ASSERT_EQ(run_to_exit(argv).exit_code, 0);
-        }
-        dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
-                                 pki_.string() + "\"\n[[plugin]]\nname = \"audit\"\ncore = true\npath = \"" +
-                                 (kPluginDir / "audit.so").string() + "\"\n");
+        make_service_pki(kLanchatctl, pki_, "audit", "router,gateway", {"alice"});
+        dir_.write("n.toml", service_node_file(pki_, kPluginDir, {{"audit", ""}}));
     }
     std::string start() {
-        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
-        auto ready = node_->wait_for_line("\"node ready\"");
-        if (!ready) throw std::runtime_error(node_->output());
-        return nlohmann::json::parse(*ready)["fields"]["grpc"];
+        std::string address;
+        std::tie(node_, address) = start_service_node(kLanchatd, dir_.path() / "n.toml");
+        return address;
     }
     std::shared_ptr<grpc::Channel> as(const std::string& address, const fs::path& certificate, const fs::path& key) {
         return channel_to(address, pki_ / "ca.crt", {certificate, key}, "audit.lan-chat.svc");

@@ -11,6 +11,7 @@
 
 #include "child_process.hpp"
 #include "grpc_client.hpp"
+#include "service_node.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/auth/v1/auth.pb.h"
 #include "lanchat/identity/v1/identity.pb.h"
@@ -22,8 +23,11 @@ namespace {
 using lanchat::testing::call;
 using lanchat::testing::channel_to;
 using lanchat::testing::ChildProcess;
+using lanchat::testing::make_service_pki;
 using lanchat::testing::Reply;
 using lanchat::testing::run_to_exit;
+using lanchat::testing::service_node_file;
+using lanchat::testing::start_service_node;
 using lanchat::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -35,33 +39,21 @@ const std::string kAuth = "/lanchat.auth.v1.Auth/";
 class AuthFlowTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        for (std::vector<std::string> args : {std::vector<std::string>{"init", "--trust-domain", "lan-chat.test"},
-                                              {"issue", "--node", "n", "--service", "audit,identity,auth"},
-                                              {"issue", "--node", "clients", "--service", "gateway"},
-                                              {"issue-client", "--operator", "ops"}}) {
-            std::vector<std::string> argv = {kLanchatctl, "pki", args[0], "--dir", pki_.string()};
-            argv.insert(argv.end(), args.begin() + 1, args.end());
-            ASSERT_EQ(run_to_exit(argv).exit_code, 0);
-        }
+        make_service_pki(kLanchatctl, pki_, "audit,identity,auth", "gateway", {"ops"});
         write_node_file({"audit", "identity", "auth"});
     }
 
     void write_node_file(const std::vector<std::string>& names) {
-        std::string plugins;
+        std::vector<std::pair<std::string, std::string>> plugins;
+        // The cheapest Argon2id the plugin accepts keeps the suite fast; the code path is the same.
         for (const std::string& name : names) {
-            plugins += "[[plugin]]\nname = \"" + name + "\"\npath = \"" + (kPluginDir / (name + ".so")).string() + "\"\n";
-            // The cheapest Argon2id the plugin accepts keeps the suite fast; the code path is the same.
-            if (name == "identity") plugins += "[plugin.config]\nargon2_memory_kib = 8192\nargon2_iterations = 1\n";
+            plugins.emplace_back(name, name == "identity" ? "argon2_memory_kib = 8192\nargon2_iterations = 1" : "");
         }
-        dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
-                                 pki_.string() + "\"\n" + plugins);
+        dir_.write("n.toml", service_node_file(pki_, kPluginDir, plugins));
     }
 
     void start() {
-        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
-        auto ready = node_->wait_for_line("\"node ready\"");
-        if (!ready) throw std::runtime_error(node_->output());
-        address_ = nlohmann::json::parse(*ready)["fields"]["grpc"];
+        std::tie(node_, address_) = start_service_node(kLanchatd, dir_.path() / "n.toml");
         gateway_ = channel_to(address_, pki_ / "ca.crt", {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"},
                               "auth.lan-chat.svc");
         operator_ = channel_to(address_, pki_ / "ca.crt", {pki_ / "clients/operator-ops.crt", pki_ / "clients/operator-ops.key"},

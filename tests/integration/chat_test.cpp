@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "child_process.hpp"
 #include "grpc_client.hpp"
+#include "service_node.hpp"
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/presence/v1/presence.pb.h"
 #include "lanchat/router/v1/router.pb.h"
@@ -20,8 +20,10 @@ namespace {
 using lanchat::testing::call;
 using lanchat::testing::channel_to;
 using lanchat::testing::ChildProcess;
+using lanchat::testing::make_service_pki;
 using lanchat::testing::Reply;
-using lanchat::testing::run_to_exit;
+using lanchat::testing::service_node_file;
+using lanchat::testing::start_service_node;
 using lanchat::testing::StreamReader;
 using lanchat::testing::TempDir;
 namespace fs = std::filesystem;
@@ -38,29 +40,14 @@ const std::string kRouter = "/lanchat.router.v1.Router/";
 class ChatTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        for (std::vector<std::string> args : {std::vector<std::string>{"init", "--trust-domain", "lan-chat.test"},
-                                              {"issue", "--node", "n", "--service", "audit,channel,router,presence"},
-                                              {"issue", "--node", "clients", "--service", "gateway"}}) {
-            std::vector<std::string> argv = {kLanchatctl, "pki", args[0], "--dir", pki_.string()};
-            argv.insert(argv.end(), args.begin() + 1, args.end());
-            ASSERT_EQ(run_to_exit(argv).exit_code, 0);
-        }
-        std::string plugins;
-        for (auto [name, config] : {std::pair{"audit", ""}, std::pair{"channel", ""},
-                                    std::pair{"router", "max_body_bytes = 1000"}, std::pair{"presence", "device_ttl_ms = 500"}}) {
-            plugins += std::string("[[plugin]]\nname = \"") + name + "\"\npath = \"" +
-                       (kPluginDir / (std::string(name) + ".so")).string() + "\"\n";
-            if (*config != '\0') plugins += std::string("[plugin.config]\n") + config + "\n";
-        }
-        dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
-                                 pki_.string() + "\"\n" + plugins);
+        make_service_pki(kLanchatctl, pki_, "audit,channel,router,presence", "gateway");
+        dir_.write("n.toml", service_node_file(pki_, kPluginDir,
+                                               {{"audit", ""}, {"channel", ""}, {"router", "max_body_bytes = 1000"},
+                                                {"presence", "device_ttl_ms = 500"}}));
     }
 
     void start() {
-        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
-        auto ready = node_->wait_for_line("\"node ready\"");
-        if (!ready) throw std::runtime_error(node_->output());
-        address_ = nlohmann::json::parse(*ready)["fields"]["grpc"];
+        std::tie(node_, address_) = start_service_node(kLanchatd, dir_.path() / "n.toml");
         auto as_gateway = [&](const char* service) {
             return channel_to(address_, pki_ / "ca.crt",
                               {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"},
