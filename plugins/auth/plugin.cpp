@@ -105,12 +105,12 @@ public:
                  rpc_.serve_unary<v1::LoginRequest, v1::LoginReply>(
                      std::string(kService) + "Login",
                      [&auth](const CallInfo& call, v1::LoginRequest request, Responder<v1::LoginReply> responder) {
-                         auth.login(request, caller_of(call), answer(std::move(responder)));
+                         auth.login(request, caller_of(call), answer_with(std::move(responder)));
                      }),
                  rpc_.serve_unary<v1::RefreshRequest, v1::LoginReply>(
                      std::string(kService) + "Refresh",
                      [&auth](const CallInfo& call, v1::RefreshRequest request, Responder<v1::LoginReply> responder) {
-                         auth.refresh(request, caller_of(call), answer(std::move(responder)));
+                         auth.refresh(request, caller_of(call), answer_with(std::move(responder)));
                      }),
                  rpc_.serve_sync<v1::ValidateRequest, v1::ValidateReply>(
                      std::string(kService) + "Validate",
@@ -136,13 +136,6 @@ public:
 private:
     static Caller caller_of(const CallInfo& call) { return {call.peer, call.correlation_id, call.call}; }
 
-    template <class Response>
-    static std::function<void(Result<Response>)> answer(Responder<Response> responder) {
-        return [responder](Result<Response> result) mutable {
-            if (result.ok()) return responder.reply(*result);
-            responder.fail(result.status());
-        };
-    }
 
     Rpc rpc_;
     Metrics metrics_;

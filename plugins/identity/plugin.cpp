@@ -86,9 +86,7 @@ private:
         return rpc_.serve_unary<Request, Response>(
             service + method, [this, logic](const CallInfo&, Request request, Responder<Response> responder) {
                 executor().post([logic, request = std::move(request), responder]() mutable {
-                    Result<Response> result = logic(request);
-                    if (result.ok()) return responder.reply(*result);
-                    responder.fail(result.status());
+                    responder.answer(logic(request));
                 });
             });
     }

@@ -46,14 +46,6 @@ private:
 };
 
 
-template <class Response>
-Done<Response> answer(Responder<Response> responder) {
-    return [responder](Result<Response> result) mutable {
-        if (result.ok()) return responder.reply(*result);
-        responder.fail(result.status());
-    };
-}
-
 }  // namespace
 
 class RouterPlugin : public Plugin {
@@ -76,21 +68,21 @@ public:
         for (Status served : {
                  rpc_.serve_unary<v1::SendRequest, v1::SendReply>(
                      service + "Send", [&router](const CallInfo&, v1::SendRequest request, Responder<v1::SendReply> responder) {
-                         router.send(request, answer(std::move(responder)));
+                         router.send(request, answer_with(std::move(responder)));
                      }),
                  rpc_.serve_unary<v1::EditRequest, v1::SendReply>(
                      service + "Edit", [&router](const CallInfo&, v1::EditRequest request, Responder<v1::SendReply> responder) {
-                         router.edit(request, answer(std::move(responder)));
+                         router.edit(request, answer_with(std::move(responder)));
                      }),
                  rpc_.serve_unary<v1::DeleteRequest, v1::SendReply>(
                      service + "Delete",
                      [&router](const CallInfo&, v1::DeleteRequest request, Responder<v1::SendReply> responder) {
-                         router.remove(request, answer(std::move(responder)));
+                         router.remove(request, answer_with(std::move(responder)));
                      }),
                  rpc_.serve_unary<v1::TypingRequest, v1::TypingReply>(
                      service + "Typing",
                      [&router](const CallInfo&, v1::TypingRequest request, Responder<v1::TypingReply> responder) {
-                         router.typing(request, answer(std::move(responder)));
+                         router.typing(request, answer_with(std::move(responder)));
                      }),
                  rpc_.serve_stream<v1::SubscribeRequest, v1::Delivery>(
                      service + "Subscribe",

@@ -95,10 +95,21 @@ public:
     explicit Responder(std::shared_ptr<detail::CallHandle> handle) : handle_(std::move(handle)) {}
     void reply(const Response& response) { handle_->finish({}, detail::bytes_of(response)); }
     void fail(const Status& status) { handle_->finish(status.ok() ? Status(Code::internal, "failed") : status, {}); }
+    // Replies with the value, or fails with the status.
+    void answer(const Result<Response>& result) {
+        if (result.ok()) return reply(*result);
+        fail(result.status());
+    }
 
 private:
     std::shared_ptr<detail::CallHandle> handle_;
 };
+
+// The responder as a completion callback, for logic that answers later through `done(Result)`.
+template <class Response>
+std::function<void(Result<Response>)> answer_with(Responder<Response> responder) {
+    return [responder](Result<Response> result) mutable { responder.answer(result); };
+}
 
 // Writes a server stream. Copies share the stream; the last copy dropped ends it with OK.
 template <class Message>
@@ -143,9 +154,7 @@ public:
     Status serve_sync(const std::string& method, std::function<Result<Response>(const CallInfo&, const Request&)> logic) {
         return serve_unary<Request, Response>(
             method, [logic = std::move(logic)](const CallInfo& call, Request request, Responder<Response> responder) {
-                Result<Response> result = logic(call, request);
-                if (result.ok()) return responder.reply(*result);
-                responder.fail(result.status());
+                responder.answer(logic(call, request));
             });
     }
 
