@@ -127,6 +127,7 @@ int serve(const NodeConfig& config, NodeLog& log, const sigset_t& signals) {
                                    {"abi", host_abi().text()},
                                    {"version", host_version()}};
     if (std::string admin = node.admin_address(); !admin.empty()) ready.push_back({"admin", admin});
+    if (std::string edge = node.client_edge_address(); !edge.empty()) ready.push_back({"clients", "https://" + edge + "/"});
     if (lanchat::host::rpc::Mesh* mesh = node.mesh()) {
         ready.push_back({"grpc", mesh->address()});
         ready.push_back({"pki", mesh->pki_dir().string()});

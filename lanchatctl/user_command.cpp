@@ -1,6 +1,5 @@
 #include "user_command.hpp"
 
-#include <termios.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -10,6 +9,7 @@
 #include "logging/json_string.hpp"
 #include "lanchat/identity/v1/identity.pb.h"
 #include "operator_rpc.hpp"
+#include "terminal.hpp"
 
 namespace lanchat::ctl {
 
@@ -25,35 +25,6 @@ namespace {
 using host::json_string;
 using identity::v1::User;
 constexpr const char* kIdentity = "/lanchat.identity.v1.Identity/";
-
-// From a terminal: asked twice without echo. Otherwise: the first line of stdin (for scripts).
-std::optional<std::string> read_password(std::string& error) {
-    if (!isatty(STDIN_FILENO)) {
-        std::string line;
-        if (!std::getline(std::cin, line) || line.empty()) {
-            error = "no password on stdin";
-            return std::nullopt;
-        }
-        return line;
-    }
-    termios saved{};
-    tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::string first, second;
-    std::cerr << "password: " << std::flush;
-    std::getline(std::cin, first);
-    std::cerr << "\nagain: " << std::flush;
-    std::getline(std::cin, second);
-    std::cerr << "\n";
-    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    if (first != second) {
-        error = "the two passwords differ";
-        return std::nullopt;
-    }
-    return first;
-}
 
 const char* role_name(identity::v1::Role role) { return role == identity::v1::ROLE_ADMIN ? "admin" : "member"; }
 
@@ -77,7 +48,7 @@ int add(const OperatorRpc& rpc, const Arguments& arguments, const std::string& n
     if (role != "admin" && role != "member") return fail("--role is admin or member, not '" + role + "'");
     request.set_role(role == "admin" ? identity::v1::ROLE_ADMIN : identity::v1::ROLE_MEMBER);
     std::string error;
-    auto password = read_password(error);
+    auto password = terminal::read_secret("password: ", true, error);
     if (!password) return fail(error);
     request.set_password(*password);
     User user;
@@ -144,7 +115,7 @@ int passwd(const OperatorRpc& rpc, const std::string& name) {
     std::string error;
     auto user = find(rpc, name, error);
     if (!user) return fail(error);
-    auto password = read_password(error);
+    auto password = terminal::read_secret("password: ", true, error);
     if (!password) return fail(error);
     identity::v1::SetPasswordRequest request;
     request.set_id(user->id());

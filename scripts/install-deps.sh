@@ -13,6 +13,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   prometheus  # for promtool, which checks the /metrics output
+  chromium    # the web client's end-to-end test (driven by playwright-core from npm)
 )
 # Node.js runs the interoperability tests (@grpc/grpc-js from npm); a machine may have it from elsewhere.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "logging/log.hpp"
+#include "net/listen.hpp"
 #include "pki/subject_names.hpp"
 
 namespace lanchat::host::admin {
@@ -155,22 +156,8 @@ sdk::Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& 
         if (error) return sdk::failed_precondition("[admin] HTTPS: " + error.message() + " (" + tls->certificate.string() + ")");
         impl->tls_context->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     }
-    size_t colon = listen.rfind(':');
-    std::string host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    beast::error_code error;
-    tcp::resolver resolver(impl->io);
-    auto endpoints = resolver.resolve(host, listen.substr(colon + 1), tcp::resolver::numeric_service, error);
-    if (error || endpoints.empty()) return sdk::invalid_argument("[admin] listen = \"" + listen + "\": " + error.message());
-    tcp::endpoint endpoint = *endpoints.begin();
-    impl->acceptor.open(endpoint.protocol(), error);
-    if (!error) impl->acceptor.set_option(asio::socket_base::reuse_address(true), error);
-    if (!error) impl->acceptor.bind(endpoint, error);
-    if (!error) impl->acceptor.listen(asio::socket_base::max_listen_connections, error);
-    if (error) return sdk::unavailable("cannot listen on " + listen + " ([admin] listen): " + error.message());
-    auto bound = impl->acceptor.local_endpoint();
-    impl->address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) +
-                    ":" + std::to_string(bound.port());
+    if (sdk::Status bound = net::listen_on(impl->acceptor, listen, "[admin] listen"); !bound.ok()) return bound;
+    impl->address = net::endpoint_text(impl->acceptor.local_endpoint());
     asio::co_spawn(impl->io, impl->accept_loop(), asio::detached);
     impl->thread = std::thread([io = &impl->io] { io->run(); });
     return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));

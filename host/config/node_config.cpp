@@ -272,6 +272,48 @@ void read_admin(const Reader& reader, const toml::table& root, NodeConfig& confi
     config.admin = settings;
 }
 
+void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig& config) {
+    const toml::node* edge_node = root.get("client_edge");
+    if (edge_node == nullptr) return;
+    const toml::table* edge = edge_node->as_table();
+    if (edge == nullptr) reader.fail(*edge_node, "[client_edge] must be a table");
+    reader.only_known_keys(*edge, "[client_edge]",
+                           {"listen", "certificate", "key", "threads", "max_connections", "max_message_bytes",
+                            "send_queue_bytes", "socket_send_buffer_bytes", "handshake_timeout_ms",
+                            "idle_timeout_ms"});
+    if (!config.mesh) reader.fail(*edge_node, "[client_edge] needs a [mesh] table: the gateway calls the services through it");
+    ClientEdgeConfig settings;
+    settings.listen = reader.optional<std::string>(*edge, "listen", "[client_edge]", "a string").value_or(settings.listen);
+    if (settings.listen.rfind(':') == std::string::npos) {
+        reader.fail(*edge->get("listen"), "[client_edge] listen must be host:port, e.g. \"0.0.0.0:8443\"");
+    }
+    const fs::path base = fs::absolute(reader.file()).parent_path();
+    auto certificate = reader.optional<std::string>(*edge, "certificate", "[client_edge]", "a string");
+    auto key = reader.optional<std::string>(*edge, "key", "[client_edge]", "a string");
+    if (certificate.has_value() != key.has_value()) {
+        reader.fail(*edge_node, "[client_edge] certificate and key go together: give both or neither");
+    }
+    settings.certificate = certificate ? resolve(base, *certificate) : config.mesh->pki_dir / "nodes" / config.node_name / "node.crt";
+    settings.key = key ? resolve(base, *key) : config.mesh->pki_dir / "nodes" / config.node_name / "node.key";
+    auto within = [&](const char* key_name, int64_t fallback, int64_t low, int64_t high) {
+        int64_t value = reader.optional<int64_t>(*edge, key_name, "[client_edge]", "an integer").value_or(fallback);
+        if (value < low || value > high) {
+            reader.fail(*edge->get(key_name), std::string("[client_edge] ") + key_name + " must be between " +
+                                                  std::to_string(low) + " and " + std::to_string(high) + ", found " +
+                                                  std::to_string(value));
+        }
+        return value;
+    };
+    settings.threads = static_cast<unsigned>(within("threads", 2, 1, 64));
+    settings.max_connections = static_cast<size_t>(within("max_connections", 20000, 1, 1000000));
+    settings.max_message_bytes = static_cast<size_t>(within("max_message_bytes", 64 * 1024, 1024, 16 * 1024 * 1024));
+    settings.send_queue_bytes = static_cast<size_t>(within("send_queue_bytes", 1024 * 1024, 4096, 1024 * 1024 * 1024));
+    settings.socket_send_buffer_bytes = static_cast<size_t>(within("socket_send_buffer_bytes", 0, 0, 64 * 1024 * 1024));
+    settings.handshake_timeout = std::chrono::milliseconds(within("handshake_timeout_ms", 10000, 100, 600000));
+    settings.idle_timeout = std::chrono::milliseconds(within("idle_timeout_ms", 60000, 200, 3600000));
+    config.client_edge = settings;
+}
+
 }  // namespace
 
 sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& default_plugin_dir) {
@@ -282,7 +324,8 @@ sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& d
     Reader reader(file);
     try {
         auto root = std::make_shared<const toml::table>(toml::parse_file(file.string()));
-        reader.only_known_keys(*root, "the top level", {"node", "plugin", "mesh", "discovery", "authorization", "admin"});
+        reader.only_known_keys(*root, "the top level", {"node", "plugin", "mesh", "discovery", "authorization", "admin",
+                                                        "client_edge"});
         NodeConfig config;
         config.file = fs::absolute(file);
         config.plugin_dir = default_plugin_dir;
@@ -290,6 +333,7 @@ sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& d
         read_plugins(reader, root, config);
         read_mesh(reader, *root, config);
         read_admin(reader, *root, config);
+        read_client_edge(reader, *root, config);
         return config;
     } catch (const toml::parse_error& e) {
         return sdk::invalid_argument(reader.at(e.source()) + ": TOML syntax error: " + one_line(e.description()));

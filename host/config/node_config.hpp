@@ -45,6 +45,21 @@ struct AdminConfig {
     bool https = false;                      // HTTPS with operator certificates even on loopback
 };
 
+// `[client_edge]`: the HTTPS + WebSocket listener people's clients connect to; a plugin (the gateway) handles
+// what arrives. TLS with the node certificate of the mesh PKI unless `certificate`/`key` name others.
+struct ClientEdgeConfig {
+    std::string listen = "127.0.0.1:8443";
+    std::filesystem::path certificate;  // empty: <pki_dir>/nodes/<node>/node.crt
+    std::filesystem::path key;
+    unsigned threads = 2;                       // event loops; each connection lives on one
+    size_t max_connections = 20000;
+    size_t max_message_bytes = 64 * 1024;       // larger messages: close 1009
+    size_t send_queue_bytes = 1024 * 1024;      // queued for a client that does not read: close 4008
+    size_t socket_send_buffer_bytes = 0;        // SO_SNDBUF per connection; 0: the kernel's autotuning
+    std::chrono::milliseconds handshake_timeout{10000};  // TLS + HTTP upgrade, and the closing handshake
+    std::chrono::milliseconds idle_timeout{60000};       // pings at half of it; no answer: the connection ends
+};
+
 struct NodeConfig {
     std::filesystem::path file;
     std::string node_name;
@@ -58,6 +73,7 @@ struct NodeConfig {
     std::vector<PluginSpec> plugins;
     std::optional<MeshConfig> mesh;    // absent: the node serves and calls no RPC
     std::optional<AdminConfig> admin;  // absent: no admin endpoint
+    std::optional<ClientEdgeConfig> client_edge;  // absent: no client listener
 };
 
 // Reads and validates `file`. `default_plugin_dir` applies when `[node] plugin_dir` is absent.

@@ -16,6 +16,10 @@ class Mesh;
 class RpcOwner;
 }  // namespace lanchat::host::rpc
 
+namespace lanchat::host::edge {
+class Dispatcher;
+}
+
 namespace lanchat::host::metrics {
 class Family;
 class Registry;
@@ -63,6 +67,7 @@ struct lanchat_host_context {
     lanchat::host::rpc::Mesh* mesh = nullptr;  // null when the node has no [mesh]
     std::shared_ptr<lanchat::host::rpc::RpcOwner> rpc_owner;
     lanchat::host::metrics::Registry* metrics = nullptr;
+    lanchat::host::edge::Dispatcher* client_edge = nullptr;  // null when the node has no [client_edge]
     std::mutex metrics_mutex;  // guards metric_families; ids are positions in it, plus one
     std::vector<std::shared_ptr<lanchat::host::metrics::Family>> metric_families;
 

@@ -22,6 +22,7 @@ sdk::Status in_entry(const PluginSpec& spec, const sdk::Status& status) {
 Node::Node(NodeConfig config, NodeLog& log)
     : config_(std::move(config)), log_(log), api_(config_.node_name, rpc::rpc_api_table()),
       executor_(config_.executor_threads) {
+    if (config_.client_edge) edge_ = std::make_unique<edge::Dispatcher>(log_);
     metrics_.on_collect([this] { collect_metrics(); });
 }
 
@@ -55,6 +56,10 @@ sdk::Status Node::start() {
         }
     }
     if (mesh_) mesh_->join();
+    if (sdk::Status edge = start_client_edge(); !edge.ok()) {
+        stop();
+        return edge;
+    }
     if (sdk::Status admin = start_admin(); !admin.ok()) {
         stop();
         return admin;
@@ -62,6 +67,20 @@ sdk::Status Node::start() {
     serving_ = true;
     return {};
 }
+
+sdk::Status Node::start_client_edge() {
+    if (!config_.client_edge) return {};
+    pki::PkiLayout pki{config_.mesh->pki_dir};
+    auto listener = edge::Listener::start(*config_.client_edge, pki.ca_certificate(), *edge_, metrics_, log_);
+    if (!listener.ok()) return {listener.status().code(), config_.file.string() + ": " + listener.status().message()};
+    edge_listener_ = std::move(listener).value();
+    if (!edge_->has_handler()) {
+        log_.warn("[client_edge] is set but no plugin handles it: clients are refused until a gateway plugin runs");
+    }
+    return {};
+}
+
+std::string Node::client_edge_address() const { return edge_listener_ ? edge_listener_->address() : std::string(); }
 
 sdk::Status Node::start_admin() {
     if (!config_.admin) return {};
@@ -136,7 +155,7 @@ void Node::collect_metrics() {
 }
 
 HostServices Node::services() {
-    return HostServices{*api_.get(), log_, executor_, mesh_.get(), metrics_, config_.data_dir};
+    return HostServices{*api_.get(), log_, executor_, mesh_.get(), metrics_, edge_.get(), config_.data_dir};
 }
 
 // Loaded files are private copies here, so a plugin file rebuilt in place never changes running code.
@@ -179,6 +198,7 @@ bool Node::stop() {
         }
         all_unloaded = stop_plugin(*plugin) && all_unloaded;
     }
+    edge_listener_.reset();
     if (mesh_) mesh_->shutdown();
     return all_unloaded;
 }
@@ -340,6 +360,7 @@ sdk::Status Node::replace(PluginInstance& old, const PluginSpec& spec) {
         if (fresh->state() == PluginState::started) fresh->stop();
         fresh->destroy();
         if (routes != nullptr) routes->discard(fresh->rpc_owner());
+        if (edge_) edge_->detach(fresh->context());
         return why;
     };
     if (sdk::Status created = fresh->create(); !created.ok()) return abandon(created);
@@ -350,6 +371,7 @@ sdk::Status Node::replace(PluginInstance& old, const PluginSpec& spec) {
 
     // The switch: from here new calls reach the new instance; calls in flight finish on the old one.
     if (routes != nullptr) routes->promote(fresh->rpc_owner());
+    if (edge_) edge_->promote(fresh->context());  // its client connections too, with their sessions
     fresh->publish_health();
     const std::string old_version(old.library()->version());
     const std::string new_version(fresh->library()->version());

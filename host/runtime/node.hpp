@@ -14,6 +14,8 @@
 #include "admin/admin_server.hpp"
 #include "metrics/registry.hpp"
 #include "observability/trace_writer.hpp"
+#include "client_edge/dispatcher.hpp"
+#include "client_edge/listener.hpp"
 #include "rpc/mesh.hpp"
 #include "runtime/plugin_instance.hpp"
 
@@ -62,6 +64,8 @@ public:
     bool serving() const { return serving_; }
     // "host:port" of the admin endpoint, or empty without [admin].
     std::string admin_address() const;
+    // "host:port" of the client edge, or empty without [client_edge].
+    std::string client_edge_address() const;
     const std::vector<std::unique_ptr<PluginInstance>>& plugins() const { return plugins_; }
 
 private:
@@ -71,6 +75,7 @@ private:
     HostServices services();
     bool stop_plugin(PluginInstance& plugin);
     sdk::Status start_admin();
+    sdk::Status start_client_edge();
     void collect_metrics();
 
     NodeConfig config_;
@@ -80,6 +85,8 @@ private:
     HostApiTable api_;
     Executor executor_;
     std::unique_ptr<rpc::Mesh> mesh_;  // started before the plugins, shut down after them
+    std::unique_ptr<edge::Dispatcher> edge_;         // with [client_edge]: exists before any plugin
+    std::unique_ptr<edge::Listener> edge_listener_;  // accepts once the plugins run; closed after they stop
     std::mutex reload_mutex_;           // one reload (or stop) at a time
     mutable std::mutex plugins_mutex_;  // the vector's shape; the admin endpoint reads it
     std::vector<std::unique_ptr<PluginInstance>> plugins_;  // in start order

@@ -1,5 +1,7 @@
 #include "runtime/plugin_instance.hpp"
 
+#include "client_edge/dispatcher.hpp"
+
 #include <filesystem>
 
 #include "lanchat/sdk/sink.hpp"
@@ -29,6 +31,7 @@ PluginInstance::PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> l
     context_.mesh = services.mesh;
     context_.rpc_owner = std::make_shared<rpc::RpcOwner>(spec_.name);
     context_.metrics = &services.metrics;
+    context_.client_edge = services.client_edge;
     context_.log = &services.log;
     context_.executor = &services.executor;
     context_.config = spec_.config;
@@ -122,6 +125,7 @@ sdk::Result<std::string> PluginInstance::export_state() {
 void PluginInstance::stop() {
     if (state_ != PluginState::started && state_ != PluginState::draining) return;
     context_.set_health(LANCHAT_HEALTH_NOT_SERVING, "stopped", false);  // while its services are still known
+    if (context_.client_edge != nullptr) context_.client_edge->detach(&context_);  // no callback after this
     library_->vtable().stop(instance_);
     if (context_.mesh != nullptr) context_.mesh->routes().remove_owner(context_.rpc_owner.get());
     context_.rpc_owner->stop();
@@ -132,6 +136,7 @@ void PluginInstance::stop() {
 void PluginInstance::destroy() {
     if (instance_ != nullptr) {
         context_.executor->cancel_all(&context_);  // a plugin that failed before start may have scheduled work
+        if (context_.client_edge != nullptr) context_.client_edge->detach(&context_);
         library_->vtable().destroy(instance_);
         instance_ = nullptr;
     }

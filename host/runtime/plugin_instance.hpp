@@ -26,6 +26,7 @@ struct HostServices {
     Executor& executor;
     rpc::Mesh* mesh;              // null when the node has no [mesh]
     metrics::Registry& metrics;
+    edge::Dispatcher* client_edge;   // null when the node has no [client_edge]
     std::filesystem::path data_dir;  // the node's; each plugin gets <data_dir>/<name>
 };
 
@@ -55,6 +56,7 @@ public:
     PluginState state() const { return state_; }
     HealthReport health() const { return context_.health(); }
     rpc::RpcOwner* rpc_owner() const { return context_.rpc_owner.get(); }
+    lanchat_host_context* context() { return &context_; }
     // Publishes this instance's health for the services it serves (after a reload switched them to it).
     void publish_health();
     std::chrono::system_clock::time_point loaded_at() const { return loaded_at_; }

@@ -1,7 +1,7 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.2 (1.1 added the rpc table, 1.2 the metrics table). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
+ * Version 1.3 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
  *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 2
+#define LANCHAT_ABI_MINOR 3
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -361,8 +361,89 @@ typedef struct lanchat_metrics_api {
  * defines a table; from then on it is non-NULL for every plugin built against that minor or newer.
  * ------------------------------------------------------------------------------------------------- */
 
-typedef struct lanchat_discovery_api lanchat_discovery_api;     /* resolving services to endpoints */
-typedef struct lanchat_client_edge_api lanchat_client_edge_api; /* frames from host-owned client sockets */
+typedef struct lanchat_discovery_api lanchat_discovery_api; /* resolving services to endpoints */
+
+/* ---------------------------------------------------------------------------------------------------
+ * Host services: the client edge (since 1.3) — people's WebSocket/TLS connections and HTTPS requests on the
+ * node's `[client_edge]` listener. The host owns the sockets, TLS, the WebSocket protocol, the limits
+ * (frame size, send queue, idle and handshake timeouts, connection count); one plugin instance at a time
+ * handles what arrives. Because the connections belong to the host, reloading that plugin keeps them open:
+ * the successor is handed every open connection (`adopted`) together with the session bytes its
+ * predecessor stored, at the same moment the mesh routes switch.
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef uint64_t lanchat_connection_id; /* 0 is never a valid id; ids are never reused within a node */
+
+/* What the host knows of one connection; borrowed for the duration of the callback. */
+typedef struct lanchat_connection_info {
+    uint32_t struct_size;
+    lanchat_connection_id id;
+    lanchat_str peer_address;       /* "ip:port" of the client */
+    lanchat_str device_fingerprint; /* SHA-256 (64 lowercase hex) of the client certificate the CA verified;
+                                       empty when the client presented none */
+    lanchat_str target;             /* the request target of the WebSocket upgrade, e.g. "/ws" */
+    lanchat_bytes session;          /* what a handler last stored with set_session; empty at first */
+    int32_t adopted;                /* non-zero: the connection was opened before this instance took over */
+} lanchat_connection_info;
+
+/* One HTTPS request that is not a WebSocket upgrade; borrowed for the duration of the callback. */
+typedef struct lanchat_http_request {
+    uint32_t struct_size;
+    lanchat_str method;      /* "GET", "HEAD", ... */
+    lanchat_str target;      /* "/app.js?x=1" */
+    lanchat_str peer_address;
+    lanchat_str if_none_match; /* the If-None-Match header, empty when absent */
+} lanchat_http_request;
+
+/* The answer to a lanchat_http_request: the handler sets `status` (0 leaves 404) and writes into the sinks.
+ * Host-owned, borrowed for the callback. The host adds Content-Length, Date and security headers. */
+typedef struct lanchat_http_response {
+    uint32_t struct_size;
+    uint16_t status;
+    lanchat_sink* content_type;
+    lanchat_sink* cache_control; /* empty: "no-store" */
+    lanchat_sink* etag;
+    lanchat_sink* body;
+} lanchat_http_response;
+
+/*
+ * The handler a plugin attaches. Callbacks run on the host's client-edge threads; calls for one connection
+ * never overlap and arrive in order (opened, messages..., closed). They must not block: answer through
+ * send() from any thread, later. Borrowed for attach(); the host copies it.
+ */
+typedef struct lanchat_client_edge_handler {
+    uint32_t struct_size;
+    void* user; /* owned by the plugin; handed to every callback */
+    /* A WebSocket connection was opened (or, with info->adopted, taken over from a predecessor). */
+    void (*opened)(void* user, const lanchat_connection_info* info);
+    /* One complete text message. `info->session` is the connection's session as stored now. */
+    void (*message)(void* user, const lanchat_connection_info* info, lanchat_str text);
+    /* The connection has ended (peer, timeout, limit or close()); `code` is the WebSocket close code sent or
+     * received (1006 when the transport failed). No callback about this id follows. */
+    void (*closed)(void* user, lanchat_connection_id id, uint16_t code, lanchat_str reason);
+    /* An HTTPS request other than an upgrade; answer through `response` before returning. May be NULL. */
+    void (*http)(void* user, const lanchat_http_request* request, lanchat_http_response* response);
+} lanchat_client_edge_handler;
+
+typedef struct lanchat_client_edge_api {
+    uint32_t struct_size;
+    /* Makes this instance the handler of the node's client edge, once per instance, from create or start.
+     * During a reload the successor's attach takes effect at the switch. Fails, with a reason in `error`,
+     * when the node has no [client_edge] or another running plugin holds it. The host detaches the
+     * instance at stop; without a successor it then closes every connection (1001). */
+    lanchat_status_code (*attach)(lanchat_host_context* ctx, const lanchat_client_edge_handler* handler,
+                                  lanchat_sink* error);
+    /* Queues one text message (copied) to the connection; from any thread. LANCHAT_OK when queued;
+     * LANCHAT_NOT_FOUND when the connection is gone; LANCHAT_RESOURCE_EXHAUSTED when the client is not
+     * reading and its send queue is over the limit: the host then closes it with 4008 itself. */
+    lanchat_status_code (*send)(lanchat_host_context* ctx, lanchat_connection_id id, lanchat_str text);
+    /* Stores bytes (copied) the host keeps with the connection and hands to whichever instance handles it
+     * next (every info->session). Keep it small: who is authenticated, not what was delivered. */
+    lanchat_status_code (*set_session)(lanchat_host_context* ctx, lanchat_connection_id id, lanchat_bytes session);
+    /* Sends a close frame with `code` (1000, or 4000-4999) and `reason` (at most 120 bytes) after what is
+     * queued, then ends the connection; `closed` follows. Unknown ids are ignored. */
+    void (*close)(lanchat_host_context* ctx, lanchat_connection_id id, uint16_t code, lanchat_str reason);
+} lanchat_client_edge_api;
 
 /* ---------------------------------------------------------------------------------------------------
  * The host table handed to a plugin at create. Owned by the host; valid until the instance is destroyed.
@@ -381,7 +462,7 @@ typedef struct lanchat_host_api {
     const lanchat_rpc_api* rpc;                 /* since 1.1 (without [mesh], serving and calls fail UNAVAILABLE) */
     const lanchat_metrics_api* metrics;         /* since 1.2 */
     const lanchat_discovery_api* discovery;     /* NULL before the minor version that defines it */
-    const lanchat_client_edge_api* client_edge; /* NULL before the minor version that defines it */
+    const lanchat_client_edge_api* client_edge; /* since 1.3 (without [client_edge], attach fails) */
 } lanchat_host_api;
 
 /* ---------------------------------------------------------------------------------------------------

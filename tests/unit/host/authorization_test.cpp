@@ -20,6 +20,20 @@ TEST(AuthorizationTest, TheDefaultsAreTheSeedsEdges) {
     EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Append", ""));      // no identity: denied
 }
 
+TEST(AuthorizationTest, TheGatewayReadsAndCreatesAccountsButChangesNone) {
+    AuthorizationPolicy policy("lan.test", {});
+    const std::string identity = "/lanchat.identity.v1.Identity/";
+    const std::string operator_alice = "spiffe://lan.test/operator/alice";
+    EXPECT_TRUE(policy.allows(identity + "LookupUser", kGateway));
+    EXPECT_TRUE(policy.allows(identity + "CreateUser", kGateway));
+    EXPECT_TRUE(policy.allows(identity + "CreateUser", operator_alice));
+    for (const char* method : {"UpdateUser", "SetUserDisabled", "SetPassword"}) {
+        EXPECT_FALSE(policy.allows(identity + method, kGateway)) << method;
+        EXPECT_FALSE(policy.allows(identity + method, kAuth)) << method;
+        EXPECT_TRUE(policy.allows(identity + method, operator_alice)) << method;
+    }
+}
+
 TEST(AuthorizationTest, TheMostSpecificRuleDecides) {
     AuthorizationPolicy policy("lan.test", {{"/lanchat.audit.v1.Audit/Query", {"spiffe://lan.test/operator/*"}},
                                             {"acme.greeter.v1.Greeter", {"gateway"}}});

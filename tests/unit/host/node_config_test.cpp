@@ -80,7 +80,26 @@ TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
     EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n"),
               file() + ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)");
     EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"),
-              file() + ":1:2: unknown key 'nodes' in the top level (known keys: node, plugin, mesh, discovery, authorization, admin)");
+              file() + ":1:2: unknown key 'nodes' in the top level (known keys: node, plugin, mesh, discovery, authorization, admin, "
+                       "client_edge)");
+}
+
+TEST_F(NodeConfigTest, TheClientEdgeDefaultsToTheNodeCertificateAndChecksItsLimits) {
+    const std::string mesh = "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n";
+    auto loaded = load_node_config(dir_.write("node.toml", mesh + "[client_edge]\nlisten = \"0.0.0.0:8443\"\n"), "/plugins");
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    ASSERT_TRUE(loaded->client_edge.has_value());
+    EXPECT_EQ(loaded->client_edge->listen, "0.0.0.0:8443");
+    EXPECT_EQ(loaded->client_edge->certificate, dir_.path() / "pki/nodes/n/node.crt");
+    EXPECT_EQ(loaded->client_edge->send_queue_bytes, 1024u * 1024u);
+    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[client_edge]\n"),
+              file() + ":3:1: [client_edge] needs a [mesh] table: the gateway calls the services through it");
+    EXPECT_EQ(error_of(mesh + "[client_edge]\nthreads = 0\n"),
+              file() + ":7:11: [client_edge] threads must be between 1 and 64, found 0");
+    EXPECT_EQ(error_of(mesh + "[client_edge]\nlisten = \"8443\"\n"),
+              file() + ":7:10: [client_edge] listen must be host:port, e.g. \"0.0.0.0:8443\"");
+    EXPECT_EQ(error_of(mesh + "[client_edge]\ncertificate = \"a.crt\"\n"),
+              file() + ":6:1: [client_edge] certificate and key go together: give both or neither");
 }
 
 TEST_F(NodeConfigTest, MissingKeyIsNamed) {

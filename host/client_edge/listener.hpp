@@ -1,0 +1,43 @@
+// The client edge's network half: HTTPS and WebSocket over TLS (Boost.Beast, kept inside listener.cpp — its
+// build cost is in STACK.md). Every accepted connection lives on one of `threads` event loops; what arrives
+// goes to the Dispatcher, which hands it to the plugin that handles the edge.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "config/node_config.hpp"
+#include "lanchat/sdk/status.hpp"
+
+namespace lanchat::host {
+class NodeLog;
+}
+namespace lanchat::host::metrics {
+class Registry;
+}
+
+namespace lanchat::host::edge {
+
+class Dispatcher;
+
+class Listener {
+public:
+    // Binds `config.listen` and starts serving; `ca` verifies optional client (device) certificates.
+    static sdk::Result<std::unique_ptr<Listener>> start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
+                                                         Dispatcher& dispatcher, metrics::Registry& metrics, NodeLog& log);
+    ~Listener();  // stops accepting, ends every connection, joins the threads
+
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+    const std::string& address() const;  // "host:port" as bound
+
+    struct Impl;
+
+private:
+    explicit Listener(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lanchat::host::edge

@@ -1,0 +1,116 @@
+// The client edge (ABI 1.3): people's WebSocket/TLS connections and HTTPS requests on the node's
+// [client_edge] listener. The host owns the sockets and the limits; the plugin that attaches handles what
+// arrives and answers with send(). Connections outlive a reload of that plugin: the successor is handed each
+// of them with `adopted` set and the session bytes stored with set_session().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lanchat/plugin_abi.h"
+#include "lanchat/sdk/host.hpp"
+#include "lanchat/sdk/sink.hpp"
+#include "lanchat/sdk/status.hpp"
+
+namespace lanchat::sdk {
+
+using ConnectionId = lanchat_connection_id;
+
+// What the host knows of a connection; the views are valid during the callback only.
+struct Connection {
+    ConnectionId id = 0;
+    std::string_view peer_address;
+    std::string_view device_fingerprint;  // SHA-256 hex of the verified client certificate, or empty
+    std::string_view target;
+    std::string_view session;  // as last stored with ClientEdge::set_session
+    bool adopted = false;      // opened before this instance took over (a reload)
+};
+
+struct HttpRequest {
+    std::string_view method;
+    std::string_view target;
+    std::string_view peer_address;
+    std::string_view if_none_match;
+};
+
+struct HttpResponse {
+    uint16_t status = 404;
+    std::string content_type;   // empty: text/plain
+    std::string cache_control;  // empty: no-store
+    std::string etag;
+    std::string body;
+};
+
+// Implemented by the plugin. Calls for one connection never overlap and come in order; none may block.
+class ClientEdgeHandler {
+public:
+    virtual ~ClientEdgeHandler() = default;
+    virtual void opened(const Connection& connection) = 0;
+    virtual void message(const Connection& connection, std::string_view text) = 0;
+    virtual void closed(ConnectionId id, uint16_t code, std::string_view reason) = 0;
+    virtual HttpResponse http(const HttpRequest&) { return {}; }
+};
+
+class ClientEdge {
+public:
+    explicit ClientEdge(const Host& host) : api_(host.abi()), ctx_(host.abi_context()) {}
+
+    // Attaches `handler` (which must live until the instance stops) as the node's client edge handler.
+    Status attach(ClientEdgeHandler& handler) {
+        if (api_->abi_minor < 3 || api_->client_edge == nullptr) {
+            return {Code::failed_precondition, "the host is older than ABI 1.3 and has no client edge"};
+        }
+        handler_ = {sizeof(lanchat_client_edge_handler), &handler, &on_opened, &on_message, &on_closed, &on_http};
+        detail::StringSink error;
+        auto code = api_->client_edge->attach(ctx_, &handler_, error.get());
+        return {static_cast<Code>(code), error.text()};
+    }
+
+    // OK, NOT_FOUND (gone) or RESOURCE_EXHAUSTED (the client does not read; the host closes it with 4008).
+    lanchat_status_code send(ConnectionId id, std::string_view text) const {
+        return api_->client_edge->send(ctx_, id, detail::to_abi(text));
+    }
+    void set_session(ConnectionId id, std::string_view session) const {
+        api_->client_edge->set_session(ctx_, id, {reinterpret_cast<const uint8_t*>(session.data()), session.size()});
+    }
+    // `code` is 1000 or 4000-4999; `reason` at most 120 bytes.
+    void close(ConnectionId id, uint16_t code, std::string_view reason) const {
+        api_->client_edge->close(ctx_, id, code, detail::to_abi(reason));
+    }
+
+private:
+    static Connection from(const lanchat_connection_info* info) {
+        return {info->id,
+                detail::from_abi(info->peer_address),
+                detail::from_abi(info->device_fingerprint),
+                detail::from_abi(info->target),
+                {reinterpret_cast<const char*>(info->session.data), info->session.data == nullptr ? 0 : info->session.size},
+                info->adopted != 0};
+    }
+    static void on_opened(void* user, const lanchat_connection_info* info) {
+        static_cast<ClientEdgeHandler*>(user)->opened(from(info));
+    }
+    static void on_message(void* user, const lanchat_connection_info* info, lanchat_str text) {
+        static_cast<ClientEdgeHandler*>(user)->message(from(info), detail::from_abi(text));
+    }
+    static void on_closed(void* user, lanchat_connection_id id, uint16_t code, lanchat_str reason) {
+        static_cast<ClientEdgeHandler*>(user)->closed(id, code, detail::from_abi(reason));
+    }
+    static void on_http(void* user, const lanchat_http_request* request, lanchat_http_response* response) {
+        HttpResponse answer = static_cast<ClientEdgeHandler*>(user)->http(
+            {detail::from_abi(request->method), detail::from_abi(request->target),
+             detail::from_abi(request->peer_address), detail::from_abi(request->if_none_match)});
+        response->status = answer.status;
+        detail::write_to(response->content_type, answer.content_type);
+        detail::write_to(response->cache_control, answer.cache_control);
+        detail::write_to(response->etag, answer.etag);
+        detail::write_to(response->body, answer.body);
+    }
+
+    const lanchat_host_api* api_;
+    lanchat_host_context* ctx_;
+    lanchat_client_edge_handler handler_{};
+};
+
+}  // namespace lanchat::sdk

@@ -1,0 +1,269 @@
+// End-to-end test of the web client (plugins/gateway/web/) in Chromium against a running lanchat node.
+//
+// usage: node two_users.mjs URL USER_A PASS_A USER_B PASS_B
+//   URL is the node's client edge, e.g. https://127.0.0.1:8443/ ; both users must already exist
+//   (the harness creates them with lanchatctl). Set CHROMIUM to use another browser binary and
+//   BROWSER_TEST_ARTIFACTS to a directory to get screenshots when a step fails.
+//
+// Two separate browser contexts (separate storage, separate sockets) play user A and user B; each step
+// prints one line, and the first failure ends the run with exit code 1.
+import { chromium } from 'playwright-core';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const STEP_MS = 15000;
+
+const [url, userA, passA, userB, passB] = process.argv.slice(2);
+if (!passB) {
+  console.error('usage: node two_users.mjs URL USER_A PASS_A USER_B PASS_B');
+  process.exit(2);
+}
+
+const tag = randomBytes(3).toString('hex');
+const lobby = `lobby-${tag}`;
+const problems = [];  // page errors and CSP violations, collected from both pages
+
+let stepNumber = 0;
+let currentStep = '';
+
+// Runs one step with its own time limit and prints a line for it.
+async function step(name, fn) {
+  stepNumber++;
+  currentStep = name;
+  const started = Date.now();
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${STEP_MS / 1000} s`)), STEP_MS);
+  });
+  try {
+    await Promise.race([fn(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (problems.length) throw new Error(`the page reported errors:\n  ${problems.join('\n  ')}`);
+  console.log(`ok ${stepNumber} - ${name} (${Date.now() - started} ms)`);
+}
+
+const byTestId = (page, id, extra = '') => page.locator(`[data-testid="${id}"]${extra}`);
+
+function watchPage(page, who) {
+  page.on('pageerror', (err) => problems.push(`${who}: uncaught ${err.message}`));
+  page.on('console', (msg) => {
+    // A CSP violation means the page does something the node's policy forbids (inline script/style…).
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) {
+      problems.push(`${who}: ${msg.text()}`);
+    }
+  });
+}
+
+async function waitConnected(page) {
+  await byTestId(page, 'connection-status', '[data-state="connected"]').waitFor();
+}
+
+async function login(page, username, password) {
+  await page.goto(url);
+  await byTestId(page, 'login-username').fill(username);
+  await byTestId(page, 'login-password').fill(password);
+  await byTestId(page, 'login-submit').click();
+  await waitConnected(page);
+  await byTestId(page, 'new-channel-name').waitFor();  // the chat view is showing
+}
+
+function messageBody(page, text) {
+  return page.locator('[data-testid="message-list"] [data-testid="message-body"]').getByText(text, { exact: true });
+}
+
+async function openChannel(page, name) {
+  await byTestId(page, 'channel-item', `[data-channel-name="${name}"]`).click();
+  await page.locator('[data-testid="composer"]:enabled').waitFor();
+}
+
+async function send(page, text) {
+  const composer = byTestId(page, 'composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+  await messageBody(page, text).waitFor();  // acknowledged and shown to the sender
+}
+
+async function userId(page) {
+  return page.evaluate(() => window.__lanchat.user.id);
+}
+
+async function waitForTexts(page, texts) {
+  await page.waitForFunction((wanted) => {
+    const bodies = [...document.querySelectorAll('[data-testid="message-list"] [data-testid="message-body"]')]
+      .map((node) => node.textContent);
+    return wanted.every((text) => bodies.includes(text));
+  }, texts);
+}
+
+// Every text once, in the given order, and the whole list strictly ordered by sequence (no duplicates).
+async function expectExactlyOnceInOrder(page, texts) {
+  await page.waitForTimeout(500);  // a duplicate push would show up right after the original
+  const shown = await page.$$eval('[data-testid="message-list"] [data-testid="message"]', (nodes) =>
+    nodes.map((node) => ({
+      seq: Number(node.dataset.sequence),
+      body: node.querySelector('[data-testid="message-body"]').textContent,
+    })));
+  for (let i = 1; i < shown.length; i++) {
+    if (!(shown[i].seq > shown[i - 1].seq)) {
+      throw new Error(`message list not strictly ordered by sequence at ${i}: ${shown[i - 1].seq} then ${shown[i].seq}`);
+    }
+  }
+  let last = -1;
+  for (const text of texts) {
+    const at = shown.map((m, i) => (m.body === text ? i : -1)).filter((i) => i >= 0);
+    if (at.length !== 1) throw new Error(`"${text}" shown ${at.length} times, expected once`);
+    if (at[0] < last) throw new Error(`"${text}" is out of order`);
+    last = at[0];
+  }
+}
+
+async function waitPresence(page, id, status) {
+  await page.waitForFunction(([user, wanted]) => {
+    const dots = [...document.querySelectorAll(`[data-testid="presence-dot"][data-user-id="${user}"]`)];
+    return dots.length > 0 && dots.every((dot) => dot.dataset.status === wanted);
+  }, [id, status]);
+}
+
+async function errorBannerText(page) {
+  const banner = byTestId(page, 'error-banner');
+  return (await banner.isVisible()) ? (await banner.textContent()).trim() : '';
+}
+
+async function describe(page, who) {
+  try {
+    const status = await byTestId(page, 'connection-status').getAttribute('data-state', { timeout: 1000 });
+    const banner = await errorBannerText(page);
+    return `${who}: connection ${status}${banner ? `, error banner "${banner}"` : ''}, at ${page.url()}`;
+  } catch (err) {
+    return `${who}: (no state: ${err.message.split('\n')[0]})`;
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+const pages = {};
+try {
+  // The node's certificate comes from the LAN's own CA, which this browser does not know.
+  for (const who of ['A', 'B']) {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    context.setDefaultTimeout(STEP_MS - 1000);  // Playwright's own errors say more than ours
+    pages[who] = await context.newPage();
+    watchPage(pages[who], who);
+  }
+  const a = pages.A;
+  const b = pages.B;
+  const hello = `hello from A ${tag}`;
+  const reply = `reply from B ${tag}`;
+  const offline = [1, 2, 3].map((i) => `while A was offline ${i} ${tag}`);
+  const reloading = [1, 2, 3].map((i) => `while A reloaded ${i} ${tag}`);
+  let idA;
+  let idB;
+
+  await step(`A signs in as ${userA}`, async () => {
+    await login(a, userA, passA);
+    idA = await userId(a);
+  });
+
+  await step(`A creates the public channel ${lobby}`, async () => {
+    await byTestId(a, 'new-channel-name').fill(lobby);
+    await byTestId(a, 'new-channel-kind').selectOption('public');
+    await byTestId(a, 'new-channel-submit').click();
+    await openChannel(a, lobby);
+  });
+
+  await step(`B signs in as ${userB}`, async () => {
+    await login(b, userB, passB);
+    idB = await userId(b);
+  });
+
+  await step(`B joins ${lobby} from the channel listing`, async () => {
+    await byTestId(b, 'refresh-channels').click();
+    await byTestId(b, 'join-channel', `[data-channel-name="${lobby}"]`).click();
+    await openChannel(b, lobby);
+  });
+
+  await step('A sends a message and B sees it', async () => {
+    await send(a, hello);
+    await messageBody(b, hello).waitFor();
+  });
+
+  await step('B types and A sees the typing notice', async () => {
+    await byTestId(b, 'composer').pressSequentially('…');
+    await byTestId(a, 'typing').getByText(/is typing/).waitFor();
+  });
+
+  await step('B replies and A sees it', async () => {
+    await send(b, reply);
+    await messageBody(a, reply).waitFor();
+  });
+
+  await step('each sees the other online', async () => {
+    await Promise.all([waitPresence(a, idB, 'online'), waitPresence(b, idA, 'online')]);
+  });
+
+  await step('B sets away and A sees B away', async () => {
+    await byTestId(b, 'status-select').selectOption('away');
+    await waitPresence(a, idB, 'away');
+  });
+
+  await step("A's connection drops (reconnect held back)", async () => {
+    await a.evaluate(() => {
+      window.__lanchat.holdReconnect(true);
+      window.__lanchat.socket.close();
+    });
+    await byTestId(a, 'connection-status', ':not([data-state="connected"])').waitFor();
+  });
+
+  await step('B sends 3 messages while A is offline', async () => {
+    for (const text of offline) await send(b, text);
+  });
+
+  await step('A reconnects and has the 3 messages exactly once, in order', async () => {
+    await a.evaluate(() => window.__lanchat.holdReconnect(false));
+    await waitConnected(a);
+    await waitForTexts(a, offline);
+    await expectExactlyOnceInOrder(a, [hello, reply, ...offline]);
+  });
+
+  await step('A reloads the page while B sends 3 more messages', async () => {
+    const reload = a.reload();
+    for (const text of reloading) await send(b, text);
+    await reload;
+  });
+
+  await step('after the reload A resumed its session and has everything exactly once, in order', async () => {
+    await waitConnected(a);
+    await waitForTexts(a, [...offline, ...reloading]);
+    await expectExactlyOnceInOrder(a, [hello, reply, ...offline, ...reloading]);
+  });
+
+  await step('no error banner on either page', async () => {
+    for (const [who, page] of Object.entries(pages)) {
+      const text = await errorBannerText(page);
+      if (text) throw new Error(`${who} shows the error banner: ${text}`);
+    }
+  });
+
+  console.log(`PASS: ${stepNumber} steps`);
+} catch (err) {
+  console.error(`FAIL step ${stepNumber} - ${currentStep}: ${err.message}`);
+  for (const [who, page] of Object.entries(pages)) {
+    console.error(`  ${await describe(page, who)}`);
+    if (process.env.BROWSER_TEST_ARTIFACTS) {
+      try {
+        mkdirSync(process.env.BROWSER_TEST_ARTIFACTS, { recursive: true });
+        const file = join(process.env.BROWSER_TEST_ARTIFACTS, `two_users-${who}.png`);
+        await page.screenshot({ path: file, timeout: 3000 });
+        console.error(`  screenshot: ${file}`);
+      } catch { /* best effort */ }
+    }
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,444 @@
+// The client edge on a real node: WebSocket over TLS into the gateway plugin, which calls Auth, Identity,
+// Channel, Router and Presence through the mesh. Users are made with lanchatctl, as an operator would.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "child_process.hpp"
+#include "http_get.hpp"
+#include "service_node.hpp"
+#include "temp_dir.hpp"
+#include "websocket_client.hpp"
+
+namespace lanchat {
+namespace {
+
+using json = nlohmann::json;
+using lanchat::client::Endpoint;
+using lanchat::client::TlsClient;
+using lanchat::client::WebSocketClient;
+using lanchat::testing::ChildProcess;
+using lanchat::testing::TempDir;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kLanchatd = LANCHAT_LANCHATD;
+const std::string kLanchatctl = LANCHAT_LANCHATCTL;
+const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
+
+// One connected, greeted client with helpers for request/answer pairs.
+class Client {
+public:
+    explicit Client(std::unique_ptr<WebSocketClient> socket) : socket_(std::move(socket)) {}
+
+    json next(std::chrono::milliseconds timeout = 5s) {
+        auto text = socket_->receive(timeout);
+        if (!text.ok()) return json{{"type", "(ended)"}, {"why", text.status().message()}};
+        return json::parse(*text);
+    }
+    // The next frame of `type` (skipping others, which are kept for later).
+    json next_of(const std::string& type, std::chrono::milliseconds timeout = 5s) {
+        for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+            if ((*it)["type"] == type) {
+                json found = *it;
+                pending_.erase(it);
+                return found;
+            }
+        }
+        for (;;) {
+            json frame = next(timeout);
+            if (frame["type"] == type || frame["type"] == "(ended)") return frame;
+            pending_.push_back(frame);
+        }
+    }
+    // Sends a request with a fresh id and returns its answer (ok or error).
+    json request(json frame) {
+        std::string id = "r" + std::to_string(++requests_);
+        frame["id"] = id;
+        EXPECT_TRUE(socket_->send(frame.dump()).ok());
+        for (;;) {
+            json answer = next();
+            if (answer["type"] == "(ended)") return answer;
+            if (answer.value("id", "") == id) return answer;
+            pending_.push_back(answer);
+        }
+    }
+    json ok(json frame) {
+        json answer = request(frame);
+        EXPECT_EQ(answer["type"], "ok") << frame.dump() << " -> " << answer.dump();
+        return answer;
+    }
+    WebSocketClient& socket() { return *socket_; }
+
+private:
+    std::unique_ptr<WebSocketClient> socket_;
+    std::vector<json> pending_;
+    int requests_ = 0;
+};
+
+class ClientEdgeTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        testing::make_service_pki(kLanchatctl, pki_, "audit,identity,auth,channel,router,presence,gateway", "gateway",
+                                  {"admin"});
+        auto device = testing::run_to_exit({kLanchatctl, "pki", "issue-client", "--dir", pki_.string(), "--device", "laptop"});
+        ASSERT_EQ(device.exit_code, 0) << device.output;
+    }
+
+    void start(const std::string& gateway_config = "", const std::string& edge_config = "",
+               const std::string& auth_config = "") {
+        std::string file = testing::service_node_file(
+            pki_, kPluginDir,
+            {{"audit", ""}, {"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1"}, {"auth", auth_config},
+             {"channel", ""}, {"router", ""}, {"presence", "device_ttl_ms = 3000"},
+             {"gateway", "allow_registration = true\nheartbeat_ms = 1000\n" + gateway_config}});
+        file += "[admin]\nlisten = \"127.0.0.1:0\"\n[client_edge]\nlisten = \"127.0.0.1:0\"\n" + edge_config + "\n";
+        dir_.write("n.toml", file);
+        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
+        auto ready = node_->wait_for_line("\"node ready\"");
+        ASSERT_TRUE(ready) << node_->output();
+        json fields = json::parse(*ready)["fields"];
+        grpc_ = fields["grpc"];
+        admin_ = fields["admin"];
+        std::string clients = fields["clients"];  // https://127.0.0.1:PORT/
+        ASSERT_TRUE(client::parse_address(clients.substr(8, clients.size() - 9), endpoint_).ok()) << clients;
+        endpoint_.ca = pki_ / "ca.crt";
+    }
+
+    void add_user(const std::string& name, const std::string& password) {
+        auto added = testing::run_to_exit({kLanchatctl, "user", "add", name, "--grpc", grpc_, "--pki", pki_.string(),
+                                           "--operator", "admin"},
+                                          30s, password + "\n");
+        ASSERT_EQ(added.exit_code, 0) << added.output;
+    }
+
+    std::unique_ptr<Client> connect(Endpoint endpoint) {
+        auto socket = WebSocketClient::connect(endpoint, 5s);
+        EXPECT_TRUE(socket.ok()) << socket.status().message();
+        if (!socket.ok()) return nullptr;
+        auto client = std::make_unique<Client>(std::move(socket).value());
+        json hello = client->next();
+        EXPECT_EQ(hello["type"], "hello") << hello.dump();
+        EXPECT_EQ(hello["protocol"], 1);
+        return client;
+    }
+    std::unique_ptr<Client> connect() { return connect(endpoint_); }
+
+    std::unique_ptr<Client> login(const std::string& name, const std::string& password, json* answer = nullptr) {
+        auto client = connect();
+        json reply = client->ok({{"type", "auth"}, {"username", name}, {"password", password}});
+        if (answer != nullptr) *answer = reply;
+        return client;
+    }
+
+    std::string metric(const std::string& series) {
+        std::string text = testing::http_request(admin_, "GET", "/metrics").body;
+        size_t at = text.find("\n" + series + " ");
+        if (at == std::string::npos) return "";
+        size_t start = at + series.size() + 2;
+        return text.substr(start, text.find('\n', start) - start);
+    }
+
+    TempDir dir_;
+    fs::path pki_ = dir_.path() / "pki";
+    std::unique_ptr<ChildProcess> node_;
+    std::string grpc_, admin_;
+    Endpoint endpoint_;
+};
+
+TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
+    start();
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    json alice_auth;
+    auto alice = login("alice", "alice password", &alice_auth);
+    EXPECT_EQ(alice_auth["user"]["username"], "alice");
+    EXPECT_FALSE(alice_auth["access_token"].get<std::string>().empty());
+    EXPECT_FALSE(alice_auth["refresh_token"].get<std::string>().empty());
+    std::string alice_id = alice_auth["user"]["id"];
+
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "lobby"}, {"kind", "public"}})["channel"]["id"];
+    json bob_auth;
+    auto bob = login("bob", "bob password", &bob_auth);
+    std::string bob_id = bob_auth["user"]["id"];
+    json listed = bob->ok({{"type", "channels.list"}});
+    ASSERT_EQ(listed["channels"].size(), 1u);
+    EXPECT_EQ(listed["channels"][0]["name"], "lobby");
+    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    alice->ok({{"type", "subscribe"}});
+    bob->ok({{"type", "subscribe"}});
+
+    json sent = alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hello bob"}, {"client_message_id", "m1"}});
+    EXPECT_EQ(sent["sequence"], 1);
+    EXPECT_EQ(sent["duplicate"], false);
+    json delivered = bob->next_of("message");
+    EXPECT_EQ(delivered["body"], "hello bob");
+    EXPECT_EQ(delivered["sequence"], 1);
+    EXPECT_EQ(delivered["author_id"], alice_id);
+    EXPECT_EQ(alice->next_of("message")["sequence"], 1);  // the author's other devices see it too
+    // A retry with the same client_message_id stores nothing new; another body under that id is refused.
+    EXPECT_EQ(alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hello bob"}, {"client_message_id", "m1"}})["duplicate"], true);
+    EXPECT_EQ(alice->request({{"type", "send"}, {"channel_id", channel}, {"body", "other"}, {"client_message_id", "m1"}})["code"], "conflict");
+
+    bob->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hi alice"}, {"client_message_id", "b1"}});
+    EXPECT_EQ(alice->next_of("message")["body"], "hi alice");
+    EXPECT_EQ(bob->next_of("message")["sequence"], 2);  // his own, as his other devices would see it
+    alice->ok({{"type", "edit"}, {"channel_id", channel}, {"sequence", 1}, {"body", "hello, bob"}});
+    json edited = bob->next_of("message");
+    EXPECT_EQ(edited["event"], "edited");
+    EXPECT_EQ(edited["target_sequence"], 1);
+    EXPECT_EQ(bob->request({{"type", "delete"}, {"channel_id", channel}, {"sequence", 1}})["code"], "forbidden");
+
+    bob->ok({{"type", "typing"}, {"channel_id", channel}});
+    EXPECT_EQ(alice->next_of("typing")["user_id"], bob_id);
+
+    json history = bob->ok({{"type", "history"}, {"channel_id", channel}, {"before", 0}, {"limit", 10}});
+    ASSERT_EQ(history["messages"].size(), 3u);
+    EXPECT_EQ(history["messages"][0]["event"], "edited");  // newest first
+    EXPECT_EQ(history["messages"][2]["body"], "hello bob");
+
+    json watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {bob_id}}});
+    ASSERT_EQ(watched["users"].size(), 1u);
+    EXPECT_EQ(watched["users"][0]["status"], "online");
+    bob->ok({{"type", "presence.set"}, {"status", "away"}, {"text", "lunch"}});
+    json change = alice->next_of("presence");
+    EXPECT_EQ(change["status"], "away");
+    EXPECT_EQ(change["text"], "lunch");
+    json users = alice->ok({{"type", "users.get"}, {"user_ids", {bob_id, "u_0000000000000000"}}});
+    ASSERT_EQ(users["users"].size(), 1u);
+    EXPECT_EQ(users["users"][0]["username"], "bob");
+    EXPECT_EQ(alice->ok({{"type", "users.find"}, {"username", "bob"}})["user"]["id"], bob_id);
+    std::string direct = alice->ok({{"type", "direct.open"}, {"user_id", bob_id}})["channel"]["id"];
+    EXPECT_EQ(bob->ok({{"type", "direct.open"}, {"user_id", alice_id}})["channel"]["id"], direct);
+
+    // Leaving: bob's last connection closes, presence says offline.
+    bob->socket().close();
+    change = alice->next_of("presence");
+    EXPECT_EQ(change["status"], "offline") << change.dump();
+}
+
+TEST_F(ClientEdgeTest, AReconnectingClientResumesWithExactlyWhatItMissed) {
+    start();
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    auto alice = login("alice", "alice password");
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "news"}})["channel"]["id"];
+    json bob_auth;
+    auto bob = login("bob", "bob password", &bob_auth);
+    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    bob->ok({{"type", "subscribe"}});
+    auto say = [&](int n) {
+        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "m" + std::to_string(n)},
+                   {"client_message_id", "id" + std::to_string(n)}});
+    };
+    say(1);
+    say(2);
+    EXPECT_EQ(bob->next_of("message")["sequence"], 1);
+    EXPECT_EQ(bob->next_of("message")["sequence"], 2);
+    bob->socket().close();
+    for (int n = 3; n <= 5; ++n) say(n);
+
+    // Back with the access token (no password) and the last sequence it has.
+    auto again = connect();
+    again->ok({{"type", "auth"}, {"token", bob_auth["access_token"]}});
+    again->ok({{"type", "subscribe"}, {"resume", {{channel, 2}}}});
+    say(6);
+    for (int expected = 3; expected <= 6; ++expected) {
+        json message = again->next_of("message");
+        EXPECT_EQ(message["sequence"], expected) << message.dump();
+        EXPECT_EQ(message["body"], "m" + std::to_string(expected));
+    }
+    EXPECT_EQ(again->next(300ms)["type"], "(ended)") << "nothing more, nothing twice";
+}
+
+TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
+    start("auth_timeout_ms = 3000\nrate_per_second = 5\nburst = 12", "max_message_bytes = 2048",
+          "access_token_lifetime_ms = 1500");
+    add_user("alice", "alice password");
+    auto idle = connect();  // never authenticates: closed after auth_timeout_ms, checked at the end
+
+    // Before the upgrade: not HTTP, not WebSocket, the wrong path, another site's page.
+    auto raw = TlsClient::connect(endpoint_, 5s);
+    ASSERT_TRUE(raw.ok()) << raw.status().message();
+    ASSERT_TRUE((*raw)->write("\x16garbage\r\n\r\n").ok());
+    EXPECT_EQ((*raw)->read_all(3s).rfind("HTTP/1.1 400", 0), 0u);
+    auto plain = TlsClient::connect(endpoint_, 5s);
+    ASSERT_TRUE((*plain)->write("GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok());
+    EXPECT_EQ((*plain)->read_all(3s).rfind("HTTP/1.1 404", 0), 0u);
+    auto page = TlsClient::connect(endpoint_, 5s);
+    ASSERT_TRUE((*page)->write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok());
+    std::string index = (*page)->read_all(3s);
+    EXPECT_EQ(index.rfind("HTTP/1.1 200", 0), 0u) << index.substr(0, 200);
+    EXPECT_NE(index.find("Content-Security-Policy"), std::string::npos);
+    Endpoint wrong_path = endpoint_;
+    wrong_path.target = "/other";
+    auto refused = WebSocketClient::connect(wrong_path, 5s);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("404"), std::string::npos) << refused.status().message();
+    Endpoint cross_site = endpoint_;
+    cross_site.origin = "https://evil.example";
+    refused = WebSocketClient::connect(cross_site, 5s);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("403"), std::string::npos) << refused.status().message();
+
+    // Frames: each refusal names its code; the connection stays usable.
+    auto client = connect();
+    ASSERT_TRUE(client->socket().send("{not json").ok());
+    EXPECT_EQ(client->next()["code"], "bad_json");
+    ASSERT_TRUE(client->socket().send("[1,2]").ok());
+    EXPECT_EQ(client->next()["code"], "bad_json");
+    EXPECT_EQ(client->request({{"type", "teleport"}})["code"], "unknown_type");
+    EXPECT_EQ(client->request({{"type", "channels.list"}})["code"], "not_authenticated");
+    EXPECT_EQ(client->request({{"type", "auth"}})["code"], "bad_request");
+    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "alice"}, {"password", 7}})["code"], "bad_request");
+    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "alice"}, {"password", "wrong password"}})["code"], "auth_failed");
+    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "nobody"}, {"password", "wrong password"}})["code"], "auth_failed");
+    json good = client->ok({{"type", "auth"}, {"username", "alice"}, {"password", "alice password"}});
+    std::string token = good["access_token"];
+    std::string tampered = token;
+    tampered[tampered.find('.') + 3] ^= 1;
+    auto other = connect();
+    EXPECT_EQ(other->request({{"type", "auth"}, {"token", tampered}})["code"], "token_invalid");
+    EXPECT_EQ(other->request({{"type", "auth"}, {"token", "not.a.token"}})["code"], "token_invalid");
+    EXPECT_EQ(client->request({{"type", "send"}, {"channel_id", "c_0000000000000000"}, {"body", "x"}})["code"], "bad_request");
+    EXPECT_EQ(client->request({{"type", "history"}, {"channel_id", "c_0000000000000000"}, {"before", -1}})["code"], "bad_request");
+
+    // A token bound to a device is refused from any other connection.
+    Endpoint laptop = endpoint_;
+    laptop.certificate = pki_ / "clients/device-laptop.crt";
+    laptop.key = pki_ / "clients/device-laptop.key";
+    auto bound_client = connect(laptop);
+    json bound = bound_client->ok({{"type", "auth"}, {"username", "alice"}, {"password", "alice password"}});
+    auto elsewhere = connect();
+    EXPECT_EQ(elsewhere->request({{"type", "auth"}, {"token", bound["access_token"]}})["code"], "wrong_device");
+    auto same_device = connect(laptop);
+    same_device->ok({{"type", "auth"}, {"token", bound["access_token"]}});
+
+    // Expired token (1.5 s lifetime): refused at auth, and an authenticated session is closed with 4003.
+    std::this_thread::sleep_for(1600ms);
+    auto late = connect();
+    EXPECT_EQ(late->request({{"type", "auth"}, {"token", token}})["code"], "token_expired");
+    json closed = client->next_of("(ended)", 3s);
+    EXPECT_EQ(client->socket().close_code(), 4003) << closed.dump();
+
+
+    // Over the frame limit: 1009. Binary: 1003.
+    auto big = connect();
+    ASSERT_TRUE(big->socket().send(std::string(4096, ' ')).ok());
+    big->next_of("(ended)");
+    EXPECT_EQ(big->socket().close_code(), 1009);
+    auto binary = connect();
+    ASSERT_TRUE(binary->socket().send_binary("\x01\x02").ok());
+    binary->next_of("(ended)");
+    EXPECT_EQ(binary->socket().close_code(), 1003);
+
+    // Flooding: rate_limited answers, then 4029 for a client that does not stop.
+    auto flood = connect();
+    for (int i = 0; i < 30; ++i) ASSERT_TRUE(flood->socket().send(R"({"type":"ping"})").ok());
+    int limited = 0;
+    for (;;) {
+        json frame = flood->next(3s);
+        if (frame["type"] == "(ended)") break;
+        if (frame.value("code", "") == "rate_limited") ++limited;
+    }
+    EXPECT_GE(limited, 5);
+    EXPECT_EQ(flood->socket().close_code(), 4029);
+
+    // Not authenticated in time: 4001.
+    idle->next_of("(ended)", 4s);
+    EXPECT_EQ(idle->socket().close_code(), 4001);
+
+    // Through all this, the node served everyone else as before.
+    auto fresh = login("alice", "alice password");
+    fresh->ok({{"type", "channels.list"}});
+}
+
+TEST_F(ClientEdgeTest, AReaderThatNeverReadsIsClosedAndDoesNotSlowOthers) {
+    start("rate_per_second = 100000\nburst = 100000", "send_queue_bytes = 131072\nsocket_send_buffer_bytes = 65536\nhandshake_timeout_ms = 1000");
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    add_user("carol", "carol password");
+    auto alice = login("alice", "alice password");
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "firehose"}})["channel"]["id"];
+    auto bob = login("bob", "bob password");
+    Endpoint small_window = endpoint_;
+    small_window.receive_buffer_bytes = 4096;  // so the kernel's buffers do not absorb what carol leaves unread
+    auto stalled = connect(small_window);
+    stalled->ok({{"type", "auth"}, {"username", "carol"}, {"password", "carol password"}});
+    for (auto* member : {bob.get(), stalled.get()}) {
+        member->ok({{"type", "channels.join"}, {"channel_id", channel}});
+        member->ok({{"type", "subscribe"}});
+    }
+    // carol stops reading; alice sends far more than the kernel's buffers and the send queue hold, while bob
+    // reads as a live client does.
+    const std::string body(1000, 'x');
+    const int count = 600;
+    int received = 0;
+    std::string bob_failure;
+    std::thread bob_reads([&] {
+        while (received < count) {
+            json message = bob->next_of("message", 10s);
+            if (message["type"] != "message" || message["sequence"] != received + 1) {
+                bob_failure = "after " + std::to_string(received) + ": " + message.dump();
+                return;
+            }
+            ++received;
+        }
+    });
+    for (int i = 1; i <= count; ++i) {
+        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", body}, {"client_message_id", "f" + std::to_string(i)}});
+    }
+    bob_reads.join();
+    EXPECT_EQ(received, count) << bob_failure;
+    for (int waited = 0; waited < 100 && metric("lanchat_client_edge_closed_total{code=\"4008\"}") != "1"; ++waited) {
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(metric("lanchat_client_edge_closed_total{code=\"4008\"}"), "1")
+        << testing::http_request(admin_, "GET", "/metrics").body;
+}
+
+TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
+    start();
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    auto alice = login("alice", "alice password");
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "steady"}})["channel"]["id"];
+    auto bob = login("bob", "bob password");
+    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    bob->ok({{"type", "subscribe"}});
+    int sent = 0;
+    auto say = [&] {
+        ++sent;
+        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "n" + std::to_string(sent)},
+                   {"client_message_id", "k" + std::to_string(sent)}});
+    };
+    for (int i = 0; i < 5; ++i) say();
+    auto reloaded = testing::http_request(admin_, "POST", "/plugins/gateway/reload");
+    ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+    // The same connections go on: alice's requests are answered by the new instance, bob is asked to
+    // resubscribe with his position and gets every message once he does.
+    for (int i = 0; i < 5; ++i) say();
+    std::set<uint64_t> seen;
+    uint64_t last = 0;
+    bool resubscribed = false;
+    while (seen.size() < 10) {
+        json frame = bob->next(5s);
+        ASSERT_NE(frame["type"], "(ended)") << "bob saw " << seen.size();
+        if (frame["type"] == "resubscribe") {
+            bob->socket().send(json{{"type", "subscribe"}, {"id", "again"}, {"resume", {{channel, last}}}}.dump());
+            resubscribed = true;
+        } else if (frame["type"] == "message") {
+            last = std::max<uint64_t>(last, frame["sequence"]);
+            seen.insert(frame["sequence"].get<uint64_t>());
+        }
+    }
+    EXPECT_TRUE(resubscribed);
+    EXPECT_EQ(*seen.begin(), 1u);
+    EXPECT_EQ(*seen.rbegin(), 10u);
+    alice->ok({{"type", "ping"}});
+}
+
+}  // namespace
+}  // namespace lanchat
