@@ -175,12 +175,31 @@ public:
         auto it = channels_.find(id);
         return it == channels_.end() ? id : it->second;
     }
+    // Records a delivered sequence; false when this channel already had it (a repeat around a reconnect).
+    bool first_time(const std::string& channel_id, uint64_t sequence) {
+        std::lock_guard lock(mutex_);
+        uint64_t& last = last_seen_[channel_id];
+        if (sequence <= last) return false;
+        last = sequence;
+        return true;
+    }
+    // (Re)subscribes from what this client has: nothing missed, nothing twice.
+    bool subscribe() {
+        json resume = json::object();
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& [channel, sequence] : last_seen_) resume[channel] = sequence;
+        }
+        json ignored;
+        return call({{"type", "subscribe"}, {"resume", resume}}, ignored);
+    }
 
 private:
     Session& session_;
     std::mutex mutex_;
     std::map<std::string, std::string> names_;     // user id -> username
     std::map<std::string, std::string> channels_;  // channel id -> name
+    std::map<std::string, uint64_t> last_seen_;    // channel id -> highest sequence delivered
 };
 
 // Prints pushed frames on its own thread, so looking up a name (a request) never blocks the reader.
@@ -214,10 +233,13 @@ private:
     std::thread thread_;
 };
 
+std::mutex output_mutex;  // the printer thread and the command loop both write to the terminal
+
 void print_message(Client& client, const json& message, const std::string& channel_name) {
+    std::string author = client.name_of(message["author_id"]);  // may ask the server: before taking the lock
+    std::lock_guard lock(output_mutex);
     std::string event = message.value("event", "posted");
-    std::cout << "[" << channel_name << " #" << message["sequence"].get<uint64_t>() << "] "
-              << client.name_of(message["author_id"]);
+    std::cout << "[" << channel_name << " #" << message["sequence"].get<uint64_t>() << "] " << author;
     if (event == "edited") std::cout << " (edited #" << message["target_sequence"].get<uint64_t>() << ")";
     if (event == "deleted") {
         std::cout << " deleted #" << message["target_sequence"].get<uint64_t>() << "\n";
@@ -235,9 +257,13 @@ void Printer::loop() {
         frames_.pop_front();
         lock.unlock();
         if (frame["type"] == "message") {
-            print_message(client_, frame, client_.channel_name(frame["channel_id"]));
+            if (client_.first_time(frame["channel_id"], frame["sequence"])) {
+                print_message(client_, frame, client_.channel_name(frame["channel_id"]));
+            }
         } else if (frame["type"] == "resubscribe") {
-            std::cout << "(the server restarted its gateway; history since then is in /history)\n";
+            client_.subscribe();  // the gateway or router restarted: from where this client is
+        } else if (frame["type"] == "subscription_ended") {
+            std::cout << "(deliveries stopped: " << frame.value("message", "") << "; /quit and start again)\n";
         }
         std::cout << std::flush;
         lock.lock();
@@ -299,7 +325,7 @@ int chat(Session& session, Client& client, Printer&, std::optional<std::string> 
         current = *channel;
     }
     json ignored;
-    if (!client.call({{"type", "subscribe"}}, ignored)) return kExitFailed;
+    if (!client.subscribe()) return kExitFailed;
     std::cout << "connected; " << (current.is_null() ? "/switch NAME to pick a channel" : "in " + current["name"].get<std::string>())
               << "; /quit to leave\n";
     std::string line;
@@ -345,24 +371,24 @@ int chat(Session& session, Client& client, Printer&, std::optional<std::string> 
 
 int main(int argc, char** argv) {
     lanchat::ctl::Arguments arguments(std::vector<std::string>(argv + 1, argv + argc),
-                                      {"--server", "--ca", "--user", "--token", "--device-cert", "--device-key"},
-                                      {"--private", "--help"});
-    if (arguments.error() || arguments.has("--help")) {
+                                      {"server", "ca", "user", "token", "device-cert", "device-key"},
+                                      {"private", "help"});
+    if (arguments.error() || arguments.has("help")) {
         if (arguments.error()) std::cerr << "lanchat: " << *arguments.error() << "\n";
         std::cerr << kUsage;
-        return arguments.has("--help") ? kExitOk : kExitUsage;
+        return arguments.has("help") ? kExitOk : kExitUsage;
     }
     Endpoint endpoint;
-    if (auto parsed = lanchat::client::parse_address(setting(arguments, "--server", "LANCHAT_SERVER", "127.0.0.1:8443"), endpoint);
+    if (auto parsed = lanchat::client::parse_address(setting(arguments, "server", "LANCHAT_SERVER", "127.0.0.1:8443"), endpoint);
         !parsed.ok()) {
         std::cerr << "lanchat: " << parsed.message() << "\n";
         return kExitUsage;
     }
-    endpoint.ca = setting(arguments, "--ca", "LANCHAT_CA", "var/pki/ca.crt");
-    endpoint.certificate = setting(arguments, "--device-cert", "LANCHAT_DEVICE_CERT");
-    endpoint.key = setting(arguments, "--device-key", "LANCHAT_DEVICE_KEY");
-    std::string user = setting(arguments, "--user", "LANCHAT_USER");
-    std::string token = setting(arguments, "--token", "LANCHAT_TOKEN");
+    endpoint.ca = setting(arguments, "ca", "LANCHAT_CA", "var/pki/ca.crt");
+    endpoint.certificate = setting(arguments, "device-cert", "LANCHAT_DEVICE_CERT");
+    endpoint.key = setting(arguments, "device-key", "LANCHAT_DEVICE_KEY");
+    std::string user = setting(arguments, "user", "LANCHAT_USER");
+    std::string token = setting(arguments, "token", "LANCHAT_TOKEN");
     if (user.empty() && token.empty()) {
         std::cerr << "lanchat: who are you? give --user NAME (or LANCHAT_USER), or --token\n" << kUsage;
         return kExitUsage;
@@ -412,7 +438,7 @@ int main(int argc, char** argv) {
     if ((command == "create" || command == "join") && words.size() == 2) {
         json answer;
         if (command == "create") {
-            return client.call({{"type", "channels.create"}, {"name", words[1]}, {"kind", arguments.has("--private") ? "private" : "public"}},
+            return client.call({{"type", "channels.create"}, {"name", words[1]}, {"kind", arguments.has("private") ? "private" : "public"}},
                                answer)
                        ? kExitOk
                        : kExitFailed;

@@ -140,7 +140,8 @@ sdk::Result<std::unique_ptr<WebSocketClient>> WebSocketClient::connect(const End
     beast::error_code error;
     bool done = false;
     websocket::response_type response;
-    impl->ws.async_handshake(response, endpoint.host + ":" + endpoint.port, endpoint.target, [&](beast::error_code upgraded) {
+    std::string host = endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
+    impl->ws.async_handshake(response, host + ":" + endpoint.port, endpoint.target, [&](beast::error_code upgraded) {
         error = upgraded;
         done = true;
     });
@@ -152,6 +153,10 @@ sdk::Result<std::unique_ptr<WebSocketClient>> WebSocketClient::connect(const End
         if (response.result_int() != 0) why += " (HTTP " + std::to_string(response.result_int()) + ": " + response.body() + ")";
         return sdk::unavailable("WebSocket upgrade refused: " + why);
     }
+    // From now on a server that vanished must not hold a closing client for minutes (set only now: during the
+    // upgrade it would make a refused one wait out the whole timeout); idle connections are the server's call.
+    websocket::stream_base::timeout timeouts{std::chrono::seconds(5), websocket::stream_base::none(), false};
+    impl->ws.set_option(timeouts);
     return std::unique_ptr<WebSocketClient>(new WebSocketClient(std::move(impl)));
 }
 

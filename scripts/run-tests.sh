@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (and CI's): installs what is missing, builds the dev preset with tests and runs
 # the whole suite with ctest (which prints the summary), then builds the asan preset and runs the plugin
-# loading, hot-reload, Identity, Auth, Channel, Router, Presence and chat tests again under AddressSanitizer
-# and UBSan (300 reload cycles among them).
+# loading, hot-reload, Identity, Auth, Channel, Router, Presence, chat and client-edge tests again under
+# AddressSanitizer and UBSan (300 reload cycles among them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,4 +13,4 @@ ctest --preset dev -j "$(nproc)"
 
 cmake --preset asan >/dev/null
 cmake --build --preset asan
-ctest --preset asan -j "$(nproc)" -R "PluginLibraryTest|ReloadTest|ExecutorTest|LanchatdTest|AuthFlowTest|AuthServiceTest|AccessTokenTest|IdentityServiceTest|LoginThrottleTest|ChannelServiceTest|RouterServiceTest|PresenceServiceTest|ChatTest"
+ctest --preset asan -j "$(nproc)" -R "PluginLibraryTest|ReloadTest|ExecutorTest|LanchatdTest|AuthFlowTest|AuthServiceTest|AccessTokenTest|IdentityServiceTest|LoginThrottleTest|ChannelServiceTest|RouterServiceTest|PresenceServiceTest|ChatTest|ClientEdgeTest"

@@ -70,6 +70,8 @@ std::string authority_of(std::string_view value) {
 
 }  // namespace
 
+class WsConnection;
+
 struct Listener::Impl {
     ClientEdgeConfig config;
     Dispatcher* dispatcher = nullptr;
@@ -89,7 +91,8 @@ struct Listener::Impl {
     std::shared_ptr<metrics::Family> closed_codes;
 
     std::mutex live_mutex;  // the open WebSocket connections, for the shutdown
-    std::map<void*, std::weak_ptr<ConnectionPort>> live;
+    std::map<void*, std::weak_ptr<WsConnection>> live;
+    std::vector<std::shared_ptr<WsConnection>> live_connections();
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(tcp::socket socket);
@@ -110,7 +113,9 @@ public:
 
     lanchat_status_code send(std::string text) override {
         size_t size = text.size();
-        if (queued_bytes_.fetch_add(size) + size > edge_.config.send_queue_bytes) {
+        // One message always fits an empty queue, however large (a history page): the limit is on backlog.
+        size_t before = queued_bytes_.fetch_add(size);
+        if (before > 0 && before + size > edge_.config.send_queue_bytes) {
             queued_bytes_ -= size;
             if (!over_limit_.exchange(true)) {
                 asio::post(ws_.get_executor(), [self = shared_from_this()] {
@@ -121,11 +126,21 @@ public:
             return LANCHAT_RESOURCE_EXHAUSTED;
         }
         asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-            if (self->finished_) return;
+            if (self->finished_ || self->closing_) {  // nothing goes out after the close frame was asked for
+                self->queued_bytes_ -= text.size();
+                return;
+            }
             self->outbox_.push_back(std::move(text));
             self->wake_.cancel();
         });
         return LANCHAT_OK;
+    }
+
+    // Ends the connection now, without a closing handshake (the node is going and the client did not answer).
+    void abort() {
+        asio::post(ws_.get_executor(), [self = shared_from_this()] {
+            if (!self->finished_) beast::get_lowest_layer(self->ws_).close();
+        });
     }
 
     void close(uint16_t code, std::string reason) override {
@@ -225,17 +240,28 @@ private:
 };
 
 asio::awaitable<void> Listener::Impl::accept_loop() {
+    asio::steady_timer backoff(acceptor->get_executor());
+    bool reported = false;
     for (;;) {
         beast::error_code error;
         auto& loop = *loops[next_loop++ % loops.size()];
         tcp::socket socket = co_await acceptor->async_accept(loop, asio::redirect_error(kAwait, error));
         if (error == asio::error::operation_aborted || stopping) co_return;
-        if (error) continue;
+        if (error) {
+            // Out of file descriptors, most likely: retrying at once would spin. Wait, and say so once.
+            if (!reported) log->error("client edge: cannot accept connections", {{"reason", error.message()}});
+            reported = true;
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(asio::redirect_error(kAwait, error));
+            continue;
+        }
+        reported = false;
         if (sockets.load() >= config.max_connections) {
             accepted->add({"refused_full"}, 1);
             socket.close(error);  // beyond max_connections: closed at once, before any TLS work
             continue;
         }
+        ++sockets;  // counted here, so a burst of accepts cannot overshoot the limit
         socket.set_option(tcp::no_delay(true), error);  // chat frames are small and wanted now
         if (config.socket_send_buffer_bytes > 0) {
             socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config.socket_send_buffer_bytes)), error);
@@ -245,7 +271,6 @@ asio::awaitable<void> Listener::Impl::accept_loop() {
 }
 
 asio::awaitable<void> Listener::Impl::session(tcp::socket socket) {
-    ++sockets;
     struct Release {
         std::atomic<size_t>& count;
         ~Release() { --count; }
@@ -340,6 +365,8 @@ asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<ht
         no.keep_alive(false);
         no.prepare_payload();
         co_await http::async_write(stream, no, asio::redirect_error(kAwait, error));
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+        co_await stream.async_shutdown(asio::redirect_error(kAwait, error));  // a clean end the client can see
     };
     if (request.target() != "/ws") {
         co_return co_await refuse(http::status::not_found, "WebSocket connections go to /ws");
@@ -392,25 +419,32 @@ asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<ht
 
 Listener::Listener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+std::vector<std::shared_ptr<WsConnection>> Listener::Impl::live_connections() {
+    std::vector<std::shared_ptr<WsConnection>> open;
+    std::lock_guard lock(live_mutex);
+    for (auto& [key, weak] : live) {
+        if (auto connection = weak.lock()) open.push_back(std::move(connection));
+    }
+    return open;
+}
+
 Listener::~Listener() {
     impl_->stopping = true;
     asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] {
         beast::error_code ignored;
         impl->acceptor->close(ignored);
     });
-    // Going-away frames to whoever is still connected, a moment for them to leave, then the loops stop.
-    std::vector<std::shared_ptr<ConnectionPort>> open;
-    {
-        std::lock_guard lock(impl_->live_mutex);
-        for (auto& [key, weak] : impl_->live) {
-            if (auto connection = weak.lock()) open.push_back(std::move(connection));
+    auto wait_for_sockets = [&](int tenths_of_ms) {
+        for (int waited = 0; waited < tenths_of_ms && impl_->sockets.load() > 0; ++waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-    }
-    for (auto& connection : open) connection->close(kCloseGoingAway, "the node is stopping");
-    open.clear();
-    for (int waited = 0; waited < 100 && impl_->sockets.load() > 0; ++waited) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    };
+    // Going-away frames to whoever is still connected and a moment for them to leave; then the sockets of
+    // those that did not are closed, so every connection's end is reported before the loops stop.
+    for (auto& connection : impl_->live_connections()) connection->close(kCloseGoingAway, "the node is stopping");
+    wait_for_sockets(100);
+    for (auto& connection : impl_->live_connections()) connection->abort();
+    wait_for_sockets(200);
     for (auto& loop : impl_->loops) loop->stop();
     for (auto& thread : impl_->threads) thread.join();
 }

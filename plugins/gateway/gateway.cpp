@@ -1,5 +1,8 @@
 #include "gateway.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include "clock.hpp"
 #include "lanchat/auth/v1/auth.pb.h"
 #include "lanchat/router/v1/router.pb.h"
@@ -46,6 +49,16 @@ json claims_json(const auth_v1::Claims& claims) {
 
 }  // namespace
 
+// The Router's first item (an empty delivery, or a message that overtook it) means the subscription is
+// registered: only then is the client answered, so a refusal reaches it as the answer to its subscribe.
+struct Gateway::Subscription {
+    std::mutex mutex;
+    std::string request_id;
+    bool accepted = false;
+    bool ended = false;
+    lanchat_rpc_stream_id stream = 0;
+};
+
 // One connection. The mutex guards everything below it: callbacks from the host's edge threads, RPC answers
 // and timers all reach it.
 struct Gateway::Session {
@@ -63,7 +76,7 @@ struct Gateway::Session {
     double tokens = 0;
     int64_t refilled_ms = 0;
     int refused_in_a_row = 0;
-    lanchat_rpc_stream_id deliveries = 0;
+    std::shared_ptr<Subscription> subscription;  // the current Router subscription, if any
     lanchat_rpc_stream_id presence_watch = 0;
 
     channel_v1::Actor actor() {
@@ -136,15 +149,18 @@ void Gateway::restore(const std::shared_ptr<Session>& session, std::string_view 
     if (stored.empty()) return;
     json saved = json::parse(stored, nullptr, false);
     if (!saved.is_object() || !saved.contains("id")) return;
+    bool first;
     {
         std::lock_guard lock(session->mutex);
+        if (!session->open || session->authenticated) return;
         session->authenticated = true;
         session->user_id = saved.value("id", "");
         session->username = saved.value("username", "");
         session->roles = roles_of(saved);
         session->expires_ms = saved.value("expires_ms", int64_t{0});
+        first = count_user(session->user_id, +1);  // under the session's lock: closed() cannot slip between
     }
-    user_connected(session->user_id);
+    if (first) heartbeat(session->user_id);
 }
 
 void Gateway::closed(sdk::ConnectionId id, uint16_t, std::string_view) {
@@ -158,23 +174,37 @@ void Gateway::closed(sdk::ConnectionId id, uint16_t, std::string_view) {
         sessions_gauge_.set(static_cast<double>(sessions_.size()));
     }
     end_streams(*gone);
-    std::string user;
+    std::string last_of_user;
     {
         std::lock_guard lock(gone->mutex);
         gone->open = false;
-        if (gone->authenticated) user = gone->user_id;
+        if (gone->authenticated && count_user(gone->user_id, -1)) last_of_user = gone->user_id;
     }
-    if (!user.empty()) user_disconnected(user);
+    if (!last_of_user.empty()) disconnect(last_of_user);
+}
+
+void Gateway::end_deliveries(Session& session) {
+    std::shared_ptr<Subscription> subscription;
+    {
+        std::lock_guard lock(session.mutex);
+        subscription = std::move(session.subscription);
+    }
+    if (!subscription) return;
+    lanchat_rpc_stream_id stream;
+    {
+        std::lock_guard lock(subscription->mutex);
+        stream = subscription->stream;
+    }
+    if (stream != 0) rpc_.cancel(stream);
 }
 
 void Gateway::end_streams(Session& session) {
-    lanchat_rpc_stream_id deliveries, watch;
+    end_deliveries(session);
+    lanchat_rpc_stream_id watch;
     {
         std::lock_guard lock(session.mutex);
-        deliveries = std::exchange(session.deliveries, 0);
         watch = std::exchange(session.presence_watch, 0);
     }
-    if (deliveries != 0) rpc_.cancel(deliveries);
     if (watch != 0) rpc_.cancel(watch);
 }
 
@@ -223,13 +253,21 @@ bool Gateway::take_token(Session& session) {
 void Gateway::message(const sdk::Connection& connection, std::string_view text) {
     std::shared_ptr<Session> session = this->session(connection.id);
     if (!session) return;
+    // A predecessor may have authenticated this connection after handing it over (its answer was in flight).
+    if (!connection.session.empty()) restore(session, connection.session);
     std::string request_id;
+    std::optional<json> frame;
+    std::optional<Refusal> refused;
     try {
-        json frame = parse_frame(text, request_id);
-        if (!take_token(*session)) return rate_limited(session, request_id);
-        dispatch(session, request_id, frame);
+        frame = parse_frame(text, request_id);
     } catch (const Refusal& refusal) {
-        if (request_id.empty() && !take_token(*session)) return rate_limited(session, request_id);
+        refused = refusal;
+    }
+    if (!take_token(*session)) return rate_limited(session, request_id);  // every frame costs one, parsed or not
+    if (refused) return refuse(session, request_id, refused->code, refused->what());
+    try {
+        dispatch(session, request_id, *frame);
+    } catch (const Refusal& refusal) {
         refuse(session, request_id, refusal.code, refusal.what());
     } catch (const std::exception& error) {  // a JSON type error in a handler: a malformed field
         refuse(session, request_id, "bad_request", error.what());
@@ -389,13 +427,14 @@ void Gateway::on_register(const std::shared_ptr<Session>& session, const std::st
 
 void Gateway::authenticated(const std::shared_ptr<Session>& session, const std::string& id, json result,
                             const json& claims) {
-    bool first = false;
+    bool first = false, left_previous = false;
     std::string previous;
     {
         std::lock_guard lock(session->mutex);
         if (!session->open) return;
         if (session->authenticated && session->user_id != claims["id"]) previous = session->user_id;
-        first = !session->authenticated || !previous.empty();
+        if (!previous.empty()) left_previous = count_user(previous, -1);
+        if (!session->authenticated || !previous.empty()) first = count_user(claims["id"], +1);
         session->authenticated = true;
         session->user_id = claims["id"];
         session->username = claims["username"];
@@ -404,11 +443,9 @@ void Gateway::authenticated(const std::shared_ptr<Session>& session, const std::
     }
     // Kept with the host, so a reloaded gateway still knows who this connection is.
     edge_.set_session(session->id, claims.dump());
-    if (!previous.empty()) {
-        end_streams(*session);
-        user_disconnected(previous);
-    }
-    if (first) user_connected(claims["id"]);
+    if (!previous.empty()) end_streams(*session);
+    if (left_previous) disconnect(previous);
+    if (first) heartbeat(claims["id"]);
     result["user"] = {{"id", claims["id"]}, {"username", claims["username"]}, {"roles", claims["roles"]}};
     reply(session, id, std::move(result));
 }
@@ -433,37 +470,69 @@ void Gateway::on_subscribe(const std::shared_ptr<Session>& session, const std::s
     request.set_user_id(session->user());
     request.set_edge_id(edge_id_);
     for (const auto& [channel, sequence] : fields.positions("resume")) (*request.mutable_resume_after())[channel] = sequence;
-    end_streams(*session);  // a new subscribe replaces the old one, from the positions given now
-    sdk::ConnectionId connection = session->id;
-    auto stream = std::make_shared<lanchat_rpc_stream_id>(0);
-    lanchat_rpc_stream_id started = rpc_.call_stream<router_v1::SubscribeRequest, router_v1::Delivery>(
-        options("router", "Subscribe", false), request,
-        [this, connection](router_v1::Delivery delivery) {
-            if (delivery.has_message()) {
-                push(connection, message_json(delivery.message()).dump(-1, ' ', false, json::error_handler_t::replace));
-            } else if (delivery.has_typing()) {
-                push(connection, json{{"type", "typing"},
-                                      {"channel_id", delivery.typing().channel_id()},
-                                      {"user_id", delivery.typing().user_id()}}
-                                     .dump());
-            }
-        },
-        [this, session, stream](Status ended) {
-            bool ours;
-            {
-                std::lock_guard lock(session->mutex);
-                ours = session->open && session->deliveries == *stream && *stream != 0;
-                if (ours) session->deliveries = 0;
-            }
-            // The Router restarted or found this client too slow: the client comes back with its positions.
-            if (ours && ended.code() != Code::cancelled) push(session->id, json{{"type", "resubscribe"}}.dump());
-        });
+    end_deliveries(*session);  // a new subscribe replaces the old one, from the positions given now
+    auto subscription = std::make_shared<Subscription>();
+    subscription->request_id = id;
     {
         std::lock_guard lock(session->mutex);
-        session->deliveries = started;
-        *stream = started;
+        session->subscription = subscription;
     }
-    reply(session, id, json::object());
+    ++in_flight_;
+    lanchat_rpc_stream_id started = rpc_.call_stream<router_v1::SubscribeRequest, router_v1::Delivery>(
+        options("router", "Subscribe", false), request,
+        [this, session, subscription](router_v1::Delivery delivery) {
+            accept(session, *subscription);
+            if (delivery.has_message()) {
+                push(session->id, message_json(delivery.message()).dump(-1, ' ', false, json::error_handler_t::replace));
+            } else if (delivery.has_typing()) {
+                push(session->id, json{{"type", "typing"},
+                                       {"channel_id", delivery.typing().channel_id()},
+                                       {"user_id", delivery.typing().user_id()}}
+                                      .dump());
+            }
+        },
+        [this, session, subscription](Status ended) { subscription_ended(session, *subscription, ended); });
+    std::lock_guard lock(subscription->mutex);
+    if (!subscription->ended) subscription->stream = started;  // it may have failed inside call_stream already
+}
+
+void Gateway::accept(const std::shared_ptr<Session>& session, Subscription& subscription) {
+    {
+        std::lock_guard lock(subscription.mutex);
+        if (subscription.accepted) return;
+        subscription.accepted = true;
+    }
+    reply(session, subscription.request_id, json::object());
+    --in_flight_;
+}
+
+void Gateway::subscription_ended(const std::shared_ptr<Session>& session, Subscription& subscription, const Status& ended) {
+    bool accepted;
+    {
+        std::lock_guard lock(subscription.mutex);
+        subscription.ended = true;
+        subscription.stream = 0;
+        accepted = subscription.accepted;
+        subscription.accepted = true;  // nothing more to answer
+    }
+    if (!accepted) {
+        fail(session, subscription.request_id, ended.ok() ? Status(Code::unavailable, "the subscription ended") : ended);
+        --in_flight_;
+        return;
+    }
+    bool current;
+    {
+        std::lock_guard lock(session->mutex);
+        current = session->open && session->subscription.get() == &subscription;
+    }
+    if (!current || ended.code() == Code::cancelled) return;
+    // The Router restarted or found this client too slow: it comes back with its positions. Anything else
+    // will not get better by retrying the same positions: the client is told why.
+    if (ended.code() == Code::unavailable || ended.code() == Code::resource_exhausted || ended.ok()) {
+        push(session->id, json{{"type", "resubscribe"}}.dump());
+    } else {
+        push(session->id, json{{"type", "subscription_ended"}, {"code", error_code_of(ended, {})}, {"message", ended.message()}}.dump());
+    }
 }
 
 // --- channels ---
@@ -642,13 +711,15 @@ void Gateway::on_typing(const std::shared_ptr<Session>& session, const std::stri
 
 // --- presence ---
 
-void Gateway::user_connected(const std::string& user_id) {
-    bool first;
-    {
-        std::lock_guard lock(mutex_);
-        first = ++local_users_[user_id] == 1;
-    }
-    if (!first) return;
+bool Gateway::count_user(const std::string& user_id, int change) {
+    std::lock_guard lock(mutex_);
+    int& count = local_users_[user_id];
+    count += change;
+    if (count <= 0) local_users_.erase(user_id);
+    return change > 0 ? count == 1 : count <= 0;
+}
+
+void Gateway::heartbeat(const std::string& user_id) {
     presence_v1::HeartbeatRequest request;
     request.set_user_id(user_id);
     request.set_device_id(edge_id_);
@@ -657,13 +728,7 @@ void Gateway::user_connected(const std::string& user_id) {
                                                                         [](sdk::Result<presence_v1::PresenceInfo>) {});
 }
 
-void Gateway::user_disconnected(const std::string& user_id) {
-    {
-        std::lock_guard lock(mutex_);
-        auto it = local_users_.find(user_id);
-        if (it == local_users_.end() || --it->second > 0) return;
-        local_users_.erase(it);
-    }
+void Gateway::disconnect(const std::string& user_id) {
     presence_v1::DisconnectRequest request;
     request.set_user_id(user_id);
     request.set_device_id(edge_id_);
@@ -679,14 +744,7 @@ void Gateway::send_heartbeats() {
         std::lock_guard lock(mutex_);
         for (const auto& [user, count] : local_users_) users.push_back(user);
     }
-    for (const std::string& user : users) {
-        presence_v1::HeartbeatRequest request;
-        request.set_user_id(user);
-        request.set_device_id(edge_id_);
-        request.set_edge_id(edge_id_);
-        rpc_.call<presence_v1::HeartbeatRequest, presence_v1::PresenceInfo>(options("presence", "Heartbeat", true),
-                                                                            request, [](sdk::Result<presence_v1::PresenceInfo>) {});
-    }
+    for (const std::string& user : users) heartbeat(user);
 }
 
 void Gateway::on_presence_set(const std::shared_ptr<Session>& session, const std::string& id, const Fields& fields) {
@@ -705,7 +763,10 @@ void Gateway::on_presence_set(const std::shared_ptr<Session>& session, const std
 
 void Gateway::on_presence_watch(const std::shared_ptr<Session>& session, const std::string& id, const Fields& fields) {
     presence_v1::WatchRequest request;
-    for (std::string& user : fields.id_list("user_ids", 1000)) request.add_user_ids(std::move(user));
+    std::vector<std::string> ids = fields.id_list("user_ids", 1000);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // Presence answers each user once
+    for (std::string& user : ids) request.add_user_ids(std::move(user));
     lanchat_rpc_stream_id previous;
     {
         std::lock_guard lock(session->mutex);

@@ -53,6 +53,7 @@ public:
     void cancel_streams();
 
     struct Session;
+    struct Subscription;
 
 private:
     using Handler = void (Gateway::*)(const std::shared_ptr<Session>&, const std::string& id, const Fields&);
@@ -103,9 +104,14 @@ private:
     // Authentication results: the session becomes the user's; the host keeps who it is for a successor.
     void authenticated(const std::shared_ptr<Session>& session, const std::string& id, json result, const json& claims);
     void restore(const std::shared_ptr<Session>& session, std::string_view stored);
-    void user_connected(const std::string& user_id);
-    void user_disconnected(const std::string& user_id);
+    void heartbeat(const std::string& user_id);
+    void disconnect(const std::string& user_id);
     void end_streams(Session& session);
+    void end_deliveries(Session& session);
+    void accept(const std::shared_ptr<Session>& session, Subscription& subscription);
+    void subscription_ended(const std::shared_ptr<Session>& session, Subscription& subscription, const sdk::Status& ended);
+    // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
+    bool count_user(const std::string& user_id, int change);
 
     static const std::map<std::string, Handler>& handlers();
 

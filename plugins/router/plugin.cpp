@@ -111,7 +111,13 @@ private:
         auto sink = std::make_shared<plugins::WriterSink<DeliverySink, v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->subscribe(request, sink); }, [this](uint64_t id) { service_->unsubscribe(id); });
-        if (refused) writer.finish(*refused);
+        if (refused) {
+            writer.finish(*refused);
+            return;
+        }
+        // An empty delivery says "subscribed": the client edge answers its client only now, and a refusal
+        // (before it) is told apart from a subscription that ended later.
+        (void)writer.write(v1::Delivery());  // fails only when the client already left: its cancel cleans up
     }
 
     void cancelled(lanchat_rpc_call* call) {

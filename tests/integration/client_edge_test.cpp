@@ -199,9 +199,10 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     EXPECT_EQ(history["messages"][0]["event"], "edited");  // newest first
     EXPECT_EQ(history["messages"][2]["body"], "hello bob");
 
-    json watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {bob_id}}});
+    json watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {bob_id, bob_id}}});  // a repeat is ignored
     ASSERT_EQ(watched["users"].size(), 1u);
     EXPECT_EQ(watched["users"][0]["status"], "online");
+    alice->ok({{"type", "subscribe"}, {"resume", {{channel, 3}}}});  // replaces the subscription, not the watch
     bob->ok({{"type", "presence.set"}, {"status", "away"}, {"text", "lunch"}});
     json change = alice->next_of("presence");
     EXPECT_EQ(change["status"], "away");
@@ -251,6 +252,15 @@ TEST_F(ClientEdgeTest, AReconnectingClientResumesWithExactlyWhatItMissed) {
         EXPECT_EQ(message["body"], "m" + std::to_string(expected));
     }
     EXPECT_EQ(again->next(300ms)["type"], "(ended)") << "nothing more, nothing twice";
+
+    // A resume point in a channel bob is not in: registered, then ended with a reason (no endless resubscribe).
+    auto third = connect();
+    third->ok({{"type", "auth"}, {"token", bob_auth["access_token"]}});
+    std::string private_channel =
+        alice->ok({{"type", "channels.create"}, {"name", "secret"}, {"kind", "private"}})["channel"]["id"];
+    third->ok({{"type", "subscribe"}, {"resume", {{private_channel, 0}}}});
+    json ended = third->next_of("subscription_ended");
+    EXPECT_EQ(ended["code"], "not_found") << ended.dump();
 }
 
 TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
@@ -427,7 +437,7 @@ TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
         json frame = bob->next(5s);
         ASSERT_NE(frame["type"], "(ended)") << "bob saw " << seen.size();
         if (frame["type"] == "resubscribe") {
-            bob->socket().send(json{{"type", "subscribe"}, {"id", "again"}, {"resume", {{channel, last}}}}.dump());
+            ASSERT_TRUE(bob->socket().send(json{{"type", "subscribe"}, {"id", "again"}, {"resume", {{channel, last}}}}.dump()).ok());
             resubscribed = true;
         } else if (frame["type"] == "message") {
             last = std::max<uint64_t>(last, frame["sequence"]);
@@ -438,6 +448,57 @@ TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
     EXPECT_EQ(*seen.begin(), 1u);
     EXPECT_EQ(*seen.rbegin(), 10u);
     alice->ok({{"type", "ping"}});
+}
+
+TEST_F(ClientEdgeTest, BeyondMaxConnectionsANewConnectionIsClosedAtOnce) {
+    start("", "max_connections = 2");
+    auto first = connect();
+    auto second = connect();
+    auto third = WebSocketClient::connect(endpoint_, 5s);
+    ASSERT_FALSE(third.ok());
+    EXPECT_NE(third.status().message().find("TLS connection"), std::string::npos) << third.status().message();
+    second->socket().close();
+    std::unique_ptr<Client> again;
+    for (int attempt = 0; attempt < 50 && !again; ++attempt) {  // the slot frees once the server saw the close
+        if (auto socket = WebSocketClient::connect(endpoint_, 5s); socket.ok()) {
+            again = std::make_unique<Client>(std::move(socket).value());
+        } else {
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->next()["type"], "hello");
+    EXPECT_EQ(metric("lanchat_client_edge_accepted_total{outcome=\"refused_full\"}"), "1");
+}
+
+TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
+    start();
+    add_user("alice", "alice password");
+    auto lanchat = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {LANCHAT_CLIENT, "--server", endpoint_.host + ":" + endpoint_.port,
+                                         "--ca", (pki_ / "ca.crt").string(), "--user", "alice"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return testing::run_to_exit(argv, 30s, "alice password\n");  // the password: stdin's first line
+    };
+    auto created = lanchat({"create", "general"});
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    auto sent = lanchat({"send", "general", "hello", "from", "the", "terminal"});
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    EXPECT_EQ(sent.output, "1\n");
+    auto channels = lanchat({"channels"});
+    ASSERT_EQ(channels.exit_code, 0) << channels.output;
+    EXPECT_EQ(channels.output.rfind("general\tpublic\t1 members\t1 messages\tc_", 0), 0u) << channels.output;
+    auto history = lanchat({"history", "general"});
+    ASSERT_EQ(history.exit_code, 0) << history.output;
+    EXPECT_EQ(history.output, "[general #1] alice: hello from the terminal\n");
+    auto missing = lanchat({"send", "nowhere", "x"});
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.output.find("no channel 'nowhere'"), std::string::npos) << missing.output;
+    auto wrong = testing::run_to_exit({LANCHAT_CLIENT, "--server", endpoint_.host + ":" + endpoint_.port, "--ca",
+                                       (pki_ / "ca.crt").string(), "--user", "alice", "channels"},
+                                      30s, "not the password\n");
+    EXPECT_EQ(wrong.exit_code, 1);
+    EXPECT_NE(wrong.output.find("auth_failed"), std::string::npos) << wrong.output;
 }
 
 }  // namespace

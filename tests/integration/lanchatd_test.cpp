@@ -98,7 +98,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     // scripts/run-node.sh makes it, and the fixed port becomes a free one.
     fs::create_directories(dir_.path() / "config");
     std::string text = read_text(kSourceDir / "config" / "all-in-one.toml");
-    for (const char* fixed : {"127.0.0.1:7443", "127.0.0.1:9464"}) {
+    for (const char* fixed : {"127.0.0.1:7443", "127.0.0.1:9464", "127.0.0.1:8443"}) {
         size_t port = text.find(fixed);
         ASSERT_NE(port, std::string::npos);
         text.replace(port, 14, "127.0.0.1:0");
@@ -120,9 +120,12 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(logs[ready]["fields"]["data_dir"], (dir_.path() / "var" / "all-in-one").string());
     EXPECT_EQ(logs[ready]["fields"]["pki"], pki.string());
     EXPECT_EQ(logs[ready]["fields"]["grpc"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
-    EXPECT_EQ(logs[ready]["fields"]["plugins"], "7");
+    EXPECT_EQ(logs[ready]["fields"]["plugins"], "8");
     EXPECT_EQ(logs[ready]["fields"]["admin"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u);
-    for (const char* plugin : {"audit", "identity", "auth", "channel", "router", "presence", "discovery"}) EXPECT_GE(find(logs, "plugin started", plugin), 0) << plugin;
+    EXPECT_EQ(logs[ready]["fields"]["clients"].get<std::string>().rfind("https://127.0.0.1:", 0), 0u);
+    for (const char* plugin : {"audit", "identity", "auth", "channel", "router", "presence", "discovery", "gateway"}) {
+        EXPECT_GE(find(logs, "plugin started", plugin), 0) << plugin;
+    }
     EXPECT_GE(find(logs, "node stopped"), 0);
 }
 

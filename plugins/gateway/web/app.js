@@ -508,14 +508,19 @@
       await request('subscribe', { resume: resumePoints() });
     } catch (err) {
       if (!['not_member', 'not_found', 'forbidden', 'out_of_range'].includes(err.code)) throw err;
-      // A channel in our resume points is no longer ours (we left or were removed while away):
-      // learn our memberships again and subscribe without it, instead of failing on every reconnect.
-      state.member.clear();
-      state.checkedMembership.clear();
-      await loadChannels();
-      for (const id of Object.keys(state.resume)) if (!state.member.has(id)) delete state.resume[id];
-      await request('subscribe', { resume: resumePoints() });
+      await resubscribeWithoutLostChannels();
     }
+    saveSession();
+  }
+
+  // A channel in our resume points is no longer ours (we left or were removed while away): learn our
+  // memberships again and subscribe without it, instead of failing on every reconnect.
+  async function resubscribeWithoutLostChannels() {
+    state.member.clear();
+    state.checkedMembership.clear();
+    await loadChannels();
+    for (const id of Object.keys(state.resume)) if (!state.member.has(id)) delete state.resume[id];
+    await request('subscribe', { resume: resumePoints() });
     saveSession();
   }
 
@@ -591,6 +596,11 @@
         break;
       case 'resubscribe':
         subscribe().catch((err) => showError(`resubscribe failed: ${err.message}`));
+        break;
+      case 'subscription_ended':
+        // The server ended deliveries for a reason retrying would not fix (e.g. a resume point in a
+        // channel we were removed from): start again from our current memberships.
+        resubscribeWithoutLostChannels().catch((err) => showError(`subscription ended: ${err.message}`));
         break;
       default:
         break;  // unknown frames are ignored, as the protocol asks

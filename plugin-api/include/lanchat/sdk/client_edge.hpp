@@ -61,9 +61,10 @@ public:
         if (api_->abi_minor < 3 || api_->client_edge == nullptr) {
             return {Code::failed_precondition, "the host is older than ABI 1.3 and has no client edge"};
         }
-        handler_ = {sizeof(lanchat_client_edge_handler), &handler, &on_opened, &on_message, &on_closed, &on_http};
+        handler_ = &handler;
+        table_ = {sizeof(lanchat_client_edge_handler), this, &on_opened, &on_message, &on_closed, &on_http};
         detail::StringSink error;
-        auto code = api_->client_edge->attach(ctx_, &handler_, error.get());
+        auto code = api_->client_edge->attach(ctx_, &table_, error.get());
         return {static_cast<Code>(code), error.text()};
     }
 
@@ -88,29 +89,42 @@ private:
                 {reinterpret_cast<const char*>(info->session.data), info->session.data == nullptr ? 0 : info->session.size},
                 info->adopted != 0};
     }
+    // No exception crosses into the host: a handler that throws loses that connection (1011), not the node.
+    template <class Call>
+    static void guarded(void* user, ConnectionId id, Call call) noexcept {
+        auto* edge = static_cast<ClientEdge*>(user);
+        try {
+            call(*edge->handler_);
+        } catch (...) {
+            if (id != 0) edge->api_->client_edge->close(edge->ctx_, id, 1011, detail::to_abi("internal error"));
+        }
+    }
     static void on_opened(void* user, const lanchat_connection_info* info) {
-        static_cast<ClientEdgeHandler*>(user)->opened(from(info));
+        guarded(user, info->id, [&](ClientEdgeHandler& handler) { handler.opened(from(info)); });
     }
     static void on_message(void* user, const lanchat_connection_info* info, lanchat_str text) {
-        static_cast<ClientEdgeHandler*>(user)->message(from(info), detail::from_abi(text));
+        guarded(user, info->id, [&](ClientEdgeHandler& handler) { handler.message(from(info), detail::from_abi(text)); });
     }
     static void on_closed(void* user, lanchat_connection_id id, uint16_t code, lanchat_str reason) {
-        static_cast<ClientEdgeHandler*>(user)->closed(id, code, detail::from_abi(reason));
+        guarded(user, 0, [&](ClientEdgeHandler& handler) { handler.closed(id, code, detail::from_abi(reason)); });
     }
     static void on_http(void* user, const lanchat_http_request* request, lanchat_http_response* response) {
-        HttpResponse answer = static_cast<ClientEdgeHandler*>(user)->http(
-            {detail::from_abi(request->method), detail::from_abi(request->target),
-             detail::from_abi(request->peer_address), detail::from_abi(request->if_none_match)});
-        response->status = answer.status;
-        detail::write_to(response->content_type, answer.content_type);
-        detail::write_to(response->cache_control, answer.cache_control);
-        detail::write_to(response->etag, answer.etag);
-        detail::write_to(response->body, answer.body);
+        guarded(user, 0, [&](ClientEdgeHandler& handler) {
+            HttpResponse answer = handler.http({detail::from_abi(request->method), detail::from_abi(request->target),
+                                                detail::from_abi(request->peer_address),
+                                                detail::from_abi(request->if_none_match)});
+            response->status = answer.status;
+            detail::write_to(response->content_type, answer.content_type);
+            detail::write_to(response->cache_control, answer.cache_control);
+            detail::write_to(response->etag, answer.etag);
+            detail::write_to(response->body, answer.body);
+        });
     }
 
     const lanchat_host_api* api_;
     lanchat_host_context* ctx_;
-    lanchat_client_edge_handler handler_{};
+    ClientEdgeHandler* handler_ = nullptr;
+    lanchat_client_edge_handler table_{};
 };
 
 }  // namespace lanchat::sdk
