@@ -19,7 +19,6 @@ namespace router_v1 = router::v1;
 
 namespace {
 
-constexpr std::chrono::milliseconds kDeadline{5000};
 constexpr size_t kMaxName = 64, kMaxSecret = 4096, kMaxToken = 8192, kMaxText = 1024, kMaxId = 64;
 constexpr uint16_t kCloseNormal = 1000, kCloseAuthTimeout = 4001, kCloseTokenExpired = 4003, kCloseFlood = 4029;
 
@@ -31,8 +30,10 @@ const char* full_method(const char* service) {
     return "/lanchat.presence.v1.Presence/";
 }
 
-sdk::CallOptions options(const char* service, const std::string& method, bool idempotent) {
-    return {service, full_method(service) + method, kDeadline, idempotent, nullptr};
+// Streams have no deadline: a subscription or a watch lives as long as its connection. The first message
+// answers the request at once, and a service that cannot be reached fails the call just as fast.
+sdk::CallOptions stream_options(const char* service, const std::string& method) {
+    return {service, full_method(service) + method, std::chrono::milliseconds{0}, false, nullptr};
 }
 
 std::vector<std::string> roles_of(const json& claims) {
@@ -48,6 +49,10 @@ json claims_json(const auth_v1::Claims& claims) {
 }
 
 }  // namespace
+
+sdk::CallOptions Gateway::options(const char* service, const std::string& method, bool idempotent) const {
+    return {service, full_method(service) + method, limits_.call_timeout, idempotent, nullptr};
+}
 
 // The Router's first item (an empty delivery, or a message that overtook it) means the subscription is
 // registered: only then is the client answered, so a refusal reaches it as the answer to its subscribe.
@@ -479,7 +484,7 @@ void Gateway::on_subscribe(const std::shared_ptr<Session>& session, const std::s
     }
     ++in_flight_;
     lanchat_rpc_stream_id started = rpc_.call_stream<router_v1::SubscribeRequest, router_v1::Delivery>(
-        options("router", "Subscribe", false), request,
+        stream_options("router", "Subscribe"), request,
         [this, session, subscription](router_v1::Delivery delivery) {
             accept(session, *subscription);
             if (delivery.has_message()) {
@@ -713,9 +718,8 @@ void Gateway::on_typing(const std::shared_ptr<Session>& session, const std::stri
 
 bool Gateway::count_user(const std::string& user_id, int change) {
     std::lock_guard lock(mutex_);
-    int& count = local_users_[user_id];
-    count += change;
-    if (count <= 0) local_users_.erase(user_id);
+    const int count = local_users_[user_id] += change;
+    if (count <= 0) local_users_.erase(user_id);  // `count` is a copy: the entry it came from is gone now
     return change > 0 ? count == 1 : count <= 0;
 }
 
@@ -796,7 +800,7 @@ void Gateway::on_presence_watch(const std::shared_ptr<Session>& session, const s
     if (watch->expected == 0) return answer();
     ++in_flight_;
     lanchat_rpc_stream_id started = rpc_.call_stream<presence_v1::WatchRequest, presence_v1::PresenceInfo>(
-        options("presence", "Watch", false), request,
+        stream_options("presence", "Watch"), request,
         [this, session, watch, answer](presence_v1::PresenceInfo info) {
             bool initial;
             {

@@ -29,6 +29,7 @@ struct GatewayLimits {
     size_t max_body_bytes = 4000;                   // told to clients; the Router enforces its own
     bool allow_registration = false;
     std::chrono::milliseconds heartbeat{10000};     // Presence heartbeats per connected user
+    std::chrono::milliseconds call_timeout{5000};   // deadline of each request's calls to the services
 };
 
 class Gateway final : public sdk::ClientEdgeHandler {
@@ -112,6 +113,7 @@ private:
     void subscription_ended(const std::shared_ptr<Session>& session, Subscription& subscription, const sdk::Status& ended);
     // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
     bool count_user(const std::string& user_id, int change);
+    sdk::CallOptions options(const char* service, const std::string& method, bool idempotent) const;
 
     static const std::map<std::string, Handler>& handlers();
 

@@ -1,6 +1,7 @@
 // The gateway plugin: the client protocol on the node's client edge (ABI 1.3), and the web client.
 //   config:  auth_timeout_ms (10000), rate_per_second (20), burst (40), max_body_bytes (4000),
-//            allow_registration (false), heartbeat_ms (10000: below Presence's device_ttl_ms)
+//            allow_registration (false), heartbeat_ms (10000: below Presence's device_ttl_ms),
+//            call_timeout_ms (5000: the deadline of each request's calls to the services)
 //   handles: the node's [client_edge] (WebSocket /ws and HTTPS for the web client)
 //   calls:   auth, identity, channel, router, presence
 // The connections belong to the host: reloading this plugin keeps them, and the successor learns who each
@@ -22,7 +23,7 @@ class GatewayPlugin : public Plugin {
 public:
     explicit GatewayPlugin(Host& host) : Plugin(host), rpc_(host), edge_(host), metrics_(host) {
         if (Status known = config().allow_only({"auth_timeout_ms", "rate_per_second", "burst", "max_body_bytes",
-                                                "allow_registration", "heartbeat_ms"});
+                                                "allow_registration", "heartbeat_ms", "call_timeout_ms"});
             !known.ok()) {
             throw StatusError(known);
         }
@@ -33,6 +34,7 @@ public:
         limits.max_body_bytes = config().value_or("max_body_bytes", limits.max_body_bytes);
         limits.allow_registration = config().value_or("allow_registration", false);
         limits.heartbeat = config().value_or("heartbeat_ms", limits.heartbeat);
+        limits.call_timeout = config().value_or("call_timeout_ms", limits.call_timeout);
         require(limits.auth_timeout.count() >= 100, "auth_timeout_ms", "must be at least 100");
         require(limits.rate_per_second >= 1 && limits.rate_per_second <= 100000, "rate_per_second",
                 "must be between 1 and 100000");
@@ -40,6 +42,7 @@ public:
         require(limits.max_body_bytes >= 1 && limits.max_body_bytes <= 1024 * 1024, "max_body_bytes",
                 "must be between 1 and 1048576");
         require(limits.heartbeat.count() >= 100, "heartbeat_ms", "must be at least 100");
+        require(limits.call_timeout.count() >= 100, "call_timeout_ms", "must be at least 100");
         heartbeat_ = limits.heartbeat;
         gateway_ = std::make_unique<Gateway>(rpc_, edge_, log(), metrics_, limits,
                                              "gateway@" + std::string(host.node_name()));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -85,6 +86,11 @@ protected:
                                   {"admin"});
         auto device = testing::run_to_exit({kLanchatctl, "pki", "issue-client", "--dir", pki_.string(), "--device", "laptop"});
         ASSERT_EQ(device.exit_code, 0) << device.output;
+    }
+
+    // A failed test shows what the node said: an edge failure is usually explained in its log.
+    void TearDown() override {
+        if (HasFailure() && node_ != nullptr) std::cerr << "--- node output ---\n" << node_->output() << "\n";
     }
 
     void start(const std::string& gateway_config = "", const std::string& edge_config = "",
@@ -218,6 +224,30 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     bob->socket().close();
     change = alice->next_of("presence");
     EXPECT_EQ(change["status"], "offline") << change.dump();
+}
+
+// Requests' calls to the services have a deadline; a subscription and a presence watch must not: they
+// live as long as the connection.
+TEST_F(ClientEdgeTest, SubscriptionsAndWatchesOutliveTheCallDeadline) {
+    start("call_timeout_ms = 300");
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    auto alice = login("alice", "alice password");
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "long"}})["channel"]["id"];
+    json bob_auth;
+    auto bob = login("bob", "bob password", &bob_auth);
+    std::string bob_id = bob_auth["user"]["id"];
+    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    bob->ok({{"type", "subscribe"}});
+    alice->ok({{"type", "presence.watch"}, {"user_ids", {bob_id}}});
+    std::this_thread::sleep_for(1500ms);  // five deadlines
+
+    alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "still there?"}, {"client_message_id", "late"}});
+    json delivered = bob->next_of("message");
+    EXPECT_EQ(delivered["body"], "still there?") << delivered.dump();
+    bob->ok({{"type", "presence.set"}, {"status", "dnd"}});
+    json change = alice->next_of("presence");
+    EXPECT_EQ(change["status"], "dnd") << change.dump();
 }
 
 TEST_F(ClientEdgeTest, AReconnectingClientResumesWithExactlyWhatItMissed) {
@@ -401,7 +431,7 @@ TEST_F(ClientEdgeTest, AReaderThatNeverReadsIsClosedAndDoesNotSlowOthers) {
         alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", body}, {"client_message_id", "f" + std::to_string(i)}});
     }
     bob_reads.join();
-    EXPECT_EQ(received, count) << bob_failure;
+    EXPECT_EQ(received, count) << bob_failure << "\n" << testing::http_request(admin_, "GET", "/metrics").body;
     for (int waited = 0; waited < 100 && metric("lanchat_client_edge_closed_total{code=\"4008\"}") != "1"; ++waited) {
         std::this_thread::sleep_for(100ms);
     }
