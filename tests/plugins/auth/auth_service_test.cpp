@@ -173,7 +173,9 @@ TEST_F(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
 }
 
 TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {
-    for (int i = 0; i < 4; ++i) login("user" + std::to_string(i), "guess", "", "10.6.6.6");
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(login("user" + std::to_string(i), "guess", "", "10.6.6.6").status().code(), sdk::Code::unauthenticated);
+    }
     EXPECT_EQ(login("alice", "correct horse", "", "10.6.6.6").status().code(), sdk::Code::resource_exhausted);
     EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.2").ok());
 }
