@@ -155,13 +155,22 @@ public:
         beast::error_code error;
         tcp::endpoint endpoint(asio::ip::make_address(target.host), static_cast<unsigned short>(std::stoi(target.port)));
         co_await beast::get_lowest_layer(connection->ws).async_connect(endpoint, asio::redirect_error(kAwait, error));
-        if (error) co_return nullptr;
+        if (error) {
+            std::cerr << "connect failed: " << error.message() << "\n";
+            co_return nullptr;
+        }
         beast::get_lowest_layer(connection->ws).socket().set_option(tcp::no_delay(true));
         SSL_set_tlsext_host_name(connection->ws.next_layer().native_handle(), "gateway.lan-chat.svc");
         co_await connection->ws.next_layer().async_handshake(asio::ssl::stream_base::client, asio::redirect_error(kAwait, error));
-        if (error) co_return nullptr;
+        if (error) {
+            std::cerr << "TLS failed: " << error.message() << "\n";
+            co_return nullptr;
+        }
         co_await connection->ws.async_handshake(target.host + ":" + target.port, "/ws", asio::redirect_error(kAwait, error));
-        if (error) co_return nullptr;
+        if (error) {
+            std::cerr << "upgrade failed: " << error.message() << "\n";
+            co_return nullptr;
+        }
         connection->ws.text(true);
         if (target.node) {
             co_await connection->ws.async_read(connection->buffer, asio::redirect_error(kAwait, error));  // hello
@@ -170,7 +179,10 @@ public:
         if (!auth_frame.empty()) {
             co_await connection->ws.async_write(asio::buffer(auth_frame), asio::redirect_error(kAwait, error));
             co_await connection->ws.async_read(connection->buffer, asio::redirect_error(kAwait, error));
-            if (error) co_return nullptr;
+            if (error) {
+                std::cerr << "auth failed: " << error.message() << "\n";
+                co_return nullptr;
+            }
             std::string answer = beast::buffers_to_string(connection->buffer.cdata());
             connection->buffer.consume(connection->buffer.size());
             if (answer.find("\"ok\"") == std::string::npos) {
@@ -181,7 +193,8 @@ public:
         co_return connection;
     }
 
-    // A request on a connection nobody else reads yet: writes `frame`, reads until the answer with `id`.
+    // A request on a connection nobody else reads yet (callers pass a named json: GCC 12 rejects a braced
+// list inside a co_await expression): writes `frame`, reads until the answer with `id`.
     asio::awaitable<json> request(Connection& connection, json frame) {
         static int counter = 0;
         std::string id = "q" + std::to_string(++counter);
@@ -380,7 +393,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string lanchatd = args[0], lanchatctl = args[1];
-    const fs::path plugin_dir = args[2];
+    const fs::path plugin_dir = fs::absolute(args[2]);  // the node file lives elsewhere
     rlimit files{};
     getrlimit(RLIMIT_NOFILE, &files);
     files.rlim_cur = files.rlim_max;  // the node and the baseline inherit it
@@ -397,7 +410,7 @@ int main(int argc, char** argv) {
     lanchat::bench::run({lanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.bench"});
     lanchat::bench::run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "n", "--service",
                          "audit,identity,auth,channel,router,presence,gateway"});
-    std::ofstream(dir / "n.toml") << "[node]\nname = \"n\"\ndata_dir = \"data\"\nlog_level = \"warn\"\n"
+    std::ofstream(dir / "n.toml") << "[node]\nname = \"n\"\ndata_dir = \"data\"\n"
                                      "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
                                      "[client_edge]\nlisten = \"127.0.0.1:0\"\nmax_connections = 100000\n";
     std::ofstream plugins(dir / "n.toml", std::ios::app);
@@ -415,7 +428,10 @@ int main(int argc, char** argv) {
     lanchat::bench::Child baseline_child;
     lanchat::bench::start(baseline_child,
                           {argv[0], "--baseline-server", (pki / "nodes/n/node.crt").string(), (pki / "nodes/n/node.key").string()},
-                          "baseline listening", [](const std::string& line) { return line.substr(line.rfind(' ') + 1); });
+                          "baseline listening", [](const std::string& line) {
+                              std::string address = line.substr(line.rfind(' ') + 1);
+                              return address.substr(0, address.find_last_not_of("\r\n") + 1);
+                          });
     Target lanchat{"lanchat", "127.0.0.1", node.address.substr(node.address.rfind(':') + 1), true, node.pid};
     Target baseline{"baseline", "127.0.0.1", baseline_child.address.substr(baseline_child.address.rfind(':') + 1), false,
                     baseline_child.pid};
@@ -425,7 +441,8 @@ int main(int argc, char** argv) {
     std::string token;
     asio::co_spawn(generator.io(), [&]() -> asio::awaitable<void> {
         auto first = co_await generator.open(lanchat, "");
-        json answer = co_await generator.request(*first, {{"type", "register"}, {"username", "bench"}, {"password", "bench password"}});
+        json registration = {{"type", "register"}, {"username", "bench"}, {"password", "bench password"}};
+        json answer = co_await generator.request(*first, registration);
         token = answer.value("access_token", "");
     }, asio::detached);
     generator.io().restart();
@@ -477,7 +494,8 @@ int main(int argc, char** argv) {
     std::shared_ptr<Connection> sender;
     asio::co_spawn(generator.io(), [&]() -> asio::awaitable<void> {
         sender = co_await generator.open(lanchat, node_auth);
-        json created = co_await generator.request(*sender, {{"type", "channels.create"}, {"name", "fanout"}});
+        json create = {{"type", "channels.create"}, {"name", "fanout"}};
+        json created = co_await generator.request(*sender, create);
         channel = created["channel"].value("id", "");
     }, asio::detached);
     generator.io().restart();
@@ -489,14 +507,16 @@ int main(int argc, char** argv) {
                 int n = registering++;
                 auto member = co_await generator.open(lanchat, "");
                 if (!member) continue;
-                json registered = co_await generator.request(
-                    *member, {{"type", "register"}, {"username", "m" + std::to_string(n)}, {"password", "member password"}});
+                json registration = {{"type", "register"}, {"username", "m" + std::to_string(n)}, {"password", "member password"}};
+                json registered = co_await generator.request(*member, registration);
                 if (registered["type"] != "ok") {
                     std::cerr << "register: " << registered.dump() << "\n";
                     continue;
                 }
-                co_await generator.request(*member, {{"type", "channels.join"}, {"channel_id", channel}});
-                co_await generator.request(*member, {{"type", "subscribe"}});
+                json join = {{"type", "channels.join"}, {"channel_id", channel}};
+                co_await generator.request(*member, join);
+                json subscribe = {{"type", "subscribe"}};
+                co_await generator.request(*member, subscribe);
                 receivers.push_back(member);
             }
         }, asio::detached);
@@ -517,7 +537,7 @@ int main(int argc, char** argv) {
     std::cout << "  " << receivers.size() << " lanchat members, " << baseline_receivers.size() << " baseline connections\n";
     auto sweep = [&](FanOutRig& rig, const std::string& name) {
         FanOut best;
-        for (double rate : {10.0, 25.0, 50.0, 100.0, 200.0, 400.0}) {
+        for (double rate : {10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0}) {
             FanOut step = rig.run(rate, seconds);
             std::cout << "  " << std::setw(8) << name << ": " << std::setw(6) << rate << " sends/s -> " << std::setw(9)
                       << step.delivered_per_second << " deliveries/s (p50 " << step.p50_ms << " ms, p99 " << step.p99_ms
