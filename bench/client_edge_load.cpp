@@ -303,17 +303,24 @@ public:
         asio::co_spawn(generator_.io(), read(sender_, false), asio::detached);
     }
 
+    // Sends at `rate` for `seconds`, then waits until this step's deliveries stop (backlog included), so one
+    // step's queue never spills into the next. Throughput: this step's deliveries over the time they took.
     FanOut run(double rate, int seconds) {
+        ++step_;
         latencies_.clear();
         latencies_.reserve(static_cast<size_t>(rate * seconds * receivers_.size()) + 1);
         delivered_ = 0;
-        bool done = false;
-        asio::co_spawn(generator_.io(), send(rate, seconds, done), asio::detached);
+        bool sent_all = false;
+        const auto start = Clock::now();
+        last_delivery_ = start;
+        asio::co_spawn(generator_.io(), send(rate, seconds, sent_all), asio::detached);
         generator_.io().restart();
-        while (!done) generator_.io().run_one();
+        while (!sent_all) generator_.io().run_one();
+        const auto give_up = Clock::now() + 60s;
+        while (Clock::now() - last_delivery_ < 1s && Clock::now() < give_up) generator_.io().run_for(50ms);
         FanOut result;
         result.offered_per_second = rate;
-        result.delivered_per_second = delivered_ / static_cast<double>(seconds);
+        result.delivered_per_second = delivered_ / std::chrono::duration<double>(last_delivery_ - start).count();
         std::sort(latencies_.begin(), latencies_.end());
         if (!latencies_.empty()) {
             result.p50_ms = latencies_[latencies_.size() / 2];
@@ -332,10 +339,15 @@ private:
             if (error) co_return;
             std::string_view text(static_cast<const char*>(connection->buffer.cdata().data()), connection->buffer.size());
             size_t at = text.find("\"body\":\"t");
-            if (counts && at != std::string_view::npos) {
-                int64_t sent = std::stoll(std::string(text.substr(at + 9, 20)));
-                latencies_.push_back((now_ns() - sent) / 1e6);
-                ++delivered_;
+            if (counts && at != std::string_view::npos) {  // body: t<step>_<send time in ns>
+                size_t separator = text.find('_', at);
+                int step = std::stoi(std::string(text.substr(at + 9, separator - at - 9)));
+                int64_t sent = std::stoll(std::string(text.substr(separator + 1, 20)));
+                if (step == step_) {
+                    latencies_.push_back((now_ns() - sent) / 1e6);
+                    ++delivered_;
+                    last_delivery_ = Clock::now();
+                }
             }
             connection->buffer.consume(connection->buffer.size());
         }
@@ -350,15 +362,13 @@ private:
         for (int64_t sent = 0; Clock::now() < end; ++sent) {
             timer.expires_at(start + std::chrono::nanoseconds(static_cast<int64_t>(sent * 1e9 / rate)));
             co_await timer.async_wait(asio::redirect_error(kAwait, error));
-            std::string body = "t" + std::to_string(now_ns());
+            std::string body = "t" + std::to_string(step_) + "_" + std::to_string(now_ns());
             std::string frame = target_.node ? json{{"type", "send"}, {"channel_id", channel_}, {"body", body},
                                                     {"client_message_id", "b" + std::to_string(++message_ids_)}}
                                                    .dump()
                                              : json{{"type", "send"}, {"body", body}}.dump();
             co_await sender_->ws.async_write(asio::buffer(frame), asio::redirect_error(kAwait, error));
         }
-        timer.expires_after(2s);  // the last ones arrive
-        co_await timer.async_wait(asio::redirect_error(kAwait, error));
         done = true;
     }
 
@@ -369,6 +379,8 @@ private:
     std::vector<std::shared_ptr<Connection>> receivers_;
     std::vector<double> latencies_;
     uint64_t delivered_ = 0;
+    Clock::time_point last_delivery_;
+    int step_ = 0;
     int64_t message_ids_ = 0;
 };
 
@@ -537,7 +549,7 @@ int main(int argc, char** argv) {
     std::cout << "  " << receivers.size() << " lanchat members, " << baseline_receivers.size() << " baseline connections\n";
     auto sweep = [&](FanOutRig& rig, const std::string& name) {
         FanOut best;
-        for (double rate : {10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0}) {
+        for (double rate : {5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0, 120.0, 160.0, 240.0, 320.0, 480.0, 640.0}) {
             FanOut step = rig.run(rate, seconds);
             std::cout << "  " << std::setw(8) << name << ": " << std::setw(6) << rate << " sends/s -> " << std::setw(9)
                       << step.delivered_per_second << " deliveries/s (p50 " << step.p50_ms << " ms, p99 " << step.p99_ms
@@ -545,7 +557,7 @@ int main(int argc, char** argv) {
             if (step.delivered_per_second > best.delivered_per_second) best = step;
             if (step.delivered_per_second < 0.9 * rate * rig.receivers()) break;  // saturated
         }
-        FanOut half = rig.run(std::max(1.0, best.offered_per_second / 2), seconds);
+        FanOut half = rig.run(std::max(1.0, best.delivered_per_second / 2 / static_cast<double>(rig.receivers())), seconds);
         std::cout << "  " << std::setw(8) << name << ": saturation " << best.delivered_per_second
                   << " deliveries/s; at half that rate (" << half.offered_per_second << " sends/s) p50 " << half.p50_ms
                   << " ms, p99 " << half.p99_ms << " ms" << std::endl;
