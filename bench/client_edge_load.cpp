@@ -546,6 +546,10 @@ int main(int argc, char** argv) {
     generator.io().restart();
     generator.io().run();
 
+    if (!sender || channel.empty() || !baseline_sender) {
+        std::cerr << "could not set up the fan-out (sender, channel or baseline sender missing)\n";
+        return 1;
+    }
     std::cout << "  " << receivers.size() << " lanchat members, " << baseline_receivers.size() << " baseline connections\n";
     auto sweep = [&](FanOutRig& rig, const std::string& name) {
         FanOut best;
