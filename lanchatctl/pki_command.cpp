@@ -11,8 +11,10 @@ namespace pki = lanchat::host::pki;
 const char* const kPkiUsage =
     "lanchatctl pki init --dir DIR --trust-domain DOMAIN [--algorithm ecdsa-p256|ed25519] [--days N]\n"
     "    creates the root CA (ca.crt, ca.key with mode 0600) and an empty CRL; refuses to overwrite\n"
-    "lanchatctl pki issue --dir DIR --node NAME --service SERVICE[,SERVICE...] [--algorithm A] [--days N]\n"
-    "    nodes/NAME/node.{crt,key}: the node's server certificate (DNS SANs <service>.lan-chat.svc);\n"
+    "lanchatctl pki issue --dir DIR --node NAME --service SERVICE[,SERVICE...] [--address HOST[,HOST...]]\n"
+    "                     [--algorithm A] [--days N]\n"
+    "    nodes/NAME/node.{crt,key}: the node's server certificate (DNS SANs <service>.lan-chat.svc, and each\n"
+    "    --address people's clients use: an IP address or a host name);\n"
     "    nodes/NAME/SERVICE.{crt,key}: each service's identity, spiffe://DOMAIN/svc/SERVICE.\n"
     "    Issuing again replaces the files: that is how certificates are rotated.\n"
     "lanchatctl pki issue-client --dir DIR (--operator NAME | --device NAME) [--algorithm A] [--days N]\n"
@@ -72,7 +74,7 @@ int run_pki_command(const std::vector<std::string>& args) {
     if (args.empty()) return usage_error("missing subcommand");
     const std::string& command = args[0];
     Arguments arguments({args.begin() + 1, args.end()},
-                        {"dir", "trust-domain", "algorithm", "days", "node", "service", "operator", "device"});
+                        {"dir", "trust-domain", "algorithm", "days", "node", "service", "address", "operator", "device"});
     if (arguments.error()) return usage_error(*arguments.error());
     pki::KeyAlgorithm algorithm{};
     if (!parse_algorithm(arguments, algorithm)) return usage_error("--algorithm must be ecdsa-p256 or ed25519");
@@ -106,6 +108,7 @@ int run_pki_command(const std::vector<std::string>& args) {
     if (command == "issue") {
         auto node = arguments.value("node");
         if (!node) return usage_error("issue needs --node NAME");
+        options.addresses = arguments.values("address");
         auto issued = pki::issue_node(*layout, *node, arguments.values("service"), options);
         if (!issued.ok()) return report(issued.status());
         print_issued(*issued);

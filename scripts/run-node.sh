@@ -16,7 +16,7 @@ pki=var/pki
 if [ ! -f "$pki/ca.crt" ]; then
   build/release/bin/lanchatctl pki init --dir "$pki" --trust-domain lan-chat.local
   build/release/bin/lanchatctl pki issue --dir "$pki" --node all-in-one \
-    --service auth,identity,router,channel,presence,audit,discovery,gateway
+    --service auth,identity,router,channel,presence,audit,discovery,gateway --address 127.0.0.1,localhost
 fi
 # The operator certificate lanchatctl uses for `user` and `audit` commands.
 if [ ! -f "$pki/clients/operator-admin.crt" ]; then

@@ -1,6 +1,7 @@
 #include "pki/certificate_authority.hpp"
 
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -309,6 +310,25 @@ sdk::Status init_ca(const PkiLayout& pki, const InitOptions& options) {
     return write_crl(pki.crl(), crl.get(), true);
 }
 
+namespace {
+
+// "IP:<literal>" or "DNS:<name>" for one address clients use; an error for anything else.
+sdk::Result<std::string> address_name(const std::string& address) {
+    unsigned char binary[16];
+    if (inet_pton(AF_INET, address.c_str(), binary) == 1 || inet_pton(AF_INET6, address.c_str(), binary) == 1) {
+        return "IP:" + address;
+    }
+    bool name = !address.empty() && address.size() <= 253 && address.front() != '.' && address.back() != '.' &&
+                address.front() != '-' && address.find("..") == std::string::npos;
+    for (char c : address) name = name && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+    if (!name) {
+        return sdk::invalid_argument("address '" + address + "' is neither an IP address nor a lowercase host name");
+    }
+    return "DNS:" + address;
+}
+
+}  // namespace
+
 sdk::Result<Issued> issue_node(const PkiLayout& pki, const std::string& node, const std::vector<std::string>& services,
                                const IssueOptions& options) {
     if (sdk::Status status = check_name("node name", node, false); !status.ok()) return status;
@@ -324,6 +344,11 @@ sdk::Result<Issued> issue_node(const PkiLayout& pki, const std::string& node, co
     Issued issued;
     std::string node_names = "URI:" + spiffe + "/node/" + node;
     for (const std::string& service : services) node_names += ",DNS:" + service_dns_name(service);
+    for (const std::string& address : options.addresses) {
+        auto named = address_name(address);
+        if (!named.ok()) return named.status();
+        node_names += "," + *named;
+    }
     Profile server{node, node_names, false, "serverAuth,clientAuth"};
     if (sdk::Status status = issue_pair(*authority, pki.node_dir(node) / "node", server, options, issued); !status.ok()) {
         return status;

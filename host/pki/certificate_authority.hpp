@@ -42,6 +42,9 @@ sdk::Status init_ca(const PkiLayout& pki, const InitOptions& options);
 struct IssueOptions {
     KeyAlgorithm algorithm = KeyAlgorithm::ecdsa_p256;
     int days = 90;
+    // Node certificates only: the addresses people's clients use for this node (IP literals become IP SANs,
+    // host names DNS SANs), so a browser that trusts the CA also accepts https://<address>/.
+    std::vector<std::string> addresses;
 };
 
 // What one issue call wrote: pairs of certificate and key files.
@@ -51,7 +54,8 @@ struct Issued {
 
 // For node `node` hosting `services`: nodes/<node>/node.{crt,key}, the server certificate (DNS SANs of every
 // service, URI SAN spiffe://<td>/node/<node>), and per service <service>.{crt,key}, its identity when calling
-// others (URI SAN spiffe://<td>/svc/<service>, DNS SAN <service>.lan-chat.svc). Existing files are replaced:
+// others (URI SAN spiffe://<td>/svc/<service>, DNS SAN <service>.lan-chat.svc); options.addresses are added to
+// the server certificate. Existing files are replaced:
 // issuing again is how certificates are rotated.
 sdk::Result<Issued> issue_node(const PkiLayout& pki, const std::string& node, const std::vector<std::string>& services,
                                const IssueOptions& options);

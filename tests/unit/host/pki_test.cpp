@@ -97,9 +97,25 @@ TEST_F(PkiTest, ANodeGetsAServerCertificateForItsServicesAndOneIdentityPerServic
     EXPECT_EQ(key.st_mode & 0777, 0600);
 }
 
+// The addresses people's browsers use must be in the node certificate, or trusting the CA is not enough.
+TEST_F(PkiTest, ANodeCertificateCarriesTheAddressesClientsUse) {
+    IssueOptions options;
+    options.addresses = {"127.0.0.1", "::1", "chat.example.lan"};
+    ASSERT_TRUE(issue_node(layout_, "n", {"gateway"}, options).ok());
+    Certificate node = load(layout_.node_dir("n") / "node.crt");
+    EXPECT_EQ(names_of(node.get(), GEN_DNS), (std::vector<std::string>{"gateway.lan-chat.svc", "chat.example.lan"}));
+    EXPECT_EQ(X509_check_ip_asc(node.get(), "127.0.0.1", 0), 1);
+    EXPECT_EQ(X509_check_ip_asc(node.get(), "::1", 0), 1);
+    EXPECT_EQ(X509_check_ip_asc(node.get(), "10.0.0.1", 0), 0);
+
+    options.addresses = {"Chat Room"};
+    EXPECT_EQ(issue_node(layout_, "n", {"gateway"}, options).status().message(),
+              "address 'Chat Room' is neither an IP address nor a lowercase host name");
+}
+
 TEST_F(PkiTest, OperatorAndDeviceCertificatesAreClientOnly) {
     ASSERT_TRUE(issue_client(layout_, ClientKind::operator_user, "alice", {}).ok());
-    ASSERT_TRUE(issue_client(layout_, ClientKind::device, "laptop-1", {KeyAlgorithm::ed25519, 30}).ok());
+    ASSERT_TRUE(issue_client(layout_, ClientKind::device, "laptop-1", {KeyAlgorithm::ed25519, 30, {}}).ok());
     Certificate alice = load(layout_.client_dir() / "operator-alice.crt");
     expect_spiffe_leaf(alice.get(), "spiffe://lan-chat.local/operator/alice");
     EXPECT_EQ(X509_get_extended_key_usage(alice.get()), static_cast<uint32_t>(XKU_SSL_CLIENT));
@@ -142,7 +158,7 @@ TEST_F(PkiTest, BadNamesAndMissingCaAreRefusedWithTheReason) {
               "service name 'Audit' is not valid: use 1 to 63 lowercase letters, digits and '-', not starting or "
               "ending with '-'");
     EXPECT_EQ(issue_node(layout_, "n", {}, {}).status().message(), "a node needs at least one service (--service NAME)");
-    EXPECT_EQ(issue_node(layout_, "n", {"audit"}, {KeyAlgorithm::ecdsa_p256, 0}).status().message(),
+    EXPECT_EQ(issue_node(layout_, "n", {"audit"}, {KeyAlgorithm::ecdsa_p256, 0, {}}).status().message(),
               "--days must be between 1 and 36500, got 0");
     PkiLayout empty{dir_.path() / "empty"};
     EXPECT_EQ(issue_node(empty, "n", {"audit"}, {}).status().message(),
