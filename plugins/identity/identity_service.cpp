@@ -88,7 +88,7 @@ IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Par
     decoy_hash_ = value_or_throw(hash_password(plugins::to_hex(plugins::random_bytes(16)), parameters_));
 }
 
-sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request) {
+sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request, bool caller_is_operator) {
     auto username = normalized_username(request.username());
     if (!username.ok()) return username.status();
     const std::string& display_name = request.display_name().empty() ? *username : request.display_name();
@@ -96,6 +96,9 @@ sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& 
     if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
     auto role = role_or_member(request.role());
     if (!role.ok()) return role.status();
+    if (*role != v1::ROLE_MEMBER && !caller_is_operator) {
+        return sdk::Status(sdk::Code::permission_denied, "only an operator may create an admin");
+    }
     auto hash = hash_password(request.password(), parameters_);
     if (!hash.ok()) return hash.status();
     v1::User user;

@@ -16,7 +16,8 @@ public:
 
     IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock);
 
-    sdk::Result<v1::User> create_user(const v1::CreateUserRequest& request);
+    // Services (the gateway, for people registering themselves) may create members only; operators any role.
+    sdk::Result<v1::User> create_user(const v1::CreateUserRequest& request, bool caller_is_operator);
     sdk::Result<v1::User> get_user(const v1::GetUserRequest& request);
     sdk::Result<v1::User> lookup_user(const v1::LookupUserRequest& request);
     sdk::Result<v1::ListUsersReply> list_users(const v1::ListUsersRequest& request);

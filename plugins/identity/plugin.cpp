@@ -50,7 +50,9 @@ public:
         constexpr const char* kService = "/lanchat.identity.v1.Identity/";
         IdentityService& s = *service_;
         for (Status served : {
-                 serve_on_executor<v1::CreateUserRequest, v1::User>(kService, "CreateUser", [&s](auto& r) { return s.create_user(r); }),
+                 serve_on_executor<v1::CreateUserRequest, v1::User>(kService, "CreateUser", [&s](const std::string& caller, auto& r) {
+                     return s.create_user(r, is_operator(caller));
+                 }),
                  serve_here<v1::GetUserRequest, v1::User>(kService, "GetUser", [&s](auto& r) { return s.get_user(r); }),
                  serve_here<v1::LookupUserRequest, v1::User>(kService, "LookupUser", [&s](auto& r) { return s.lookup_user(r); }),
                  serve_here<v1::ListUsersRequest, v1::ListUsersReply>(kService, "ListUsers", [&s](auto& r) { return s.list_users(r); }),
@@ -58,9 +60,9 @@ public:
                  serve_here<v1::SetUserDisabledRequest, v1::User>(kService, "SetUserDisabled",
                                                                [&s](auto& r) { return s.set_user_disabled(r); }),
                  serve_on_executor<v1::SetPasswordRequest, v1::SetPasswordReply>(kService, "SetPassword",
-                                                                         [&s](auto& r) { return s.set_password(r); }),
+                                                                         [&s](const std::string&, auto& r) { return s.set_password(r); }),
                  serve_on_executor<v1::VerifyPasswordRequest, v1::VerifyPasswordReply>(
-                     kService, "VerifyPassword", [&s](auto& r) { return s.verify_password(r); }),
+                     kService, "VerifyPassword", [&s](const std::string&, auto& r) { return s.verify_password(r); }),
                  serve_here<v1::AddDeviceRequest, v1::Device>(kService, "AddDevice", [&s](auto& r) { return s.add_device(r); }),
                  serve_here<v1::ListDevicesRequest, v1::ListDevicesReply>(kService, "ListDevices",
                                                                        [&s](auto& r) { return s.list_devices(r); }),
@@ -80,15 +82,20 @@ private:
     }
 
     // Argon2id takes tens of milliseconds and 64 MiB: it runs on the host's executor, never on the thread
-    // that serves the mesh, and the executor's size bounds how many run at once.
+    // that serves the mesh, and the executor's size bounds how many run at once. `logic(caller, request)`.
     template <class Request, class Response, class Logic>
     Status serve_on_executor(const std::string& service, const char* method, Logic logic) {
         return rpc_.serve_unary<Request, Response>(
-            service + method, [this, logic](const CallInfo&, Request request, Responder<Response> responder) {
-                executor().post([logic, request = std::move(request), responder]() mutable {
-                    responder.answer(logic(request));
+            service + method, [this, logic](const CallInfo& info, Request request, Responder<Response> responder) {
+                executor().post([logic, caller = info.peer, request = std::move(request), responder]() mutable {
+                    responder.answer(logic(caller, request));
                 });
             });
+    }
+
+    // spiffe://<domain>/operator/<name>: a person with an operator certificate, not a service.
+    static bool is_operator(const std::string& caller) {
+        return caller.rfind("spiffe://", 0) == 0 && caller.find("/operator/") != std::string::npos;
     }
 
     Rpc rpc_;

@@ -57,7 +57,7 @@ protected:
         identity::v1::CreateUserRequest alice;
         alice.set_username("alice");
         alice.set_password("correct horse");
-        alice_ = value_or_throw(identity_->create_user(alice));
+        alice_ = value_or_throw(identity_->create_user(alice, true));
     }
 
     sdk::Result<v1::LoginReply> login(const std::string& user, const std::string& password, const std::string& device = "",

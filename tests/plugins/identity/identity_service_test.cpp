@@ -26,7 +26,7 @@ protected:
         request.set_username(name);
         request.set_password(password);
         request.set_role(role);
-        return value_or_throw(identity.create_user(request));
+        return value_or_throw(identity.create_user(request, true));
     }
 
     static v1::VerifyPasswordReply verify(IdentityService& identity, const std::string& name,
@@ -68,14 +68,14 @@ TEST_F(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
     v1::CreateUserRequest again;
     again.set_username("BOB");
     again.set_password("password2");
-    EXPECT_EQ(identity.create_user(again).status().code(), sdk::Code::already_exists);
+    EXPECT_EQ(identity.create_user(again, true).status().code(), sdk::Code::already_exists);
 
     auto refused = [&](const std::string& name, const std::string& display, const std::string& password) {
         v1::CreateUserRequest request;
         request.set_username(name);
         request.set_display_name(display);
         request.set_password(password);
-        return identity.create_user(request).status();
+        return identity.create_user(request, true).status();
     };
     EXPECT_EQ(refused("", "", "password1").code(), sdk::Code::invalid_argument);
     EXPECT_EQ(refused(std::string(33, 'a'), "", "password1").code(), sdk::Code::invalid_argument);
@@ -88,13 +88,30 @@ TEST_F(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
     EXPECT_NE(refused("carol", "", "short").message().find("password must be 8"), std::string::npos);
 }
 
+// The gateway lets people register themselves: a service caller gets members, never an admin.
+TEST_F(IdentityServiceTest, OnlyOperatorsCreateAdmins) {
+    IdentityService identity = open();
+    v1::CreateUserRequest request;
+    request.set_username("mallory");
+    request.set_password("password1");
+    request.set_role(v1::ROLE_ADMIN);
+    sdk::Status refused = identity.create_user(request, false).status();
+    EXPECT_EQ(refused.code(), sdk::Code::permission_denied);
+    EXPECT_EQ(refused.message(), "only an operator may create an admin");
+    request.set_role(v1::ROLE_MEMBER);
+    EXPECT_EQ(value_or_throw(identity.create_user(request, false)).role(), v1::ROLE_MEMBER);
+    request.set_username("root");
+    request.set_role(v1::ROLE_ADMIN);
+    EXPECT_EQ(value_or_throw(identity.create_user(request, true)).role(), v1::ROLE_ADMIN);
+}
+
 TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
     IdentityService identity = open();
     v1::CreateUserRequest request;
     request.set_username("robert");
     request.set_display_name("Robert'); DROP TABLE users;--");
     request.set_password("x' OR '1'='1");
-    v1::User robert = value_or_throw(identity.create_user(request));
+    v1::User robert = value_or_throw(identity.create_user(request, true));
     EXPECT_EQ(robert.display_name(), "Robert'); DROP TABLE users;--");
     EXPECT_EQ(verify(identity, "robert", "x' OR '1'='1").outcome(), v1::VerifyPasswordReply::VALID);
     EXPECT_EQ(verify(identity, "robert", "' OR 1=1 --").outcome(), v1::VerifyPasswordReply::INVALID);
