@@ -441,6 +441,9 @@ sdk::Result<std::string> inspect(const fs::path& certificate_path, const std::op
     if (extended & XKU_SSL_CLIENT) purposes.push_back("TLS client");
     line("purposes:    ", join(purposes));
     line("DNS names:   ", join(dns_sans(certificate)));
+    if (std::vector<std::string> addresses = ip_sans(certificate); !addresses.empty()) {
+        line("IP addresses:", " " + join(addresses));
+    }
     std::vector<std::string> uris = uri_sans(certificate);
     line("URIs:        ", join(uris));
     line("SPIFFE ID:   ", uris.size() == 1 && uris[0].rfind("spiffe://", 0) == 0 ? uris[0]

@@ -1,5 +1,7 @@
 #include "pki/subject_names.hpp"
 
+#include <arpa/inet.h>
+
 #include "pki/openssl_handles.hpp"
 
 namespace lanchat::host::pki {
@@ -20,6 +22,22 @@ std::vector<std::string> names_of(X509* certificate, int type) {
 }  // namespace
 
 std::vector<std::string> uri_sans(X509* certificate) { return names_of(certificate, GEN_URI); }
+
+std::vector<std::string> ip_sans(X509* certificate) {
+    std::vector<std::string> found;
+    GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+        const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
+        if (entry->type != GEN_IPADD) continue;
+        const int length = ASN1_STRING_length(entry->d.iPAddress);
+        if (length != 4 && length != 16) continue;
+        char text[INET6_ADDRSTRLEN];
+        if (inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(entry->d.iPAddress), text, sizeof text)) {
+            found.emplace_back(text);
+        }
+    }
+    return found;
+}
 std::vector<std::string> dns_sans(X509* certificate) { return names_of(certificate, GEN_DNS); }
 
 std::string spiffe_id(X509* certificate) {

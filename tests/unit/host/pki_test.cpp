@@ -107,6 +107,9 @@ TEST_F(PkiTest, ANodeCertificateCarriesTheAddressesClientsUse) {
     EXPECT_EQ(X509_check_ip_asc(node.get(), "127.0.0.1", 0), 1);
     EXPECT_EQ(X509_check_ip_asc(node.get(), "::1", 0), 1);
     EXPECT_EQ(X509_check_ip_asc(node.get(), "10.0.0.1", 0), 0);
+    auto described = inspect(layout_.node_dir("n") / "node.crt", std::nullopt);
+    ASSERT_TRUE(described.ok());
+    EXPECT_NE(described->find("IP addresses: 127.0.0.1, ::1\n"), std::string::npos) << *described;
 
     options.addresses = {"Chat Room"};
     EXPECT_EQ(issue_node(layout_, "n", {"gateway"}, options).status().message(),
