@@ -1,12 +1,13 @@
 #include "pki/certificate_authority.hpp"
 
-#include <fcntl.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -318,10 +319,14 @@ sdk::Result<std::string> address_name(const std::string& address) {
     if (inet_pton(AF_INET, address.c_str(), binary) == 1 || inet_pton(AF_INET6, address.c_str(), binary) == 1) {
         return "IP:" + address;
     }
-    bool name = !address.empty() && address.size() <= 253 && address.front() != '.' && address.back() != '.' &&
-                address.front() != '-' && address.find("..") == std::string::npos;
-    for (char c : address) name = name && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.');
-    if (!name) {
+    // A host name: dot-separated DNS labels.
+    bool host_name = address.size() <= 253;
+    for (size_t start = 0; host_name && start <= address.size();) {
+        size_t dot = std::min(address.find('.', start), address.size());
+        host_name = is_name(address.substr(start, dot - start), true);
+        start = dot + 1;
+    }
+    if (!host_name) {
         return sdk::invalid_argument("address '" + address + "' is neither an IP address nor a lowercase host name");
     }
     return "DNS:" + address;

@@ -111,9 +111,11 @@ TEST_F(PkiTest, ANodeCertificateCarriesTheAddressesClientsUse) {
     ASSERT_TRUE(described.ok());
     EXPECT_NE(described->find("IP addresses: 127.0.0.1, ::1\n"), std::string::npos) << *described;
 
-    options.addresses = {"Chat Room"};
-    EXPECT_EQ(issue_node(layout_, "n", {"gateway"}, options).status().message(),
-              "address 'Chat Room' is neither an IP address nor a lowercase host name");
+    for (std::string bad : {"Chat Room", "chat..lan", "-chat.lan", "chat.lan.", "10.0.0.0/24"}) {
+        options.addresses = {bad};
+        EXPECT_EQ(issue_node(layout_, "n", {"gateway"}, options).status().message(),
+                  "address '" + bad + "' is neither an IP address nor a lowercase host name");
+    }
 }
 
 TEST_F(PkiTest, OperatorAndDeviceCertificatesAreClientOnly) {
