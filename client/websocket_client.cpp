@@ -188,17 +188,25 @@ sdk::Result<std::string> WebSocketClient::receive(std::chrono::milliseconds time
     if (!run_until(impl_->io, done, timeout, impl_->socket())) {
         return sdk::Status(sdk::Code::deadline_exceeded, "nothing received within " + std::to_string(timeout.count()) + " ms");
     }
-    if (error == websocket::error::closed) {
-        close_code_ = static_cast<uint16_t>(impl_->ws.reason().code);
-        close_reason_ = impl_->ws.reason().reason.c_str();
-        return sdk::unavailable("closed by the server: " + std::to_string(close_code_) + " " + close_reason_);
-    }
     if (error) {
-        close_code_ = 1006;
-        close_reason_ = error.message();
-        return sdk::unavailable("connection lost: " + error.message());
+        record_ending(error);
+        if (close_code_ != 1006) return sdk::unavailable("closed by the server: " + std::to_string(close_code_) + " " + close_reason_);
+        return sdk::unavailable("connection lost: " + close_reason_);
     }
     return beast::buffers_to_string(impl_->buffer.cdata());
+}
+
+// The server's close frame says how the connection ended, even when the TLS/TCP teardown after it failed
+// (Beast then reports the teardown's error, e.g. a truncated stream, instead of `closed`).
+void WebSocketClient::record_ending(const beast::error_code& error) {
+    const websocket::close_reason& received = impl_->ws.reason();
+    if (error == websocket::error::closed || received.code != websocket::close_code::none) {
+        close_code_ = static_cast<uint16_t>(received.code);
+        close_reason_ = received.reason.c_str();
+    } else {
+        close_code_ = 1006;
+        close_reason_ = error.message();
+    }
 }
 
 void WebSocketClient::close(uint16_t code) {
@@ -212,12 +220,7 @@ void WebSocketClient::run(const std::function<void(const std::string&)>& on_mess
     std::function<void()> read_next = [&] {
         impl_->buffer.clear();
         impl_->ws.async_read(impl_->buffer, [&](beast::error_code error, size_t) {
-            if (error) {
-                close_code_ = error == websocket::error::closed ? static_cast<uint16_t>(impl_->ws.reason().code) : 1006;
-                close_reason_ = error == websocket::error::closed ? std::string(impl_->ws.reason().reason.c_str())
-                                                                  : error.message();
-                return;
-            }
+            if (error) return record_ending(error);
             on_message(beast::buffers_to_string(impl_->buffer.cdata()));
             read_next();
         });

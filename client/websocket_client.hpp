@@ -2,6 +2,7 @@
 // node against the LAN's CA, optionally presents a device certificate. Beast stays inside the .cpp.
 #pragma once
 
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -57,6 +58,7 @@ public:
 
 private:
     explicit WebSocketClient(std::unique_ptr<Impl> impl);
+    void record_ending(const boost::system::error_code& error);  // sets close_code_ and close_reason_
     std::unique_ptr<Impl> impl_;
     uint16_t close_code_ = 0;
     std::string close_reason_;
