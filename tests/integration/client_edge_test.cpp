@@ -139,6 +139,24 @@ protected:
         return client;
     }
 
+    // alice makes `channel_name`; bob logs in, joins it and subscribes.
+    struct AliceAndBob {
+        std::unique_ptr<Client> alice, bob;
+        std::string channel;
+        json bob_auth;
+    };
+    AliceAndBob alice_and_bob_in(const std::string& channel_name) {
+        add_user("alice", "alice password");
+        add_user("bob", "bob password");
+        AliceAndBob pair;
+        pair.alice = login("alice", "alice password");
+        pair.channel = pair.alice->ok({{"type", "channels.create"}, {"name", channel_name}})["channel"]["id"];
+        pair.bob = login("bob", "bob password", &pair.bob_auth);
+        pair.bob->ok({{"type", "channels.join"}, {"channel_id", pair.channel}});
+        pair.bob->ok({{"type", "subscribe"}});
+        return pair;
+    }
+
     std::string metric(const std::string& series) {
         std::string text = testing::http_request(admin_, "GET", "/metrics").body;
         size_t at = text.find("\n" + series + " ");
@@ -230,15 +248,8 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
 // live as long as the connection.
 TEST_F(ClientEdgeTest, SubscriptionsAndWatchesOutliveTheCallDeadline) {
     start("call_timeout_ms = 300");
-    add_user("alice", "alice password");
-    add_user("bob", "bob password");
-    auto alice = login("alice", "alice password");
-    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "long"}})["channel"]["id"];
-    json bob_auth;
-    auto bob = login("bob", "bob password", &bob_auth);
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("long");
     std::string bob_id = bob_auth["user"]["id"];
-    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
-    bob->ok({{"type", "subscribe"}});
     alice->ok({{"type", "presence.watch"}, {"user_ids", {bob_id}}});
     std::this_thread::sleep_for(1500ms);  // five deadlines
 
@@ -252,14 +263,7 @@ TEST_F(ClientEdgeTest, SubscriptionsAndWatchesOutliveTheCallDeadline) {
 
 TEST_F(ClientEdgeTest, AReconnectingClientResumesWithExactlyWhatItMissed) {
     start();
-    add_user("alice", "alice password");
-    add_user("bob", "bob password");
-    auto alice = login("alice", "alice password");
-    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "news"}})["channel"]["id"];
-    json bob_auth;
-    auto bob = login("bob", "bob password", &bob_auth);
-    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
-    bob->ok({{"type", "subscribe"}});
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("news");
     auto say = [&](int n) {
         alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "m" + std::to_string(n)},
                    {"client_message_id", "id" + std::to_string(n)}});
@@ -441,13 +445,7 @@ TEST_F(ClientEdgeTest, AReaderThatNeverReadsIsClosedAndDoesNotSlowOthers) {
 
 TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
     start();
-    add_user("alice", "alice password");
-    add_user("bob", "bob password");
-    auto alice = login("alice", "alice password");
-    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "steady"}})["channel"]["id"];
-    auto bob = login("bob", "bob password");
-    bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
-    bob->ok({{"type", "subscribe"}});
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("steady");
     int sent = 0;
     auto say = [&] {
         ++sent;
