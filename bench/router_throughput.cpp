@@ -208,8 +208,8 @@ int main(int argc, char** argv) {
     std::printf("router_throughput: %d s per measurement, client and node on this machine's %u cores\n", seconds,
                 std::thread::hardware_concurrency());
     // The storage alone: the same ChannelStore append the Channel plugin commits for each message.
-    auto database = value_or_throw(plugins::SqliteDatabase::open(
-        dir / "baseline.sqlite", "baseline", std::string(channel::kChannelSchema) + plugins::AuditOutbox::kSchema));
+    auto database = value_or_throw(plugin_support::SqliteDatabase::open(
+        dir / "baseline.sqlite", "baseline", std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
     auto store = value_or_throw(channel::open_sqlite_store(*database));
     channel::v1::ChannelInfo baseline_channel;
     baseline_channel.set_id("c_baseline");

@@ -12,8 +12,8 @@
 #include <optional>
 #include <thread>
 
-#include "arguments.hpp"
-#include "terminal.hpp"
+#include "lanchat/cli/arguments.hpp"
+#include "lanchat/cli/terminal.hpp"
 #include "websocket_client.hpp"
 
 namespace {
@@ -41,7 +41,7 @@ const char* kUsage =
     "  --token TOKEN             LANCHAT_TOKEN: an access token instead of a password\n"
     "  --device-cert FILE --device-key FILE   a device certificate binds the session to this device\n";
 
-std::string setting(const lanchat::ctl::Arguments& arguments, const char* flag, const char* variable,
+std::string setting(const lanchat::cli::Arguments& arguments, const char* flag, const char* variable,
                     const std::string& fallback = {}) {
     if (auto value = arguments.value(flag)) return *value;
     if (const char* value = std::getenv(variable)) return value;
@@ -370,7 +370,7 @@ int chat(Session& session, Client& client, Printer&, std::optional<std::string> 
 }  // namespace
 
 int main(int argc, char** argv) {
-    lanchat::ctl::Arguments arguments(std::vector<std::string>(argv + 1, argv + argc),
+    lanchat::cli::Arguments arguments(std::vector<std::string>(argv + 1, argv + argc),
                                       {"server", "ca", "user", "token", "device-cert", "device-key"},
                                       {"private", "help"});
     if (arguments.error() || arguments.has("help")) {
@@ -401,7 +401,7 @@ int main(int argc, char** argv) {
         std::string password = from_environment != nullptr ? from_environment : "";
         if (password.empty()) {
             std::string error;
-            auto typed = lanchat::terminal::read_secret("password for " + user + ": ", false, error);
+            auto typed = lanchat::cli::read_secret("password for " + user + ": ", false, error);
             if (!typed) {
                 std::cerr << "lanchat: " << error << "\n";
                 return kExitUsage;

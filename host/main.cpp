@@ -128,7 +128,7 @@ int serve(const NodeConfig& config, NodeLog& log, const sigset_t& signals) {
                                    {"version", host_version()}};
     if (std::string admin = node.admin_address(); !admin.empty()) ready.push_back({"admin", admin});
     if (std::string edge = node.client_edge_address(); !edge.empty()) ready.push_back({"clients", "https://" + edge + "/"});
-    if (lanchat::host::rpc::Mesh* mesh = node.mesh()) {
+    if (lanchat::host::mesh::Mesh* mesh = node.mesh()) {
         ready.push_back({"grpc", mesh->address()});
         ready.push_back({"pki", mesh->pki_dir().string()});
     }

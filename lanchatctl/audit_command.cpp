@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "arguments.hpp"
+#include "lanchat/cli/arguments.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
 #include "operator_rpc.hpp"
 
@@ -13,7 +13,7 @@ const char* const kAuditUsage =
     "    asks the node's Audit service to recompute its hash chain; exit 0 when intact, 1 when broken\n";
 
 int run_audit_command(const std::vector<std::string>& args) {
-    Arguments arguments(args, {"grpc", "pki", "operator"}, {"json"});
+    cli::Arguments arguments(args, {"grpc", "pki", "operator"}, {"json"});
     if (arguments.error() || arguments.positional() != std::vector<std::string>{"verify"}) {
         std::cerr << "lanchatctl audit: " << arguments.error().value_or("missing arguments") << "\n\n" << kAuditUsage;
         return 2;

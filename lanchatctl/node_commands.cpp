@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "admin_client.hpp"
-#include "arguments.hpp"
-#include "logging/json_string.hpp"
+#include "lanchat/cli/arguments.hpp"
+#include "lanchat/json/json_string.hpp"
 
 namespace lanchat::ctl {
 
@@ -23,7 +23,7 @@ const char* const kNodeUsage =
 
 namespace {
 
-using host::json_string;
+using json::json_string;
 
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
@@ -128,7 +128,7 @@ int print_metrics(const std::string& text, bool json) {
 }  // namespace
 
 int run_node_command(const std::string& command, const std::vector<std::string>& args) {
-    Arguments arguments(args, {"admin", "pki", "operator", "ca", "cert", "key"}, {"json"});
+    cli::Arguments arguments(args, {"admin", "pki", "operator", "ca", "cert", "key"}, {"json"});
     if (arguments.error()) {
         std::cerr << "lanchatctl: " << *arguments.error() << "\n\n" << kNodeUsage;
         return kUsage;

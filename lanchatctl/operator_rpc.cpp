@@ -8,8 +8,8 @@
 #include <future>
 #include <sstream>
 
-#include "arguments.hpp"
-#include "rpc/byte_buffer.hpp"
+#include "lanchat/cli/arguments.hpp"
+#include "lanchat/grpc_buffers/byte_buffer.hpp"
 
 namespace lanchat::ctl {
 
@@ -27,7 +27,7 @@ std::string read(const std::string& path) {
     return text.str();
 }
 
-std::optional<std::string> flag_or_env(const Arguments& arguments, const char* flag, const char* variable) {
+std::optional<std::string> flag_or_env(const cli::Arguments& arguments, const char* flag, const char* variable) {
     if (auto value = arguments.value(flag)) return value;
     if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') return std::string(value);
     return std::nullopt;
@@ -49,7 +49,7 @@ const char* code_name(grpc::StatusCode code) {
 
 }  // namespace
 
-std::optional<OperatorRpc> OperatorRpc::connect(const Arguments& arguments, const std::string& service, std::string& error) {
+std::optional<OperatorRpc> OperatorRpc::connect(const cli::Arguments& arguments, const std::string& service, std::string& error) {
     auto address = flag_or_env(arguments, "grpc", "LANCHAT_GRPC");
     auto pki = flag_or_env(arguments, "pki", "LANCHAT_PKI");
     auto name = flag_or_env(arguments, "operator", "LANCHAT_OPERATOR");
@@ -80,13 +80,13 @@ std::string OperatorRpc::call(const std::string& method, const google::protobuf:
     grpc::GenericStub stub(channel_);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::ByteBuffer request_bytes = host::rpc::buffer_of(request.SerializeAsString()), response_bytes;
+    grpc::ByteBuffer request_bytes = grpc_buffers::buffer_of(request.SerializeAsString()), response_bytes;
     std::promise<grpc::Status> done;
     stub.UnaryCall(&context, method, grpc::StubOptions(), &request_bytes, &response_bytes,
                    [&](grpc::Status status) { done.set_value(status); });
     grpc::Status status = done.get_future().get();
     if (!status.ok()) return std::string(code_name(status.error_code())) + ": " + status.error_message();
-    if (!response.ParseFromString(host::rpc::bytes_of(response_bytes))) return "the reply could not be parsed";
+    if (!response.ParseFromString(grpc_buffers::bytes_of(response_bytes))) return "the reply could not be parsed";
     return "";
 }
 

@@ -12,9 +12,11 @@ namespace grpc {
 class Channel;
 }
 
-namespace lanchat::ctl {
-
+namespace lanchat::cli {
 class Arguments;
+}
+
+namespace lanchat::ctl {
 
 // The flags every operator command takes.
 extern const char* const kOperatorFlagsUsage;
@@ -23,7 +25,8 @@ class OperatorRpc {
 public:
     // Reads --grpc (or LANCHAT_GRPC), --pki (or LANCHAT_PKI) and --operator (or LANCHAT_OPERATOR); on failure
     // returns nothing and writes why to `error`.
-    static std::optional<OperatorRpc> connect(const Arguments& arguments, const std::string& service, std::string& error);
+    static std::optional<OperatorRpc> connect(const cli::Arguments& arguments, const std::string& service,
+                                              std::string& error);
 
     // One unary call with a 30 s deadline. Returns "" on success, else the status code name and message.
     std::string call(const std::string& method, const google::protobuf::MessageLite& request,

@@ -2,11 +2,11 @@
 
 #include <iostream>
 
-#include "arguments.hpp"
-#include "pki/certificate_authority.hpp"
+#include "lanchat/cli/arguments.hpp"
+#include "lanchat/pki/certificate_authority.hpp"
 
 namespace lanchat::ctl {
-namespace pki = lanchat::host::pki;
+namespace pki = lanchat::pki;
 
 const char* const kPkiUsage =
     "lanchatctl pki init --dir DIR --trust-domain DOMAIN [--algorithm ecdsa-p256|ed25519] [--days N]\n"
@@ -41,7 +41,7 @@ int report(const sdk::Status& status) {
     return kFailed;
 }
 
-bool parse_algorithm(const Arguments& arguments, pki::KeyAlgorithm& algorithm) {
+bool parse_algorithm(const cli::Arguments& arguments, pki::KeyAlgorithm& algorithm) {
     std::string name = arguments.value("algorithm").value_or("ecdsa-p256");
     if (name == "ecdsa-p256") algorithm = pki::KeyAlgorithm::ecdsa_p256;
     else if (name == "ed25519") algorithm = pki::KeyAlgorithm::ed25519;
@@ -49,7 +49,7 @@ bool parse_algorithm(const Arguments& arguments, pki::KeyAlgorithm& algorithm) {
     return true;
 }
 
-bool parse_days(const Arguments& arguments, int fallback, int& days) {
+bool parse_days(const cli::Arguments& arguments, int fallback, int& days) {
     std::string text = arguments.value("days").value_or(std::to_string(fallback));
     try {
         size_t used = 0;
@@ -73,7 +73,7 @@ void print_issued(const pki::Issued& issued) {
 int run_pki_command(const std::vector<std::string>& args) {
     if (args.empty()) return usage_error("missing subcommand");
     const std::string& command = args[0];
-    Arguments arguments({args.begin() + 1, args.end()},
+    cli::Arguments arguments({args.begin() + 1, args.end()},
                         {"dir", "trust-domain", "algorithm", "days", "node", "service", "address", "operator", "device"});
     if (arguments.error()) return usage_error(*arguments.error());
     pki::KeyAlgorithm algorithm{};

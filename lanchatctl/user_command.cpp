@@ -5,11 +5,11 @@
 #include <iostream>
 #include <optional>
 
-#include "arguments.hpp"
-#include "logging/json_string.hpp"
+#include "lanchat/cli/arguments.hpp"
+#include "lanchat/json/json_string.hpp"
 #include "lanchat/identity/v1/identity.pb.h"
 #include "operator_rpc.hpp"
-#include "terminal.hpp"
+#include "lanchat/cli/terminal.hpp"
 
 namespace lanchat::ctl {
 
@@ -22,7 +22,7 @@ const char* const kUserUsage =
 
 namespace {
 
-using host::json_string;
+using json::json_string;
 using identity::v1::User;
 constexpr const char* kIdentity = "/lanchat.identity.v1.Identity/";
 
@@ -40,7 +40,7 @@ int fail(const std::string& what) {
     return 1;
 }
 
-int add(const OperatorRpc& rpc, const Arguments& arguments, const std::string& name) {
+int add(const OperatorRpc& rpc, const cli::Arguments& arguments, const std::string& name) {
     identity::v1::CreateUserRequest request;
     request.set_username(name);
     request.set_display_name(arguments.value("display-name").value_or(""));
@@ -48,7 +48,7 @@ int add(const OperatorRpc& rpc, const Arguments& arguments, const std::string& n
     if (role != "admin" && role != "member") return fail("--role is admin or member, not '" + role + "'");
     request.set_role(role == "admin" ? identity::v1::ROLE_ADMIN : identity::v1::ROLE_MEMBER);
     std::string error;
-    auto password = terminal::read_secret("password: ", true, error);
+    auto password = cli::read_secret("password: ", true, error);
     if (!password) return fail(error);
     request.set_password(*password);
     User user;
@@ -115,7 +115,7 @@ int passwd(const OperatorRpc& rpc, const std::string& name) {
     std::string error;
     auto user = find(rpc, name, error);
     if (!user) return fail(error);
-    auto password = terminal::read_secret("password: ", true, error);
+    auto password = cli::read_secret("password: ", true, error);
     if (!password) return fail(error);
     identity::v1::SetPasswordRequest request;
     request.set_id(user->id());
@@ -131,7 +131,7 @@ int passwd(const OperatorRpc& rpc, const std::string& name) {
 }  // namespace
 
 int run_user_command(const std::vector<std::string>& args) {
-    Arguments arguments(args, {"grpc", "pki", "operator", "role", "display-name"}, {"json"});
+    cli::Arguments arguments(args, {"grpc", "pki", "operator", "role", "display-name"}, {"json"});
     const auto& words = arguments.positional();
     const bool named = words.size() == 2 && (words[0] == "add" || words[0] == "disable" || words[0] == "enable" ||
                                              words[0] == "passwd");

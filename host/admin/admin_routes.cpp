@@ -49,9 +49,9 @@ Response plugins(Node& node) {
         json += first ? "\n" : ",\n";
         first = false;
         auto member = [&json](const char* key, const std::string& value, bool last = false) {
-            append_json_string(json, key);
+            json::append_json_string(json, key);
             json += ':';
-            append_json_string(json, value);
+            json::append_json_string(json, value);
             if (!last) json += ',';
         };
         json += "  {";

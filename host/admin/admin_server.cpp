@@ -14,7 +14,7 @@
 
 #include "logging/log.hpp"
 #include "net/listen.hpp"
-#include "pki/subject_names.hpp"
+#include "lanchat/pki/subject_names.hpp"
 
 namespace lanchat::host::admin {
 namespace asio = boost::asio;

@@ -36,9 +36,9 @@ std::string utc_now() {
 
 void append_json_member(std::string& out, std::string_view key, std::string_view value) {
     out += ',';
-    append_json_string(out, key);
+    json::append_json_string(out, key);
     out += ':';
-    append_json_string(out, value);
+    json::append_json_string(out, value);
 }
 
 // Text-format values are quoted when they would be ambiguous to a reader.
@@ -47,7 +47,7 @@ void append_text_value(std::string& out, std::string_view value) {
     if (plain) {
         out += value;
     } else {
-        append_json_string(out, value);
+        json::append_json_string(out, value);
     }
 }
 
@@ -91,7 +91,7 @@ std::string NodeLog::format_line(const LogRecord& record) const {
     line.reserve(160);
     if (format_ == LogFormat::json) {
         line += "{\"time\":";
-        append_json_string(line, utc_now());
+        json::append_json_string(line, utc_now());
         append_json_member(line, "level", level_name(record.level));
         append_json_member(line, "node", node_);
         if (!record.plugin.empty()) append_json_member(line, "plugin", record.plugin);
@@ -104,9 +104,9 @@ std::string NodeLog::format_line(const LogRecord& record) const {
             for (const LogField& field : *record.fields) {
                 if (!first) line += ',';
                 first = false;
-                append_json_string(line, field.key);
+                json::append_json_string(line, field.key);
                 line += ':';
-                append_json_string(line, field.value);
+                json::append_json_string(line, field.value);
             }
             line += '}';
         }

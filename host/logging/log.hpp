@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lanchat/plugin_abi.h"
-#include "logging/json_string.hpp"
+#include "lanchat/json/json_string.hpp"
 
 namespace spdlog {
 class logger;

@@ -32,9 +32,9 @@ void TraceWriter::write(const Span& span) {
     std::string line = "{";
     auto member = [&line](const char* key, const std::string& value) {
         if (line.size() > 1) line += ',';
-        append_json_string(line, key);
+        json::append_json_string(line, key);
         line += ':';
-        append_json_string(line, value);
+        json::append_json_string(line, value);
     };
     member("trace_id", span.trace_id);
     member("span_id", span.span_id);

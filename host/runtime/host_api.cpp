@@ -9,7 +9,7 @@
 #include "logging/request_scope.hpp"
 #include "client_edge/dispatcher.hpp"
 #include "metrics/registry.hpp"
-#include "rpc/mesh.hpp"
+#include "mesh/mesh.hpp"
 #include "runtime/host_context.hpp"
 
 namespace lanchat::host {

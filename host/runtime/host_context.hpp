@@ -11,10 +11,10 @@
 #include "logging/log.hpp"
 #include "runtime/executor.hpp"
 
-namespace lanchat::host::rpc {
+namespace lanchat::host::mesh {
 class Mesh;
 class RpcOwner;
-}  // namespace lanchat::host::rpc
+}  // namespace lanchat::host::mesh
 
 namespace lanchat::host::edge {
 class Dispatcher;
@@ -64,8 +64,8 @@ struct lanchat_host_context {
     lanchat::host::Executor* executor = nullptr;
     std::shared_ptr<const lanchat::host::PluginConfig> config;
     std::string data_dir;
-    lanchat::host::rpc::Mesh* mesh = nullptr;  // null when the node has no [mesh]
-    std::shared_ptr<lanchat::host::rpc::RpcOwner> rpc_owner;
+    lanchat::host::mesh::Mesh* mesh = nullptr;  // null when the node has no [mesh]
+    std::shared_ptr<lanchat::host::mesh::RpcOwner> rpc_owner;
     lanchat::host::metrics::Registry* metrics = nullptr;
     lanchat::host::edge::Dispatcher* client_edge = nullptr;  // null when the node has no [client_edge]
     std::mutex metrics_mutex;  // guards metric_families; ids are positions in it, plus one

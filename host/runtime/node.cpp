@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "admin/admin_routes.hpp"
-#include "pki/certificate_authority.hpp"
-#include "rpc/tls.hpp"
+#include "lanchat/pki/certificate_authority.hpp"
+#include "mesh/tls.hpp"
 
 namespace lanchat::host {
 namespace {
@@ -20,7 +20,7 @@ sdk::Status in_entry(const PluginSpec& spec, const sdk::Status& status) {
 }  // namespace
 
 Node::Node(NodeConfig config, NodeLog& log)
-    : config_(std::move(config)), log_(log), api_(config_.node_name, rpc::rpc_api_table()),
+    : config_(std::move(config)), log_(log), api_(config_.node_name, mesh::rpc_api_table()),
       executor_(config_.executor_threads) {
     if (config_.client_edge) edge_ = std::make_unique<edge::Dispatcher>(log_);
     metrics_.on_collect([this] { collect_metrics(); });
@@ -44,7 +44,7 @@ sdk::Status Node::start() {
     if (config_.mesh) {
         std::vector<std::string> hosted;
         for (const PluginSpec& spec : config_.plugins) hosted.push_back(spec.name);
-        auto mesh = rpc::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_,
+        auto mesh = mesh::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_,
                                      traces_.get());
         if (!mesh.ok()) return {mesh.status().code(), "[mesh] in " + config_.file.string() + ": " + mesh.status().message()};
         mesh_ = std::move(mesh).value();
@@ -354,7 +354,7 @@ sdk::Status Node::replace(PluginInstance& old, const PluginSpec& spec) {
     auto library = PluginLibrary::open(spec.path, copy_dir_of(config_));
     if (!library.ok()) return in_entry(spec, library.status());
     auto fresh = std::make_unique<PluginInstance>(spec, std::move(library).value(), services());
-    rpc::RoutingTable* routes = mesh_ ? &mesh_->routes() : nullptr;
+    mesh::RoutingTable* routes = mesh_ ? &mesh_->routes() : nullptr;
     if (routes != nullptr) routes->stage(old.rpc_owner(), fresh->rpc_owner());
     auto abandon = [&](sdk::Status why) {
         if (fresh->state() == PluginState::started) fresh->stop();

@@ -16,7 +16,7 @@
 #include "observability/trace_writer.hpp"
 #include "client_edge/dispatcher.hpp"
 #include "client_edge/listener.hpp"
-#include "rpc/mesh.hpp"
+#include "mesh/mesh.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace lanchat::host {
@@ -58,7 +58,7 @@ public:
     void apply(const NodeConfig& fresh);
 
     const NodeConfig& config() const { return config_; }
-    rpc::Mesh* mesh() const { return mesh_.get(); }
+    mesh::Mesh* mesh() const { return mesh_.get(); }
     metrics::Registry& metrics() { return metrics_; }
     std::vector<PluginStatus> plugin_statuses() const;  // thread-safe
     bool serving() const { return serving_; }
@@ -84,7 +84,7 @@ private:
     std::unique_ptr<TraceWriter> traces_;  // with [node] export_traces
     HostApiTable api_;
     Executor executor_;
-    std::unique_ptr<rpc::Mesh> mesh_;  // started before the plugins, shut down after them
+    std::unique_ptr<mesh::Mesh> mesh_;  // started before the plugins, shut down after them
     std::unique_ptr<edge::Dispatcher> edge_;         // with [client_edge]: exists before any plugin
     std::unique_ptr<edge::Listener> edge_listener_;  // accepts once the plugins run; closed after they stop
     std::mutex reload_mutex_;           // one reload (or stop) at a time

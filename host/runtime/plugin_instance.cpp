@@ -6,8 +6,8 @@
 
 #include "lanchat/sdk/sink.hpp"
 #include "metrics/registry.hpp"
-#include "rpc/mesh.hpp"
-#include "rpc/rpc_owner.hpp"
+#include "mesh/mesh.hpp"
+#include "mesh/rpc_owner.hpp"
 
 namespace lanchat::host {
 namespace fs = std::filesystem;
@@ -29,7 +29,7 @@ PluginInstance::PluginInstance(PluginSpec spec, std::unique_ptr<PluginLibrary> l
     : spec_(std::move(spec)), library_(std::move(library)), api_(services.api) {
     context_.plugin_name = spec_.name;
     context_.mesh = services.mesh;
-    context_.rpc_owner = std::make_shared<rpc::RpcOwner>(spec_.name);
+    context_.rpc_owner = std::make_shared<mesh::RpcOwner>(spec_.name);
     context_.metrics = &services.metrics;
     context_.client_edge = services.client_edge;
     context_.log = &services.log;

@@ -24,7 +24,7 @@ struct HostServices {
     const lanchat_host_api& api;
     NodeLog& log;
     Executor& executor;
-    rpc::Mesh* mesh;              // null when the node has no [mesh]
+    mesh::Mesh* mesh;              // null when the node has no [mesh]
     metrics::Registry& metrics;
     edge::Dispatcher* client_edge;   // null when the node has no [client_edge]
     std::filesystem::path data_dir;  // the node's; each plugin gets <data_dir>/<name>
@@ -55,7 +55,7 @@ public:
     const PluginLibrary* library() const { return library_.get(); }
     PluginState state() const { return state_; }
     HealthReport health() const { return context_.health(); }
-    rpc::RpcOwner* rpc_owner() const { return context_.rpc_owner.get(); }
+    mesh::RpcOwner* rpc_owner() const { return context_.rpc_owner.get(); }
     lanchat_host_context* context() { return &context_; }
     // Publishes this instance's health for the services it serves (after a reload switched them to it).
     void publish_health();

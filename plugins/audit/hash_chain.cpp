@@ -33,7 +33,7 @@ std::string entry_hash(const v1::Entry& entry) {
     put(encoded, entry.idempotency_key());
     put(encoded, entry.recorded_by());
     put(encoded, entry.previous_hash());
-    return plugins::sha256_hex(encoded);
+    return plugin_support::sha256_hex(encoded);
 }
 
 }  // namespace lanchat::audit

@@ -9,8 +9,8 @@
 namespace lanchat::audit {
 namespace {
 
-using plugins::SqliteDatabase;
-using plugins::Statement;
+using plugin_support::SqliteDatabase;
+using plugin_support::Statement;
 
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS entries (sequence INTEGER PRIMARY KEY, actor TEXT NOT NULL, action TEXT NOT NULL, "

@@ -50,7 +50,7 @@ sdk::Result<std::string> coordinate(EVP_PKEY* key, const char* name) {
     if (BN_bn2binpad(value.get(), reinterpret_cast<unsigned char*>(bytes.data()), 32) != 32) {
         return sdk::internal_error("EC coordinate does not fit 32 bytes");
     }
-    return plugins::base64url_encode(bytes);
+    return plugin_support::base64url_encode(bytes);
 }
 
 // The JOSE header is read before any key is chosen: only {"alg":"ES256"} with a known `kid` goes on to
@@ -63,7 +63,7 @@ sdk::Result<std::string> key_id_of(std::string_view token) {
     }
     if (second + 1 == token.size()) return refused("unsigned token");
     std::string header_text;
-    if (!plugins::base64url_decode(token.substr(0, first), header_text)) return refused("header is not base64url");
+    if (!plugin_support::base64url_decode(token.substr(0, first), header_text)) return refused("header is not base64url");
     Json header = Json::parse(header_text, nullptr, false);
     if (header.is_discarded() || !header.is_object()) return refused("header is not a JSON object");
     auto alg = header.find("alg");
@@ -116,7 +116,7 @@ sdk::Result<SigningKey> generate_signing_key(int64_t now_unix_ms) {
         PEM_write_bio_PUBKEY(public_pem.get(), key.get()) != 1) {
         return sdk::internal_error("cannot encode the signing key");
     }
-    return SigningKey{plugins::random_id("k_"), bio_text(private_pem.get()), bio_text(public_pem.get()), now_unix_ms, 0};
+    return SigningKey{plugin_support::random_id("k_"), bio_text(private_pem.get()), bio_text(public_pem.get()), now_unix_ms, 0};
 }
 
 sdk::Result<std::string> public_jwk(const SigningKey& key) {

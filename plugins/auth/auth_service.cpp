@@ -166,7 +166,7 @@ void AuthService::finish_login(const v1::LoginRequest& request, const Caller& ca
     throttle_.succeeded(user_key);
     throttle_.forgive(source_key);
     const identity::v1::User& user = verdict->user();
-    auto pair = issue({user.id(), user.username(), role_name(user.role()), device}, plugins::random_id("f_"));
+    auto pair = issue({user.id(), user.username(), role_name(user.role()), device}, plugin_support::random_id("f_"));
     if (!pair.ok()) {
         count_("error");
         return done(pair.status());
@@ -190,14 +190,14 @@ sdk::Result<v1::LoginReply> AuthService::sign_pair(const Subject& subject, std::
     claims.set_device(subject.device);
     claims.set_issued_unix_s(now / 1000);
     claims.set_expires_unix_s((now + settings_.access_token_lifetime.count()) / 1000);
-    claims.set_token_id(plugins::random_id("t_"));
+    claims.set_token_id(plugin_support::random_id("t_"));
     claims.set_key_id(key->id);
     auto token = sign_access_token(claims, *key);
     if (!token.ok()) return token.status();
     reply.set_access_token(*token);
     reply.set_access_expires_unix_ms(claims.expires_unix_s() * 1000);
-    const std::string refresh = plugins::base64url_encode(plugins::random_bytes(kRefreshTokenBytes));
-    refresh_hash = plugins::sha256_hex(refresh);
+    const std::string refresh = plugin_support::base64url_encode(plugin_support::random_bytes(kRefreshTokenBytes));
+    refresh_hash = plugin_support::sha256_hex(refresh);
     refresh_expires = now + settings_.refresh_token_lifetime.count();
     reply.set_refresh_token(refresh);
     reply.set_refresh_expires_unix_ms(refresh_expires);
@@ -242,7 +242,7 @@ sdk::Result<v1::ValidateReply> AuthService::validate(const v1::ValidateRequest& 
 void AuthService::refresh(const v1::RefreshRequest& request, const Caller& caller, Done<v1::LoginReply> done) {
     if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken) return done(kInvalidRefresh);
     if (sdk::Status checked = check_client(request.client()); !checked.ok()) return done(checked);
-    const std::string hash = plugins::sha256_hex(request.refresh_token());
+    const std::string hash = plugin_support::sha256_hex(request.refresh_token());
     auto found = store_.find_refresh(hash);
     if (!found.ok()) return done(found.status());
     if (!found->has_value()) return done(kInvalidRefresh);
@@ -288,7 +288,7 @@ void AuthService::refresh(const v1::RefreshRequest& request, const Caller& calle
 
 sdk::Result<v1::LogoutReply> AuthService::logout(const v1::LogoutRequest& request, const Caller& caller) {
     if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken) return kInvalidRefresh;
-    auto found = store_.find_refresh(plugins::sha256_hex(request.refresh_token()));
+    auto found = store_.find_refresh(plugin_support::sha256_hex(request.refresh_token()));
     if (!found.ok()) return found.status();
     if (!found->has_value()) return kInvalidRefresh;
     const int64_t now = clock_();

@@ -9,7 +9,7 @@
 #include "access_token.hpp"
 #include "lanchat/sdk/status.hpp"
 
-namespace lanchat::plugins {
+namespace lanchat::plugin_support {
 class SqliteDatabase;
 }
 
@@ -62,7 +62,7 @@ public:
 };
 
 // The tables live in `database` (shared with the service's audit outbox).
-sdk::Result<std::unique_ptr<AuthStore>> open_sqlite_store(plugins::SqliteDatabase& database);
+sdk::Result<std::unique_ptr<AuthStore>> open_sqlite_store(plugin_support::SqliteDatabase& database);
 // The schema to open the database with.
 extern const char* const kAuthSchema;
 

@@ -76,12 +76,12 @@ public:
             throw StatusError(known);
         }
         AuthSettings settings = configured_settings(config());
-        database_ = value_or_throw(plugins::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "auth.sqlite",
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "auth.sqlite",
                                                                  "auth store", std::string(kAuthSchema) +
-                                                                                   plugins::AuditOutbox::kSchema));
+                                                                                   plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
-        outbox_ = std::make_unique<plugins::AuditOutbox>(
-            *database_, plugins::AuditOutbox::through(rpc_), executor(), log());
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            *database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
         logins_ = value_or_throw(metrics_.counter("logins_total", "Login attempts by outcome", {"outcome"}));
         service_ = std::make_unique<AuthService>(
             *store_, identity_,
@@ -90,7 +90,7 @@ public:
                     log().error("cannot queue an audit entry", {{"reason", queued.message()}});
                 }
             },
-            [this](const char* outcome) { logins_.add(1, {outcome}); }, settings, plugins::unix_ms_now);
+            [this](const char* outcome) { logins_.add(1, {outcome}); }, settings, plugin_support::unix_ms_now);
         if (Status keys = service_->rotate_keys(); !keys.ok()) throw StatusError(keys);
     }
 
@@ -140,9 +140,9 @@ private:
     Rpc rpc_;
     Metrics metrics_;
     MeshIdentity identity_;
-    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
     std::unique_ptr<AuthStore> store_;
-    std::unique_ptr<plugins::AuditOutbox> outbox_;
+    std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     Metric logins_;
     std::unique_ptr<AuthService> service_;
     Timer housekeeping_;

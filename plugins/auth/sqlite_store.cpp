@@ -17,8 +17,8 @@ const char* const kAuthSchema =
 
 namespace {
 
-using plugins::SqliteDatabase;
-using plugins::Statement;
+using plugin_support::SqliteDatabase;
+using plugin_support::Statement;
 
 class SqliteStore final : public AuthStore {
 public:
@@ -159,7 +159,7 @@ private:
 
 }  // namespace
 
-sdk::Result<std::unique_ptr<AuthStore>> open_sqlite_store(plugins::SqliteDatabase& database) {
+sdk::Result<std::unique_ptr<AuthStore>> open_sqlite_store(plugin_support::SqliteDatabase& database) {
     return std::unique_ptr<AuthStore>(std::make_unique<SqliteStore>(database));
 }
 

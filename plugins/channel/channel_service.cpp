@@ -8,7 +8,7 @@
 namespace lanchat::channel {
 namespace {
 
-using plugins::check_id;
+using plugin_support::check_id;
 
 constexpr size_t kMaxName = 64;
 constexpr size_t kMaxTopic = 256;
@@ -23,7 +23,7 @@ bool is_admin(const v1::Actor& actor) {
 sdk::Status check_actor(const v1::Actor& actor) { return check_id("actor.user_id", actor.user_id()); }
 
 sdk::Status check_name(const std::string& name) {
-    if (sdk::Status checked = plugins::check_utf8("name", name, kMaxName, true); !checked.ok()) return checked;
+    if (sdk::Status checked = plugin_support::check_utf8("name", name, kMaxName, true); !checked.ok()) return checked;
     if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
         return sdk::invalid_argument("name holds control characters");
     }
@@ -38,12 +38,12 @@ const sdk::Status kForgedToken = sdk::invalid_argument("page_token is not one th
 
 // Page tokens: base64url of "<kind>:<position>", so they are opaque to clients and checked on return.
 std::string page_token(const std::string& kind, const std::string& position) {
-    return plugins::base64url_encode(kind + ":" + position);
+    return plugin_support::base64url_encode(kind + ":" + position);
 }
 
 sdk::Result<std::string> token_position(const std::string& token, const std::string& kind) {
     std::string decoded;
-    if (!plugins::base64url_decode(token, decoded) || decoded.rfind(kind + ":", 0) != 0) return kForgedToken;
+    if (!plugin_support::base64url_decode(token, decoded) || decoded.rfind(kind + ":", 0) != 0) return kForgedToken;
     return decoded.substr(kind.size() + 1);
 }
 
@@ -60,7 +60,7 @@ sdk::Result<ChannelCursor> channel_cursor(const std::string& token) {
         return kForgedToken;
     }
     cursor.id = position->substr(colon + 1);
-    if (cursor.id.rfind("c_", 0) != 0 || cursor.id.size() > plugins::kMaxIdBytes) return kForgedToken;
+    if (cursor.id.rfind("c_", 0) != 0 || cursor.id.size() > plugin_support::kMaxIdBytes) return kForgedToken;
     return cursor;
 }
 
@@ -122,13 +122,13 @@ sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChan
                                                             const std::string& correlation_id) {
     if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
     if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
-    if (sdk::Status checked = plugins::check_utf8("topic", request.topic(), kMaxTopic, false); !checked.ok()) return checked;
+    if (sdk::Status checked = plugin_support::check_utf8("topic", request.topic(), kMaxTopic, false); !checked.ok()) return checked;
     if (request.kind() != v1::PUBLIC && request.kind() != v1::PRIVATE) {
         return sdk::invalid_argument("kind must be PUBLIC or PRIVATE (direct channels come from OpenDirect)");
     }
     const int64_t now = clock_();
     v1::ChannelInfo channel;
-    channel.set_id(plugins::random_id("c_"));
+    channel.set_id(plugin_support::random_id("c_"));
     channel.set_name(request.name());
     channel.set_kind(request.kind());
     channel.set_topic(request.topic());
@@ -155,7 +155,7 @@ sdk::Result<v1::ChannelInfo> ChannelService::open_direct(const v1::OpenDirectReq
     if (second < first) std::swap(first, second);
     const int64_t now = clock_();
     v1::ChannelInfo draft;
-    draft.set_id(plugins::random_id("c_"));
+    draft.set_id(plugin_support::random_id("c_"));
     draft.set_name(first + "," + second);
     draft.set_kind(v1::DIRECT);
     draft.set_created_by(request.actor().user_id());
@@ -330,7 +330,7 @@ sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& 
 sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& request) {
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
     if (request.client_message_id().empty() || request.client_message_id().size() > kMaxClientMessageId) {
         return sdk::invalid_argument("client_message_id is required (at most 64 bytes)");
     }
@@ -354,7 +354,7 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
     if (!request.delete_()) {
-        if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+        if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
     }
     v1::Message event;
     event.set_channel_id(request.channel_id());

@@ -11,7 +11,7 @@
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/sdk/status.hpp"
 
-namespace lanchat::plugins {
+namespace lanchat::plugin_support {
 class SqliteDatabase;
 }
 
@@ -70,7 +70,7 @@ public:
                                                            v1::HistoryRequest::Direction direction, uint32_t limit) = 0;
 };
 
-sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugins::SqliteDatabase& database);
+sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database);
 extern const char* const kChannelSchema;
 
 }  // namespace lanchat::channel

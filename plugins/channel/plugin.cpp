@@ -26,13 +26,13 @@ public:
             throw StatusError(invalid_argument("max_body_bytes at " + config().where("max_body_bytes") +
                                                " must be between 1 and 1048576"));
         }
-        database_ = value_or_throw(plugins::SqliteDatabase::open(
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(
             std::filesystem::path(config().data_dir()) / "channel.sqlite", "channel store",
-            std::string(kChannelSchema) + plugins::AuditOutbox::kSchema));
+            std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
-        outbox_ = std::make_unique<plugins::AuditOutbox>(
-            *database_, plugins::AuditOutbox::through(rpc_), executor(), log());
-        service_ = std::make_unique<ChannelService>(*store_, limits, plugins::unix_ms_now, [this] { outbox_->kick(); });
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            *database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
+        service_ = std::make_unique<ChannelService>(*store_, limits, plugin_support::unix_ms_now, [this] { outbox_->kick(); });
     }
 
     Status start() override {
@@ -72,9 +72,9 @@ private:
     }
 
     Rpc rpc_;
-    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
     std::unique_ptr<ChannelStore> store_;
-    std::unique_ptr<plugins::AuditOutbox> outbox_;
+    std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     std::unique_ptr<ChannelService> service_;
 };
 

@@ -21,9 +21,9 @@ const char* const kChannelSchema =
 
 namespace {
 
-using plugins::AuditOutbox;
-using plugins::SqliteDatabase;
-using plugins::Statement;
+using plugin_support::AuditOutbox;
+using plugin_support::SqliteDatabase;
+using plugin_support::Statement;
 
 constexpr const char* kChannelColumns =
     "c.id, c.name, c.kind, c.topic, c.archived, c.created_by, c.created_unix_ms, c.last_sequence, "
@@ -325,7 +325,7 @@ private:
 
 }  // namespace
 
-sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugins::SqliteDatabase& database) {
+sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database) {
     return std::unique_ptr<ChannelStore>(std::make_unique<SqliteStore>(database));
 }
 

@@ -115,7 +115,7 @@ std::shared_ptr<Gateway::Session> Gateway::add_session(const sdk::Connection& co
     session->id = connection.id;
     session->peer_address = connection.peer_address;
     session->device_fingerprint = connection.device_fingerprint;
-    session->opened_ms = plugins::unix_ms_now();
+    session->opened_ms = plugin_support::unix_ms_now();
     session->tokens = limits_.burst;
     session->refilled_ms = session->opened_ms;
     std::lock_guard lock(mutex_);
@@ -243,7 +243,7 @@ void Gateway::fail(const std::shared_ptr<Session>& session, const std::string& i
 
 bool Gateway::take_token(Session& session) {
     std::lock_guard lock(session.mutex);
-    int64_t now = plugins::unix_ms_now();
+    int64_t now = plugin_support::unix_ms_now();
     session.tokens = std::min(limits_.burst, session.tokens + (now - session.refilled_ms) * limits_.rate_per_second / 1000.0);
     session.refilled_ms = now;
     if (session.tokens < 1) {
@@ -336,7 +336,7 @@ void Gateway::dispatch(const std::shared_ptr<Session>& session, const std::strin
     {
         std::lock_guard lock(session->mutex);
         authenticated = session->authenticated;
-        expired = authenticated && session->expires_ms <= plugins::unix_ms_now();
+        expired = authenticated && session->expires_ms <= plugin_support::unix_ms_now();
     }
     if (!authenticated && !before_auth) throw Refusal("not_authenticated", "authenticate first (type 'auth')");
     if (expired && type != "auth") {
@@ -880,7 +880,7 @@ void Gateway::sweep() {
         std::lock_guard lock(mutex_);
         for (auto& [id, session] : sessions_) all.push_back(session);
     }
-    int64_t now = plugins::unix_ms_now();
+    int64_t now = plugin_support::unix_ms_now();
     for (auto& session : all) {
         std::lock_guard lock(session->mutex);
         if (!session->open) continue;

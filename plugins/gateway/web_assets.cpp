@@ -24,7 +24,7 @@ std::string content_type_of(std::string_view name) {
 WebAssets::WebAssets() {
     for (const EmbeddedFile& file : embedded_web_files()) {
         std::string body(reinterpret_cast<const char*>(file.data), file.size);
-        std::string etag = "\"" + plugins::sha256_hex(body).substr(0, 32) + "\"";
+        std::string etag = "\"" + plugin_support::sha256_hex(body).substr(0, 32) + "\"";
         assets_["/" + std::string(file.name)] = {content_type_of(file.name), std::move(etag), std::move(body)};
     }
 }

@@ -8,7 +8,7 @@
 namespace lanchat::identity {
 namespace {
 
-using plugins::check_id;
+using plugin_support::check_id;
 
 constexpr size_t kMaxUsername = 32;
 constexpr size_t kMaxDisplayName = 64;
@@ -37,7 +37,7 @@ sdk::Status check_text(const char* what, const std::string& text, size_t limit) 
         return sdk::invalid_argument(std::string(what) + " is " + std::to_string(text.size()) + " bytes; at most " +
                                      std::to_string(limit));
     }
-    if (!plugins::is_valid_utf8(text)) return sdk::invalid_argument(std::string(what) + " is not valid UTF-8");
+    if (!plugin_support::is_valid_utf8(text)) return sdk::invalid_argument(std::string(what) + " is not valid UTF-8");
     if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
         return sdk::invalid_argument(std::string(what) + " holds control characters");
     }
@@ -85,7 +85,7 @@ sdk::Result<std::string> username_after(const std::string& token) {
 
 IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock)
     : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)) {
-    decoy_hash_ = value_or_throw(hash_password(plugins::to_hex(plugins::random_bytes(16)), parameters_));
+    decoy_hash_ = value_or_throw(hash_password(plugin_support::to_hex(plugin_support::random_bytes(16)), parameters_));
 }
 
 sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request, bool caller_is_operator) {
@@ -102,7 +102,7 @@ sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& 
     auto hash = hash_password(request.password(), parameters_);
     if (!hash.ok()) return hash.status();
     v1::User user;
-    user.set_id(plugins::random_id("u_"));
+    user.set_id(plugin_support::random_id("u_"));
     user.set_username(*username);
     user.set_display_name(display_name);
     user.set_role(*role);
@@ -142,7 +142,7 @@ sdk::Result<v1::ListUsersReply> IdentityService::list_users(const v1::ListUsersR
     if (!users.ok()) return users.status();
     v1::ListUsersReply reply;
     for (size_t i = 0; i < users->size() && i < limit; ++i) *reply.add_users() = (*users)[i];
-    if (users->size() > limit) reply.mutable_page()->set_next_page_token(plugins::to_hex((*users)[limit - 1].username()));
+    if (users->size() > limit) reply.mutable_page()->set_next_page_token(plugin_support::to_hex((*users)[limit - 1].username()));
     return reply;
 }
 
@@ -239,7 +239,7 @@ sdk::Result<v1::Device> IdentityService::register_device(const std::string& user
         return device;
     }
     v1::Device device;
-    device.set_id(plugins::random_id("d_"));
+    device.set_id(plugin_support::random_id("d_"));
     device.set_user_id(user_id);
     device.set_name(name.empty() ? "device " + fingerprint.substr(0, 12) : name);
     device.set_fingerprint(fingerprint);

@@ -43,7 +43,7 @@ public:
         }
         auto store = open_sqlite_store(std::filesystem::path(config().data_dir()) / "identity.sqlite");
         service_ = std::make_unique<IdentityService>(value_or_throw(std::move(store)), configured_parameters(config()),
-                                                     plugins::unix_ms_now);
+                                                     plugin_support::unix_ms_now);
     }
 
     Status start() override {

@@ -5,8 +5,8 @@
 namespace lanchat::identity {
 namespace {
 
-using plugins::SqliteDatabase;
-using plugins::Statement;
+using plugin_support::SqliteDatabase;
+using plugin_support::Statement;
 
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT "

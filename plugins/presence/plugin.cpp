@@ -41,11 +41,11 @@ public:
         if (ttl_.count() < 100) {
             throw StatusError(invalid_argument("device_ttl_ms at " + config().where("device_ttl_ms") + " must be at least 100"));
         }
-        database_ = value_or_throw(plugins::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "presence.sqlite",
-                                                                 "presence store", plugins::AuditOutbox::kSchema));
-        outbox_ = std::make_unique<plugins::AuditOutbox>(
-            *database_, plugins::AuditOutbox::through(rpc_), executor(), log());
-        service_ = std::make_unique<PresenceService>(ttl_.count(), plugins::unix_ms_now, [this](const v1::PresenceInfo& info) {
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "presence.sqlite",
+                                                                 "presence store", plugin_support::AuditOutbox::kSchema));
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            *database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
+        service_ = std::make_unique<PresenceService>(ttl_.count(), plugin_support::unix_ms_now, [this](const v1::PresenceInfo& info) {
             audit::v1::AppendRequest entry;
             entry.set_actor("user:" + info.user_id());
             entry.set_action("presence_changed");
@@ -102,7 +102,7 @@ public:
 private:
     void watch(const v1::WatchRequest& request, StreamWriter<v1::PresenceInfo> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugins::WriterSink<WatchSink, v1::PresenceInfo>>(writer, [this, call] { calls_.forget(call); });
+        auto sink = std::make_shared<plugin_support::WriterSink<WatchSink, v1::PresenceInfo>>(writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->watch(request, sink); }, [this](uint64_t id) { service_->unwatch(id); });
         if (refused) writer.finish(*refused);
@@ -114,11 +114,11 @@ private:
 
     Rpc rpc_;
     std::chrono::milliseconds ttl_{30000};
-    std::unique_ptr<plugins::SqliteDatabase> database_;
-    std::unique_ptr<plugins::AuditOutbox> outbox_;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     std::unique_ptr<PresenceService> service_;
     Timer expiry_;
-    plugins::StreamCalls calls_;
+    plugin_support::StreamCalls calls_;
 };
 
 }  // namespace lanchat::presence

@@ -6,7 +6,7 @@
 namespace lanchat::presence {
 namespace {
 
-using plugins::check_id;
+using plugin_support::check_id;
 
 constexpr size_t kMaxText = 128;
 constexpr int kMaxUsersPerRequest = 1000;
@@ -83,7 +83,7 @@ sdk::Result<v1::PresenceInfo> PresenceService::set_status(const v1::SetStatusReq
     if (request.status() != v1::ONLINE && request.status() != v1::AWAY && request.status() != v1::DO_NOT_DISTURB) {
         return sdk::invalid_argument("status must be ONLINE, AWAY or DO_NOT_DISTURB (OFFLINE follows from the devices)");
     }
-    if (request.status_text().size() > kMaxText || !plugins::is_valid_utf8(request.status_text())) {
+    if (request.status_text().size() > kMaxText || !plugin_support::is_valid_utf8(request.status_text())) {
         return sdk::invalid_argument("status_text must be valid UTF-8 of at most 128 bytes");
     }
     std::lock_guard lock(mutex_);

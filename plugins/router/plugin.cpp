@@ -108,7 +108,7 @@ public:
 private:
     void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugins::WriterSink<DeliverySink, v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
+        auto sink = std::make_shared<plugin_support::WriterSink<DeliverySink, v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->subscribe(request, sink); }, [this](uint64_t id) { service_->unsubscribe(id); });
         if (refused) {
@@ -128,7 +128,7 @@ private:
     MeshChannelLog channels_;
     std::unique_ptr<RouterService> service_;
     Timer gap_checks_;
-    plugins::StreamCalls calls_;
+    plugin_support::StreamCalls calls_;
 };
 
 }  // namespace lanchat::router

@@ -8,7 +8,7 @@
 namespace lanchat::router {
 namespace {
 
-using plugins::check_id;
+using plugin_support::check_id;
 
 constexpr uint32_t kCatchUpPage = 500;
 constexpr size_t kMaxResumedChannels = 1000;
@@ -26,7 +26,7 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
                             std::pair{"client_message_id", &request.client_message_id()}}) {
         if (sdk::Status checked = check_id(what, *id); !checked.ok()) return done(checked);
     }
-    if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
     channel::v1::AppendRequest append;
     append.set_channel_id(request.channel_id());
     append.set_author_id(request.user_id());
@@ -36,7 +36,7 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
 }
 
 void RouterService::edit(const v1::EditRequest& request, Done<v1::SendReply> done) {
-    if (sdk::Status checked = plugins::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
     channel::v1::AmendRequest amend;
     amend.set_channel_id(request.channel_id());
     amend.set_author_id(request.user_id());

@@ -36,7 +36,7 @@ protected:
 
     std::string sign(const v1::Claims& claims) const { return value_or_throw(sign_access_token(claims, key_)); }
 
-    static std::string part(const std::string& json) { return plugins::base64url_encode(json); }
+    static std::string part(const std::string& json) { return plugin_support::base64url_encode(json); }
 
     SigningKey key_, other_;
 };
@@ -57,7 +57,7 @@ TEST_F(AccessTokenTest, SignedTokensVerifyWithTheirClaims) {
 TEST_F(AccessTokenTest, TheHeaderNamesTheKeyAndES256) {
     std::string token = sign(claims());
     std::string header;
-    ASSERT_TRUE(plugins::base64url_decode(token.substr(0, token.find('.')), header));
+    ASSERT_TRUE(plugin_support::base64url_decode(token.substr(0, token.find('.')), header));
     EXPECT_NE(header.find("\"alg\":\"ES256\""), std::string::npos) << header;
     EXPECT_NE(header.find("\"kid\":\"" + key_.id + "\""), std::string::npos) << header;
 }

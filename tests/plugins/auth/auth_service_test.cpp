@@ -47,7 +47,7 @@ protected:
         identity_ = std::make_unique<identity::IdentityService>(
             value_or_throw(identity::open_sqlite_store(dir_.path() / "identity.sqlite")), identity::Argon2Parameters{8192, 1, 1},
             [this] { return now_ms_; });
-        database_ = value_or_throw(plugins::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         directory_ = std::make_unique<InProcessIdentity>(*identity_);
         auth_ = std::make_unique<AuthService>(
@@ -97,7 +97,7 @@ protected:
     lanchat::testing::TempDir dir_;
     int64_t now_ms_ = 1'800'000'000'000;
     std::unique_ptr<identity::IdentityService> identity_;
-    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
     std::unique_ptr<AuthStore> store_;
     std::unique_ptr<InProcessIdentity> directory_;
     std::unique_ptr<AuthService> auth_;

@@ -19,8 +19,8 @@ v1::Actor actor(const std::string& user, bool admin = false) {
 class ChannelServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        database_ = value_or_throw(plugins::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
-                                                                 std::string(kChannelSchema) + plugins::AuditOutbox::kSchema));
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
+                                                                 std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         service_ = std::make_unique<ChannelService>(*store_, ChannelLimits{100}, [this] { return ++now_; },
                                                     [this] { ++recorded_; });
@@ -64,7 +64,7 @@ protected:
 
     int64_t audited() {
         return database_->read([&] {
-            plugins::Statement count(*database_, "SELECT count(*) FROM audit_outbox");
+            plugin_support::Statement count(*database_, "SELECT count(*) FROM audit_outbox");
             return count.step() ? count.integer(0) : -1;
         });
     }
@@ -72,7 +72,7 @@ protected:
     lanchat::testing::TempDir dir_;
     int64_t now_ = 1'000;
     int recorded_ = 0;
-    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
     std::unique_ptr<ChannelStore> store_;
     std::unique_ptr<ChannelService> service_;
 };

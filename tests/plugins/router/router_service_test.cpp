@@ -71,8 +71,8 @@ public:
 class RouterServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        database_ = value_or_throw(plugins::SqliteDatabase::open(
-            dir_.path() / "channel.sqlite", "channel store", std::string(channel::kChannelSchema) + plugins::AuditOutbox::kSchema));
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(
+            dir_.path() / "channel.sqlite", "channel store", std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(channel::open_sqlite_store(*database_));
         channels_ = std::make_unique<channel::ChannelService>(*store_, channel::ChannelLimits{}, [this] { return ++now_; }, [] {});
         log_ = std::make_unique<InProcessChannels>(*channels_);
@@ -123,7 +123,7 @@ protected:
 
     lanchat::testing::TempDir dir_;
     int64_t now_ = 1000;
-    std::unique_ptr<plugins::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
     std::unique_ptr<channel::ChannelStore> store_;
     std::unique_ptr<channel::ChannelService> channels_;
     std::unique_ptr<InProcessChannels> log_;

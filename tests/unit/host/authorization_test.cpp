@@ -1,8 +1,8 @@
-#include "rpc/authorization.hpp"
+#include "mesh/authorization.hpp"
 
 #include <gtest/gtest.h>
 
-namespace lanchat::host::rpc {
+namespace lanchat::host::mesh {
 namespace {
 
 const std::string kAuth = "spiffe://lan.test/svc/auth";
@@ -57,4 +57,4 @@ TEST(AuthorizationTest, LogicalServiceFollowsThePackageConvention) {
 }
 
 }  // namespace
-}  // namespace lanchat::host::rpc
+}  // namespace lanchat::host::mesh

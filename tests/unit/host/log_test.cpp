@@ -7,7 +7,7 @@ namespace {
 
 TEST(LogTest, JsonStringsEscapeQuotesBackslashesAndControlCharacters) {
     std::string out;
-    append_json_string(out, "a\"b\\c\nd\te\x01");
+    json::append_json_string(out, "a\"b\\c\nd\te\x01");
     EXPECT_EQ(out, R"("a\"b\\c\nd\te\u0001")");
 }
 

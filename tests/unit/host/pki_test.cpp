@@ -1,14 +1,14 @@
-#include "pki/certificate_authority.hpp"
+#include "lanchat/pki/certificate_authority.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
-#include "pki/openssl_handles.hpp"
+#include "lanchat/pki/openssl_handles.hpp"
 #include "temp_dir.hpp"
 
-namespace lanchat::host::pki {
+namespace lanchat::pki {
 namespace {
 
 namespace fs = std::filesystem;
@@ -184,4 +184,4 @@ TEST_F(PkiTest, InspectDescribesWhatTheCertificateSays) {
 }
 
 }  // namespace
-}  // namespace lanchat::host::pki
+}  // namespace lanchat::pki

@@ -1,0 +1,47 @@
+// Membership: this node's registration with the Discovery service. Every heartbeat announces the node's
+// address and services, and the reply — the live membership — tells the client where other services are.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <mutex>
+#include <vector>
+
+namespace lanchat::host {
+class Executor;
+class NodeLog;
+}  // namespace lanchat::host
+
+namespace lanchat::host::mesh {
+
+class MeshClient;
+class RpcOwner;
+
+class Membership {
+public:
+    Membership(MeshClient& client, Executor& executor, NodeLog& log, std::string node, std::string registry,
+               std::string address, std::vector<std::string> services, std::chrono::milliseconds interval);
+    ~Membership();  // stops heartbeating; no callback runs afterwards
+
+    // The services this node registers from the next heartbeat on (plugins added or removed by SIGHUP).
+    void set_services(std::vector<std::string> services);
+
+private:
+    void heartbeat();
+
+    MeshClient& client_;
+    Executor& executor_;
+    NodeLog& log_;
+    std::string node_;
+    std::string registry_;
+    std::string address_;
+    std::mutex services_mutex_;
+    std::vector<std::string> services_;
+    std::shared_ptr<RpcOwner> owner_;  // the host's own calls, under the node's certificate
+    uint64_t timer_ = 0;
+    enum class Standing { unknown, registered, failing };
+    std::shared_ptr<Standing> standing_ = std::make_shared<Standing>(Standing::unknown);
+};
+
+}  // namespace lanchat::host::mesh

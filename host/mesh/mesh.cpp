@@ -1,0 +1,76 @@
+#include "mesh/mesh.hpp"
+
+#include <algorithm>
+
+#include "logging/log.hpp"
+#include "lanchat/pki/certificate_authority.hpp"
+#include "mesh/grpc_log.hpp"
+#include "mesh/tls.hpp"
+
+namespace lanchat::host::mesh {
+
+Mesh::Mesh(MeshConfig config, std::string trust_domain)
+    : config_(std::move(config)), policy_(std::move(trust_domain), config_.authorization) {}
+
+Mesh::~Mesh() { shutdown(); }
+
+sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const std::string& node_name,
+                                               const std::vector<std::string>& hosted, NodeLog& log,
+                                               Executor& executor, metrics::Registry& metrics,
+                                               TraceWriter* traces) {
+    route_grpc_logs(log);
+    pki::PkiLayout pki{config.pki_dir};
+    auto trust_domain = pki::trust_domain_of(pki.ca_certificate());
+    if (!trust_domain.ok()) return trust_domain.status();
+    std::unique_ptr<Mesh> mesh(new Mesh(config, *trust_domain));
+    auto credentials = server_credentials(pki.ca_certificate(), pki.node_dir(node_name) / "node.crt",
+                                          pki.node_dir(node_name) / "node.key", pki.crl(), *trust_domain, log);
+    if (!credentials.ok()) return credentials.status();
+    auto server = MeshServer::start(config, *credentials, mesh->routes_, mesh->policy_, log, metrics, traces);
+    if (!server.ok()) return server.status();
+    mesh->server_ = std::move(server).value();
+    mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, log,
+                                                 metrics, traces);
+    mesh->node_name_ = node_name;
+    mesh->hosted_ = hosted;
+    mesh->executor_ = &executor;
+    mesh->log_ = &log;
+    return mesh;
+}
+
+void Mesh::join() {
+    std::lock_guard lock(hosted_mutex_);
+    if (config_.registry.empty() || membership_) return;
+    membership_ = std::make_unique<Membership>(*client_, *executor_, *log_, node_name_, config_.registry,
+                                               server_->address(), hosted_, config_.heartbeat);
+}
+
+void Mesh::host(const std::string& service) {
+    client_->add_local_service(service);
+    std::lock_guard lock(hosted_mutex_);
+    if (std::find(hosted_.begin(), hosted_.end(), service) == hosted_.end()) hosted_.push_back(service);
+    if (membership_) membership_->set_services(hosted_);
+}
+
+void Mesh::unhost(const std::string& service) {
+    client_->remove_local_service(service);
+    std::lock_guard lock(hosted_mutex_);
+    hosted_.erase(std::remove(hosted_.begin(), hosted_.end(), service), hosted_.end());
+    if (membership_) membership_->set_services(hosted_);
+}
+
+void Mesh::publish_health(const RpcOwner* owner, bool serving) {
+    for (const std::string& service : routes_.services_of(owner)) server_->set_health(service, serving);
+}
+
+void Mesh::leave() {
+    std::lock_guard lock(hosted_mutex_);
+    membership_.reset();
+}
+
+void Mesh::shutdown() {
+    leave();
+    if (server_) server_->shutdown(std::chrono::milliseconds(500));
+}
+
+}  // namespace lanchat::host::mesh

@@ -1,0 +1,78 @@
+// Mesh: everything one node needs to serve and call RPCs — routing table, authorization, the mTLS server
+// and the client — started before the plugins and shut down after them.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/node_config.hpp"
+#include "lanchat/sdk/status.hpp"
+#include "mesh/authorization.hpp"
+#include "mesh/mesh_client.hpp"
+#include "mesh/membership.hpp"
+#include "mesh/mesh_server.hpp"
+#include "mesh/routing_table.hpp"
+
+namespace lanchat::host {
+class Executor;
+class NodeLog;
+class TraceWriter;
+}  // namespace lanchat::host
+
+namespace lanchat::host::metrics {
+class Registry;
+}
+
+namespace lanchat::host::mesh {
+
+class Mesh {
+public:
+    // `hosted` are the node's plugin names: the services that resolve to this node.
+    static sdk::Result<std::unique_ptr<Mesh>> start(const MeshConfig& config, const std::string& node_name,
+                                                    const std::vector<std::string>& hosted, NodeLog& log,
+                                                    Executor& executor, metrics::Registry& metrics,
+                                                    TraceWriter* traces);
+    ~Mesh();
+
+    RoutingTable& routes() { return routes_; }
+    MeshClient& client() { return *client_; }
+    const std::string& address() const { return server_->address(); }
+    const std::filesystem::path& pki_dir() const { return config_.pki_dir; }
+
+    // Starts registering with Discovery ([mesh] registry), once the node's own plugins serve.
+    void join();
+    // Stops heartbeating, first thing on shutdown, so the registry's own plugin can stop quietly.
+    void leave();
+
+    // A plugin added or removed while the node runs (SIGHUP): its service resolves to this node, or no more.
+    void host(const std::string& service);
+    void unhost(const std::string& service);
+
+    // Reflects a plugin's health on grpc.health.v1.Health for every proto service it serves.
+    void publish_health(const RpcOwner* owner, bool serving);
+    void shutdown();
+
+private:
+    Mesh(MeshConfig config, std::string trust_domain);
+
+    std::string node_name_;
+    std::mutex hosted_mutex_;
+    std::vector<std::string> hosted_;
+    Executor* executor_ = nullptr;
+    NodeLog* log_ = nullptr;
+
+    MeshConfig config_;
+    RoutingTable routes_;
+    AuthorizationPolicy policy_;
+    std::unique_ptr<MeshServer> server_;
+    std::unique_ptr<MeshClient> client_;
+    std::unique_ptr<Membership> membership_;  // when [mesh] registry names a Discovery service
+};
+
+// The ABI's rpc table (lanchat_rpc_api), served by the Mesh of each calling plugin's context.
+const lanchat_rpc_api* rpc_api_table();
+
+}  // namespace lanchat::host::mesh

@@ -1,0 +1,94 @@
+// The C functions behind lanchat_rpc_api (ABI 1.1): each finds the node's Mesh through the caller's context.
+#include <cstring>
+
+#include "lanchat/sdk/sink.hpp"
+#include "mesh/mesh.hpp"
+#include "mesh/rpc_owner.hpp"
+#include "runtime/host_context.hpp"
+
+namespace lanchat::host::mesh {
+namespace {
+
+using sdk::detail::write_to;
+
+std::string text(lanchat_str value) { return value.data == nullptr ? std::string() : std::string(value.data, value.size); }
+std::string bytes(lanchat_bytes value) {
+    return value.data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value.data), value.size);
+}
+
+constexpr const char* kNoMesh = "this node has no [mesh] table, so it neither serves nor calls RPCs";
+
+lanchat_status_code serve(lanchat_host_context* ctx, const lanchat_rpc_method* method, lanchat_sink* error) {
+    if (ctx->mesh == nullptr) {
+        write_to(error, kNoMesh);
+        return LANCHAT_UNAVAILABLE;
+    }
+    if (method == nullptr || method->handler == nullptr ||
+        (method->kind != LANCHAT_RPC_UNARY && method->kind != LANCHAT_RPC_SERVER_STREAMING)) {
+        write_to(error, "serve needs a method with a handler and a kind of unary or server-streaming");
+        return LANCHAT_INVALID_ARGUMENT;
+    }
+    Route route{text(method->full_name), method->kind, method->handler, method->cancelled, method->user, ctx->rpc_owner};
+    if (sdk::Status added = ctx->mesh->routes().add(std::move(route)); !added.ok()) {
+        write_to(error, added.message());
+        return static_cast<lanchat_status_code>(added.code());
+    }
+    ctx->mesh->publish_health(ctx->rpc_owner.get(), ctx->health().status == LANCHAT_HEALTH_SERVING);
+    return LANCHAT_OK;
+}
+
+void unserve(lanchat_host_context* ctx, lanchat_str full_name) {
+    if (ctx->mesh != nullptr) ctx->mesh->routes().remove(ctx->rpc_owner.get(), text(full_name));
+}
+
+OutboundCall outbound(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request) {
+    OutboundCall call;
+    call.caller_service = ctx->plugin_name;
+    call.service = text(options->service);
+    call.method = text(options->method);
+    call.timeout = std::chrono::milliseconds(options->timeout_ms);
+    call.idempotent = options->idempotent != 0;
+    call.lineage = lineage_of(options->parent);
+    call.request = bytes(request);
+    return call;
+}
+
+ReplyFn reply_to(lanchat_rpc_reply_fn reply, void* user) {
+    return [reply, user](lanchat_status_code code, const std::string& message, const std::string& response) {
+        reply(user, code, {message.data(), message.size()},
+              {reinterpret_cast<const uint8_t*>(response.data()), response.size()});
+    };
+}
+
+void call_unary(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request,
+                lanchat_rpc_reply_fn reply, void* user) {
+    if (ctx->mesh == nullptr) return reply(user, LANCHAT_UNAVAILABLE, {kNoMesh, std::strlen(kNoMesh)}, {});
+    ctx->mesh->client().call_unary(ctx->rpc_owner, outbound(ctx, options, request), reply_to(reply, user));
+}
+
+lanchat_rpc_stream_id call_server_stream(lanchat_host_context* ctx, const lanchat_rpc_call_options* options,
+                                         lanchat_bytes request, lanchat_rpc_message_fn on_message,
+                                         lanchat_rpc_reply_fn reply, void* user) {
+    if (ctx->mesh == nullptr) {
+        reply(user, LANCHAT_UNAVAILABLE, {kNoMesh, std::strlen(kNoMesh)}, {});
+        return 0;
+    }
+    MessageFn message = [on_message, user](const std::string& bytes) {
+        on_message(user, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    };
+    return ctx->mesh->client().call_server_stream(ctx->rpc_owner, outbound(ctx, options, request), std::move(message),
+                                                  reply_to(reply, user));
+}
+
+void cancel_stream(lanchat_host_context* ctx, lanchat_rpc_stream_id id) {
+    if (ctx->mesh != nullptr) ctx->mesh->client().cancel_stream(id);
+}
+
+const lanchat_rpc_api kRpcApi = {sizeof(lanchat_rpc_api), &serve,      &unserve,           &write_call,
+                                 &finish_call,            &call_unary, &call_server_stream, &cancel_stream};
+
+}  // namespace
+
+const lanchat_rpc_api* rpc_api_table() { return &kRpcApi; }
+
+}  // namespace lanchat::host::mesh

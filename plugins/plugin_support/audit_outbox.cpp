@@ -1,0 +1,142 @@
+#include "audit_outbox.hpp"
+
+#include <algorithm>
+
+#include "text.hpp"
+
+namespace lanchat::plugin_support {
+
+namespace {
+constexpr std::chrono::milliseconds kFirstRetry{200};
+constexpr std::chrono::milliseconds kMaxRetry{10000};
+}  // namespace
+
+AuditOutbox::AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executor& executor, const sdk::Logger& log)
+    : database_(database), send_(std::move(send)), executor_(executor), log_(log) {}
+
+AuditOutbox::~AuditOutbox() { stop(); }
+
+AuditOutbox::Send AuditOutbox::through(const sdk::Rpc& rpc, std::chrono::milliseconds deadline) {
+    return [&rpc, deadline](const audit::v1::AppendRequest& entry, std::function<void(sdk::Status)> done) {
+        rpc.call<audit::v1::AppendRequest, audit::v1::AppendReply>(
+            {"audit", "/lanchat.audit.v1.Audit/Append", deadline, false, nullptr}, entry,
+            [done = std::move(done)](sdk::Result<audit::v1::AppendReply> reply) { done(reply.status()); });
+    };
+}
+
+sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
+    if (entry.idempotency_key().empty()) entry.set_idempotency_key(random_id("ao_"));
+    Statement insert(database, "INSERT INTO audit_outbox (entry) VALUES (?1)");
+    return insert.bind_blob(1, entry.SerializeAsString()).run("queue audit entry");
+}
+
+sdk::Status AuditOutbox::enqueue(audit::v1::AppendRequest entry) {
+    sdk::Status queued = database_.transaction([&] { return stage(database_, std::move(entry)); });
+    if (queued.ok()) kick();
+    return queued;
+}
+
+void AuditOutbox::start() {
+    {
+        std::lock_guard lock(mutex_);
+        running_ = true;
+    }
+    kick();
+}
+
+void AuditOutbox::stop() {
+    sdk::Timer retry;
+    {
+        std::lock_guard lock(mutex_);
+        running_ = false;
+        retry = std::move(retry_);
+    }
+    retry.reset();
+}
+
+uint64_t AuditOutbox::pending() {
+    return database_.read([&]() -> uint64_t {
+        Statement count(database_, "SELECT count(*) FROM audit_outbox");
+        return count.step() ? static_cast<uint64_t>(count.integer(0)) : 0;
+    });
+}
+
+uint64_t AuditOutbox::sent() const {
+    std::lock_guard lock(mutex_);
+    return sent_;
+}
+
+// One send at a time keeps the entries in the order they were queued.
+void AuditOutbox::kick() {
+    {
+        std::lock_guard lock(mutex_);
+        if (sending_) {
+            kicked_ = true;  // the sender may have just found the table empty: it looks again
+            return;
+        }
+        if (!running_ || retry_.active()) return;
+        sending_ = true;
+    }
+    executor_.post([this] { send_oldest(); });
+}
+
+void AuditOutbox::send_oldest() {
+    {
+        std::lock_guard lock(mutex_);
+        kicked_ = false;
+    }
+    auto oldest = database_.read([&]() -> std::optional<std::pair<int64_t, std::string>> {
+        Statement select(database_, "SELECT id, entry FROM audit_outbox ORDER BY id LIMIT 1");
+        if (!select.step()) return std::nullopt;
+        return std::pair{select.integer(0), select.blob(1)};
+    });
+    if (!oldest) {
+        std::unique_lock lock(mutex_);
+        if (kicked_ && running_) {  // an entry was queued after the look: look again
+            lock.unlock();
+            return send_oldest();
+        }
+        sending_ = false;
+        return;
+    }
+    audit::v1::AppendRequest entry;
+    if (!entry.ParseFromString(oldest->second)) {
+        log_.error("dropping an unreadable queued audit entry", {{"outbox_id", oldest->first}});
+        return finished(oldest->first, {});
+    }
+    const int64_t id = oldest->first;
+    send_(entry, [this, id](sdk::Status status) { finished(id, status); });
+}
+
+void AuditOutbox::finished(int64_t id, const sdk::Status& status) {
+    if (status.ok()) {
+        sdk::Status removed = database_.transaction([&]() -> sdk::Status {
+            Statement remove(database_, "DELETE FROM audit_outbox WHERE id = ?1");
+            return remove.bind(1, id).run("remove sent audit entry");
+        });
+        if (!removed.ok()) log_.error("cannot remove a sent audit entry", {{"reason", removed.message()}});
+    }
+    std::lock_guard lock(mutex_);
+    sending_ = false;
+    if (!running_) return;
+    if (status.ok()) {
+        ++sent_;
+        backoff_ = std::chrono::milliseconds(0);
+        sending_ = true;
+        executor_.post([this] { send_oldest(); });
+        return;
+    }
+    backoff_ = std::clamp(backoff_ * 2, kFirstRetry, kMaxRetry);
+    log_.warn("audit append failed; will retry", {{"reason", status.message()}, {"retry_ms", backoff_.count()}});
+    retry_ = executor_.after(backoff_, [this] {
+        {
+            std::lock_guard lock(mutex_);
+            retry_ = sdk::Timer();  // this one-shot has fired; resetting from inside it is allowed
+            if (!running_ || sending_) return;
+            sending_ = true;
+        }
+        send_oldest();
+    });
+}
+
+}  // namespace lanchat::plugin_support

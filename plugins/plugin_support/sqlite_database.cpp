@@ -1,0 +1,95 @@
+#include "sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+namespace lanchat::plugin_support {
+
+Statement::Statement(SqliteDatabase& database, std::string_view sql) : database_(database) {
+    last_ = sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement& Statement::bind(int index, std::string_view text) {
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, int64_t number) {
+    sqlite3_bind_int64(statement_, index, number);
+    return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+    sqlite3_bind_blob(statement_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    sqlite3_bind_null(statement_, index);
+    return *this;
+}
+
+bool Statement::step() {
+    if (statement_ == nullptr) return false;
+    last_ = sqlite3_step(statement_);
+    return last_ == SQLITE_ROW;
+}
+
+sdk::Status Statement::run(std::string_view doing) {
+    step();
+    return status(doing);
+}
+
+sdk::Status Statement::status(std::string_view doing) const {
+    if (statement_ != nullptr && (last_ == SQLITE_DONE || last_ == SQLITE_ROW || last_ == SQLITE_OK)) return {};
+    return database_.error(doing);
+}
+
+std::string Statement::text(int column) const {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+    return data != nullptr ? std::string(data, static_cast<size_t>(sqlite3_column_bytes(statement_, column))) : "";
+}
+
+std::string Statement::blob(int column) const {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(statement_, column));
+    return data != nullptr ? std::string(data, static_cast<size_t>(sqlite3_column_bytes(statement_, column))) : "";
+}
+
+int64_t Statement::integer(int column) const { return sqlite3_column_int64(statement_, column); }
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+
+sdk::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesystem::path& file, std::string what,
+                                                                   std::string_view schema) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        std::string reason = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        return sdk::Status(sdk::Code::failed_precondition, "cannot open " + what + " " + file.string() + ": " + reason);
+    }
+    std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db, std::move(what)));
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
+                               "PRAGMA foreign_keys=ON"}) {
+        if (sdk::Status done = database->exec(pragma, "setting up " + file.string()); !done.ok()) return done;
+    }
+    if (sdk::Status done = database->exec(schema, "creating the schema in " + file.string()); !done.ok()) return done;
+    return database;
+}
+
+SqliteDatabase::~SqliteDatabase() { sqlite3_close(db_); }
+
+sdk::Status SqliteDatabase::exec(std::string_view sql, std::string_view doing) {
+    std::string statements(sql);
+    if (sqlite3_exec(db_, statements.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return error(doing);
+    return {};
+}
+
+sdk::Status SqliteDatabase::error(std::string_view doing) const {
+    return sdk::Status(sdk::Code::internal, what_ + ": " + std::string(doing) + ": " + sqlite3_errmsg(db_));
+}
+
+int64_t SqliteDatabase::changes() const { return sqlite3_changes(db_); }
+
+}  // namespace lanchat::plugin_support

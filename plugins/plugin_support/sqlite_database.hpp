@@ -1,0 +1,101 @@
+// SqliteDatabase: the embedded store every service plugin uses by default. One file in the plugin's data
+// dir, WAL, synchronous=FULL: a transaction that returned is on the disk, so a write may be acknowledged.
+// Each service keeps its own store interface above this, so a PostgreSQL backend can replace it later.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lanchat/sdk/status.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace lanchat::plugin_support {
+
+class SqliteDatabase;
+
+// One prepared statement; bind by 1-based index, read columns by 0-based index while step() is true.
+class Statement {
+public:
+    Statement(SqliteDatabase& database, std::string_view sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, int64_t number);
+    Statement& bind_blob(int index, std::string_view bytes);
+    Statement& bind_null(int index);
+
+    // True while a row is available; false when done. A failure is kept and reported by status().
+    bool step();
+    // Steps a statement that returns no rows; the error names what was being done.
+    sdk::Status run(std::string_view doing);
+    sdk::Status status(std::string_view doing) const;
+
+    std::string text(int column) const;
+    std::string blob(int column) const;
+    int64_t integer(int column) const;
+    bool is_null(int column) const;
+
+private:
+    SqliteDatabase& database_;
+    sqlite3_stmt* statement_ = nullptr;
+    int last_ = 0;
+};
+
+class SqliteDatabase {
+public:
+    // Opens (creating if needed) `file` and runs `schema` (statements separated by ';') once.
+    // `what` names the store in errors, e.g. "identity store".
+    static sdk::Result<std::unique_ptr<SqliteDatabase>> open(const std::filesystem::path& file, std::string what,
+                                                             std::string_view schema);
+    ~SqliteDatabase();
+    SqliteDatabase(const SqliteDatabase&) = delete;
+    SqliteDatabase& operator=(const SqliteDatabase&) = delete;
+
+    // Runs `work` (returning a Status or a Result) inside BEGIN IMMEDIATE ... COMMIT under the database's
+    // lock; rolls back if it fails. Returns only after the commit is durable.
+    template <class Work>
+    auto transaction(Work&& work) -> decltype(work()) {
+        std::lock_guard lock(mutex_);
+        if (sdk::Status begun = exec("BEGIN IMMEDIATE", "begin"); !begun.ok()) return begun;
+        auto result = work();
+        if (!result.ok()) {
+            (void)exec("ROLLBACK", "rollback");
+            return result;
+        }
+        if (sdk::Status committed = exec("COMMIT", "commit"); !committed.ok()) {
+            (void)exec("ROLLBACK", "rollback");
+            return committed;
+        }
+        return result;
+    }
+
+    // Runs `work` under the database's lock without a transaction (reads).
+    template <class Work>
+    auto read(Work&& work) {
+        std::lock_guard lock(mutex_);
+        return work();
+    }
+
+    sdk::Status exec(std::string_view sql, std::string_view doing);
+    sdk::Status error(std::string_view doing) const;
+    int64_t changes() const;
+    sqlite3* handle() const { return db_; }
+
+private:
+    SqliteDatabase(sqlite3* db, std::string what) : db_(db), what_(std::move(what)) {}
+
+    sqlite3* db_;
+    std::string what_;
+    std::recursive_mutex mutex_;
+};
+
+}  // namespace lanchat::plugin_support
