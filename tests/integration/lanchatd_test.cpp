@@ -170,6 +170,19 @@ TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
     EXPECT_TRUE(fs::is_directory(dir_.path() / "data" / "second"));
 }
 
+TEST_F(LanchatdTest, APluginLearnsTheHostsAbiAtItsEntryAndFromItsTable) {
+    ChildProcess node({kLanchatd, node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
+    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
+    node.send_signal(SIGTERM);
+    ASSERT_EQ(node.wait_exit(), 0) << node.output();
+    std::vector<json> logs = records(node.lines());
+    int created = find(logs, "probe created", "probe");
+    ASSERT_GE(created, 0) << node.output();
+    std::string host_abi = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR);
+    EXPECT_EQ(logs[created]["fields"]["host_abi"], host_abi);
+    EXPECT_EQ(logs[created]["fields"]["host_table_abi"], host_abi);
+}
+
 TEST_F(LanchatdTest, SigintStopsTheNodeToo) {
     ChildProcess node({kLanchatd, node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
     ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();

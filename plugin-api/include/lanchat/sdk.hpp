@@ -1,6 +1,7 @@
 // The lanchat plugin SDK: include this one header to write a plugin.
 #pragma once
 
+#include "lanchat/sdk/abi_version.hpp"
 #include "lanchat/sdk/config.hpp"
 #include "lanchat/sdk/drain.hpp"
 #include "lanchat/sdk/executor.hpp"

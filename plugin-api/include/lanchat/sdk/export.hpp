@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "lanchat/plugin_abi.h"
+#include "lanchat/sdk/abi_version.hpp"
 #include "lanchat/sdk/drain.hpp"
 #include "lanchat/sdk/host.hpp"
 #include "lanchat/sdk/plugin.hpp"
@@ -120,6 +121,8 @@ constexpr lanchat_plugin_vtable vtable_for() {
         {name_literal, sizeof(name_literal) - 1}, {version_literal, sizeof(version_literal) - 1},              \
         &lanchat_sdk_vtable};                                                                                 \
     }                                                                                                         \
-    extern "C" LANCHAT_PLUGIN_EXPORT const lanchat_plugin_descriptor* lanchat_plugin_entry(uint16_t, uint16_t) { \
+    extern "C" LANCHAT_PLUGIN_EXPORT const lanchat_plugin_descriptor* lanchat_plugin_entry(                   \
+        uint16_t host_abi_major, uint16_t host_abi_minor) {                                                   \
+        ::lanchat::sdk::detail::record_host_abi(host_abi_major, host_abi_minor);                              \
         return &lanchat_sdk_descriptor;                                                                       \
     }

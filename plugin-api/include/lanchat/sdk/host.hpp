@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "lanchat/plugin_abi.h"
+#include "lanchat/sdk/abi_version.hpp"
 #include "lanchat/sdk/config.hpp"
 #include "lanchat/sdk/executor.hpp"
 #include "lanchat/sdk/logger.hpp"
@@ -34,6 +35,9 @@ public:
 
     std::string_view node_name() const { return detail::from_abi(api_->node_name); }
     std::string_view host_version() const { return detail::from_abi(api_->host_version); }
+    // The ABI the host implements, from its table: a plugin built against an older minor can see what else
+    // the host offers. The same numbers the entry symbol was handed (sdk::host_abi_version()).
+    AbiVersion host_abi_version() const { return {api_->abi_major, api_->abi_minor}; }
 
     // The raw C table, for features the C++ SDK does not wrap yet.
     const lanchat_host_api* abi() const { return api_; }
