@@ -17,8 +17,8 @@ const char* level_name(lanchat_log_level level) {
         case LANCHAT_LOG_INFO: return "info";
         case LANCHAT_LOG_WARN: return "warn";
         case LANCHAT_LOG_ERROR: return "error";
+        default: return "info";
     }
-    return "info";
 }
 
 std::string utc_now() {

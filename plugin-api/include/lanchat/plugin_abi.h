@@ -13,8 +13,23 @@
  *  - Every pointer says who owns it and how long it lives. "Borrowed" means: valid only for the duration
  *    of the call it is passed to; copy what you need to keep.
  *  - Strings are UTF-8 `lanchat_str` (pointer + length), never required to be NUL-terminated unless said.
- *  - Host functions are thread-safe unless a comment says otherwise. Plugin functions in the lifecycle
- *    table are called by the host one at a time per instance, never concurrently with each other.
+ *  - Whoever allocates a struct sets its `struct_size` to sizeof as it was compiled, out-parameters
+ *    included: the plugin sets it on a lanchat_config_value it passes to config->get, the host on every
+ *    struct it hands a plugin (host table, call info, connection info, HTTP response, drain request).
+ *  - Every enum is pinned to 32 bits by a `_MAX_ENUM = 0x7FFFFFFF` entry (as Vulkan does). That entry is
+ *    never a valid value; a reader treats any number it does not know as the enum says.
+ *  - Booleans are lanchat_bool: zero is false, anything else true; the host writes 1 for true.
+ *
+ * How each function is described (the terms are used the same way throughout):
+ *  - Host functions sit in the `lanchat_<service>_api` tables; a plugin calls them. Plugin callbacks are
+ *    the `lanchat_*_fn` types, the handler structs and the lifecycle table; the host calls them.
+ *  - THREAD: where a host function may be called from, or where the host runs a callback. Host functions
+ *    may be called from any thread unless they say otherwise. "The control thread" is the one thread at a
+ *    time that runs an instance's lifecycle (the node's start, reload and stop).
+ *  - CALLBACKS: whether a host function may call back into the plugin before it returns. Only the sink a
+ *    plugin passes is written synchronously; every other callback runs after the call returned.
+ *  - RETURNS: the status codes a function returns, or what its other return value means.
+ *  - LIFETIME: who owns each pointer and until when it is valid.
  */
 #ifndef LANCHAT_PLUGIN_ABI_H
 #define LANCHAT_PLUGIN_ABI_H
@@ -41,6 +56,11 @@ extern "C" {
 /* True when a struct received from the other side is large enough to hold `field`. */
 #define LANCHAT_HAS_FIELD(struct_ptr, type, field) \
     ((struct_ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+
+/* The one boolean type of the boundary: 32 bits, the size of every `int` and `int32_t` field it replaced. */
+typedef int32_t lanchat_bool;
+#define LANCHAT_FALSE 0
+#define LANCHAT_TRUE 1
 
 /* ---------------------------------------------------------------------------------------------------
  * Basic types
@@ -76,12 +96,15 @@ typedef enum lanchat_status_code {
     LANCHAT_INTERNAL = 13,
     LANCHAT_UNAVAILABLE = 14,
     LANCHAT_DATA_LOSS = 15,
-    LANCHAT_UNAUTHENTICATED = 16
+    LANCHAT_UNAUTHENTICATED = 16,
+    LANCHAT_STATUS_CODE_MAX_ENUM = 0x7FFFFFFF
 } lanchat_status_code;
 
 /*
  * A place the other side writes a message or bytes into by copying. Owned by whoever passes it; valid only
  * during the call it is passed to. `write` may be called several times; each call appends.
+ * THREAD / CALLBACKS: `write` runs on the thread of the call the sink was passed to, before that call
+ * returns; never later. The side that creates the sink sets struct_size.
  */
 typedef struct lanchat_sink {
     uint32_t struct_size;
@@ -102,7 +125,8 @@ typedef enum lanchat_log_level {
     LANCHAT_LOG_DEBUG = 1,
     LANCHAT_LOG_INFO = 2,
     LANCHAT_LOG_WARN = 3,
-    LANCHAT_LOG_ERROR = 4
+    LANCHAT_LOG_ERROR = 4,
+    LANCHAT_LOG_LEVEL_MAX_ENUM = 0x7FFFFFFF /* any unknown level is written as ERROR */
 } lanchat_log_level;
 
 /* One key/value field of a log record; both borrowed for the duration of the log call. */
@@ -122,12 +146,14 @@ typedef struct lanchat_log_record {
     lanchat_str trace_id;       /* empty: likewise */
 } lanchat_log_record;
 
+/* Both functions: any thread; no callbacks. */
 typedef struct lanchat_log_api {
     uint32_t struct_size;
-    /* Writes one record; the host adds time, node and plugin name. */
+    /* Writes one record; the host adds time, node and plugin name. `record` and everything it points to
+     * are borrowed for the call. A NULL record, or one too small to hold trace_id, is ignored. */
     void (*write)(lanchat_host_context* ctx, const lanchat_log_record* record);
-    /* Non-zero when a record of this level would be written; lets a plugin skip building it. */
-    int (*enabled)(lanchat_host_context* ctx, lanchat_log_level level);
+    /* RETURNS true when a record of this level would be written; lets a plugin skip building it. */
+    lanchat_bool (*enabled)(lanchat_host_context* ctx, lanchat_log_level level);
 } lanchat_log_api;
 
 /* ---------------------------------------------------------------------------------------------------
@@ -142,7 +168,8 @@ typedef enum lanchat_config_kind {
     LANCHAT_CONFIG_BOOL = 4,
     LANCHAT_CONFIG_ARRAY = 5,
     LANCHAT_CONFIG_TABLE = 6,
-    LANCHAT_CONFIG_OTHER = 7 /* dates and times: read them as strings with `where` for errors */
+    LANCHAT_CONFIG_OTHER = 7, /* dates and times: read them as strings with `where` for errors */
+    LANCHAT_CONFIG_KIND_MAX_ENUM = 0x7FFFFFFF
 } lanchat_config_kind;
 
 /*
@@ -156,20 +183,25 @@ typedef struct lanchat_config_value {
     lanchat_str string_value;
     int64_t integer_value;
     double float_value;
-    int bool_value;
+    lanchat_bool bool_value;
     size_t element_count;
 } lanchat_config_value;
 
 /*
  * Paths address values inside the plugin's config table: `key`, `table.key`, `list[2]`, `list[2].key`.
  * The empty path is the table itself. Paths are borrowed for the duration of the call.
+ * Every function: any thread (the table never changes while the instance lives); the only callback is
+ * the sink passed in, written before the function returns.
  */
 typedef struct lanchat_config_api {
     uint32_t struct_size;
-    /* Fills `out`; kind is LANCHAT_CONFIG_MISSING when nothing is at `path`. */
+    /* Fills `out`, which the plugin owns and whose struct_size it sets first: the host writes only the fields
+     * that fit in that size and leaves struct_size as it was. Kind is LANCHAT_CONFIG_MISSING when nothing is
+     * at `path`. A NULL `out` is ignored. */
     void (*get)(lanchat_host_context* ctx, lanchat_str path, lanchat_config_value* out);
-    /* Writes the key of the `index`-th entry of the table at `path` into `key_out`; 0 when out of range. */
-    int (*key_at)(lanchat_host_context* ctx, lanchat_str path, size_t index, lanchat_sink* key_out);
+    /* Writes the key of the `index`-th entry (in name order) of the table at `path` into `key_out`.
+     * RETURNS true when it wrote one; false when `path` is no table or `index` is out of range. */
+    lanchat_bool (*key_at)(lanchat_host_context* ctx, lanchat_str path, size_t index, lanchat_sink* key_out);
     /* Writes where `path` is defined, "file:line:column" (or the file alone when the key is absent). */
     void (*where)(lanchat_host_context* ctx, lanchat_str path, lanchat_sink* out);
     /* Writes the node's data directory for this plugin (created by the host, exclusive to it). */
@@ -183,13 +215,15 @@ typedef struct lanchat_config_api {
 typedef enum lanchat_health_status {
     LANCHAT_HEALTH_UNKNOWN = 0,
     LANCHAT_HEALTH_SERVING = 1,
-    LANCHAT_HEALTH_NOT_SERVING = 2
+    LANCHAT_HEALTH_NOT_SERVING = 2,
+    LANCHAT_HEALTH_STATUS_MAX_ENUM = 0x7FFFFFFF /* any unknown status is taken as UNKNOWN */
 } lanchat_health_status;
 
 typedef struct lanchat_health_api {
     uint32_t struct_size;
     /* Sets this instance's health; `reason` is borrowed and shown to operators. The host starts an
-     * instance as SERVING once start() succeeds unless the plugin has said otherwise. */
+     * instance as SERVING once start() succeeds unless the plugin has said otherwise.
+     * THREAD: any; no callbacks. */
     void (*set)(lanchat_host_context* ctx, lanchat_health_status status, lanchat_str reason);
 } lanchat_health_api;
 
@@ -199,7 +233,8 @@ typedef struct lanchat_health_api {
 
 typedef uint64_t lanchat_timer_id; /* 0 is never a valid id */
 
-/* Called on a host executor thread. `user` is whatever the plugin passed when scheduling. */
+/* Called on a host executor thread, never inside schedule(). `user` is whatever the plugin passed when
+ * scheduling. Tasks of one instance may run concurrently on different executor threads. */
 typedef void (*lanchat_task_fn)(void* user);
 
 typedef struct lanchat_executor_api {
@@ -208,7 +243,10 @@ typedef struct lanchat_executor_api {
      * Runs `fn(user)` after `delay_ms` (0: as soon as possible) on a host executor thread, then every
      * `period_ms` if it is non-zero, until cancelled. `release(user)`, when not NULL, is called exactly once
      * after the host has made its last call to `fn`: after a one-shot task ran, on cancel, or when the
-     * instance stops. It is the place to free `user`. Returns an id for cancel.
+     * instance stops. It is the place to free `user`. `release` runs on an executor thread, or inside
+     * cancel() on the thread that cancels (the host's control thread when the instance stops).
+     * THREAD: any. CALLBACKS: none before it returns, even with delay_ms 0.
+     * RETURNS an id for cancel; 0 (and nothing scheduled) when `fn` is NULL.
      */
     lanchat_timer_id (*schedule)(lanchat_host_context* ctx, uint64_t delay_ms, uint64_t period_ms,
                                  lanchat_task_fn fn, lanchat_task_fn release, void* user);
@@ -216,6 +254,7 @@ typedef struct lanchat_executor_api {
      * After cancel returns, `fn` is not running (unless cancel is called from inside it) and will not run
      * again. Cancelling an unknown or finished id does nothing. The host cancels whatever an instance left
      * scheduled when it stops, so no plugin code runs from the executor after stop().
+     * THREAD: any. CALLBACKS: `release(user)` may run inside cancel; cancel waits while `fn` runs elsewhere.
      */
     void (*cancel)(lanchat_host_context* ctx, lanchat_timer_id id);
 } lanchat_executor_api;
@@ -227,7 +266,8 @@ typedef struct lanchat_executor_api {
 
 typedef enum lanchat_rpc_kind {
     LANCHAT_RPC_UNARY = 0,
-    LANCHAT_RPC_SERVER_STREAMING = 1
+    LANCHAT_RPC_SERVER_STREAMING = 1,
+    LANCHAT_RPC_KIND_MAX_ENUM = 0x7FFFFFFF
 } lanchat_rpc_kind;
 
 /*
@@ -247,13 +287,16 @@ typedef struct lanchat_rpc_call_info {
     uint64_t deadline_unix_ms;  /* when the caller stops waiting; 0 when it set none */
 } lanchat_rpc_call_info;
 
-/* Handles one call on a host thread. `request` is borrowed for this call only. Answer with finish(), now or
- * later and from any thread; for a server-streaming method, write() messages first. */
+/* Handles one call. THREAD: a mesh (gRPC) thread; handlers of different calls run concurrently; never inside
+ * serve(), and no new call starts once the instance drains (those are refused). `request` and `info` are
+ * borrowed for this call only; `call` lives until finish(). Answer with finish(), now or later and from
+ * any thread; for a server-streaming method, write() messages first. */
 typedef void (*lanchat_rpc_handler_fn)(void* user, lanchat_rpc_call* call, const lanchat_rpc_call_info* info,
                                        lanchat_bytes request);
 
 /* Told once when a call ends before the plugin finished it (client gone, deadline passed). The plugin
- * still calls finish() on it; writes fail from now on. */
+ * still calls finish() on it; writes fail from now on. THREAD: a mesh thread, possibly while the handler
+ * of that call still runs on another. */
 typedef void (*lanchat_rpc_cancelled_fn)(void* user, lanchat_rpc_call* call);
 
 /* One method a plugin serves; borrowed for the duration of serve(); the host copies what it keeps. */
@@ -272,42 +315,60 @@ typedef struct lanchat_rpc_call_options {
     lanchat_str service;        /* the logical service to call, e.g. "audit"; resolved by discovery */
     lanchat_str method;         /* full name, "/lanchat.audit.v1.Audit/Append" */
     uint64_t timeout_ms;        /* 0: the node's default deadline */
-    int32_t idempotent;         /* non-zero: retried with backoff within the deadline; zero: sent once */
+    lanchat_bool idempotent;    /* true: retried with backoff within the deadline; false: sent once */
     lanchat_rpc_call* parent;   /* the inbound call being served, if any: its correlation id, trace and
                                    (when sooner) deadline carry over; may be NULL */
 } lanchat_rpc_call_options;
 
-/* The final result of an outbound call, on a host thread; everything borrowed for this call only.
- * `response` is the reply of a unary call and empty for a stream. */
+/* The final result of an outbound call; everything borrowed for this call only. `response` is the reply of
+ * a unary call and empty for a stream. THREAD: a mesh or executor thread, never inside the call_unary or
+ * call_server_stream that started it. `code` is LANCHAT_OK, the status the callee (or its node) answered,
+ * or one the host chose: UNAVAILABLE (no [mesh], no endpoint, every endpoint's breaker open),
+ * DEADLINE_EXCEEDED, or CANCELLED (cancel_stream, or the calling instance stopped). */
 typedef void (*lanchat_rpc_reply_fn)(void* user, lanchat_status_code code, lanchat_str message,
                                      lanchat_bytes response);
 
-/* One message of an outbound server stream, on a host thread; `message` borrowed for this call only. */
+/* One message of an outbound server stream; `message` borrowed for this call only. THREAD: a mesh thread;
+ * the messages of one stream come one at a time, in order, all before its reply. */
 typedef void (*lanchat_rpc_message_fn)(void* user, lanchat_bytes message);
 
 typedef uint64_t lanchat_rpc_stream_id; /* 0 is never a valid id */
 
+/*
+ * Every function: any thread. Outbound calls: a plugin's `user` is its own until `reply` has run, which
+ * happens exactly once per call. Calls still outstanding when the plugin's stop() returns are cancelled by
+ * the host, and their `reply` (CANCELLED) arrives before destroy(); none arrives later.
+ */
 typedef struct lanchat_rpc_api {
     uint32_t struct_size;
-    /* Serves `method` from now on (the node's routing table changes atomically). Fails, with a reason in
-     * `error`, when another plugin serves it or the name is malformed. */
+    /* Serves `method` from now on (the node's routing table changes atomically); `method` is borrowed, its
+     * `user` stays the plugin's and must live until destroy(). CALLBACKS: only `error`.
+     * RETURNS OK; UNAVAILABLE without [mesh]; INVALID_ARGUMENT for a NULL method or handler, an unknown kind
+     * or a malformed name; ALREADY_EXISTS when the name is served already. A reason is in `error`. */
     lanchat_status_code (*serve)(lanchat_host_context* ctx, const lanchat_rpc_method* method, lanchat_sink* error);
-    /* Stops routing new calls of `full_name` to this plugin; calls in flight continue. */
+    /* Stops routing new calls of `full_name` to this plugin; calls in flight continue. Unknown names and a
+     * node without [mesh] are ignored. No callbacks. */
     void (*unserve)(lanchat_host_context* ctx, lanchat_str full_name);
-    /* Sends one message on a server-streaming call (copied). LANCHAT_OK when queued; LANCHAT_CANCELLED when
-     * the call has ended; LANCHAT_RESOURCE_EXHAUSTED when the client is too slow and the queue is full. */
+    /* Sends one message on a server-streaming call (copied). No callbacks. RETURNS OK when queued; CANCELLED
+     * when the call has ended or was finished; RESOURCE_EXHAUSTED when the client is too slow and the queue is
+     * full; FAILED_PRECONDITION on a unary call; INVALID_ARGUMENT for a NULL call. */
     lanchat_status_code (*write)(lanchat_rpc_call* call, lanchat_bytes message);
-    /* Ends the call: OK with `response` (unary) or an error code and message. Exactly once per call. */
+    /* Ends the call: OK with `response` (unary) or an error code and message, both borrowed. Exactly once per
+     * call; a second finish is ignored. `call` is invalid once finish returns. No callbacks. */
     void (*finish)(lanchat_rpc_call* call, lanchat_status_code code, lanchat_str message, lanchat_bytes response);
-    /* Calls a unary method of another service; `reply(user, ...)` is called exactly once. No callback runs
-     * after the calling plugin's stop() returns: the host cancels what is still outstanding first. */
+    /* Calls a unary method of another service; `options` and `request` are borrowed (copied before it
+     * returns). CALLBACKS: none; `reply(user, ...)` runs exactly once, after call_unary returned, even when
+     * the answer is known at once (no [mesh], no endpoint): such an answer is posted to the executor. */
     void (*call_unary)(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request,
                        lanchat_rpc_reply_fn reply, void* user);
-    /* Calls a server-streaming method: `on_message` for each message, then `reply` once with the status. */
+    /* Calls a server-streaming method: `on_message` for each message, then `reply` once with the status.
+     * Borrowing and callbacks as call_unary. RETURNS the stream's id for cancel_stream; 0 without [mesh]
+     * (`reply` still comes, UNAVAILABLE). */
     lanchat_rpc_stream_id (*call_server_stream)(lanchat_host_context* ctx, const lanchat_rpc_call_options* options,
                                                 lanchat_bytes request, lanchat_rpc_message_fn on_message,
                                                 lanchat_rpc_reply_fn reply, void* user);
-    /* Cancels an outbound stream; `reply` is still called once, with CANCELLED. */
+    /* Cancels an outbound stream; `reply` is still called once, with CANCELLED, after cancel_stream returned.
+     * Unknown or finished ids are ignored. */
     void (*cancel_stream)(lanchat_host_context* ctx, lanchat_rpc_stream_id id);
 } lanchat_rpc_api;
 
@@ -319,7 +380,8 @@ typedef struct lanchat_rpc_api {
 typedef enum lanchat_metric_kind {
     LANCHAT_METRIC_COUNTER = 0,
     LANCHAT_METRIC_GAUGE = 1,
-    LANCHAT_METRIC_HISTOGRAM = 2
+    LANCHAT_METRIC_HISTOGRAM = 2,
+    LANCHAT_METRIC_KIND_MAX_ENUM = 0x7FFFFFFF /* any unknown kind is declared as a counter */
 } lanchat_metric_kind;
 
 typedef uint64_t lanchat_metric_id; /* 0 is never a valid id */
@@ -339,11 +401,13 @@ typedef struct lanchat_metric_spec {
 /*
  * Label values are borrowed for the call and must come from a bounded set (never raw user input): each
  * metric keeps at most 2000 series and folds the rest into one whose labels read "other".
- * A value array whose count differs from the declared labels is ignored.
+ * A value array whose count differs from the declared labels is ignored, and so is an unknown id.
+ * Every function: any thread; the only callback is `error`, written before declare returns.
  */
 typedef struct lanchat_metrics_api {
     uint32_t struct_size;
-    /* Declares a metric; 0 with a reason in `error` when the name or labels are malformed or taken. */
+    /* Declares a metric; `spec` is borrowed. RETURNS its id (valid until destroy), or 0 with a reason in
+     * `error` when the name or labels are malformed or taken. */
     lanchat_metric_id (*declare)(lanchat_host_context* ctx, const lanchat_metric_spec* spec, lanchat_sink* error);
     /* Counters (value >= 0) and gauges. */
     void (*add)(lanchat_host_context* ctx, lanchat_metric_id id, const lanchat_str* label_values, size_t count,
@@ -383,7 +447,7 @@ typedef struct lanchat_connection_info {
                                        empty when the client presented none */
     lanchat_str target;             /* the request target of the WebSocket upgrade, e.g. "/ws" */
     lanchat_bytes session;          /* what a handler last stored with set_session; empty at first */
-    int32_t adopted;                /* non-zero: the connection was opened before this instance took over */
+    lanchat_bool adopted;           /* true: the connection was opened before this instance took over */
 } lanchat_connection_info;
 
 /* One HTTPS request that is not a WebSocket upgrade; borrowed for the duration of the callback. */
@@ -395,8 +459,9 @@ typedef struct lanchat_http_request {
     lanchat_str if_none_match; /* the If-None-Match header, empty when absent */
 } lanchat_http_request;
 
-/* The answer to a lanchat_http_request: the handler sets `status` (0 leaves 404) and writes into the sinks.
- * Host-owned, borrowed for the callback. The host adds Content-Length, Date and security headers. */
+/* The answer to a lanchat_http_request: the handler sets `status` (0 leaves 404; outside 100-599 becomes 500)
+ * and writes into the sinks. Host-owned (the host sets struct_size), borrowed for the callback. The host adds
+ * Content-Length, Date and security headers; an empty content type is "text/plain; charset=utf-8". */
 typedef struct lanchat_http_response {
     uint32_t struct_size;
     uint16_t status;
@@ -407,9 +472,11 @@ typedef struct lanchat_http_response {
 } lanchat_http_response;
 
 /*
- * The handler a plugin attaches. Callbacks run on the host's client-edge threads; calls for one connection
- * never overlap and arrive in order (opened, messages..., closed). They must not block: answer through
- * send() from any thread, later. Borrowed for attach(); the host copies it.
+ * The handler a plugin attaches. Callbacks run on the host's client-edge threads, except `opened` with
+ * info->adopted, which runs on the control thread at the reload switch; calls for one connection never
+ * overlap and arrive in order (opened, messages..., closed). None runs inside attach(), nor after the host
+ * detached the instance (before its stop()). They must not block: answer through send() from any thread,
+ * later. Borrowed for attach(); the host copies it, and `user` must live until stop() returns.
  */
 typedef struct lanchat_client_edge_handler {
     uint32_t struct_size;
@@ -425,28 +492,36 @@ typedef struct lanchat_client_edge_handler {
     void (*http)(void* user, const lanchat_http_request* request, lanchat_http_response* response);
 } lanchat_client_edge_handler;
 
+/* Every function but attach: any thread. No function calls a handler callback before it returns. */
 typedef struct lanchat_client_edge_api {
     uint32_t struct_size;
-    /* Makes this instance the handler of the node's client edge, once per instance, from create or start.
-     * During a reload the successor's attach takes effect at the switch. Fails, with a reason in `error`,
-     * when the node has no [client_edge] or another running plugin holds it. The host detaches the
-     * instance at stop; without a successor it then closes every connection (1001). */
+    /* Makes this instance the handler of the node's client edge, once per instance, from create or start
+     * (the control thread). During a reload the successor's attach takes effect at the switch. The host
+     * detaches the instance at stop; without a successor it then closes every connection (1001).
+     * RETURNS OK; FAILED_PRECONDITION when the node has no [client_edge], this instance attached already or
+     * another plugin holds the edge; INVALID_ARGUMENT for a NULL or too small handler, or one without
+     * opened, message and closed. A reason is in `error`. */
     lanchat_status_code (*attach)(lanchat_host_context* ctx, const lanchat_client_edge_handler* handler,
                                   lanchat_sink* error);
     /* Queues one text message (copied) to the connection; from any thread. LANCHAT_OK when queued;
-     * LANCHAT_NOT_FOUND when the connection is gone; LANCHAT_RESOURCE_EXHAUSTED when the client is not
-     * reading and its send queue is over the limit: the host then closes it with 4008 itself. */
+     * LANCHAT_NOT_FOUND when the connection is gone (or the node has no [client_edge]);
+     * LANCHAT_RESOURCE_EXHAUSTED when the client is not reading and its send queue is over the limit: the host
+     * then closes it with 4008 itself. */
     lanchat_status_code (*send)(lanchat_host_context* ctx, lanchat_connection_id id, lanchat_str text);
     /* Stores bytes (copied) the host keeps with the connection and hands to whichever instance handles it
-     * next (every info->session). Keep it small: who is authenticated, not what was delivered. */
+     * next (every info->session). Keep it small: who is authenticated, not what was delivered.
+     * RETURNS OK, or NOT_FOUND when the connection is gone. */
     lanchat_status_code (*set_session)(lanchat_host_context* ctx, lanchat_connection_id id, lanchat_bytes session);
-    /* Sends a close frame with `code` (1000, or 4000-4999) and `reason` (at most 120 bytes) after what is
-     * queued, then ends the connection; `closed` follows. Unknown ids are ignored. */
+    /* Sends a close frame with `code` (1000, or 4000-4999; any other becomes 1011) and `reason` (borrowed,
+     * cut at 120 bytes) after what is queued, then ends the connection; `closed` follows later on a
+     * client-edge thread. Unknown ids are ignored. */
     void (*close)(lanchat_host_context* ctx, lanchat_connection_id id, uint16_t code, lanchat_str reason);
 } lanchat_client_edge_api;
 
 /* ---------------------------------------------------------------------------------------------------
  * The host table handed to a plugin at create. Owned by the host; valid until the instance is destroyed.
+ * abi_major/abi_minor are the host's own version, the same numbers it passed to the entry symbol: a plugin
+ * built against an older minor learns from them what else the host offers.
  * ------------------------------------------------------------------------------------------------- */
 
 typedef struct lanchat_host_api {
@@ -473,12 +548,15 @@ typedef struct lanchat_host_api {
  * A failed create, import_state or start is followed by destroy (after stop, when start had been called).
  * Every function that can fail returns a status code and, on failure, writes a human-readable reason
  * into `error` (host-owned, borrowed for the call): say what was wrong, where, and how to fix it.
+ * THREAD: the control thread, one function at a time per instance. A plugin may call any host function
+ * from inside them.
  * ------------------------------------------------------------------------------------------------- */
 
 /*
  * Handed to drain(). Owned by the host; valid until destroy() returns. The plugin calls done(done_user) once,
  * from any thread, when it has finished what was in flight; further calls do nothing. If the deadline passes
- * first the host proceeds to stop() anyway, and a late call to done is harmless.
+ * first the host proceeds to stop() anyway, and a late call to done is harmless. done may also be called
+ * inside drain() itself.
  */
 typedef struct lanchat_drain_request {
     uint32_t struct_size;
@@ -525,8 +603,10 @@ typedef struct lanchat_plugin_descriptor {
 } lanchat_plugin_descriptor;
 
 /*
- * The entry symbol. The host passes the ABI version it implements so a plugin can adapt or refuse; a
- * plugin returns its descriptor (never NULL).
+ * The entry symbol. Negotiation goes both ways: the host passes the ABI version it implements, which the
+ * plugin may record to adapt (the C++ SDK does: sdk::host_abi_version()), and the plugin answers with its
+ * descriptor, whose abi_major/abi_minor say what it was built against (never NULL).
+ * THREAD: the loading thread, before any other plugin code; once for each load of the library.
  */
 typedef const lanchat_plugin_descriptor* (*lanchat_plugin_entry_fn)(uint16_t host_abi_major,
                                                                       uint16_t host_abi_minor);
