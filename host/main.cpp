@@ -11,7 +11,7 @@
 #include "config/node_config.hpp"
 #include "loader/plugin_library.hpp"
 #include "logging/log.hpp"
-#include "runtime/host_context.hpp"
+#include "abi/host_api.hpp"
 #include "runtime/node.hpp"
 
 namespace {
@@ -55,7 +55,7 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& options
             return std::nullopt;
         }
         if (arg == "--version") {
-            std::cout << "lanchatd " << host_version() << " (plugin ABI " << host_abi().text() << ")\n";
+            std::cout << "lanchatd " << abi::host_version() << " (plugin ABI " << host_abi().text() << ")\n";
             exit_now = true;
             return std::nullopt;
         }
@@ -125,7 +125,7 @@ int serve(const NodeConfig& config, NodeLog& log, const sigset_t& signals) {
     std::vector<LogField> ready = {{"plugins", std::to_string(node.plugins().size())},
                                    {"data_dir", config.data_dir.string()},
                                    {"abi", host_abi().text()},
-                                   {"version", host_version()}};
+                                   {"version", abi::host_version()}};
     if (std::string admin = node.admin_address(); !admin.empty()) ready.push_back({"admin", admin});
     if (std::string edge = node.client_edge_address(); !edge.empty()) ready.push_back({"clients", "https://" + edge + "/"});
     if (lanchat::host::mesh::Mesh* mesh = node.mesh()) {

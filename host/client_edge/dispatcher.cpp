@@ -4,15 +4,10 @@
 #include <cstring>
 #include <vector>
 
-#include "lanchat/sdk/sink.hpp"
+#include "abi/slice.hpp"
 #include "logging/log.hpp"
 
 namespace lanchat::host::edge {
-namespace {
-
-lanchat_str abi(std::string_view text) { return {text.data(), text.size()}; }
-
-}  // namespace
 
 sdk::Status Dispatcher::attach(lanchat_host_context* owner, const std::string& plugin_name,
                                const lanchat_client_edge_handler& handler) {
@@ -95,11 +90,11 @@ lanchat_connection_info Dispatcher::info_of(Connection& connection, std::string&
     lanchat_connection_info info{};
     info.struct_size = sizeof info;
     info.id = connection.id;
-    info.peer_address = abi(connection.facts.peer_address);
-    info.device_fingerprint = abi(connection.facts.device_fingerprint);
-    info.target = abi(connection.facts.target);
-    info.session = {reinterpret_cast<const uint8_t*>(session_copy.data()), session_copy.size()};
-    info.adopted = adopted ? 1 : 0;
+    info.peer_address = abi::to_str(connection.facts.peer_address);
+    info.device_fingerprint = abi::to_str(connection.facts.device_fingerprint);
+    info.target = abi::to_str(connection.facts.target);
+    info.session = abi::to_bytes(session_copy);
+    info.adopted = adopted ? LANCHAT_TRUE : LANCHAT_FALSE;
     return info;
 }
 
@@ -152,7 +147,7 @@ void Dispatcher::message(lanchat_connection_id id, std::string_view text) {
     if (active_.owner == nullptr) return;  // detached without a successor: the connection is being closed
     std::string session;
     lanchat_connection_info info = info_of(*connection, session, false);
-    active_.handler.message(active_.handler.user, &info, abi(text));
+    active_.handler.message(active_.handler.user, &info, abi::to_str(text));
 }
 
 void Dispatcher::closed(lanchat_connection_id id, uint16_t code, std::string_view reason) {
@@ -161,21 +156,23 @@ void Dispatcher::closed(lanchat_connection_id id, uint16_t code, std::string_vie
         if (connections_.erase(id) == 0) return;
     }
     std::shared_lock lock(handler_mutex_);
-    if (active_.owner != nullptr) active_.handler.closed(active_.handler.user, id, code, abi(reason));
+    if (active_.owner != nullptr) active_.handler.closed(active_.handler.user, id, code, abi::to_str(reason));
 }
 
-void Dispatcher::http(const lanchat_http_request& request, lanchat_http_response& response) {
+abi::HttpAnswer Dispatcher::http(const abi::HttpRequest& request) {
     std::shared_lock lock(handler_mutex_);
     if (active_.owner == nullptr) {
-        response.status = 503;
-        sdk::detail::write_to(response.body, "no gateway plugin is running on this node; try again later\n");
-        return;
+        abi::HttpAnswer unavailable;
+        unavailable.status = 503;
+        unavailable.body = "no gateway plugin is running on this node; try again later\n";
+        return unavailable;
     }
     if (active_.handler.http == nullptr) {
-        response.status = 404;
-        return;
+        abi::HttpAnswer not_found;
+        not_found.status = 404;
+        return not_found;
     }
-    active_.handler.http(active_.handler.user, &request, &response);
+    return abi::exchange_http(active_.handler, request);
 }
 
 size_t Dispatcher::connection_count() const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "abi/http_exchange.hpp"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/status.hpp"
 
@@ -65,8 +66,8 @@ public:
     lanchat_connection_id opened(std::shared_ptr<ConnectionPort> port, ConnectionFacts facts);
     void message(lanchat_connection_id id, std::string_view text);
     void closed(lanchat_connection_id id, uint16_t code, std::string_view reason);
-    // Fills `response`; 503 when no handler is attached, 404 when it does not answer HTTP.
-    void http(const lanchat_http_request& request, lanchat_http_response& response);
+    // The handler's answer; 503 when no handler is attached, 404 when it does not answer HTTP.
+    abi::HttpAnswer http(const abi::HttpRequest& request);
 
     size_t connection_count() const;
 

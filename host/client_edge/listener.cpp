@@ -1,8 +1,6 @@
 #include "client_edge/listener.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -23,8 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include "client_edge/device_fingerprint.hpp"
 #include "client_edge/dispatcher.hpp"
-#include "lanchat/sdk/sink.hpp"
+#include "client_edge/http_answer.hpp"
+#include "client_edge/origin_check.hpp"
 #include "logging/log.hpp"
 #include "metrics/registry.hpp"
 #include "net/listen.hpp"
@@ -42,31 +42,6 @@ namespace {
 
 constexpr size_t kHeaderLimit = 8 * 1024;
 constexpr auto kAwait = asio::use_awaitable;
-
-// SHA-256 of the client certificate's DER, when the client sent one and the CA verified it.
-std::string device_fingerprint(SSL* ssl) {
-    X509* certificate = SSL_get0_peer_certificate(ssl);
-    if (certificate == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    if (X509_digest(certificate, EVP_sha256(), digest, &size) != 1) return {};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned i = 0; i < size; ++i) {
-        hex += kHex[digest[i] >> 4];
-        hex += kHex[digest[i] & 15];
-    }
-    return hex;
-}
-
-// The host part of an Origin ("https://host:port") or Host ("host:port") header, lower-cased.
-std::string authority_of(std::string_view value) {
-    if (size_t scheme = value.find("://"); scheme != std::string_view::npos) value.remove_prefix(scheme + 3);
-    if (size_t path = value.find('/'); path != std::string_view::npos) value = value.substr(0, path);
-    std::string text(value);
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
 
 }  // namespace
 
@@ -322,36 +297,9 @@ asio::awaitable<void> Listener::Impl::session(tcp::socket socket) {
 
 http::response<http::string_body> Listener::Impl::answer_http(const http::request<http::empty_body>& request,
                                                               const std::string& peer) {
-    http::response<http::string_body> response{http::status::not_found, request.version()};
-    std::string method(request.method_string()), target(request.target());
-    std::string if_none_match(request[http::field::if_none_match]);
-    sdk::detail::StringSink content_type, cache_control, etag, body;
-    lanchat_http_request in{sizeof(lanchat_http_request), {method.data(), method.size()}, {target.data(), target.size()},
-                            {peer.data(), peer.size()}, {if_none_match.data(), if_none_match.size()}};
-    lanchat_http_response out{sizeof(lanchat_http_response), 0, content_type.get(), cache_control.get(), etag.get(),
-                              body.get()};
-    dispatcher->http(in, out);
-    unsigned status = out.status == 0 ? 404 : out.status;
-    if (status < 100 || status > 599) status = 500;
-    response.result(status);
-    response.set(http::field::server, "lanchatd");
-    response.set(http::field::content_type,
-                 content_type.text().empty() ? "text/plain; charset=utf-8" : content_type.text());
-    response.set(http::field::cache_control, cache_control.text().empty() ? "no-store" : cache_control.text());
-    if (!etag.text().empty()) response.set(http::field::etag, etag.text());
-    response.set("X-Content-Type-Options", "nosniff");
-    response.set("Referrer-Policy", "no-referrer");
-    response.set("Content-Security-Policy",
-                 "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
-    if (status == 404 && body.text().empty()) body.text() = "not found: " + target + "\n";
-    response.keep_alive(request.keep_alive());
-    if (request.method() == http::verb::head || status == 304) {
-        response.content_length(body.text().size());
-    } else {
-        response.body() = std::move(body.text());
-        response.prepare_payload();
-    }
-    return response;
+    abi::HttpRequest asked{std::string(request.method_string()), std::string(request.target()), peer,
+                           std::string(request[http::field::if_none_match])};
+    return http_response(request, dispatcher->http(asked));
 }
 
 asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<http::empty_body> request,
@@ -374,7 +322,7 @@ asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<ht
     // A browser page from another site must not ride on this user's network position (cross-site WebSocket
     // hijacking): when a browser names the page's origin, it has to be this very host.
     if (auto origin = request.find(http::field::origin); origin != request.end()) {
-        if (authority_of(origin->value()) != authority_of(request[http::field::host])) {
+        if (!same_authority(origin->value(), request[http::field::host])) {
             co_return co_await refuse(http::status::forbidden, "cross-origin WebSocket refused: the page's origin " +
                                                                    std::string(origin->value()) + " is not this host");
         }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/tables.hpp"
 #include "config/node_config.hpp"
 #include "lanchat/sdk/status.hpp"
 #include "mesh/authorization.hpp"
@@ -72,7 +73,7 @@ private:
     std::unique_ptr<Membership> membership_;  // when [mesh] registry names a Discovery service
 };
 
-// The ABI's rpc table (lanchat_rpc_api), served by the Mesh of each calling plugin's context.
-const lanchat_rpc_api* rpc_api_table();
+// The ABI's rpc table lives with the other tables in abi/; Node's constructor still names it from here.
+using abi::rpc_api_table;
 
 }  // namespace lanchat::host::mesh

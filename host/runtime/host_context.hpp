@@ -1,4 +1,5 @@
-// The host's side of one plugin instance as the C ABI sees it (lanchat_host_context), and the host table.
+// The host's side of one plugin instance as the C ABI sees it (lanchat_host_context). The tables that read it
+// are in abi/.
 #pragma once
 
 #include <memory>
@@ -32,28 +33,6 @@ struct HealthReport {
     std::string reason;
     bool set_by_plugin = false;
 };
-
-// Builds the lanchat_host_api table one node hands to all its plugins; strings live in the object.
-class HostApiTable {
-public:
-    // `rpc` is the rpc table (since ABI 1.1); without a mesh its functions answer UNAVAILABLE.
-    HostApiTable(std::string node_name, const lanchat_rpc_api* rpc);
-
-    // The metrics table (since ABI 1.2).
-    static const lanchat_metrics_api* metrics_table();
-    HostApiTable(const HostApiTable&) = delete;
-    HostApiTable& operator=(const HostApiTable&) = delete;
-
-    const lanchat_host_api* get() const { return &api_; }
-
-private:
-    std::string node_name_;
-    std::string host_version_;
-    lanchat_host_api api_{};
-};
-
-// The version string lanchatd reports (also in the ABI's host_version).
-const char* host_version();
 
 }  // namespace lanchat::host
 

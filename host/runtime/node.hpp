@@ -10,6 +10,7 @@
 #include "lanchat/sdk/status.hpp"
 #include "logging/log.hpp"
 #include "runtime/executor.hpp"
+#include "abi/host_api.hpp"
 #include "runtime/host_context.hpp"
 #include "admin/admin_server.hpp"
 #include "metrics/registry.hpp"
@@ -82,7 +83,7 @@ private:
     NodeLog& log_;
     metrics::Registry metrics_;             // before the mesh, which records into it
     std::unique_ptr<TraceWriter> traces_;  // with [node] export_traces
-    HostApiTable api_;
+    abi::HostApiTable api_;
     Executor executor_;
     std::unique_ptr<mesh::Mesh> mesh_;  // started before the plugins, shut down after them
     std::unique_ptr<edge::Dispatcher> edge_;         // with [client_edge]: exists before any plugin

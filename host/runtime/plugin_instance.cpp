@@ -4,14 +4,14 @@
 
 #include <filesystem>
 
-#include "lanchat/sdk/sink.hpp"
+#include "abi/sink.hpp"
 #include "metrics/registry.hpp"
 #include "mesh/mesh.hpp"
 #include "mesh/rpc_owner.hpp"
 
 namespace lanchat::host {
 namespace fs = std::filesystem;
-using sdk::detail::StringSink;
+using abi::StringSink;
 
 const char* state_name(PluginState state) {
     switch (state) {

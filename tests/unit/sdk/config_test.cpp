@@ -1,8 +1,9 @@
-// The SDK's typed Config, reading through the real host table (host_api.cpp) from a real node file.
+// The SDK's typed Config, reading through the real host table (host/abi/) from a real node file.
 #include "lanchat/sdk/config.hpp"
 
 #include <gtest/gtest.h>
 
+#include "abi/host_api.hpp"
 #include "config/node_config.hpp"
 #include "runtime/host_context.hpp"
 #include "temp_dir.hpp"
@@ -41,7 +42,7 @@ path = "db.sqlite"
     std::string file() const { return (dir_.path() / "node.toml").string(); }
 
     lanchat::testing::TempDir dir_;
-    host::HostApiTable api_{"n", nullptr};
+    host::abi::HostApiTable api_{"n", nullptr};
     lanchat_host_context context_;
 };
 

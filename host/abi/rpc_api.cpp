@@ -1,20 +1,15 @@
-// The C functions behind lanchat_rpc_api (ABI 1.1): each finds the node's Mesh through the caller's context.
-#include <cstring>
+// lanchat_rpc_api (since 1.1): serving and calling RPCs through the node's Mesh, found by the caller's context.
+#include <string>
 
-#include "lanchat/sdk/sink.hpp"
+#include "abi/sink.hpp"
+#include "abi/slice.hpp"
+#include "abi/tables.hpp"
 #include "mesh/mesh.hpp"
 #include "mesh/rpc_owner.hpp"
 #include "runtime/host_context.hpp"
 
-namespace lanchat::host::mesh {
+namespace lanchat::host::abi {
 namespace {
-
-using sdk::detail::write_to;
-
-std::string text(lanchat_str value) { return value.data == nullptr ? std::string() : std::string(value.data, value.size); }
-std::string bytes(lanchat_bytes value) {
-    return value.data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value.data), value.size);
-}
 
 constexpr const char* kNoMesh = "this node has no [mesh] table, so it neither serves nor calls RPCs";
 
@@ -28,7 +23,12 @@ lanchat_status_code serve(lanchat_host_context* ctx, const lanchat_rpc_method* m
         write_to(error, "serve needs a method with a handler and a kind of unary or server-streaming");
         return LANCHAT_INVALID_ARGUMENT;
     }
-    Route route{text(method->full_name), method->kind, method->handler, method->cancelled, method->user, ctx->rpc_owner};
+    mesh::Route route{std::string(view(method->full_name)),
+                      method->kind,
+                      method->handler,
+                      method->cancelled,
+                      method->user,
+                      ctx->rpc_owner};
     if (sdk::Status added = ctx->mesh->routes().add(std::move(route)); !added.ok()) {
         write_to(error, added.message());
         return static_cast<lanchat_status_code>(added.code());
@@ -38,31 +38,30 @@ lanchat_status_code serve(lanchat_host_context* ctx, const lanchat_rpc_method* m
 }
 
 void unserve(lanchat_host_context* ctx, lanchat_str full_name) {
-    if (ctx->mesh != nullptr) ctx->mesh->routes().remove(ctx->rpc_owner.get(), text(full_name));
+    if (ctx->mesh != nullptr) ctx->mesh->routes().remove(ctx->rpc_owner.get(), std::string(view(full_name)));
 }
 
-OutboundCall outbound(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request) {
-    OutboundCall call;
+mesh::OutboundCall outbound(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request) {
+    mesh::OutboundCall call;
     call.caller_service = ctx->plugin_name;
-    call.service = text(options->service);
-    call.method = text(options->method);
+    call.service = std::string(view(options->service));
+    call.method = std::string(view(options->method));
     call.timeout = std::chrono::milliseconds(options->timeout_ms);
-    call.idempotent = options->idempotent != 0;
-    call.lineage = lineage_of(options->parent);
-    call.request = bytes(request);
+    call.idempotent = options->idempotent != LANCHAT_FALSE;
+    call.lineage = mesh::lineage_of(options->parent);
+    call.request = std::string(view(request));
     return call;
 }
 
-ReplyFn reply_to(lanchat_rpc_reply_fn reply, void* user) {
+mesh::ReplyFn reply_to(lanchat_rpc_reply_fn reply, void* user) {
     return [reply, user](lanchat_status_code code, const std::string& message, const std::string& response) {
-        reply(user, code, {message.data(), message.size()},
-              {reinterpret_cast<const uint8_t*>(response.data()), response.size()});
+        reply(user, code, to_str(message), to_bytes(response));
     };
 }
 
 void call_unary(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request,
                 lanchat_rpc_reply_fn reply, void* user) {
-    if (ctx->mesh == nullptr) return reply(user, LANCHAT_UNAVAILABLE, {kNoMesh, std::strlen(kNoMesh)}, {});
+    if (ctx->mesh == nullptr) return reply(user, LANCHAT_UNAVAILABLE, to_str(kNoMesh), {});
     ctx->mesh->client().call_unary(ctx->rpc_owner, outbound(ctx, options, request), reply_to(reply, user));
 }
 
@@ -70,12 +69,10 @@ lanchat_rpc_stream_id call_server_stream(lanchat_host_context* ctx, const lancha
                                          lanchat_bytes request, lanchat_rpc_message_fn on_message,
                                          lanchat_rpc_reply_fn reply, void* user) {
     if (ctx->mesh == nullptr) {
-        reply(user, LANCHAT_UNAVAILABLE, {kNoMesh, std::strlen(kNoMesh)}, {});
+        reply(user, LANCHAT_UNAVAILABLE, to_str(kNoMesh), {});
         return 0;
     }
-    MessageFn message = [on_message, user](const std::string& bytes) {
-        on_message(user, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-    };
+    mesh::MessageFn message = [on_message, user](const std::string& bytes) { on_message(user, to_bytes(bytes)); };
     return ctx->mesh->client().call_server_stream(ctx->rpc_owner, outbound(ctx, options, request), std::move(message),
                                                   reply_to(reply, user));
 }
@@ -84,11 +81,12 @@ void cancel_stream(lanchat_host_context* ctx, lanchat_rpc_stream_id id) {
     if (ctx->mesh != nullptr) ctx->mesh->client().cancel_stream(id);
 }
 
-const lanchat_rpc_api kRpcApi = {sizeof(lanchat_rpc_api), &serve,      &unserve,           &write_call,
-                                 &finish_call,            &call_unary, &call_server_stream, &cancel_stream};
+const lanchat_rpc_api kRpcApi = {
+    sizeof(lanchat_rpc_api), &serve,        &unserve, &mesh::write_call, &mesh::finish_call, &call_unary,
+    &call_server_stream,     &cancel_stream};
 
 }  // namespace
 
 const lanchat_rpc_api* rpc_api_table() { return &kRpcApi; }
 
-}  // namespace lanchat::host::mesh
+}  // namespace lanchat::host::abi
