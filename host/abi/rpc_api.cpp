@@ -1,6 +1,7 @@
 // lanchat_rpc_api (since 1.1): serving and calling RPCs through the node's Mesh, found by the caller's context.
 #include <string>
 
+#include "abi/reply_after_return.hpp"
 #include "abi/sink.hpp"
 #include "abi/slice.hpp"
 #include "abi/tables.hpp"
@@ -53,28 +54,24 @@ mesh::OutboundCall outbound(lanchat_host_context* ctx, const lanchat_rpc_call_op
     return call;
 }
 
-mesh::ReplyFn reply_to(lanchat_rpc_reply_fn reply, void* user) {
-    return [reply, user](lanchat_status_code code, const std::string& message, const std::string& response) {
-        reply(user, code, to_str(message), to_bytes(response));
-    };
-}
-
 void call_unary(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request,
                 lanchat_rpc_reply_fn reply, void* user) {
-    if (ctx->mesh == nullptr) return reply(user, LANCHAT_UNAVAILABLE, to_str(kNoMesh), {});
-    ctx->mesh->client().call_unary(ctx->rpc_owner, outbound(ctx, options, request), reply_to(reply, user));
+    ReplyAfterReturn answer(ctx, reply, user);
+    if (ctx->mesh == nullptr) return answer.reply_fn()(LANCHAT_UNAVAILABLE, kNoMesh, {});
+    ctx->mesh->client().call_unary(ctx->rpc_owner, outbound(ctx, options, request), answer.reply_fn());
 }
 
 lanchat_rpc_stream_id call_server_stream(lanchat_host_context* ctx, const lanchat_rpc_call_options* options,
                                          lanchat_bytes request, lanchat_rpc_message_fn on_message,
                                          lanchat_rpc_reply_fn reply, void* user) {
+    ReplyAfterReturn answer(ctx, reply, user);
     if (ctx->mesh == nullptr) {
-        reply(user, LANCHAT_UNAVAILABLE, to_str(kNoMesh), {});
+        answer.reply_fn()(LANCHAT_UNAVAILABLE, kNoMesh, {});
         return 0;
     }
     mesh::MessageFn message = [on_message, user](const std::string& bytes) { on_message(user, to_bytes(bytes)); };
     return ctx->mesh->client().call_server_stream(ctx->rpc_owner, outbound(ctx, options, request), std::move(message),
-                                                  reply_to(reply, user));
+                                                  answer.reply_fn());
 }
 
 void cancel_stream(lanchat_host_context* ctx, lanchat_rpc_stream_id id) {
