@@ -1,6 +1,6 @@
-// The client edge's network half: HTTPS and WebSocket over TLS (Boost.Beast, kept inside listener.cpp — its
-// build cost is in STACK.md). Every accepted connection lives on one of `threads` event loops; what arrives
-// goes to the Dispatcher, which hands it to the plugin that handles the edge.
+// The client edge's network half: HTTPS and WebSocket over TLS (Boost.Beast, kept out of every header but
+// http_answer.hpp, which only listener.cpp includes). Every accepted connection lives on one of `threads` event
+// loops; what arrives goes to the Dispatcher, which hands it to the plugin that handles the edge.
 #pragma once
 
 #include <filesystem>

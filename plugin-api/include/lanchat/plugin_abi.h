@@ -26,8 +26,9 @@
  *  - THREAD: where a host function may be called from, or where the host runs a callback. Host functions
  *    may be called from any thread unless they say otherwise. "The control thread" is the one thread at a
  *    time that runs an instance's lifecycle (the node's start, reload and stop).
- *  - CALLBACKS: whether a host function may call back into the plugin before it returns. Only the sink a
- *    plugin passes is written synchronously; every other callback runs after the call returned.
+ *  - CALLBACKS: whether a host function may call back into the plugin before it returns. A sink the plugin
+ *    passes is written before the call returns; any other callback runs after it returned, unless the
+ *    function says otherwise (executor->cancel may run `release`).
  *  - RETURNS: the status codes a function returns, or what its other return value means.
  *  - LIFETIME: who owns each pointer and until when it is valid.
  */
