@@ -215,9 +215,12 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     forged.mutable_page()->set_page_token("not-a-token");
     EXPECT_EQ(call(channels_, kChannel + "ListChannels", forged.SerializeAsString()).status.error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
-    // Nothing of that reached anyone.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    EXPECT_EQ(delivered(*carol)[general], one_to(5));
+    // Nothing of that reached anyone: a sentinel sent after the refusals arrives right after message 5.
+    ASSERT_TRUE(send("alice", general, "sentinel", "g6").status.ok());
+    ASSERT_TRUE(wait_messages(*carol, 6));
+    to_carol = delivered(*carol);
+    EXPECT_EQ(to_carol.size(), 1u);
+    EXPECT_EQ(to_carol[general], one_to(6));
 }
 
 TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
@@ -234,8 +237,9 @@ TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
     ASSERT_TRUE(wait_messages(*again, 3));
     ASSERT_TRUE(send("alice", general, "m7", "7").status.ok());
     ASSERT_TRUE(wait_messages(*again, 4));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a repeat would have come by now
-    EXPECT_EQ(delivered(*again)[general], (std::vector<uint64_t>{4, 5, 6, 7}));
+    ASSERT_TRUE(send("alice", general, "m8", "8").status.ok());  // a repeat would come before this sentinel
+    ASSERT_TRUE(wait_messages(*again, 5));
+    EXPECT_EQ(delivered(*again)[general], (std::vector<uint64_t>{4, 5, 6, 7, 8}));
 }
 
 TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {
