@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "service_node.hpp"
@@ -17,23 +18,12 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::call;
-using lanchat::testing::channel_to;
-using lanchat::testing::ChildProcess;
-using lanchat::testing::make_service_pki;
-using lanchat::testing::Reply;
-using lanchat::testing::service_node_file;
-using lanchat::testing::start_service_node;
-using lanchat::testing::StreamReader;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 namespace fs = std::filesystem;
 namespace cv1 = lanchat::channel::v1;
 namespace rv1 = lanchat::router::v1;
 namespace pv1 = lanchat::presence::v1;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
 const std::string kChannel = "/lanchat.channel.v1.Channel/";
 const std::string kRouter = "/lanchat.router.v1.Router/";
 
