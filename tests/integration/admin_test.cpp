@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "http_get.hpp"
@@ -16,18 +17,10 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::ChildProcess;
-using lanchat::testing::Completed;
-using lanchat::testing::http_request;
-using lanchat::testing::read_file;
-using lanchat::testing::run_to_exit;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
 
 class AdminTest : public ::testing::Test {
 protected:

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "service_node.hpp"
@@ -14,20 +15,10 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::call;
-using lanchat::testing::channel_to;
-using lanchat::testing::ChildProcess;
-using lanchat::testing::make_service_pki;
-using lanchat::testing::run_to_exit;
-using lanchat::testing::service_node_file;
-using lanchat::testing::start_service_node;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 namespace fs = std::filesystem;
 namespace v1 = lanchat::audit::v1;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
 
 class AuditTest : public ::testing::Test {
 protected:

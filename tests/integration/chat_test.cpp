@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "service_node.hpp"
@@ -17,23 +18,12 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::call;
-using lanchat::testing::channel_to;
-using lanchat::testing::ChildProcess;
-using lanchat::testing::make_service_pki;
-using lanchat::testing::Reply;
-using lanchat::testing::service_node_file;
-using lanchat::testing::start_service_node;
-using lanchat::testing::StreamReader;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 namespace fs = std::filesystem;
 namespace cv1 = lanchat::channel::v1;
 namespace rv1 = lanchat::router::v1;
 namespace pv1 = lanchat::presence::v1;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
 const std::string kChannel = "/lanchat.channel.v1.Channel/";
 const std::string kRouter = "/lanchat.router.v1.Router/";
 
@@ -215,9 +205,12 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     forged.mutable_page()->set_page_token("not-a-token");
     EXPECT_EQ(call(channels_, kChannel + "ListChannels", forged.SerializeAsString()).status.error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
-    // Nothing of that reached anyone.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    EXPECT_EQ(delivered(*carol)[general], one_to(5));
+    // Nothing of that reached anyone: a sentinel sent after the refusals arrives right after message 5.
+    ASSERT_TRUE(send("alice", general, "sentinel", "g6").status.ok());
+    ASSERT_TRUE(wait_messages(*carol, 6));
+    to_carol = delivered(*carol);
+    EXPECT_EQ(to_carol.size(), 1u);
+    EXPECT_EQ(to_carol[general], one_to(6));
 }
 
 TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
@@ -234,8 +227,9 @@ TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
     ASSERT_TRUE(wait_messages(*again, 3));
     ASSERT_TRUE(send("alice", general, "m7", "7").status.ok());
     ASSERT_TRUE(wait_messages(*again, 4));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a repeat would have come by now
-    EXPECT_EQ(delivered(*again)[general], (std::vector<uint64_t>{4, 5, 6, 7}));
+    ASSERT_TRUE(send("alice", general, "m8", "8").status.ok());  // a repeat would come before this sentinel
+    ASSERT_TRUE(wait_messages(*again, 5));
+    EXPECT_EQ(delivered(*again)[general], (std::vector<uint64_t>{4, 5, 6, 7, 8}));
 }
 
 TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "http_get.hpp"
 #include "service_node.hpp"
@@ -20,14 +21,10 @@ using json = nlohmann::json;
 using lanchat::client::Endpoint;
 using lanchat::client::TlsClient;
 using lanchat::client::WebSocketClient;
-using lanchat::testing::ChildProcess;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kPluginDir = LANCHAT_PLUGIN_DIR;
 
 // One connected, greeted client with helpers for request/answer pairs.
 class Client {

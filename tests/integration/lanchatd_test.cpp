@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "lanchat/plugin_abi.h"
 #include "temp_dir.hpp"
@@ -14,18 +15,10 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::ChildProcess;
-using lanchat::testing::Completed;
-using lanchat::testing::run_to_exit;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
-const fs::path kSourceDir = LANCHAT_SOURCE_DIR;
-const fs::path kCompatPlugin = LANCHAT_COMPAT_PLUGIN;
 
 constexpr int kExitFailed = 1;
 constexpr int kExitBadConfig = 2;

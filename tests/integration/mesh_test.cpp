@@ -9,6 +9,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "lanchat/test/v1/echo.pb.h"
@@ -18,24 +19,12 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::call;
-using lanchat::testing::channel_to;
-using lanchat::testing::ChildProcess;
-using lanchat::testing::Identity;
-using lanchat::testing::Reply;
-using lanchat::testing::StreamReader;
-using lanchat::testing::issue_test_certificate;
-using lanchat::testing::read_file;
-using lanchat::testing::run_to_exit;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 using test::v1::CountRequest;
 using test::v1::SayReply;
 using test::v1::SayRequest;
 namespace fs = std::filesystem;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
 constexpr const char* kSay = "/lanchat.test.v1.Echo/Say";
 
 void lanchatctl(const std::vector<std::string>& args) {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
 #include "http_get.hpp"
@@ -22,19 +23,12 @@
 namespace lanchat {
 namespace {
 
-using lanchat::testing::ChildProcess;
-using lanchat::testing::http_request;
-using lanchat::testing::read_file;
-using lanchat::testing::run_to_exit;
-using lanchat::testing::TempDir;
+using namespace lanchat::testing;
 using test::v1::SayReply;
 using test::v1::SayRequest;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::string kLanchatd = LANCHAT_LANCHATD;
-const std::string kLanchatctl = LANCHAT_LANCHATCTL;
-const fs::path kFixtures = LANCHAT_TEST_FIXTURES;
 
 struct Said {
     grpc::Status status;

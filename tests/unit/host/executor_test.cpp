@@ -11,14 +11,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Counts runs and releases of one scheduled task.
+// Counts starts, runs and releases of one scheduled task.
 struct Probe {
+    std::atomic<int> starts{0};
     std::atomic<int> runs{0};
     std::atomic<int> releases{0};
     std::chrono::milliseconds run_for{0};
 
     static void run(void* user) {
         auto* probe = static_cast<Probe*>(user);
+        ++probe->starts;
         std::this_thread::sleep_for(probe->run_for);
         ++probe->runs;
     }
@@ -37,6 +39,16 @@ bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 5s) {
 
 const int kOwner = 0;
 
+// Returns once a sentinel task has run `rounds` times on `executor`: by then every thread has been free to
+// run anything still due, so a task that did not run meanwhile was really not going to (no fixed sleep).
+void let_the_executor_run(Executor& executor, int rounds = 5) {
+    const int sentinel_owner = 0;
+    Probe sentinel;
+    lanchat_timer_id id = executor.schedule(&sentinel_owner, 1, 1, &Probe::run, &Probe::release, &sentinel);
+    ASSERT_TRUE(eventually([&] { return sentinel.runs >= rounds; }));
+    executor.cancel(&sentinel_owner, id);
+}
+
 TEST(ExecutorTest, AOneShotTaskRunsOnceThenIsReleased) {
     Executor executor(2);
     Probe probe;
@@ -54,7 +66,7 @@ TEST(ExecutorTest, APeriodicTaskRepeatsUntilCancelledThenNeverRunsAgain) {
     executor.cancel(&kOwner, id);
     int runs_at_cancel = probe.runs;
     EXPECT_EQ(probe.releases, 1);
-    std::this_thread::sleep_for(20ms);
+    let_the_executor_run(executor);
     EXPECT_EQ(probe.runs, runs_at_cancel);
 }
 
@@ -63,7 +75,7 @@ TEST(ExecutorTest, CancelWaitsForARunningTaskToFinish) {
     Probe probe;
     probe.run_for = 100ms;
     lanchat_timer_id id = executor.schedule(&kOwner, 0, 0, &Probe::run, &Probe::release, &probe);
-    std::this_thread::sleep_for(30ms);  // the task is now inside its 100 ms run
+    ASSERT_TRUE(eventually([&] { return probe.starts == 1; }));  // the task is now inside its 100 ms run
     executor.cancel(&kOwner, id);
     EXPECT_EQ(probe.runs, 1);
     EXPECT_EQ(probe.releases, 1);
@@ -97,7 +109,7 @@ TEST(ExecutorTest, ATaskMayCancelItselfFromInside) {
         },
         [](void* user) { ++static_cast<SelfCancelling*>(user)->releases; }, &task);
     ASSERT_TRUE(eventually([&] { return task.releases == 1; }));
-    std::this_thread::sleep_for(10ms);
+    let_the_executor_run(executor);
     EXPECT_EQ(task.runs, 1);
 }
 

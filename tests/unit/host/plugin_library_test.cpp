@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "build_paths.hpp"
+
 namespace lanchat::host {
 namespace {
 
-const std::filesystem::path kFixtures = LANCHAT_TEST_FIXTURES;
+using lanchat::testing::kFixtures;
 
 std::string error_of(const std::filesystem::path& path) {
     auto opened = PluginLibrary::open(path);
