@@ -9,6 +9,7 @@
 #include "admin/admin_routes.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
 #include "mesh/tls.hpp"
+#include "runtime/private_directory.hpp"
 
 namespace lanchat::host {
 namespace {
@@ -16,6 +17,9 @@ namespace {
 sdk::Status in_entry(const PluginSpec& spec, const sdk::Status& status) {
     return {status.code(), "plugin '" + spec.name + "' (" + spec.defined_at + "): " + status.message()};
 }
+
+// Where each plugin file is copied before it is loaded (so a reload never maps a half-written file).
+std::filesystem::path copy_dir_of(const NodeConfig& config) { return config.data_dir / ".loaded"; }
 
 }  // namespace
 
@@ -29,11 +33,13 @@ Node::Node(NodeConfig config, NodeLog& log)
 Node::~Node() { stop(); }
 
 sdk::Status Node::start() {
-    std::error_code error;
-    std::filesystem::create_directories(config_.data_dir, error);
-    if (error) {
-        return sdk::failed_precondition("cannot create the data directory " + config_.data_dir.string() +
-                                        " ([node] data_dir in " + config_.file.string() + "): " + error.message());
+    if (sdk::Status made = make_private_directory(config_.data_dir, "[node] data_dir in " + config_.file.string());
+        !made.ok()) {
+        return made;
+    }
+    if (sdk::Status made = make_private_directory(copy_dir_of(config_), "the copies of the loaded plugin files");
+        !made.ok()) {
+        return made;
     }
     if (config_.export_traces) {
         traces_ = std::make_unique<TraceWriter>(config_.data_dir / "traces.jsonl", config_.node_name);
@@ -159,7 +165,6 @@ HostServices Node::services() {
 }
 
 // Loaded files are private copies here, so a plugin file rebuilt in place never changes running code.
-static std::filesystem::path copy_dir_of(const NodeConfig& config) { return config.data_dir / ".loaded"; }
 
 sdk::Status Node::start_plugin(const PluginSpec& spec) {
     auto library = PluginLibrary::open(spec.path, copy_dir_of(config_));

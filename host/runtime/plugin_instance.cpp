@@ -8,6 +8,7 @@
 #include "metrics/registry.hpp"
 #include "mesh/mesh.hpp"
 #include "mesh/rpc_owner.hpp"
+#include "runtime/private_directory.hpp"
 
 namespace lanchat::host {
 namespace fs = std::filesystem;
@@ -53,11 +54,8 @@ sdk::Status PluginInstance::failure(std::string_view step, lanchat_status_code c
 }
 
 sdk::Status PluginInstance::create() {
-    std::error_code error;
-    fs::create_directories(context_.data_dir, error);
-    if (error) {
-        return failure("create", LANCHAT_FAILED_PRECONDITION,
-                       "cannot create its data directory " + context_.data_dir + ": " + error.message());
+    if (sdk::Status made = make_private_directory(context_.data_dir, "its data directory"); !made.ok()) {
+        return failure("create", LANCHAT_FAILED_PRECONDITION, made.message());
     }
     StringSink message;
     lanchat_status_code code = library_->vtable().create(&api_, &context_, &instance_, message.get());

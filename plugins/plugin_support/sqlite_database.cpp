@@ -1,8 +1,32 @@
 #include "sqlite_database.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace lanchat::plugin_support {
+namespace {
+
+// Makes `file` readable and writable by its owner only, creating it (empty) when `create` and missing.
+// SQLite gives the -wal and -shm files it creates the database file's mode, so they follow.
+sdk::Status restrict_to_owner(const std::filesystem::path& file, bool create) {
+    int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+    if (fd < 0) {
+        if (!create && errno == ENOENT) return {};
+        return sdk::failed_precondition("cannot open " + file.string() + ": " + std::strerror(errno));
+    }
+    int changed = ::fchmod(fd, 0600);
+    int saved = errno;
+    ::close(fd);
+    if (changed != 0) return sdk::failed_precondition("cannot chmod 600 " + file.string() + ": " + std::strerror(saved));
+    return {};
+}
+
+}  // namespace
 
 Statement::Statement(SqliteDatabase& database, std::string_view sql) : database_(database) {
     last_ = sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
@@ -62,6 +86,13 @@ bool Statement::is_null(int column) const { return sqlite3_column_type(statement
 
 sdk::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesystem::path& file, std::string what,
                                                                    std::string_view schema) {
+    // Files left by an older version (or another umask) are tightened too, not only new ones.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::filesystem::path part = file.string() + suffix;
+        if (sdk::Status made = restrict_to_owner(part, *suffix == '\0'); !made.ok()) {
+            return sdk::Status(made.code(), what + ": " + made.message());
+        }
+    }
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
