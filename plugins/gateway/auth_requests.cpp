@@ -1,6 +1,7 @@
 // Requests before and around authentication: auth (token, password or refresh), register, ping, logout;
 // and a connection taken over from a predecessor, whose user the host kept.
 #include "gateway_service.hpp"
+
 #include "lanchat/auth/v1/auth.pb.h"
 
 namespace lanchat::gateway {

@@ -1,6 +1,7 @@
 // Message requests: send, edit, delete, typing and history; and subscribe, the Router stream that delivers
 // a user's messages to this connection.
 #include "gateway_service.hpp"
+
 #include "lanchat/router/v1/router.pb.h"
 
 namespace lanchat::gateway {

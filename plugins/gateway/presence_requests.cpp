@@ -1,9 +1,9 @@
 // Presence: this gateway is one Presence device per connected user, however many connections the user has
 // here (heartbeats scale with people, not with their tabs); and the presence.set and presence.watch
 // requests.
-#include <algorithm>
-
 #include "gateway_service.hpp"
+
+#include <algorithm>
 
 namespace lanchat::gateway {
 
