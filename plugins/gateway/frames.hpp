@@ -2,11 +2,14 @@
 // writing the objects the protocol names, and turning service statuses into the protocol's stable codes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/identity/v1/identity.pb.h"
@@ -18,6 +21,12 @@ namespace lanchat::gateway {
 using json = nlohmann::json;
 
 constexpr int kProtocolVersion = 1;
+
+// The largest request field of each kind, in bytes.
+constexpr size_t kMaxName = 64, kMaxSecret = 4096, kMaxToken = 8192, kMaxText = 1024, kMaxId = 64;
+
+// Close codes the gateway sends (the protocol's table lists the host's too).
+constexpr uint16_t kCloseNormal = 1000, kCloseAuthTimeout = 4001, kCloseTokenExpired = 4003, kCloseFlood = 4029;
 
 // A request the gateway refuses before calling anything; carries a protocol error code.
 struct Refusal : std::runtime_error {

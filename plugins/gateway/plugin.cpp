@@ -9,7 +9,7 @@
 #include <chrono>
 #include <memory>
 
-#include "gateway.hpp"
+#include "gateway_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/client_edge.hpp"
 #include "lanchat/sdk/metrics.hpp"
@@ -44,8 +44,8 @@ public:
         require(limits.heartbeat.count() >= 100, "heartbeat_ms", "must be at least 100");
         require(limits.call_timeout.count() >= 100, "call_timeout_ms", "must be at least 100");
         heartbeat_ = limits.heartbeat;
-        gateway_ = std::make_unique<Gateway>(rpc_, edge_, log(), metrics_, limits,
-                                             "gateway@" + std::string(host.node_name()));
+        gateway_ = std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits,
+                                                    "gateway@" + std::string(host.node_name()));
     }
 
     Status start() override {
@@ -55,16 +55,10 @@ public:
         return {};
     }
 
-    // Requests in flight get their answers; the connections themselves stay with the host.
-    void drain(DrainSignal done) override {
-        auto signal = std::make_shared<DrainSignal>(std::move(done));
-        drain_poll_ = executor().every(std::chrono::milliseconds(10), [this, signal] {
-            if (gateway_->in_flight() == 0) signal->done();
-        });
-    }
+    // Requests already admitted get their answers, new ones are refused; the connections stay with the host.
+    void drain(DrainSignal done) override { gateway_->drain(std::move(done)); }
 
     void stop() override {
-        drain_poll_.reset();
         heartbeats_.reset();
         sweeps_.reset();
         gateway_->cancel_streams();
@@ -79,10 +73,9 @@ private:
     ClientEdge edge_;
     Metrics metrics_;
     std::chrono::milliseconds heartbeat_{10000};
-    std::unique_ptr<Gateway> gateway_;
+    std::unique_ptr<GatewayService> gateway_;
     Timer heartbeats_;
     Timer sweeps_;
-    Timer drain_poll_;
 };
 
 }  // namespace lanchat::gateway

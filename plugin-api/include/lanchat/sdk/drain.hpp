@@ -42,6 +42,40 @@ private:
 // signalled when the count reaches zero. Thread-safe. (Seastar's gate, with the host's drain signal.)
 class Gate {
 public:
+    // One admitted piece of work, counted while any copy of it lives (Seastar's gate::holder). Copying
+    // extends work already admitted, so it succeeds even once the gate is closed: a request that goes on
+    // to make more calls keeps the drain waiting until its last answer. The gate must outlive its holders.
+    class Holder {
+    public:
+        Holder() = default;  // holds nothing
+        Holder(const Holder& other) : gate_(other.gate_) {
+            if (gate_ != nullptr) gate_->join();
+        }
+        Holder(Holder&& other) noexcept : gate_(std::exchange(other.gate_, nullptr)) {}
+        Holder& operator=(Holder other) noexcept {
+            std::swap(gate_, other.gate_);
+            return *this;
+        }
+        ~Holder() { release(); }
+
+        // Leaves the gate now instead of when dropped; the holder then holds nothing.
+        void release() {
+            if (Gate* gate = std::exchange(gate_, nullptr)) gate->leave();
+        }
+        bool holds() const { return gate_ != nullptr; }
+
+    private:
+        friend class Gate;
+        explicit Holder(Gate* gate) : gate_(gate) {}
+        Gate* gate_ = nullptr;
+    };
+
+    // enter() as a Holder that leaves when its last copy goes; nullopt once closed (refuse the work).
+    std::optional<Holder> try_hold() {
+        if (!enter()) return std::nullopt;
+        return Holder(this);
+    }
+
     // False once closed: the caller must refuse the work (e.g. answer UNAVAILABLE).
     bool enter() {
         std::lock_guard lock(mutex_);
@@ -76,6 +110,12 @@ public:
     }
 
 private:
+    // A copied Holder: counted whether or not the gate is closed (the work was admitted before).
+    void join() {
+        std::lock_guard lock(mutex_);
+        ++in_flight_;
+    }
+
     mutable std::mutex mutex_;
     size_t in_flight_ = 0;
     bool closed_ = false;

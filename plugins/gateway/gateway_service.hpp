@@ -1,0 +1,170 @@
+// GatewayService: the client protocol (sdk-docs/client-protocol.md) on top of the host's client edge. Each
+// connection is a Session; each request becomes calls to Auth, Identity, Channel, Router and Presence
+// through the mesh, and their answers go back as frames. The host owns the sockets: this object only holds
+// sessions, and what a successor needs after a reload is kept with the host (the session bytes).
+//
+// gateway_service.cpp keeps connections, dispatch and the drain; requests are answered in one file per
+// area (auth_requests.cpp, channel_requests.cpp, message_requests.cpp, presence_requests.cpp,
+// user_requests.cpp).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "frames.hpp"
+#include "lanchat/sdk/client_edge.hpp"
+#include "lanchat/sdk/drain.hpp"
+#include "lanchat/sdk/logger.hpp"
+#include "lanchat/sdk/metrics.hpp"
+#include "lanchat/sdk/rpc.hpp"
+#include "service_methods.hpp"
+#include "session.hpp"
+#include "web_assets.hpp"
+
+namespace lanchat::gateway {
+
+struct GatewayLimits {
+    std::chrono::milliseconds auth_timeout{10000};  // unauthenticated connections are closed after this (4001)
+    double rate_per_second = 20;                    // requests per connection, refilled continuously
+    double burst = 40;
+    size_t max_body_bytes = 4000;  // told to clients; the Router enforces its own
+    bool allow_registration = false;
+    std::chrono::milliseconds heartbeat{10000};    // Presence heartbeats per connected user
+    std::chrono::milliseconds call_timeout{5000};  // deadline of each request's calls to the services
+};
+
+// One request being answered: the session it came on, its id (the answer carries it) and its share of the
+// drain gate. Every call made for it holds a copy, so a drain waits for the request's last answer.
+struct ClientRequest {
+    std::shared_ptr<Session> session;
+    std::string id;
+    sdk::Gate::Holder in_flight;
+};
+
+class GatewayService final : public sdk::ClientEdgeHandler {
+public:
+    GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
+                   GatewayLimits limits, std::string edge_id);
+    ~GatewayService() override;
+
+    // sdk::ClientEdgeHandler
+    void opened(const sdk::Connection& connection) override;
+    void message(const sdk::Connection& connection, std::string_view text) override;
+    void closed(sdk::ConnectionId id, uint16_t code, std::string_view reason) override;
+    sdk::HttpResponse http(const sdk::HttpRequest& request) override;
+
+    // Timers (the plugin schedules them): heartbeats for connected users; closing sessions that never
+    // authenticated or whose token expired.
+    void send_heartbeats();
+    void sweep();
+    // From now on requests are refused (unavailable); `done` is signalled once those already admitted have
+    // been answered. The connections stay with the host.
+    void drain(sdk::DrainSignal done);
+    // Ends the streams this instance opened (at stop).
+    void cancel_streams();
+
+private:
+    using Handler = void (GatewayService::*)(const ClientRequest&, const Fields&);
+    static const std::map<std::string, Handler>& handlers();
+
+    // Connections and dispatch (gateway_service.cpp).
+    std::shared_ptr<Session> session(sdk::ConnectionId id) const;
+    std::shared_ptr<Session> add_session(const sdk::Connection& connection);
+    void rate_limited(const ClientRequest& client);
+    void dispatch(const ClientRequest& client, const json& frame);
+    void end_streams(Session& session);
+
+    // Answers to the client.
+    void push(sdk::ConnectionId id, const std::string& frame);
+    void reply(const ClientRequest& client, json result);
+    void refuse(const ClientRequest& client, const std::string& code, const std::string& message);
+    void fail(const ClientRequest& client, const sdk::Status& status, const std::string& context = {});
+
+    // One call to a service whose answer goes back to the client; failures are answered (`context` as in
+    // error_code_of). The call holds the request in flight until its answer is handled.
+    template <class Request, class Response>
+    void call(const ClientRequest& client, const char* service, const std::string& method, const Request& request,
+              std::function<void(const Response&)> on_reply, const std::string& context = {}, bool idempotent = true);
+    sdk::Result<sdk::CallOptions> options(const char* service, const std::string& method, bool idempotent) const;
+
+    // auth_requests.cpp: the session becomes the user's; the host keeps who it is for a successor.
+    void on_ping(const ClientRequest& client, const Fields& fields);
+    void on_auth(const ClientRequest& client, const Fields& fields);
+    void on_register(const ClientRequest& client, const Fields& fields);
+    void on_logout(const ClientRequest& client, const Fields& fields);
+    void authenticated(const ClientRequest& client, json result, const json& claims);
+    void restore(const std::shared_ptr<Session>& session, std::string_view stored);
+
+    // channel_requests.cpp
+    void on_channels_list(const ClientRequest& client, const Fields& fields);
+    void on_channels_create(const ClientRequest& client, const Fields& fields);
+    void on_channels_get(const ClientRequest& client, const Fields& fields);
+    void on_channels_join(const ClientRequest& client, const Fields& fields);
+    void on_channels_leave(const ClientRequest& client, const Fields& fields);
+    void on_channels_invite(const ClientRequest& client, const Fields& fields);
+    void on_channels_remove(const ClientRequest& client, const Fields& fields);
+    void on_channels_members(const ClientRequest& client, const Fields& fields);
+    void on_direct_open(const ClientRequest& client, const Fields& fields);
+
+    // message_requests.cpp: sending, history, and the subscription that delivers.
+    void on_send(const ClientRequest& client, const Fields& fields);
+    void on_edit(const ClientRequest& client, const Fields& fields);
+    void on_delete(const ClientRequest& client, const Fields& fields);
+    void on_typing(const ClientRequest& client, const Fields& fields);
+    void on_history(const ClientRequest& client, const Fields& fields);
+    void on_subscribe(const ClientRequest& client, const Fields& fields);
+    void accept(const std::shared_ptr<Session>& session, Subscription& subscription);
+    void subscription_ended(const std::shared_ptr<Session>& session, Subscription& subscription,
+                            const sdk::Status& ended);
+    void end_deliveries(Session& session);
+
+    // presence_requests.cpp: this gateway is one Presence device per connected user.
+    void on_presence_set(const ClientRequest& client, const Fields& fields);
+    void on_presence_watch(const ClientRequest& client, const Fields& fields);
+    void heartbeat(const std::string& user_id);
+    void disconnect(const std::string& user_id);
+    // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
+    bool count_user(const std::string& user_id, int change);
+
+    // user_requests.cpp
+    void on_users_get(const ClientRequest& client, const Fields& fields);
+    void on_users_find(const ClientRequest& client, const Fields& fields);
+
+    sdk::Rpc& rpc_;
+    sdk::ClientEdge& edge_;
+    const sdk::Logger& log_;
+    GatewayLimits limits_;
+    std::string edge_id_;
+    WebAssets assets_;
+    sdk::Metric requests_;
+    sdk::Metric refusals_;
+    sdk::Metric sessions_gauge_;
+    sdk::Gate in_flight_;  // before the sessions: their subscriptions hold it until they are gone
+
+    mutable std::mutex mutex_;  // the two maps
+    std::unordered_map<sdk::ConnectionId, std::shared_ptr<Session>> sessions_;
+    std::unordered_map<std::string, int> local_users_;  // user id -> this gateway's authenticated connections
+};
+
+template <class Request, class Response>
+void GatewayService::call(const ClientRequest& client, const char* service, const std::string& method,
+                          const Request& request, std::function<void(const Response&)> on_reply,
+                          const std::string& context, bool idempotent) {
+    sdk::Result<sdk::CallOptions> how = options(service, method, idempotent);
+    if (!how.ok()) return fail(client, how.status());
+    rpc_.call<Request, Response>(*how, request,
+                                 [this, client, on_reply = std::move(on_reply), context](sdk::Result<Response> result) {
+                                     if (result.ok()) {
+                                         on_reply(*result);
+                                     } else {
+                                         fail(client, result.status(), context);
+                                     }
+                                 });
+}
+
+}  // namespace lanchat::gateway

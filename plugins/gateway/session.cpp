@@ -1,0 +1,37 @@
+#include "session.hpp"
+
+#include "clock.hpp"
+
+namespace lanchat::gateway {
+
+Session::Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms)
+    : id(connection.id),
+      peer_address(connection.peer_address),
+      device_fingerprint(connection.device_fingerprint),
+      opened_ms(now_ms),
+      rate_limiter(rate_per_second, burst, now_ms) {}
+
+channel::v1::Actor Session::actor() {
+    std::lock_guard lock(mutex);
+    channel::v1::Actor actor;
+    actor.set_user_id(user_id);
+    for (const std::string& role : roles) actor.add_roles(role);
+    return actor;
+}
+
+std::string Session::user() {
+    std::lock_guard lock(mutex);
+    return user_id;
+}
+
+bool Session::take_token() {
+    std::lock_guard lock(mutex);
+    return rate_limiter.try_take(plugin_support::unix_ms_now());
+}
+
+bool Session::flooding() {
+    std::lock_guard lock(mutex);
+    return rate_limiter.flooding();
+}
+
+}  // namespace lanchat::gateway

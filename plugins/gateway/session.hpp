@@ -1,0 +1,59 @@
+// One client connection as the gateway knows it: who it is once authenticated, its rate limit, and the
+// streams opened on its behalf (the Router subscription, the presence watch).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lanchat/channel/v1/channel.pb.h"
+#include "lanchat/plugin_abi.h"
+#include "lanchat/sdk/client_edge.hpp"
+#include "lanchat/sdk/drain.hpp"
+#include "rate_limiter.hpp"
+
+namespace lanchat::gateway {
+
+// A subscribe request and the Router stream it opened. The Router's first item (an empty delivery, or a
+// message that overtook it) means the subscription is registered: only then is the client answered, so a
+// refusal reaches it as the answer to its subscribe. The mutex guards everything below it.
+struct Subscription {
+    std::mutex mutex;
+    std::string request_id;
+    sdk::Gate::Holder in_flight;  // the subscribe request, until it is answered
+    bool accepted = false;
+    bool ended = false;
+    lanchat_rpc_stream_id stream = 0;
+};
+
+// The mutex guards everything below it: callbacks from the host's edge threads, RPC answers and timers all
+// reach a session.
+struct Session {
+    Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms);
+
+    const sdk::ConnectionId id;
+    const std::string peer_address;
+    const std::string device_fingerprint;
+    const int64_t opened_ms;
+
+    std::mutex mutex;
+    bool open = true;
+    bool authenticated = false;
+    std::string user_id, username;
+    std::vector<std::string> roles;
+    int64_t expires_ms = 0;
+    RateLimiter rate_limiter;
+    std::shared_ptr<Subscription> subscription;  // the current Router subscription, if any
+    lanchat_rpc_stream_id presence_watch = 0;
+
+    // The user as Channel's requests name them.
+    channel::v1::Actor actor();
+    std::string user();
+    // One frame's cost against the rate limit (now); false when the client is over it.
+    bool take_token();
+    bool flooding();
+};
+
+}  // namespace lanchat::gateway
