@@ -10,7 +10,8 @@ namespace lanchat::ctl {
 
 const char* const kAuditUsage =
     "lanchatctl audit verify --grpc HOST:PORT --pki DIR --operator NAME [--json]\n"
-    "    asks the node's Audit service to recompute its hash chain; exit 0 when intact, 1 when broken\n";
+    "    asks the node's Audit service to recompute its hash chain and check it against the latest signed\n"
+    "    checkpoint; exit 0 when intact, 1 when broken or cut short\n";
 
 int run_audit_command(const std::vector<std::string>& args) {
     cli::Arguments arguments(args, {"grpc", "pki", "operator"}, {"json"});
@@ -31,9 +32,12 @@ int run_audit_command(const std::vector<std::string>& args) {
     }
     if (arguments.has("json")) {
         std::cout << "{\"intact\":" << (verdict.intact() ? "true" : "false") << ",\"entries\":" << verdict.entries()
-                  << ",\"first_broken_sequence\":" << verdict.first_broken_sequence() << "}\n";
+                  << ",\"first_broken_sequence\":" << verdict.first_broken_sequence()
+                  << ",\"checkpoint_entries\":" << verdict.checkpoint_entries() << ",\"checkpoint_hash\":\""
+                  << verdict.checkpoint_hash() << "\"}\n";
     } else if (verdict.intact()) {
-        std::cout << "audit chain intact: " << verdict.entries() << " entries\n";
+        std::cout << "audit chain intact: " << verdict.entries() << " entries, signed checkpoint at entry "
+                  << verdict.checkpoint_entries() << " (head " << verdict.checkpoint_hash().substr(0, 16) << ")\n";
     } else {
         std::cout << "audit chain BROKEN: " << verdict.reason() << " (" << verdict.entries() << " entries)\n";
     }

@@ -28,13 +28,30 @@ sdk::Status operator_only(const std::string& caller) {
 
 }  // namespace
 
+sdk::Result<std::unique_ptr<AuditService>> AuditService::open(std::unique_ptr<AuditStore> store,
+                                                              std::unique_ptr<CheckpointSigner> checkpoints) {
+    bool first = !checkpoints->exists();
+    std::unique_ptr<AuditService> service(new AuditService(std::move(store), std::move(checkpoints)));
+    if (first) {
+        if (sdk::Status signed_head = service->sign_head(); !signed_head.ok()) return signed_head;
+    }
+    return service;
+}
+
+sdk::Status AuditService::sign_head() {
+    auto entries = store_->count();
+    if (!entries.ok()) return entries.status();
+    auto hash = store_->hash_at(*entries);
+    if (!hash.ok()) return hash.status();
+    return checkpoints_->record({*entries, *hash});
+}
+
 sdk::Result<v1::AppendReply> AuditService::append(const std::string& caller, const v1::AppendRequest& request) {
-    for (auto [name, value, required] : {std::tuple{"actor", &request.actor(), true},
-                                         std::tuple{"action", &request.action(), true},
-                                         std::tuple{"target", &request.target(), false},
-                                         std::tuple{"outcome", &request.outcome(), true},
-                                         std::tuple{"correlation_id", &request.correlation_id(), false},
-                                         std::tuple{"idempotency_key", &request.idempotency_key(), false}}) {
+    for (auto [name, value, required] :
+         {std::tuple{"actor", &request.actor(), true}, std::tuple{"action", &request.action(), true},
+          std::tuple{"target", &request.target(), false}, std::tuple{"outcome", &request.outcome(), true},
+          std::tuple{"correlation_id", &request.correlation_id(), false},
+          std::tuple{"idempotency_key", &request.idempotency_key(), false}}) {
         if (sdk::Status status = check_field(name, *value, required); !status.ok()) return status;
     }
     if (request.details_size() > static_cast<int>(kMaxDetails)) {
@@ -56,6 +73,10 @@ sdk::Result<v1::AppendReply> AuditService::append(const std::string& caller, con
     draft.set_recorded_by(caller);
     auto appended = store_->append(std::move(draft));
     if (!appended.ok()) return appended.status();
+    if (!appended->duplicate) {
+        // The entry is committed: a checkpoint that fails now is missing only until the next append signs one.
+        (void)checkpoints_->record({appended->entry.sequence(), appended->entry.hash()});
+    }
     v1::AppendReply reply;
     *reply.mutable_entry() = std::move(appended->entry);
     reply.set_duplicate(appended->duplicate);
@@ -93,7 +114,34 @@ sdk::Result<v1::VerifyReply> AuditService::verify(const std::string& caller) {
     reply.set_entries(verdict->entries);
     reply.set_first_broken_sequence(verdict->first_broken_sequence);
     reply.set_reason(verdict->reason);
+    if (reply.intact()) check_against_checkpoint(reply);
     return reply;
+}
+
+void AuditService::check_against_checkpoint(v1::VerifyReply& reply) {
+    auto broken = [&reply](uint64_t sequence, std::string reason) {
+        reply.set_intact(false);
+        reply.set_first_broken_sequence(sequence);
+        reply.set_reason(std::move(reason));
+    };
+    auto checkpoint = checkpoints_->latest();
+    if (!checkpoint.ok()) return broken(reply.entries() + 1, checkpoint.status().message());
+    reply.set_checkpoint_entries(checkpoint->entries);
+    reply.set_checkpoint_hash(checkpoint->head_hash);
+    if (checkpoint->entries > reply.entries()) {
+        return broken(reply.entries() + 1,
+                      "the chain ends at entry " + std::to_string(reply.entries()) +
+                          " but the signed checkpoint covers " + std::to_string(checkpoint->entries) +
+                          " entries: entries " + std::to_string(reply.entries() + 1) + ".." +
+                          std::to_string(checkpoint->entries) + " are missing (the record was cut short)");
+    }
+    auto hash = store_->hash_at(checkpoint->entries);
+    if (!hash.ok()) return broken(checkpoint->entries, hash.status().message());
+    if (*hash != checkpoint->head_hash) {
+        broken(checkpoint->entries, "entry " + std::to_string(checkpoint->entries) +
+                                        " is not the one the signed checkpoint covers (the record was rewritten and "
+                                        "its hashes recomputed)");
+    }
 }
 
 }  // namespace lanchat::audit

@@ -42,6 +42,10 @@ public:
     virtual sdk::Result<std::vector<v1::Entry>> query(const Filter& filter, uint64_t after_sequence, uint32_t limit) = 0;
     // Recomputes the chain from the first entry; names the first that does not match.
     virtual sdk::Result<Verdict> verify() = 0;
+    // The stored hash of entry `sequence`; empty when there is no such entry (or for sequence 0).
+    virtual sdk::Result<std::string> hash_at(uint64_t sequence) = 0;
+    // How many entries there are.
+    virtual sdk::Result<uint64_t> count() = 0;
 };
 
 sdk::Result<std::unique_ptr<AuditStore>> open_sqlite_store(const std::filesystem::path& file);

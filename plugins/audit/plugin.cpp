@@ -1,5 +1,8 @@
-// The Audit plugin: an append-only, hash-chained record in SQLite.
-//   config:  (none yet; the store is <data dir>/audit.sqlite)
+// The Audit plugin: an append-only, hash-chained record in SQLite, anchored by signed checkpoints.
+//   config:  checkpoint_key_file (default <data dir>/checkpoint.key, created on first start): the Ed25519
+//            key that signs checkpoints; keep it off the database's disk to protect against whoever
+//            holds the data directory
+//   store:   <data dir>/audit.sqlite, the latest signed checkpoint in <data dir>/audit.checkpoint
 //   serves:  lanchat.audit.v1.Audit/Append (the seed's services), /Query and /Verify (operators)
 //   calls:   nothing
 #include "audit_service.hpp"
@@ -13,9 +16,14 @@ using namespace lanchat::sdk;
 class AuditPlugin : public Plugin {
 public:
     explicit AuditPlugin(Host& host) : Plugin(host), rpc_(host) {
-        if (Status known = config().allow_only({}); !known.ok()) throw StatusError(known);
-        auto store = open_sqlite_store(std::filesystem::path(config().data_dir()) / "audit.sqlite");
-        service_ = std::make_unique<AuditService>(value_or_throw(std::move(store)));
+        if (Status known = config().allow_only({"checkpoint_key_file"}); !known.ok()) throw StatusError(known);
+        const std::filesystem::path data_dir = config().data_dir();
+        auto store = open_sqlite_store(data_dir / "audit.sqlite");
+        auto checkpoints = CheckpointSigner::open(
+            config().value_or("checkpoint_key_file", (data_dir / "checkpoint.key").string()),
+            data_dir / "audit.checkpoint");
+        service_ = value_or_throw(
+            AuditService::open(value_or_throw(std::move(store)), value_or_throw(std::move(checkpoints))));
     }
 
     Status start() override {

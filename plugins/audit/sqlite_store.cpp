@@ -98,6 +98,25 @@ public:
         });
     }
 
+    sdk::Result<std::string> hash_at(uint64_t sequence) override {
+        return db_->read([&]() -> sdk::Result<std::string> {
+            Statement select(*db_, "SELECT hash FROM entries WHERE sequence = ?1");
+            select.bind(1, static_cast<int64_t>(sequence));
+            std::string hash = select.step() ? select.text(0) : std::string();
+            if (sdk::Status done = select.status("read a hash"); !done.ok()) return done;
+            return hash;
+        });
+    }
+
+    sdk::Result<uint64_t> count() override {
+        return db_->read([&]() -> sdk::Result<uint64_t> {
+            Statement select(*db_, "SELECT count(*) FROM entries");
+            uint64_t entries = select.step() ? static_cast<uint64_t>(select.integer(0)) : 0;
+            if (sdk::Status done = select.status("count entries"); !done.ok()) return done;
+            return entries;
+        });
+    }
+
 private:
     sdk::Result<Appended> append_in_transaction(v1::Entry draft) {
         if (!draft.idempotency_key().empty()) {

@@ -1,4 +1,4 @@
-// The embedded ChannelStore, in the plugin's SQLite file (plugins/common/sqlite_database.hpp).
+// The embedded ChannelStore, in the plugin's SQLite file (plugins/plugin_support/sqlite_database.hpp).
 #include "audit_outbox.hpp"
 #include "channel_store.hpp"
 #include "sqlite_database.hpp"
@@ -6,14 +6,16 @@
 namespace lanchat::channel {
 
 const char* const kChannelSchema =
-    "CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL, topic TEXT NOT "
+    "CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL, topic TEXT "
+    "NOT "
     "NULL, archived INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL, created_unix_ms INTEGER NOT NULL, "
     "last_sequence INTEGER NOT NULL DEFAULT 0, direct_key TEXT UNIQUE);"
     "CREATE UNIQUE INDEX IF NOT EXISTS channel_names ON channels (name) WHERE kind != 3;"
     "CREATE TABLE IF NOT EXISTS members (channel_id TEXT NOT NULL REFERENCES channels (id), user_id TEXT NOT NULL, "
     "role INTEGER NOT NULL, joined_unix_ms INTEGER NOT NULL, PRIMARY KEY (channel_id, user_id));"
     "CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id);"
-    "CREATE TABLE IF NOT EXISTS messages (channel_id TEXT NOT NULL REFERENCES channels (id), sequence INTEGER NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS messages (channel_id TEXT NOT NULL REFERENCES channels (id), sequence INTEGER NOT "
+    "NULL, "
     "author_id TEXT NOT NULL, body TEXT NOT NULL, server_time_unix_ms INTEGER NOT NULL, client_message_id TEXT, "
     "event INTEGER NOT NULL, target_sequence INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel_id, sequence));"
     "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (channel_id, author_id, client_message_id) "
@@ -74,7 +76,8 @@ public:
     sdk::Result<v1::ChannelInfo> open_direct(const std::string& direct_key, const v1::ChannelInfo& draft,
                                              const std::vector<v1::Member>& members, const Records& records) override {
         return db_.transaction([&]() -> sdk::Result<v1::ChannelInfo> {
-            Statement existing(db_, std::string("SELECT ") + kChannelColumns + " FROM channels c WHERE direct_key = ?1");
+            Statement existing(db_,
+                               std::string("SELECT ") + kChannelColumns + " FROM channels c WHERE direct_key = ?1");
             if (existing.bind(1, direct_key).step()) return read_channel(existing);
             if (sdk::Status inserted = insert_channel(draft, direct_key); !inserted.ok()) return inserted;
             if (sdk::Status added = add_all(members, records); !added.ok()) return added;
@@ -117,7 +120,8 @@ public:
         return db_.transaction([&]() -> sdk::Status {
             if (sdk::Status free = name_free(name, id); !free.ok()) return free;
             Statement update(db_, "UPDATE channels SET name = ?2 WHERE id = ?1");
-            if (sdk::Status updated = update.bind(1, id).bind(2, name).run("rename channel"); !updated.ok()) return updated;
+            if (sdk::Status updated = update.bind(1, id).bind(2, name).run("rename channel"); !updated.ok())
+                return updated;
             return stage(records);
         });
     }
@@ -131,11 +135,14 @@ public:
         });
     }
 
-    sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id, const std::string& user_id) override {
+    sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id,
+                                                       const std::string& user_id) override {
         return db_.read([&]() -> sdk::Result<std::optional<v1::Member>> {
-            Statement select(db_, "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
-                                  "AND user_id = ?2");
-            if (select.bind(1, channel_id).bind(2, user_id).step()) return std::optional<v1::Member>(read_member(select));
+            Statement select(db_,
+                             "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
+                             "AND user_id = ?2");
+            if (select.bind(1, channel_id).bind(2, user_id).step())
+                return std::optional<v1::Member>(read_member(select));
             if (sdk::Status done = select.status("find member"); !done.ok()) return done;
             return std::optional<v1::Member>();
         });
@@ -145,7 +152,8 @@ public:
         return db_.transaction([&] { return add_all({member}, records); });
     }
 
-    sdk::Status remove_member(const std::string& channel_id, const std::string& user_id, const Records& records) override {
+    sdk::Status remove_member(const std::string& channel_id, const std::string& user_id,
+                              const Records& records) override {
         return db_.transaction([&]() -> sdk::Status {
             Statement remove(db_, "DELETE FROM members WHERE channel_id = ?1 AND user_id = ?2");
             if (sdk::Status removed = remove.bind(1, channel_id).bind(2, user_id).run("remove member"); !removed.ok()) {
@@ -158,8 +166,9 @@ public:
     sdk::Result<std::vector<v1::Member>> members(const std::string& channel_id, const std::string& after_user_id,
                                                  uint32_t limit) override {
         return db_.read([&]() -> sdk::Result<std::vector<v1::Member>> {
-            Statement select(db_, "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
-                                  "AND user_id > ?2 ORDER BY user_id LIMIT ?3");
+            Statement select(db_,
+                             "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
+                             "AND user_id > ?2 ORDER BY user_id LIMIT ?3");
             select.bind(1, channel_id).bind(2, after_user_id).bind(3, static_cast<int64_t>(limit));
             std::vector<v1::Member> members;
             while (select.step()) members.push_back(read_member(select));
@@ -182,25 +191,26 @@ public:
             if (target.text(0) != event.author_id()) {
                 return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
             }
-            Statement deleted(db_, "SELECT 1 FROM messages WHERE channel_id = ?1 AND target_sequence = ?2 AND event = ?3");
-            deleted.bind(1, event.channel_id())
-                .bind(2, static_cast<int64_t>(event.target_sequence()))
-                .bind(3, static_cast<int64_t>(v1::Message::DELETED));
-            if (deleted.step()) {
+            if (was_deleted(event.channel_id(), event.target_sequence())) {
                 return sdk::failed_precondition("message " + std::to_string(event.target_sequence()) + " was deleted");
+            }
+            if (event.event() == v1::Message::DELETED) {
+                if (sdk::Status erased = erase_text(event.channel_id(), event.target_sequence()); !erased.ok()) {
+                    return erased;
+                }
             }
             return append_in_transaction(std::move(event), records);
         });
     }
 
-
     sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
                                                    v1::HistoryRequest::Direction direction, uint32_t limit) override {
         return db_.read([&]() -> sdk::Result<std::vector<v1::Message>> {
             const bool after = direction == v1::HistoryRequest::AFTER;
-            std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE channel_id = ?1 AND " +
-                              (after ? "sequence > ?2 ORDER BY sequence" : "(?2 = 0 OR sequence < ?2) ORDER BY sequence DESC") +
-                              " LIMIT ?3";
+            std::string sql =
+                std::string("SELECT ") + kMessageColumns + " FROM messages WHERE channel_id = ?1 AND " +
+                (after ? "sequence > ?2 ORDER BY sequence" : "(?2 = 0 OR sequence < ?2) ORDER BY sequence DESC") +
+                " LIMIT ?3";
             Statement select(db_, sql);
             select.bind(1, channel_id).bind(2, static_cast<int64_t>(from)).bind(3, static_cast<int64_t>(limit));
             std::vector<v1::Message> messages;
@@ -223,14 +233,15 @@ private:
         }
         Appended appended;
         if (!draft.client_message_id().empty()) {
-            Statement seen(db_, std::string("SELECT ") + kMessageColumns +
-                                    " FROM messages WHERE channel_id = ?1 AND author_id = ?2 AND client_message_id = ?3");
+            Statement seen(db_,
+                           std::string("SELECT ") + kMessageColumns +
+                               " FROM messages WHERE channel_id = ?1 AND author_id = ?2 AND client_message_id = ?3");
             if (seen.bind(1, draft.channel_id()).bind(2, draft.author_id()).bind(3, draft.client_message_id()).step()) {
                 v1::Message first = read_message(seen);
-                if (first.body() != draft.body()) {
-                    return sdk::Status(sdk::Code::already_exists,
-                                       "client_message_id " + draft.client_message_id() +
-                                           " was already used for a different message");
+                // A retry of a message deleted since has nothing left to compare with: it is the same send.
+                if (first.body() != draft.body() && !was_deleted(first.channel_id(), first.sequence())) {
+                    return sdk::Status(sdk::Code::already_exists, "client_message_id " + draft.client_message_id() +
+                                                                      " was already used for a different message");
                 }
                 appended.message = std::move(first);
                 appended.duplicate = true;
@@ -240,8 +251,8 @@ private:
             draft.set_sequence(last + 1);
             if (sdk::Status inserted = insert_message(draft); !inserted.ok()) return inserted;
             Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
-            if (sdk::Status advanced = advance.bind(1, draft.channel_id()).bind(2, static_cast<int64_t>(last + 1)).run(
-                    "advance sequence");
+            if (sdk::Status advanced =
+                    advance.bind(1, draft.channel_id()).bind(2, static_cast<int64_t>(last + 1)).run("advance sequence");
                 !advanced.ok()) {
                 return advanced;
             }
@@ -253,6 +264,27 @@ private:
         while (everyone.step()) appended.member_ids.push_back(everyone.text(0));
         if (sdk::Status done = everyone.status("read members"); !done.ok()) return done;
         return appended;
+    }
+
+    bool was_deleted(const std::string& channel_id, uint64_t sequence) {
+        Statement deleted(db_, "SELECT 1 FROM messages WHERE channel_id = ?1 AND target_sequence = ?2 AND event = ?3");
+        deleted.bind(1, channel_id)
+            .bind(2, static_cast<int64_t>(sequence))
+            .bind(3, static_cast<int64_t>(v1::Message::DELETED));
+        return deleted.step();
+    }
+
+    // A deleted message keeps its place in the log (sequences stay gapless) but no read path may return its
+    // text: the message and every edit of it lose their bodies in the commit that stores the deletion.
+    // SQLite's secure_delete (sqlite_database.cpp) zeroes the freed bytes in the file as well.
+    sdk::Status erase_text(const std::string& channel_id, uint64_t sequence) {
+        Statement erase(db_,
+                        "UPDATE messages SET body = '' WHERE channel_id = ?1 AND (sequence = ?2 OR "
+                        "(target_sequence = ?2 AND event = ?3))");
+        erase.bind(1, channel_id)
+            .bind(2, static_cast<int64_t>(sequence))
+            .bind(3, static_cast<int64_t>(v1::Message::EDITED));
+        return erase.run("erase a deleted message's text");
     }
 
     static v1::Member read_member(const Statement& row) {
@@ -273,23 +305,27 @@ private:
     }
 
     sdk::Status insert_channel(const v1::ChannelInfo& channel, const std::string& direct_key) {
-        Statement insert(db_, "INSERT INTO channels (id, name, kind, topic, created_by, created_unix_ms, direct_key) "
-                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        Statement insert(db_,
+                         "INSERT INTO channels (id, name, kind, topic, created_by, created_unix_ms, direct_key) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         insert.bind(1, channel.id())
             .bind(2, channel.name())
             .bind(3, static_cast<int64_t>(channel.kind()))
             .bind(4, channel.topic())
             .bind(5, channel.created_by())
             .bind(6, channel.created_unix_ms());
-        if (direct_key.empty()) insert.bind_null(7);
-        else insert.bind(7, direct_key);
+        if (direct_key.empty())
+            insert.bind_null(7);
+        else
+            insert.bind(7, direct_key);
         return insert.run("insert channel");
     }
 
     sdk::Status add_all(const std::vector<v1::Member>& members, const Records& records) {
         for (const v1::Member& member : members) {
-            Statement insert(db_, "INSERT OR IGNORE INTO members (channel_id, user_id, role, joined_unix_ms) VALUES "
-                                  "(?1, ?2, ?3, ?4)");
+            Statement insert(db_,
+                             "INSERT OR IGNORE INTO members (channel_id, user_id, role, joined_unix_ms) VALUES "
+                             "(?1, ?2, ?3, ?4)");
             insert.bind(1, member.channel_id())
                 .bind(2, member.user_id())
                 .bind(3, static_cast<int64_t>(member.role()))
@@ -300,15 +336,17 @@ private:
     }
 
     sdk::Status insert_message(const v1::Message& message) {
-        Statement insert(db_, std::string("INSERT INTO messages (") + kMessageColumns +
-                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        Statement insert(
+            db_, std::string("INSERT INTO messages (") + kMessageColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         insert.bind(1, message.channel_id())
             .bind(2, static_cast<int64_t>(message.sequence()))
             .bind(3, message.author_id())
             .bind(4, message.body())
             .bind(5, message.server_time_unix_ms());
-        if (message.client_message_id().empty()) insert.bind_null(6);
-        else insert.bind(6, message.client_message_id());
+        if (message.client_message_id().empty())
+            insert.bind_null(6);
+        else
+            insert.bind(6, message.client_message_id());
         insert.bind(7, static_cast<int64_t>(message.event())).bind(8, static_cast<int64_t>(message.target_sequence()));
         return insert.run("insert message");
     }

@@ -102,7 +102,7 @@ sdk::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::fil
     }
     std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db, std::move(what)));
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
-                               "PRAGMA foreign_keys=ON"}) {
+                               "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"}) {
         if (sdk::Status done = database->exec(pragma, "setting up " + file.string()); !done.ok()) return done;
     }
     if (sdk::Status done = database->exec(schema, "creating the schema in " + file.string()); !done.ok()) return done;

@@ -90,16 +90,25 @@ TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
     };
     auto intact = verify();
     EXPECT_EQ(intact.exit_code, 0) << intact.output;
-    EXPECT_EQ(intact.output, "audit chain intact: 20 entries\n");
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_.path() / "data/audit/audit.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE entries SET actor = 'user:mallory' WHERE sequence = 7", nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    EXPECT_EQ(intact.output.rfind("audit chain intact: 20 entries, signed checkpoint at entry 20 (head ", 0), 0u)
+        << intact.output;
+    auto sql = [&](const char* statement) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir_.path() / "data/audit/audit.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    };
+    // The tail cut off: the chain itself still links up, the signed checkpoint says what is missing.
+    sql("DELETE FROM entries WHERE sequence > 17");
+    auto cut = verify();
+    EXPECT_EQ(cut.exit_code, 1);
+    EXPECT_EQ(cut.output, "audit chain BROKEN: the chain ends at entry 17 but the signed checkpoint covers 20 entries: "
+                          "entries 18..20 are missing (the record was cut short) (17 entries)\n");
+    sql("UPDATE entries SET actor = 'user:mallory' WHERE sequence = 7");
     auto broken = verify();
     EXPECT_EQ(broken.exit_code, 1);
     EXPECT_EQ(broken.output, "audit chain BROKEN: entry 7: its content does not match its hash (the entry was changed "
-                             "after it was written) (20 entries)\n");
+                             "after it was written) (17 entries)\n");
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }

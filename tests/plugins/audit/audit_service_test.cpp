@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "hash_chain.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::audit {
@@ -25,87 +26,174 @@ v1::AppendRequest entry(const std::string& actor, const std::string& action, con
 
 class AuditServiceTest : public ::testing::Test {
 protected:
-    AuditService open() { return AuditService(value_or_throw(open_sqlite_store(file_))); }
+    std::unique_ptr<AuditService> open() {
+        return value_or_throw(AuditService::open(value_or_throw(open_sqlite_store(file_)),
+                                                 value_or_throw(CheckpointSigner::open(key_, checkpoint_))));
+    }
+    void sql(const std::string& statement) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
     lanchat::testing::TempDir dir_;
     std::filesystem::path file_ = dir_.path() / "audit.sqlite";
+    std::filesystem::path key_ = dir_.path() / "checkpoint.key";
+    std::filesystem::path checkpoint_ = dir_.path() / "audit.checkpoint";
 };
 
 TEST_F(AuditServiceTest, EntriesChainAndVerify) {
-    AuditService audit = open();
-    auto first = audit.append(kRouter, entry("user:alice", "login"));
-    auto second = audit.append(kRouter, entry("user:bob", "login"));
+    auto audit = open();
+    auto first = audit->append(kRouter, entry("user:alice", "login"));
+    auto second = audit->append(kRouter, entry("user:bob", "login"));
     ASSERT_TRUE(first.ok() && second.ok());
     EXPECT_EQ(first->entry().sequence(), 1u);
     EXPECT_EQ(first->entry().previous_hash(), "");
     EXPECT_EQ(second->entry().previous_hash(), first->entry().hash());
     EXPECT_EQ(second->entry().recorded_by(), kRouter);
-    auto verdict = audit.verify(kOperator);
+    auto verdict = audit->verify(kOperator);
     ASSERT_TRUE(verdict.ok());
     EXPECT_TRUE(verdict->intact());
     EXPECT_EQ(verdict->entries(), 2u);
 }
 
 TEST_F(AuditServiceTest, ARepeatedIdempotencyKeyWritesNothingNew) {
-    AuditService audit = open();
-    auto first = audit.append(kRouter, entry("user:alice", "logout", "key-1"));
-    auto again = audit.append(kRouter, entry("user:alice", "logout", "key-1"));
+    auto audit = open();
+    auto first = audit->append(kRouter, entry("user:alice", "logout", "key-1"));
+    auto again = audit->append(kRouter, entry("user:alice", "logout", "key-1"));
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->duplicate());
     EXPECT_EQ(again->entry().sequence(), first->entry().sequence());
-    EXPECT_EQ(audit.verify(kOperator)->entries(), 1u);
+    EXPECT_EQ(audit->verify(kOperator)->entries(), 1u);
 }
 
 TEST_F(AuditServiceTest, AnEditBehindTheServicesBackIsNamedByVerify) {
     {
-        AuditService audit = open();
-        for (const char* action : {"login", "login_failed", "logout"}) ASSERT_TRUE(audit.append(kRouter, entry("user:alice", action)).ok());
+        auto audit = open();
+        for (const char* action : {"login", "login_failed", "logout"})
+            ASSERT_TRUE(audit->append(kRouter, entry("user:alice", action)).ok());
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE entries SET outcome = 'denied' WHERE sequence = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE entries SET outcome = 'denied' WHERE sequence = 2", nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(db);
-    AuditService audit = open();
-    auto verdict = audit.verify(kOperator);
+    auto audit = open();
+    auto verdict = audit->verify(kOperator);
     ASSERT_TRUE(verdict.ok());
     EXPECT_FALSE(verdict->intact());
     EXPECT_EQ(verdict->first_broken_sequence(), 2u);
-    EXPECT_EQ(verdict->reason(), "entry 2: its content does not match its hash (the entry was changed after it was written)");
+    EXPECT_EQ(verdict->reason(),
+              "entry 2: its content does not match its hash (the entry was changed after it was written)");
+}
+
+TEST_F(AuditServiceTest, ARecordCutShortIsReportedWithTheMissingEntries) {
+    {
+        auto audit = open();
+        for (int i = 0; i < 17; ++i) ASSERT_TRUE(audit->append(kRouter, entry("user:alice", "login")).ok());
+    }
+    sql("DELETE FROM entries WHERE sequence > 14");
+    auto verdict = open()->verify(kOperator);
+    ASSERT_TRUE(verdict.ok());
+    EXPECT_FALSE(verdict->intact());
+    EXPECT_EQ(verdict->entries(), 14u);
+    EXPECT_EQ(verdict->checkpoint_entries(), 17u);
+    EXPECT_EQ(verdict->first_broken_sequence(), 15u);
+    EXPECT_EQ(verdict->reason(),
+              "the chain ends at entry 14 but the signed checkpoint covers 17 entries: entries "
+              "15..17 are missing (the record was cut short)");
+}
+
+TEST_F(AuditServiceTest, ARewriteWithEveryHashRecomputedIsReported) {
+    {
+        auto audit = open();
+        for (int i = 0; i < 3; ++i) ASSERT_TRUE(audit->append(kRouter, entry("user:alice", "login")).ok());
+    }
+    // Rewrite entry 2 and recompute its hash and the next one's, as someone with the database can.
+    auto store = value_or_throw(open_sqlite_store(file_));
+    auto entries = value_or_throw(store->query({}, 0, 10));
+    store.reset();
+    entries[1].set_actor("user:mallory");
+    entries[1].set_hash(entry_hash(entries[1]));
+    entries[2].set_previous_hash(entries[1].hash());
+    entries[2].set_hash(entry_hash(entries[2]));
+    sql("UPDATE entries SET actor = 'user:mallory', hash = '" + entries[1].hash() + "' WHERE sequence = 2");
+    sql("UPDATE entries SET previous_hash = '" + entries[1].hash() + "', hash = '" + entries[2].hash() +
+        "' WHERE sequence = 3");
+    auto verdict = open()->verify(kOperator);
+    ASSERT_TRUE(verdict.ok());
+    EXPECT_FALSE(verdict->intact());
+    EXPECT_EQ(verdict->first_broken_sequence(), 3u);
+    EXPECT_EQ(verdict->reason(),
+              "entry 3 is not the one the signed checkpoint covers (the record was rewritten and "
+              "its hashes recomputed)");
+}
+
+TEST_F(AuditServiceTest, ACheckpointNotSignedByThisKeyOrMissingIsReported) {
+    { ASSERT_TRUE(open()->append(kRouter, entry("user:alice", "login")).ok()); }
+    std::filesystem::remove(key_);  // another key: the old checkpoint no longer verifies
+    auto verdict = open()->verify(kOperator);
+    ASSERT_TRUE(verdict.ok());
+    EXPECT_FALSE(verdict->intact());
+    EXPECT_NE(verdict->reason().find("is not signed by this node's checkpoint key"), std::string::npos)
+        << verdict->reason();
+    auto audit = open();
+    std::filesystem::remove(checkpoint_);
+    verdict = audit->verify(kOperator);
+    EXPECT_FALSE(verdict->intact());
+    EXPECT_NE(verdict->reason().find("there is no signed checkpoint"), std::string::npos) << verdict->reason();
+}
+
+TEST_F(AuditServiceTest, ARecordFromBeforeCheckpointsIsSignedAtFirstStart) {
+    {
+        auto store = value_or_throw(open_sqlite_store(file_));
+        v1::Entry draft;
+        draft.set_actor("user:alice");
+        draft.set_action("login");
+        draft.set_outcome("ok");
+        ASSERT_TRUE(store->append(draft).ok());
+    }
+    auto verdict = open()->verify(kOperator);
+    ASSERT_TRUE(verdict.ok());
+    EXPECT_TRUE(verdict->intact()) << verdict->reason();
+    EXPECT_EQ(verdict->checkpoint_entries(), 1u);
 }
 
 TEST_F(AuditServiceTest, QueriesFilterAndPageAndOnlyOperatorsRead) {
-    AuditService audit = open();
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(audit.append(kRouter, entry(i % 2 ? "user:bob" : "user:alice", "login")).ok());
+    auto audit = open();
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(audit->append(kRouter, entry(i % 2 ? "user:bob" : "user:alice", "login")).ok());
     v1::QueryRequest request;
     request.set_actor("user:alice");
     request.mutable_page()->set_page_size(2);
-    auto page = audit.query(kOperator, request);
+    auto page = audit->query(kOperator, request);
     ASSERT_TRUE(page.ok());
     ASSERT_EQ(page->entries_size(), 2);
     EXPECT_EQ(page->entries(1).sequence(), 3u);
     request.mutable_page()->set_page_token(page->page().next_page_token());
-    auto rest = audit.query(kOperator, request);
+    auto rest = audit->query(kOperator, request);
     ASSERT_EQ(rest->entries_size(), 1);
     EXPECT_EQ(rest->entries(0).sequence(), 5u);
     EXPECT_EQ(rest->page().next_page_token(), "");
     request.mutable_page()->set_page_token("' OR 1=1 --");
-    EXPECT_EQ(audit.query(kOperator, request).status().code(), sdk::Code::invalid_argument);
-    EXPECT_EQ(audit.query(kRouter, request).status().code(), sdk::Code::permission_denied);
-    EXPECT_EQ(audit.verify(kRouter).status().code(), sdk::Code::permission_denied);
+    EXPECT_EQ(audit->query(kOperator, request).status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(audit->query(kRouter, request).status().code(), sdk::Code::permission_denied);
+    EXPECT_EQ(audit->verify(kRouter).status().code(), sdk::Code::permission_denied);
 }
 
 TEST_F(AuditServiceTest, BadInputIsRefusedAndSqlTextIsJustText) {
-    AuditService audit = open();
-    EXPECT_EQ(audit.append(kRouter, entry("", "login")).status().message(), "actor is required");
-    EXPECT_EQ(audit.append(kRouter, entry(std::string(300, 'x'), "login")).status().message(),
+    auto audit = open();
+    EXPECT_EQ(audit->append(kRouter, entry("", "login")).status().message(), "actor is required");
+    EXPECT_EQ(audit->append(kRouter, entry(std::string(300, 'x'), "login")).status().message(),
               "actor is 300 bytes; at most 256");
-    auto sneaky = audit.append(kRouter, entry("user:'); DROP TABLE entries; --", "login", "k'\"--"));
+    auto sneaky = audit->append(kRouter, entry("user:'); DROP TABLE entries; --", "login", "k'\"--"));
     ASSERT_TRUE(sneaky.ok());
     v1::QueryRequest request;
     request.set_actor("user:'); DROP TABLE entries; --");
-    auto found = audit.query(kOperator, request);
+    auto found = audit->query(kOperator, request);
     ASSERT_TRUE(found.ok());
     ASSERT_EQ(found->entries_size(), 1);
-    EXPECT_TRUE(audit.verify(kOperator)->intact());
+    EXPECT_TRUE(audit->verify(kOperator)->intact());
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "audit_outbox.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
@@ -19,11 +22,12 @@ v1::Actor actor(const std::string& user, bool admin = false) {
 class ChannelServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        database_ = value_or_throw(plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
-                                                                 std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
+        database_ = value_or_throw(
+            plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
+                                                 std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
-        service_ = std::make_unique<ChannelService>(*store_, ChannelLimits{100}, [this] { return ++now_; },
-                                                    [this] { ++recorded_; });
+        service_ = std::make_unique<ChannelService>(
+            *store_, ChannelLimits{100}, [this] { return ++now_; }, [this] { ++recorded_; });
     }
 
     v1::ChannelInfo create(const std::string& owner, const std::string& name, v1::Kind kind = v1::PUBLIC) {
@@ -158,7 +162,8 @@ TEST_F(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
 
 TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange) {
     auto general = create("alice", "general");
-    for (int i = 1; i <= 10; ++i) ASSERT_TRUE(post(general.id(), "alice", "m" + std::to_string(i), std::to_string(i)).ok());
+    for (int i = 1; i <= 10; ++i)
+        ASSERT_TRUE(post(general.id(), "alice", "m" + std::to_string(i), std::to_string(i)).ok());
     auto after = value_or_throw(history(general.id(), "bob", 4, v1::HistoryRequest::AFTER, 3));  // public: readable
     ASSERT_EQ(after.messages_size(), 3);
     EXPECT_EQ(after.messages(0).sequence(), 5u);
@@ -169,8 +174,10 @@ TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange)
     auto before = value_or_throw(history(general.id(), "alice", 3, v1::HistoryRequest::BEFORE, 10));
     EXPECT_EQ(before.messages_size(), 2);
     EXPECT_FALSE(before.more());
-    EXPECT_EQ(history(general.id(), "alice", 11, v1::HistoryRequest::AFTER, 10).status().code(), sdk::Code::out_of_range);
-    EXPECT_EQ(history(general.id(), "alice", 12, v1::HistoryRequest::BEFORE, 10).status().code(), sdk::Code::out_of_range);
+    EXPECT_EQ(history(general.id(), "alice", 11, v1::HistoryRequest::AFTER, 10).status().code(),
+              sdk::Code::out_of_range);
+    EXPECT_EQ(history(general.id(), "alice", 12, v1::HistoryRequest::BEFORE, 10).status().code(),
+              sdk::Code::out_of_range);
     EXPECT_EQ(value_or_throw(history(general.id(), "alice", 10, v1::HistoryRequest::AFTER, 10)).messages_size(), 0);
 }
 
@@ -199,6 +206,43 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);
     amend.set_target_sequence(2);  // an event, not a message
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
+}
+
+TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) {
+    auto general = create("alice", "general");
+    ASSERT_TRUE(post(general.id(), "alice", "the secret plan", "1").ok());
+    v1::AmendRequest amend;
+    amend.set_channel_id(general.id());
+    amend.set_author_id("alice");
+    amend.set_target_sequence(1);
+    amend.set_body("the revised secret plan");
+    ASSERT_TRUE(service_->amend(amend, "corr").ok());
+    ASSERT_TRUE(post(general.id(), "alice", "lunch at noon", "3").ok());
+    amend.set_delete_(true);
+    ASSERT_TRUE(service_->amend(amend, "corr").ok());
+
+    auto read = value_or_throw(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100));
+    ASSERT_EQ(read.messages_size(), 4);  // the log keeps its places: 1 posted, 2 edited, 3 posted, 4 deleted
+    for (int i = 0; i < read.messages_size(); ++i) {
+        EXPECT_EQ(read.messages(i).sequence(), static_cast<uint64_t>(i + 1));
+        EXPECT_EQ(read.messages(i).body().find("secret"), std::string::npos) << read.messages(i).DebugString();
+    }
+    EXPECT_EQ(read.messages(2).body(), "lunch at noon");
+    // The sender's retry of the first send is still that send, not a conflict.
+    auto retried = value_or_throw(post(general.id(), "alice", "the secret plan", "1"));
+    EXPECT_TRUE(retried.duplicate());
+    EXPECT_EQ(retried.message().sequence(), 1u);
+
+    // Once the WAL is checkpointed, no copy of the text is left in the database's files.
+    database_->read([&] {
+        plugin_support::Statement checkpoint(*database_, "PRAGMA wal_checkpoint(TRUNCATE)");
+        return checkpoint.step();
+    });
+    for (const char* suffix : {"", "-wal"}) {
+        std::ifstream file(dir_.path() / (std::string("channel.sqlite") + suffix), std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(bytes.find("secret plan"), std::string::npos) << "channel.sqlite" << suffix;
+    }
 }
 
 TEST_F(ChannelServiceTest, MembershipChangesAreAuditedInTheSameCommit) {
