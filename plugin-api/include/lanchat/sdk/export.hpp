@@ -27,8 +27,20 @@ struct SettingsTable {
 inline constexpr Setting kNoRows[1] = {};  // where an empty table points: non-NULL says "declared"
 
 constexpr SettingsTable declared_settings() { return {}; }
+// Evaluated at compile time only: a table naming a key twice, or with a default outside its range, does not
+// compile (each row's unused range is unbounded and its unused default zero, so one test fits every type).
 template <size_t N>
-constexpr SettingsTable declared_settings(const Setting (&table)[N]) {
+consteval SettingsTable declared_settings(const Setting (&table)[N]) {
+    for (size_t i = 0; i < N; ++i) {
+        const Setting& row = table[i];
+        if (row.integer_default < row.integer_min || row.integer_default > row.integer_max ||
+            row.float_default < row.float_min || row.float_default > row.float_max) {
+            throw "a setting's default is outside its range";
+        }
+        for (size_t j = 0; j < i; ++j) {
+            if (from_abi(row.name) == from_abi(table[j].name)) throw "a settings table names a key twice";
+        }
+    }
     return {table, N};
 }
 constexpr SettingsTable declared_settings(NoSettings) { return {kNoRows, 0}; }
