@@ -83,6 +83,12 @@ TEST_F(SettingsTest, AnUnknownKeyIsRefusedWhereItIsWithTheKnownOnes) {
                   "timeout_ms, greeting, verbose, peers)");
 }
 
+TEST_F(SettingsTest, AnEmptyTableRefusesEveryKey) {
+    EXPECT_TRUE(settings_for("", {}).check().ok());
+    EXPECT_EQ(settings_for("retention_days = 365", {}).check().message(),
+              "unknown config key 'retention_days' at " + file() + ":7:18 (it takes no keys)");
+}
+
 TEST_F(SettingsTest, AWrongTypeIsRefusedWithWhatWasExpectedAndFound) {
     EXPECT_EQ(settings_for("max_body_bytes = \"4000\"").check().message(),
               "config key 'max_body_bytes' at " + file() + ":7:18: expected an integer, found a string");

@@ -77,8 +77,8 @@ public:
                 std::string full = path.empty() ? key : std::string(path) + "." + key;
                 std::string list;
                 for (std::string_view candidate : known) list += (list.empty() ? "" : ", ") + std::string(candidate);
-                return invalid_argument("unknown config key '" + full + "' at " + where(full) + " (known keys: " +
-                                        list + ")");
+                return invalid_argument("unknown config key '" + full + "' at " + where(full) +
+                                        (list.empty() ? " (it takes no keys)" : " (known keys: " + list + ")"));
             }
         }
         return {};
