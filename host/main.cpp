@@ -8,6 +8,8 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "check/node_check.hpp"
+#include "check/plugin_description.hpp"
 #include "config/node_config.hpp"
 #include "loader/plugin_library.hpp"
 #include "logging/log.hpp"
@@ -25,17 +27,21 @@ constexpr int kExitBadConfig = 2;   // usage or node file error
 
 constexpr const char* kUsage =
     "usage: lanchatd [--check] [--log-format json|text] [--log-level LEVEL] NODE_FILE\n"
+    "       lanchatd --describe PLUGIN_FILE\n"
     "       lanchatd --version\n"
     "\n"
     "Runs the plugins listed in NODE_FILE (TOML) until SIGTERM or SIGINT, then drains and stops them in\n"
     "reverse order and exits 0.\n"
-    "  --check          validate NODE_FILE and every plugin file (ABI included) without serving\n"
+    "  --check          validate NODE_FILE, every plugin file (ABI included), every [plugin.config] against\n"
+    "                   its plugin's settings and the mesh's PKI files, without serving\n"
+    "  --describe F     print the settings plugin file F reads from its [plugin.config]\n"
     "  --log-format F   json (default: one JSON object per line) or text (readable, for a terminal)\n"
     "  --log-level L    trace, debug, info (default), warn or error\n"
     "Exit codes: 0 stopped cleanly, 1 a plugin failed, 2 bad usage or bad node file.\n";
 
 struct Options {
     bool check = false;
+    std::string describe;  // a plugin file
     std::string config_file;
     std::optional<LogFormat> log_format;
     std::optional<lanchat_log_level> log_level;
@@ -61,6 +67,10 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& options
         }
         if (arg == "--check") {
             options.check = true;
+        } else if (arg == "--describe") {
+            auto value = next();
+            if (!value) return "--describe needs a plugin file";
+            options.describe = *value;
         } else if (arg == "--log-format") {
             auto value = next();
             LogFormat format;
@@ -79,6 +89,10 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& options
             return "only one NODE_FILE may be given (got " + options.config_file + " and " + std::string(arg) + ")";
         }
     }
+    if (!options.describe.empty()) {
+        if (options.check || !options.config_file.empty()) return "--describe takes a plugin file and nothing else";
+        return std::nullopt;
+    }
     if (options.config_file.empty()) return "missing NODE_FILE";
     return std::nullopt;
 }
@@ -86,6 +100,16 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& options
 // Plugins live in <prefix>/<libdir>/lanchat/plugins beside <prefix>/bin/lanchatd, in the build tree and installed.
 std::filesystem::path default_plugin_dir() {
     return (boost::dll::program_location().parent_path() / LANCHAT_DEFAULT_PLUGIN_DIR).lexically_normal();
+}
+
+int describe(const std::filesystem::path& file) {
+    auto library = PluginLibrary::open(std::filesystem::absolute(file));
+    if (!library.ok()) {
+        std::cerr << "lanchatd: " << library.status().message() << "\n";
+        return kExitFailed;
+    }
+    std::cout << describe_plugin(**library);
+    return kExitOk;
 }
 
 // SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken by sigwait in main, so no plugin
@@ -150,6 +174,7 @@ int main(int argc, char** argv) {
         return kExitBadConfig;
     }
     if (exit_now) return kExitOk;
+    if (!options.describe.empty()) return describe(options.describe);
 
     sigset_t signals = block_node_signals();
     auto config = load_node_config(options.config_file, default_plugin_dir());
@@ -162,7 +187,7 @@ int main(int argc, char** argv) {
     log.set_node(config->node_name);
 
     if (options.check) {
-        if (lanchat::sdk::Status checked = check_plugins(*config); !checked.ok()) {
+        if (lanchat::sdk::Status checked = check_node(*config, log); !checked.ok()) {
             log.error(checked.message());
             return kExitFailed;
         }

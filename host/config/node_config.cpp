@@ -1,6 +1,7 @@
 #include "config/node_config.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 #include <string_view>
@@ -91,6 +92,16 @@ private:
     fs::path file_;
     std::string name_;
 };
+
+// A "host:port" setting's port: digits only, 0 to 65535 (gRPC would otherwise listen on it modulo 65536).
+void check_port(const Reader& reader, const toml::node& node, const std::string& setting, const std::string& address) {
+    std::string_view port = std::string_view(address).substr(address.rfind(':') + 1);
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || error != std::errc{} || end != port.data() + port.size() || value > 65535) {
+        reader.fail(node, setting + " must end in a port from 0 to 65535, found \"" + address + "\"");
+    }
+}
 
 fs::path resolve(const fs::path& base, const fs::path& path) {
     return (path.is_absolute() ? path : base / path).lexically_normal();
@@ -215,6 +226,22 @@ std::map<std::string, std::vector<std::string>> string_list_table(const Reader& 
     return result;
 }
 
+// Every `[discovery]` endpoint is host:port (string_list_table has checked the shape already).
+void check_endpoints(const Reader& reader, const toml::table& root) {
+    const toml::node* discovery = root.get("discovery");
+    if (discovery == nullptr) return;
+    for (const auto& [service, endpoints] : *discovery->as_table()) {
+        const std::string setting = "[discovery] " + std::string(service.str());
+        for (const toml::node& endpoint : *endpoints.as_array()) {
+            const std::string& address = endpoint.as_string()->get();
+            if (address.find(':') == std::string::npos) {
+                reader.fail(endpoint, setting + " endpoints must be host:port, found \"" + address + "\"");
+            }
+            check_port(reader, endpoint, setting, address);
+        }
+    }
+}
+
 void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config) {
     const toml::node* mesh_node = root.get("mesh");
     if (mesh_node == nullptr) {
@@ -236,8 +263,10 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
         reader.fail(*mesh->get("listen"), "[mesh] listen must be host:port, e.g. \"127.0.0.1:7443\", found \"" +
                                               settings.listen + "\"");
     }
+    check_port(reader, *mesh->get("listen"), "[mesh] listen", settings.listen);
     settings.pki_dir = resolve(fs::absolute(reader.file()).parent_path(),
                                reader.required<std::string>(*mesh, "pki_dir", "[mesh]", "a string"));
+    settings.pki_dir_at = reader.at(*mesh->get("pki_dir"));
     auto positive = [&](const char* key, int64_t fallback) {
         int64_t value = reader.optional<int64_t>(*mesh, key, "[mesh]", "an integer").value_or(fallback);
         if (value <= 0) reader.fail(*mesh->get(key), std::string("[mesh] ") + key + " must be positive, found " +
@@ -250,6 +279,7 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
     settings.registry = reader.optional<std::string>(*mesh, "registry", "[mesh]", "a string").value_or("");
     settings.heartbeat = std::chrono::milliseconds(positive("heartbeat_ms", 5000));
     settings.discovery = string_list_table(reader, root, "discovery");
+    check_endpoints(reader, root);
     settings.authorization = string_list_table(reader, root, "authorization");
     config.mesh = std::move(settings);
 }
@@ -265,6 +295,7 @@ void read_admin(const Reader& reader, const toml::table& root, NodeConfig& confi
     if (settings.listen.rfind(':') == std::string::npos) {
         reader.fail(*admin->get("listen"), "[admin] listen must be host:port, e.g. \"127.0.0.1:9464\"");
     }
+    if (const toml::node* listen = admin->get("listen")) check_port(reader, *listen, "[admin] listen", settings.listen);
     settings.https = reader.optional<bool>(*admin, "https", "[admin]", "a boolean").value_or(false);
     if (settings.https && !config.mesh) {
         reader.fail(*admin->get("https"), "[admin] https needs a [mesh] table: its pki_dir holds the certificates");
@@ -286,6 +317,9 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     settings.listen = reader.optional<std::string>(*edge, "listen", "[client_edge]", "a string").value_or(settings.listen);
     if (settings.listen.rfind(':') == std::string::npos) {
         reader.fail(*edge->get("listen"), "[client_edge] listen must be host:port, e.g. \"0.0.0.0:8443\"");
+    }
+    if (const toml::node* listen = edge->get("listen")) {
+        check_port(reader, *listen, "[client_edge] listen", settings.listen);
     }
     const fs::path base = fs::absolute(reader.file()).parent_path();
     auto certificate = reader.optional<std::string>(*edge, "certificate", "[client_edge]", "a string");

@@ -28,6 +28,7 @@ struct PluginSpec {
 struct MeshConfig {
     std::string listen;                  // "host:port"; port 0 picks a free one (the ready line names it)
     std::filesystem::path pki_dir;       // made by `lanchatctl pki`
+    std::string pki_dir_at;              // "file:line:column" of the setting, for messages
     std::chrono::milliseconds default_deadline{2000};
     size_t max_message_bytes = 4 * 1024 * 1024;
     size_t stream_queue_limit = 1024;    // messages waiting for one slow streaming client

@@ -120,17 +120,24 @@ sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& 
     auto& entry = handle->library.get<std::remove_pointer_t<lanchat_plugin_entry_fn>>(LANCHAT_PLUGIN_ENTRY_SYMBOL);
     const lanchat_plugin_descriptor* descriptor = entry(LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR);
     if (sdk::Status status = check_abi(path, descriptor); !status.ok()) return status;
+    auto settings = read_declared_settings(*descriptor, path.string());
+    if (!settings.ok()) return settings.status();
     {
         std::lock_guard lock(g_open_mutex);
         ++g_open_count[loaded.string()];
     }
     guard.file.clear();  // the library owns the copy now
-    return std::unique_ptr<PluginLibrary>(new PluginLibrary(path, loaded, std::move(handle), descriptor));
+    return std::unique_ptr<PluginLibrary>(
+        new PluginLibrary(path, loaded, std::move(handle), descriptor, std::move(settings).value()));
 }
 
 PluginLibrary::PluginLibrary(fs::path path, fs::path loaded, std::unique_ptr<Handle> handle,
-                             const lanchat_plugin_descriptor* d)
-    : path_(std::move(path)), loaded_(std::move(loaded)), handle_(std::move(handle)), descriptor_(d) {}
+                             const lanchat_plugin_descriptor* d, DeclaredSettings settings)
+    : path_(std::move(path)),
+      loaded_(std::move(loaded)),
+      handle_(std::move(handle)),
+      descriptor_(d),
+      settings_(std::move(settings)) {}
 
 PluginLibrary::~PluginLibrary() { (void)unload(); }
 
@@ -142,6 +149,7 @@ sdk::Status PluginLibrary::unload() {
     handle_->library.unload();
     handle_.reset();
     descriptor_ = nullptr;
+    settings_.reset();  // its strings pointed into the library
     {
         std::lock_guard lock(g_open_mutex);
         if (--g_open_count[loaded_.string()] > 0) return {};  // another entry still uses this file

@@ -9,6 +9,7 @@
 
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/status.hpp"
+#include "loader/declared_settings.hpp"
 
 namespace lanchat::host {
 
@@ -24,7 +25,8 @@ constexpr AbiVersion host_abi() { return {LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR};
 class PluginLibrary {
 public:
     // Loads `path` and negotiates the ABI. Errors name the file and say what is wrong: missing, not a shared
-    // object, wrong architecture, unloadable, no entry symbol, incompatible ABI, malformed descriptor.
+    // object, wrong architecture, unloadable, no entry symbol, incompatible ABI, malformed descriptor or
+    // settings table.
     // With `copy_dir`, a private copy of the file is loaded (copy-on-load): a new build written over `path`
     // then runs as new code on reload, and never changes the bytes a running instance has mapped.
     static sdk::Result<std::unique_ptr<PluginLibrary>> open(const std::filesystem::path& path,
@@ -40,6 +42,8 @@ public:
     std::string_view name() const;
     std::string_view version() const;
     AbiVersion abi() const { return {descriptor_->abi_major, descriptor_->abi_minor}; }
+    // The settings the plugin declares; valid while the library is loaded.
+    const DeclaredSettings& settings() const { return settings_; }
 
     // Unloads the file and verifies that no mapping of it remains. A failure means old code would keep
     // running (e.g. STB_GNU_UNIQUE symbols pinned it); the message says which file and why.
@@ -48,12 +52,13 @@ public:
 private:
     struct Handle;
     PluginLibrary(std::filesystem::path path, std::filesystem::path loaded, std::unique_ptr<Handle> handle,
-                  const lanchat_plugin_descriptor* d);
+                  const lanchat_plugin_descriptor* d, DeclaredSettings settings);
 
     std::filesystem::path path_;    // as the node file names it
     std::filesystem::path loaded_;  // what was dlopen'ed: path_ or its private copy (deleted on unload)
     std::unique_ptr<Handle> handle_;
     const lanchat_plugin_descriptor* descriptor_;
+    DeclaredSettings settings_;
 };
 
 // True when some mapping of `path` (by device and inode) is still in this process's address space.

@@ -403,13 +403,4 @@ sdk::Status Node::replace(PluginInstance& old, const PluginSpec& spec) {
     return {};
 }
 
-sdk::Status check_plugins(const NodeConfig& config) {
-    for (const PluginSpec& spec : config.plugins) {
-        auto library = PluginLibrary::open(spec.path);
-        if (!library.ok()) return in_entry(spec, library.status());
-        if (sdk::Status unloaded = (*library)->unload(); !unloaded.ok()) return in_entry(spec, unloaded);
-    }
-    return {};
-}
-
 }  // namespace lanchat::host

@@ -96,7 +96,4 @@ private:
     std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 
-// Loads every plugin file of `config` and negotiates its ABI without creating anything: `lanchatd --check`.
-sdk::Status check_plugins(const NodeConfig& config);
-
 }  // namespace lanchat::host

@@ -1,17 +1,15 @@
 // The Auth plugin: logins, ES256 access tokens (JWT through libjwt), rotating refresh tokens.
-//   config:  access_token_lifetime_ms (default 900000 = 15 min), refresh_token_lifetime_ms (30 days),
-//            key_rotation_ms (24 h), login_free_failures (3), login_first_delay_ms (1000),
-//            login_max_delay_ms (60000)
+//   config:  kSettings below
 //   store:   <data dir>/auth.sqlite (signing keys, refresh families, revocations, the audit outbox)
 //   serves:  lanchat.auth.v1.Auth/Login, /Validate, /Refresh, /Logout, /Keys (the client edge)
 //   calls:   identity (VerifyPassword, GetUser), audit (Append, through the durable outbox)
 #include <chrono>
 
 #include "audit_outbox.hpp"
-#include "clock.hpp"
 #include "auth_service.hpp"
+#include "clock.hpp"
 #include "lanchat/sdk.hpp"
-#include "lanchat/sdk/rpc.hpp"
+#include "lanchat/sdk/serving.hpp"
 #include "sqlite_database.hpp"
 
 namespace lanchat::auth {
@@ -20,25 +18,32 @@ using namespace lanchat::sdk;
 
 namespace {
 
+constexpr Setting kSettings[] = {
+    setting::milliseconds("access_token_lifetime_ms", 15 * 60 * 1000, 1000, setting::kNoLimit,
+                          "how long an access token is valid"),
+    setting::milliseconds("refresh_token_lifetime_ms", 30LL * 24 * 3600 * 1000, 1000, setting::kNoLimit,
+                          "how long a refresh token is valid"),
+    setting::milliseconds("key_rotation_ms", 24LL * 3600 * 1000, 1000, setting::kNoLimit,
+                          "how often a new signing key is made"),
+    setting::integer("login_free_failures", 3, 0, UINT32_MAX,
+                     "failed logins per username or address before each further one waits"),
+    setting::milliseconds("login_first_delay_ms", 1000, 0, setting::kNoLimit,
+                          "the first wait after the free failures; each further failure doubles it"),
+    setting::milliseconds("login_max_delay_ms", 60000, 0, setting::kNoLimit, "the longest wait between attempts"),
+};
+
 constexpr std::chrono::milliseconds kIdentityDeadline{10000};
 constexpr std::chrono::milliseconds kHousekeeping{60000};
 
-AuthSettings configured_settings(const Config& config) {
-    AuthSettings settings;
-    settings.access_token_lifetime = config.value_or("access_token_lifetime_ms", settings.access_token_lifetime);
-    settings.refresh_token_lifetime = config.value_or("refresh_token_lifetime_ms", settings.refresh_token_lifetime);
-    settings.key_rotation = config.value_or("key_rotation_ms", settings.key_rotation);
-    settings.throttle.free_failures = config.value_or("login_free_failures", settings.throttle.free_failures);
-    settings.throttle.first_delay = config.value_or("login_first_delay_ms", settings.throttle.first_delay);
-    settings.throttle.max_delay = config.value_or("login_max_delay_ms", settings.throttle.max_delay);
-    for (auto [key, value] : {std::pair{"access_token_lifetime_ms", settings.access_token_lifetime},
-                              std::pair{"refresh_token_lifetime_ms", settings.refresh_token_lifetime},
-                              std::pair{"key_rotation_ms", settings.key_rotation}}) {
-        if (value.count() < 1000) {
-            throw StatusError(invalid_argument(std::string(key) + " at " + config.where(key) + " must be at least 1000"));
-        }
-    }
-    return settings;
+AuthSettings configured_settings(const Settings& settings) {
+    AuthSettings configured;
+    configured.access_token_lifetime = settings.get<std::chrono::milliseconds>("access_token_lifetime_ms");
+    configured.refresh_token_lifetime = settings.get<std::chrono::milliseconds>("refresh_token_lifetime_ms");
+    configured.key_rotation = settings.get<std::chrono::milliseconds>("key_rotation_ms");
+    configured.throttle.free_failures = settings.get<uint32_t>("login_free_failures");
+    configured.throttle.first_delay = settings.get<std::chrono::milliseconds>("login_first_delay_ms");
+    configured.throttle.max_delay = settings.get<std::chrono::milliseconds>("login_max_delay_ms");
+    return configured;
 }
 
 // Identity over the mesh.
@@ -49,11 +54,12 @@ public:
     void verify_password(const Caller& caller, const identity::v1::VerifyPasswordRequest& request,
                          std::function<void(Result<identity::v1::VerifyPasswordReply>)> done) override {
         rpc_.call<identity::v1::VerifyPasswordRequest, identity::v1::VerifyPasswordReply>(
-            {"identity", "/lanchat.identity.v1.Identity/VerifyPassword", kIdentityDeadline, false, caller.call}, request,
-            std::move(done));
+            {"identity", "/lanchat.identity.v1.Identity/VerifyPassword", kIdentityDeadline, false, caller.call},
+            request, std::move(done));
     }
 
-    void get_user(const Caller& caller, const std::string& id, std::function<void(Result<identity::v1::User>)> done) override {
+    void get_user(const Caller& caller, const std::string& id,
+                  std::function<void(Result<identity::v1::User>)> done) override {
         identity::v1::GetUserRequest request;
         request.set_id(id);
         rpc_.call<identity::v1::GetUserRequest, identity::v1::User>(
@@ -70,18 +76,12 @@ private:
 class AuthPlugin : public Plugin {
 public:
     explicit AuthPlugin(Host& host) : Plugin(host), rpc_(host), metrics_(host), identity_(rpc_) {
-        if (Status known = config().allow_only({"access_token_lifetime_ms", "refresh_token_lifetime_ms", "key_rotation_ms",
-                                                "login_free_failures", "login_first_delay_ms", "login_max_delay_ms"});
-            !known.ok()) {
-            throw StatusError(known);
-        }
-        AuthSettings settings = configured_settings(config());
-        database_ = value_or_throw(plugin_support::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "auth.sqlite",
-                                                                 "auth store", std::string(kAuthSchema) +
-                                                                                   plugin_support::AuditOutbox::kSchema));
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(
+            std::filesystem::path(config().data_dir()) / "auth.sqlite", "auth store",
+            std::string(kAuthSchema) + plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
-        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
-            *database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
+                                                                executor(), log());
         logins_ = value_or_throw(metrics_.counter("logins_total", "Login attempts by outcome", {"outcome"}));
         service_ = std::make_unique<AuthService>(
             *store_, identity_,
@@ -90,42 +90,39 @@ public:
                     log().error("cannot queue an audit entry", {{"reason", queued.message()}});
                 }
             },
-            [this](const char* outcome) { logins_.add(1, {outcome}); }, settings, plugin_support::unix_ms_now);
+            [this](const char* outcome) { logins_.add(1, {outcome}); }, configured_settings(settings()),
+            plugin_support::unix_ms_now);
         if (Status keys = service_->rotate_keys(); !keys.ok()) throw StatusError(keys);
     }
 
     Status start() override {
         housekeeping_ = executor().every(kHousekeeping, [this] {
-            if (Status keys = service_->rotate_keys(); !keys.ok()) log().error("key rotation failed", {{"reason", keys.message()}});
+            if (Status keys = service_->rotate_keys(); !keys.ok())
+                log().error("key rotation failed", {{"reason", keys.message()}});
         });
         outbox_->start();
-        constexpr const char* kService = "/lanchat.auth.v1.Auth/";
         AuthService& auth = *service_;
-        for (Status served : {
-                 rpc_.serve_unary<v1::LoginRequest, v1::LoginReply>(
-                     std::string(kService) + "Login",
-                     [&auth](const CallInfo& call, v1::LoginRequest request, Responder<v1::LoginReply> responder) {
-                         auth.login(request, caller_of(call), answer_with(std::move(responder)));
-                     }),
-                 rpc_.serve_unary<v1::RefreshRequest, v1::LoginReply>(
-                     std::string(kService) + "Refresh",
-                     [&auth](const CallInfo& call, v1::RefreshRequest request, Responder<v1::LoginReply> responder) {
-                         auth.refresh(request, caller_of(call), answer_with(std::move(responder)));
-                     }),
-                 rpc_.serve_sync<v1::ValidateRequest, v1::ValidateReply>(
-                     std::string(kService) + "Validate",
-                     [&auth](const CallInfo&, const v1::ValidateRequest& request) { return auth.validate(request); }),
-                 rpc_.serve_sync<v1::LogoutRequest, v1::LogoutReply>(
-                     std::string(kService) + "Logout",
-                     [&auth](const CallInfo& call, const v1::LogoutRequest& request) {
-                         return auth.logout(request, caller_of(call));
-                     }),
-                 rpc_.serve_sync<v1::KeysRequest, v1::KeysReply>(
-                     std::string(kService) + "Keys", [&auth](const CallInfo&, const v1::KeysRequest&) { return auth.keys(); }),
-             }) {
-            if (!served.ok()) return served;
-        }
-        return {};
+        return Serving(rpc_, "/lanchat.auth.v1.Auth/")
+            .unary<v1::LoginRequest, v1::LoginReply>(
+                "Login",
+                [&auth](const CallInfo& call, v1::LoginRequest request, Responder<v1::LoginReply> responder) {
+                    auth.login(request, caller_of(call), answer_with(std::move(responder)));
+                })
+            .unary<v1::RefreshRequest, v1::LoginReply>(
+                "Refresh",
+                [&auth](const CallInfo& call, v1::RefreshRequest request, Responder<v1::LoginReply> responder) {
+                    auth.refresh(request, caller_of(call), answer_with(std::move(responder)));
+                })
+            .sync<v1::ValidateRequest, v1::ValidateReply>(
+                "Validate",
+                [&auth](const CallInfo&, const v1::ValidateRequest& request) { return auth.validate(request); })
+            .sync<v1::LogoutRequest, v1::LogoutReply>("Logout",
+                                                      [&auth](const CallInfo& call, const v1::LogoutRequest& request) {
+                                                          return auth.logout(request, caller_of(call));
+                                                      })
+            .sync<v1::KeysRequest, v1::KeysReply>(
+                "Keys", [&auth](const CallInfo&, const v1::KeysRequest&) { return auth.keys(); })
+            .status();
     }
 
     void stop() override {
@@ -135,7 +132,6 @@ public:
 
 private:
     static Caller caller_of(const CallInfo& call) { return {call.peer, call.correlation_id, call.call}; }
-
 
     Rpc rpc_;
     Metrics metrics_;
@@ -150,4 +146,4 @@ private:
 
 }  // namespace lanchat::auth
 
-LANCHAT_PLUGIN(lanchat::auth::AuthPlugin, "auth", "0.1.0")
+LANCHAT_PLUGIN(lanchat::auth::AuthPlugin, "auth", "0.1.0", lanchat::auth::kSettings)

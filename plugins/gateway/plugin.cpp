@@ -1,7 +1,5 @@
 // The gateway plugin: the client protocol on the node's client edge (ABI 1.3), and the web client.
-//   config:  auth_timeout_ms (10000), rate_per_second (20), burst (40), max_body_bytes (4000),
-//            allow_registration (false), heartbeat_ms (10000: below Presence's device_ttl_ms),
-//            call_timeout_ms (5000: the deadline of each request's calls to the services)
+//   config:  kSettings below
 //   handles: the node's [client_edge] (WebSocket /ws and HTTPS for the web client)
 //   calls:   auth, identity, channel, router, presence
 // The connections belong to the host: reloading this plugin keeps them, and the successor learns who each
@@ -19,30 +17,34 @@ namespace lanchat::gateway {
 
 using namespace lanchat::sdk;
 
+namespace {
+
+constexpr Setting kSettings[] = {
+    setting::milliseconds("auth_timeout_ms", 10000, 100, setting::kNoLimit,
+                          "how long a new connection has to authenticate before it is closed (4001)"),
+    setting::integer("rate_per_second", 20, 1, 100000, "requests per second per connection, refilled continuously"),
+    setting::integer("burst", 40, 1, 100000, "requests a connection may send at once before rate_limited"),
+    setting::integer("max_body_bytes", 4000, 1, 1024 * 1024, "the largest message body told to clients"),
+    setting::boolean("allow_registration", false, "people may create their own member accounts"),
+    setting::milliseconds("heartbeat_ms", 10000, 100, setting::kNoLimit,
+                          "how often each connected user's presence is renewed (below Presence's device_ttl_ms)"),
+    setting::milliseconds("call_timeout_ms", 5000, 100, setting::kNoLimit,
+                          "the deadline of each request's calls to the services"),
+};
+
+}  // namespace
+
 class GatewayPlugin : public Plugin {
 public:
     explicit GatewayPlugin(Host& host) : Plugin(host), rpc_(host), edge_(host), metrics_(host) {
-        if (Status known = config().allow_only({"auth_timeout_ms", "rate_per_second", "burst", "max_body_bytes",
-                                                "allow_registration", "heartbeat_ms", "call_timeout_ms"});
-            !known.ok()) {
-            throw StatusError(known);
-        }
         GatewayLimits limits;
-        limits.auth_timeout = config().value_or("auth_timeout_ms", limits.auth_timeout);
-        limits.rate_per_second = static_cast<double>(config().value_or("rate_per_second", int64_t{20}));
-        limits.burst = static_cast<double>(config().value_or("burst", int64_t{40}));
-        limits.max_body_bytes = config().value_or("max_body_bytes", limits.max_body_bytes);
-        limits.allow_registration = config().value_or("allow_registration", false);
-        limits.heartbeat = config().value_or("heartbeat_ms", limits.heartbeat);
-        limits.call_timeout = config().value_or("call_timeout_ms", limits.call_timeout);
-        require(limits.auth_timeout.count() >= 100, "auth_timeout_ms", "must be at least 100");
-        require(limits.rate_per_second >= 1 && limits.rate_per_second <= 100000, "rate_per_second",
-                "must be between 1 and 100000");
-        require(limits.burst >= 1 && limits.burst <= 100000, "burst", "must be between 1 and 100000");
-        require(limits.max_body_bytes >= 1 && limits.max_body_bytes <= 1024 * 1024, "max_body_bytes",
-                "must be between 1 and 1048576");
-        require(limits.heartbeat.count() >= 100, "heartbeat_ms", "must be at least 100");
-        require(limits.call_timeout.count() >= 100, "call_timeout_ms", "must be at least 100");
+        limits.auth_timeout = settings().get<std::chrono::milliseconds>("auth_timeout_ms");
+        limits.rate_per_second = settings().get<double>("rate_per_second");
+        limits.burst = settings().get<double>("burst");
+        limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
+        limits.allow_registration = settings().get<bool>("allow_registration");
+        limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
+        limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");
         heartbeat_ = limits.heartbeat;
         gateway_ = std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits,
                                                     "gateway@" + std::string(host.node_name()));
@@ -65,10 +67,6 @@ public:
     }
 
 private:
-    void require(bool ok, const char* key, const std::string& rule) {
-        if (!ok) throw StatusError(invalid_argument(std::string(key) + " at " + config().where(key) + " " + rule));
-    }
-
     Rpc rpc_;
     ClientEdge edge_;
     Metrics metrics_;
@@ -80,4 +78,4 @@ private:
 
 }  // namespace lanchat::gateway
 
-LANCHAT_PLUGIN(lanchat::gateway::GatewayPlugin, "gateway", "0.1.0")
+LANCHAT_PLUGIN(lanchat::gateway::GatewayPlugin, "gateway", "0.1.0", lanchat::gateway::kSettings)

@@ -1,20 +1,24 @@
 // The Router plugin: Send/Edit/Delete through Channel, then delivery to subscribed client edges.
-//   config:  max_body_bytes (default 4000): the largest message body accepted
+//   config:  kSettings below
 //   serves:  lanchat.router.v1.Router/Send, /Edit, /Delete, /Typing, /Subscribe (the client edge)
 //   calls:   channel (Append, Amend, Audience, History)
 // Deletions reach Audit through Channel, in the same commit as the deletion event.
 #include <chrono>
 
 #include "lanchat/sdk.hpp"
-#include "lanchat/sdk/rpc.hpp"
-#include "stream_calls.hpp"
+#include "lanchat/sdk/serving.hpp"
 #include "router_service.hpp"
+#include "stream_calls.hpp"
 
 namespace lanchat::router {
 
 using namespace lanchat::sdk;
 
 namespace {
+
+constexpr Setting kSettings[] = {
+    setting::integer("max_body_bytes", 4000, 1, 1024 * 1024, "the largest message body accepted"),
+};
 
 constexpr std::chrono::milliseconds kChannelDeadline{5000};
 constexpr const char* kChannel = "/lanchat.channel.v1.Channel/";
@@ -26,16 +30,20 @@ public:
 
     // Append is safe to retry: the client_message_id makes a repeat return the first result.
     void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
-        rpc_.call<channel::v1::AppendRequest, channel::v1::AppendReply>(options("Append", true), request, std::move(done));
+        rpc_.call<channel::v1::AppendRequest, channel::v1::AppendReply>(options("Append", true), request,
+                                                                        std::move(done));
     }
     void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
-        rpc_.call<channel::v1::AmendRequest, channel::v1::AppendReply>(options("Amend", false), request, std::move(done));
+        rpc_.call<channel::v1::AmendRequest, channel::v1::AppendReply>(options("Amend", false), request,
+                                                                       std::move(done));
     }
     void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
-        rpc_.call<channel::v1::AudienceRequest, channel::v1::AudienceReply>(options("Audience", true), request, std::move(done));
+        rpc_.call<channel::v1::AudienceRequest, channel::v1::AudienceReply>(options("Audience", true), request,
+                                                                            std::move(done));
     }
     void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) override {
-        rpc_.call<channel::v1::HistoryRequest, channel::v1::HistoryReply>(options("History", true), request, std::move(done));
+        rpc_.call<channel::v1::HistoryRequest, channel::v1::HistoryReply>(options("History", true), request,
+                                                                          std::move(done));
     }
 
 private:
@@ -45,55 +53,47 @@ private:
     const Rpc& rpc_;
 };
 
-
 }  // namespace
 
 class RouterPlugin : public Plugin {
 public:
     explicit RouterPlugin(Host& host) : Plugin(host), rpc_(host), channels_(rpc_) {
-        if (Status known = config().allow_only({"max_body_bytes"}); !known.ok()) throw StatusError(known);
         RouterLimits limits;
-        limits.max_body_bytes = config().value_or("max_body_bytes", limits.max_body_bytes);
-        if (limits.max_body_bytes < 1 || limits.max_body_bytes > 1024 * 1024) {
-            throw StatusError(invalid_argument("max_body_bytes at " + config().where("max_body_bytes") +
-                                               " must be between 1 and 1048576"));
-        }
+        limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
         service_ = std::make_unique<RouterService>(channels_, limits);
     }
 
     Status start() override {
         gap_checks_ = executor().every(std::chrono::milliseconds(100), [this] { service_->check_gaps(); });
         RouterService& router = *service_;
-        const std::string service = "/lanchat.router.v1.Router/";
-        for (Status served : {
-                 rpc_.serve_unary<v1::SendRequest, v1::SendReply>(
-                     service + "Send", [&router](const CallInfo&, v1::SendRequest request, Responder<v1::SendReply> responder) {
-                         router.send(request, answer_with(std::move(responder)));
-                     }),
-                 rpc_.serve_unary<v1::EditRequest, v1::SendReply>(
-                     service + "Edit", [&router](const CallInfo&, v1::EditRequest request, Responder<v1::SendReply> responder) {
-                         router.edit(request, answer_with(std::move(responder)));
-                     }),
-                 rpc_.serve_unary<v1::DeleteRequest, v1::SendReply>(
-                     service + "Delete",
-                     [&router](const CallInfo&, v1::DeleteRequest request, Responder<v1::SendReply> responder) {
-                         router.remove(request, answer_with(std::move(responder)));
-                     }),
-                 rpc_.serve_unary<v1::TypingRequest, v1::TypingReply>(
-                     service + "Typing",
-                     [&router](const CallInfo&, v1::TypingRequest request, Responder<v1::TypingReply> responder) {
-                         router.typing(request, answer_with(std::move(responder)));
-                     }),
-                 rpc_.serve_stream<v1::SubscribeRequest, v1::Delivery>(
-                     service + "Subscribe",
-                     [this](const CallInfo&, v1::SubscribeRequest request, StreamWriter<v1::Delivery> writer) {
-                         subscribe(request, std::move(writer));
-                     },
-                     [this](lanchat_rpc_call* call) { cancelled(call); }),
-             }) {
-            if (!served.ok()) return served;
-        }
-        return {};
+        return Serving(rpc_, "/lanchat.router.v1.Router/")
+            .unary<v1::SendRequest, v1::SendReply>(
+                "Send",
+                [&router](const CallInfo&, v1::SendRequest request, Responder<v1::SendReply> responder) {
+                    router.send(request, answer_with(std::move(responder)));
+                })
+            .unary<v1::EditRequest, v1::SendReply>(
+                "Edit",
+                [&router](const CallInfo&, v1::EditRequest request, Responder<v1::SendReply> responder) {
+                    router.edit(request, answer_with(std::move(responder)));
+                })
+            .unary<v1::DeleteRequest, v1::SendReply>(
+                "Delete",
+                [&router](const CallInfo&, v1::DeleteRequest request, Responder<v1::SendReply> responder) {
+                    router.remove(request, answer_with(std::move(responder)));
+                })
+            .unary<v1::TypingRequest, v1::TypingReply>(
+                "Typing",
+                [&router](const CallInfo&, v1::TypingRequest request, Responder<v1::TypingReply> responder) {
+                    router.typing(request, answer_with(std::move(responder)));
+                })
+            .stream<v1::SubscribeRequest, v1::Delivery>(
+                "Subscribe",
+                [this](const CallInfo&, v1::SubscribeRequest request, StreamWriter<v1::Delivery> writer) {
+                    subscribe(request, std::move(writer));
+                },
+                [this](lanchat_rpc_call* call) { cancelled(call); })
+            .status();
     }
 
     // Subscribers are told to come back (UNAVAILABLE), with their positions, to the next instance.
@@ -108,9 +108,11 @@ public:
 private:
     void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugin_support::WriterSink<DeliverySink, v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
+        auto sink = std::make_shared<plugin_support::WriterSink<DeliverySink, v1::Delivery>>(
+            writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
-            call, [&] { return service_->subscribe(request, sink); }, [this](uint64_t id) { service_->unsubscribe(id); });
+            call, [&] { return service_->subscribe(request, sink); },
+            [this](uint64_t id) { service_->unsubscribe(id); });
         if (refused) {
             writer.finish(*refused);
             return;
@@ -133,4 +135,4 @@ private:
 
 }  // namespace lanchat::router
 
-LANCHAT_PLUGIN(lanchat::router::RouterPlugin, "router", "0.1.0")
+LANCHAT_PLUGIN(lanchat::router::RouterPlugin, "router", "0.1.0", lanchat::router::kSettings)

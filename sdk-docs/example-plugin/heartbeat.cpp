@@ -1,20 +1,13 @@
 #include "heartbeat.hpp"
 
-
 namespace heartbeat {
 
 using namespace lanchat::sdk;
 
 Heartbeat::Heartbeat(Host& host)
     : Plugin(host),
-      interval_(config().value_or("interval_ms", std::chrono::milliseconds(1000))),
-      message_(config().value_or<std::string>("message", "beat")) {
-    // A typo in the node file is an error, not a silently ignored key.
-    if (Status known = config().allow_only({"interval_ms", "message"}); !known.ok()) throw StatusError(known);
-    if (interval_.count() == 0) {
-        throw StatusError(invalid_argument("interval_ms at " + config().where("interval_ms") + " must be positive"));
-    }
-}
+      interval_(settings().get<std::chrono::milliseconds>("interval_ms")),
+      message_(settings().get<std::string>("message")) {}
 
 Status Heartbeat::start() {
     timer_ = executor().every(interval_, [this] { beat(); });
@@ -44,7 +37,8 @@ Status Heartbeat::import_state(std::string_view state) {
     if (!version.ok()) return version.status();
     if (*version == 0) return {};  // nothing handed over
     if (*version != kStateVersion) {
-        return invalid_argument("heartbeat state version " + std::to_string(*version) + " is not one this build reads (1)");
+        return invalid_argument("heartbeat state version " + std::to_string(*version) +
+                                " is not one this build reads (1)");
     }
     auto beats = reader.get_u64();
     if (!beats.ok()) return beats.status();

@@ -11,7 +11,7 @@ namespace heartbeat {
 
 class Heartbeat : public lanchat::sdk::Plugin {
 public:
-    // Reads [plugin.config]: interval_ms (default 1000) and message (default "beat").
+    // Reads its settings (plugin.cpp declares them) through settings().
     explicit Heartbeat(lanchat::sdk::Host& host);
 
     lanchat::sdk::Status start() override;

@@ -63,6 +63,22 @@ std::string plugin_entry(const std::string& name, const fs::path& path, const st
            (config.empty() ? "" : "[plugin.config]\n" + config + "\n");
 }
 
+// A PKI in `dir` as `lanchatctl pki` makes it, with a certificate for node `node`.
+void make_pki(const fs::path& dir, const std::string& node) {
+    ASSERT_EQ(
+        run_to_exit({kLanchatctl, "pki", "init", "--dir", dir.string(), "--trust-domain", "lan-chat.local"}).exit_code,
+        0);
+    ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "issue", "--dir", dir.string(), "--node", node, "--service", "audit"})
+                  .exit_code,
+              0);
+}
+
+// Replaces the value of the first line starting with `key = ` in `text`.
+void set_line(std::string& text, const std::string& key, const std::string& value) {
+    size_t at = text.find("\n" + key + " = ");
+    if (at != std::string::npos) text.replace(at + 1, text.find('\n', at + 1) - at - 1, key + " = " + value);
+}
+
 class LanchatdTest : public ::testing::Test {
 protected:
     // A node file: [node] with `settings`, then `plugins` starting on line 5.
@@ -123,13 +139,17 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
 }
 
 TEST_F(LanchatdTest, EveryExampleNodeFileInConfigPassesCheck) {
-    // plugin_dir points at this build's plugins, wherever the example expects them installed.
+    // plugin_dir points at this build's plugins, wherever the example expects them installed, and pki_dir
+    // at a PKI made for the example's node.
     int checked = 0;
     for (const auto& entry : fs::recursive_directory_iterator(kSourceDir / "config")) {
         if (entry.path().extension() != ".toml") continue;
         std::string text = read_text(entry.path());
-        size_t at = text.find("plugin_dir = ");
-        if (at != std::string::npos) text.replace(at, text.find('\n', at) - at, "plugin_dir = \"" LANCHAT_PLUGIN_DIR "\"");
+        set_line(text, "plugin_dir", "\"" LANCHAT_PLUGIN_DIR "\"");
+        const std::string node = entry.path().stem().string();
+        fs::path pki = dir_.path() / ("pki-" + node);
+        make_pki(pki, node);
+        set_line(text, "pki_dir", "\"" + pki.string() + "\"");
         fs::path copy = dir_.write("config/" + entry.path().filename().string(), text);
         Completed run = run_to_exit({kLanchatd, "--check", copy.string()});
         EXPECT_EQ(run.exit_code, 0) << entry.path() << "\n" << run.output;
@@ -256,6 +276,100 @@ TEST_F(LanchatdTest, CheckValidatesPluginsWithoutServing) {
         {kLanchatd, "--check", node_file(plugin_entry("old", kFixtures / "abi_major_2.so")).string()});
     EXPECT_EQ(bad.exit_code, kExitFailed);
     EXPECT_NE(error_message(bad).find("plugin ABI 2.0 is incompatible with host ABI 1."), std::string::npos);
+}
+
+TEST_F(LanchatdTest, CheckRefusesGatewaySettingsTheGatewayWouldRefuseAtStart) {
+    struct Case {
+        std::string setting;
+        std::string message;  // after "plugin 'gateway' (FILE:5:1): "
+    };
+    const std::vector<Case> cases = {
+        {"allow_registraton = true",
+         "unknown config key 'allow_registraton' at FILE:9:21 (known keys: auth_timeout_ms, "
+         "rate_per_second, burst, max_body_bytes, allow_registration, heartbeat_ms, "
+         "call_timeout_ms)"},
+        {"max_body_bytes = \"4000\"", "config key 'max_body_bytes' at FILE:9:18: expected an integer, found a string"},
+        {"rate_per_second = -5", "config key 'rate_per_second' at FILE:9:19: must be between 1 and 100000, found -5"},
+    };
+    for (const Case& c : cases) {
+        fs::path file = node_file(plugin_entry("gateway", fs::path(LANCHAT_PLUGIN_DIR) / "gateway.so", c.setting));
+        Completed run = run_to_exit({kLanchatd, "--check", file.string()});
+        std::string expected = "plugin 'gateway' (FILE:5:1): " + c.message;
+        for (size_t at; (at = expected.find("FILE")) != std::string::npos;) expected.replace(at, 4, file.string());
+        EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
+        EXPECT_EQ(error_message(run), expected);
+    }
+}
+
+TEST_F(LanchatdTest, CheckRefusesAMeshWhosePkiIsMissing) {
+    const fs::path pki = dir_.path() / "pki";
+    fs::path file =
+        dir_.write("node.toml", "[node]\nname = \"n1\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n");
+    Completed missing = run_to_exit({kLanchatd, "--check", file.string()});
+    EXPECT_EQ(missing.exit_code, kExitFailed) << missing.output;
+    EXPECT_EQ(error_message(missing), file.string() + ":5:11: [mesh] pki_dir \"" + pki.string() +
+                                          "\" is not a directory; make one with lanchatctl pki init --dir " +
+                                          pki.string() + " and lanchatctl pki issue --dir " + pki.string() +
+                                          " --node n1 --service ...");
+
+    make_pki(pki, "someone-else");
+    Completed other_node = run_to_exit({kLanchatd, "--check", file.string()});
+    EXPECT_EQ(other_node.exit_code, kExitFailed) << other_node.output;
+    EXPECT_EQ(
+        error_message(other_node)
+            .rfind(file.string() + ":5:11: [mesh] pki_dir has no " + (pki / "nodes" / "n1" / "node.crt").string() +
+                       " (the certificate of node 'n1'; lanchatctl pki issue",
+                   0),
+        0u)
+        << error_message(other_node);
+
+    ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "n1", "--service", "audit"})
+                  .exit_code,
+              0);
+    Completed ok = run_to_exit({kLanchatd, "--check", file.string()});
+    EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+TEST_F(LanchatdTest, CheckRefusesAPortBeyond65535WhereItIsWritten) {
+    fs::path file =
+        dir_.write("node.toml", "[node]\nname = \"n1\"\n[mesh]\nlisten = \"127.0.0.1:99999\"\npki_dir = \"pki\"\n");
+    Completed run = run_to_exit({kLanchatd, "--check", file.string()});
+    EXPECT_EQ(run.exit_code, kExitBadConfig);
+    EXPECT_EQ(run.lines, std::vector<std::string>{"lanchatd: " + file.string() +
+                                                  ":4:10: [mesh] listen must end in a "
+                                                  "port from 0 to 65535, found \"127.0.0.1:99999\""});
+}
+
+TEST_F(LanchatdTest, CheckSaysWhenAPluginsConfigCanBeCheckedOnlyAtStart) {
+    Completed run =
+        run_to_exit({kLanchatd, "--check", node_file(plugin_entry("compat", kCompatPlugin, "x = 1")).string()});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    std::vector<json> logs = records(run.lines);
+    int warned =
+        find(logs, "the plugin declares no settings table: its [plugin.config] is checked only when it starts");
+    ASSERT_GE(warned, 0) << run.output;
+    EXPECT_EQ(logs[warned]["level"], "warn");
+    EXPECT_EQ(logs[warned]["fields"]["plugin"], "compat");
+    EXPECT_EQ(logs[warned]["fields"]["abi"], "1.0");
+}
+
+TEST_F(LanchatdTest, DescribePrintsThePluginsSettings) {
+    const fs::path gateway = fs::path(LANCHAT_PLUGIN_DIR) / "gateway.so";
+    Completed run = run_to_exit({kLanchatd, "--describe", gateway.string()});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    ASSERT_GE(run.lines.size(), 16u) << run.output;
+    EXPECT_EQ(run.lines[0], "gateway 0.1.0 (plugin ABI " + std::to_string(LANCHAT_ABI_MAJOR) + "." +
+                                std::to_string(LANCHAT_ABI_MINOR) + ", " + gateway.string() + ")");
+    EXPECT_EQ(run.lines[1], "Settings in its [plugin.config]:");
+    EXPECT_EQ(run.lines[2], "  auth_timeout_ms (milliseconds, default 10000, at least 100)");
+    EXPECT_EQ(run.lines[3], "      how long a new connection has to authenticate before it is closed (4001)");
+    EXPECT_EQ(run.lines[4], "  rate_per_second (integer, default 20, between 1 and 100000)");
+    EXPECT_EQ(run.lines[10], "  allow_registration (boolean, default false)");
+
+    Completed missing = run_to_exit({kLanchatd, "--describe", (dir_.path() / "absent.so").string()});
+    EXPECT_EQ(missing.exit_code, kExitFailed);
+    EXPECT_EQ(missing.lines, std::vector<std::string>{"lanchatd: " + (dir_.path() / "absent.so").string() +
+                                                      ": plugin file not found"});
 }
 
 // --- bad node files: one plain line on stderr, exit 2 ---

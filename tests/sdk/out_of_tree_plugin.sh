@@ -28,6 +28,8 @@ cmake --build "$work/example/build" >/dev/null || fail "building the example"
 exported=$(nm -D --defined-only "$work/example/build/heartbeat.so" | awk '$2 == "T" {print $3}')
 [ "$exported" = "lanchat_plugin_entry" ] || fail "exported symbols: $exported"
 
+"$work/prefix/bin/lanchatd" --describe "$work/example/build/heartbeat.so" | grep -q "interval_ms (milliseconds, default 1000" \
+  || fail "--describe does not show the example's interval_ms"
 "$work/prefix/bin/lanchatd" --check "$work/example/node.toml" >/dev/null 2>&1 || fail "--check refused the example"
 "$work/prefix/bin/lanchatd" "$work/example/node.toml" >"$work/node.log" 2>&1 &
 node_pid=$!

@@ -1,7 +1,8 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.3 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
+ * Version 1.4 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
+ * settings table in the descriptor). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
  *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
@@ -43,7 +44,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 3
+#define LANCHAT_ABI_MINOR 4
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -589,6 +590,42 @@ typedef struct lanchat_plugin_vtable {
     void (*destroy)(lanchat_instance* instance);
 } lanchat_plugin_vtable;
 
+/* ---------------------------------------------------------------------------------------------------
+ * Declared settings (since 1.4): the keys a plugin reads from its `[plugin.config]`, so the host can
+ * describe them (`lanchatd --describe`) and check a node file (`lanchatd --check`) without creating an
+ * instance. The SDK checks the same table again at create.
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef enum lanchat_setting_type {
+    LANCHAT_SETTING_INTEGER = 0,
+    LANCHAT_SETTING_FLOAT = 1, /* an integer is accepted too */
+    LANCHAT_SETTING_STRING = 2,
+    LANCHAT_SETTING_BOOL = 3,
+    LANCHAT_SETTING_MILLISECONDS = 4, /* an integer number of milliseconds */
+    LANCHAT_SETTING_STRING_LIST = 5
+} lanchat_setting_type;
+
+/*
+ * One setting. Plugin-owned static data, like the descriptor that points to it: it and every string and
+ * array it points to live as long as the library is loaded. A key absent from the node file takes the
+ * default; a present one must have the type and lie in [min, max] (bounds included).
+ */
+typedef struct lanchat_setting {
+    uint32_t struct_size; /* every row of one table has the same size, which is also the array's stride */
+    lanchat_setting_type type;
+    lanchat_str name;        /* the key in [plugin.config] */
+    lanchat_str doc;         /* one line for operators */
+    int64_t integer_default; /* INTEGER and MILLISECONDS; BOOL: 0 or 1 */
+    int64_t integer_min;     /* INTEGER and MILLISECONDS */
+    int64_t integer_max;
+    double float_default; /* FLOAT */
+    double float_min;
+    double float_max;
+    lanchat_str string_default;      /* STRING */
+    const lanchat_str* list_default; /* STRING_LIST: array of list_default_count; may be NULL when 0 */
+    size_t list_default_count;
+} lanchat_setting;
+
 /*
  * What the entry symbol returns. Plugin-owned static data: lives as long as the library is loaded.
  * `abi_major` and `abi_minor` sit at fixed offsets in every version; the host reads them before any other
@@ -601,6 +638,11 @@ typedef struct lanchat_plugin_descriptor {
     lanchat_str name;    /* the plugin's own name, e.g. "audit" */
     lanchat_str version; /* the plugin's version, e.g. "1.4.2" */
     const lanchat_plugin_vtable* vtable;
+    /* Since 1.4 (read only when LANCHAT_HAS_FIELD says they are there): the plugin's settings, an array of
+     * setting_count rows, plugin static data. NULL: the plugin declares none and reads its config itself,
+     * so a node file's [plugin.config] is checked only at create. Non-NULL: every key must be in it. */
+    const lanchat_setting* settings;
+    size_t setting_count;
 } lanchat_plugin_descriptor;
 
 /*

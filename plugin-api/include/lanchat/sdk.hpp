@@ -10,5 +10,6 @@
 #include "lanchat/sdk/logger.hpp"
 #include "lanchat/sdk/metrics.hpp"
 #include "lanchat/sdk/plugin.hpp"
+#include "lanchat/sdk/settings.hpp"
 #include "lanchat/sdk/state.hpp"
 #include "lanchat/sdk/status.hpp"

@@ -102,6 +102,22 @@ TEST_F(NodeConfigTest, TheClientEdgeDefaultsToTheNodeCertificateAndChecksItsLimi
               file() + ":6:1: [client_edge] certificate and key go together: give both or neither");
 }
 
+TEST_F(NodeConfigTest, APortOutsideZeroTo65535IsRefusedWhereItIs) {
+    const std::string node = "[node]\nname = \"n\"\n";
+    const std::string mesh = node + "[mesh]\nlisten = \"127.0.0.1:7443\"\npki_dir = \"pki\"\n";
+    EXPECT_EQ(error_of(node + "[mesh]\nlisten = \"127.0.0.1:99999\"\npki_dir = \"pki\"\n"),
+              file() + ":4:10: [mesh] listen must end in a port from 0 to 65535, found \"127.0.0.1:99999\"");
+    EXPECT_EQ(error_of(mesh + "[admin]\nlisten = \"127.0.0.1:http\"\n"),
+              file() + ":7:10: [admin] listen must end in a port from 0 to 65535, found \"127.0.0.1:http\"");
+    EXPECT_EQ(error_of(mesh + "[client_edge]\nlisten = \"0.0.0.0:-1\"\n"),
+              file() + ":7:10: [client_edge] listen must end in a port from 0 to 65535, found \"0.0.0.0:-1\"");
+    EXPECT_EQ(error_of(mesh + "[discovery]\naudit = [\"10.0.0.2:7443\", \"10.0.0.3:70000\"]\n"),
+              file() + ":7:27: [discovery] audit must end in a port from 0 to 65535, found \"10.0.0.3:70000\"");
+    EXPECT_EQ(error_of(mesh + "[discovery]\naudit = [\"10.0.0.2\"]\n"),
+              file() + ":7:10: [discovery] audit endpoints must be host:port, found \"10.0.0.2\"");
+    EXPECT_EQ(error_of(mesh + "[admin]\nlisten = \"[::1]:65535\"\n"), "");
+}
+
 TEST_F(NodeConfigTest, MissingKeyIsNamed) {
     EXPECT_EQ(error_of("[node]\ndata_dir = \"d\"\n"), file() + ":1:1: [node] is missing the required key 'name'");
     EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n"),

@@ -22,6 +22,27 @@ TEST(PluginLibraryTest, LoadsAPluginAndReadsItsDescriptor) {
     EXPECT_EQ((*opened)->abi().text(), host_abi().text());
 }
 
+TEST(PluginLibraryTest, ReadsTheSettingsTableADescriptorDeclares) {
+    auto probe = PluginLibrary::open(kFixtures / "probe.so");
+    ASSERT_TRUE(probe.ok()) << probe.status().message();
+    ASSERT_TRUE((*probe)->settings().has_value());
+    ASSERT_EQ((*probe)->settings()->size(), 7u);
+    const lanchat_setting& drain = (*probe)->settings()->at(3);
+    EXPECT_EQ(std::string_view(drain.name.data, drain.name.size), "drain_ms");
+    EXPECT_EQ(drain.type, LANCHAT_SETTING_MILLISECONDS);
+    EXPECT_EQ(drain.integer_default, 0);
+
+    auto compat = PluginLibrary::open(LANCHAT_COMPAT_PLUGIN);
+    ASSERT_TRUE(compat.ok()) << compat.status().message();
+    EXPECT_FALSE((*compat)->settings().has_value());  // built against ABI 1.0, before tables
+}
+
+TEST(PluginLibraryTest, AMalformedSettingsTableIsRefused) {
+    const auto path = kFixtures / "short_setting_rows.so";
+    EXPECT_EQ(error_of(path), path.string() + ": its settings table has rows of 16 bytes, smaller than ABI 1.4's " +
+                                  std::to_string(sizeof(lanchat_setting)));
+}
+
 TEST(PluginLibraryTest, UnloadLeavesNoMappingOfTheFile) {
     const auto path = kFixtures / "probe.so";
     auto opened = PluginLibrary::open(path);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -66,6 +67,9 @@ public:
 
     // Refuses keys of the table at `path` that are not in `known`, so a typo never passes silently.
     Status allow_only(std::initializer_list<std::string_view> known, std::string_view path = {}) const {
+        return allow_only(std::span<const std::string_view>(known.begin(), known.size()), path);
+    }
+    Status allow_only(std::span<const std::string_view> known, std::string_view path = {}) const {
         for (const std::string& key : keys(path)) {
             bool found = false;
             for (std::string_view candidate : known) found = found || candidate == key;
@@ -73,8 +77,8 @@ public:
                 std::string full = path.empty() ? key : std::string(path) + "." + key;
                 std::string list;
                 for (std::string_view candidate : known) list += (list.empty() ? "" : ", ") + std::string(candidate);
-                return invalid_argument("unknown config key '" + full + "' at " + where(full) + " (known keys: " +
-                                        list + ")");
+                return invalid_argument("unknown config key '" + full + "' at " + where(full) +
+                                        (list.empty() ? " (it takes no keys)" : " (known keys: " + list + ")"));
             }
         }
         return {};

@@ -9,6 +9,7 @@
 #include "lanchat/sdk/config.hpp"
 #include "lanchat/sdk/executor.hpp"
 #include "lanchat/sdk/logger.hpp"
+#include "lanchat/sdk/settings.hpp"
 #include "lanchat/sdk/sink.hpp"
 
 namespace lanchat::sdk {
@@ -19,13 +20,20 @@ enum class Health { unknown = LANCHAT_HEALTH_UNKNOWN, serving = LANCHAT_HEALTH_S
 // Handed to a plugin's constructor; lives as long as the plugin instance.
 class Host {
 public:
-    Host(const lanchat_host_api* api, lanchat_host_context* ctx)
-        : api_(api), ctx_(ctx), logger_(api, ctx), config_(api, ctx), executor_(api, ctx) {}
+    // `settings` is the plugin's declared table (static data), empty when it declares none.
+    Host(const lanchat_host_api* api, lanchat_host_context* ctx, std::span<const Setting> settings = {})
+        : api_(api),
+          ctx_(ctx),
+          logger_(api, ctx),
+          config_(api, ctx),
+          settings_(config_, settings),
+          executor_(api, ctx) {}
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
     const Logger& log() const { return logger_; }
     const Config& config() const { return config_; }
+    const Settings& settings() const { return settings_; }
     const Executor& executor() const { return executor_; }
 
     // Reported to operators and, with the mesh, to gRPC health checks.
@@ -48,6 +56,7 @@ private:
     lanchat_host_context* ctx_;
     Logger logger_;
     Config config_;
+    Settings settings_;  // reads through config_, so it is declared after it
     Executor executor_;
 };
 

@@ -10,8 +10,9 @@
 
 namespace lanchat::sdk {
 
-// Subclass it, take `Host&` in your constructor (read config there; throw StatusError or return a failing
-// Status from start() to refuse), override what you need, and export the class with LANCHAT_PLUGIN.
+// Subclass it, take `Host&` in your constructor (read settings there; throw StatusError or return a failing
+// Status from start() to refuse), override what you need, and export the class with LANCHAT_PLUGIN, which
+// also declares its settings table (see settings.hpp).
 //
 // The host calls, one at a time and never concurrently:
 //   constructor -> [import_state] -> start -> ... serving ... -> drain -> [export_state] -> stop -> destructor
@@ -41,6 +42,7 @@ protected:
     Host& host() const { return host_; }
     const Logger& log() const { return host_.log(); }
     const Config& config() const { return host_.config(); }
+    const Settings& settings() const { return host_.settings(); }
     const Executor& executor() const { return host_.executor(); }
 
 private:

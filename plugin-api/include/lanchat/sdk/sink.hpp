@@ -8,9 +8,9 @@
 
 namespace lanchat::sdk::detail {
 
-inline lanchat_str to_abi(std::string_view text) { return {text.data(), text.size()}; }
+constexpr lanchat_str to_abi(std::string_view text) { return {text.data(), text.size()}; }
 
-inline std::string_view from_abi(lanchat_str text) {
+constexpr std::string_view from_abi(lanchat_str text) {
     return text.size == 0 ? std::string_view{} : std::string_view{text.data, text.size};
 }
 

@@ -1,4 +1,4 @@
-// Registry: the live membership of the mesh — nodes, their addresses and services — kept fresh by
+// DiscoveryService: the live membership of the mesh — nodes, their addresses and services — kept fresh by
 // heartbeats and forgetting a node not heard from within the time-to-live.
 #pragma once
 
@@ -13,16 +13,23 @@
 
 namespace lanchat::discovery {
 
-class Registry {
+class DiscoveryService {
 public:
     using Clock = std::chrono::system_clock;
 
-    explicit Registry(std::chrono::milliseconds ttl) : ttl_(ttl) {}
+    explicit DiscoveryService(std::chrono::milliseconds ttl) : ttl_(ttl) {}
 
     // Records `node` as seen now. `peer` is the caller's SPIFFE ID: a node registers only itself.
     sdk::Status register_node(const std::string& peer, v1::Node node, Clock::time_point now);
     std::vector<v1::Node> live_nodes(Clock::time_point now);
     std::vector<std::string> resolve(const std::string& service, Clock::time_point now);
+
+    // The Discovery RPCs, answered at `now`: Register (the reply lists the live nodes and the TTL), ListNodes
+    // and Resolve.
+    sdk::Result<v1::RegisterReply> registered(const std::string& peer, const v1::RegisterRequest& request,
+                                              Clock::time_point now);
+    v1::ListNodesReply list_nodes(Clock::time_point now);
+    v1::ResolveReply resolved(const v1::ResolveRequest& request, Clock::time_point now);
 
     // Hot-reload hand-off: the membership as bytes, and back.
     std::string export_state();

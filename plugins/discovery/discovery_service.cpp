@@ -1,4 +1,4 @@
-#include "registry.hpp"
+#include "discovery_service.hpp"
 
 #include <algorithm>
 
@@ -9,7 +9,7 @@ constexpr size_t kMaxAddresses = 16;
 constexpr size_t kMaxServices = 64;
 constexpr size_t kMaxName = 63;
 
-int64_t unix_ms(Registry::Clock::time_point time) {
+int64_t unix_ms(DiscoveryService::Clock::time_point time) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
@@ -45,7 +45,7 @@ sdk::Status validate(const v1::Node& node) {
 
 }  // namespace
 
-sdk::Status Registry::register_node(const std::string& peer, v1::Node node, Clock::time_point now) {
+sdk::Status DiscoveryService::register_node(const std::string& peer, v1::Node node, Clock::time_point now) {
     if (sdk::Status valid = validate(node); !valid.ok()) return valid;
     const std::string expected_suffix = "/node/" + node.node_id();
     if (peer.rfind("spiffe://", 0) != 0 || peer.size() < expected_suffix.size() ||
@@ -58,12 +58,12 @@ sdk::Status Registry::register_node(const std::string& peer, v1::Node node, Cloc
     return {};
 }
 
-void Registry::forget_expired(Clock::time_point now) {
+void DiscoveryService::forget_expired(Clock::time_point now) {
     const int64_t oldest = unix_ms(now - ttl_);
     std::erase_if(nodes_, [oldest](const auto& entry) { return entry.second.last_seen_unix_ms() < oldest; });
 }
 
-std::vector<v1::Node> Registry::live_nodes(Clock::time_point now) {
+std::vector<v1::Node> DiscoveryService::live_nodes(Clock::time_point now) {
     std::lock_guard lock(mutex_);
     forget_expired(now);
     std::vector<v1::Node> nodes;
@@ -71,7 +71,7 @@ std::vector<v1::Node> Registry::live_nodes(Clock::time_point now) {
     return nodes;
 }
 
-std::vector<std::string> Registry::resolve(const std::string& service, Clock::time_point now) {
+std::vector<std::string> DiscoveryService::resolve(const std::string& service, Clock::time_point now) {
     std::vector<std::string> endpoints;
     for (const v1::Node& node : live_nodes(now)) {
         if (std::find(node.services().begin(), node.services().end(), service) == node.services().end()) continue;
@@ -80,14 +80,35 @@ std::vector<std::string> Registry::resolve(const std::string& service, Clock::ti
     return endpoints;
 }
 
-std::string Registry::export_state() {
+sdk::Result<v1::RegisterReply> DiscoveryService::registered(const std::string& peer, const v1::RegisterRequest& request,
+                                                            Clock::time_point now) {
+    if (sdk::Status registered = register_node(peer, request.node(), now); !registered.ok()) return registered;
+    v1::RegisterReply reply;
+    for (v1::Node& node : live_nodes(now)) *reply.add_nodes() = std::move(node);
+    reply.set_ttl_ms(static_cast<uint32_t>(ttl_.count()));
+    return reply;
+}
+
+v1::ListNodesReply DiscoveryService::list_nodes(Clock::time_point now) {
+    v1::ListNodesReply reply;
+    for (v1::Node& node : live_nodes(now)) *reply.add_nodes() = std::move(node);
+    return reply;
+}
+
+v1::ResolveReply DiscoveryService::resolved(const v1::ResolveRequest& request, Clock::time_point now) {
+    v1::ResolveReply reply;
+    for (std::string& endpoint : resolve(request.service(), now)) reply.add_endpoints(std::move(endpoint));
+    return reply;
+}
+
+std::string DiscoveryService::export_state() {
     v1::ListNodesReply state;
     std::lock_guard lock(mutex_);
     for (const auto& [id, node] : nodes_) *state.add_nodes() = node;
     return state.SerializeAsString();
 }
 
-sdk::Status Registry::import_state(const std::string& bytes) {
+sdk::Status DiscoveryService::import_state(const std::string& bytes) {
     v1::ListNodesReply state;
     if (!state.ParseFromString(bytes)) return sdk::invalid_argument("discovery state is not a ListNodesReply");
     std::lock_guard lock(mutex_);
