@@ -7,6 +7,7 @@
 #include "lanchat/sdk/config.hpp"
 #include "lanchat/sdk/settings.hpp"
 #include "loader/plugin_library.hpp"
+#include "abi/host_api.hpp"
 #include "runtime/host_context.hpp"
 
 namespace lanchat::host {
@@ -19,7 +20,7 @@ sdk::Status in_entry(const PluginSpec& spec, const sdk::Status& status) {
 
 // The SDK's own check, reading the node file through the same config table a plugin instance gets.
 sdk::Status check_plugin_config(const PluginSpec& spec, std::span<const lanchat_setting> table,
-                                const HostApiTable& api) {
+                                const abi::HostApiTable& api) {
     lanchat_host_context context;
     context.plugin_name = spec.name;
     context.config = spec.config;
@@ -27,7 +28,7 @@ sdk::Status check_plugin_config(const PluginSpec& spec, std::span<const lanchat_
     return sdk::Settings(config, table).check();
 }
 
-sdk::Status check_plugin(const PluginSpec& spec, const HostApiTable& api, NodeLog& log) {
+sdk::Status check_plugin(const PluginSpec& spec, const abi::HostApiTable& api, NodeLog& log) {
     auto library = PluginLibrary::open(spec.path);
     if (!library.ok()) return in_entry(spec, library.status());
     if (const DeclaredSettings& settings = (*library)->settings()) {
@@ -73,7 +74,7 @@ sdk::Status check_node(const NodeConfig& config, NodeLog& log) {
     if (config.mesh) {
         if (sdk::Status pki = check_pki(*config.mesh, config.node_name); !pki.ok()) return pki;
     }
-    HostApiTable api(config.node_name, nullptr);
+    abi::HostApiTable api(config.node_name, nullptr);
     for (const PluginSpec& spec : config.plugins) {
         if (sdk::Status checked = check_plugin(spec, api, log); !checked.ok()) return checked;
     }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "abi/host_api.hpp"
 #include "config/node_config.hpp"
 #include "lanchat/sdk/export.hpp"
 #include "runtime/host_context.hpp"
@@ -39,7 +40,7 @@ protected:
     std::string file() const { return (dir_.path() / "node.toml").string(); }
 
     lanchat::testing::TempDir dir_;
-    host::HostApiTable api_{"n", nullptr};
+    host::abi::HostApiTable api_{"n", nullptr};
     lanchat_host_context context_;
     Config config_{api_.get(), &context_};
 };
