@@ -138,7 +138,7 @@ HostServices Node::services() {
 
 // Loaded files are private copies in <data_dir>/.loaded, so a plugin file rebuilt in place never changes
 // running code.
-sdk::Result<std::unique_ptr<PluginLibrary>> Node::open_library(const PluginSpec& spec) {
+sdk::Result<std::unique_ptr<PluginLibrary>> Node::open_library(const PluginSpec& spec) const {
     auto library = PluginLibrary::open(spec.path, config_.data_dir / ".loaded");
     if (!library.ok()) return in_entry(spec, library.status());
     return library;

@@ -72,7 +72,7 @@ public:
     const std::vector<std::unique_ptr<PluginInstance>>& plugins() const { return plugins_; }
 
 private:
-    sdk::Result<std::unique_ptr<PluginLibrary>> open_library(const PluginSpec& spec);
+    sdk::Result<std::unique_ptr<PluginLibrary>> open_library(const PluginSpec& spec) const;
     sdk::Status start_plugin(const PluginSpec& spec);
     // node_reload.cpp: hot reload and SIGHUP
     sdk::Status replace(PluginInstance& old, const PluginSpec& spec);
