@@ -29,7 +29,7 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     auto server = MeshServer::start(config, *credentials, mesh->routes_, mesh->policy_, log, metrics, traces);
     if (!server.ok()) return server.status();
     mesh->server_ = std::move(server).value();
-    mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, log,
+    mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor,
                                                  metrics, traces);
     mesh->node_name_ = node_name;
     mesh->hosted_ = hosted;

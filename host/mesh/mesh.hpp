@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "abi/tables.hpp"
 #include "config/node_config.hpp"
 #include "lanchat/sdk/status.hpp"
 #include "mesh/authorization.hpp"
@@ -72,8 +71,5 @@ private:
     std::unique_ptr<MeshClient> client_;
     std::unique_ptr<Membership> membership_;  // when [mesh] registry names a Discovery service
 };
-
-// The ABI's rpc table lives with the other tables in abi/; Node's constructor still names it from here.
-using abi::rpc_api_table;
 
 }  // namespace lanchat::host::mesh

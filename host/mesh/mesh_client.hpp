@@ -2,20 +2,17 @@
 // its own certificate), deadlines, retries of idempotent methods, and a circuit breaker per endpoint.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <map>
-#include <vector>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/node_config.hpp"
 #include "lanchat/plugin_abi.h"
-#include "mesh/mesh_server.hpp"
+#include "mesh/outbound_call.hpp"
 
 namespace lanchat::host {
 class Executor;
-class NodeLog;
 class TraceWriter;
 }  // namespace lanchat::host
 
@@ -27,27 +24,13 @@ namespace lanchat::host::mesh {
 
 class RpcOwner;
 
-struct OutboundCall {
-    std::string caller_service;  // whose certificate is presented: the calling plugin's name
-    std::string service;         // logical service to reach
-    std::string method;
-    std::chrono::milliseconds timeout{0};
-    bool idempotent = false;
-    CallLineage lineage;         // from the inbound call being served, if any
-    std::string request;
-};
-
-// Final result of a call; `response` is empty for streams.
-using ReplyFn = std::function<void(lanchat_status_code code, const std::string& message, const std::string& response)>;
-using MessageFn = std::function<void(const std::string& message)>;
-
 class MeshClient {
 public:
     // `local_address` is this node's own server, where services hosted here are reached (same path as
     // remote calls: TLS, authorization, deadline).
     MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
-               std::vector<std::string> local_services, Executor& executor, NodeLog& log,
-               metrics::Registry& metrics, TraceWriter* traces);
+               std::vector<std::string> local_services, Executor& executor, metrics::Registry& metrics,
+               TraceWriter* traces);
     ~MeshClient();
 
     void call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply);

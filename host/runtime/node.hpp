@@ -22,6 +22,8 @@
 
 namespace lanchat::host {
 
+struct PluginRevision;
+
 // What the admin endpoint shows of one plugin.
 struct PluginStatus {
     std::string name;
@@ -53,9 +55,10 @@ public:
     // serving, untouched. Core plugins are refused. Thread-safe; reloads run one at a time.
     sdk::Status reload(const std::string& name);
 
-    // SIGHUP: applies a re-read node file. Plugins that are new start, those gone stop, and those whose
-    // path, [plugin.config] or file (a new build) changed are reloaded; core plugins are never touched.
-    // Node-level settings ([node], [mesh], [admin]) need a restart. Logs what it did and what it refused.
+    // SIGHUP: applies a re-read node file, carrying out the plan of reconcile() (runtime/reconcile.hpp).
+    // Plugins that are new start, those gone stop, and those whose path, [plugin.config] or file (a new
+    // build) changed are reloaded; core plugins are never touched. Node-level settings ([node], [mesh],
+    // [admin]) need a restart. Logs what it did and what it refused.
     void apply(const NodeConfig& fresh);
 
     const NodeConfig& config() const { return config_; }
@@ -70,9 +73,15 @@ public:
     const std::vector<std::unique_ptr<PluginInstance>>& plugins() const { return plugins_; }
 
 private:
+    sdk::Result<std::unique_ptr<PluginLibrary>> open_library(const PluginSpec& spec) const;
     sdk::Status start_plugin(const PluginSpec& spec);
+    // node_reload.cpp: hot reload and SIGHUP
     sdk::Status replace(PluginInstance& old, const PluginSpec& spec);
     sdk::Status reload_locked(PluginInstance& old, const PluginSpec& spec);
+    std::vector<PluginRevision> running_revisions() const;
+    PluginInstance* find_running(const std::string& name) const;
+    bool add_plugin(const PluginSpec& spec);      // SIGHUP: started, or refused and cleaned up
+    bool remove_plugin(const std::string& name);  // SIGHUP: stopped and unloaded; false when not running
     HostServices services();
     bool stop_plugin(PluginInstance& plugin);
     sdk::Status start_admin();

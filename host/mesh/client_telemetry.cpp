@@ -1,0 +1,54 @@
+#include "mesh/client_telemetry.hpp"
+
+#include "lanchat/sdk/status.hpp"
+#include "metrics/registry.hpp"
+#include "observability/trace_writer.hpp"
+
+namespace lanchat::host::mesh {
+namespace {
+
+int64_t now_unix_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+ClientSpan::ClientSpan()
+    : span_id(random_hex(8)), started(std::chrono::steady_clock::now()), start_unix_us(now_unix_us()) {}
+
+ClientTelemetry::ClientTelemetry(metrics::Registry& metrics, TraceWriter* traces)
+    : traces_(traces),
+      requests_(metrics.must(metrics::Kind::counter, "lanchat_rpc_client_requests_total",
+                             "Calls made through the mesh, by target service, method and final status code.",
+                             {"service", "method", "code"})),
+      seconds_(metrics.must(metrics::Kind::histogram, "lanchat_rpc_client_handling_seconds",
+                            "Time from a call's start to its final result, retries included.", {"service", "method"})) {
+}
+
+void ClientTelemetry::finished(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code) {
+    std::string method = call.method.substr(call.method.rfind('/') + 1);
+    requests_->add({call.service, method, sdk::code_name(static_cast<sdk::Code>(code))}, 1);
+    seconds_->observe({call.service, method},
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - span.started).count());
+    trace(call, span, code);
+}
+
+// Its own span id, the inbound call's span as parent.
+void ClientTelemetry::trace(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code) {
+    if (traces_ == nullptr) return;
+    Span written;
+    written.trace_id = call.lineage.trace_id;
+    written.span_id = span.span_id;
+    written.parent_span_id = call.lineage.span_id;
+    written.name = call.method;
+    written.kind = "client";
+    written.service = call.service;
+    written.correlation_id = call.lineage.correlation_id;
+    written.start_unix_us = span.start_unix_us;
+    written.duration_us = now_unix_us() - span.start_unix_us;
+    written.code = sdk::code_name(static_cast<sdk::Code>(code));
+    traces_->write(written);
+}
+
+}  // namespace lanchat::host::mesh
