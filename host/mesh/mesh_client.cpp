@@ -10,6 +10,7 @@
 #include <set>
 
 #include "lanchat/grpc_buffers/byte_buffer.hpp"
+#include "lanchat/ids/random_id.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
 #include "logging/log.hpp"
 #include "logging/request_scope.hpp"
@@ -75,7 +76,7 @@ struct UnaryRun {
     int64_t start_unix_us =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
-    std::string span_id = random_hex(8);
+    std::string span_id = ids::random_hex(8);
     OutboundCall call;
     ReplyFn reply;
     std::shared_ptr<RpcOwner> owner;
@@ -384,7 +385,7 @@ private:
     grpc::ByteBuffer request_;
     grpc::ByteBuffer incoming_;
     OutboundCall call_;
-    std::string span_id_ = random_hex(8);
+    std::string span_id_ = ids::random_hex(8);
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     int64_t start_unix_us_ =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -420,8 +421,8 @@ void MeshClient::remove_local_service(const std::string& service) {
 
 // A call made outside any inbound call starts a new correlation id and trace (the first hop).
 static void begin_lineage(OutboundCall& call) {
-    if (call.lineage.correlation_id.empty()) call.lineage.correlation_id = random_hex(8);
-    if (call.lineage.trace_id.size() != 32) call.lineage.trace_id = random_hex(16);
+    if (call.lineage.correlation_id.empty()) call.lineage.correlation_id = ids::random_hex(8);
+    if (call.lineage.trace_id.size() != 32) call.lineage.trace_id = ids::random_hex(16);
 }
 
 void MeshClient::call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply) {

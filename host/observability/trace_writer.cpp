@@ -1,23 +1,8 @@
 #include "observability/trace_writer.hpp"
 
-#include <random>
-
 #include "logging/log.hpp"
 
 namespace lanchat::host {
-
-std::string random_hex(size_t bytes) {
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    static const char* digits = "0123456789abcdef";
-    std::string text;
-    text.reserve(bytes * 2);
-    for (size_t i = 0; i < bytes; ++i) {
-        auto byte = static_cast<unsigned>(random() & 0xff);
-        text += digits[byte >> 4];
-        text += digits[byte & 0xf];
-    }
-    return text;
-}
 
 TraceWriter::TraceWriter(std::filesystem::path file, std::string node) : file_(std::move(file)), node_(std::move(node)) {
     out_ = std::fopen(file_.c_str(), "a");
