@@ -99,6 +99,10 @@ std::string readiness_text(const Json& status) {
 
 int run_node_command(const std::string& command, const std::vector<std::string>& args) {
     cli::Arguments arguments(args, {"admin", "pki", "operator", "ca", "cert", "key"}, {"json"});
+    if (arguments.help_requested()) {
+        std::cout << kNodeUsage;
+        return kOk;
+    }
     if (arguments.error()) {
         std::cerr << "lanchatctl: " << *arguments.error() << "\n\n" << kNodeUsage;
         return kUsage;

@@ -134,6 +134,10 @@ int passwd(const OperatorRpc& rpc, const std::string& name) {
 
 int run_user_command(const std::vector<std::string>& args) {
     cli::Arguments arguments(args, {"grpc", "pki", "operator", "role", "display-name"}, {"json"});
+    if (arguments.help_requested()) {
+        std::cout << kUserUsage << kOperatorFlagsUsage;
+        return 0;
+    }
     const auto& words = arguments.positional();
     const bool named = words.size() == 2 && (words[0] == "add" || words[0] == "disable" || words[0] == "enable" ||
                                              words[0] == "passwd");
