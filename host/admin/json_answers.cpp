@@ -1,5 +1,7 @@
 #include "admin/json_answers.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,15 @@ using Json = nlohmann::ordered_json;
 // Plugins report health reasons and the node file names paths: neither is promised to be UTF-8, and an
 // answer must never fail for it (invalid bytes become U+FFFD).
 std::string text_of(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// Whole numbers (counts, bytes, descriptors) print as integers, as they read in /metrics.
+Json number(double value) {
+    constexpr double kExact = 9007199254740992.0;  // 2^53: every integer up to here is a double
+    if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < kExact) {
+        return static_cast<int64_t>(value);
+    }
+    return value;
+}
 
 std::string utc(std::chrono::system_clock::time_point time) {
     std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -61,12 +72,12 @@ Json rpc_counts(const std::vector<metrics::Sample>& samples) {
                 .push_back({{"service", label(sample, "service")},
                             {"method", label(sample, "method")},
                             {"code", label(sample, "code")},
-                            {"count", sample.value}});
+                            {"count", number(sample.value)}});
         } else if (sample.name == "lanchat_rpc_refused_total") {
             refused += sample.value;
         }
     }
-    return {{"served", served}, {"called", called}, {"refused", refused}};
+    return {{"served", served}, {"called", called}, {"refused", number(refused)}};
 }
 
 double value_of(const std::vector<metrics::Sample>& samples, const std::string& name) {
@@ -99,9 +110,9 @@ std::string status_json(Node& node) {
                    {"ready", problems.empty()},
                    {"not_ready", problems},
                    {"process",
-                    {{"resident_memory_bytes", value_of(samples, "process_resident_memory_bytes")},
-                     {"open_fds", value_of(samples, "process_open_fds")},
-                     {"open_sockets", value_of(samples, "lanchat_open_sockets")}}},
+                    {{"resident_memory_bytes", number(value_of(samples, "process_resident_memory_bytes"))},
+                     {"open_fds", number(value_of(samples, "process_open_fds"))},
+                     {"open_sockets", number(value_of(samples, "lanchat_open_sockets"))}}},
                    {"rpc", rpc_counts(samples)},
                    {"plugins", plugin_array(node)}};
     return text_of(status) + "\n";
@@ -112,7 +123,7 @@ std::string samples_json(Node& node) {
     for (const metrics::Sample& sample : node.metrics().samples()) {
         Json labels = Json::object();
         for (const auto& [key, value] : sample.labels) labels[key] = value;
-        samples.push_back({{"name", sample.name}, {"labels", labels}, {"value", sample.value}});
+        samples.push_back({{"name", sample.name}, {"labels", labels}, {"value", number(sample.value)}});
     }
     return text_of(samples) + "\n";
 }
