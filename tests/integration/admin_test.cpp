@@ -9,6 +9,7 @@
 #include "grpc_client.hpp"
 #include "http_get.hpp"
 #include "lanchat/plugin_abi.h"
+#include "lanchat/url/url.hpp"
 #include "lanchat/test/v1/echo.pb.h"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
@@ -73,7 +74,11 @@ protected:
     std::unique_ptr<ChildProcess> node_;
 };
 
-std::string host_port(const std::string& url) { return url.substr(url.find("://") + 3); }
+// "host:port" of an http:// or https:// URL, to speak plain HTTP to whichever it is.
+std::string host_port(const std::string& url) {
+    url::HostPort server = sdk::value_or_throw(url::parse_url(url, {"http", "https"})).server;
+    return server.host + ":" + server.port;
+}
 
 // One Echo.Say call as "caller", so the RPC metrics have something to count.
 void say_hello(const std::string& grpc, const fs::path& pki) {
