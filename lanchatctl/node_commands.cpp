@@ -55,7 +55,8 @@ void print_summary(const Json& status) {
     const Json& process = status["process"];
     std::printf("uptime            %.0f s\n", status.value("uptime_seconds", 0.0));
     std::printf("resident memory   %.1f MiB\n", process.value("resident_memory_bytes", 0.0) / (1024.0 * 1024.0));
-    std::printf("open fds          %.0f (sockets %.0f)\n", process.value("open_fds", 0.0), process.value("open_sockets", 0.0));
+    std::printf("open fds          %.0f (sockets %.0f)\n", process.value("open_fds", 0.0),
+                process.value("open_sockets", 0.0));
     using Table = std::map<std::string, std::map<std::string, double>>;
     auto rows = [](const Json& counts, const char* separator) {
         Table table;

@@ -8,7 +8,8 @@ using boost::asio::ip::tcp;
 sdk::Status listen_on(tcp::acceptor& acceptor, const std::string& listen, const std::string& setting) {
     auto address = url::parse_host_port(listen);
     if (!address.ok()) {
-        return sdk::invalid_argument(setting + " = \"" + listen + "\" must be host:port: " + address.status().message());
+        return sdk::invalid_argument(setting + " = \"" + listen +
+                                     "\" must be host:port: " + address.status().message());
     }
     boost::system::error_code error;
     tcp::resolver resolver(acceptor.get_executor());
@@ -25,7 +26,8 @@ sdk::Status listen_on(tcp::acceptor& acceptor, const std::string& listen, const 
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
     const auto address = endpoint.address();
-    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" + std::to_string(endpoint.port());
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(endpoint.port());
 }
 
 }  // namespace lanchat::host::net

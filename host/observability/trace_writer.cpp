@@ -4,7 +4,8 @@
 
 namespace lanchat::host {
 
-TraceWriter::TraceWriter(std::filesystem::path file, std::string node) : file_(std::move(file)), node_(std::move(node)) {
+TraceWriter::TraceWriter(std::filesystem::path file, std::string node)
+    : file_(std::move(file)), node_(std::move(node)) {
     out_ = std::fopen(file_.c_str(), "a");
 }
 
