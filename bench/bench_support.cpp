@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -46,10 +47,12 @@ void make_pki(const std::string& lanchatctl, const fs::path& dir, const std::vec
 }
 
 std::string json_field(const std::string& line, const std::string& key) {
-    size_t at = line.find("\"" + key + "\":\"");
-    if (at == std::string::npos) return {};
-    at += key.size() + 4;
-    return line.substr(at, line.find('"', at) - at);
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    if (!parsed.is_object()) return {};
+    for (const nlohmann::json& object : {parsed, parsed.value("fields", nlohmann::json::object())}) {
+        if (auto found = object.find(key); found != object.end() && found->is_string()) return found->get<std::string>();
+    }
+    return {};
 }
 
 Child::~Child() {

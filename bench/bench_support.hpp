@@ -23,7 +23,7 @@ struct Child {
 void start(Child& child, const std::vector<std::string>& argv, const std::string& marker,
            const std::function<std::string(const std::string&)>& address_of);
 
-// The value of `"key":"..."` in a JSON log line.
+// The string member `key` of a JSON log line, at its top level or in its "fields".
 std::string json_field(const std::string& line, const std::string& key);
 
 void run(const std::vector<std::string>& argv);  // a command that must succeed

@@ -36,6 +36,7 @@
 #include <thread>
 
 #include "bench_support.hpp"
+#include "lanchat/url/url.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -434,8 +435,9 @@ int main(int argc, char** argv) {
     plugins.close();
     lanchat::bench::Child node;
     lanchat::bench::start(node, {lanchatd, (dir / "n.toml").string()}, "\"node ready\"", [](const std::string& line) {
-        std::string clients = lanchat::bench::json_field(line, "clients");
-        return clients.substr(8, clients.size() - 9);
+        auto clients = lanchat::url::parse_url(lanchat::bench::json_field(line, "clients"), {"https"});
+        auto server = lanchat::sdk::value_or_throw(std::move(clients)).server;
+        return server.host + ":" + server.port;
     });
     lanchat::bench::Child baseline_child;
     lanchat::bench::start(baseline_child,
@@ -444,9 +446,11 @@ int main(int argc, char** argv) {
                               std::string address = line.substr(line.rfind(' ') + 1);
                               return address.substr(0, address.find_last_not_of("\r\n") + 1);
                           });
-    Target lanchat{"lanchat", "127.0.0.1", node.address.substr(node.address.rfind(':') + 1), true, node.pid};
-    Target baseline{"baseline", "127.0.0.1", baseline_child.address.substr(baseline_child.address.rfind(':') + 1), false,
-                    baseline_child.pid};
+    auto port_of = [](const std::string& address) {
+        return lanchat::sdk::value_or_throw(lanchat::url::parse_host_port(address)).port;
+    };
+    Target lanchat{"lanchat", "127.0.0.1", port_of(node.address), true, node.pid};
+    Target baseline{"baseline", "127.0.0.1", port_of(baseline_child.address), false, baseline_child.pid};
     Generator generator(pki / "ca.crt");
 
     // One account gives the token every idle connection authenticates with.

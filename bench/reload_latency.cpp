@@ -3,11 +3,6 @@
 // failed calls, and p50/p99 during reloads beside the steady figures measured in the same run.
 //
 // usage: reload_latency LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -15,6 +10,8 @@
 #include <thread>
 
 #include "bench_support.hpp"
+#include "lanchat/http_client/http_client.hpp"
+#include "lanchat/url/url.hpp"
 
 namespace fs = std::filesystem;
 using namespace lanchat::bench;
@@ -22,23 +19,11 @@ using namespace lanchat::bench;
 namespace {
 
 // POST /plugins/echo/reload over loopback HTTP; true on 200.
-bool reload(const std::string& admin) {
-    size_t colon = admin.rfind(':');
-    sockaddr_in peer{};
-    peer.sin_family = AF_INET;
-    peer.sin_port = htons(static_cast<uint16_t>(std::stoi(admin.substr(colon + 1))));
-    inet_pton(AF_INET, admin.substr(0, colon).c_str(), &peer.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = false;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof peer) == 0) {
-        std::string request = "POST /plugins/echo/reload HTTP/1.0\r\n\r\n";
-        char reply[256] = {};
-        if (write(fd, request.data(), request.size()) > 0 && read(fd, reply, sizeof reply - 1) > 12) {
-            ok = std::string(reply, 12) == "HTTP/1.0 200" || std::string(reply, 12) == "HTTP/1.1 200";
-        }
-    }
-    close(fd);
-    return ok;
+bool reload(const lanchat::url::HostPort& admin) {
+    auto outcome = lanchat::http_client::send({admin.host, admin.port, std::nullopt},
+                                              {"POST", "/plugins/echo/reload", "", "", "reload_latency"});
+    const auto* response = std::get_if<lanchat::http_client::Response>(&outcome);
+    return response != nullptr && response->status == 200;
 }
 
 }  // namespace
@@ -62,9 +47,9 @@ int main(int argc, char** argv) {
                                      << "[admin]\nlisten = \"127.0.0.1:0\"\n"
                                      << "[[plugin]]\nname = \"echo\"\npath = \"" << plugin << "\"\n";
     Child node;
-    std::string admin;
+    lanchat::url::HostPort admin;
     start(node, {lanchatd, (dir / "node.toml").string()}, "\"node ready\"", [&admin](const std::string& line) {
-        admin = json_field(line, "admin").substr(7);  // host:port of http://...
+        admin = lanchat::sdk::value_or_throw(lanchat::url::parse_url(json_field(line, "admin"), {"http"})).server;
         return json_field(line, "grpc");
     });
 

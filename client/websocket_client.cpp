@@ -14,6 +14,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "lanchat/url/url.hpp"
+
 namespace lanchat::client {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -89,14 +91,13 @@ sdk::Status open_tls(asio::io_context& io, TlsStream& stream, const Endpoint& en
 }  // namespace
 
 sdk::Status parse_address(const std::string& address, Endpoint& endpoint) {
-    size_t colon = address.rfind(':');
-    if (colon == std::string::npos || colon + 1 == address.size()) {
-        return sdk::invalid_argument("address '" + address + "' must be host:port, e.g. 127.0.0.1:8443");
+    auto parsed = url::parse_host_port(address);
+    if (!parsed.ok()) {
+        return sdk::invalid_argument("address '" + address + "' must be host:port, e.g. 127.0.0.1:8443 (" +
+                                     parsed.status().message() + ")");
     }
-    std::string host = address.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    endpoint.host = host;
-    endpoint.port = address.substr(colon + 1);
+    endpoint.host = std::move(parsed->host);
+    endpoint.port = std::move(parsed->port);
     return {};
 }
 

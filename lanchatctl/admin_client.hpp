@@ -1,5 +1,5 @@
 // AdminClient: one HTTP(S) request to a node's admin endpoint, with the operator's client certificate
-// for HTTPS. Beast stays inside admin_client.cpp.
+// for HTTPS, through lanchat::http_client.
 #pragma once
 
 #include <filesystem>

@@ -15,6 +15,10 @@ const char* const kAuditUsage =
 
 int run_audit_command(const std::vector<std::string>& args) {
     cli::Arguments arguments(args, {"grpc", "pki", "operator"}, {"json"});
+    if (arguments.help_requested()) {
+        std::cout << kAuditUsage << kOperatorFlagsUsage;
+        return 0;
+    }
     if (arguments.error() || arguments.positional() != std::vector<std::string>{"verify"}) {
         std::cerr << "lanchatctl audit: " << arguments.error().value_or("missing arguments") << "\n\n" << kAuditUsage;
         return 2;

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::cout << "usage:\n" << lanchat::ctl::kPkiUsage << "\n" << lanchat::ctl::kNodeUsage << "\n"
                   << lanchat::ctl::kAuditUsage << "\n"
-                  << lanchat::ctl::kUserUsage << lanchat::ctl::kOperatorFlagsUsage;
+                  << lanchat::ctl::kUserUsage << lanchat::ctl::kOperatorFlagsUsage
+                  << "\nlanchatctl COMMAND --help shows one command's usage.\n";
         return args.empty() ? 2 : 0;
     }
     if (args[0] == "pki") return lanchat::ctl::run_pki_command({args.begin() + 1, args.end()});

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
-#include <sstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "admin_client.hpp"
 #include "lanchat/cli/arguments.hpp"
-#include "lanchat/json/json_string.hpp"
 
 namespace lanchat::ctl {
 
@@ -23,112 +23,87 @@ const char* const kNodeUsage =
 
 namespace {
 
-using json::json_string;
-
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kUsage = 2;
 
-struct Sample {
-    std::string name;
-    std::map<std::string, std::string> labels;
-    double value = 0;
-};
+using Json = nlohmann::ordered_json;
 
-// Parses the Prometheus text format's sample lines.
-std::vector<Sample> parse_samples(const std::string& text) {
-    std::vector<Sample> samples;
-    std::istringstream lines(text);
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        Sample sample;
-        size_t i = line.find_first_of("{ ");
-        sample.name = line.substr(0, i);
-        if (i != std::string::npos && line[i] == '{') {
-            ++i;
-            while (i < line.size() && line[i] != '}') {
-                size_t eq = line.find('=', i);
-                std::string key = line.substr(i, eq - i);
-                std::string value;
-                size_t j = eq + 2;  // past ="
-                for (; j < line.size() && line[j] != '"'; ++j) {
-                    if (line[j] == '\\' && j + 1 < line.size()) {
-                        ++j;
-                        value += line[j] == 'n' ? '\n' : line[j];
-                    } else {
-                        value += line[j];
-                    }
-                }
-                sample.labels[key] = value;
-                i = j + 1;
-                if (i < line.size() && line[i] == ',') ++i;
-            }
-            ++i;
-        }
-        sample.value = std::strtod(line.c_str() + line.find_first_not_of(' ', i), nullptr);
-        samples.push_back(std::move(sample));
+// JSON for scripts; text from the node that is not UTF-8 is replaced rather than failing the command.
+std::string text_of(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// The node's answer as JSON, or a message saying the node answered something else.
+std::optional<Json> parse_answer(const AdminReply& reply, const std::string& path) {
+    Json parsed = Json::parse(reply.body, nullptr, false);
+    if (reply.status != 200 || parsed.is_discarded()) {
+        std::cerr << "lanchatctl: the node's " << path << " answered " << reply.status
+                  << " without JSON (is it older than this lanchatctl?)\n";
+        return std::nullopt;
     }
-    return samples;
+    return parsed;
 }
 
-int print_metrics(const std::string& text, bool json) {
-    std::vector<Sample> samples = parse_samples(text);
-    if (json) {
-        std::cout << "[";
-        for (size_t i = 0; i < samples.size(); ++i) {
-            std::cout << (i ? ",\n " : "\n ") << "{\"name\":" << json_string(samples[i].name) << ",\"labels\":{";
-            bool first = true;
-            for (const auto& [key, value] : samples[i].labels) {
-                std::cout << (first ? "" : ",") << json_string(key) << ":" << json_string(value);
-                first = false;
-            }
-            char number[32];
-            std::snprintf(number, sizeof number, "%.17g", samples[i].value);
-            std::cout << "},\"value\":" << number << "}";
+// All of /metrics as {"name", "labels", "value"} objects, one a line.
+void print_samples(const Json& samples) {
+    std::cout << "[";
+    for (size_t i = 0; i < samples.size(); ++i) std::cout << (i ? ",\n " : "\n ") << text_of(samples[i]);
+    std::cout << "\n]\n";
+}
+
+// The readable summary: process figures, then calls served and made by method and code.
+void print_summary(const Json& status) {
+    const Json& process = status["process"];
+    std::printf("uptime            %.0f s\n", status.value("uptime_seconds", 0.0));
+    std::printf("resident memory   %.1f MiB\n", process.value("resident_memory_bytes", 0.0) / (1024.0 * 1024.0));
+    std::printf("open fds          %.0f (sockets %.0f)\n", process.value("open_fds", 0.0),
+                process.value("open_sockets", 0.0));
+    using Table = std::map<std::string, std::map<std::string, double>>;
+    auto rows = [](const Json& counts, const char* separator) {
+        Table table;
+        for (const Json& count : counts) {
+            table[count.value("service", "") + separator + count.value("method", "")][count.value("code", "")] +=
+                count.value("count", 0.0);
         }
-        std::cout << "\n]\n";
-        return kOk;
-    }
-    auto scalar = [&](const std::string& name) {
-        for (const Sample& s : samples) {
-            if (s.name == name) return s.value;
-        }
-        return 0.0;
+        return table;
     };
-    std::printf("uptime            %.0f s\n", scalar("lanchat_uptime_seconds"));
-    std::printf("resident memory   %.1f MiB\n", scalar("process_resident_memory_bytes") / (1024.0 * 1024.0));
-    std::printf("open fds          %.0f (sockets %.0f)\n", scalar("process_open_fds"), scalar("lanchat_open_sockets"));
-    std::map<std::string, std::map<std::string, double>> served, called;
-    double refused = 0;
-    for (const Sample& s : samples) {
-        if (s.name == "lanchat_rpc_server_requests_total") {
-            served[s.labels.at("service") + "/" + s.labels.at("method")][s.labels.at("code")] += s.value;
-        } else if (s.name == "lanchat_rpc_client_requests_total") {
-            called[s.labels.at("service") + " " + s.labels.at("method")][s.labels.at("code")] += s.value;
-        } else if (s.name == "lanchat_rpc_refused_total") {
-            refused += s.value;
-        }
-    }
-    auto table = [](const char* title, const auto& rows) {
+    auto print = [](const char* title, const Table& table) {
         std::printf("%s\n", title);
-        if (rows.empty()) std::printf("  (none)\n");
-        for (const auto& [method, codes] : rows) {
+        if (table.empty()) std::printf("  (none)\n");
+        for (const auto& [method, codes] : table) {
             std::string text;
             for (const auto& [code, count] : codes) text += " " + code + "=" + std::to_string(static_cast<long>(count));
             std::printf("  %-50s%s\n", method.c_str(), text.c_str());
         }
     };
-    table("calls served:", served);
-    table("calls made:", called);
-    std::printf("calls refused by authorization: %.0f\n", refused);
-    return kOk;
+    const Json& rpc = status["rpc"];
+    print("calls served:", rows(rpc["served"], "/"));
+    print("calls made:", rows(rpc["called"], " "));
+    std::printf("calls refused by authorization: %.0f\n", rpc.value("refused", 0.0));
+}
+
+// The plugins as /plugins answers them: one object a line.
+std::string plugins_text(const Json& plugins) {
+    std::string text = "[";
+    for (size_t i = 0; i < plugins.size(); ++i) text += (i ? ",\n  " : "\n  ") + text_of(plugins[i]);
+    return text + "\n]\n";
+}
+
+// "ready\n", or "not ready\n" and one line per reason, as /health/ready says it.
+std::string readiness_text(const Json& status) {
+    if (status.value("ready", false)) return "ready\n";
+    std::string text = "not ready\n";
+    for (const Json& reason : status["not_ready"]) text += reason.get<std::string>() + "\n";
+    return text;
 }
 
 }  // namespace
 
 int run_node_command(const std::string& command, const std::vector<std::string>& args) {
     cli::Arguments arguments(args, {"admin", "pki", "operator", "ca", "cert", "key"}, {"json"});
+    if (arguments.help_requested()) {
+        std::cout << kNodeUsage;
+        return kOk;
+    }
     if (arguments.error()) {
         std::cerr << "lanchatctl: " << *arguments.error() << "\n\n" << kNodeUsage;
         return kUsage;
@@ -180,35 +155,33 @@ int run_node_command(const std::string& command, const std::vector<std::string>&
         std::cout << reply->body;
         return kOk;
     }
-    if (command == "health" || command == "status") {
+    if (command == "health") {
         auto live = ask("GET", "/health/live");
         if (!live) return kFailed;
         auto ready = ask("GET", "/health/ready");
         if (!ready) return kFailed;
         bool is_ready = ready->status == 200;
-        if (command == "health") {
-            if (json) {
-                std::cout << "{\"live\":" << (live->status == 200 ? "true" : "false")
-                          << ",\"ready\":" << (is_ready ? "true" : "false") << ",\"detail\":" << json_string(ready->body)
-                          << "}\n";
-            } else {
-                std::cout << (live->status == 200 ? "live" : "not live") << ", " << ready->body;
-            }
-            return is_ready ? kOk : kFailed;
-        }
-        auto plugins = ask("GET", "/plugins");
-        if (!plugins) return kFailed;
         if (json) {
-            std::cout << "{\"ready\":" << (is_ready ? "true" : "false") << ",\"plugins\":" << plugins->body << "}\n";
+            std::cout << text_of({{"live", live->status == 200}, {"ready", is_ready}, {"detail", ready->body}}) << "\n";
         } else {
-            std::cout << target.url << ": " << ready->body << plugins->body;
+            std::cout << (live->status == 200 ? "live" : "not live") << ", " << ready->body;
+        }
+        return is_ready ? kOk : kFailed;
+    }
+    if (command == "status" || command == "metrics") {
+        const std::string path = command == "metrics" && json ? "/metrics/samples" : "/status";
+        auto reply = ask("GET", path);
+        if (!reply) return kFailed;
+        auto answer = parse_answer(*reply, path);
+        if (!answer) return kFailed;
+        if (command == "metrics") {
+            json ? print_samples(*answer) : print_summary(*answer);
+        } else if (json) {
+            std::cout << text_of(*answer) << "\n";
+        } else {
+            std::cout << target.url << ": " << readiness_text(*answer) << plugins_text((*answer)["plugins"]);
         }
         return kOk;
-    }
-    if (command == "metrics") {
-        auto reply = ask("GET", "/metrics");
-        if (!reply) return kFailed;
-        return print_metrics(reply->body, json);
     }
     std::cerr << "lanchatctl: unknown command '" << command << "'\n\n" << kNodeUsage;
     return kUsage;

@@ -74,7 +74,11 @@ int run_pki_command(const std::vector<std::string>& args) {
     if (args.empty()) return usage_error("missing subcommand");
     const std::string& command = args[0];
     cli::Arguments arguments({args.begin() + 1, args.end()},
-                        {"dir", "trust-domain", "algorithm", "days", "node", "service", "address", "operator", "device"});
+                             {"dir", "trust-domain", "algorithm", "days", "node", "service", "address", "operator", "device"});
+    if (command == "--help" || command == "-h" || arguments.help_requested()) {
+        std::cout << kPkiUsage;
+        return kOk;
+    }
     if (arguments.error()) return usage_error(*arguments.error());
     pki::KeyAlgorithm algorithm{};
     if (!parse_algorithm(arguments, algorithm)) return usage_error("--algorithm must be ecdsa-p256 or ed25519");

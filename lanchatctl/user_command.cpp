@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "lanchat/cli/arguments.hpp"
-#include "lanchat/json/json_string.hpp"
 #include "lanchat/identity/v1/identity.pb.h"
 #include "operator_rpc.hpp"
 #include "lanchat/cli/terminal.hpp"
@@ -22,17 +22,19 @@ const char* const kUserUsage =
 
 namespace {
 
-using json::json_string;
 using identity::v1::User;
 constexpr const char* kIdentity = "/lanchat.identity.v1.Identity/";
 
 const char* role_name(identity::v1::Role role) { return role == identity::v1::ROLE_ADMIN ? "admin" : "member"; }
 
 std::string user_json(const User& user) {
-    return "{\"id\":" + json_string(user.id()) + ",\"username\":" + json_string(user.username()) +
-           ",\"display_name\":" + json_string(user.display_name()) + ",\"role\":\"" + role_name(user.role()) +
-           "\",\"disabled\":" + (user.disabled() ? "true" : "false") + ",\"created_unix_ms\":" +
-           std::to_string(user.created_unix_ms()) + "}";
+    nlohmann::ordered_json object = {{"id", user.id()},
+                                     {"username", user.username()},
+                                     {"display_name", user.display_name()},
+                                     {"role", role_name(user.role())},
+                                     {"disabled", user.disabled()},
+                                     {"created_unix_ms", user.created_unix_ms()}};
+    return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 int fail(const std::string& what) {
@@ -132,6 +134,10 @@ int passwd(const OperatorRpc& rpc, const std::string& name) {
 
 int run_user_command(const std::vector<std::string>& args) {
     cli::Arguments arguments(args, {"grpc", "pki", "operator", "role", "display-name"}, {"json"});
+    if (arguments.help_requested()) {
+        std::cout << kUserUsage << kOperatorFlagsUsage;
+        return 0;
+    }
     const auto& words = arguments.positional();
     const bool named = words.size() == 2 && (words[0] == "add" || words[0] == "disable" || words[0] == "enable" ||
                                              words[0] == "passwd");

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build ccache pkg-config file
   # host and SDK libraries (see ../sdk-docs/getting-started.md for what each is for)
-  libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libboost1.81-dev libboost-url1.81-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
   libargon2-dev libjwt-dev nlohmann-json3-dev  # password hashing (Identity), JSON Web Tokens (Auth)
   # tests

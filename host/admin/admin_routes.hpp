@@ -1,5 +1,5 @@
-// The admin endpoint's routes: what /health/live, /health/ready, /metrics, /plugins and the reload
-// action answer, from the node's live state.
+// The admin endpoint's routes: what /health/live, /health/ready, /status, /metrics, /metrics/samples,
+// /plugins and the reload action answer, from the node's live state.
 #pragma once
 
 #include "admin/admin_server.hpp"

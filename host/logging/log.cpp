@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "logging/json_string.hpp"
+
 namespace lanchat::host {
 namespace {
 

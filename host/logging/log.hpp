@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "lanchat/plugin_abi.h"
-#include "lanchat/json/json_string.hpp"
 
 namespace spdlog {
 class logger;

@@ -2,6 +2,7 @@
 
 #include "lanchat/sdk/status.hpp"
 #include "metrics/registry.hpp"
+#include "lanchat/ids/random_id.hpp"
 #include "observability/trace_writer.hpp"
 
 namespace lanchat::host::mesh {
@@ -15,7 +16,7 @@ int64_t now_unix_us() {
 }  // namespace
 
 ClientSpan::ClientSpan()
-    : span_id(random_hex(8)), started(std::chrono::steady_clock::now()), start_unix_us(now_unix_us()) {}
+    : span_id(ids::random_hex(8)), started(std::chrono::steady_clock::now()), start_unix_us(now_unix_us()) {}
 
 ClientTelemetry::ClientTelemetry(metrics::Registry& metrics, TraceWriter* traces)
     : traces_(traces),

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "lanchat/grpc_buffers/byte_buffer.hpp"
+#include "lanchat/ids/random_id.hpp"
 #include "logging/log.hpp"
 #include "logging/request_scope.hpp"
 #include "mesh/authorization.hpp"
@@ -44,7 +45,7 @@ TraceParent parse_traceparent(const std::string& header) {
         is_hex(std::string_view(header).substr(3, 32)) && is_hex(std::string_view(header).substr(36, 16))) {
         return {header.substr(3, 32), header.substr(36, 16)};
     }
-    return {random_hex(16), {}};
+    return {ids::random_hex(16), {}};
 }
 
 int64_t unix_us() {
@@ -229,10 +230,10 @@ private:
         CallLineage& lineage = state_->lineage;
         lineage.correlation_id = metadata(*context_, kCorrelationHeader);
         if (lineage.correlation_id.empty() || lineage.correlation_id.size() > 128)
-            lineage.correlation_id = random_hex(8);
+            lineage.correlation_id = ids::random_hex(8);
         TraceParent trace = parse_traceparent(metadata(*context_, kTraceparentHeader));
         lineage.trace_id = std::move(trace.trace_id);
-        lineage.span_id = random_hex(8);
+        lineage.span_id = ids::random_hex(8);
         parent_span_id_ = std::move(trace.parent_span_id);
         peer_ = peer;
         if (context_->deadline() != std::chrono::system_clock::time_point::max()) {

@@ -4,15 +4,15 @@
 
 #include <algorithm>
 
-#include "observability/trace_writer.hpp"
+#include "lanchat/ids/random_id.hpp"
 
 namespace lanchat::host::mesh {
 
 using Clock = std::chrono::system_clock;
 
 void begin_lineage(OutboundCall& call) {
-    if (call.lineage.correlation_id.empty()) call.lineage.correlation_id = random_hex(8);
-    if (call.lineage.trace_id.size() != 32) call.lineage.trace_id = random_hex(16);
+    if (call.lineage.correlation_id.empty()) call.lineage.correlation_id = ids::random_hex(8);
+    if (call.lineage.trace_id.size() != 32) call.lineage.trace_id = ids::random_hex(16);
 }
 
 Clock::time_point deadline_of(const OutboundCall& call, std::chrono::milliseconds default_deadline, bool streaming) {

@@ -13,6 +13,7 @@
 
 #include "logging/log.hpp"
 #include "lanchat/pki/openssl_handles.hpp"
+#include "lanchat/pki/serial_number.hpp"
 
 namespace lanchat::host::mesh {
 namespace fs = std::filesystem;
@@ -49,22 +50,12 @@ private:
         std::set<std::string> serials;
         STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(crl.get());
         for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
-            serials.insert(serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i))));
+            serials.insert(pki::serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i))));
         }
         serials_.swap(serials);
         loaded_ = info.st_mtim;
     }
 
-public:
-    static std::string serial_hex(const ASN1_INTEGER* serial) {
-        pki::BigNum number(ASN1_INTEGER_to_BN(serial, nullptr));
-        char* hex = BN_bn2hex(number.get());
-        std::string text = hex != nullptr ? hex : "";
-        OPENSSL_free(hex);
-        return text;
-    }
-
-private:
     fs::path file_;
     std::mutex mutex_;
     timespec loaded_{};
@@ -100,7 +91,7 @@ private:
         pki::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
         pki::Certificate certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
         if (!certificate) return {grpc::StatusCode::UNAUTHENTICATED, "peer certificate unreadable"};
-        if (crl_.revoked(RevocationList::serial_hex(X509_get0_serialNumber(certificate.get())))) {
+        if (crl_.revoked(pki::serial_hex(X509_get0_serialNumber(certificate.get())))) {
             return {grpc::StatusCode::UNAUTHENTICATED, "peer " + uri + " presented a revoked certificate"};
         }
         return grpc::Status::OK;

@@ -175,6 +175,32 @@ void Family::write(std::string& out) const {
     }
 }
 
+void Family::append_samples(std::vector<Sample>& out) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [values, series] : series_) {
+        std::vector<std::pair<std::string, std::string>> labels;
+        for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i) labels.emplace_back(label_names_[i], values[i]);
+        if (kind_ != Kind::histogram) {
+            out.push_back({name_, labels, series.value});
+            continue;
+        }
+        uint64_t cumulative = 0;
+        for (size_t i = 0; i < buckets_.size(); ++i) {
+            cumulative += series.bucket_counts[i];
+            std::string bound;
+            append_number(bound, buckets_[i]);
+            auto with_bound = labels;
+            with_bound.emplace_back("le", bound);
+            out.push_back({name_ + "_bucket", std::move(with_bound), static_cast<double>(cumulative)});
+        }
+        auto with_bound = labels;
+        with_bound.emplace_back("le", "+Inf");
+        out.push_back({name_ + "_bucket", std::move(with_bound), static_cast<double>(series.count)});
+        out.push_back({name_ + "_sum", labels, series.sum});
+        out.push_back({name_ + "_count", labels, static_cast<double>(series.count)});
+    }
+}
+
 sdk::Result<std::shared_ptr<Family>> Registry::family(Kind kind, const std::string& name, const std::string& help,
                                                       const std::vector<std::string>& label_names,
                                                       std::vector<double> buckets, const std::string& owner) {
@@ -223,7 +249,7 @@ void Registry::remove_owner(const std::string& owner) {
     std::erase_if(families_, [&owner](const auto& entry) { return entry.second.second == owner; });
 }
 
-std::string Registry::exposition() {
+std::vector<std::shared_ptr<Family>> Registry::collect() {
     std::vector<std::function<void()>> collectors;
     {
         std::lock_guard lock(mutex_);
@@ -231,10 +257,13 @@ std::string Registry::exposition() {
     }
     for (auto& collect : collectors) collect();
     std::vector<std::shared_ptr<Family>> families;
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto& [name, entry] : families_) families.push_back(entry.first);
-    }
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, entry] : families_) families.push_back(entry.first);
+    return families;
+}
+
+std::string Registry::exposition() {
+    std::vector<std::shared_ptr<Family>> families = collect();
     std::string out;
     size_t overflowed = 0;
     for (const auto& family : families) {
@@ -245,6 +274,17 @@ std::string Registry::exposition() {
            "family reached its series limit.\n# TYPE lanchat_metrics_series_overflow_total counter\n"
            "lanchat_metrics_series_overflow_total " + std::to_string(overflowed) + "\n";
     return out;
+}
+
+std::vector<Sample> Registry::samples() {
+    std::vector<Sample> samples;
+    size_t overflowed = 0;
+    for (const auto& family : collect()) {
+        family->append_samples(samples);
+        overflowed += family->overflowed();
+    }
+    samples.push_back({"lanchat_metrics_series_overflow_total", {}, static_cast<double>(overflowed)});
+    return samples;
 }
 
 }  // namespace lanchat::host::metrics

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lanchat/sdk/status.hpp"
@@ -17,6 +18,14 @@ namespace lanchat::host::metrics {
 enum class Kind { counter, gauge, histogram };
 
 using LabelValues = std::vector<std::string>;
+
+// One series' current value as exposition() prints it; histograms give a _bucket sample per bound
+// (label le), a _sum and a _count.
+struct Sample {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> labels;  // in the family's label order
+    double value = 0;
+};
 
 // At most this many series per family; further label combinations are folded into one series whose
 // labels all read "other", and counted in lanchat_metrics_series_overflow_total.
@@ -37,6 +46,7 @@ public:
     double value(const LabelValues& labels) const;  // counter or gauge value, for tests; 0 when absent
 
     void write(std::string& out) const;  // HELP, TYPE and every series
+    void append_samples(std::vector<Sample>& out) const;  // every series, as values
     size_t overflowed() const;
 
 private:
@@ -78,8 +88,11 @@ public:
     void remove_owner(const std::string& owner);
 
     std::string exposition();  // text format 0.0.4
+    std::vector<Sample> samples();  // the same series as exposition(), for JSON answers
 
 private:
+    std::vector<std::shared_ptr<Family>> collect();  // runs the collectors, then snapshots the families
+
     std::mutex mutex_;
     std::map<std::string, std::pair<std::shared_ptr<Family>, std::string>> families_;  // name -> family, owner
     std::vector<std::function<void()>> collectors_;

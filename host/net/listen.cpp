@@ -1,16 +1,19 @@
 #include "net/listen.hpp"
 
+#include "lanchat/url/url.hpp"
+
 namespace lanchat::host::net {
 using boost::asio::ip::tcp;
 
 sdk::Status listen_on(tcp::acceptor& acceptor, const std::string& listen, const std::string& setting) {
-    size_t colon = listen.rfind(':');
-    if (colon == std::string::npos) return sdk::invalid_argument(setting + " = \"" + listen + "\" must be host:port");
-    std::string host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    auto address = url::parse_host_port(listen);
+    if (!address.ok()) {
+        return sdk::invalid_argument(setting + " = \"" + listen +
+                                     "\" must be host:port: " + address.status().message());
+    }
     boost::system::error_code error;
     tcp::resolver resolver(acceptor.get_executor());
-    auto endpoints = resolver.resolve(host, listen.substr(colon + 1), tcp::resolver::numeric_service, error);
+    auto endpoints = resolver.resolve(address->host, address->port, tcp::resolver::numeric_service, error);
     if (error || endpoints.empty()) return sdk::invalid_argument(setting + " = \"" + listen + "\": " + error.message());
     tcp::endpoint endpoint = *endpoints.begin();
     acceptor.open(endpoint.protocol(), error);
@@ -23,7 +26,8 @@ sdk::Status listen_on(tcp::acceptor& acceptor, const std::string& listen, const 
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
     const auto address = endpoint.address();
-    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" + std::to_string(endpoint.port());
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(endpoint.port());
 }
 
 }  // namespace lanchat::host::net

@@ -40,7 +40,4 @@ private:
     std::FILE* out_ = nullptr;
 };
 
-// 16 random bytes as 32 hex digits (trace ids), or 8 as 16 (span ids).
-std::string random_hex(size_t bytes);
-
 }  // namespace lanchat::host

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "lanchat/ids/random_id.hpp"
 #include "text.hpp"
 
 namespace lanchat::auth {
@@ -116,7 +117,7 @@ sdk::Result<SigningKey> generate_signing_key(int64_t now_unix_ms) {
         PEM_write_bio_PUBKEY(public_pem.get(), key.get()) != 1) {
         return sdk::internal_error("cannot encode the signing key");
     }
-    return SigningKey{plugin_support::random_id("k_"), bio_text(private_pem.get()), bio_text(public_pem.get()), now_unix_ms, 0};
+    return SigningKey{ids::random_id("k_"), bio_text(private_pem.get()), bio_text(public_pem.get()), now_unix_ms, 0};
 }
 
 sdk::Result<std::string> public_jwk(const SigningKey& key) {

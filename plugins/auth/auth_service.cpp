@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "lanchat/ids/random_id.hpp"
 #include "text.hpp"
 
 namespace lanchat::auth {
@@ -166,7 +167,7 @@ void AuthService::finish_login(const v1::LoginRequest& request, const Caller& ca
     throttle_.succeeded(user_key);
     throttle_.forgive(source_key);
     const identity::v1::User& user = verdict->user();
-    auto pair = issue({user.id(), user.username(), role_name(user.role()), device}, plugin_support::random_id("f_"));
+    auto pair = issue({user.id(), user.username(), role_name(user.role()), device}, ids::random_id("f_"));
     if (!pair.ok()) {
         count_("error");
         return done(pair.status());
@@ -190,13 +191,13 @@ sdk::Result<v1::LoginReply> AuthService::sign_pair(const Subject& subject, std::
     claims.set_device(subject.device);
     claims.set_issued_unix_s(now / 1000);
     claims.set_expires_unix_s((now + settings_.access_token_lifetime.count()) / 1000);
-    claims.set_token_id(plugin_support::random_id("t_"));
+    claims.set_token_id(ids::random_id("t_"));
     claims.set_key_id(key->id);
     auto token = sign_access_token(claims, *key);
     if (!token.ok()) return token.status();
     reply.set_access_token(*token);
     reply.set_access_expires_unix_ms(claims.expires_unix_s() * 1000);
-    const std::string refresh = plugin_support::base64url_encode(plugin_support::random_bytes(kRefreshTokenBytes));
+    const std::string refresh = plugin_support::base64url_encode(ids::random_bytes(kRefreshTokenBytes));
     refresh_hash = plugin_support::sha256_hex(refresh);
     refresh_expires = now + settings_.refresh_token_lifetime.count();
     reply.set_refresh_token(refresh);

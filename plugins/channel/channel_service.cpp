@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "checks.hpp"
+#include "lanchat/ids/random_id.hpp"
 #include "text.hpp"
 
 namespace lanchat::channel {
@@ -128,7 +129,7 @@ sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChan
     }
     const int64_t now = clock_();
     v1::ChannelInfo channel;
-    channel.set_id(plugin_support::random_id("c_"));
+    channel.set_id(ids::random_id("c_"));
     channel.set_name(request.name());
     channel.set_kind(request.kind());
     channel.set_topic(request.topic());
@@ -155,7 +156,7 @@ sdk::Result<v1::ChannelInfo> ChannelService::open_direct(const v1::OpenDirectReq
     if (second < first) std::swap(first, second);
     const int64_t now = clock_();
     v1::ChannelInfo draft;
-    draft.set_id(plugin_support::random_id("c_"));
+    draft.set_id(ids::random_id("c_"));
     draft.set_name(first + "," + second);
     draft.set_kind(v1::DIRECT);
     draft.set_created_by(request.actor().user_id());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "checks.hpp"
+#include "lanchat/ids/random_id.hpp"
 #include "text.hpp"
 
 namespace lanchat::identity {
@@ -85,7 +86,7 @@ sdk::Result<std::string> username_after(const std::string& token) {
 
 IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock)
     : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)) {
-    decoy_hash_ = value_or_throw(hash_password(plugin_support::to_hex(plugin_support::random_bytes(16)), parameters_));
+    decoy_hash_ = value_or_throw(hash_password(ids::to_hex(ids::random_bytes(16)), parameters_));
 }
 
 sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request, bool caller_is_operator) {
@@ -102,7 +103,7 @@ sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& 
     auto hash = hash_password(request.password(), parameters_);
     if (!hash.ok()) return hash.status();
     v1::User user;
-    user.set_id(plugin_support::random_id("u_"));
+    user.set_id(ids::random_id("u_"));
     user.set_username(*username);
     user.set_display_name(display_name);
     user.set_role(*role);
@@ -142,7 +143,7 @@ sdk::Result<v1::ListUsersReply> IdentityService::list_users(const v1::ListUsersR
     if (!users.ok()) return users.status();
     v1::ListUsersReply reply;
     for (size_t i = 0; i < users->size() && i < limit; ++i) *reply.add_users() = (*users)[i];
-    if (users->size() > limit) reply.mutable_page()->set_next_page_token(plugin_support::to_hex((*users)[limit - 1].username()));
+    if (users->size() > limit) reply.mutable_page()->set_next_page_token(ids::to_hex((*users)[limit - 1].username()));
     return reply;
 }
 
@@ -239,7 +240,7 @@ sdk::Result<v1::Device> IdentityService::register_device(const std::string& user
         return device;
     }
     v1::Device device;
-    device.set_id(plugin_support::random_id("d_"));
+    device.set_id(ids::random_id("d_"));
     device.set_user_id(user_id);
     device.set_name(name.empty() ? "device " + fingerprint.substr(0, 12) : name);
     device.set_fingerprint(fingerprint);

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "text.hpp"
+#include "lanchat/ids/random_id.hpp"
 
 namespace lanchat::identity {
 
@@ -14,7 +14,7 @@ constexpr uint32_t kHashBytes = 32;
 }  // namespace
 
 sdk::Result<std::string> hash_password(std::string_view password, const Argon2Parameters& parameters) {
-    const std::string salt = plugin_support::random_bytes(kSaltBytes);
+    const std::string salt = ids::random_bytes(kSaltBytes);
     std::string encoded(argon2_encodedlen(parameters.iterations, parameters.memory_kib, parameters.parallelism,
                                           kSaltBytes, kHashBytes, Argon2_id),
                         '\0');

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "text.hpp"
+#include "lanchat/ids/random_id.hpp"
 
 namespace lanchat::plugin_support {
 
@@ -25,7 +25,7 @@ AuditOutbox::Send AuditOutbox::through(const sdk::Rpc& rpc, std::chrono::millise
 }
 
 sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
-    if (entry.idempotency_key().empty()) entry.set_idempotency_key(random_id("ao_"));
+    if (entry.idempotency_key().empty()) entry.set_idempotency_key(ids::random_id("ao_"));
     Statement insert(database, "INSERT INTO audit_outbox (entry) VALUES (?1)");
     return insert.bind_blob(1, entry.SerializeAsString()).run("queue audit entry");
 }

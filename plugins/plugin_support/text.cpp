@@ -1,11 +1,11 @@
 #include "text.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <array>
 #include <cstdint>
-#include <stdexcept>
+
+#include "lanchat/ids/random_id.hpp"
 
 namespace lanchat::plugin_support {
 
@@ -39,27 +39,6 @@ bool is_valid_utf8(std::string_view text) {
     }
     return true;
 }
-
-std::string random_bytes(size_t count) {
-    std::string bytes(count, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
-        throw std::runtime_error("the system's random number generator failed");
-    }
-    return bytes;
-}
-
-std::string to_hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(bytes.size() * 2);
-    for (char byte : bytes) {
-        hex += kDigits[(static_cast<uint8_t>(byte) >> 4) & 0xF];
-        hex += kDigits[static_cast<uint8_t>(byte) & 0xF];
-    }
-    return hex;
-}
-
-std::string random_id(std::string_view prefix) { return std::string(prefix) + to_hex(random_bytes(8)); }
 
 namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -121,7 +100,7 @@ std::string sha256_hex(std::string_view bytes) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
     EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
-    return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
+    return ids::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
 }
 
 }  // namespace lanchat::plugin_support

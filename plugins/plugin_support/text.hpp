@@ -1,4 +1,5 @@
-// Small checks and encodings the services share: UTF-8 validity, random identifiers and tokens, hex.
+// Small checks and encodings the services share: UTF-8 validity, base64url, SHA-256. Random ids and bytes
+// come from lanchat/ids/random_id.hpp.
 #pragma once
 
 #include <cstddef>
@@ -9,14 +10,6 @@ namespace lanchat::plugin_support {
 
 // True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
 bool is_valid_utf8(std::string_view text);
-
-// `count` bytes from the operating system's CSPRNG (OpenSSL RAND_bytes); throws if it fails.
-std::string random_bytes(size_t count);
-
-std::string to_hex(std::string_view bytes);
-
-// `prefix` + 16 random hex digits, e.g. "u_3f2a9c0d11e4b7a5".
-std::string random_id(std::string_view prefix);
 
 // Base64url without padding (RFC 4648 §5), as JWTs and opaque tokens use.
 std::string base64url_encode(std::string_view bytes);

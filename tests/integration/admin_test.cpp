@@ -10,6 +10,7 @@
 #include "grpc_client.hpp"
 #include "http_get.hpp"
 #include "lanchat/plugin_abi.h"
+#include "lanchat/url/url.hpp"
 #include "lanchat/test/v1/echo.pb.h"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
@@ -66,7 +67,11 @@ protected:
     std::unique_ptr<ChildProcess> node_;
 };
 
-std::string host_port(const std::string& url) { return url.substr(url.find("://") + 3); }
+// "host:port" of an http:// or https:// URL, to speak plain HTTP to whichever it is.
+std::string host_port(const std::string& url) {
+    url::HostPort server = sdk::value_or_throw(url::parse_url(url, {"http", "https"})).server;
+    return server.host + ":" + server.port;
+}
 
 // One Echo.Say call as "caller", so the RPC metrics have something to count.
 void say_hello(const std::string& grpc, const fs::path& pki) {
@@ -128,6 +133,37 @@ TEST_F(AdminTest, MetricsPassPromtoolAndCountRpcsByServiceMethodAndCode) {
          }) {
         EXPECT_NE(metrics.find(expected), std::string::npos) << expected;
     }
+}
+
+TEST_F(AdminTest, StatusAnswersOneJsonSummaryOfReadinessProcessRpcsAndPlugins) {
+    json ready = start("listen = \"127.0.0.1:0\"");
+    say_hello(ready["grpc"], pki_);
+    auto reply = http_request(host_port(ready["admin"]), "GET", "/status");
+    ASSERT_EQ(reply.status, 200);
+    json status = json::parse(reply.body);
+    EXPECT_EQ(status["node"], "n");
+    EXPECT_EQ(status["ready"], true);
+    EXPECT_EQ(status["not_ready"].size(), 0u);
+    EXPECT_GE(status["uptime_seconds"].get<double>(), 0.0);
+    EXPECT_GT(status["process"]["resident_memory_bytes"].get<double>(), 0.0);
+    EXPECT_GT(status["process"]["open_fds"].get<double>(), 0.0);
+    ASSERT_EQ(status["plugins"].size(), 2u);
+    EXPECT_EQ(status["plugins"][0]["name"], "probe");
+    json say;
+    for (const json& served : status["rpc"]["served"]) {
+        if (served["service"] == "lanchat.test.v1.Echo" && served["method"] == "Say") say = served;
+    }
+    EXPECT_EQ(say["code"], "OK");
+    EXPECT_EQ(say["count"], 1);
+    EXPECT_EQ(status["rpc"]["refused"], 0);
+
+    json samples = json::parse(http_request(host_port(ready["admin"]), "GET", "/metrics/samples").body);
+    bool found = false;
+    for (const json& sample : samples) {
+        found |= sample["name"] == "lanchat_plugin_state" && sample["labels"]["plugin"] == "probe" &&
+                 sample["labels"]["state"] == "started" && sample["value"] == 1;
+    }
+    EXPECT_TRUE(found) << samples.dump();
 }
 
 TEST_F(AdminTest, ReadinessFlipsWhenACorePluginReportsUnhealthy) {

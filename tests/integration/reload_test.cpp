@@ -67,7 +67,7 @@ protected:
         ASSERT_TRUE(ready) << node_->output();
         auto fields = json::parse(*ready)["fields"];
         grpc_ = fields["grpc"];
-        admin_ = std::string(fields["admin"]).substr(7);  // host:port of http://...
+        admin_ = fields["admin"];  // http://host:port, as http_request takes it
         channel_ = lanchat::testing::channel_to(grpc_, pki_ / "ca.crt",
                                                 {pki_ / "nodes/n/caller.crt", pki_ / "nodes/n/caller.key"});
     }

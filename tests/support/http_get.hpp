@@ -1,4 +1,5 @@
-// A bare HTTP/1.0 request over loopback, for tests that must see status codes and bodies exactly.
+// One HTTP request over loopback, for tests that must see status codes and bodies exactly; the
+// lanchat::http_client library does the work.
 #pragma once
 
 #include <string>
@@ -10,7 +11,7 @@ struct HttpReply {
     std::string body;
 };
 
-// `address` is "host:port" (IPv4 loopback).
+// `address` is "host:port", "[v6]:port" or "http://host:port".
 HttpReply http_request(const std::string& address, const std::string& method, const std::string& path);
 
 }  // namespace lanchat::testing

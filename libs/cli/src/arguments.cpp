@@ -1,30 +1,50 @@
 #include "lanchat/cli/arguments.hpp"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <sstream>
 
 namespace lanchat::cli {
+namespace {
+
+// CLI11 names the option first ("--admin: 1 required TEXT missing"); users have always read "--admin needs
+// a value".
+std::string missing_value_message(const std::string& what) { return what.substr(0, what.find(':')) + " needs a value"; }
+
+}  // namespace
 
 Arguments::Arguments(const std::vector<std::string>& args, const std::set<std::string>& flags,
                      const std::set<std::string>& switches) {
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg.rfind("--", 0) != 0) {
-            positional_.push_back(arg);
-            continue;
-        }
-        std::string name = arg.substr(2);
-        if (switches.count(name) != 0) {
-            values_[name].push_back("");
-        } else if (flags.count(name) == 0) {
-            error_ = "unknown option " + arg;
-            return;
-        } else if (i + 1 >= args.size()) {
-            error_ = arg + " needs a value";
-            return;
-        } else {
-            values_[name].push_back(args[++i]);
-        }
+    CLI::App app;
+    app.set_help_flag();  // commands print their own usage; see help_requested()
+    std::map<std::string, CLI::Option*> given;
+    for (const std::string& name : flags) {
+        given[name] = app.add_option("--" + name, values_[name])
+                          ->expected(1)
+                          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                          ->allow_extra_args(false);
     }
+    for (const std::string& name : switches) {
+        if (name != "help") given[name] = app.add_flag("--" + name);
+    }
+    CLI::Option* help = app.add_flag("-h,--help");
+    app.add_option("words", positional_);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the arguments last first
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ExtrasError&) {
+        std::vector<std::string> extras = app.remaining();
+        error_ = "unknown option " + (extras.empty() ? std::string("?") : extras.front());
+    } catch (const CLI::ArgumentMismatch& mismatch) {
+        error_ = missing_value_message(mismatch.what());
+    } catch (const CLI::ParseError& failure) {
+        error_ = failure.what();
+    }
+    help_ = help->count() > 0;
+    for (const auto& [name, option] : given) {
+        if (switches.count(name) != 0 && option->count() > 0) values_[name].assign(option->count(), "");
+    }
+    for (auto it = values_.begin(); it != values_.end();) it = it->second.empty() ? values_.erase(it) : std::next(it);
 }
 
 std::optional<std::string> Arguments::value(const std::string& flag) const {
@@ -47,6 +67,6 @@ std::vector<std::string> Arguments::values(const std::string& flag) const {
     return all;
 }
 
-bool Arguments::has(const std::string& flag) const { return values_.count(flag) != 0; }
+bool Arguments::has(const std::string& flag) const { return values_.count(flag) != 0 || (flag == "help" && help_); }
 
 }  // namespace lanchat::cli

@@ -1,21 +1,18 @@
 #include "lanchat/pki/certificate_authority.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <sstream>
 
 #include "lanchat/pki/openssl_handles.hpp"
+#include "lanchat/pki/serial_number.hpp"
 #include "lanchat/pki/subject_names.hpp"
+#include "pem_files.hpp"
 
 namespace lanchat::pki {
 namespace fs = std::filesystem;
@@ -41,7 +38,7 @@ sdk::Status check_name(const std::string& what, const std::string& name, bool dn
                                  (dns_label ? " and '-'" : ", '-', '_' and '.'") + ", not starting or ending with '-'");
 }
 
-// ---- keys and files ----
+// ---- keys ----
 
 sdk::Result<Key> generate_key(KeyAlgorithm algorithm) {
     EVP_PKEY* key = algorithm == KeyAlgorithm::ed25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
@@ -53,85 +50,7 @@ sdk::Result<Key> generate_key(KeyAlgorithm algorithm) {
 // Ed25519 signs without a separate digest.
 const EVP_MD* digest_for(EVP_PKEY* key) { return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256(); }
 
-// Writes through a temporary file and rename, so a watcher never reads half a file. Keys get mode 0600.
-sdk::Status write_pem(const fs::path& path, bool secret, bool refuse_existing, int (*write)(FILE*, void*),
-                      void* object) {
-    std::error_code error;
-    if (refuse_existing && fs::exists(path, error)) {
-        return sdk::Status(sdk::Code::already_exists,
-                           path.string() + " already exists; refusing to overwrite it (move it away first)");
-    }
-    fs::create_directories(path.parent_path(), error);
-    if (error) return sdk::internal_error("cannot create " + path.parent_path().string() + ": " + error.message());
-    fs::path temporary = path;
-    temporary += ".tmp";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) return sdk::internal_error("cannot write " + temporary.string() + ": " + std::strerror(errno));
-    ::fchmod(fd, secret ? 0600 : 0644);  // the umask must not widen a key's mode
-    FILE* file = ::fdopen(fd, "w");
-    bool written = file != nullptr && write(file, object) == 1;
-    bool closed = file != nullptr ? std::fclose(file) == 0 : ::close(fd) == 0;
-    if (!written || !closed) {
-        fs::remove(temporary, error);
-        return sdk::internal_error("cannot write " + path.string() + ": " + openssl_error());
-    }
-    fs::rename(temporary, path, error);
-    if (error) return sdk::internal_error("cannot rename " + temporary.string() + ": " + error.message());
-    return {};
-}
-
-sdk::Status write_key(const fs::path& path, EVP_PKEY* key, bool refuse_existing) {
-    return write_pem(
-        path, true, refuse_existing,
-        [](FILE* file, void* object) {
-            return PEM_write_PrivateKey(file, static_cast<EVP_PKEY*>(object), nullptr, nullptr, 0, nullptr, nullptr);
-        },
-        key);
-}
-
-sdk::Status write_certificate(const fs::path& path, X509* certificate, bool refuse_existing) {
-    return write_pem(
-        path, false, refuse_existing,
-        [](FILE* file, void* object) { return PEM_write_X509(file, static_cast<X509*>(object)); }, certificate);
-}
-
-sdk::Status write_crl(const fs::path& path, X509_CRL* crl, bool refuse_existing) {
-    return write_pem(
-        path, false, refuse_existing,
-        [](FILE* file, void* object) { return PEM_write_X509_CRL(file, static_cast<X509_CRL*>(object)); }, crl);
-}
-
-template <class Handle, class Reader>
-sdk::Result<Handle> read_pem(const fs::path& path, const char* what, Reader reader) {
-    FILE* file = std::fopen(path.c_str(), "r");
-    if (file == nullptr) return sdk::not_found(path.string() + ": cannot read " + what + ": " + std::strerror(errno));
-    auto* object = reader(file, nullptr, nullptr, nullptr);
-    std::fclose(file);
-    if (object == nullptr) {
-        return sdk::invalid_argument(path.string() + ": not a PEM " + what + " (" + openssl_error() + ")");
-    }
-    return Handle(object);
-}
-
-sdk::Result<Certificate> read_certificate(const fs::path& path) {
-    return read_pem<Certificate>(path, "certificate", PEM_read_X509);
-}
-sdk::Result<Key> read_key(const fs::path& path) { return read_pem<Key>(path, "private key", PEM_read_PrivateKey); }
-sdk::Result<Crl> read_crl(const fs::path& path) { return read_pem<Crl>(path, "CRL", PEM_read_X509_CRL); }
-
 // ---- certificates ----
-
-sdk::Status set_random_serial(X509* certificate) {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return sdk::internal_error("no randomness: " + openssl_error());
-    bytes[0] &= 0x7f;  // positive
-    BigNum number(BN_bin2bn(bytes, sizeof bytes, nullptr));
-    Asn1Integer serial(BN_to_ASN1_INTEGER(number.get(), nullptr));
-    if (!serial || X509_set_serialNumber(certificate, serial.get()) != 1) {
-        return sdk::internal_error("setting a serial number failed: " + openssl_error());
-    }
-    return {};
-}
 
 sdk::Status add_extension(X509* certificate, X509* issuer, int nid, const std::string& value) {
     X509V3_CTX context;
@@ -251,11 +170,8 @@ std::string name_text(const X509_NAME* name) {
 }
 
 std::string serial_text(const ASN1_INTEGER* serial) {
-    BigNum number(ASN1_INTEGER_to_BN(serial, nullptr));
-    char* hex = BN_bn2hex(number.get());
-    std::string text = hex != nullptr ? hex : "?";
-    OPENSSL_free(hex);
-    return text;
+    std::string hex = serial_hex(serial);
+    return hex.empty() ? "?" : hex;
 }
 
 std::string join(const std::vector<std::string>& items) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lanchat/ids/random_id.hpp"
 #include "stream_calls.hpp"
 
 namespace lanchat::plugin_support {
@@ -35,7 +36,7 @@ TEST(Base64UrlTest, RoundTripsAndRefusesNonCanonicalText) {
 }
 
 TEST(RandomTest, IdsAreFreshAndShaped) {
-    std::string a = random_id("u_"), b = random_id("u_");
+    std::string a = ids::random_id("u_"), b = ids::random_id("u_");
     EXPECT_EQ(a.size(), 18u);
     EXPECT_NE(a, b);
     EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "logging/json_string.hpp"
+
 namespace lanchat::host {
 namespace {
 

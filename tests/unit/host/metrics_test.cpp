@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace lanchat::host::metrics {
 namespace {
 
@@ -35,6 +37,32 @@ TEST(MetricsTest, HistogramsAreCumulativeWithSumAndCount) {
     EXPECT_NE(text.find("latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
     EXPECT_NE(text.find("latency_seconds_sum 5.55\n"), std::string::npos);
     EXPECT_NE(text.find("latency_seconds_count 3\n"), std::string::npos);
+}
+
+TEST(MetricsTest, SamplesAreTheExposedSeriesAsValuesAfterTheCollectorsRan) {
+    Registry registry;
+    auto requests = registry.must(Kind::counter, "requests_total", "Requests.", {"service", "code"});
+    requests->add({"audit", "OK"}, 3);
+    auto latency = registry.must(Kind::histogram, "latency_seconds", "Latency.", {}, {0.1});
+    latency->observe({}, 0.05);
+    latency->observe({}, 0.5);
+    auto uptime = registry.must(Kind::gauge, "uptime_seconds", "Uptime.", {});
+    registry.on_collect([&uptime] { uptime->set({}, 42); });
+
+    std::map<std::string, double> by_series;
+    for (const Sample& sample : registry.samples()) {
+        std::string key = sample.name;
+        for (const auto& [name, value] : sample.labels) key += " " + name + "=" + value;
+        by_series[key] = sample.value;
+    }
+    EXPECT_EQ(by_series["requests_total service=audit code=OK"], 3);
+    EXPECT_EQ(by_series["latency_seconds_bucket le=0.1"], 1);
+    EXPECT_EQ(by_series["latency_seconds_bucket le=+Inf"], 2);
+    EXPECT_EQ(by_series["latency_seconds_sum"], 0.55);
+    EXPECT_EQ(by_series["latency_seconds_count"], 2);
+    EXPECT_EQ(by_series["uptime_seconds"], 42);
+    EXPECT_EQ(by_series.count("lanchat_metrics_series_overflow_total"), 1u);
+    EXPECT_EQ(by_series.size(), 7u);
 }
 
 TEST(MetricsTest, MalformedOrClashingDeclarationsAreRefused) {

@@ -1,10 +1,11 @@
-// JSON string escaping (RFC 8259) for the writers that build a line at a time: the log, the trace file.
+// JSON string escaping (RFC 8259) for the log line writer, which builds each line by hand because it is
+// the host's hottest path (README, Written by hand, and why). Everything else uses nlohmann_json.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace lanchat::json {
+namespace lanchat::host::json {
 
 // Appends `text` to `out` as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view text);
@@ -16,4 +17,4 @@ inline std::string json_string(std::string_view text) {
     return out;
 }
 
-}  // namespace lanchat::json
+}  // namespace lanchat::host::json

@@ -1,6 +1,6 @@
-#include "lanchat/json/json_string.hpp"
+#include "logging/json_string.hpp"
 
-namespace lanchat::json {
+namespace lanchat::host::json {
 
 void append_json_string(std::string& out, std::string_view text) {
     static const char* hex = "0123456789abcdef";
@@ -26,4 +26,4 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-}  // namespace lanchat::json
+}  // namespace lanchat::host::json
