@@ -50,7 +50,8 @@ std::string json_field(const std::string& line, const std::string& key) {
     nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
     if (!parsed.is_object()) return {};
     for (const nlohmann::json& object : {parsed, parsed.value("fields", nlohmann::json::object())}) {
-        if (auto found = object.find(key); found != object.end() && found->is_string()) return found->get<std::string>();
+        if (auto found = object.find(key); found != object.end() && found->is_string())
+            return found->get<std::string>();
     }
     return {};
 }
@@ -74,7 +75,8 @@ void start(Child& child, const std::vector<std::string>& argv, const std::string
     std::vector<std::string> copy = argv;
     for (auto& arg : copy) args.push_back(arg.data());
     args.push_back(nullptr);
-    if (posix_spawn(&child.pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("spawn");
+    if (posix_spawn(&child.pid, args[0], &actions, nullptr, args.data(), environ) != 0)
+        throw std::runtime_error("spawn");
     close(fds[1]);
     FILE* out = fdopen(fds[0], "r");
     char line[4096];

@@ -52,7 +52,9 @@ constexpr auto kAwait = asio::use_awaitable;
 
 namespace {
 
-int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // The baseline: a WebSocket/TLS server that answers "auth" with ok and broadcasts every other text message to
@@ -80,7 +82,8 @@ struct BaselineServer {
             std::string text = beast::buffers_to_string(buffer.cdata());
             buffer.consume(buffer.size());
             if (text.find("\"auth\"") != std::string::npos) {
-                co_await ws->async_write(asio::buffer(std::string(R"({"type":"ok","id":"a"})")), asio::redirect_error(kAwait, error));
+                co_await ws->async_write(asio::buffer(std::string(R"({"type":"ok","id":"a"})")),
+                                         asio::redirect_error(kAwait, error));
                 continue;
             }
             // Broadcast, each write awaited in turn (a real server would queue; this is the cheapest form).
@@ -113,13 +116,16 @@ struct BaselineServer {
         SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
         tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         std::cout << "baseline listening 127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-            for (;;) {
-                tcp::socket socket = co_await acceptor.async_accept(kAwait);
-                socket.set_option(tcp::no_delay(true));
-                asio::co_spawn(io, serve(std::move(socket)), asio::detached);
-            }
-        }, asio::detached);
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                for (;;) {
+                    tcp::socket socket = co_await acceptor.async_accept(kAwait);
+                    socket.set_option(tcp::no_delay(true));
+                    asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+                }
+            },
+            asio::detached);
         io.run();
         return 0;
     }
@@ -154,7 +160,8 @@ public:
     asio::awaitable<std::shared_ptr<Connection>> open(const Target& target, std::string auth_frame) {
         auto connection = std::make_shared<Connection>(io_, tls_);
         beast::error_code error;
-        tcp::endpoint endpoint(asio::ip::make_address(target.host), static_cast<unsigned short>(std::stoi(target.port)));
+        tcp::endpoint endpoint(asio::ip::make_address(target.host),
+                               static_cast<unsigned short>(std::stoi(target.port)));
         co_await beast::get_lowest_layer(connection->ws).async_connect(endpoint, asio::redirect_error(kAwait, error));
         if (error) {
             std::cerr << "connect failed: " << error.message() << "\n";
@@ -162,12 +169,14 @@ public:
         }
         beast::get_lowest_layer(connection->ws).socket().set_option(tcp::no_delay(true));
         SSL_set_tlsext_host_name(connection->ws.next_layer().native_handle(), "gateway.lan-chat.svc");
-        co_await connection->ws.next_layer().async_handshake(asio::ssl::stream_base::client, asio::redirect_error(kAwait, error));
+        co_await connection->ws.next_layer().async_handshake(asio::ssl::stream_base::client,
+                                                             asio::redirect_error(kAwait, error));
         if (error) {
             std::cerr << "TLS failed: " << error.message() << "\n";
             co_return nullptr;
         }
-        co_await connection->ws.async_handshake(target.host + ":" + target.port, "/ws", asio::redirect_error(kAwait, error));
+        co_await connection->ws.async_handshake(target.host + ":" + target.port, "/ws",
+                                                asio::redirect_error(kAwait, error));
         if (error) {
             std::cerr << "upgrade failed: " << error.message() << "\n";
             co_return nullptr;
@@ -195,7 +204,7 @@ public:
     }
 
     // A request on a connection nobody else reads yet (callers pass a named json: GCC 12 rejects a braced
-// list inside a co_await expression): writes `frame`, reads until the answer with `id`.
+    // list inside a co_await expression): writes `frame`, reads until the answer with `id`.
     asio::awaitable<json> request(Connection& connection, json frame) {
         static int counter = 0;
         std::string id = "q" + std::to_string(++counter);
@@ -219,14 +228,19 @@ public:
         int started = 0, failed = 0;
         auto begin = Clock::now();
         for (int worker = 0; worker < concurrency; ++worker) {
-            asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-                while (started < count) {
-                    ++started;
-                    auto connection = co_await open(target, auth);
-                    if (connection) opened.push_back(connection);
-                    else ++failed;
-                }
-            }, asio::detached);
+            asio::co_spawn(
+                io_,
+                [&]() -> asio::awaitable<void> {
+                    while (started < count) {
+                        ++started;
+                        auto connection = co_await open(target, auth);
+                        if (connection)
+                            opened.push_back(connection);
+                        else
+                            ++failed;
+                    }
+                },
+                asio::detached);
         }
         io_.restart();
         io_.run();
@@ -240,18 +254,25 @@ public:
         int started = 0, done = 0;
         auto begin = Clock::now();
         for (int worker = 0; worker < concurrency; ++worker) {
-            asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-                while (started < count) {
-                    ++started;
-                    TlsStream stream(io_, tls_);
-                    beast::error_code error;
-                    tcp::endpoint endpoint(asio::ip::make_address(target.host), static_cast<unsigned short>(std::stoi(target.port)));
-                    co_await beast::get_lowest_layer(stream).async_connect(endpoint, asio::redirect_error(kAwait, error));
-                    SSL_set_tlsext_host_name(stream.native_handle(), "gateway.lan-chat.svc");
-                    if (!error) co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(kAwait, error));
-                    if (!error) ++done;
-                }
-            }, asio::detached);
+            asio::co_spawn(
+                io_,
+                [&]() -> asio::awaitable<void> {
+                    while (started < count) {
+                        ++started;
+                        TlsStream stream(io_, tls_);
+                        beast::error_code error;
+                        tcp::endpoint endpoint(asio::ip::make_address(target.host),
+                                               static_cast<unsigned short>(std::stoi(target.port)));
+                        co_await beast::get_lowest_layer(stream).async_connect(endpoint,
+                                                                               asio::redirect_error(kAwait, error));
+                        SSL_set_tlsext_host_name(stream.native_handle(), "gateway.lan-chat.svc");
+                        if (!error)
+                            co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                                            asio::redirect_error(kAwait, error));
+                        if (!error) ++done;
+                    }
+                },
+                asio::detached);
         }
         io_.restart();
         io_.run();
@@ -298,7 +319,10 @@ class FanOutRig {
 public:
     FanOutRig(Generator& generator, const Target& target, std::shared_ptr<Connection> sender, std::string channel,
               std::vector<std::shared_ptr<Connection>> receivers)
-        : generator_(generator), target_(target), sender_(std::move(sender)), channel_(std::move(channel)),
+        : generator_(generator),
+          target_(target),
+          sender_(std::move(sender)),
+          channel_(std::move(channel)),
           receivers_(std::move(receivers)) {
         for (const auto& receiver : receivers_) asio::co_spawn(generator_.io(), read(receiver, true), asio::detached);
         asio::co_spawn(generator_.io(), read(sender_, false), asio::detached);
@@ -338,7 +362,8 @@ private:
         for (;;) {
             co_await connection->ws.async_read(connection->buffer, asio::redirect_error(kAwait, error));
             if (error) co_return;
-            std::string_view text(static_cast<const char*>(connection->buffer.cdata().data()), connection->buffer.size());
+            std::string_view text(static_cast<const char*>(connection->buffer.cdata().data()),
+                                  connection->buffer.size());
             size_t at = text.find("\"body\":\"t");
             if (counts && at != std::string_view::npos) {  // body: t<step>_<send time in ns>
                 size_t separator = text.find('_', at);
@@ -364,7 +389,9 @@ private:
             timer.expires_at(start + std::chrono::nanoseconds(static_cast<int64_t>(sent * 1e9 / rate)));
             co_await timer.async_wait(asio::redirect_error(kAwait, error));
             std::string body = "t" + std::to_string(step_) + "_" + std::to_string(now_ns());
-            std::string frame = target_.node ? json{{"type", "send"}, {"channel_id", channel_}, {"body", body},
+            std::string frame = target_.node ? json{{"type", "send"},
+                                                    {"channel_id", channel_},
+                                                    {"body", body},
                                                     {"client_message_id", "b" + std::to_string(++message_ids_)}}
                                                    .dump()
                                              : json{{"type", "send"}, {"body", body}}.dump();
@@ -428,9 +455,11 @@ int main(int argc, char** argv) {
                                      "[client_edge]\nlisten = \"127.0.0.1:0\"\nmax_connections = 100000\n";
     std::ofstream plugins(dir / "n.toml", std::ios::app);
     for (std::string name : {"audit", "identity", "auth", "channel", "router", "presence", "gateway"}) {
-        plugins << "[[plugin]]\nname = \"" << name << "\"\npath = \"" << (plugin_dir / (name + ".so")).string() << "\"\n";
+        plugins << "[[plugin]]\nname = \"" << name << "\"\npath = \"" << (plugin_dir / (name + ".so")).string()
+                << "\"\n";
         if (name == "identity") plugins << "[plugin.config]\nargon2_memory_kib = 8192\nargon2_iterations = 1\n";
-        if (name == "gateway") plugins << "[plugin.config]\nallow_registration = true\nrate_per_second = 100000\nburst = 100000\n";
+        if (name == "gateway")
+            plugins << "[plugin.config]\nallow_registration = true\nrate_per_second = 100000\nburst = 100000\n";
     }
     plugins.close();
     lanchat::bench::Child node;
@@ -440,12 +469,13 @@ int main(int argc, char** argv) {
         return server.host + ":" + server.port;
     });
     lanchat::bench::Child baseline_child;
-    lanchat::bench::start(baseline_child,
-                          {argv[0], "--baseline-server", (pki / "nodes/n/node.crt").string(), (pki / "nodes/n/node.key").string()},
-                          "baseline listening", [](const std::string& line) {
-                              std::string address = line.substr(line.rfind(' ') + 1);
-                              return address.substr(0, address.find_last_not_of("\r\n") + 1);
-                          });
+    lanchat::bench::start(
+        baseline_child,
+        {argv[0], "--baseline-server", (pki / "nodes/n/node.crt").string(), (pki / "nodes/n/node.key").string()},
+        "baseline listening", [](const std::string& line) {
+            std::string address = line.substr(line.rfind(' ') + 1);
+            return address.substr(0, address.find_last_not_of("\r\n") + 1);
+        });
     auto port_of = [](const std::string& address) {
         return lanchat::sdk::value_or_throw(lanchat::url::parse_host_port(address)).port;
     };
@@ -455,12 +485,15 @@ int main(int argc, char** argv) {
 
     // One account gives the token every idle connection authenticates with.
     std::string token;
-    asio::co_spawn(generator.io(), [&]() -> asio::awaitable<void> {
-        auto first = co_await generator.open(lanchat, "");
-        json registration = {{"type", "register"}, {"username", "bench"}, {"password", "bench password"}};
-        json answer = co_await generator.request(*first, registration);
-        token = answer.value("access_token", "");
-    }, asio::detached);
+    asio::co_spawn(
+        generator.io(),
+        [&]() -> asio::awaitable<void> {
+            auto first = co_await generator.open(lanchat, "");
+            json registration = {{"type", "register"}, {"username", "bench"}, {"password", "bench password"}};
+            json answer = co_await generator.request(*first, registration);
+            token = answer.value("access_token", "");
+        },
+        asio::detached);
     generator.io().restart();
     generator.io().run();
     if (token.empty()) {
@@ -481,8 +514,8 @@ int main(int argc, char** argv) {
         generator.io().restart();
         generator.io().poll();
         double bare = generator.handshakes(*target, 2000, 32);
-        std::cout << "  " << std::setw(8) << target->name << ": WebSocket/TLS + auth " << rate << "/s, bare TLS handshakes "
-                  << bare << "/s (" << 100 * rate / bare << "%)\n";
+        std::cout << "  " << std::setw(8) << target->name << ": WebSocket/TLS + auth " << rate
+                  << "/s, bare TLS handshakes " << bare << "/s (" << 100 * rate / bare << "%)\n";
     }
 
     // Connections held.
@@ -504,38 +537,46 @@ int main(int argc, char** argv) {
     }
 
     // Fan-out: M members of one channel, each connected and subscribed.
-    std::cout << "\nfan-out: one channel, " << members << " connected members, one sender, " << seconds << " s per rate\n";
+    std::cout << "\nfan-out: one channel, " << members << " connected members, one sender, " << seconds
+              << " s per rate\n";
     std::string channel;
     std::vector<std::shared_ptr<Connection>> receivers;
     std::shared_ptr<Connection> sender;
-    asio::co_spawn(generator.io(), [&]() -> asio::awaitable<void> {
-        sender = co_await generator.open(lanchat, node_auth);
-        json create = {{"type", "channels.create"}, {"name", "fanout"}};
-        json created = co_await generator.request(*sender, create);
-        channel = created["channel"].value("id", "");
-    }, asio::detached);
+    asio::co_spawn(
+        generator.io(),
+        [&]() -> asio::awaitable<void> {
+            sender = co_await generator.open(lanchat, node_auth);
+            json create = {{"type", "channels.create"}, {"name", "fanout"}};
+            json created = co_await generator.request(*sender, create);
+            channel = created["channel"].value("id", "");
+        },
+        asio::detached);
     generator.io().restart();
     generator.io().run();
     int registering = 0;
     for (int worker = 0; worker < 8; ++worker) {
-        asio::co_spawn(generator.io(), [&]() -> asio::awaitable<void> {
-            while (registering < members) {
-                int n = registering++;
-                auto member = co_await generator.open(lanchat, "");
-                if (!member) continue;
-                json registration = {{"type", "register"}, {"username", "m" + std::to_string(n)}, {"password", "member password"}};
-                json registered = co_await generator.request(*member, registration);
-                if (registered["type"] != "ok") {
-                    std::cerr << "register: " << registered.dump() << "\n";
-                    continue;
+        asio::co_spawn(
+            generator.io(),
+            [&]() -> asio::awaitable<void> {
+                while (registering < members) {
+                    int n = registering++;
+                    auto member = co_await generator.open(lanchat, "");
+                    if (!member) continue;
+                    json registration = {
+                        {"type", "register"}, {"username", "m" + std::to_string(n)}, {"password", "member password"}};
+                    json registered = co_await generator.request(*member, registration);
+                    if (registered["type"] != "ok") {
+                        std::cerr << "register: " << registered.dump() << "\n";
+                        continue;
+                    }
+                    json join = {{"type", "channels.join"}, {"channel_id", channel}};
+                    co_await generator.request(*member, join);
+                    json subscribe = {{"type", "subscribe"}};
+                    co_await generator.request(*member, subscribe);
+                    receivers.push_back(member);
                 }
-                json join = {{"type", "channels.join"}, {"channel_id", channel}};
-                co_await generator.request(*member, join);
-                json subscribe = {{"type", "subscribe"}};
-                co_await generator.request(*member, subscribe);
-                receivers.push_back(member);
-            }
-        }, asio::detached);
+            },
+            asio::detached);
     }
     generator.io().restart();
     generator.io().run();
@@ -545,8 +586,10 @@ int main(int argc, char** argv) {
         baseline_receivers = std::move(opened);
     }
     std::shared_ptr<Connection> baseline_sender;
-    asio::co_spawn(generator.io(), [&]() -> asio::awaitable<void> { baseline_sender = co_await generator.open(baseline, baseline_auth); },
-                   asio::detached);
+    asio::co_spawn(
+        generator.io(),
+        [&]() -> asio::awaitable<void> { baseline_sender = co_await generator.open(baseline, baseline_auth); },
+        asio::detached);
     generator.io().restart();
     generator.io().run();
 
@@ -554,7 +597,8 @@ int main(int argc, char** argv) {
         std::cerr << "could not set up the fan-out (sender, channel or baseline sender missing)\n";
         return 1;
     }
-    std::cout << "  " << receivers.size() << " lanchat members, " << baseline_receivers.size() << " baseline connections\n";
+    std::cout << "  " << receivers.size() << " lanchat members, " << baseline_receivers.size()
+              << " baseline connections\n";
     auto sweep = [&](FanOutRig& rig, const std::string& name) {
         FanOut best;
         for (double rate : {5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0, 120.0, 160.0, 240.0, 320.0, 480.0, 640.0}) {
@@ -565,7 +609,8 @@ int main(int argc, char** argv) {
             if (step.delivered_per_second > best.delivered_per_second) best = step;
             if (step.delivered_per_second < 0.9 * rate * rig.receivers()) break;  // saturated
         }
-        FanOut half = rig.run(std::max(1.0, best.delivered_per_second / 2 / static_cast<double>(rig.receivers())), seconds);
+        FanOut half =
+            rig.run(std::max(1.0, best.delivered_per_second / 2 / static_cast<double>(rig.receivers())), seconds);
         std::cout << "  " << std::setw(8) << name << ": saturation " << best.delivered_per_second
                   << " deliveries/s; at half that rate (" << half.offered_per_second << " sends/s) p50 " << half.p50_ms
                   << " ms, p99 " << half.p99_ms << " ms" << std::endl;

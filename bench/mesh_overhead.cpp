@@ -40,8 +40,6 @@ using namespace lanchat::bench;
 
 namespace {
 
-
-
 // ---- the baseline server ----
 
 class PlainEcho final : public lanchat::test::v1::Echo::CallbackService {
@@ -97,7 +95,8 @@ class GenericEcho final : public grpc::CallbackGenericService {
 int serve_plain(const fs::path& pki, bool generic) {
     grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     tls.pem_root_certs = read_file(pki / "ca.crt");
-    tls.pem_key_cert_pairs.push_back({read_file(pki / "nodes/plain/node.key"), read_file(pki / "nodes/plain/node.crt")});
+    tls.pem_key_cert_pairs.push_back(
+        {read_file(pki / "nodes/plain/node.key"), read_file(pki / "nodes/plain/node.crt")});
     PlainEcho service;
     GenericEcho generic_service;
     grpc::ServerBuilder builder;
@@ -116,14 +115,9 @@ int serve_plain(const fs::path& pki, bool generic) {
 
 // ---- processes ----
 
-
 // Starts a server process and reads its address from the first output line containing `marker`.
 
 // ---- the client ----
-
-
-
-
 
 // New channels, each making one call (TLS handshake included), one after another, for `seconds`.
 double handshakes_per_second(const std::string& address, const fs::path& pki, int seconds) {

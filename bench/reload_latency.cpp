@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
         return json_field(line, "grpc");
     });
 
-    std::printf("hot reload under load: Echo.Say over mutual TLS, %d concurrent callers, %d s per phase\n",
-                concurrency, seconds);
+    std::printf("hot reload under load: Echo.Say over mutual TLS, %d concurrent callers, %d s per phase\n", concurrency,
+                seconds);
     Figures steady = measure(channel(node.address, dir / "pki"), seconds, concurrency);
 
     std::atomic<bool> stop{false};
@@ -69,16 +69,18 @@ int main(int argc, char** argv) {
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 
     std::printf("%-26s %10s %10s %10s %10s %8s\n", "phase", "calls", "QPS", "p50 us", "p99 us", "failed");
-    std::printf("%-26s %10lu %10.0f %10.1f %10.1f %8lu\n", "steady (baseline)", static_cast<unsigned long>(steady.calls),
-                steady.qps, steady.p50_us, steady.p99_us, static_cast<unsigned long>(steady.errors));
+    std::printf("%-26s %10lu %10.0f %10.1f %10.1f %8lu\n", "steady (baseline)",
+                static_cast<unsigned long>(steady.calls), steady.qps, steady.p50_us, steady.p99_us,
+                static_cast<unsigned long>(steady.errors));
     std::printf("%-26s %10lu %10.0f %10.1f %10.1f %8lu\n", "reloading back to back",
                 static_cast<unsigned long>(reloading.calls), reloading.qps, reloading.p50_us, reloading.p99_us,
                 static_cast<unsigned long>(reloading.errors));
-    std::printf("reloads: %lu in %.1f s = %.1f per second (%lu refused); p99 during reloads / steady = %.2f "
-                "(target <= 2.00), failed calls %lu (target 0)\n",
-                static_cast<unsigned long>(reloads.load()), elapsed, reloads / elapsed,
-                static_cast<unsigned long>(refused.load()), reloading.p99_us / steady.p99_us,
-                static_cast<unsigned long>(reloading.errors));
+    std::printf(
+        "reloads: %lu in %.1f s = %.1f per second (%lu refused); p99 during reloads / steady = %.2f "
+        "(target <= 2.00), failed calls %lu (target 0)\n",
+        static_cast<unsigned long>(reloads.load()), elapsed, reloads / elapsed,
+        static_cast<unsigned long>(refused.load()), reloading.p99_us / steady.p99_us,
+        static_cast<unsigned long>(reloading.errors));
     fs::remove_all(dir);
     return 0;
 }

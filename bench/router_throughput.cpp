@@ -169,14 +169,15 @@ int main(int argc, char** argv) {
     char dir_template[] = "/tmp/lanchat-bench-XXXXXX";
     const fs::path dir = mkdtemp(dir_template);
     run({lanchatctl, "pki", "init", "--dir", (dir / "pki").string(), "--trust-domain", "lan-chat.bench"});
-    run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "node", "--service", "audit,channel,router"});
+    run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "node", "--service",
+         "audit,channel,router"});
     run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "client", "--service", "gateway"});
     std::ofstream node_file(dir / "node.toml");
     node_file << "[node]\nname = \"node\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
               << "pki_dir = \"pki\"\n";
     for (const char* name : {"audit", "channel", "router"}) {
-        node_file << "[[plugin]]\nname = \"" << name << "\"\npath = \"" << (plugins / (std::string(name) + ".so")).string()
-                  << "\"\n";
+        node_file << "[[plugin]]\nname = \"" << name << "\"\npath = \""
+                  << (plugins / (std::string(name) + ".so")).string() << "\"\n";
     }
     node_file.close();
 
@@ -209,7 +210,8 @@ int main(int argc, char** argv) {
                 std::thread::hardware_concurrency());
     // The storage alone: the same ChannelStore append the Channel plugin commits for each message.
     auto database = value_or_throw(plugin_support::SqliteDatabase::open(
-        dir / "baseline.sqlite", "baseline", std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
+        dir / "baseline.sqlite", "baseline",
+        std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
     auto store = value_or_throw(channel::open_sqlite_store(*database));
     channel::v1::ChannelInfo baseline_channel;
     baseline_channel.set_id("c_baseline");
@@ -253,7 +255,8 @@ int main(int argc, char** argv) {
         routed.delivered = static_cast<uint64_t>(static_cast<double>(reader.delivered - before) /
                                                  std::chrono::duration<double>(Clock::now() - begin).count());
         print("mesh Send+fan-out", senders, routed, true);
-        std::printf("%-22s senders %3d  %.2f x the storage's msg/s\n", "  ratio", senders, routed.per_second / stored.per_second);
+        std::printf("%-22s senders %3d  %.2f x the storage's msg/s\n", "  ratio", senders,
+                    routed.per_second / stored.per_second);
     }
     return 0;
 }

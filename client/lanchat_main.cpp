@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <condition_variable>
-#include <deque>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -280,7 +280,9 @@ int send_command(Client& client, const std::vector<std::string>& words) {
     std::string body;
     for (size_t i = 2; i < words.size(); ++i) body += (i > 2 ? " " : "") + words[i];
     json answer;
-    if (!client.call({{"type", "send"}, {"channel_id", (*channel)["id"]}, {"body", body},
+    if (!client.call({{"type", "send"},
+                      {"channel_id", (*channel)["id"]},
+                      {"body", body},
                       {"client_message_id", "cli-" + std::to_string(getpid()) + "-" + std::to_string(time(nullptr))}},
                      answer)) {
         return kExitFailed;
@@ -293,7 +295,8 @@ int history_command(Client& client, const std::string& name, int count) {
     auto channel = client.find_channel(name);
     if (!channel) return kExitFailed;
     json answer;
-    if (!client.call({{"type", "history"}, {"channel_id", (*channel)["id"]}, {"before", 0}, {"limit", count}}, answer)) {
+    if (!client.call({{"type", "history"}, {"channel_id", (*channel)["id"]}, {"before", 0}, {"limit", count}},
+                     answer)) {
         return kExitFailed;
     }
     auto& messages = answer["messages"];
@@ -326,20 +329,25 @@ int chat(Session& session, Client& client, Printer&, std::optional<std::string> 
     }
     json ignored;
     if (!client.subscribe()) return kExitFailed;
-    std::cout << "connected; " << (current.is_null() ? "/switch NAME to pick a channel" : "in " + current["name"].get<std::string>())
+    std::cout << "connected; "
+              << (current.is_null() ? "/switch NAME to pick a channel" : "in " + current["name"].get<std::string>())
               << "; /quit to leave\n";
     std::string line;
     while (std::getline(std::cin, line)) {
         if (session.ended()) break;
         if (line.empty()) continue;
-        auto argument = [&] { return line.find(' ') == std::string::npos ? std::string() : line.substr(line.find(' ') + 1); };
+        auto argument = [&] {
+            return line.find(' ') == std::string::npos ? std::string() : line.substr(line.find(' ') + 1);
+        };
         if (line == "/quit") break;
         if (line == "/channels") {
             channels_command(client);
         } else if (line.rfind("/switch ", 0) == 0 || line.rfind("/join ", 0) == 0) {
             auto channel = client.find_channel(argument());
             if (!channel) continue;
-            if (line.rfind("/join ", 0) == 0 && !client.call({{"type", "channels.join"}, {"channel_id", (*channel)["id"]}}, ignored)) continue;
+            if (line.rfind("/join ", 0) == 0 &&
+                !client.call({{"type", "channels.join"}, {"channel_id", (*channel)["id"]}}, ignored))
+                continue;
             current = *channel;
             remember(current);
             std::cout << "now in " << current["name"].get<std::string>() << "\n";
@@ -354,12 +362,15 @@ int chat(Session& session, Client& client, Printer&, std::optional<std::string> 
         } else if (line == "/away" || line == "/online") {
             client.call({{"type", "presence.set"}, {"status", line.substr(1)}}, ignored);
         } else if (line[0] == '/') {
-            std::cout << "commands: /join NAME, /create NAME, /switch NAME, /channels, /history, /away, /online, /quit\n";
+            std::cout
+                << "commands: /join NAME, /create NAME, /switch NAME, /channels, /history, /away, /online, /quit\n";
         } else if (current.is_null()) {
             std::cout << "pick a channel first: /switch NAME or /join NAME\n";
         } else {
             static int counter = 0;
-            client.call({{"type", "send"}, {"channel_id", current["id"]}, {"body", line},
+            client.call({{"type", "send"},
+                         {"channel_id", current["id"]},
+                         {"body", line},
                          {"client_message_id", "tty-" + std::to_string(getpid()) + "-" + std::to_string(++counter)}},
                         ignored);
         }
@@ -379,7 +390,8 @@ int main(int argc, char** argv) {
         return arguments.has("help") ? kExitOk : kExitUsage;
     }
     Endpoint endpoint;
-    if (auto parsed = lanchat::client::parse_address(setting(arguments, "server", "LANCHAT_SERVER", "127.0.0.1:8443"), endpoint);
+    if (auto parsed =
+            lanchat::client::parse_address(setting(arguments, "server", "LANCHAT_SERVER", "127.0.0.1:8443"), endpoint);
         !parsed.ok()) {
         std::cerr << "lanchat: " << parsed.message() << "\n";
         return kExitUsage;
@@ -438,15 +450,20 @@ int main(int argc, char** argv) {
     if ((command == "create" || command == "join") && words.size() == 2) {
         json answer;
         if (command == "create") {
-            return client.call({{"type", "channels.create"}, {"name", words[1]}, {"kind", arguments.has("private") ? "private" : "public"}},
+            return client.call({{"type", "channels.create"},
+                                {"name", words[1]},
+                                {"kind", arguments.has("private") ? "private" : "public"}},
                                answer)
                        ? kExitOk
                        : kExitFailed;
         }
         auto channel = client.find_channel(words[1]);
-        return channel && client.call({{"type", "channels.join"}, {"channel_id", (*channel)["id"]}}, answer) ? kExitOk : kExitFailed;
+        return channel && client.call({{"type", "channels.join"}, {"channel_id", (*channel)["id"]}}, answer)
+                   ? kExitOk
+                   : kExitFailed;
     }
-    if (command == "chat") return chat(session, client, printer, words.size() >= 2 ? std::optional(words[1]) : std::nullopt);
+    if (command == "chat")
+        return chat(session, client, printer, words.size() >= 2 ? std::optional(words[1]) : std::nullopt);
     std::cerr << kUsage;
     return kExitUsage;
 }

@@ -3,16 +3,16 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
-#include <deque>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <deque>
 
 #include "lanchat/url/url.hpp"
 
@@ -46,18 +46,22 @@ sdk::Result<asio::ssl::context> tls_context(const Endpoint& endpoint) {
     if (!endpoint.certificate.empty()) {
         tls.use_certificate_chain_file(endpoint.certificate.string(), error);
         if (!error) tls.use_private_key_file(endpoint.key.string(), asio::ssl::context::pem, error);
-        if (error) return sdk::failed_precondition("device certificate " + endpoint.certificate.string() + ": " + error.message());
+        if (error)
+            return sdk::failed_precondition("device certificate " + endpoint.certificate.string() + ": " +
+                                            error.message());
     }
     tls.set_verify_mode(asio::ssl::verify_peer);
     return tls;
 }
 
 // TCP connect and TLS handshake, checking the node's certificate against the CA and the expected name.
-sdk::Status open_tls(asio::io_context& io, TlsStream& stream, const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+sdk::Status open_tls(asio::io_context& io, TlsStream& stream, const Endpoint& endpoint,
+                     std::chrono::milliseconds timeout) {
     beast::error_code error;
     tcp::resolver resolver(io);
     auto addresses = resolver.resolve(endpoint.host, endpoint.port, error);
-    if (error) return sdk::invalid_argument("cannot resolve " + endpoint.host + ":" + endpoint.port + ": " + error.message());
+    if (error)
+        return sdk::invalid_argument("cannot resolve " + endpoint.host + ":" + endpoint.port + ": " + error.message());
     SSL_set_tlsext_host_name(stream.native_handle(), endpoint.server_name.c_str());
     stream.set_verify_callback(asio::ssl::host_name_verification(endpoint.server_name));
     // The first address only: a range connect would reopen the socket and lose its options.
@@ -84,7 +88,9 @@ sdk::Status open_tls(asio::io_context& io, TlsStream& stream, const Endpoint& en
         return sdk::Status(sdk::Code::deadline_exceeded, "no TLS connection to " + endpoint.host + ":" + endpoint.port +
                                                              " within " + std::to_string(timeout.count()) + " ms");
     }
-    if (error) return sdk::unavailable("TLS connection to " + endpoint.host + ":" + endpoint.port + " failed: " + error.message());
+    if (error)
+        return sdk::unavailable("TLS connection to " + endpoint.host + ":" + endpoint.port +
+                                " failed: " + error.message());
     return {};
 }
 
@@ -147,11 +153,13 @@ sdk::Result<std::unique_ptr<WebSocketClient>> WebSocketClient::connect(const End
         done = true;
     });
     if (!run_until(impl->io, done, timeout, impl->socket())) {
-        return sdk::Status(sdk::Code::deadline_exceeded, "no WebSocket upgrade within " + std::to_string(timeout.count()) + " ms");
+        return sdk::Status(sdk::Code::deadline_exceeded,
+                           "no WebSocket upgrade within " + std::to_string(timeout.count()) + " ms");
     }
     if (error) {
         std::string why = error.message();
-        if (response.result_int() != 0) why += " (HTTP " + std::to_string(response.result_int()) + ": " + response.body() + ")";
+        if (response.result_int() != 0)
+            why += " (HTTP " + std::to_string(response.result_int()) + ": " + response.body() + ")";
         return sdk::unavailable("WebSocket upgrade refused: " + why);
     }
     // From now on a server that vanished must not hold a closing client for minutes (set only now: during the
@@ -187,11 +195,13 @@ sdk::Result<std::string> WebSocketClient::receive(std::chrono::milliseconds time
         done = true;
     });
     if (!run_until(impl_->io, done, timeout, impl_->socket())) {
-        return sdk::Status(sdk::Code::deadline_exceeded, "nothing received within " + std::to_string(timeout.count()) + " ms");
+        return sdk::Status(sdk::Code::deadline_exceeded,
+                           "nothing received within " + std::to_string(timeout.count()) + " ms");
     }
     if (error) {
         record_ending(error);
-        if (close_code_ != 1006) return sdk::unavailable("closed by the server: " + std::to_string(close_code_) + " " + close_reason_);
+        if (close_code_ != 1006)
+            return sdk::unavailable("closed by the server: " + std::to_string(close_code_) + " " + close_reason_);
         return sdk::unavailable("connection lost: " + close_reason_);
     }
     return beast::buffers_to_string(impl_->buffer.cdata());
@@ -240,7 +250,8 @@ void WebSocketClient::send_later(std::string text) {
 
 void WebSocketClient::close_later(uint16_t code) {
     asio::post(impl_->io, [impl = impl_.get(), code] {
-        impl->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code)), [](beast::error_code) {});
+        impl->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code)),
+                             [](beast::error_code) {});
     });
 }
 
@@ -255,7 +266,8 @@ struct TlsClient::Impl {
 TlsClient::TlsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TlsClient::~TlsClient() = default;
 
-sdk::Result<std::unique_ptr<TlsClient>> TlsClient::connect(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+sdk::Result<std::unique_ptr<TlsClient>> TlsClient::connect(const Endpoint& endpoint,
+                                                           std::chrono::milliseconds timeout) {
     auto tls = tls_context(endpoint);
     if (!tls.ok()) return tls.status();
     auto impl = std::make_unique<Impl>(std::move(tls).value());

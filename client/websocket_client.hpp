@@ -23,7 +23,7 @@ struct Endpoint {
     std::filesystem::path certificate;                 // optional device certificate and its key
     std::filesystem::path key;
     std::string target = "/ws";
-    std::string origin;  // sent as Origin when not empty (what a browser would do)
+    std::string origin;            // sent as Origin when not empty (what a browser would do)
     int receive_buffer_bytes = 0;  // SO_RCVBUF before connecting; 0: the system's (tests shrink it)
 };
 

@@ -8,12 +8,12 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "abi/host_api.hpp"
 #include "check/node_check.hpp"
 #include "check/plugin_description.hpp"
 #include "config/node_config.hpp"
 #include "loader/plugin_library.hpp"
 #include "logging/log.hpp"
-#include "abi/host_api.hpp"
 #include "runtime/node.hpp"
 
 namespace {
@@ -22,8 +22,8 @@ using namespace lanchat::host;
 
 // Exit codes, documented in `lanchatd --help` and the README.
 constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;      // a plugin failed to load, start or unload
-constexpr int kExitBadConfig = 2;   // usage or node file error
+constexpr int kExitFailed = 1;     // a plugin failed to load, start or unload
+constexpr int kExitBadConfig = 2;  // usage or node file error
 
 constexpr const char* kUsage =
     "usage: lanchatd [--check] [--log-format json|text] [--log-level LEVEL] NODE_FILE\n"
@@ -151,7 +151,8 @@ int serve(const NodeConfig& config, NodeLog& log, const sigset_t& signals) {
                                    {"abi", host_abi().text()},
                                    {"version", abi::host_version()}};
     if (std::string admin = node.admin_address(); !admin.empty()) ready.push_back({"admin", admin});
-    if (std::string edge = node.client_edge_address(); !edge.empty()) ready.push_back({"clients", "https://" + edge + "/"});
+    if (std::string edge = node.client_edge_address(); !edge.empty())
+        ready.push_back({"clients", "https://" + edge + "/"});
     if (lanchat::host::mesh::Mesh* mesh = node.mesh()) {
         ready.push_back({"grpc", mesh->address()});
         ready.push_back({"pki", mesh->pki_dir().string()});
@@ -191,8 +192,8 @@ int main(int argc, char** argv) {
             log.error(checked.message());
             return kExitFailed;
         }
-        log.info("node file is valid", {{"file", options.config_file},
-                                        {"plugins", std::to_string(config->plugins.size())}});
+        log.info("node file is valid",
+                 {{"file", options.config_file}, {"plugins", std::to_string(config->plugins.size())}});
         return kExitOk;
     }
     try {

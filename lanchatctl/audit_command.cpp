@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "lanchat/cli/arguments.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
+#include "lanchat/cli/arguments.hpp"
 #include "operator_rpc.hpp"
 
 namespace lanchat::ctl {
@@ -30,7 +30,8 @@ int run_audit_command(const std::vector<std::string>& args) {
         return 1;
     }
     audit::v1::VerifyReply verdict;
-    if (std::string failed = rpc->call("/lanchat.audit.v1.Audit/Verify", audit::v1::VerifyRequest(), verdict); !failed.empty()) {
+    if (std::string failed = rpc->call("/lanchat.audit.v1.Audit/Verify", audit::v1::VerifyRequest(), verdict);
+        !failed.empty()) {
         std::cerr << "lanchatctl audit: Verify failed: " << failed << "\n";
         return 1;
     }

@@ -7,14 +7,16 @@
 
 #include "audit_command.hpp"
 #include "node_commands.hpp"
-#include "pki_command.hpp"
 #include "operator_rpc.hpp"
+#include "pki_command.hpp"
 #include "user_command.hpp"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::cout << "usage:\n" << lanchat::ctl::kPkiUsage << "\n" << lanchat::ctl::kNodeUsage << "\n"
+        std::cout << "usage:\n"
+                  << lanchat::ctl::kPkiUsage << "\n"
+                  << lanchat::ctl::kNodeUsage << "\n"
                   << lanchat::ctl::kAuditUsage << "\n"
                   << lanchat::ctl::kUserUsage << lanchat::ctl::kOperatorFlagsUsage
                   << "\nlanchatctl COMMAND --help shows one command's usage.\n";

@@ -49,7 +49,8 @@ const char* code_name(grpc::StatusCode code) {
 
 }  // namespace
 
-std::optional<OperatorRpc> OperatorRpc::connect(const cli::Arguments& arguments, const std::string& service, std::string& error) {
+std::optional<OperatorRpc> OperatorRpc::connect(const cli::Arguments& arguments, const std::string& service,
+                                                std::string& error) {
     auto address = flag_or_env(arguments, "grpc", "LANCHAT_GRPC");
     auto pki = flag_or_env(arguments, "pki", "LANCHAT_PKI");
     auto name = flag_or_env(arguments, "operator", "LANCHAT_OPERATOR");
@@ -66,8 +67,8 @@ std::optional<OperatorRpc> OperatorRpc::connect(const cli::Arguments& arguments,
         return std::nullopt;
     }
     if (tls.pem_cert_chain.empty() || tls.pem_private_key.empty()) {
-        error = "no operator certificate " + *pki + "/clients/operator-" + *name + ".crt (lanchatctl pki issue-client --operator " +
-                *name + ")";
+        error = "no operator certificate " + *pki + "/clients/operator-" + *name +
+                ".crt (lanchatctl pki issue-client --operator " + *name + ")";
         return std::nullopt;
     }
     grpc::ChannelArguments channel_arguments;

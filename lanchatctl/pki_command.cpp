@@ -43,9 +43,12 @@ int report(const sdk::Status& status) {
 
 bool parse_algorithm(const cli::Arguments& arguments, pki::KeyAlgorithm& algorithm) {
     std::string name = arguments.value("algorithm").value_or("ecdsa-p256");
-    if (name == "ecdsa-p256") algorithm = pki::KeyAlgorithm::ecdsa_p256;
-    else if (name == "ed25519") algorithm = pki::KeyAlgorithm::ed25519;
-    else return false;
+    if (name == "ecdsa-p256")
+        algorithm = pki::KeyAlgorithm::ecdsa_p256;
+    else if (name == "ed25519")
+        algorithm = pki::KeyAlgorithm::ed25519;
+    else
+        return false;
     return true;
 }
 
@@ -73,8 +76,8 @@ void print_issued(const pki::Issued& issued) {
 int run_pki_command(const std::vector<std::string>& args) {
     if (args.empty()) return usage_error("missing subcommand");
     const std::string& command = args[0];
-    cli::Arguments arguments({args.begin() + 1, args.end()},
-                             {"dir", "trust-domain", "algorithm", "days", "node", "service", "address", "operator", "device"});
+    cli::Arguments arguments({args.begin() + 1, args.end()}, {"dir", "trust-domain", "algorithm", "days", "node",
+                                                              "service", "address", "operator", "device"});
     if (command == "--help" || command == "-h" || arguments.help_requested()) {
         std::cout << kPkiUsage;
         return kOk;
@@ -120,7 +123,8 @@ int run_pki_command(const std::vector<std::string>& args) {
     }
     if (command == "issue-client") {
         bool is_operator = arguments.has("operator");
-        if (is_operator == arguments.has("device")) return usage_error("issue-client needs --operator NAME or --device NAME");
+        if (is_operator == arguments.has("device"))
+            return usage_error("issue-client needs --operator NAME or --device NAME");
         auto issued = pki::issue_client(*layout, is_operator ? pki::ClientKind::operator_user : pki::ClientKind::device,
                                         *arguments.value(is_operator ? "operator" : "device"), options);
         if (!issued.ok()) return report(issued.status());

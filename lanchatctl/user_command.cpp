@@ -7,9 +7,9 @@
 #include <optional>
 
 #include "lanchat/cli/arguments.hpp"
+#include "lanchat/cli/terminal.hpp"
 #include "lanchat/identity/v1/identity.pb.h"
 #include "operator_rpc.hpp"
-#include "lanchat/cli/terminal.hpp"
 
 namespace lanchat::ctl {
 
@@ -78,8 +78,8 @@ int list(const OperatorRpc& rpc, bool json) {
                 separator = ",";
             } else {
                 std::cout << user.username() << "\t" << role_name(user.role()) << "\t"
-                          << (user.disabled() ? "disabled" : "active") << "\t" << user.id() << "\t" << user.display_name()
-                          << "\n";
+                          << (user.disabled() ? "disabled" : "active") << "\t" << user.id() << "\t"
+                          << user.display_name() << "\n";
             }
         }
         request.mutable_page()->set_page_token(reply.page().next_page_token());
@@ -139,8 +139,8 @@ int run_user_command(const std::vector<std::string>& args) {
         return 0;
     }
     const auto& words = arguments.positional();
-    const bool named = words.size() == 2 && (words[0] == "add" || words[0] == "disable" || words[0] == "enable" ||
-                                             words[0] == "passwd");
+    const bool named = words.size() == 2 &&
+                       (words[0] == "add" || words[0] == "disable" || words[0] == "enable" || words[0] == "passwd");
     if (arguments.error() || !(named || (words.size() == 1 && words[0] == "list"))) {
         std::cerr << "lanchatctl user: " << arguments.error().value_or("unknown or incomplete command") << "\n\n"
                   << kUserUsage << kOperatorFlagsUsage;

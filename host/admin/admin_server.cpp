@@ -2,9 +2,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -12,9 +12,9 @@
 #include <boost/beast/ssl.hpp>
 #include <thread>
 
+#include "lanchat/pki/subject_names.hpp"
 #include "logging/log.hpp"
 #include "net/listen.hpp"
-#include "lanchat/pki/subject_names.hpp"
 
 namespace lanchat::host::admin {
 namespace asio = boost::asio;
@@ -39,7 +39,9 @@ http::response<http::string_body> to_http(const Response& response, unsigned ver
     return out;
 }
 
-Response refused(unsigned status, std::string why) { return {status, "text/plain; charset=utf-8", std::move(why) + "\n"}; }
+Response refused(unsigned status, std::string why) {
+    return {status, "text/plain; charset=utf-8", std::move(why) + "\n"};
+}
 
 }  // namespace
 
@@ -78,8 +80,8 @@ struct AdminServer::Impl {
             if (tls && peer.rfind(tls->operator_prefix, 0) != 0) {
                 response = refused(403, "this endpoint needs an operator certificate (" + tls->operator_prefix +
                                             "<name>); got " + (peer.empty() ? std::string("none") : peer));
-                log->warn("refused an admin request", {{"peer", peer.empty() ? "(none)" : peer},
-                                                      {"target", std::string(request.target())}});
+                log->warn("refused an admin request",
+                          {{"peer", peer.empty() ? "(none)" : peer}, {"target", std::string(request.target())}});
             } else {
                 response = handler({std::string(request.method_string()), std::string(request.target()), peer});
             }
@@ -99,7 +101,8 @@ struct AdminServer::Impl {
         }
         beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *tls_context);
         beast::error_code error;
-        co_await secure.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, error));
+        co_await secure.async_handshake(asio::ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, error));
         if (error) {
             log->warn("refused an admin TLS handshake", {{"reason", error.message()}});
             co_return;
@@ -139,7 +142,8 @@ bool AdminServer::https() const { return impl_->tls_context.has_value(); }
 sdk::Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& listen, std::optional<Tls> tls,
                                                              Handler handler, NodeLog& log) {
     if (!is_loopback(listen) && !tls) {
-        return sdk::invalid_argument("[admin] listen = \"" + listen + "\" is not loopback, so it needs HTTPS with "
+        return sdk::invalid_argument("[admin] listen = \"" + listen +
+                                     "\" is not loopback, so it needs HTTPS with "
                                      "operator certificates: add a [mesh] table with pki_dir");
     }
     auto impl = std::make_unique<Impl>();
@@ -153,7 +157,9 @@ sdk::Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& 
         impl->tls_context->use_certificate_chain_file(tls->certificate.string(), error);
         if (!error) impl->tls_context->use_private_key_file(tls->key.string(), asio::ssl::context::pem, error);
         if (!error) impl->tls_context->load_verify_file(tls->ca.string(), error);
-        if (error) return sdk::failed_precondition("[admin] HTTPS: " + error.message() + " (" + tls->certificate.string() + ")");
+        if (error)
+            return sdk::failed_precondition("[admin] HTTPS: " + error.message() + " (" + tls->certificate.string() +
+                                            ")");
         impl->tls_context->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     }
     if (sdk::Status bound = net::listen_on(impl->acceptor, listen, "[admin] listen"); !bound.ok()) return bound;

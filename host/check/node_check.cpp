@@ -3,11 +3,11 @@
 #include <span>
 #include <system_error>
 
+#include "abi/host_api.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
 #include "lanchat/sdk/config.hpp"
 #include "lanchat/sdk/settings.hpp"
 #include "loader/plugin_library.hpp"
-#include "abi/host_api.hpp"
 #include "runtime/host_context.hpp"
 
 namespace lanchat::host {

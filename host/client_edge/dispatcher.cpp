@@ -51,7 +51,8 @@ void Dispatcher::promote(lanchat_host_context* successor) {
         lanchat_connection_info info = info_of(*connection, session, true);
         active_.handler.opened(active_.handler.user, &info);
     }
-    log_.info("client edge handed over", {{"plugin", active_.plugin_name}, {"connections", std::to_string(open.size())}});
+    log_.info("client edge handed over",
+              {{"plugin", active_.plugin_name}, {"connections", std::to_string(open.size())}});
 }
 
 void Dispatcher::detach(lanchat_host_context* owner) {

@@ -22,10 +22,10 @@ class NodeLog;
 namespace lanchat::host::edge {
 
 // Close codes the host itself sends (sdk-docs/client-protocol.md lists them all).
-constexpr uint16_t kCloseGoingAway = 1001;     // the node or its gateway is stopping
-constexpr uint16_t kCloseUnsupported = 1003;   // a binary frame
-constexpr uint16_t kCloseTryLater = 1013;      // no gateway is running
-constexpr uint16_t kCloseSlowReader = 4008;    // the send queue went over its limit
+constexpr uint16_t kCloseGoingAway = 1001;    // the node or its gateway is stopping
+constexpr uint16_t kCloseUnsupported = 1003;  // a binary frame
+constexpr uint16_t kCloseTryLater = 1013;     // no gateway is running
+constexpr uint16_t kCloseSlowReader = 4008;   // the send queue went over its limit
 
 // The transport side of one connection, implemented by the listener.
 class ConnectionPort {
@@ -50,7 +50,8 @@ public:
     // --- the plugin side (ABI calls) ---
     // The first instance attaches directly; another instance of the same plugin while one is attached (a reload)
     // is staged until promote(). Another plugin is refused.
-    sdk::Status attach(lanchat_host_context* owner, const std::string& plugin_name, const lanchat_client_edge_handler& handler);
+    sdk::Status attach(lanchat_host_context* owner, const std::string& plugin_name,
+                       const lanchat_client_edge_handler& handler);
     // The reload switch: a staged successor takes over and is handed every open connection (adopted).
     void promote(lanchat_host_context* successor);
     // At an instance's stop (before the plugin's own stop runs): afterwards no callback reaches it. When it was

@@ -119,9 +119,8 @@ public:
     }
 
     void close(uint16_t code, std::string reason) override {
-        asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
-            self->begin_close(code, reason);
-        });
+        asio::post(ws_.get_executor(),
+                   [self = shared_from_this(), code, reason = std::move(reason)] { self->begin_close(code, reason); });
     }
 
     // Writes queued messages one at a time, then the close frame once asked to.
@@ -239,7 +238,8 @@ asio::awaitable<void> Listener::Impl::accept_loop() {
         ++sockets;  // counted here, so a burst of accepts cannot overshoot the limit
         socket.set_option(tcp::no_delay(true), error);  // chat frames are small and wanted now
         if (config.socket_send_buffer_bytes > 0) {
-            socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config.socket_send_buffer_bytes)), error);
+            socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config.socket_send_buffer_bytes)),
+                              error);
         }
         asio::co_spawn(loop, session(std::move(socket)), asio::detached);
     }
@@ -328,7 +328,8 @@ asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<ht
         }
     }
     if (!dispatcher->has_handler()) {
-        co_return co_await refuse(http::status::service_unavailable, "no gateway plugin is running on this node; try again later");
+        co_return co_await refuse(http::status::service_unavailable,
+                                  "no gateway plugin is running on this node; try again later");
     }
     auto connection = std::make_shared<WsConnection>(std::move(stream), *this);
     WsStream& ws = connection->stream();
@@ -349,7 +350,8 @@ asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<ht
     ConnectionFacts facts{peer, fingerprint, std::string(request.target())};
     lanchat_connection_id id = dispatcher->opened(connection, std::move(facts));
     if (id == 0) {
-        co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseTryLater), "no gateway is running; try again later"),
+        co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseTryLater),
+                                                        "no gateway is running; try again later"),
                                 asio::redirect_error(kAwait, error));
         co_return;
     }
@@ -400,7 +402,8 @@ Listener::~Listener() {
 const std::string& Listener::address() const { return impl_->address; }
 
 sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
-                                                       Dispatcher& dispatcher, metrics::Registry& metrics, NodeLog& log) {
+                                                       Dispatcher& dispatcher, metrics::Registry& metrics,
+                                                       NodeLog& log) {
     auto impl = std::make_unique<Impl>();
     impl->config = config;
     impl->dispatcher = &dispatcher;
@@ -409,7 +412,9 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
     impl->tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     impl->tls.use_certificate_chain_file(config.certificate.string(), error);
-    if (error) return sdk::failed_precondition("[client_edge] certificate " + config.certificate.string() + ": " + error.message());
+    if (error)
+        return sdk::failed_precondition("[client_edge] certificate " + config.certificate.string() + ": " +
+                                        error.message());
     impl->tls.use_private_key_file(config.key.string(), asio::ssl::context::pem, error);
     if (error) return sdk::failed_precondition("[client_edge] key " + config.key.string() + ": " + error.message());
     impl->tls.load_verify_file(ca.string(), error);
@@ -432,7 +437,8 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
 
     for (unsigned i = 0; i < config.threads; ++i) impl->loops.push_back(std::make_unique<asio::io_context>(1));
     impl->acceptor.emplace(*impl->loops.front());
-    if (sdk::Status bound = net::listen_on(*impl->acceptor, config.listen, "[client_edge] listen"); !bound.ok()) return bound;
+    if (sdk::Status bound = net::listen_on(*impl->acceptor, config.listen, "[client_edge] listen"); !bound.ok())
+        return bound;
     impl->address = net::endpoint_text(impl->acceptor->local_endpoint());
     asio::co_spawn(*impl->loops.front(), impl->accept_loop(), asio::detached);
     for (auto& loop : impl->loops) {

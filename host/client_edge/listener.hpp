@@ -25,7 +25,8 @@ class Listener {
 public:
     // Binds `config.listen` and starts serving; `ca` verifies optional client (device) certificates.
     static sdk::Result<std::unique_ptr<Listener>> start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
-                                                         Dispatcher& dispatcher, metrics::Registry& metrics, NodeLog& log);
+                                                        Dispatcher& dispatcher, metrics::Registry& metrics,
+                                                        NodeLog& log);
     ~Listener();  // stops accepting, ends every connection, joins the threads
 
     Listener(const Listener&) = delete;

@@ -119,15 +119,15 @@ void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& 
     const fs::path base = fs::absolute(reader.file()).parent_path();
     config.node_name = reader.required<std::string>(*node, "name", "[node]", "a string");
     if (config.node_name.empty()) reader.fail(*node->get("name"), "[node] name must not be empty");
-    config.data_dir = resolve(base, reader.optional<std::string>(*node, "data_dir", "[node]", "a string")
-                                        .value_or("data"));
+    config.data_dir =
+        resolve(base, reader.optional<std::string>(*node, "data_dir", "[node]", "a string").value_or("data"));
     if (auto dir = reader.optional<std::string>(*node, "plugin_dir", "[node]", "a string")) {
         config.plugin_dir = resolve(base, *dir);
     }
     if (auto format = reader.optional<std::string>(*node, "log_format", "[node]", "a string")) {
         if (!parse_log_format(*format, config.log_format)) {
-            reader.fail(*node->get("log_format"), "[node] log_format must be \"json\" or \"text\", found \"" +
-                                                      *format + "\"");
+            reader.fail(*node->get("log_format"),
+                        "[node] log_format must be \"json\" or \"text\", found \"" + *format + "\"");
         }
     }
     if (auto level = reader.optional<std::string>(*node, "log_level", "[node]", "a string")) {
@@ -138,8 +138,8 @@ void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& 
     }
     if (auto threads = reader.optional<int64_t>(*node, "executor_threads", "[node]", "an integer")) {
         if (*threads < 1 || *threads > 256) {
-            reader.fail(*node->get("executor_threads"), "[node] executor_threads must be between 1 and 256, found " +
-                                                            std::to_string(*threads));
+            reader.fail(*node->get("executor_threads"),
+                        "[node] executor_threads must be between 1 and 256, found " + std::to_string(*threads));
         }
         config.executor_threads = static_cast<unsigned>(*threads);
     }
@@ -161,8 +161,8 @@ PluginSpec read_plugin(const Reader& reader, const std::shared_ptr<const toml::t
     spec.name = reader.required<std::string>(entry, "name", table_name, "a string");
     const std::string named = "[[plugin]] '" + spec.name + "'";
     if (spec.name.empty() || spec.name.find_first_of(" \t/\\\"'") != std::string::npos) {
-        reader.fail(*entry.get("name"), "plugin name '" + spec.name +
-                                            "' must be non-empty without spaces, slashes or quotes");
+        reader.fail(*entry.get("name"),
+                    "plugin name '" + spec.name + "' must be non-empty without spaces, slashes or quotes");
     }
     std::string path = reader.required<std::string>(entry, "path", named, "a string");
     if (path.empty()) reader.fail(*entry.get("path"), "key 'path' in " + named + " must not be empty");
@@ -204,10 +204,12 @@ void read_plugins(const Reader& reader, const std::shared_ptr<const toml::table>
 
 std::vector<std::string> string_list(const Reader& reader, const toml::node& node, const std::string& what) {
     const toml::array* array = node.as_array();
-    if (array == nullptr) reader.fail(node, what + " must be an array of strings, found " + Reader::type_description(node));
+    if (array == nullptr)
+        reader.fail(node, what + " must be an array of strings, found " + Reader::type_description(node));
     std::vector<std::string> items;
     for (const toml::node& item : *array) {
-        if (!item.is_string()) reader.fail(item, what + " must hold only strings, found " + Reader::type_description(item));
+        if (!item.is_string())
+            reader.fail(item, what + " must hold only strings, found " + Reader::type_description(item));
         items.push_back(item.as_string()->get());
     }
     return items;
@@ -260,8 +262,8 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
     MeshConfig settings;
     settings.listen = reader.required<std::string>(*mesh, "listen", "[mesh]", "a string");
     if (settings.listen.rfind(':') == std::string::npos) {
-        reader.fail(*mesh->get("listen"), "[mesh] listen must be host:port, e.g. \"127.0.0.1:7443\", found \"" +
-                                              settings.listen + "\"");
+        reader.fail(*mesh->get("listen"),
+                    "[mesh] listen must be host:port, e.g. \"127.0.0.1:7443\", found \"" + settings.listen + "\"");
     }
     check_port(reader, *mesh->get("listen"), "[mesh] listen", settings.listen);
     settings.pki_dir = resolve(fs::absolute(reader.file()).parent_path(),
@@ -269,8 +271,9 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
     settings.pki_dir_at = reader.at(*mesh->get("pki_dir"));
     auto positive = [&](const char* key, int64_t fallback) {
         int64_t value = reader.optional<int64_t>(*mesh, key, "[mesh]", "an integer").value_or(fallback);
-        if (value <= 0) reader.fail(*mesh->get(key), std::string("[mesh] ") + key + " must be positive, found " +
-                                                         std::to_string(value));
+        if (value <= 0)
+            reader.fail(*mesh->get(key),
+                        std::string("[mesh] ") + key + " must be positive, found " + std::to_string(value));
         return value;
     };
     settings.default_deadline = std::chrono::milliseconds(positive("default_deadline_ms", 2000));
@@ -310,11 +313,12 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     if (edge == nullptr) reader.fail(*edge_node, "[client_edge] must be a table");
     reader.only_known_keys(*edge, "[client_edge]",
                            {"listen", "certificate", "key", "threads", "max_connections", "max_message_bytes",
-                            "send_queue_bytes", "socket_send_buffer_bytes", "handshake_timeout_ms",
-                            "idle_timeout_ms"});
-    if (!config.mesh) reader.fail(*edge_node, "[client_edge] needs a [mesh] table: the gateway calls the services through it");
+                            "send_queue_bytes", "socket_send_buffer_bytes", "handshake_timeout_ms", "idle_timeout_ms"});
+    if (!config.mesh)
+        reader.fail(*edge_node, "[client_edge] needs a [mesh] table: the gateway calls the services through it");
     ClientEdgeConfig settings;
-    settings.listen = reader.optional<std::string>(*edge, "listen", "[client_edge]", "a string").value_or(settings.listen);
+    settings.listen =
+        reader.optional<std::string>(*edge, "listen", "[client_edge]", "a string").value_or(settings.listen);
     if (settings.listen.rfind(':') == std::string::npos) {
         reader.fail(*edge->get("listen"), "[client_edge] listen must be host:port, e.g. \"0.0.0.0:8443\"");
     }
@@ -327,7 +331,8 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     if (certificate.has_value() != key.has_value()) {
         reader.fail(*edge_node, "[client_edge] certificate and key go together: give both or neither");
     }
-    settings.certificate = certificate ? resolve(base, *certificate) : config.mesh->pki_dir / "nodes" / config.node_name / "node.crt";
+    settings.certificate =
+        certificate ? resolve(base, *certificate) : config.mesh->pki_dir / "nodes" / config.node_name / "node.crt";
     settings.key = key ? resolve(base, *key) : config.mesh->pki_dir / "nodes" / config.node_name / "node.key";
     auto within = [&](const char* key_name, int64_t fallback, int64_t low, int64_t high) {
         int64_t value = reader.optional<int64_t>(*edge, key_name, "[client_edge]", "an integer").value_or(fallback);
@@ -358,8 +363,8 @@ sdk::Result<NodeConfig> load_node_config(const fs::path& file, const fs::path& d
     Reader reader(file);
     try {
         auto root = std::make_shared<const toml::table>(toml::parse_file(file.string()));
-        reader.only_known_keys(*root, "the top level", {"node", "plugin", "mesh", "discovery", "authorization", "admin",
-                                                        "client_edge"});
+        reader.only_known_keys(*root, "the top level",
+                               {"node", "plugin", "mesh", "discovery", "authorization", "admin", "client_edge"});
         NodeConfig config;
         config.file = fs::absolute(file);
         config.plugin_dir = default_plugin_dir;

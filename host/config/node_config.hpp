@@ -26,13 +26,13 @@ struct PluginSpec {
 
 // `[mesh]`, `[discovery]` and `[authorization]`: the node's mTLS gRPC server and how it calls others.
 struct MeshConfig {
-    std::string listen;                  // "host:port"; port 0 picks a free one (the ready line names it)
-    std::filesystem::path pki_dir;       // made by `lanchatctl pki`
-    std::string pki_dir_at;              // "file:line:column" of the setting, for messages
+    std::string listen;             // "host:port"; port 0 picks a free one (the ready line names it)
+    std::filesystem::path pki_dir;  // made by `lanchatctl pki`
+    std::string pki_dir_at;         // "file:line:column" of the setting, for messages
     std::chrono::milliseconds default_deadline{2000};
     size_t max_message_bytes = 4 * 1024 * 1024;
-    size_t stream_queue_limit = 1024;    // messages waiting for one slow streaming client
-    std::string registry;                // logical service to register with ("discovery"); empty: none
+    size_t stream_queue_limit = 1024;  // messages waiting for one slow streaming client
+    std::string registry;              // logical service to register with ("discovery"); empty: none
     std::chrono::milliseconds heartbeat{5000};
     // logical service -> endpoints ("host:port"); services hosted here also resolve to this node
     std::map<std::string, std::vector<std::string>> discovery;
@@ -43,7 +43,7 @@ struct MeshConfig {
 // `[admin]`: the operators' HTTP endpoint.
 struct AdminConfig {
     std::string listen = "127.0.0.1:9464";  // loopback: HTTP; anything else: HTTPS with operator certificates
-    bool https = false;                      // HTTPS with operator certificates even on loopback
+    bool https = false;                     // HTTPS with operator certificates even on loopback
 };
 
 // `[client_edge]`: the HTTPS + WebSocket listener people's clients connect to; a plugin (the gateway) handles
@@ -52,11 +52,11 @@ struct ClientEdgeConfig {
     std::string listen = "127.0.0.1:8443";
     std::filesystem::path certificate;  // empty: <pki_dir>/nodes/<node>/node.crt
     std::filesystem::path key;
-    unsigned threads = 2;                       // event loops; each connection lives on one
+    unsigned threads = 2;  // event loops; each connection lives on one
     size_t max_connections = 20000;
-    size_t max_message_bytes = 64 * 1024;       // larger messages: close 1009
-    size_t send_queue_bytes = 1024 * 1024;      // queued for a client that does not read: close 4008
-    size_t socket_send_buffer_bytes = 0;        // SO_SNDBUF per connection; 0: the kernel's autotuning
+    size_t max_message_bytes = 64 * 1024;                // larger messages: close 1009
+    size_t send_queue_bytes = 1024 * 1024;               // queued for a client that does not read: close 4008
+    size_t socket_send_buffer_bytes = 0;                 // SO_SNDBUF per connection; 0: the kernel's autotuning
     std::chrono::milliseconds handshake_timeout{10000};  // TLS + HTTP upgrade, and the closing handshake
     std::chrono::milliseconds idle_timeout{60000};       // pings at half of it; no answer: the connection ends
 };
@@ -72,8 +72,8 @@ struct NodeConfig {
     std::chrono::milliseconds drain_timeout{5000};
     bool export_traces = false;  // finished spans as JSON lines in <data_dir>/traces.jsonl
     std::vector<PluginSpec> plugins;
-    std::optional<MeshConfig> mesh;    // absent: the node serves and calls no RPC
-    std::optional<AdminConfig> admin;  // absent: no admin endpoint
+    std::optional<MeshConfig> mesh;               // absent: the node serves and calls no RPC
+    std::optional<AdminConfig> admin;             // absent: no admin endpoint
     std::optional<ClientEdgeConfig> client_edge;  // absent: no client listener
 };
 

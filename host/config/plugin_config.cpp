@@ -40,9 +40,7 @@ PluginConfig::PluginConfig(std::string file, std::shared_ptr<const Tree> tree)
 
 PluginConfig::~PluginConfig() = default;
 
-PluginConfig PluginConfig::empty(std::string file) {
-    return PluginConfig(std::move(file), std::make_shared<Tree>());
-}
+PluginConfig PluginConfig::empty(std::string file) { return PluginConfig(std::move(file), std::make_shared<Tree>()); }
 
 lanchat_config_value PluginConfig::get(std::string_view path) const {
     lanchat_config_value value{};
@@ -76,8 +74,7 @@ lanchat_config_value PluginConfig::get(std::string_view path) const {
             value.kind = LANCHAT_CONFIG_TABLE;
             value.element_count = node->as_table()->size();
             break;
-        default:
-            value.kind = LANCHAT_CONFIG_OTHER;
+        default: value.kind = LANCHAT_CONFIG_OTHER;
     }
     return value;
 }
@@ -102,8 +99,7 @@ bool PluginConfig::same_values(const PluginConfig& other) const {
 std::string PluginConfig::where(std::string_view path) const {
     const toml::node* node = find(*tree_, path);
     if (node == nullptr || !node->source().begin) return file_;
-    return file_ + ":" + std::to_string(node->source().begin.line) + ":" +
-           std::to_string(node->source().begin.column);
+    return file_ + ":" + std::to_string(node->source().begin.line) + ":" + std::to_string(node->source().begin.column);
 }
 
 }  // namespace lanchat::host

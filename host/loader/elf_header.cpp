@@ -64,8 +64,9 @@ sdk::Status check_shared_object(const fs::path& path) {
 
     std::optional<ElfIdentity> file = read_identity(path);
     if (!file) {
-        return sdk::invalid_argument(path.string() + ": not a shared object (no ELF header); a plugin is a .so "
-                                                     "built with lanchat_add_plugin");
+        return sdk::invalid_argument(path.string() +
+                                     ": not a shared object (no ELF header); a plugin is a .so "
+                                     "built with lanchat_add_plugin");
     }
     const ElfIdentity& self = this_process();
     if (file->machine != self.machine || file->elf_class != self.elf_class) {
@@ -74,7 +75,9 @@ sdk::Status check_shared_object(const fs::path& path) {
                                      machine_name(self.machine, self.elf_class));
     }
     if (file->type != ET_DYN) {
-        const char* kind = file->type == ET_EXEC ? "an executable" : file->type == ET_REL ? "an object file" : "an ELF file";
+        const char* kind = file->type == ET_EXEC  ? "an executable"
+                           : file->type == ET_REL ? "an object file"
+                                                  : "an ELF file";
         return sdk::invalid_argument(path.string() + ": not a shared object: it is " + std::string(kind) +
                                      "; a plugin is a .so built with lanchat_add_plugin");
     }

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <boost/dll/shared_library.hpp>
 #include <unistd.h>
+#include <boost/dll/shared_library.hpp>
 
 #include <atomic>
 #include <fstream>
@@ -29,7 +29,9 @@ namespace {
 std::mutex g_open_mutex;
 std::map<std::string, int> g_open_count;
 
-std::string_view view(lanchat_str text) { return text.size == 0 ? std::string_view{} : std::string_view{text.data, text.size}; }
+std::string_view view(lanchat_str text) {
+    return text.size == 0 ? std::string_view{} : std::string_view{text.data, text.size};
+}
 
 // The smallest descriptor and vtable a 1.x plugin may hand us: everything defined in 1.0.
 constexpr size_t kDescriptorV1_0 = offsetof(lanchat_plugin_descriptor, vtable) + sizeof(void*);
@@ -43,7 +45,8 @@ sdk::Status check_abi(const fs::path& path, const lanchat_plugin_descriptor* des
     AbiVersion host = host_abi();
     if (plugin.major != host.major) {
         return sdk::failed_precondition(file + ": plugin ABI " + plugin.text() + " is incompatible with host ABI " +
-                                        host.text() + " (the major version must match); rebuild the plugin "
+                                        host.text() +
+                                        " (the major version must match); rebuild the plugin "
                                         "against this host's SDK");
     }
     if (plugin.minor > host.minor) {
@@ -59,8 +62,9 @@ sdk::Status check_abi(const fs::path& path, const lanchat_plugin_descriptor* des
     if (vtable == nullptr || vtable->struct_size < kVtableV1_0 || vtable->create == nullptr ||
         vtable->import_state == nullptr || vtable->start == nullptr || vtable->drain == nullptr ||
         vtable->export_state == nullptr || vtable->stop == nullptr || vtable->destroy == nullptr) {
-        return sdk::invalid_argument(file + ": plugin lifecycle table is incomplete (every ABI 1.0 function "
-                                            "from create to destroy must be present)");
+        return sdk::invalid_argument(file +
+                                     ": plugin lifecycle table is incomplete (every ABI 1.0 function "
+                                     "from create to destroy must be present)");
     }
     if (descriptor->name.size == 0 || descriptor->name.data == nullptr) {
         return sdk::invalid_argument(file + ": plugin descriptor has an empty name");
@@ -77,10 +81,11 @@ sdk::Result<fs::path> copy_for_loading(const fs::path& path, const fs::path& dir
     static std::atomic<uint64_t> counter{0};
     std::error_code error;
     fs::create_directories(dir, error);
-    fs::path copy = dir / (path.stem().string() + "." + std::to_string(::getpid()) + "." +
-                           std::to_string(++counter) + ".so");
+    fs::path copy =
+        dir / (path.stem().string() + "." + std::to_string(::getpid()) + "." + std::to_string(++counter) + ".so");
     fs::copy_file(path, copy, fs::copy_options::overwrite_existing, error);
-    if (error) return sdk::internal_error(path.string() + ": cannot copy it to " + copy.string() + ": " + error.message());
+    if (error)
+        return sdk::internal_error(path.string() + ": cannot copy it to " + copy.string() + ": " + error.message());
     return copy;
 }
 
@@ -109,7 +114,8 @@ sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& 
     if (error) {
         const char* reason = dlerror();  // Boost.DLL's error_code loses dlerror's precise text
         std::string text = reason != nullptr ? std::string(reason) : error.message();
-        if (size_t at = text.find(loaded.string()); at != std::string::npos) text.replace(at, loaded.string().size(), path.string());
+        if (size_t at = text.find(loaded.string()); at != std::string::npos)
+            text.replace(at, loaded.string().size(), path.string());
         return sdk::invalid_argument(path.string() + ": cannot be loaded: " + text);
     }
     if (!handle->library.has(LANCHAT_PLUGIN_ENTRY_SYMBOL)) {
@@ -158,9 +164,10 @@ sdk::Status PluginLibrary::unload() {
     sdk::Status verdict;
     if (void* still_loaded = dlopen(loaded_.c_str(), RTLD_NOLOAD | RTLD_LAZY)) {
         dlclose(still_loaded);
-        verdict = sdk::internal_error(path_.string() + ": still loaded after unload, so its old code would keep "
-                                                       "running; rebuild it with -fno-gnu-unique (lanchat_add_plugin "
-                                                       "sets it) and link no shared library the host does not load");
+        verdict = sdk::internal_error(path_.string() +
+                                      ": still loaded after unload, so its old code would keep "
+                                      "running; rebuild it with -fno-gnu-unique (lanchat_add_plugin "
+                                      "sets it) and link no shared library the host does not load");
     } else if (is_mapped(loaded_)) {
         verdict = sdk::internal_error(path_.string() + ": still mapped into the process after unload");
     }

@@ -30,7 +30,7 @@ public:
     // With `copy_dir`, a private copy of the file is loaded (copy-on-load): a new build written over `path`
     // then runs as new code on reload, and never changes the bytes a running instance has mapped.
     static sdk::Result<std::unique_ptr<PluginLibrary>> open(const std::filesystem::path& path,
-                                                             const std::filesystem::path& copy_dir = {});
+                                                            const std::filesystem::path& copy_dir = {});
 
     ~PluginLibrary();
     PluginLibrary(const PluginLibrary&) = delete;

@@ -30,9 +30,8 @@ std::string utc_now() {
     std::tm parts{};
     gmtime_r(&seconds, &parts);
     char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
-                  parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
-                  static_cast<int>(millis));
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                  parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, static_cast<int>(millis));
     return buffer;
 }
 
@@ -67,14 +66,18 @@ bool parse_log_level(std::string_view name, lanchat_log_level& level) {
 }
 
 bool parse_log_format(std::string_view name, LogFormat& format) {
-    if (name == "json") format = LogFormat::json;
-    else if (name == "text") format = LogFormat::text;
-    else return false;
+    if (name == "json")
+        format = LogFormat::json;
+    else if (name == "text")
+        format = LogFormat::text;
+    else
+        return false;
     return true;
 }
 
 NodeLog::NodeLog(LogFormat format, lanchat_log_level min_level)
-    : format_(format), min_level_(min_level),
+    : format_(format),
+      min_level_(min_level),
       out_(std::make_shared<spdlog::logger>("lanchatd", std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
     out_->set_pattern("%v");
     out_->set_level(spdlog::level::trace);

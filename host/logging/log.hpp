@@ -63,5 +63,4 @@ bool parse_log_level(std::string_view name, lanchat_log_level& level);
 // Parses "json|text".
 bool parse_log_format(std::string_view name, LogFormat& format);
 
-
 }  // namespace lanchat::host

@@ -30,8 +30,9 @@ AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& 
     rules_["identity"].push_back(operators);
     // Changing accounts is the operators' alone; the gateway may create (member) accounts when it lets people
     // register.
-    for (const char* method : {"/lanchat.identity.v1.Identity/UpdateUser", "/lanchat.identity.v1.Identity/SetUserDisabled",
-                               "/lanchat.identity.v1.Identity/SetPassword"}) {
+    for (const char* method :
+         {"/lanchat.identity.v1.Identity/UpdateUser", "/lanchat.identity.v1.Identity/SetUserDisabled",
+          "/lanchat.identity.v1.Identity/SetPassword"}) {
         rules_[method] = {operators};
     }
     rules_["/lanchat.identity.v1.Identity/CreateUser"] = {"gateway", operators};

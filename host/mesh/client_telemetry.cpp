@@ -1,8 +1,8 @@
 #include "mesh/client_telemetry.hpp"
 
+#include "lanchat/ids/random_id.hpp"
 #include "lanchat/sdk/status.hpp"
 #include "metrics/registry.hpp"
-#include "lanchat/ids/random_id.hpp"
 #include "observability/trace_writer.hpp"
 
 namespace lanchat::host::mesh {

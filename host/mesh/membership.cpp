@@ -15,12 +15,17 @@ constexpr const char* kNodeIdentity = "node";
 
 Membership::Membership(MeshClient& client, Executor& executor, NodeLog& log, std::string node, std::string registry,
                        std::string address, std::vector<std::string> services, std::chrono::milliseconds interval)
-    : client_(client), executor_(executor), log_(log), node_(std::move(node)), registry_(std::move(registry)),
-      address_(std::move(address)), services_(std::move(services)),
+    : client_(client),
+      executor_(executor),
+      log_(log),
+      node_(std::move(node)),
+      registry_(std::move(registry)),
+      address_(std::move(address)),
+      services_(std::move(services)),
       owner_(std::make_shared<RpcOwner>("node")) {
     timer_ = executor_.schedule(
-        this, 0, static_cast<uint64_t>(interval.count()), [](void* self) { static_cast<Membership*>(self)->heartbeat(); },
-        nullptr, this);
+        this, 0, static_cast<uint64_t>(interval.count()),
+        [](void* self) { static_cast<Membership*>(self)->heartbeat(); }, nullptr, this);
 }
 
 Membership::~Membership() {
@@ -48,36 +53,35 @@ void Membership::heartbeat() {
     call.method = "/lanchat.discovery.v1.Discovery/Register";
     call.idempotent = true;
     call.request = request.SerializeAsString();
-    client_.call_unary(owner_, std::move(call),
-                       [this, standing = standing_](lanchat_status_code code, const std::string& message,
-                                                    const std::string& response) {
-                           discovery::v1::RegisterReply reply;
-                           bool ok = code == LANCHAT_OK && reply.ParseFromString(response);
-                           if (ok) {
-                               std::map<std::string, std::vector<std::string>> where;
-                               for (const auto& member : reply.nodes()) {
-                                   if (member.node_id() == node_) continue;
-                                   for (const std::string& service : member.services()) {
-                                       auto& endpoints = where[service];
-                                       endpoints.insert(endpoints.end(), member.addresses().begin(),
-                                                        member.addresses().end());
-                                   }
-                               }
-                               client_.set_discovered(std::move(where));
-                           }
-                           // Log changes only, so a registry that is down does not flood the log.
-                           Standing now = ok ? Standing::registered : Standing::failing;
-                           if (now != *standing) {
-                               if (ok) {
-                                   log_.info("registered with discovery",
-                                             {{"registry", registry_}, {"nodes", std::to_string(reply.nodes_size())}});
-                               } else {
-                                   log_.warn("cannot register with discovery",
-                                             {{"registry", registry_}, {"reason", message}});
-                               }
-                           }
-                           *standing = now;
-                       });
+    client_.call_unary(
+        owner_, std::move(call),
+        [this, standing = standing_](lanchat_status_code code, const std::string& message,
+                                     const std::string& response) {
+            discovery::v1::RegisterReply reply;
+            bool ok = code == LANCHAT_OK && reply.ParseFromString(response);
+            if (ok) {
+                std::map<std::string, std::vector<std::string>> where;
+                for (const auto& member : reply.nodes()) {
+                    if (member.node_id() == node_) continue;
+                    for (const std::string& service : member.services()) {
+                        auto& endpoints = where[service];
+                        endpoints.insert(endpoints.end(), member.addresses().begin(), member.addresses().end());
+                    }
+                }
+                client_.set_discovered(std::move(where));
+            }
+            // Log changes only, so a registry that is down does not flood the log.
+            Standing now = ok ? Standing::registered : Standing::failing;
+            if (now != *standing) {
+                if (ok) {
+                    log_.info("registered with discovery",
+                              {{"registry", registry_}, {"nodes", std::to_string(reply.nodes_size())}});
+                } else {
+                    log_.warn("cannot register with discovery", {{"registry", registry_}, {"reason", message}});
+                }
+            }
+            *standing = now;
+        });
 }
 
 }  // namespace lanchat::host::mesh

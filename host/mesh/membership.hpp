@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <memory>
-#include <string>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace lanchat::host {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "logging/log.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
+#include "logging/log.hpp"
 #include "mesh/grpc_log.hpp"
 #include "mesh/tls.hpp"
 
@@ -15,9 +15,8 @@ Mesh::Mesh(MeshConfig config, std::string trust_domain)
 Mesh::~Mesh() { shutdown(); }
 
 sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const std::string& node_name,
-                                               const std::vector<std::string>& hosted, NodeLog& log,
-                                               Executor& executor, metrics::Registry& metrics,
-                                               TraceWriter* traces) {
+                                               const std::vector<std::string>& hosted, NodeLog& log, Executor& executor,
+                                               metrics::Registry& metrics, TraceWriter* traces) {
     route_grpc_logs(log);
     pki::PkiLayout pki{config.pki_dir};
     auto trust_domain = pki::trust_domain_of(pki.ca_certificate());
@@ -29,8 +28,8 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     auto server = MeshServer::start(config, *credentials, mesh->routes_, mesh->policy_, log, metrics, traces);
     if (!server.ok()) return server.status();
     mesh->server_ = std::move(server).value();
-    mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor,
-                                                 metrics, traces);
+    mesh->client_ =
+        std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, metrics, traces);
     mesh->node_name_ = node_name;
     mesh->hosted_ = hosted;
     mesh->executor_ = &executor;

@@ -11,8 +11,8 @@
 #include "config/node_config.hpp"
 #include "lanchat/sdk/status.hpp"
 #include "mesh/authorization.hpp"
-#include "mesh/mesh_client.hpp"
 #include "mesh/membership.hpp"
+#include "mesh/mesh_client.hpp"
 #include "mesh/mesh_server.hpp"
 #include "mesh/routing_table.hpp"
 

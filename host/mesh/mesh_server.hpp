@@ -18,7 +18,7 @@ class ServerCredentials;
 namespace lanchat::host {
 class NodeLog;
 class TraceWriter;
-}
+}  // namespace lanchat::host
 namespace lanchat::host::metrics {
 class Registry;
 }
@@ -40,14 +40,14 @@ class MeshServer {
 public:
     static sdk::Result<std::unique_ptr<MeshServer>> start(const MeshConfig& config,
                                                           std::shared_ptr<grpc::ServerCredentials> credentials,
-                                                          const RoutingTable& routes,
-                                                          const AuthorizationPolicy& policy, NodeLog& log,
-                                                          metrics::Registry& metrics, TraceWriter* traces);
+                                                          const RoutingTable& routes, const AuthorizationPolicy& policy,
+                                                          NodeLog& log, metrics::Registry& metrics,
+                                                          TraceWriter* traces);
     ~MeshServer();
 
     const std::string& address() const;  // "host:port" with the port actually bound
     void set_health(const std::string& service, bool serving);
-    uint64_t refused_calls() const;      // calls denied by authorization so far
+    uint64_t refused_calls() const;  // calls denied by authorization so far
     void shutdown(std::chrono::milliseconds grace);
 
 private:

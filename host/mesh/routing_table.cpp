@@ -25,7 +25,8 @@ void RoutingTable::update(Edit edit) {
 
 sdk::Status RoutingTable::add(Route route) {
     if (service_of(route.method).empty()) {
-        return sdk::invalid_argument("method name '" + route.method + "' is malformed; expected \"/package.Service/Method\"");
+        return sdk::invalid_argument("method name '" + route.method +
+                                     "' is malformed; expected \"/package.Service/Method\"");
     }
     std::lock_guard lock(write_mutex_);
     if (auto staging = staged_.find(route.owner.get()); staging != staged_.end()) {
@@ -38,7 +39,7 @@ sdk::Status RoutingTable::add(Route route) {
     const Table& current = *table_.load();
     if (auto existing = current.find(route.method); existing != current.end()) {
         return sdk::Status(sdk::Code::already_exists, "method " + route.method + " is already served by plugin '" +
-                                                           existing->second->owner->plugin_name() + "'");
+                                                          existing->second->owner->plugin_name() + "'");
     }
     std::string method = route.method;  // not route.method below: the route is moved in the same call
     update([&](Table& table) { table.emplace(std::move(method), std::make_shared<const Route>(std::move(route))); });
@@ -77,7 +78,9 @@ void RoutingTable::remove(const RpcOwner* owner, std::string_view method) {
 
 void RoutingTable::remove_owner(const RpcOwner* owner) {
     std::lock_guard lock(write_mutex_);
-    update([&](Table& table) { std::erase_if(table, [&](const auto& entry) { return entry.second->owner.get() == owner; }); });
+    update([&](Table& table) {
+        std::erase_if(table, [&](const auto& entry) { return entry.second->owner.get() == owner; });
+    });
 }
 
 std::shared_ptr<const Route> RoutingTable::find(const std::string& method) const {

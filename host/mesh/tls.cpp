@@ -1,7 +1,7 @@
 #include "mesh/tls.hpp"
 
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -11,9 +11,9 @@
 #include <mutex>
 #include <set>
 
-#include "logging/log.hpp"
 #include "lanchat/pki/openssl_handles.hpp"
 #include "lanchat/pki/serial_number.hpp"
+#include "logging/log.hpp"
 
 namespace lanchat::host::mesh {
 namespace fs = std::filesystem;
@@ -104,9 +104,11 @@ private:
 
 }  // namespace
 
-sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const fs::path& ca, const fs::path& certificate,
+sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const fs::path& ca,
+                                                                         const fs::path& certificate,
                                                                          const fs::path& key, const fs::path& crl,
-                                                                         const std::string& trust_domain, NodeLog& log) {
+                                                                         const std::string& trust_domain,
+                                                                         NodeLog& log) {
     for (auto [file, what] : {std::pair{ca, "CA certificate"}, {certificate, "node certificate"}, {key, "node key"}}) {
         if (sdk::Status status = readable(file, what); !status.ok()) return status;
     }
@@ -121,9 +123,11 @@ sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const f
     return grpc::experimental::TlsServerCredentials(options);
 }
 
-sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(const fs::path& ca, const fs::path& certificate,
+sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(const fs::path& ca,
+                                                                           const fs::path& certificate,
                                                                            const fs::path& key) {
-    for (auto [file, what] : {std::pair{ca, "CA certificate"}, {certificate, "service certificate"}, {key, "service key"}}) {
+    for (auto [file, what] :
+         {std::pair{ca, "CA certificate"}, {certificate, "service certificate"}, {key, "service key"}}) {
         if (sdk::Status status = readable(file, what); !status.ok()) return status;
     }
     auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(

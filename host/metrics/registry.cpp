@@ -29,9 +29,12 @@ void append_number(std::string& out, double value) {
 
 void append_help(std::string& out, std::string_view help) {
     for (char c : help) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
 }
 
@@ -62,7 +65,8 @@ bool is_metric_name(std::string_view name) {
     if (name.empty()) return false;
     for (size_t i = 0; i < name.size(); ++i) {
         char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9');
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9');
         if (!ok) return false;
     }
     return true;
@@ -75,10 +79,14 @@ bool is_label_name(std::string_view name) {
 
 void append_label_value(std::string& out, std::string_view value) {
     for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
 }
 
@@ -88,7 +96,10 @@ std::vector<double> latency_buckets() {
 
 Family::Family(Kind kind, std::string name, std::string help, std::vector<std::string> label_names,
                std::vector<double> buckets)
-    : kind_(kind), name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)),
+    : kind_(kind),
+      name_(std::move(name)),
+      help_(std::move(help)),
+      label_names_(std::move(label_names)),
       buckets_(std::move(buckets)) {
     std::sort(buckets_.begin(), buckets_.end());
 }
@@ -179,7 +190,8 @@ void Family::append_samples(std::vector<Sample>& out) const {
     std::lock_guard lock(mutex_);
     for (const auto& [values, series] : series_) {
         std::vector<std::pair<std::string, std::string>> labels;
-        for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i) labels.emplace_back(label_names_[i], values[i]);
+        for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i)
+            labels.emplace_back(label_names_[i], values[i]);
         if (kind_ != Kind::histogram) {
             out.push_back({name_, labels, series.value});
             continue;
@@ -218,8 +230,9 @@ sdk::Result<std::shared_ptr<Family>> Registry::family(Kind kind, const std::stri
     if (auto found = families_.find(name); found != families_.end()) {
         const Family& existing = *found->second.first;
         if (existing.kind() != kind || existing.label_names() != label_names || found->second.second != owner) {
-            return sdk::Status(sdk::Code::already_exists, "metric " + name + " already exists with another type, "
-                                                          "other labels or another owner");
+            return sdk::Status(sdk::Code::already_exists, "metric " + name +
+                                                              " already exists with another type, "
+                                                              "other labels or another owner");
         }
         return found->second.first;
     }
@@ -270,9 +283,11 @@ std::string Registry::exposition() {
         family->write(out);
         overflowed += family->overflowed();
     }
-    out += "# HELP lanchat_metrics_series_overflow_total Label combinations folded into \"other\" because a "
-           "family reached its series limit.\n# TYPE lanchat_metrics_series_overflow_total counter\n"
-           "lanchat_metrics_series_overflow_total " + std::to_string(overflowed) + "\n";
+    out +=
+        "# HELP lanchat_metrics_series_overflow_total Label combinations folded into \"other\" because a "
+        "family reached its series limit.\n# TYPE lanchat_metrics_series_overflow_total counter\n"
+        "lanchat_metrics_series_overflow_total " +
+        std::to_string(overflowed) + "\n";
     return out;
 }
 

@@ -40,18 +40,18 @@ public:
     const std::string& name() const { return name_; }
     const std::vector<std::string>& label_names() const { return label_names_; }
 
-    void add(const LabelValues& labels, double value);  // counters (value >= 0) and gauges
-    void set(const LabelValues& labels, double value);  // gauges
+    void add(const LabelValues& labels, double value);      // counters (value >= 0) and gauges
+    void set(const LabelValues& labels, double value);      // gauges
     void observe(const LabelValues& labels, double value);  // histograms
-    double value(const LabelValues& labels) const;  // counter or gauge value, for tests; 0 when absent
+    double value(const LabelValues& labels) const;          // counter or gauge value, for tests; 0 when absent
 
-    void write(std::string& out) const;  // HELP, TYPE and every series
+    void write(std::string& out) const;                   // HELP, TYPE and every series
     void append_samples(std::vector<Sample>& out) const;  // every series, as values
     size_t overflowed() const;
 
 private:
     struct Series {
-        double value = 0;                    // counter or gauge
+        double value = 0;                     // counter or gauge
         std::vector<uint64_t> bucket_counts;  // histogram, cumulative at write time
         double sum = 0;
         uint64_t count = 0;
@@ -87,7 +87,7 @@ public:
     // Drops the families a plugin declared (`owner` is its name; empty is the host) when it leaves the node.
     void remove_owner(const std::string& owner);
 
-    std::string exposition();  // text format 0.0.4
+    std::string exposition();       // text format 0.0.4
     std::vector<Sample> samples();  // the same series as exposition(), for JSON answers
 
 private:

@@ -2,10 +2,10 @@
 
 #include <filesystem>
 
+#include "abi/tables.hpp"
 #include "admin/admin_routes.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
 #include "mesh/tls.hpp"
-#include "abi/tables.hpp"
 #include "runtime/private_directory.hpp"
 #include "runtime/process_metrics.hpp"
 
@@ -22,7 +22,9 @@ std::filesystem::path loaded_copies_dir(const NodeConfig& config) { return confi
 }  // namespace
 
 Node::Node(NodeConfig config, NodeLog& log)
-    : config_(std::move(config)), log_(log), api_(config_.node_name, abi::rpc_api_table()),
+    : config_(std::move(config)),
+      log_(log),
+      api_(config_.node_name, abi::rpc_api_table()),
       executor_(config_.executor_threads) {
     if (config_.client_edge) edge_ = std::make_unique<edge::Dispatcher>(log_);
     metrics_.on_collect([this] { collect_metrics(); });
@@ -48,9 +50,10 @@ sdk::Status Node::start() {
     if (config_.mesh) {
         std::vector<std::string> hosted;
         for (const PluginSpec& spec : config_.plugins) hosted.push_back(spec.name);
-        auto mesh = mesh::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_,
-                                     traces_.get());
-        if (!mesh.ok()) return {mesh.status().code(), "[mesh] in " + config_.file.string() + ": " + mesh.status().message()};
+        auto mesh =
+            mesh::Mesh::start(*config_.mesh, config_.node_name, hosted, log_, executor_, metrics_, traces_.get());
+        if (!mesh.ok())
+            return {mesh.status().code(), "[mesh] in " + config_.file.string() + ": " + mesh.status().message()};
         mesh_ = std::move(mesh).value();
     }
     for (const PluginSpec& spec : config_.plugins) {
@@ -125,8 +128,8 @@ void Node::collect_metrics() {
     auto state = metrics_.must(metrics::Kind::gauge, "lanchat_plugin_state",
                                "1 for the state each plugin is in (loaded, created, started, draining, stopped).",
                                {"plugin", "state"});
-    auto healthy = metrics_.must(metrics::Kind::gauge, "lanchat_plugin_healthy", "1 when the plugin reports SERVING.",
-                                 {"plugin"});
+    auto healthy =
+        metrics_.must(metrics::Kind::gauge, "lanchat_plugin_healthy", "1 when the plugin reports SERVING.", {"plugin"});
     metrics_.must(metrics::Kind::counter, "lanchat_plugin_reloads_total", "Hot reloads of each plugin.", {"plugin"});
     metrics_.must(metrics::Kind::counter, "lanchat_plugin_failures_total",
                   "Failed lifecycle steps or reloads of each plugin.", {"plugin"});

@@ -6,18 +6,18 @@
 #include <mutex>
 #include <vector>
 
+#include "abi/host_api.hpp"
+#include "admin/admin_server.hpp"
+#include "client_edge/dispatcher.hpp"
+#include "client_edge/listener.hpp"
 #include "config/node_config.hpp"
 #include "lanchat/sdk/status.hpp"
 #include "logging/log.hpp"
-#include "runtime/executor.hpp"
-#include "abi/host_api.hpp"
-#include "runtime/host_context.hpp"
-#include "admin/admin_server.hpp"
+#include "mesh/mesh.hpp"
 #include "metrics/registry.hpp"
 #include "observability/trace_writer.hpp"
-#include "client_edge/dispatcher.hpp"
-#include "client_edge/listener.hpp"
-#include "mesh/mesh.hpp"
+#include "runtime/executor.hpp"
+#include "runtime/host_context.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace lanchat::host {
@@ -90,15 +90,15 @@ private:
 
     NodeConfig config_;
     NodeLog& log_;
-    metrics::Registry metrics_;             // before the mesh, which records into it
+    metrics::Registry metrics_;            // before the mesh, which records into it
     std::unique_ptr<TraceWriter> traces_;  // with [node] export_traces
     abi::HostApiTable api_;
     Executor executor_;
-    std::unique_ptr<mesh::Mesh> mesh_;  // started before the plugins, shut down after them
-    std::unique_ptr<edge::Dispatcher> edge_;         // with [client_edge]: exists before any plugin
-    std::unique_ptr<edge::Listener> edge_listener_;  // accepts once the plugins run; closed after they stop
-    std::mutex reload_mutex_;           // one reload (or stop) at a time
-    mutable std::mutex plugins_mutex_;  // the vector's shape; the admin endpoint reads it
+    std::unique_ptr<mesh::Mesh> mesh_;                      // started before the plugins, shut down after them
+    std::unique_ptr<edge::Dispatcher> edge_;                // with [client_edge]: exists before any plugin
+    std::unique_ptr<edge::Listener> edge_listener_;         // accepts once the plugins run; closed after they stop
+    std::mutex reload_mutex_;                               // one reload (or stop) at a time
+    mutable std::mutex plugins_mutex_;                      // the vector's shape; the admin endpoint reads it
     std::vector<std::unique_ptr<PluginInstance>> plugins_;  // in start order
     std::atomic<bool> serving_{false};
     std::unique_ptr<admin::AdminServer> admin_;  // started last, stopped first

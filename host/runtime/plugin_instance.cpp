@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "abi/sink.hpp"
-#include "metrics/registry.hpp"
 #include "mesh/mesh.hpp"
 #include "mesh/rpc_owner.hpp"
+#include "metrics/registry.hpp"
 #include "runtime/private_directory.hpp"
 
 namespace lanchat::host {
@@ -122,7 +122,7 @@ sdk::Result<std::string> PluginInstance::export_state() {
 
 void PluginInstance::stop() {
     if (state_ != PluginState::started && state_ != PluginState::draining) return;
-    context_.set_health(LANCHAT_HEALTH_NOT_SERVING, "stopped", false);  // while its services are still known
+    context_.set_health(LANCHAT_HEALTH_NOT_SERVING, "stopped", false);             // while its services are still known
     if (context_.client_edge != nullptr) context_.client_edge->detach(&context_);  // no callback after this
     library_->vtable().stop(instance_);
     if (context_.mesh != nullptr) context_.mesh->routes().remove_owner(context_.rpc_owner.get());

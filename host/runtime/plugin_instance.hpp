@@ -24,7 +24,7 @@ struct HostServices {
     const lanchat_host_api& api;
     NodeLog& log;
     Executor& executor;
-    mesh::Mesh* mesh;              // null when the node has no [mesh]
+    mesh::Mesh* mesh;  // null when the node has no [mesh]
     metrics::Registry& metrics;
     edge::Dispatcher* client_edge;   // null when the node has no [client_edge]
     std::filesystem::path data_dir;  // the node's; each plugin gets <data_dir>/<name>

@@ -39,7 +39,8 @@ public:
     // Gives `draft` its sequence, time, previous hash and hash, and returns only once it is committed.
     virtual sdk::Result<Appended> append(v1::Entry draft) = 0;
     // Up to `limit` entries after `after_sequence` that match `filter`, in order.
-    virtual sdk::Result<std::vector<v1::Entry>> query(const Filter& filter, uint64_t after_sequence, uint32_t limit) = 0;
+    virtual sdk::Result<std::vector<v1::Entry>> query(const Filter& filter, uint64_t after_sequence,
+                                                      uint32_t limit) = 0;
     // Recomputes the chain from the first entry; names the first that does not match.
     virtual sdk::Result<Verdict> verify() = 0;
     // The stored hash of entry `sequence`; empty when there is no such entry (or for sequence 0).

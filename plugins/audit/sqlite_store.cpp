@@ -132,15 +132,17 @@ private:
             previous_hash = last.text(1);
         }
         draft.set_sequence(sequence);
-        draft.set_time_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count());
+        draft.set_time_unix_ms(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
         draft.set_previous_hash(previous_hash);
         draft.set_hash(entry_hash(draft));
         v1::Entry details;
         *details.mutable_details() = draft.details();
-        Statement insert(*db_, "INSERT INTO entries (sequence, actor, action, target, outcome, correlation_id, "
-                               "time_unix_ms, details, idempotency_key, recorded_by, previous_hash, hash) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), ?10, ?11, ?12)");
+        Statement insert(*db_,
+                         "INSERT INTO entries (sequence, actor, action, target, outcome, correlation_id, "
+                         "time_unix_ms, details, idempotency_key, recorded_by, previous_hash, hash) VALUES "
+                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), ?10, ?11, ?12)");
         insert.bind(1, static_cast<int64_t>(sequence))
             .bind(2, draft.actor())
             .bind(3, draft.action())

@@ -64,7 +64,8 @@ sdk::Result<std::string> key_id_of(std::string_view token) {
     }
     if (second + 1 == token.size()) return refused("unsigned token");
     std::string header_text;
-    if (!plugin_support::base64url_decode(token.substr(0, first), header_text)) return refused("header is not base64url");
+    if (!plugin_support::base64url_decode(token.substr(0, first), header_text))
+        return refused("header is not base64url");
     Json header = Json::parse(header_text, nullptr, false);
     if (header.is_discarded() || !header.is_object()) return refused("header is not a JSON object");
     auto alg = header.find("alg");
@@ -121,14 +122,16 @@ sdk::Result<SigningKey> generate_signing_key(int64_t now_unix_ms) {
 }
 
 sdk::Result<std::string> public_jwk(const SigningKey& key) {
-    std::unique_ptr<BIO, BioFree> pem(BIO_new_mem_buf(key.public_key_pem.data(), static_cast<int>(key.public_key_pem.size())));
+    std::unique_ptr<BIO, BioFree> pem(
+        BIO_new_mem_buf(key.public_key_pem.data(), static_cast<int>(key.public_key_pem.size())));
     std::unique_ptr<EVP_PKEY, PkeyFree> parsed(PEM_read_bio_PUBKEY(pem.get(), nullptr, nullptr, nullptr));
     if (!parsed) return sdk::internal_error("cannot read public key " + key.id);
     auto x = coordinate(parsed.get(), OSSL_PKEY_PARAM_EC_PUB_X);
     auto y = coordinate(parsed.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
     if (!x.ok()) return x.status();
     if (!y.ok()) return y.status();
-    return Json{{"kty", "EC"}, {"crv", "P-256"}, {"x", *x}, {"y", *y}, {"kid", key.id}, {"alg", "ES256"}, {"use", "sig"}}
+    return Json{{"kty", "EC"},   {"crv", "P-256"}, {"x", *x},     {"y", *y},
+                {"kid", key.id}, {"alg", "ES256"}, {"use", "sig"}}
         .dump();
 }
 
@@ -138,16 +141,18 @@ sdk::Result<std::string> sign_access_token(const v1::Claims& claims, const Signi
     JwtPtr jwt(raw);
     Json roles = Json::array();
     for (const std::string& role : claims.roles()) roles.push_back(role);
-    bool built = jwt_add_grant(jwt.get(), "iss", kIssuer) == 0 && jwt_add_grant(jwt.get(), "sub", claims.subject().c_str()) == 0 &&
-                 jwt_add_grant(jwt.get(), "name", claims.username().c_str()) == 0 &&
-                 jwt_add_grant(jwt.get(), "jti", claims.token_id().c_str()) == 0 &&
-                 jwt_add_grant_int(jwt.get(), "iat", claims.issued_unix_s()) == 0 &&
-                 jwt_add_grant_int(jwt.get(), "exp", claims.expires_unix_s()) == 0 &&
-                 jwt_add_grants_json(jwt.get(), Json{{"roles", roles}}.dump().c_str()) == 0 &&
-                 (claims.device().empty() || jwt_add_grant(jwt.get(), "dev", claims.device().c_str()) == 0) &&
-                 jwt_add_header(jwt.get(), "kid", key.id.c_str()) == 0 &&
-                 jwt_set_alg(jwt.get(), JWT_ALG_ES256, reinterpret_cast<const unsigned char*>(key.private_key_pem.data()),
-                             static_cast<int>(key.private_key_pem.size())) == 0;
+    bool built =
+        jwt_add_grant(jwt.get(), "iss", kIssuer) == 0 &&
+        jwt_add_grant(jwt.get(), "sub", claims.subject().c_str()) == 0 &&
+        jwt_add_grant(jwt.get(), "name", claims.username().c_str()) == 0 &&
+        jwt_add_grant(jwt.get(), "jti", claims.token_id().c_str()) == 0 &&
+        jwt_add_grant_int(jwt.get(), "iat", claims.issued_unix_s()) == 0 &&
+        jwt_add_grant_int(jwt.get(), "exp", claims.expires_unix_s()) == 0 &&
+        jwt_add_grants_json(jwt.get(), Json{{"roles", roles}}.dump().c_str()) == 0 &&
+        (claims.device().empty() || jwt_add_grant(jwt.get(), "dev", claims.device().c_str()) == 0) &&
+        jwt_add_header(jwt.get(), "kid", key.id.c_str()) == 0 &&
+        jwt_set_alg(jwt.get(), JWT_ALG_ES256, reinterpret_cast<const unsigned char*>(key.private_key_pem.data()),
+                    static_cast<int>(key.private_key_pem.size())) == 0;
     if (!built) return sdk::internal_error("cannot build the access token");
     CString token(jwt_encode_str(jwt.get()));
     if (!token) return sdk::internal_error("cannot sign the access token");

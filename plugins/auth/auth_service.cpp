@@ -55,7 +55,8 @@ sdk::Status AuthService::rotate_keys() {
     if (!stored.ok()) return stored.status();
     const int64_t now = clock_();
     std::vector<SigningKey> keys = std::move(*stored);
-    auto current = std::find_if(keys.rbegin(), keys.rend(), [](const SigningKey& key) { return key.retired_unix_ms == 0; });
+    auto current =
+        std::find_if(keys.rbegin(), keys.rend(), [](const SigningKey& key) { return key.retired_unix_ms == 0; });
     if (current == keys.rend() || now - current->created_unix_ms >= settings_.key_rotation.count()) {
         auto fresh = generate_signing_key(now);
         if (!fresh.ok()) return fresh.status();
@@ -114,12 +115,14 @@ void AuthService::login(const v1::LoginRequest& request, const Caller& caller, D
     }
     if (sdk::Status checked = check_client(request.client()); !checked.ok()) return done(checked);
     const std::string user_key = "user:" + lower(request.username());
-    const std::string source_key = "source:" + (request.client().source().empty() ? caller.peer : request.client().source());
+    const std::string source_key =
+        "source:" + (request.client().source().empty() ? caller.peer : request.client().source());
     const int64_t now = clock_();
     const auto wait = std::max(throttle_.wait(user_key, now), throttle_.wait(source_key, now));
     if (wait.count() > 0) {
         count_("throttled");
-        record(caller, "user:" + lower(request.username()), "login_throttled", "denied", {{"source", request.client().source()}});
+        record(caller, "user:" + lower(request.username()), "login_throttled", "denied",
+               {{"source", request.client().source()}});
         return done(sdk::Status(sdk::Code::resource_exhausted, "too many failed logins; try again in " +
                                                                    std::to_string((wait.count() + 999) / 1000) + " s"));
     }
@@ -210,7 +213,8 @@ sdk::Result<v1::LoginReply> AuthService::issue(const Subject& subject, const std
     int64_t expires = 0;
     auto pair = sign_pair(subject, hash, expires);
     if (!pair.ok()) return pair;
-    RefreshRecord first{hash, family_id, subject.user_id, subject.username, subject.device, clock_(), expires, 0, false};
+    RefreshRecord first{hash, family_id, subject.user_id, subject.username, subject.device, clock_(), expires,
+                        0,    false};
     if (sdk::Status stored = store_.start_family(first); !stored.ok()) return stored;
     return pair;
 }
@@ -241,7 +245,8 @@ sdk::Result<v1::ValidateReply> AuthService::validate(const v1::ValidateRequest& 
 }
 
 void AuthService::refresh(const v1::RefreshRequest& request, const Caller& caller, Done<v1::LoginReply> done) {
-    if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken) return done(kInvalidRefresh);
+    if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken)
+        return done(kInvalidRefresh);
     if (sdk::Status checked = check_client(request.client()); !checked.ok()) return done(checked);
     const std::string hash = plugin_support::sha256_hex(request.refresh_token());
     auto found = store_.find_refresh(hash);
@@ -255,36 +260,38 @@ void AuthService::refresh(const v1::RefreshRequest& request, const Caller& calle
         return done(sdk::Status(sdk::Code::unauthenticated, "refresh token is bound to another device"));
     }
     // The user may have been disabled or changed role since: ask Identity before issuing anything.
-    identity_.get_user(caller, old.user_id, [this, old, hash, caller, done = std::move(done)](sdk::Result<identity::v1::User> user) {
-        if (!user.ok() && user.status().code() != sdk::Code::not_found) {
-            return done(sdk::unavailable("cannot check the user now: " + user.status().message()));
-        }
-        const int64_t now = clock_();
-        if (!user.ok() || user->disabled()) {
-            (void)store_.revoke_family(old.family_id, now);
-            record(caller, "user:" + old.username, "refresh_refused", "denied", {{"reason", "user_disabled"}});
-            return done(sdk::Status(sdk::Code::permission_denied, "this account is disabled"));
-        }
-        std::string next_hash;
-        int64_t expires = 0;
-        auto pair = sign_pair({user->id(), user->username(), role_name(user->role()), old.device}, next_hash, expires);
-        if (!pair.ok()) return done(pair.status());
-        RefreshRecord next{next_hash, old.family_id, old.user_id, old.username, old.device, now, expires, 0, false};
-        auto rotation = store_.rotate_refresh(hash, next, now);
-        if (!rotation.ok()) return done(rotation.status());
-        switch (*rotation) {
-            case Rotation::rotated:
-                record(caller, "user:" + old.username, "refresh", "ok", {{"token_id", pair->claims().token_id()}});
-                return done(std::move(pair));
-            case Rotation::reused:
-                // Someone holds a copy of a spent token: end every session that grew from that login.
-                record(caller, "user:" + old.username, "refresh_reuse", "denied", {{"family", old.family_id}});
-                return done(sdk::Status(sdk::Code::unauthenticated,
-                                        "refresh token was already used; every session of that login is revoked"));
-            case Rotation::revoked: return done(sdk::Status(sdk::Code::unauthenticated, "refresh token revoked"));
-            case Rotation::unknown: return done(kInvalidRefresh);
-        }
-    });
+    identity_.get_user(
+        caller, old.user_id, [this, old, hash, caller, done = std::move(done)](sdk::Result<identity::v1::User> user) {
+            if (!user.ok() && user.status().code() != sdk::Code::not_found) {
+                return done(sdk::unavailable("cannot check the user now: " + user.status().message()));
+            }
+            const int64_t now = clock_();
+            if (!user.ok() || user->disabled()) {
+                (void)store_.revoke_family(old.family_id, now);
+                record(caller, "user:" + old.username, "refresh_refused", "denied", {{"reason", "user_disabled"}});
+                return done(sdk::Status(sdk::Code::permission_denied, "this account is disabled"));
+            }
+            std::string next_hash;
+            int64_t expires = 0;
+            auto pair =
+                sign_pair({user->id(), user->username(), role_name(user->role()), old.device}, next_hash, expires);
+            if (!pair.ok()) return done(pair.status());
+            RefreshRecord next{next_hash, old.family_id, old.user_id, old.username, old.device, now, expires, 0, false};
+            auto rotation = store_.rotate_refresh(hash, next, now);
+            if (!rotation.ok()) return done(rotation.status());
+            switch (*rotation) {
+                case Rotation::rotated:
+                    record(caller, "user:" + old.username, "refresh", "ok", {{"token_id", pair->claims().token_id()}});
+                    return done(std::move(pair));
+                case Rotation::reused:
+                    // Someone holds a copy of a spent token: end every session that grew from that login.
+                    record(caller, "user:" + old.username, "refresh_reuse", "denied", {{"family", old.family_id}});
+                    return done(sdk::Status(sdk::Code::unauthenticated,
+                                            "refresh token was already used; every session of that login is revoked"));
+                case Rotation::revoked: return done(sdk::Status(sdk::Code::unauthenticated, "refresh token revoked"));
+                case Rotation::unknown: return done(kInvalidRefresh);
+            }
+        });
 }
 
 sdk::Result<v1::LogoutReply> AuthService::logout(const v1::LogoutRequest& request, const Caller& caller) {
@@ -298,7 +305,8 @@ sdk::Result<v1::LogoutReply> AuthService::logout(const v1::LogoutRequest& reques
         auto claims = verified(request.access_token());
         // A token of another user is not this logout's to revoke; an invalid one needs no revoking.
         if (claims.ok() && claims->subject() == (*found)->user_id) {
-            if (sdk::Status revoked = store_.revoke_access_token(claims->token_id(), claims->expires_unix_s()); !revoked.ok()) {
+            if (sdk::Status revoked = store_.revoke_access_token(claims->token_id(), claims->expires_unix_s());
+                !revoked.ok()) {
                 return revoked;
             }
         }

@@ -48,8 +48,8 @@ public:
     template <class T>
     using Done = std::function<void(sdk::Result<T>)>;
 
-    AuthService(AuthStore& store, IdentityDirectory& identity, RecordAudit record, CountLogin count, AuthSettings settings,
-                Clock clock);
+    AuthService(AuthStore& store, IdentityDirectory& identity, RecordAudit record, CountLogin count,
+                AuthSettings settings, Clock clock);
 
     // Loads the keys; makes a new current key when there is none or it is older than key_rotation, and
     // forgets retired keys whose tokens have all expired. Called at start and then periodically.

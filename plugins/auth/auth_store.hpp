@@ -21,7 +21,7 @@ struct RefreshRecord {
     std::string family_id;  // every token rotated from one login
     std::string user_id;
     std::string username;
-    std::string device;     // fingerprint the family is bound to; empty when unbound
+    std::string device;  // fingerprint the family is bound to; empty when unbound
     int64_t issued_unix_ms = 0;
     int64_t expires_unix_ms = 0;
     int64_t used_unix_ms = 0;  // 0 until spent

@@ -46,7 +46,9 @@ size_t LoginThrottle::keys() const {
 // Drops keys whose last failure is older than forget_after; if that frees nothing, the oldest half goes
 // (an attacker spraying names loses their slow-down sooner, but memory stays bounded).
 void LoginThrottle::forget_stale(int64_t now_ms) {
-    std::erase_if(records_, [&](const auto& entry) { return now_ms - entry.second.last_failure_ms > policy_.forget_after.count(); });
+    std::erase_if(records_, [&](const auto& entry) {
+        return now_ms - entry.second.last_failure_ms > policy_.forget_after.count();
+    });
     if (records_.size() < policy_.max_keys) return;
     std::vector<int64_t> times;
     times.reserve(records_.size());

@@ -26,8 +26,9 @@ public:
 
     sdk::Result<std::vector<SigningKey>> signing_keys() override {
         return db_.read([&]() -> sdk::Result<std::vector<SigningKey>> {
-            Statement select(db_, "SELECT id, private_key_pem, public_key_pem, created_unix_ms, retired_unix_ms FROM "
-                                  "signing_keys ORDER BY created_unix_ms");
+            Statement select(db_,
+                             "SELECT id, private_key_pem, public_key_pem, created_unix_ms, retired_unix_ms FROM "
+                             "signing_keys ORDER BY created_unix_ms");
             std::vector<SigningKey> keys;
             while (select.step()) {
                 keys.push_back({select.text(0), select.text(1), select.text(2), select.integer(3), select.integer(4)});
@@ -65,7 +66,8 @@ public:
 
     sdk::Status start_family(const RefreshRecord& first) override {
         return db_.transaction([&]() -> sdk::Status {
-            Statement family(db_, "INSERT INTO refresh_families (id, user_id, username, device) VALUES (?1, ?2, ?3, ?4)");
+            Statement family(db_,
+                             "INSERT INTO refresh_families (id, user_id, username, device) VALUES (?1, ?2, ?3, ?4)");
             family.bind(1, first.family_id).bind(2, first.user_id).bind(3, first.username).bind(4, first.device);
             if (sdk::Status added = family.run("start refresh family"); !added.ok()) return added;
             return insert_token(first);
@@ -74,16 +76,17 @@ public:
 
     sdk::Result<std::optional<RefreshRecord>> find_refresh(const std::string& token_hash) override {
         return db_.read([&]() -> sdk::Result<std::optional<RefreshRecord>> {
-            Statement select(db_, "SELECT t.token_hash, t.family_id, f.user_id, f.username, f.device, t.issued_unix_ms, "
-                                  "t.expires_unix_ms, t.used_unix_ms, f.revoked_unix_ms FROM refresh_tokens t JOIN "
-                                  "refresh_families f ON f.id = t.family_id WHERE t.token_hash = ?1");
+            Statement select(db_,
+                             "SELECT t.token_hash, t.family_id, f.user_id, f.username, f.device, t.issued_unix_ms, "
+                             "t.expires_unix_ms, t.used_unix_ms, f.revoked_unix_ms FROM refresh_tokens t JOIN "
+                             "refresh_families f ON f.id = t.family_id WHERE t.token_hash = ?1");
             if (!select.bind(1, token_hash).step()) {
                 if (sdk::Status done = select.status("find refresh token"); !done.ok()) return done;
                 return std::optional<RefreshRecord>();
             }
-            return std::optional<RefreshRecord>(RefreshRecord{select.text(0), select.text(1), select.text(2),
-                                                              select.text(3), select.text(4), select.integer(5),
-                                                              select.integer(6), select.integer(7), select.integer(8) != 0});
+            return std::optional<RefreshRecord>(
+                RefreshRecord{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4),
+                              select.integer(5), select.integer(6), select.integer(7), select.integer(8) != 0});
         });
     }
 
@@ -95,11 +98,13 @@ public:
             if (!old->has_value()) return Rotation::unknown;
             if ((*old)->family_revoked) return Rotation::revoked;
             if ((*old)->used_unix_ms != 0) {
-                if (sdk::Status revoked = revoke_family_now((*old)->family_id, now_unix_ms); !revoked.ok()) return revoked;
+                if (sdk::Status revoked = revoke_family_now((*old)->family_id, now_unix_ms); !revoked.ok())
+                    return revoked;
                 return Rotation::reused;
             }
             Statement spend(db_, "UPDATE refresh_tokens SET used_unix_ms = ?2 WHERE token_hash = ?1");
-            if (sdk::Status spent = spend.bind(1, old_hash).bind(2, now_unix_ms).run("spend refresh token"); !spent.ok()) {
+            if (sdk::Status spent = spend.bind(1, old_hash).bind(2, now_unix_ms).run("spend refresh token");
+                !spent.ok()) {
                 return spent;
             }
             if (sdk::Status stored = insert_token(next); !stored.ok()) return stored;
@@ -131,7 +136,8 @@ public:
         return db_.transaction([&]() -> sdk::Status {
             Statement tokens(db_, "DELETE FROM refresh_tokens WHERE expires_unix_ms < ?1");
             if (sdk::Status done = tokens.bind(1, now_unix_ms).run("forget refresh tokens"); !done.ok()) return done;
-            Statement families(db_, "DELETE FROM refresh_families WHERE id NOT IN (SELECT family_id FROM refresh_tokens)");
+            Statement families(db_,
+                               "DELETE FROM refresh_families WHERE id NOT IN (SELECT family_id FROM refresh_tokens)");
             if (sdk::Status done = families.run("forget refresh families"); !done.ok()) return done;
             Statement access(db_, "DELETE FROM revoked_access_tokens WHERE expires_unix_s < ?1");
             return access.bind(1, now_unix_ms / 1000).run("forget revoked access tokens");
@@ -140,8 +146,9 @@ public:
 
 private:
     sdk::Status insert_token(const RefreshRecord& record) {
-        Statement insert(db_, "INSERT INTO refresh_tokens (token_hash, family_id, issued_unix_ms, expires_unix_ms) "
-                              "VALUES (?1, ?2, ?3, ?4)");
+        Statement insert(db_,
+                         "INSERT INTO refresh_tokens (token_hash, family_id, issued_unix_ms, expires_unix_ms) "
+                         "VALUES (?1, ?2, ?3, ?4)");
         return insert.bind(1, record.token_hash)
             .bind(2, record.family_id)
             .bind(3, record.issued_unix_ms)

@@ -123,7 +123,8 @@ sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChan
                                                             const std::string& correlation_id) {
     if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
     if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
-    if (sdk::Status checked = plugin_support::check_utf8("topic", request.topic(), kMaxTopic, false); !checked.ok()) return checked;
+    if (sdk::Status checked = plugin_support::check_utf8("topic", request.topic(), kMaxTopic, false); !checked.ok())
+        return checked;
     if (request.kind() != v1::PUBLIC && request.kind() != v1::PRIVATE) {
         return sdk::invalid_argument("kind must be PUBLIC or PRIVATE (direct channels come from OpenDirect)");
     }
@@ -151,7 +152,8 @@ sdk::Result<v1::ChannelInfo> ChannelService::open_direct(const v1::OpenDirectReq
                                                          const std::string& correlation_id) {
     if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("other_user_id", request.other_user_id()); !checked.ok()) return checked;
-    if (request.other_user_id() == request.actor().user_id()) return sdk::invalid_argument("a direct channel needs two users");
+    if (request.other_user_id() == request.actor().user_id())
+        return sdk::invalid_argument("a direct channel needs two users");
     std::string first = request.actor().user_id(), second = request.other_user_id();
     if (second < first) std::swap(first, second);
     const int64_t now = clock_();
@@ -170,9 +172,9 @@ sdk::Result<v1::ChannelInfo> ChannelService::open_direct(const v1::OpenDirectReq
         member.set_joined_unix_ms(now);
         members.push_back(member);
     }
-    return recorded(store_.open_direct(first + "|" + second, draft, members,
-                                       {record(request.actor().user_id(), "direct_opened", draft.id(), correlation_id,
-                                               request.other_user_id())}));
+    return recorded(store_.open_direct(
+        first + "|" + second, draft, members,
+        {record(request.actor().user_id(), "direct_opened", draft.id(), correlation_id, request.other_user_id())}));
 }
 
 sdk::Result<v1::ChannelInfo> ChannelService::get_channel(const v1::GetChannelRequest& request) {
@@ -190,7 +192,8 @@ sdk::Result<v1::ListChannelsReply> ChannelService::list_channels(const v1::ListC
     for (size_t i = 0; i < channels->size() && i < limit; ++i) *reply.add_channels() = (*channels)[i];
     if (channels->size() > limit) {
         const v1::ChannelInfo& last = (*channels)[limit - 1];
-        reply.mutable_page()->set_next_page_token(page_token("channels", std::to_string(last.created_unix_ms()) + ":" + last.id()));
+        reply.mutable_page()->set_next_page_token(
+            page_token("channels", std::to_string(last.created_unix_ms()) + ":" + last.id()));
     }
     return reply;
 }
@@ -202,8 +205,9 @@ sdk::Result<v1::ChannelInfo> ChannelService::rename_channel(const v1::RenameChan
     if (!channel.ok()) return channel;
     if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("direct channels have no name to change");
     channel->set_name(request.name());
-    sdk::Status updated = store_.rename_channel(
-        channel->id(), request.name(), {record(request.actor().user_id(), "channel_renamed", channel->id(), correlation_id)});
+    sdk::Status updated =
+        store_.rename_channel(channel->id(), request.name(),
+                              {record(request.actor().user_id(), "channel_renamed", channel->id(), correlation_id)});
     if (!recorded(updated).ok()) return updated;
     return channel;
 }
@@ -234,7 +238,8 @@ sdk::Result<v1::Member> ChannelService::join(const v1::JoinRequest& request, con
     member.set_user_id(request.actor().user_id());
     member.set_role(v1::MEMBER);
     member.set_joined_unix_ms(clock_());
-    sdk::Status added = store_.add_member(member, {record(member.user_id(), "channel_joined", channel->id(), correlation_id)});
+    sdk::Status added =
+        store_.add_member(member, {record(member.user_id(), "channel_joined", channel->id(), correlation_id)});
     if (!recorded(added).ok()) return added;
     return member;
 }
@@ -246,9 +251,9 @@ sdk::Result<v1::LeaveReply> ChannelService::leave(const v1::LeaveRequest& reques
     auto existing = store_.find_member(channel->id(), request.actor().user_id());
     if (!existing.ok()) return existing.status();
     if (!existing->has_value()) return v1::LeaveReply();
-    sdk::Status removed = store_.remove_member(
-        channel->id(), request.actor().user_id(),
-        {record(request.actor().user_id(), "channel_left", channel->id(), correlation_id)});
+    sdk::Status removed =
+        store_.remove_member(channel->id(), request.actor().user_id(),
+                             {record(request.actor().user_id(), "channel_left", channel->id(), correlation_id)});
     if (!recorded(removed).ok()) return removed;
     return v1::LeaveReply();
 }
@@ -267,13 +272,14 @@ sdk::Result<v1::Member> ChannelService::invite(const v1::InviteRequest& request,
     member.set_user_id(request.user_id());
     member.set_role(v1::MEMBER);
     member.set_joined_unix_ms(clock_());
-    sdk::Status added = store_.add_member(
-        member, {record(request.actor().user_id(), "member_invited", channel->id(), correlation_id, request.user_id())});
+    sdk::Status added = store_.add_member(member, {record(request.actor().user_id(), "member_invited", channel->id(),
+                                                          correlation_id, request.user_id())});
     if (!recorded(added).ok()) return added;
     return member;
 }
 
-sdk::Result<v1::RemoveReply> ChannelService::remove(const v1::RemoveRequest& request, const std::string& correlation_id) {
+sdk::Result<v1::RemoveReply> ChannelService::remove(const v1::RemoveRequest& request,
+                                                    const std::string& correlation_id) {
     if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
     auto channel = managed(request.actor(), request.channel_id());
     if (!channel.ok()) return channel.status();
@@ -302,7 +308,8 @@ sdk::Result<v1::ListMembersReply> ChannelService::list_members(const v1::ListMem
     if (!members.ok()) return members.status();
     v1::ListMembersReply reply;
     for (size_t i = 0; i < members->size() && i < limit; ++i) *reply.add_members() = (*members)[i];
-    if (members->size() > limit) reply.mutable_page()->set_next_page_token(page_token("members", (*members)[limit - 1].user_id()));
+    if (members->size() > limit)
+        reply.mutable_page()->set_next_page_token(page_token("members", (*members)[limit - 1].user_id()));
     return reply;
 }
 
@@ -310,13 +317,14 @@ sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& 
     auto channel = visible(request.actor(), request.channel_id());
     if (!channel.ok()) return channel.status();
     const uint64_t last = channel->last_sequence();
-    const auto direction = request.direction() == v1::HistoryRequest::BEFORE ? v1::HistoryRequest::BEFORE
-                                                                             : v1::HistoryRequest::AFTER;
-    const bool out_of_range = direction == v1::HistoryRequest::AFTER ? request.from_sequence() > last
-                                                                     : request.from_sequence() > last + 1;
+    const auto direction =
+        request.direction() == v1::HistoryRequest::BEFORE ? v1::HistoryRequest::BEFORE : v1::HistoryRequest::AFTER;
+    const bool out_of_range =
+        direction == v1::HistoryRequest::AFTER ? request.from_sequence() > last : request.from_sequence() > last + 1;
     if (out_of_range) {
         return sdk::Status(sdk::Code::out_of_range, "from_sequence " + std::to_string(request.from_sequence()) +
-                                                        " is past the channel's last message (" + std::to_string(last) + ")");
+                                                        " is past the channel's last message (" + std::to_string(last) +
+                                                        ")");
     }
     const uint32_t limit = request.limit() == 0 ? kDefaultPage : std::min(request.limit(), kMaxPage);
     auto messages = store_.messages(channel->id(), request.from_sequence(), direction, limit + 1);
@@ -331,7 +339,9 @@ sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& 
 sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& request) {
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
+        !checked.ok())
+        return checked;
     if (request.client_message_id().empty() || request.client_message_id().size() > kMaxClientMessageId) {
         return sdk::invalid_argument("client_message_id is required (at most 64 bytes)");
     }
@@ -355,7 +365,9 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
     if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
     if (!request.delete_()) {
-        if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return checked;
+        if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
+            !checked.ok())
+            return checked;
     }
     v1::Message event;
     event.set_channel_id(request.channel_id());

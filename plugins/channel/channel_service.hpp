@@ -21,12 +21,15 @@ public:
     ChannelService(ChannelStore& store, ChannelLimits limits, Clock clock, Recorded recorded);
 
     // `correlation_id` goes into the audit entries a call writes.
-    sdk::Result<v1::ChannelInfo> create_channel(const v1::CreateChannelRequest& request, const std::string& correlation_id);
+    sdk::Result<v1::ChannelInfo> create_channel(const v1::CreateChannelRequest& request,
+                                                const std::string& correlation_id);
     sdk::Result<v1::ChannelInfo> open_direct(const v1::OpenDirectRequest& request, const std::string& correlation_id);
     sdk::Result<v1::ChannelInfo> get_channel(const v1::GetChannelRequest& request);
     sdk::Result<v1::ListChannelsReply> list_channels(const v1::ListChannelsRequest& request);
-    sdk::Result<v1::ChannelInfo> rename_channel(const v1::RenameChannelRequest& request, const std::string& correlation_id);
-    sdk::Result<v1::ChannelInfo> archive_channel(const v1::ArchiveChannelRequest& request, const std::string& correlation_id);
+    sdk::Result<v1::ChannelInfo> rename_channel(const v1::RenameChannelRequest& request,
+                                                const std::string& correlation_id);
+    sdk::Result<v1::ChannelInfo> archive_channel(const v1::ArchiveChannelRequest& request,
+                                                 const std::string& correlation_id);
     sdk::Result<v1::Member> join(const v1::JoinRequest& request, const std::string& correlation_id);
     sdk::Result<v1::LeaveReply> leave(const v1::LeaveRequest& request, const std::string& correlation_id);
     sdk::Result<v1::Member> invite(const v1::InviteRequest& request, const std::string& correlation_id);

@@ -40,21 +40,25 @@ public:
                                        const Records& records) = 0;
     // The channel whose direct_key this is, created with `members` if there is none yet.
     virtual sdk::Result<v1::ChannelInfo> open_direct(const std::string& direct_key, const v1::ChannelInfo& draft,
-                                                     const std::vector<v1::Member>& members, const Records& records) = 0;
+                                                     const std::vector<v1::Member>& members,
+                                                     const Records& records) = 0;
     virtual sdk::Result<std::optional<v1::ChannelInfo>> find_channel(const std::string& id) = 0;
     // Public channels and those `user_id` is a member of, oldest first, after `cursor`.
-    virtual sdk::Result<std::vector<v1::ChannelInfo>> visible_channels(const std::string& user_id, bool include_archived,
+    virtual sdk::Result<std::vector<v1::ChannelInfo>> visible_channels(const std::string& user_id,
+                                                                       bool include_archived,
                                                                        const ChannelCursor& cursor, uint32_t limit) = 0;
     // ALREADY_EXISTS when the new name is taken.
     virtual sdk::Status rename_channel(const std::string& id, const std::string& name, const Records& records) = 0;
     // Records nothing when the channel was archived already.
     virtual sdk::Status archive_channel(const std::string& id, const Records& records) = 0;
 
-    virtual sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id, const std::string& user_id) = 0;
+    virtual sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id,
+                                                               const std::string& user_id) = 0;
     virtual sdk::Status add_member(const v1::Member& member, const Records& records) = 0;
-    virtual sdk::Status remove_member(const std::string& channel_id, const std::string& user_id, const Records& records) = 0;
-    virtual sdk::Result<std::vector<v1::Member>> members(const std::string& channel_id, const std::string& after_user_id,
-                                                         uint32_t limit) = 0;
+    virtual sdk::Status remove_member(const std::string& channel_id, const std::string& user_id,
+                                      const Records& records) = 0;
+    virtual sdk::Result<std::vector<v1::Member>> members(const std::string& channel_id,
+                                                         const std::string& after_user_id, uint32_t limit) = 0;
 
     // In one commit: refuses a missing or archived channel (NOT_FOUND, FAILED_PRECONDITION) and an author who
     // is not a member (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and

@@ -83,7 +83,8 @@ std::map<std::string, uint64_t> Fields::positions(const char* name) const {
     if (!value->is_object()) bad(std::string("field '") + name + "' must be an object of channel id -> sequence");
     if (value->size() > 10000) throw Refusal("too_large", std::string("field '") + name + "' names too many channels");
     for (const auto& [channel, sequence] : value->items()) {
-        if (channel.size() > 64 || !(sequence.is_number_unsigned() || (sequence.is_number_integer() && sequence.get<int64_t>() >= 0))) {
+        if (channel.size() > 64 ||
+            !(sequence.is_number_unsigned() || (sequence.is_number_integer() && sequence.get<int64_t>() >= 0))) {
             bad(std::string("field '") + name + "' must map channel ids to non-negative integers");
         }
         result[channel] = sequence.get<uint64_t>();
@@ -155,19 +156,22 @@ const char* status_name(presence::v1::Status status) {
 }
 
 json channel_json(const channel::v1::ChannelInfo& channel) {
-    const char* kind = channel.kind() == channel::v1::PRIVATE ? "private"
+    const char* kind = channel.kind() == channel::v1::PRIVATE  ? "private"
                        : channel.kind() == channel::v1::DIRECT ? "direct"
-                                                              : "public";
-    return {{"id", channel.id()},           {"name", channel.name()},
-            {"kind", kind},                 {"topic", channel.topic()},
-            {"archived", channel.archived()}, {"last_sequence", channel.last_sequence()},
+                                                               : "public";
+    return {{"id", channel.id()},
+            {"name", channel.name()},
+            {"kind", kind},
+            {"topic", channel.topic()},
+            {"archived", channel.archived()},
+            {"last_sequence", channel.last_sequence()},
             {"member_count", channel.member_count()}};
 }
 
 json message_json(const channel::v1::Message& message) {
     const char* event = message.event() == channel::v1::Message::EDITED    ? "edited"
                         : message.event() == channel::v1::Message::DELETED ? "deleted"
-                                                                            : "posted";
+                                                                           : "posted";
     return {{"type", "message"},
             {"channel_id", message.channel_id()},
             {"sequence", message.sequence()},
@@ -180,8 +184,10 @@ json message_json(const channel::v1::Message& message) {
 }
 
 json presence_json(const presence::v1::PresenceInfo& presence) {
-    return {{"user_id", presence.user_id()},   {"status", status_name(presence.status())},
-            {"text", presence.status_text()},  {"devices", presence.devices()},
+    return {{"user_id", presence.user_id()},
+            {"status", status_name(presence.status())},
+            {"text", presence.status_text()},
+            {"devices", presence.devices()},
             {"changed_unix_ms", presence.changed_unix_ms()}};
 }
 

@@ -43,7 +43,7 @@ public:
     std::optional<std::string> optional_text(const char* name, size_t max_bytes) const;
     uint64_t sequence(const char* name) const;  // a non-negative integer
     std::optional<uint64_t> optional_sequence(const char* name) const;
-    bool flag(const char* name) const;           // absent: false
+    bool flag(const char* name) const;  // absent: false
     std::vector<std::string> id_list(const char* name, size_t max_items) const;
     // {"c_…": 12, ...}: channel id -> last sequence the client has.
     std::map<std::string, uint64_t> positions(const char* name) const;

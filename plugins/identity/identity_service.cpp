@@ -25,9 +25,13 @@ sdk::Result<std::string> normalized_username(std::string username) {
     if (username.empty() || username.size() > kMaxUsername) {
         return sdk::invalid_argument("username must be 1 to " + std::to_string(kMaxUsername) + " characters");
     }
-    auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'; };
-    if (!std::all_of(username.begin(), username.end(), allowed) || !std::isalnum(static_cast<unsigned char>(username[0]))) {
-        return sdk::invalid_argument("username may hold only a-z, 0-9, '.', '_' and '-', and starts with a letter or digit");
+    auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    };
+    if (!std::all_of(username.begin(), username.end(), allowed) ||
+        !std::isalnum(static_cast<unsigned char>(username[0]))) {
+        return sdk::invalid_argument(
+            "username may hold only a-z, 0-9, '.', '_' and '-', and starts with a letter or digit");
     }
     return username;
 }
@@ -39,7 +43,8 @@ sdk::Status check_text(const char* what, const std::string& text, size_t limit) 
                                      std::to_string(limit));
     }
     if (!plugin_support::is_valid_utf8(text)) return sdk::invalid_argument(std::string(what) + " is not valid UTF-8");
-    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    if (std::any_of(text.begin(), text.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
         return sdk::invalid_argument(std::string(what) + " holds control characters");
     }
     return {};
@@ -57,13 +62,16 @@ sdk::Status check_fingerprint(const std::string& fingerprint) {
     bool hex = fingerprint.size() == 64 && std::all_of(fingerprint.begin(), fingerprint.end(), [](char c) {
                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                });
-    if (!hex) return sdk::invalid_argument("device fingerprint must be 64 lower-case hex digits (SHA-256 of the certificate)");
+    if (!hex)
+        return sdk::invalid_argument(
+            "device fingerprint must be 64 lower-case hex digits (SHA-256 of the certificate)");
     return {};
 }
 
 sdk::Result<v1::Role> role_or_member(v1::Role role) {
     if (role == v1::ROLE_UNSPECIFIED) return v1::ROLE_MEMBER;
-    if (role != v1::ROLE_MEMBER && role != v1::ROLE_ADMIN) return sdk::invalid_argument("unknown role " + std::to_string(role));
+    if (role != v1::ROLE_MEMBER && role != v1::ROLE_ADMIN)
+        return sdk::invalid_argument("unknown role " + std::to_string(role));
     return role;
 }
 
@@ -71,10 +79,12 @@ sdk::Result<v1::Role> role_or_member(v1::Role role) {
 sdk::Result<std::string> username_after(const std::string& token) {
     if (token.empty()) return std::string();
     std::string decoded;
-    bool even_hex = token.size() % 2 == 0 && token.size() <= 2 * kMaxUsername &&
-                    std::all_of(token.begin(), token.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    bool even_hex =
+        token.size() % 2 == 0 && token.size() <= 2 * kMaxUsername &&
+        std::all_of(token.begin(), token.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
     if (even_hex) {
-        for (size_t i = 0; i < token.size(); i += 2) decoded += static_cast<char>(std::stoi(token.substr(i, 2), nullptr, 16));
+        for (size_t i = 0; i < token.size(); i += 2)
+            decoded += static_cast<char>(std::stoi(token.substr(i, 2), nullptr, 16));
     }
     if (!even_hex || !normalized_username(decoded).ok()) {
         return sdk::invalid_argument("page_token is not one this service issued");
@@ -152,7 +162,8 @@ sdk::Result<v1::User> IdentityService::update_user(const v1::UpdateUserRequest& 
     if (!stored.ok()) return stored.status();
     v1::User user = stored->user;
     if (!request.display_name().empty()) {
-        if (sdk::Status checked = check_text("display_name", request.display_name(), kMaxDisplayName); !checked.ok()) return checked;
+        if (sdk::Status checked = check_text("display_name", request.display_name(), kMaxDisplayName); !checked.ok())
+            return checked;
         user.set_display_name(request.display_name());
     }
     if (request.role() != v1::ROLE_UNSPECIFIED) {
@@ -187,7 +198,8 @@ sdk::Result<v1::VerifyPasswordReply> IdentityService::verify_password(const v1::
     if (request.password().size() > kMaxPassword) return check_password(request.password());
     if (!request.device_fingerprint().empty()) {
         if (sdk::Status checked = check_fingerprint(request.device_fingerprint()); !checked.ok()) return checked;
-        if (sdk::Status checked = check_text("device_name", request.device_name(), kMaxDisplayName); !checked.ok()) return checked;
+        if (sdk::Status checked = check_text("device_name", request.device_name(), kMaxDisplayName); !checked.ok())
+            return checked;
     }
     // Whatever the username, exactly one Argon2id verification runs: a user that does not exist (or a name
     // that could not exist) is checked against the decoy hash and answers INVALID like a wrong password.
@@ -257,7 +269,8 @@ sdk::Result<v1::Device> IdentityService::add_device(const v1::AddDeviceRequest& 
     if (sdk::Status checked = check_text("name", request.name(), kMaxDisplayName); !checked.ok()) return checked;
     auto known = store_->find_device_by_fingerprint(request.user_id(), request.fingerprint());
     if (!known.ok()) return known.status();
-    if (known->has_value()) return sdk::Status(sdk::Code::already_exists, "the user already has this device: " + (*known)->id());
+    if (known->has_value())
+        return sdk::Status(sdk::Code::already_exists, "the user already has this device: " + (*known)->id());
     return register_device(request.user_id(), request.name(), request.fingerprint());
 }
 

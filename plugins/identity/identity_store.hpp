@@ -36,7 +36,7 @@ public:
     virtual sdk::Status add_device(const v1::Device& device) = 0;
     virtual sdk::Result<std::optional<v1::Device>> find_device(const std::string& id) = 0;
     virtual sdk::Result<std::optional<v1::Device>> find_device_by_fingerprint(const std::string& user_id,
-                                                                             const std::string& fingerprint) = 0;
+                                                                              const std::string& fingerprint) = 0;
     virtual sdk::Result<std::vector<v1::Device>> list_devices(const std::string& user_id) = 0;
     virtual sdk::Status revoke_device(const std::string& id) = 0;
     virtual sdk::Status touch_device(const std::string& id, int64_t seen_unix_ms) = 0;

@@ -18,9 +18,9 @@ sdk::Result<std::string> hash_password(std::string_view password, const Argon2Pa
     std::string encoded(argon2_encodedlen(parameters.iterations, parameters.memory_kib, parameters.parallelism,
                                           kSaltBytes, kHashBytes, Argon2_id),
                         '\0');
-    int result = argon2id_hash_encoded(parameters.iterations, parameters.memory_kib, parameters.parallelism,
-                                       password.data(), password.size(), salt.data(), salt.size(), kHashBytes,
-                                       encoded.data(), encoded.size());
+    int result =
+        argon2id_hash_encoded(parameters.iterations, parameters.memory_kib, parameters.parallelism, password.data(),
+                              password.size(), salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
     if (result != ARGON2_OK) return sdk::internal_error(std::string("argon2id: ") + argon2_error_message(result));
     encoded.resize(encoded.find('\0'));
     return encoded;

@@ -17,8 +17,7 @@ constexpr const char* kSchema =
     "revoked INTEGER NOT NULL DEFAULT 0, UNIQUE (user_id, fingerprint));";
 
 constexpr const char* kUserColumns = "id, username, display_name, role, disabled, created_unix_ms, password_hash";
-constexpr const char* kDeviceColumns =
-    "id, user_id, name, fingerprint, created_unix_ms, last_seen_unix_ms, revoked";
+constexpr const char* kDeviceColumns = "id, user_id, name, fingerprint, created_unix_ms, last_seen_unix_ms, revoked";
 
 StoredUser read_user(const Statement& row) {
     StoredUser stored;
@@ -54,8 +53,8 @@ public:
             if (taken.bind(1, user.username()).step()) {
                 return {sdk::Code::already_exists, "the username '" + user.username() + "' is taken"};
             }
-            Statement insert(*db_, std::string("INSERT INTO users (") + kUserColumns +
-                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+            Statement insert(
+                *db_, std::string("INSERT INTO users (") + kUserColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
             insert.bind(1, user.id())
                 .bind(2, user.username())
                 .bind(3, user.display_name())
@@ -112,8 +111,8 @@ public:
             if (known.bind(1, device.user_id()).bind(2, device.fingerprint()).step()) {
                 return {sdk::Code::already_exists, "the user already has a device with this fingerprint"};
             }
-            Statement insert(*db_, std::string("INSERT INTO devices (") + kDeviceColumns +
-                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+            Statement insert(
+                *db_, std::string("INSERT INTO devices (") + kDeviceColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
             insert.bind(1, device.id())
                 .bind(2, device.user_id())
                 .bind(3, device.name())
@@ -130,7 +129,7 @@ public:
     }
 
     sdk::Result<std::optional<v1::Device>> find_device_by_fingerprint(const std::string& user_id,
-                                                                     const std::string& fingerprint) override {
+                                                                      const std::string& fingerprint) override {
         return find_one_device("user_id = ?1 AND fingerprint = ?2", user_id, fingerprint);
     }
 

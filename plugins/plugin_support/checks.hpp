@@ -14,7 +14,8 @@ constexpr size_t kMaxIdBytes = 64;
 
 inline sdk::Status check_id(const char* what, const std::string& id) {
     if (id.empty() || id.size() > kMaxIdBytes) {
-        return sdk::invalid_argument(std::string(what) + " is required (at most " + std::to_string(kMaxIdBytes) + " bytes)");
+        return sdk::invalid_argument(std::string(what) + " is required (at most " + std::to_string(kMaxIdBytes) +
+                                     " bytes)");
     }
     return {};
 }

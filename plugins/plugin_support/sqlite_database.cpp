@@ -22,7 +22,8 @@ sdk::Status restrict_to_owner(const std::filesystem::path& file, bool create) {
     int changed = ::fchmod(fd, 0600);
     int saved = errno;
     ::close(fd);
-    if (changed != 0) return sdk::failed_precondition("cannot chmod 600 " + file.string() + ": " + std::strerror(saved));
+    if (changed != 0)
+        return sdk::failed_precondition("cannot chmod 600 " + file.string() + ": " + std::strerror(saved));
     return {};
 }
 
@@ -85,7 +86,7 @@ int64_t Statement::integer(int column) const { return sqlite3_column_int64(state
 bool Statement::is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
 
 sdk::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesystem::path& file, std::string what,
-                                                                   std::string_view schema) {
+                                                                  std::string_view schema) {
     // Files left by an older version (or another umask) are tightened too, not only new ones.
     for (const char* suffix : {"", "-wal", "-shm"}) {
         std::filesystem::path part = file.string() + suffix;

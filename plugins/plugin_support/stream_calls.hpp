@@ -24,10 +24,12 @@ public:
     // Runs `subscribe` for `call` and remembers the id. Returns the status to finish the call with when
     // there is no subscription (refused, or cancelled meanwhile: then `unsubscribe` already ran).
     // Not under this object's lock: the service may end streams (forget()) from inside subscribe.
-    std::optional<sdk::Status> open(lanchat_rpc_call* call, const Subscribe& subscribe, const Unsubscribe& unsubscribe) {
+    std::optional<sdk::Status> open(lanchat_rpc_call* call, const Subscribe& subscribe,
+                                    const Unsubscribe& unsubscribe) {
         {
             std::lock_guard lock(mutex_);
-            auto [entry, fresh] = ids_.try_emplace(call, kOpening);  // marked first: a cancel during subscribe() is seen
+            auto [entry, fresh] =
+                ids_.try_emplace(call, kOpening);         // marked first: a cancel during subscribe() is seen
             if (!fresh && entry->second == kCancelled) {  // the cancel came before the handler ran
                 ids_.erase(entry);
                 return sdk::Status(sdk::Code::cancelled, "the client left");

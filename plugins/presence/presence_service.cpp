@@ -81,7 +81,8 @@ sdk::Result<v1::PresenceInfo> PresenceService::heartbeat(const v1::HeartbeatRequ
 sdk::Result<v1::PresenceInfo> PresenceService::set_status(const v1::SetStatusRequest& request) {
     if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
     if (request.status() != v1::ONLINE && request.status() != v1::AWAY && request.status() != v1::DO_NOT_DISTURB) {
-        return sdk::invalid_argument("status must be ONLINE, AWAY or DO_NOT_DISTURB (OFFLINE follows from the devices)");
+        return sdk::invalid_argument(
+            "status must be ONLINE, AWAY or DO_NOT_DISTURB (OFFLINE follows from the devices)");
     }
     if (request.status_text().size() > kMaxText || !plugin_support::is_valid_utf8(request.status_text())) {
         return sdk::invalid_argument("status_text must be valid UTF-8 of at most 128 bytes");

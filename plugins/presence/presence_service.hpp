@@ -27,7 +27,7 @@ public:
 
 class PresenceService {
 public:
-    using Clock = std::function<int64_t()>;                       // unix milliseconds
+    using Clock = std::function<int64_t()>;                        // unix milliseconds
     using Changed = std::function<void(const v1::PresenceInfo&)>;  // for the audit record
 
     PresenceService(int64_t device_ttl_ms, Clock clock, Changed changed);

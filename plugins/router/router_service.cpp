@@ -26,7 +26,9 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
                             std::pair{"client_message_id", &request.client_message_id()}}) {
         if (sdk::Status checked = check_id(what, *id); !checked.ok()) return done(checked);
     }
-    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
+        !checked.ok())
+        return done(checked);
     channel::v1::AppendRequest append;
     append.set_channel_id(request.channel_id());
     append.set_author_id(request.user_id());
@@ -36,7 +38,9 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
 }
 
 void RouterService::edit(const v1::EditRequest& request, Done<v1::SendReply> done) {
-    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true); !checked.ok()) return done(checked);
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
+        !checked.ok())
+        return done(checked);
     channel::v1::AmendRequest amend;
     amend.set_channel_id(request.channel_id());
     amend.set_author_id(request.user_id());
@@ -73,26 +77,29 @@ void RouterService::typing(const v1::TypingRequest& request, Done<v1::TypingRepl
     channel::v1::AudienceRequest audience;
     audience.set_channel_id(request.channel_id());
     audience.set_user_id(request.user_id());
-    channels_.audience(audience, [this, request, done = std::move(done)](sdk::Result<channel::v1::AudienceReply> members) {
-        if (!members.ok()) return done(members.status());
-        v1::Delivery delivery;
-        v1::TypingNotice& notice = *delivery.mutable_typing();
-        notice.set_channel_id(request.channel_id());
-        notice.set_user_id(request.user_id());
-        notice.set_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count());
-        std::lock_guard lock(mutex_);
-        std::vector<uint64_t> gone;
-        for (const std::string& member : members->member_ids()) {
-            if (member == request.user_id()) continue;
-            auto [begin, end] = by_user_.equal_range(member);
-            for (auto it = begin; it != end; ++it) {
-                if (!subscriptions_.at(it->second).sink->deliver(delivery)) gone.push_back(it->second);
+    channels_.audience(
+        audience, [this, request, done = std::move(done)](sdk::Result<channel::v1::AudienceReply> members) {
+            if (!members.ok()) return done(members.status());
+            v1::Delivery delivery;
+            v1::TypingNotice& notice = *delivery.mutable_typing();
+            notice.set_channel_id(request.channel_id());
+            notice.set_user_id(request.user_id());
+            notice.set_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+            std::lock_guard lock(mutex_);
+            std::vector<uint64_t> gone;
+            for (const std::string& member : members->member_ids()) {
+                if (member == request.user_id()) continue;
+                auto [begin, end] = by_user_.equal_range(member);
+                for (auto it = begin; it != end; ++it) {
+                    if (!subscriptions_.at(it->second).sink->deliver(delivery)) gone.push_back(it->second);
+                }
             }
-        }
-        for (uint64_t id : gone) drop_locked(id, {sdk::Code::resource_exhausted, "the subscriber cannot keep up; resume"});
-        done(v1::TypingReply());
-    });
+            for (uint64_t id : gone)
+                drop_locked(id, {sdk::Code::resource_exhausted, "the subscriber cannot keep up; resume"});
+            done(v1::TypingReply());
+        });
 }
 
 // Messages of one channel may come back from Channel out of order (concurrent sends); they leave here in
@@ -114,8 +121,10 @@ void RouterService::release_in_order(Sequencer& sequencer) {
         deliver_locked(node.mapped().first, node.mapped().second);
         ++sequencer.next;
     }
-    if (sequencer.waiting.empty()) sequencer.gap_since = {};
-    else if (sequencer.gap_since == std::chrono::steady_clock::time_point{}) sequencer.gap_since = std::chrono::steady_clock::now();
+    if (sequencer.waiting.empty())
+        sequencer.gap_since = {};
+    else if (sequencer.gap_since == std::chrono::steady_clock::time_point{})
+        sequencer.gap_since = std::chrono::steady_clock::now();
 }
 
 void RouterService::check_gaps() {
@@ -124,7 +133,8 @@ void RouterService::check_gaps() {
         std::lock_guard lock(mutex_);
         const auto now = std::chrono::steady_clock::now();
         for (auto& [channel_id, sequencer] : sequencers_) {
-            if (sequencer.waiting.empty() || sequencer.fetching || now - sequencer.gap_since < limits_.gap_wait) continue;
+            if (sequencer.waiting.empty() || sequencer.fetching || now - sequencer.gap_since < limits_.gap_wait)
+                continue;
             if (sequencer.next == 0) {  // started: from the lowest that came
                 sequencer.next = sequencer.waiting.begin()->first;
                 release_in_order(sequencer);
@@ -155,7 +165,8 @@ void RouterService::fetch_gap(const std::string& channel_id, uint64_t missing_fr
         sequencer.gap_since = std::chrono::steady_clock::now();
         if (page.ok()) {
             for (const channel::v1::Message& message : page->messages()) {
-                if (message.sequence() >= sequencer.next) sequencer.waiting.emplace(message.sequence(), std::pair{message, members});
+                if (message.sequence() >= sequencer.next)
+                    sequencer.waiting.emplace(message.sequence(), std::pair{message, members});
             }
         }
         release_in_order(sequencer);
@@ -187,10 +198,12 @@ bool RouterService::deliver_to_locked(Subscription& subscription, const channel:
     return true;
 }
 
-sdk::Result<uint64_t> RouterService::subscribe(const v1::SubscribeRequest& request, std::shared_ptr<DeliverySink> sink) {
+sdk::Result<uint64_t> RouterService::subscribe(const v1::SubscribeRequest& request,
+                                               std::shared_ptr<DeliverySink> sink) {
     if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
     if (request.resume_after_size() > static_cast<int>(kMaxResumedChannels)) {
-        return sdk::invalid_argument("resume_after names more than " + std::to_string(kMaxResumedChannels) + " channels");
+        return sdk::invalid_argument("resume_after names more than " + std::to_string(kMaxResumedChannels) +
+                                     " channels");
     }
     for (const auto& [channel_id, after] : request.resume_after()) {
         if (sdk::Status checked = check_id("resume_after channel id", channel_id); !checked.ok()) return checked;

@@ -71,8 +71,8 @@ private:
         uint64_t id = 0;
         std::string user_id;
         std::shared_ptr<DeliverySink> sink;
-        std::map<std::string, uint64_t> last;                               // channel -> last sequence delivered
-        std::map<std::string, std::vector<channel::v1::Message>> held;      // channels catching up: live ones wait
+        std::map<std::string, uint64_t> last;                           // channel -> last sequence delivered
+        std::map<std::string, std::vector<channel::v1::Message>> held;  // channels catching up: live ones wait
     };
     // Per channel: the next sequence to deliver and what arrived ahead of it.
     struct Sequencer {

@@ -52,7 +52,9 @@ static lanchat_status_code create(const lanchat_host_api* host, lanchat_host_con
 }
 
 static lanchat_status_code import_state(lanchat_instance* self, lanchat_bytes state, lanchat_sink* error) {
-    (void)self; (void)state; (void)error;
+    (void)self;
+    (void)state;
+    (void)error;
     return LANCHAT_OK;
 }
 
@@ -70,7 +72,9 @@ static void drain(lanchat_instance* self, const lanchat_drain_request* request) 
 }
 
 static lanchat_status_code export_state(lanchat_instance* self, lanchat_sink* state, lanchat_sink* error) {
-    (void)self; (void)state; (void)error;
+    (void)self;
+    (void)state;
+    (void)error;
     return LANCHAT_OK;
 }
 
@@ -85,6 +89,7 @@ static const lanchat_plugin_descriptor descriptor = {
     sizeof(lanchat_plugin_descriptor), 1, 0, {"compat", 6}, {"1.0.0", 5}, &vtable};
 
 LANCHAT_PLUGIN_EXPORT const lanchat_plugin_descriptor* lanchat_plugin_entry(uint16_t major, uint16_t minor) {
-    (void)major; (void)minor;
+    (void)major;
+    (void)minor;
     return &descriptor;
 }

@@ -10,8 +10,8 @@
 #include "grpc_client.hpp"
 #include "http_get.hpp"
 #include "lanchat/plugin_abi.h"
-#include "lanchat/url/url.hpp"
 #include "lanchat/test/v1/echo.pb.h"
+#include "lanchat/url/url.hpp"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
 
@@ -21,7 +21,6 @@ namespace {
 using namespace lanchat::testing;
 using nlohmann::json;
 namespace fs = std::filesystem;
-
 
 class AdminTest : public ::testing::Test {
 protected:
@@ -38,13 +37,16 @@ protected:
 
     // Starts a node with a core probe and the echo plugin; returns its ready line.
     json start(const std::string& admin, const std::string& probe_config = "") {
-        fs::path file = dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
-                                             "pki_dir = \"" + pki_.string() + "\"\n[authorization]\n"
-                                             "\"lanchat.test.v1.Echo\" = [\"caller\"]\n[admin]\n" + admin +
-                                             "\n[[plugin]]\nname = \"probe\"\ncore = true\npath = \"" +
-                                             (kFixtures / "probe.so").string() + "\"\n[plugin.config]\n" + probe_config +
-                                             "\n[[plugin]]\nname = \"echo\"\npath = \"" +
-                                             (kFixtures / "echo.so").string() + "\"\n");
+        fs::path file =
+            dir_.write("n.toml",
+                       "[node]\nname = \"n\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
+                       "pki_dir = \"" +
+                           pki_.string() +
+                           "\"\n[authorization]\n"
+                           "\"lanchat.test.v1.Echo\" = [\"caller\"]\n[admin]\n" +
+                           admin + "\n[[plugin]]\nname = \"probe\"\ncore = true\npath = \"" +
+                           (kFixtures / "probe.so").string() + "\"\n[plugin.config]\n" + probe_config +
+                           "\n[[plugin]]\nname = \"echo\"\npath = \"" + (kFixtures / "echo.so").string() + "\"\n");
         node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
         auto ready = node_->wait_for_line("\"node ready\"");
         if (!ready) throw std::runtime_error("node did not start:\n" + node_->output());
@@ -212,16 +214,18 @@ TEST_F(AdminTest, OverHttpsOnlyAnOperatorCertificateIsServed) {
     // Plain HTTP to the HTTPS port gets no HTTP answer.
     EXPECT_EQ(http_request(host_port(admin), "GET", "/health/live").status, 0);
     // No certificate: the TLS handshake is refused.
-    Completed anonymous = ctl({"--admin", admin, "--ca", (pki_ / "ca.crt").string(), "--cert", "", "--key", "", "health"});
+    Completed anonymous =
+        ctl({"--admin", admin, "--ca", (pki_ / "ca.crt").string(), "--cert", "", "--key", "", "health"});
     EXPECT_EQ(anonymous.exit_code, 1);
     // A service's certificate is valid but is not an operator.
-    Completed service = ctl({"--admin", admin, "--ca", (pki_ / "ca.crt").string(), "--cert",
-                             (pki_ / "nodes/n/caller.crt").string(), "--key", (pki_ / "nodes/n/caller.key").string(),
-                             "health"});
+    Completed service =
+        ctl({"--admin", admin, "--ca", (pki_ / "ca.crt").string(), "--cert", (pki_ / "nodes/n/caller.crt").string(),
+             "--key", (pki_ / "nodes/n/caller.key").string(), "health"});
     EXPECT_EQ(service.exit_code, 1);
-    EXPECT_EQ(service.output, "lanchatctl: the node refused the request (403): this endpoint needs an operator "
-                              "certificate (spiffe://lan-chat.test/operator/<name>); got "
-                              "spiffe://lan-chat.test/svc/caller\n");
+    EXPECT_EQ(service.output,
+              "lanchatctl: the node refused the request (403): this endpoint needs an operator "
+              "certificate (spiffe://lan-chat.test/operator/<name>); got "
+              "spiffe://lan-chat.test/svc/caller\n");
     Completed alice = ctl({"--admin", admin, "--pki", pki_.string(), "--operator", "alice", "health"});
     EXPECT_EQ(alice.exit_code, 0) << alice.output;
     EXPECT_EQ(alice.output, "live, ready\n");
@@ -241,8 +245,9 @@ TEST_F(AdminTest, ANonLoopbackListenerWithoutAPkiIsRefusedAtStart) {
 TEST_F(AdminTest, LanchatctlSaysClearlyWhenTheNodeIsUnreachable) {
     Completed run = ctl({"--admin", "http://127.0.0.1:1", "status"});
     EXPECT_EQ(run.exit_code, 1);
-    EXPECT_EQ(run.output, "lanchatctl: cannot reach the admin endpoint at http://127.0.0.1:1: Connection refused (is "
-                          "lanchatd running with an [admin] table?)\n");
+    EXPECT_EQ(run.output,
+              "lanchatctl: cannot reach the admin endpoint at http://127.0.0.1:1: Connection refused (is "
+              "lanchatd running with an [admin] table?)\n");
 }
 
 }  // namespace

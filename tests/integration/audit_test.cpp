@@ -4,12 +4,11 @@
 #include <signal.h>
 #include <sqlite3.h>
 
-
 #include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
-#include "service_node.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
+#include "service_node.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat {
@@ -18,7 +17,6 @@ namespace {
 using namespace lanchat::testing;
 namespace fs = std::filesystem;
 namespace v1 = lanchat::audit::v1;
-
 
 class AuditTest : public ::testing::Test {
 protected:
@@ -65,7 +63,8 @@ TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
     EXPECT_EQ(call(as_service(address, "gateway"), "/lanchat.audit.v1.Audit/Append", intruding.SerializeAsString())
                   .status.error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
-    EXPECT_EQ(call(router, "/lanchat.audit.v1.Audit/Verify", "").status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(call(router, "/lanchat.audit.v1.Audit/Verify", "").status.error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
 
     node_->send_signal(SIGKILL);
     node_->wait_exit();
@@ -79,14 +78,15 @@ TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
     v1::QueryRequest query;
     query.set_action("login");
     v1::QueryReply page;
-    ASSERT_TRUE(page.ParseFromString(call(as_operator(address), "/lanchat.audit.v1.Audit/Query", query.SerializeAsString()).bytes));
+    ASSERT_TRUE(page.ParseFromString(
+        call(as_operator(address), "/lanchat.audit.v1.Audit/Query", query.SerializeAsString()).bytes));
     EXPECT_EQ(page.entries_size(), 10);
     EXPECT_EQ(page.entries(0).recorded_by(), "spiffe://lan-chat.test/svc/router");
 
     // The operator's tool says the same; after an edit behind the service's back it names the entry.
     auto verify = [&] {
-        return run_to_exit({kLanchatctl, "audit", "verify", "--grpc", address, "--pki", pki_.string(), "--operator",
-                            "alice"});
+        return run_to_exit(
+            {kLanchatctl, "audit", "verify", "--grpc", address, "--pki", pki_.string(), "--operator", "alice"});
     };
     auto intact = verify();
     EXPECT_EQ(intact.exit_code, 0) << intact.output;
@@ -102,13 +102,15 @@ TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
     sql("DELETE FROM entries WHERE sequence > 17");
     auto cut = verify();
     EXPECT_EQ(cut.exit_code, 1);
-    EXPECT_EQ(cut.output, "audit chain BROKEN: the chain ends at entry 17 but the signed checkpoint covers 20 entries: "
-                          "entries 18..20 are missing (the record was cut short) (17 entries)\n");
+    EXPECT_EQ(cut.output,
+              "audit chain BROKEN: the chain ends at entry 17 but the signed checkpoint covers 20 entries: "
+              "entries 18..20 are missing (the record was cut short) (17 entries)\n");
     sql("UPDATE entries SET actor = 'user:mallory' WHERE sequence = 7");
     auto broken = verify();
     EXPECT_EQ(broken.exit_code, 1);
-    EXPECT_EQ(broken.output, "audit chain BROKEN: entry 7: its content does not match its hash (the entry was changed "
-                             "after it was written) (17 entries)\n");
+    EXPECT_EQ(broken.output,
+              "audit chain BROKEN: entry 7: its content does not match its hash (the entry was changed "
+              "after it was written) (17 entries)\n");
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }

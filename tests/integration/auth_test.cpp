@@ -12,10 +12,10 @@
 #include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
-#include "service_node.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/auth/v1/auth.pb.h"
 #include "lanchat/identity/v1/identity.pb.h"
+#include "service_node.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat {
@@ -44,10 +44,12 @@ protected:
 
     void start() {
         std::tie(node_, address_) = start_service_node(kLanchatd, dir_.path() / "n.toml");
-        gateway_ = channel_to(address_, pki_ / "ca.crt", {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"},
-                              "auth.lan-chat.svc");
-        operator_ = channel_to(address_, pki_ / "ca.crt", {pki_ / "clients/operator-ops.crt", pki_ / "clients/operator-ops.key"},
-                               "audit.lan-chat.svc");
+        gateway_ =
+            channel_to(address_, pki_ / "ca.crt",
+                       {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"}, "auth.lan-chat.svc");
+        operator_ =
+            channel_to(address_, pki_ / "ca.crt",
+                       {pki_ / "clients/operator-ops.crt", pki_ / "clients/operator-ops.key"}, "audit.lan-chat.svc");
     }
 
     testing::Completed ctl(std::vector<std::string> args, std::optional<std::string> input = std::nullopt) {
@@ -175,13 +177,15 @@ TEST_F(AuthFlowTest, OperatorsDisableAndResetUsersAndOnlyAuthVerifiesPasswords) 
     EXPECT_TRUE(login("bob", "password two").status.ok());
 
     // The gateway may read users but not test passwords; nobody but an operator may create them.
-    auto identity = channel_to(address_, pki_ / "ca.crt", {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"},
-                               "identity.lan-chat.svc");
+    auto identity =
+        channel_to(address_, pki_ / "ca.crt", {pki_ / "nodes/clients/gateway.crt", pki_ / "nodes/clients/gateway.key"},
+                   "identity.lan-chat.svc");
     identity::v1::VerifyPasswordRequest verify;
     verify.set_username("bob");
     verify.set_password("password two");
-    EXPECT_EQ(call(identity, "/lanchat.identity.v1.Identity/VerifyPassword", verify.SerializeAsString()).status.error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(
+        call(identity, "/lanchat.identity.v1.Identity/VerifyPassword", verify.SerializeAsString()).status.error_code(),
+        grpc::StatusCode::PERMISSION_DENIED);
     identity::v1::LookupUserRequest lookup;
     lookup.set_username("bob");
     EXPECT_TRUE(call(identity, "/lanchat.identity.v1.Identity/LookupUser", lookup.SerializeAsString()).status.ok());
@@ -200,7 +204,8 @@ TEST_F(AuthFlowTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
         for (int i = 0; i < 3; ++i) {
             auto begin = std::chrono::steady_clock::now();
             Reply reply = login(user, "not the password", "198.51.100." + std::to_string(offset + i));
-            times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
+            times.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
             EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
         }
         std::sort(times.begin(), times.end());

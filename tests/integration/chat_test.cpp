@@ -9,10 +9,10 @@
 #include "build_paths.hpp"
 #include "child_process.hpp"
 #include "grpc_client.hpp"
-#include "service_node.hpp"
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/presence/v1/presence.pb.h"
 #include "lanchat/router/v1/router.pb.h"
+#include "service_node.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat {
@@ -32,7 +32,9 @@ protected:
     void SetUp() override {
         make_service_pki(kLanchatctl, pki_, "audit,channel,router,presence", "gateway");
         dir_.write("n.toml", service_node_file(pki_, kPluginDir,
-                                               {{"audit", ""}, {"channel", ""}, {"router", "max_body_bytes = 1000"},
+                                               {{"audit", ""},
+                                                {"channel", ""},
+                                                {"router", "max_body_bytes = 1000"},
                                                 {"presence", "device_ttl_ms = 500"}}));
     }
 
@@ -94,7 +96,8 @@ protected:
         for (const std::string& bytes : stream.messages()) {
             rv1::Delivery delivery;
             EXPECT_TRUE(delivery.ParseFromString(bytes));
-            if (delivery.has_message()) sequences[delivery.message().channel_id()].push_back(delivery.message().sequence());
+            if (delivery.has_message())
+                sequences[delivery.message().channel_id()].push_back(delivery.message().sequence());
         }
         return sequences;
     }
@@ -151,7 +154,8 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     cv1::OpenDirectRequest open;
     open.mutable_actor()->set_user_id("alice");
     open.set_other_user_id("bob");
-    const std::string direct = parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id();
+    const std::string direct =
+        parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id();
     open.mutable_actor()->set_user_id("bob");
     open.set_other_user_id("alice");
     EXPECT_EQ(parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id(), direct);
@@ -161,7 +165,8 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     wait_registered(*bob, "alice", general);
     wait_registered(*carol, "alice", general);
     for (int i = 1; i <= 5; ++i) {
-        auto reply = parse<rv1::SendReply>(send(i % 2 ? "alice" : "carol", general, "general " + std::to_string(i), "g" + std::to_string(i)));
+        auto reply = parse<rv1::SendReply>(
+            send(i % 2 ? "alice" : "carol", general, "general " + std::to_string(i), "g" + std::to_string(i)));
         EXPECT_EQ(reply.sequence(), static_cast<uint64_t>(i));
     }
     for (int i = 1; i <= 2; ++i) ASSERT_TRUE(send("alice", secret, "psst", "s" + std::to_string(i)).status.ok());
@@ -180,8 +185,10 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     // The refusals, each with its status.
     EXPECT_EQ(send("carol", secret, "let me in", "x1").status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(send("carol", "c_0000000000000000", "anyone?", "x2").status.error_code(), grpc::StatusCode::NOT_FOUND);
-    EXPECT_EQ(send("carol", general, "bad \xC3\x28 utf8", "x3").status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_EQ(send("carol", general, std::string(1001, 'x'), "x4").status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(send("carol", general, "bad \xC3\x28 utf8", "x3").status.error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(send("carol", general, std::string(1001, 'x'), "x4").status.error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
     Reply conflicting = send("carol", general, "not what g2 said", "g2");
     EXPECT_EQ(conflicting.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
     auto retried = parse<rv1::SendReply>(send("carol", general, "general 2", "g2"));
@@ -219,10 +226,12 @@ TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
     ASSERT_TRUE(join("bob", general).status.ok());
     auto bob = subscribe("bob");
     wait_registered(*bob, "alice", general);
-    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
+    for (int i = 1; i <= 3; ++i)
+        ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
     ASSERT_TRUE(wait_messages(*bob, 3));
     bob.reset();  // the connection drops; bob has seen 1..3
-    for (int i = 4; i <= 6; ++i) ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
+    for (int i = 4; i <= 6; ++i)
+        ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
     auto again = subscribe("bob", {{general, 3}});
     ASSERT_TRUE(wait_messages(*again, 3));
     ASSERT_TRUE(send("alice", general, "m7", "7").status.ok());
@@ -267,7 +276,8 @@ TEST_F(ChatTest, PresenceGoesOfflineByItselfWhenHeartbeatsStop) {
     beat.set_user_id("bob");
     beat.set_device_id("bob-laptop");
     beat.set_edge_id("edge-1");
-    auto online = parse<pv1::PresenceInfo>(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()));
+    auto online =
+        parse<pv1::PresenceInfo>(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()));
     EXPECT_EQ(online.status(), pv1::ONLINE);
     EXPECT_EQ(online.edges(0), "edge-1");
     // No more heartbeats: after the 500 ms TTL bob is offline, and the watcher is told.
@@ -281,7 +291,9 @@ TEST_F(ChatTest, PresenceGoesOfflineByItselfWhenHeartbeatsStop) {
     EXPECT_EQ(seen, (std::vector<pv1::Status>{pv1::OFFLINE, pv1::ONLINE, pv1::OFFLINE}));
     pv1::GetRequest get;
     get.add_user_ids("bob");
-    EXPECT_EQ(parse<pv1::GetReply>(call(presence_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString())).users(0).status(),
+    EXPECT_EQ(parse<pv1::GetReply>(call(presence_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString()))
+                  .users(0)
+                  .status(),
               pv1::OFFLINE);
     beat.set_user_id(std::string(65, 'x'));
     EXPECT_EQ(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()).status.error_code(),

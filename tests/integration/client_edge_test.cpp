@@ -2,8 +2,8 @@
 // Channel, Router and Presence through the mesh. Users are made with lanchatctl, as an operator would.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -24,7 +24,6 @@ using lanchat::client::WebSocketClient;
 using namespace lanchat::testing;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
 
 // One connected, greeted client with helpers for request/answer pairs.
 class Client {
@@ -81,7 +80,8 @@ protected:
     void SetUp() override {
         testing::make_service_pki(kLanchatctl, pki_, "audit,identity,auth,channel,router,presence,gateway", "gateway",
                                   {"admin"});
-        auto device = testing::run_to_exit({kLanchatctl, "pki", "issue-client", "--dir", pki_.string(), "--device", "laptop"});
+        auto device =
+            testing::run_to_exit({kLanchatctl, "pki", "issue-client", "--dir", pki_.string(), "--device", "laptop"});
         ASSERT_EQ(device.exit_code, 0) << device.output;
     }
 
@@ -94,8 +94,12 @@ protected:
                const std::string& auth_config = "") {
         std::string file = testing::service_node_file(
             pki_, kPluginDir,
-            {{"audit", ""}, {"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1"}, {"auth", auth_config},
-             {"channel", ""}, {"router", ""}, {"presence", "device_ttl_ms = 3000"},
+            {{"audit", ""},
+             {"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1"},
+             {"auth", auth_config},
+             {"channel", ""},
+             {"router", ""},
+             {"presence", "device_ttl_ms = 3000"},
              {"gateway", "allow_registration = true\nheartbeat_ms = 1000\n" + gateway_config}});
         file += "[admin]\nlisten = \"127.0.0.1:0\"\n[client_edge]\nlisten = \"127.0.0.1:0\"\n" + edge_config + "\n";
         dir_.write("n.toml", file);
@@ -111,9 +115,9 @@ protected:
     }
 
     void add_user(const std::string& name, const std::string& password) {
-        auto added = testing::run_to_exit({kLanchatctl, "user", "add", name, "--grpc", grpc_, "--pki", pki_.string(),
-                                           "--operator", "admin"},
-                                          30s, password + "\n");
+        auto added = testing::run_to_exit(
+            {kLanchatctl, "user", "add", name, "--grpc", grpc_, "--pki", pki_.string(), "--operator", "admin"}, 30s,
+            password + "\n");
         ASSERT_EQ(added.exit_code, 0) << added.output;
     }
 
@@ -180,7 +184,8 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     EXPECT_FALSE(alice_auth["refresh_token"].get<std::string>().empty());
     std::string alice_id = alice_auth["user"]["id"];
 
-    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "lobby"}, {"kind", "public"}})["channel"]["id"];
+    std::string channel =
+        alice->ok({{"type", "channels.create"}, {"name", "lobby"}, {"kind", "public"}})["channel"]["id"];
     json bob_auth;
     auto bob = login("bob", "bob password", &bob_auth);
     std::string bob_id = bob_auth["user"]["id"];
@@ -191,7 +196,8 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     alice->ok({{"type", "subscribe"}});
     bob->ok({{"type", "subscribe"}});
 
-    json sent = alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hello bob"}, {"client_message_id", "m1"}});
+    json sent =
+        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hello bob"}, {"client_message_id", "m1"}});
     EXPECT_EQ(sent["sequence"], 1);
     EXPECT_EQ(sent["duplicate"], false);
     json delivered = bob->next_of("message");
@@ -200,8 +206,14 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     EXPECT_EQ(delivered["author_id"], alice_id);
     EXPECT_EQ(alice->next_of("message")["sequence"], 1);  // the author's other devices see it too
     // A retry with the same client_message_id stores nothing new; another body under that id is refused.
-    EXPECT_EQ(alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hello bob"}, {"client_message_id", "m1"}})["duplicate"], true);
-    EXPECT_EQ(alice->request({{"type", "send"}, {"channel_id", channel}, {"body", "other"}, {"client_message_id", "m1"}})["code"], "conflict");
+    EXPECT_EQ(alice->ok({{"type", "send"},
+                         {"channel_id", channel},
+                         {"body", "hello bob"},
+                         {"client_message_id", "m1"}})["duplicate"],
+              true);
+    EXPECT_EQ(alice->request(
+                  {{"type", "send"}, {"channel_id", channel}, {"body", "other"}, {"client_message_id", "m1"}})["code"],
+              "conflict");
 
     bob->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hi alice"}, {"client_message_id", "b1"}});
     EXPECT_EQ(alice->next_of("message")["body"], "hi alice");
@@ -262,7 +274,9 @@ TEST_F(ClientEdgeTest, AReconnectingClientResumesWithExactlyWhatItMissed) {
     start();
     auto [alice, bob, channel, bob_auth] = alice_and_bob_in("news");
     auto say = [&](int n) {
-        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "m" + std::to_string(n)},
+        alice->ok({{"type", "send"},
+                   {"channel_id", channel},
+                   {"body", "m" + std::to_string(n)},
                    {"client_message_id", "id" + std::to_string(n)}});
     };
     say(1);
@@ -334,8 +348,10 @@ TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
     EXPECT_EQ(client->request({{"type", "channels.list"}})["code"], "not_authenticated");
     EXPECT_EQ(client->request({{"type", "auth"}})["code"], "bad_request");
     EXPECT_EQ(client->request({{"type", "auth"}, {"username", "alice"}, {"password", 7}})["code"], "bad_request");
-    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "alice"}, {"password", "wrong password"}})["code"], "auth_failed");
-    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "nobody"}, {"password", "wrong password"}})["code"], "auth_failed");
+    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "alice"}, {"password", "wrong password"}})["code"],
+              "auth_failed");
+    EXPECT_EQ(client->request({{"type", "auth"}, {"username", "nobody"}, {"password", "wrong password"}})["code"],
+              "auth_failed");
     json good = client->ok({{"type", "auth"}, {"username", "alice"}, {"password", "alice password"}});
     std::string token = good["access_token"];
     std::string tampered = token;
@@ -343,8 +359,10 @@ TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
     auto other = connect();
     EXPECT_EQ(other->request({{"type", "auth"}, {"token", tampered}})["code"], "token_invalid");
     EXPECT_EQ(other->request({{"type", "auth"}, {"token", "not.a.token"}})["code"], "token_invalid");
-    EXPECT_EQ(client->request({{"type", "send"}, {"channel_id", "c_0000000000000000"}, {"body", "x"}})["code"], "bad_request");
-    EXPECT_EQ(client->request({{"type", "history"}, {"channel_id", "c_0000000000000000"}, {"before", -1}})["code"], "bad_request");
+    EXPECT_EQ(client->request({{"type", "send"}, {"channel_id", "c_0000000000000000"}, {"body", "x"}})["code"],
+              "bad_request");
+    EXPECT_EQ(client->request({{"type", "history"}, {"channel_id", "c_0000000000000000"}, {"before", -1}})["code"],
+              "bad_request");
 
     // A token bound to a device is refused from any other connection.
     Endpoint laptop = endpoint_;
@@ -363,7 +381,6 @@ TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
     EXPECT_EQ(late->request({{"type", "auth"}, {"token", token}})["code"], "token_expired");
     json closed = client->next_of("(ended)", 3s);
     EXPECT_EQ(client->socket().close_code(), 4003) << closed.dump();
-
 
     // Over the frame limit: 1009. Binary: 1003.
     auto big = connect();
@@ -397,7 +414,8 @@ TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
 }
 
 TEST_F(ClientEdgeTest, AReaderThatNeverReadsIsClosedAndDoesNotSlowOthers) {
-    start("rate_per_second = 100000\nburst = 100000", "send_queue_bytes = 131072\nsocket_send_buffer_bytes = 65536\nhandshake_timeout_ms = 1000");
+    start("rate_per_second = 100000\nburst = 100000",
+          "send_queue_bytes = 131072\nsocket_send_buffer_bytes = 65536\nhandshake_timeout_ms = 1000");
     add_user("alice", "alice password");
     add_user("bob", "bob password");
     add_user("carol", "carol password");
@@ -429,7 +447,10 @@ TEST_F(ClientEdgeTest, AReaderThatNeverReadsIsClosedAndDoesNotSlowOthers) {
         }
     });
     for (int i = 1; i <= count; ++i) {
-        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", body}, {"client_message_id", "f" + std::to_string(i)}});
+        alice->ok({{"type", "send"},
+                   {"channel_id", channel},
+                   {"body", body},
+                   {"client_message_id", "f" + std::to_string(i)}});
     }
     bob_reads.join();
     EXPECT_EQ(received, count) << bob_failure << "\n" << testing::http_request(admin_, "GET", "/metrics").body;
@@ -446,7 +467,9 @@ TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
     int sent = 0;
     auto say = [&] {
         ++sent;
-        alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "n" + std::to_string(sent)},
+        alice->ok({{"type", "send"},
+                   {"channel_id", channel},
+                   {"body", "n" + std::to_string(sent)},
                    {"client_message_id", "k" + std::to_string(sent)}});
     };
     for (int i = 0; i < 5; ++i) say();
@@ -462,7 +485,9 @@ TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
         json frame = bob->next(5s);
         ASSERT_NE(frame["type"], "(ended)") << "bob saw " << seen.size();
         if (frame["type"] == "resubscribe") {
-            ASSERT_TRUE(bob->socket().send(json{{"type", "subscribe"}, {"id", "again"}, {"resume", {{channel, last}}}}.dump()).ok());
+            ASSERT_TRUE(bob->socket()
+                            .send(json{{"type", "subscribe"}, {"id", "again"}, {"resume", {{channel, last}}}}.dump())
+                            .ok());
             resubscribed = true;
         } else if (frame["type"] == "message") {
             last = std::max<uint64_t>(last, frame["sequence"]);
@@ -495,15 +520,17 @@ TEST_F(ClientEdgeTest, BeyondMaxConnectionsANewConnectionIsClosedAtOnce) {
     }
     ASSERT_TRUE(again);
     EXPECT_EQ(again->next()["type"], "hello");
-    EXPECT_EQ(metric("lanchat_client_edge_accepted_total{outcome=\"refused_full\"}"), std::to_string(1 + refused_meanwhile));
+    EXPECT_EQ(metric("lanchat_client_edge_accepted_total{outcome=\"refused_full\"}"),
+              std::to_string(1 + refused_meanwhile));
 }
 
 TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
     start();
     add_user("alice", "alice password");
     auto lanchat = [&](std::vector<std::string> args) {
-        std::vector<std::string> argv = {LANCHAT_CLIENT, "--server", endpoint_.host + ":" + endpoint_.port,
-                                         "--ca", (pki_ / "ca.crt").string(), "--user", "alice"};
+        std::vector<std::string> argv = {
+            LANCHAT_CLIENT, "--server", endpoint_.host + ":" + endpoint_.port, "--ca", (pki_ / "ca.crt").string(),
+            "--user",       "alice"};
         argv.insert(argv.end(), args.begin(), args.end());
         return testing::run_to_exit(argv, 30s, "alice password\n");  // the password: stdin's first line
     };

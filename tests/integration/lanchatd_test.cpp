@@ -19,7 +19,6 @@ using namespace lanchat::testing;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-
 constexpr int kExitFailed = 1;
 constexpr int kExitBadConfig = 2;
 
@@ -83,8 +82,8 @@ class LanchatdTest : public ::testing::Test {
 protected:
     // A node file: [node] with `settings`, then `plugins` starting on line 5.
     fs::path node_file(const std::string& plugins, const std::string& settings = "drain_timeout_ms = 5000") {
-        return dir_.write("node.toml", "[node]\nname = \"test-node\"\ndata_dir = \"data\"\n" + settings + "\n" +
-                                           plugins);
+        return dir_.write("node.toml",
+                          "[node]\nname = \"test-node\"\ndata_dir = \"data\"\n" + settings + "\n" + plugins);
     }
 
     // Runs a node file that must fail; returns its output lines.
@@ -114,9 +113,13 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
     }
     fs::path file = dir_.write("config/all-in-one.toml", text);
     fs::path pki = dir_.path() / "var" / "pki";
-    ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.local"}).exit_code, 0);
+    ASSERT_EQ(
+        run_to_exit({kLanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.local"}).exit_code,
+        0);
     ASSERT_EQ(run_to_exit({kLanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "all-in-one", "--service",
-                           "auth,identity,router,channel,presence,audit,discovery,gateway"}).exit_code, 0);
+                           "auth,identity,router,channel,presence,audit,discovery,gateway"})
+                  .exit_code,
+              0);
 
     ChildProcess node({kLanchatd, file.string()});
     ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
@@ -266,14 +269,15 @@ TEST_F(LanchatdTest, TextFormatIsReadableForATerminal) {
 }
 
 TEST_F(LanchatdTest, CheckValidatesPluginsWithoutServing) {
-    Completed ok = run_to_exit({kLanchatd, "--check", node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
+    Completed ok =
+        run_to_exit({kLanchatd, "--check", node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
     EXPECT_EQ(ok.exit_code, 0) << ok.output;
     EXPECT_GE(find(records(ok.lines), "node file is valid"), 0);
     EXPECT_EQ(find(records(ok.lines), "probe created"), -1);  // nothing was created or started
     EXPECT_FALSE(fs::exists(dir_.path() / "data"));
 
-    Completed bad = run_to_exit(
-        {kLanchatd, "--check", node_file(plugin_entry("old", kFixtures / "abi_major_2.so")).string()});
+    Completed bad =
+        run_to_exit({kLanchatd, "--check", node_file(plugin_entry("old", kFixtures / "abi_major_2.so")).string()});
     EXPECT_EQ(bad.exit_code, kExitFailed);
     EXPECT_NE(error_message(bad).find("plugin ABI 2.0 is incompatible with host ABI 1."), std::string::npos);
 }
@@ -381,9 +385,11 @@ TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
     };
     const std::vector<Case> cases = {
         {"[node]\nname = \"n\"\nname2 = \"unterminated\n",
-         ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited"},
-        {"[node]\nname = \"n\"\nnmae = 1\n", ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, "
-                                             "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms, export_traces)"},
+         ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) "
+         "are explicitly prohibited"},
+        {"[node]\nname = \"n\"\nnmae = 1\n",
+         ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, "
+         "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms, export_traces)"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n", ":3:1: [[plugin]] 'a' is missing the required key 'path'"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = 1\n",
          ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found an integer"},
@@ -419,21 +425,24 @@ TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
     const std::vector<Case> cases = {
         {"absent.so", ": plugin file not found"},
         {"not_elf.so", ": not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin"},
-        {"an_executable", ": not a shared object: it is an executable; a plugin is a .so built with lanchat_add_plugin"},
+        {"an_executable",
+         ": not a shared object: it is an executable; a plugin is a .so built with lanchat_add_plugin"},
         {"wrong_arch.so", ": wrong architecture: built for i386 (32-bit), this host runs on x86_64 (64-bit)"},
-        {"no_entry.so", ": entry symbol 'lanchat_plugin_entry' not found; is this a lanchat plugin? (the SDK's "
-                        "LANCHAT_PLUGIN macro exports it)"},
+        {"no_entry.so",
+         ": entry symbol 'lanchat_plugin_entry' not found; is this a lanchat plugin? (the SDK's "
+         "LANCHAT_PLUGIN macro exports it)"},
         {"abi_major_2.so", ": plugin ABI 2.0 is incompatible with host ABI " + v +
                                " (the major version must match); rebuild the plugin against this host's SDK"},
         {"abi_minor_newer.so", ": plugin ABI " + newer + " is newer than host ABI " + v +
                                    "; upgrade lanchatd or rebuild the plugin against SDK " + v},
     };
     for (const Case& c : cases) {
-        fs::path file = node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / c.file));
+        fs::path file =
+            node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / c.file));
         Completed run = run_failing(file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
-        EXPECT_EQ(error_message(run), "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / c.file).string() +
-                                          c.reason);
+        EXPECT_EQ(error_message(run),
+                  "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / c.file).string() + c.reason);
         // The plugin started before the bad one was stopped again.
         EXPECT_GE(find(records(run.lines), "plugin stopped", "good"), 0) << run.output;
         EXPECT_EQ(find(records(run.lines), "node ready"), -1);
@@ -451,10 +460,12 @@ TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
         {"throw_in = \"constructor\"\nmessage = \"boom\"", "plugin 'p': create failed: plugin constructor threw: boom"},
         {"fail_in = \"start\"\nmessage = \"port in use\"", "plugin 'p': start failed: port in use"},
         {"throw_in = \"start\"\nmessage = \"bang\"", "plugin 'p': start failed: start threw: bang"},
-        {"drain_ms = \"soon\"", "plugin 'p': create failed: config key 'drain_ms' at FILE:9:12: expected an integer "
-                                "number of milliseconds, found a string"},
-        {"colour = \"red\"", "plugin 'p': create failed: unknown config key 'colour' at FILE:9:10 (known keys: "
-                             "fail_in, throw_in, message, drain_ms, tick_ms, health, unhealthy_after_ms)"},
+        {"drain_ms = \"soon\"",
+         "plugin 'p': create failed: config key 'drain_ms' at FILE:9:12: expected an integer "
+         "number of milliseconds, found a string"},
+        {"colour = \"red\"",
+         "plugin 'p': create failed: unknown config key 'colour' at FILE:9:10 (known keys: "
+         "fail_in, throw_in, message, drain_ms, tick_ms, health, unhealthy_after_ms)"},
     };
     for (const Case& c : cases) {
         fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", c.config));

@@ -6,8 +6,8 @@
 
 #include <future>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
@@ -40,18 +40,17 @@ std::string say_request(const std::string& text) {
     return request.SerializeAsString();
 }
 
-
 // A running lanchatd with the echo plugin under `name`, and the address its mesh listens on.
 class MeshNode {
 public:
     MeshNode(const TempDir& dir, const std::string& node, const std::string& plugin_name, const fs::path& pki,
              const std::string& extra = "", const fs::path& plugin_file = kFixtures / "echo.so",
              const std::string& plugin_config = "") {
-        fs::path file = dir.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"data-" + node +
-                                                      "\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
-                                                      pki.string() + "\"\n" + extra + "\n[[plugin]]\nname = \"" +
-                                                      plugin_name + "\"\npath = \"" + plugin_file.string() +
-                                                      "\"\n" + plugin_config);
+        fs::path file =
+            dir.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"data-" + node +
+                                          "\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" + pki.string() + "\"\n" +
+                                          extra + "\n[[plugin]]\nname = \"" + plugin_name + "\"\npath = \"" +
+                                          plugin_file.string() + "\"\n" + plugin_config);
         process = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
         auto ready = process->wait_for_line("\"node ready\"");
         if (!ready) throw std::runtime_error("node " + node + " did not start:\n" + process->output());
@@ -132,7 +131,8 @@ TEST_F(MeshTest, AServerStreamDeliversEveryMessageInOrder) {
 }
 
 TEST_F(MeshTest, AMethodNobodyServesIsUnimplemented) {
-    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy + std::string("\"/lanchat.test.v1.Echo/Nope\" = [\"caller\"]\n"));
+    MeshNode node(dir_, "b", "echo", pki_,
+                  kEchoPolicy + std::string("\"/lanchat.test.v1.Echo/Nope\" = [\"caller\"]\n"));
     Reply reply = call(channel_to(node.address, ca(), service("client", "caller")), "/lanchat.test.v1.Echo/Nope", "");
     EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
     EXPECT_EQ(reply.status.error_message(), "no plugin on this node serves /lanchat.test.v1.Echo/Nope");
@@ -155,32 +155,34 @@ TEST_F(MeshTest, BadClientCertificatesAreRefusedAtTheHandshakeAndTheNodeKeepsSer
     fs::path other_pki = dir_.path() / "other-pki";
     lanchatctl({"init", "--dir", other_pki.string(), "--trust-domain", "lan-chat.test"});
     lanchatctl({"issue", "--dir", other_pki.string(), "--node", "client", "--service", "caller"});
-    auto expired = issue_test_certificate(pki_, dir_.path() / "expired", {"spiffe://lan-chat.test/svc/caller"},
-                                          -7200, -3600);
-    auto two_uris = issue_test_certificate(pki_, dir_.path() / "two-uris",
-                                           {"spiffe://lan-chat.test/svc/caller", "spiffe://lan-chat.test/svc/audit"},
-                                           -60, 3600);
+    auto expired =
+        issue_test_certificate(pki_, dir_.path() / "expired", {"spiffe://lan-chat.test/svc/caller"}, -7200, -3600);
+    auto two_uris =
+        issue_test_certificate(pki_, dir_.path() / "two-uris",
+                               {"spiffe://lan-chat.test/svc/caller", "spiffe://lan-chat.test/svc/audit"}, -60, 3600);
     lanchatctl({"issue", "--dir", pki_.string(), "--node", "revoked", "--service", "caller"});
     lanchatctl({"revoke", "--dir", pki_.string(), (pki_ / "nodes" / "revoked" / "caller.crt").string()});
 
     const std::vector<std::pair<std::string, Identity>> refused = {
         {"no client certificate", {}},
-        {"a certificate from another CA", {other_pki / "nodes/client/caller.crt", other_pki / "nodes/client/caller.key"}},
+        {"a certificate from another CA",
+         {other_pki / "nodes/client/caller.crt", other_pki / "nodes/client/caller.key"}},
         {"an expired certificate", {expired.certificate, expired.key}},
         {"a certificate with two URI SANs", {two_uris.certificate, two_uris.key}},
         {"a revoked certificate", service("revoked", "caller")},
     };
     for (const auto& [what, identity] : refused) {
         Reply reply = call(channel_to(node.address, ca(), identity), kSay, say_request("x"));
-        EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE) << what << ": " << reply.status.error_message();
+        EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+            << what << ": " << reply.status.error_message();
     }
     EXPECT_TRUE(call(channel_to(node.address, ca(), service("client", "caller")), kSay, say_request("ok")).status.ok());
 }
 
 TEST_F(MeshTest, AServerWithoutTheExpectedNameIsRefusedByTheClient) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
-    Reply reply = call(channel_to(node.address, ca(), service("client", "caller"), "audit.lan-chat.svc"), kSay,
-                       say_request("x"));
+    Reply reply =
+        call(channel_to(node.address, ca(), service("client", "caller"), "audit.lan-chat.svc"), kSay, say_request("x"));
     EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -209,16 +211,15 @@ TEST_F(MeshTest, StandardHealthChecksReportTheHostedServices) {
 
     // A plugin that reports itself unhealthy makes its services NOT_SERVING (2).
     MeshNode sick(dir_, "b", "echo", pki_, kEchoPolicy, kFixtures / "echo.so", "[plugin.config]\nunhealthy = true\n");
-    Reply not_serving = call(channel_to(sick.address, ca(), service("client", "caller")), "/grpc.health.v1.Health/Check",
-                             request);
+    Reply not_serving =
+        call(channel_to(sick.address, ca(), service("client", "caller")), "/grpc.health.v1.Health/Check", request);
     ASSERT_TRUE(not_serving.status.ok()) << not_serving.status.error_message();
     EXPECT_EQ(not_serving.bytes, std::string("\x08\x02", 2));
 }
 
 TEST_F(MeshTest, TwoNodesCallEachOtherOverMutualTlsCarryingTheCorrelationId) {
     MeshNode b(dir_, "b", "echo", pki_, kEchoPolicy);
-    MeshNode a(dir_, "a", "relay", pki_,
-               std::string(kEchoPolicy) + "[discovery]\necho = [\"" + b.address + "\"]\n");
+    MeshNode a(dir_, "a", "relay", pki_, std::string(kEchoPolicy) + "[discovery]\necho = [\"" + b.address + "\"]\n");
     auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
     Reply reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("across"),
                        {{"x-lanchat-correlation-id", "corr-two-nodes"}});
@@ -232,8 +233,7 @@ TEST_F(MeshTest, TwoNodesCallEachOtherOverMutualTlsCarryingTheCorrelationId) {
 }
 
 TEST_F(MeshTest, AnUnreachableServiceFailsWithinTheDeadlineAndThenFailsFast) {
-    MeshNode a(dir_, "a", "relay", pki_,
-               std::string(kEchoPolicy) + "[discovery]\necho = [\"127.0.0.1:1\"]\n");
+    MeshNode a(dir_, "a", "relay", pki_, std::string(kEchoPolicy) + "[discovery]\necho = [\"127.0.0.1:1\"]\n");
     auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
     std::string last_message;
     for (int i = 0; i < 6; ++i) {
@@ -241,8 +241,9 @@ TEST_F(MeshTest, AnUnreachableServiceFailsWithinTheDeadlineAndThenFailsFast) {
         EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE) << reply.status.error_message();
         last_message = reply.status.error_message();
     }
-    EXPECT_EQ(last_message, "circuit open for every endpoint of service 'echo' after repeated failures; retrying "
-                            "after 2000 ms");
+    EXPECT_EQ(last_message,
+              "circuit open for every endpoint of service 'echo' after repeated failures; retrying "
+              "after 2000 ms");
 }
 
 TEST_F(MeshTest, AnIdempotentCallIsRetriedUntilTheCircuitOpensWhileOthersAreSentOnce) {
@@ -261,8 +262,9 @@ TEST_F(MeshTest, AnIdempotentCallIsRetriedUntilTheCircuitOpensWhileOthersAreSent
     Reply retried = call(channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc"),
                          "/lanchat.test.v1.Echo/Relay", say_request("x"));
     EXPECT_EQ(retried.status.error_code(), grpc::StatusCode::UNAVAILABLE);
-    EXPECT_EQ(retried.status.error_message(), "circuit open for every endpoint of service 'echo' after repeated "
-                                              "failures; retrying after 2000 ms");
+    EXPECT_EQ(retried.status.error_message(),
+              "circuit open for every endpoint of service 'echo' after repeated "
+              "failures; retrying after 2000 ms");
 }
 
 TEST_F(MeshTest, RotatedCertificatesArePickedUpWithoutRestart) {
@@ -343,24 +345,28 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
     auto node_file = [&](const std::string& node, const std::string& tables, const std::string& plugins) {
         return dir_.write(node + ".toml", "[node]\nname = \"" + node + "\"\ndata_dir = \"" + node +
                                               "-data\"\nexport_traces = true\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
-                                              "pki_dir = \"" + pki_.string() + "\"\n" + tables + plugins);
+                                              "pki_dir = \"" +
+                                              pki_.string() + "\"\n" + tables + plugins);
     };
-    ChildProcess back({kLanchatd, node_file("back-node",
-                                            "[authorization]\n\"lanchat.test.v1.Middle\" = [\"front\"]\n"
-                                            "\"lanchat.test.v1.Echo\" = [\"middle\"]\n",
-                                            echo_entry("echo", "") +
-                                                echo_entry("middle", "proto_service = \"lanchat.test.v1.Middle\"\n"
-                                                                     "relay_to = \"echo\""))
-                                      .string()});
+    ChildProcess back(
+        {kLanchatd, node_file("back-node",
+                              "[authorization]\n\"lanchat.test.v1.Middle\" = [\"front\"]\n"
+                              "\"lanchat.test.v1.Echo\" = [\"middle\"]\n",
+                              echo_entry("echo", "") + echo_entry("middle",
+                                                                  "proto_service = \"lanchat.test.v1.Middle\"\n"
+                                                                  "relay_to = \"echo\""))
+                        .string()});
     auto back_ready = back.wait_for_line("\"node ready\"");
     ASSERT_TRUE(back_ready) << back.output();
     std::string back_address = nlohmann::json::parse(*back_ready)["fields"]["grpc"];
     ChildProcess front({kLanchatd, node_file("front-node",
                                              "[authorization]\n\"lanchat.test.v1.Front\" = [\"caller\"]\n"
-                                             "[discovery]\nmiddle = [\"" + back_address + "\"]\n",
-                                             echo_entry("front", "proto_service = \"lanchat.test.v1.Front\"\n"
-                                                                 "relay_to = \"middle\"\n"
-                                                                 "relay_method = \"/lanchat.test.v1.Middle/Relay\""))
+                                             "[discovery]\nmiddle = [\"" +
+                                                 back_address + "\"]\n",
+                                             echo_entry("front",
+                                                        "proto_service = \"lanchat.test.v1.Front\"\n"
+                                                        "relay_to = \"middle\"\n"
+                                                        "relay_method = \"/lanchat.test.v1.Middle/Relay\""))
                                        .string()});
     auto front_ready = front.wait_for_line("\"node ready\"");
     ASSERT_TRUE(front_ready) << front.output();
@@ -426,8 +432,8 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
 }
 
 TEST_F(MeshTest, ANodeWithoutItsCertificateRefusesToStartAndSaysHowToFixIt) {
-    fs::path file = dir_.write("n.toml", "[node]\nname = \"nobody\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
-                                             pki_.string() + "\"\n");
+    fs::path file = dir_.write(
+        "n.toml", "[node]\nname = \"nobody\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" + pki_.string() + "\"\n");
     auto run = run_to_exit({kLanchatd, file.string()});
     EXPECT_EQ(run.exit_code, 1);
     EXPECT_NE(run.output.find("[mesh] in " + file.string() + ": node certificate " +

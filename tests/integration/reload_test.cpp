@@ -24,11 +24,10 @@ namespace lanchat {
 namespace {
 
 using namespace lanchat::testing;
+using nlohmann::json;
 using test::v1::SayReply;
 using test::v1::SayRequest;
-using nlohmann::json;
 namespace fs = std::filesystem;
-
 
 struct Said {
     grpc::Status status;
@@ -54,11 +53,17 @@ protected:
     }
 
     void write_node_file(const std::string& plugin_config = "") {
-        dir_.write("n.toml", "[node]\nname = \"n\"\ndata_dir = \"data\"\ndrain_timeout_ms = 2000\n[mesh]\n"
-                             "listen = \"127.0.0.1:0\"\npki_dir = \"" + pki_.string() + "\"\n[authorization]\n"
-                             "\"lanchat.test.v1.Echo\" = [\"caller\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n"
-                             "[[plugin]]\nname = \"echo\"\npath = \"" + plugin_file_.string() + "\"\n"
-                             "[plugin.config]\n" + plugin_config + "\n");
+        dir_.write("n.toml",
+                   "[node]\nname = \"n\"\ndata_dir = \"data\"\ndrain_timeout_ms = 2000\n[mesh]\n"
+                   "listen = \"127.0.0.1:0\"\npki_dir = \"" +
+                       pki_.string() +
+                       "\"\n[authorization]\n"
+                       "\"lanchat.test.v1.Echo\" = [\"caller\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n"
+                       "[[plugin]]\nname = \"echo\"\npath = \"" +
+                       plugin_file_.string() +
+                       "\"\n"
+                       "[plugin.config]\n" +
+                       plugin_config + "\n");
     }
     void start() {
         write_node_file();
@@ -218,7 +223,8 @@ TEST_F(ReloadTest, SighupAppliesTheNodeFileAddingReloadingAndRemovingPlugins) {
     start();
     ASSERT_EQ(say("one").reply.sequence(), 1u);
     // echo's config changes (a reload); a probe is added.
-    write_node_file("log_calls = true\n[[plugin]]\nname = \"probe\"\npath = \"" + (kFixtures / "probe.so").string() + "\"\n");
+    write_node_file("log_calls = true\n[[plugin]]\nname = \"probe\"\npath = \"" + (kFixtures / "probe.so").string() +
+                    "\"\n");
     node_->send_signal(SIGHUP);
     auto applied = node_->wait_for_line("SIGHUP: node file applied");
     ASSERT_TRUE(applied) << node_->output();

@@ -129,7 +129,8 @@ std::string ChildProcess::output() const {
     return all;
 }
 
-Completed run_to_exit(std::vector<std::string> argv, std::chrono::milliseconds timeout, std::optional<std::string> input) {
+Completed run_to_exit(std::vector<std::string> argv, std::chrono::milliseconds timeout,
+                      std::optional<std::string> input) {
     ChildProcess child(std::move(argv), std::move(input));
     std::optional<int> code = child.wait_exit(timeout);
     Completed completed;

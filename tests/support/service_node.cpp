@@ -31,7 +31,7 @@ std::string service_node_file(const std::filesystem::path& pki, const std::files
 }
 
 std::pair<std::unique_ptr<ChildProcess>, std::string> start_service_node(const std::string& lanchatd,
-                                                                          const std::filesystem::path& node_file) {
+                                                                         const std::filesystem::path& node_file) {
     auto node = std::make_unique<ChildProcess>(std::vector<std::string>{lanchatd, node_file.string()});
     auto ready = node->wait_for_line("\"node ready\"");
     if (!ready) throw std::runtime_error(node->output());

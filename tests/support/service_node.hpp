@@ -25,6 +25,6 @@ std::string service_node_file(const std::filesystem::path& pki, const std::files
 // Starts lanchatd on `node_file` and waits for "node ready"; returns the process and its mesh address.
 // Throws with the node's output when it does not become ready.
 std::pair<std::unique_ptr<ChildProcess>, std::string> start_service_node(const std::string& lanchatd,
-                                                                          const std::filesystem::path& node_file);
+                                                                         const std::filesystem::path& node_file);
 
 }  // namespace lanchat::testing

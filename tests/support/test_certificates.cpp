@@ -31,7 +31,8 @@ TestCertificate issue_test_certificate(const fs::path& pki_dir, const fs::path& 
     EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
     X509* certificate = X509_new();
     X509_set_version(certificate, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(certificate), static_cast<long>(std::hash<std::string>{}(base.string()) & 0xffffff));
+    ASN1_INTEGER_set(X509_get_serialNumber(certificate),
+                     static_cast<long>(std::hash<std::string>{}(base.string()) & 0xffffff));
     X509_gmtime_adj(X509_getm_notBefore(certificate), valid_from);
     X509_gmtime_adj(X509_getm_notAfter(certificate), valid_to);
     X509_NAME_add_entry_by_txt(X509_get_subject_name(certificate), "CN", MBSTRING_UTF8,

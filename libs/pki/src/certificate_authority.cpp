@@ -112,11 +112,12 @@ struct Authority {
 
 sdk::Result<Authority> load_authority(const PkiLayout& pki) {
     auto certificate = read_certificate(pki.ca_certificate());
-    if (!certificate.ok()) return sdk::Status(certificate.status().code(), certificate.status().message() +
-                                                                              " (run 'lanchatctl pki init' first?)");
+    if (!certificate.ok())
+        return sdk::Status(certificate.status().code(),
+                           certificate.status().message() + " (run 'lanchatctl pki init' first?)");
     auto key = read_key(pki.ca_key());
-    if (!key.ok()) return sdk::Status(key.status().code(), key.status().message() +
-                                                              " (the CA key is needed to issue and revoke)");
+    if (!key.ok())
+        return sdk::Status(key.status().code(), key.status().message() + " (the CA key is needed to issue and revoke)");
     if (X509_check_private_key(certificate->get(), key->get()) != 1) {
         ERR_clear_error();
         return sdk::invalid_argument(pki.ca_key().string() + " does not belong to " + pki.ca_certificate().string());
@@ -143,13 +144,15 @@ sdk::Status issue_pair(const Authority& authority, const fs::path& base, Profile
     key_path += ".key";
     // Key first: a watcher that sees the new certificate must find its key already in place.
     if (sdk::Status status = write_key(key_path, key->get(), false); !status.ok()) return status;
-    if (sdk::Status status = write_certificate(certificate_path, certificate->get(), false); !status.ok()) return status;
+    if (sdk::Status status = write_certificate(certificate_path, certificate->get(), false); !status.ok())
+        return status;
     issued.certificates.push_back(certificate_path);
     return {};
 }
 
 sdk::Status check_days(int days) {
-    if (days < 1 || days > 36500) return sdk::invalid_argument("--days must be between 1 and 36500, got " + std::to_string(days));
+    if (days < 1 || days > 36500)
+        return sdk::invalid_argument("--days must be between 1 and 36500, got " + std::to_string(days));
     return {};
 }
 
@@ -201,8 +204,9 @@ sdk::Status init_ca(const PkiLayout& pki, const InitOptions& options) {
     for (const fs::path& file : {pki.ca_certificate(), pki.ca_key(), pki.crl()}) {
         std::error_code error;
         if (fs::exists(file, error)) {
-            return sdk::Status(sdk::Code::already_exists, file.string() + " already exists; refusing to overwrite "
-                                                                           "an existing PKI");
+            return sdk::Status(sdk::Code::already_exists, file.string() +
+                                                              " already exists; refusing to overwrite "
+                                                              "an existing PKI");
         }
     }
     auto key = generate_key(options.algorithm);
@@ -223,7 +227,8 @@ sdk::Status init_ca(const PkiLayout& pki, const InitOptions& options) {
         return sdk::internal_error("signing the CRL failed: " + openssl_error());
     }
     if (sdk::Status status = write_key(pki.ca_key(), key->get(), true); !status.ok()) return status;
-    if (sdk::Status status = write_certificate(pki.ca_certificate(), certificate->get(), true); !status.ok()) return status;
+    if (sdk::Status status = write_certificate(pki.ca_certificate(), certificate->get(), true); !status.ok())
+        return status;
     return write_crl(pki.crl(), crl.get(), true);
 }
 
@@ -271,7 +276,8 @@ sdk::Result<Issued> issue_node(const PkiLayout& pki, const std::string& node, co
         node_names += "," + *named;
     }
     Profile server{node, node_names, false, "serverAuth,clientAuth"};
-    if (sdk::Status status = issue_pair(*authority, pki.node_dir(node) / "node", server, options, issued); !status.ok()) {
+    if (sdk::Status status = issue_pair(*authority, pki.node_dir(node) / "node", server, options, issued);
+        !status.ok()) {
         return status;
     }
     for (const std::string& service : services) {
@@ -294,9 +300,10 @@ sdk::Result<Issued> issue_client(const PkiLayout& pki, ClientKind kind, const st
     auto authority = load_authority(pki);
     if (!authority.ok()) return authority.status();
     Issued issued;
-    Profile client{kind_name + ":" + name, "URI:spiffe://" + authority->trust_domain + "/" + kind_name + "/" + name, false,
-                   "clientAuth"};
-    if (sdk::Status status = issue_pair(*authority, pki.client_dir() / (kind_name + "-" + name), client, options, issued);
+    Profile client{kind_name + ":" + name, "URI:spiffe://" + authority->trust_domain + "/" + kind_name + "/" + name,
+                   false, "clientAuth"};
+    if (sdk::Status status =
+            issue_pair(*authority, pki.client_dir() / (kind_name + "-" + name), client, options, issued);
         !status.ok()) {
         return status;
     }
@@ -323,7 +330,8 @@ sdk::Status revoke(const PkiLayout& pki, const fs::path& certificate_path) {
     Asn1Time now(ASN1_TIME_adj(nullptr, std::time(nullptr), 0, 0));
     X509_REVOKED_set_serialNumber(entry.get(), const_cast<ASN1_INTEGER*>(serial));
     X509_REVOKED_set_revocationDate(entry.get(), now.get());
-    if (X509_CRL_add0_revoked(crl->get(), entry.get()) != 1) return sdk::internal_error("CRL update failed: " + openssl_error());
+    if (X509_CRL_add0_revoked(crl->get(), entry.get()) != 1)
+        return sdk::internal_error("CRL update failed: " + openssl_error());
     entry.release();  // now owned by the CRL
     X509_CRL_set1_lastUpdate(crl->get(), now.get());
     X509_CRL_sort(crl->get());
@@ -367,12 +375,13 @@ sdk::Result<std::string> inspect(const fs::path& certificate_path, const std::op
     }
     std::vector<std::string> uris = uri_sans(certificate);
     line("URIs:        ", join(uris));
-    line("SPIFFE ID:   ", uris.size() == 1 && uris[0].rfind("spiffe://", 0) == 0 ? uris[0]
-                                                                                : "(none: needs exactly one spiffe:// URI)");
+    line("SPIFFE ID:   ",
+         uris.size() == 1 && uris[0].rfind("spiffe://", 0) == 0 ? uris[0] : "(none: needs exactly one spiffe:// URI)");
     EVP_PKEY* key = X509_get0_pubkey(certificate);
-    line("key:         ", key == nullptr ? "?" : EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? "Ed25519"
-                                                    : EVP_PKEY_get_id(key) == EVP_PKEY_EC ? "ECDSA P-256"
-                                                                                          : OBJ_nid2sn(EVP_PKEY_get_id(key)));
+    line("key:         ", key == nullptr                             ? "?"
+                          : EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? "Ed25519"
+                          : EVP_PKEY_get_id(key) == EVP_PKEY_EC      ? "ECDSA P-256"
+                                                                     : OBJ_nid2sn(EVP_PKEY_get_id(key)));
     if (pki) {
         auto ca = read_certificate(pki->ca_certificate());
         if (!ca.ok()) return ca.status();
@@ -381,9 +390,9 @@ sdk::Result<std::string> inspect(const fs::path& certificate_path, const std::op
         StoreContext context(X509_STORE_CTX_new());
         X509_STORE_CTX_init(context.get(), store.get(), certificate, nullptr);
         bool verified = X509_verify_cert(context.get()) == 1;
-        line("verified:    ", verified ? "yes, by " + pki->ca_certificate().string()
-                                       : std::string("no: ") +
-                                             X509_verify_cert_error_string(X509_STORE_CTX_get_error(context.get())));
+        line("verified:    ",
+             verified ? "yes, by " + pki->ca_certificate().string()
+                      : std::string("no: ") + X509_verify_cert_error_string(X509_STORE_CTX_get_error(context.get())));
         ERR_clear_error();
         auto crl = read_crl(pki->crl());
         X509_REVOKED* revoked = nullptr;

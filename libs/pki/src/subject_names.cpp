@@ -10,7 +10,8 @@ namespace {
 // Calls `visit(entry)` for each subject alternative name of `type`.
 template <class Visit>
 void for_each_name(X509* certificate, int type, Visit visit) {
-    GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+    GeneralNames names(
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
         const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
         if (entry->type == type) visit(*entry);

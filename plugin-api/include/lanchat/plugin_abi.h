@@ -250,8 +250,8 @@ typedef struct lanchat_executor_api {
      * THREAD: any. CALLBACKS: none before it returns, even with delay_ms 0.
      * RETURNS an id for cancel; 0 (and nothing scheduled) when `fn` is NULL.
      */
-    lanchat_timer_id (*schedule)(lanchat_host_context* ctx, uint64_t delay_ms, uint64_t period_ms,
-                                 lanchat_task_fn fn, lanchat_task_fn release, void* user);
+    lanchat_timer_id (*schedule)(lanchat_host_context* ctx, uint64_t delay_ms, uint64_t period_ms, lanchat_task_fn fn,
+                                 lanchat_task_fn release, void* user);
     /*
      * After cancel returns, `fn` is not running (unless cancel is called from inside it) and will not run
      * again. Cancelling an unknown or finished id does nothing. The host cancels whatever an instance left
@@ -314,12 +314,12 @@ typedef struct lanchat_rpc_method {
 /* Options of an outbound call; borrowed for the duration of the call_* function. */
 typedef struct lanchat_rpc_call_options {
     uint32_t struct_size;
-    lanchat_str service;        /* the logical service to call, e.g. "audit"; resolved by discovery */
-    lanchat_str method;         /* full name, "/lanchat.audit.v1.Audit/Append" */
-    uint64_t timeout_ms;        /* 0: the node's default deadline */
-    lanchat_bool idempotent;    /* true: retried with backoff within the deadline; false: sent once */
-    lanchat_rpc_call* parent;   /* the inbound call being served, if any: its correlation id, trace and
-                                   (when sooner) deadline carry over; may be NULL */
+    lanchat_str service;      /* the logical service to call, e.g. "audit"; resolved by discovery */
+    lanchat_str method;       /* full name, "/lanchat.audit.v1.Audit/Append" */
+    uint64_t timeout_ms;      /* 0: the node's default deadline */
+    lanchat_bool idempotent;  /* true: retried with backoff within the deadline; false: sent once */
+    lanchat_rpc_call* parent; /* the inbound call being served, if any: its correlation id, trace and
+                                 (when sooner) deadline carry over; may be NULL */
 } lanchat_rpc_call_options;
 
 /* The final result of an outbound call; everything borrowed for this call only. `response` is the reply of
@@ -327,8 +327,7 @@ typedef struct lanchat_rpc_call_options {
  * call_server_stream that started it. `code` is LANCHAT_OK, the status the callee (or its node) answered,
  * or one the host chose: UNAVAILABLE (no [mesh], no endpoint, every endpoint's breaker open),
  * DEADLINE_EXCEEDED, or CANCELLED (cancel_stream, or the calling instance stopped). */
-typedef void (*lanchat_rpc_reply_fn)(void* user, lanchat_status_code code, lanchat_str message,
-                                     lanchat_bytes response);
+typedef void (*lanchat_rpc_reply_fn)(void* user, lanchat_status_code code, lanchat_str message, lanchat_bytes response);
 
 /* One message of an outbound server stream; `message` borrowed for this call only. THREAD: a mesh thread;
  * the messages of one stream come one at a time, in order, all before its reply. */
@@ -392,11 +391,11 @@ typedef uint64_t lanchat_metric_id; /* 0 is never a valid id */
 typedef struct lanchat_metric_spec {
     uint32_t struct_size;
     lanchat_metric_kind kind;
-    lanchat_str name;               /* [a-zA-Z_][a-zA-Z0-9_]*, e.g. "appends_total" */
+    lanchat_str name; /* [a-zA-Z_][a-zA-Z0-9_]*, e.g. "appends_total" */
     lanchat_str help;
     const lanchat_str* label_names; /* array of label_count; [a-zA-Z_][a-zA-Z0-9_]*, not "plugin" */
     size_t label_count;
-    const double* buckets;          /* histogram upper bounds; NULL or none: latency buckets (0.5 ms to 10 s) */
+    const double* buckets; /* histogram upper bounds; NULL or none: latency buckets (0.5 ms to 10 s) */
     size_t bucket_count;
 } lanchat_metric_spec;
 
@@ -455,8 +454,8 @@ typedef struct lanchat_connection_info {
 /* One HTTPS request that is not a WebSocket upgrade; borrowed for the duration of the callback. */
 typedef struct lanchat_http_request {
     uint32_t struct_size;
-    lanchat_str method;      /* "GET", "HEAD", ... */
-    lanchat_str target;      /* "/app.js?x=1" */
+    lanchat_str method; /* "GET", "HEAD", ... */
+    lanchat_str target; /* "/app.js?x=1" */
     lanchat_str peer_address;
     lanchat_str if_none_match; /* the If-None-Match header, empty when absent */
 } lanchat_http_request;
@@ -651,8 +650,7 @@ typedef struct lanchat_plugin_descriptor {
  * descriptor, whose abi_major/abi_minor say what it was built against (never NULL).
  * THREAD: the loading thread, before any other plugin code; once for each load of the library.
  */
-typedef const lanchat_plugin_descriptor* (*lanchat_plugin_entry_fn)(uint16_t host_abi_major,
-                                                                      uint16_t host_abi_minor);
+typedef const lanchat_plugin_descriptor* (*lanchat_plugin_entry_fn)(uint16_t host_abi_major, uint16_t host_abi_minor);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -90,7 +90,8 @@ TEST_F(AccessTokenTest, ATamperedPayloadFailsTheSignature) {
 }
 
 TEST_F(AccessTokenTest, AlgNoneAndAlgorithmConfusionAreRefused) {
-    std::string payload = part(R"({"iss":"lanchat","sub":"u_1","name":"alice","jti":"t_1","iat":1800000000,"exp":1800000900})");
+    std::string payload =
+        part(R"({"iss":"lanchat","sub":"u_1","name":"alice","jti":"t_1","iat":1800000000,"exp":1800000900})");
     for (const char* alg : {"none", "None", "HS256", "ES384", "RS256"}) {
         std::string header = part(std::string(R"({"alg":")") + alg + R"(","typ":"JWT","kid":")" + key_.id + R"("})");
         auto refused = verify_access_token(header + "." + payload + ".", keys(), kNow);
@@ -117,9 +118,9 @@ TEST_F(AccessTokenTest, AlgNoneAndAlgorithmConfusionAreRefused) {
 }
 
 TEST_F(AccessTokenTest, MalformedTokensGetAReason) {
-    for (const std::string& token : {std::string(), std::string("abc"), std::string("a.b"), std::string("a.b.c.d"),
-                                     std::string("!!!.e30.sig"), part("[1]") + ".e30.sig", part("{}") + ".e30.sig",
-                                     std::string(kMaxTokenBytes + 1, 'a')}) {
+    for (const std::string& token :
+         {std::string(), std::string("abc"), std::string("a.b"), std::string("a.b.c.d"), std::string("!!!.e30.sig"),
+          part("[1]") + ".e30.sig", part("{}") + ".e30.sig", std::string(kMaxTokenBytes + 1, 'a')}) {
         auto refused = verify_access_token(token, keys(), kNow);
         EXPECT_EQ(refused.status().code(), sdk::Code::unauthenticated) << token.substr(0, 40);
         EXPECT_FALSE(refused.status().message().empty());

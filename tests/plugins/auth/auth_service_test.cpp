@@ -24,7 +24,8 @@ public:
         }
         done(verdict);
     }
-    void get_user(const Caller&, const std::string& id, std::function<void(sdk::Result<identity::v1::User>)> done) override {
+    void get_user(const Caller&, const std::string& id,
+                  std::function<void(sdk::Result<identity::v1::User>)> done) override {
         identity::v1::GetUserRequest request;
         request.set_id(id);
         done(identity_.get_user(request));
@@ -45,9 +46,10 @@ class AuthServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
         identity_ = std::make_unique<identity::IdentityService>(
-            value_or_throw(identity::open_sqlite_store(dir_.path() / "identity.sqlite")), identity::Argon2Parameters{8192, 1, 1},
-            [this] { return now_ms_; });
-        database_ = value_or_throw(plugin_support::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
+            value_or_throw(identity::open_sqlite_store(dir_.path() / "identity.sqlite")),
+            identity::Argon2Parameters{8192, 1, 1}, [this] { return now_ms_; });
+        database_ = value_or_throw(
+            plugin_support::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         directory_ = std::make_unique<InProcessIdentity>(*identity_);
         auth_ = std::make_unique<AuthService>(
@@ -60,8 +62,8 @@ protected:
         alice_ = value_or_throw(identity_->create_user(alice, true));
     }
 
-    sdk::Result<v1::LoginReply> login(const std::string& user, const std::string& password, const std::string& device = "",
-                                      const std::string& source = "10.0.0.1") {
+    sdk::Result<v1::LoginReply> login(const std::string& user, const std::string& password,
+                                      const std::string& device = "", const std::string& source = "10.0.0.1") {
         v1::LoginRequest request;
         request.set_username(user);
         request.set_password(password);
@@ -143,11 +145,14 @@ TEST_F(AuthServiceTest, DisabledUsersCannotLogInOrRefresh) {
 TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
     for (const char* user : {"alice", "nobody"}) {
         const std::string source = std::string("10.1.0.") + user;  // one source per user: only the user key counts
-        for (int i = 0; i < 3; ++i) EXPECT_EQ(login(user, "wrong horse", "", source + std::to_string(i)).status().code(), sdk::Code::unauthenticated);
+        for (int i = 0; i < 3; ++i)
+            EXPECT_EQ(login(user, "wrong horse", "", source + std::to_string(i)).status().code(),
+                      sdk::Code::unauthenticated);
         EXPECT_EQ(login(user, "wrong horse", "", source).status().code(), sdk::Code::unauthenticated);
         auto throttled = login(user, "correct horse", "", "10.0.0.8");
         EXPECT_EQ(throttled.status().code(), sdk::Code::resource_exhausted) << user;
-        EXPECT_NE(throttled.status().message().find("try again in 1 s"), std::string::npos) << throttled.status().message();
+        EXPECT_NE(throttled.status().message().find("try again in 1 s"), std::string::npos)
+            << throttled.status().message();
     }
     now_ms_ += 1001;
     EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.8").ok());
@@ -174,7 +179,8 @@ TEST_F(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
 
 TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {
     for (int i = 0; i < 4; ++i) {
-        EXPECT_EQ(login("user" + std::to_string(i), "guess", "", "10.6.6.6").status().code(), sdk::Code::unauthenticated);
+        EXPECT_EQ(login("user" + std::to_string(i), "guess", "", "10.6.6.6").status().code(),
+                  sdk::Code::unauthenticated);
     }
     EXPECT_EQ(login("alice", "correct horse", "", "10.6.6.6").status().code(), sdk::Code::resource_exhausted);
     EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.2").ok());

@@ -121,7 +121,8 @@ TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
     with_device.set_password("x' OR '1'='1");
     with_device.set_device_fingerprint(kFingerprint);
     with_device.set_device_name("laptop'; DELETE FROM devices; --");
-    EXPECT_EQ(value_or_throw(identity.verify_password(with_device)).device().name(), "laptop'; DELETE FROM devices; --");
+    EXPECT_EQ(value_or_throw(identity.verify_password(with_device)).device().name(),
+              "laptop'; DELETE FROM devices; --");
     v1::LookupUserRequest lookup;
     lookup.set_username("' OR 1=1 --");
     EXPECT_EQ(identity.lookup_user(lookup).status().code(), sdk::Code::invalid_argument);
@@ -171,7 +172,12 @@ TEST_F(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
         ASSERT_TRUE(identity.set_password(change).ok());
         EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::INVALID);
     }
-    auto stored_hash = [&] { return value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite"))->find_user_by_id(id)->value().password_hash; };
+    auto stored_hash = [&] {
+        return value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite"))
+            ->find_user_by_id(id)
+            ->value()
+            .password_hash;
+    };
     EXPECT_NE(stored_hash().find("m=8192,t=1,p=1"), std::string::npos);
     IdentityService stronger = open({8192, 2, 1});
     EXPECT_EQ(verify(stronger, "alice", "battery staple").outcome(), v1::VerifyPasswordReply::VALID);

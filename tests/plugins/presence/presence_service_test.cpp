@@ -18,7 +18,8 @@ public:
 
 class PresenceServiceTest : public ::testing::Test {
 protected:
-    PresenceService service_{1000, [this] { return now_; }, [this](const v1::PresenceInfo& info) { audited_.push_back(info); }};
+    PresenceService service_{1000, [this] { return now_; },
+                             [this](const v1::PresenceInfo& info) { audited_.push_back(info); }};
     int64_t now_ = 10'000;
     std::vector<v1::PresenceInfo> audited_;
 
@@ -120,7 +121,8 @@ TEST_F(PresenceServiceTest, ARefusedWatchLeavesNothingBehind) {
 
 TEST_F(PresenceServiceTest, StateCarriesOverToTheNextInstance) {
     beat("alice", "laptop", "edge-9");
-    PresenceService next(1000, [this] { return now_; }, [](const v1::PresenceInfo&) {});
+    PresenceService next(
+        1000, [this] { return now_; }, [](const v1::PresenceInfo&) {});
     ASSERT_TRUE(next.import_state(service_.export_state()).ok());
     v1::GetRequest request;
     request.add_user_ids("alice");

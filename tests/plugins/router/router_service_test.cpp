@@ -72,9 +72,11 @@ class RouterServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
         database_ = value_or_throw(plugin_support::SqliteDatabase::open(
-            dir_.path() / "channel.sqlite", "channel store", std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
+            dir_.path() / "channel.sqlite", "channel store",
+            std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
         store_ = value_or_throw(channel::open_sqlite_store(*database_));
-        channels_ = std::make_unique<channel::ChannelService>(*store_, channel::ChannelLimits{}, [this] { return ++now_; }, [] {});
+        channels_ = std::make_unique<channel::ChannelService>(
+            *store_, channel::ChannelLimits{}, [this] { return ++now_; }, [] {});
         log_ = std::make_unique<InProcessChannels>(*channels_);
         router_ = std::make_unique<RouterService>(*log_, RouterLimits{100, std::chrono::milliseconds(0)});
         channel::v1::CreateChannelRequest create;

@@ -38,8 +38,8 @@ TEST(AuthorizationTest, TheMostSpecificRuleDecides) {
     AuthorizationPolicy policy("lan.test", {{"/lanchat.audit.v1.Audit/Query", {"spiffe://lan.test/operator/*"}},
                                             {"acme.greeter.v1.Greeter", {"gateway"}}});
     EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Query", "spiffe://lan.test/operator/alice"));
-    EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Query", kRouter));   // the method rule replaces the service's
-    EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Append", kRouter));   // other methods keep the default
+    EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Query", kRouter));  // the method rule replaces the service's
+    EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Append", kRouter));  // other methods keep the default
     EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Query", "spiffe://lan.test/operator/"));
     EXPECT_TRUE(policy.allows("/acme.greeter.v1.Greeter/Say", kGateway));
 }

@@ -61,8 +61,9 @@ path = "/opt/extra.so"
 }
 
 TEST_F(NodeConfigTest, PluginDirFromTheFileIsRelativeToIt) {
-    auto loaded = load_node_config(dir_.write("node.toml", "[node]\nname = \"n\"\nplugin_dir = \"p\"\n"
-                                                           "[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"),
+    auto loaded = load_node_config(dir_.write("node.toml",
+                                              "[node]\nname = \"n\"\nplugin_dir = \"p\"\n"
+                                              "[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"),
                                    "/ignored");
     ASSERT_TRUE(loaded.ok());
     EXPECT_EQ(loaded->plugins[0].path, dir_.path() / "p" / "a.so");
@@ -70,23 +71,28 @@ TEST_F(NodeConfigTest, PluginDirFromTheFileIsRelativeToIt) {
 
 TEST_F(NodeConfigTest, SyntaxErrorNamesFileLineAndColumn) {
     EXPECT_EQ(error_of("[node]\nname = \"n\"\nname2 = \"unterminated\n"),
-              file() + ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited");
+              file() +
+                  ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB "
+                  "(U+0009) are explicitly prohibited");
 }
 
 TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
     EXPECT_EQ(error_of("[node]\nname = \"n\"\nnmae = \"x\"\n"),
-              file() + ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
-                       "log_level, executor_threads, drain_timeout_ms, export_traces)");
+              file() +
+                  ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
+                  "log_level, executor_threads, drain_timeout_ms, export_traces)");
     EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n"),
               file() + ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)");
-    EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"),
-              file() + ":1:2: unknown key 'nodes' in the top level (known keys: node, plugin, mesh, discovery, authorization, admin, "
-                       "client_edge)");
+    EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"), file() +
+                                                       ":1:2: unknown key 'nodes' in the top level (known keys: node, "
+                                                       "plugin, mesh, discovery, authorization, admin, "
+                                                       "client_edge)");
 }
 
 TEST_F(NodeConfigTest, TheClientEdgeDefaultsToTheNodeCertificateAndChecksItsLimits) {
     const std::string mesh = "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n";
-    auto loaded = load_node_config(dir_.write("node.toml", mesh + "[client_edge]\nlisten = \"0.0.0.0:8443\"\n"), "/plugins");
+    auto loaded =
+        load_node_config(dir_.write("node.toml", mesh + "[client_edge]\nlisten = \"0.0.0.0:8443\"\n"), "/plugins");
     ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     ASSERT_TRUE(loaded->client_edge.has_value());
     EXPECT_EQ(loaded->client_edge->listen, "0.0.0.0:8443");
@@ -145,10 +151,10 @@ TEST_F(NodeConfigTest, BadValuesAreRefused) {
 }
 
 TEST_F(NodeConfigTest, DuplicatePluginNameNamesBothPlaces) {
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"
-                       "[[plugin]]\nname = \"a\"\npath = \"b.so\"\n"),
-              file() + ":6:1: duplicate plugin name 'a' (first defined at " + file() +
-                  ":3:1); plugin names must be unique");
+    EXPECT_EQ(
+        error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"
+                 "[[plugin]]\nname = \"a\"\npath = \"b.so\"\n"),
+        file() + ":6:1: duplicate plugin name 'a' (first defined at " + file() + ":3:1); plugin names must be unique");
 }
 
 TEST_F(NodeConfigTest, MissingFileIsNamed) {

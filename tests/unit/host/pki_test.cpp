@@ -24,7 +24,8 @@ Certificate load(const fs::path& path) {
 
 std::vector<std::string> names_of(X509* certificate, int type) {
     std::vector<std::string> found;
-    GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+    GeneralNames names(
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
         const GENERAL_NAME* entry = sk_GENERAL_NAME_value(names.get(), i);
         if (entry->type != type) continue;
@@ -74,7 +75,8 @@ TEST_F(PkiTest, InitWritesARootCaWhoseKeyOnlyTheOwnerCanRead) {
 TEST_F(PkiTest, InitRefusesToOverwriteAnExistingPki) {
     sdk::Status again = init_ca(layout_, {"other.local", KeyAlgorithm::ed25519, 10});
     EXPECT_EQ(again.code(), sdk::Code::already_exists);
-    EXPECT_EQ(again.message(), layout_.ca_certificate().string() + " already exists; refusing to overwrite an existing PKI");
+    EXPECT_EQ(again.message(),
+              layout_.ca_certificate().string() + " already exists; refusing to overwrite an existing PKI");
 }
 
 TEST_F(PkiTest, ANodeGetsAServerCertificateForItsServicesAndOneIdentityPerService) {
@@ -162,13 +164,15 @@ TEST_F(PkiTest, BadNamesAndMissingCaAreRefusedWithTheReason) {
     EXPECT_EQ(issue_node(layout_, "n", {"Audit"}, {}).status().message(),
               "service name 'Audit' is not valid: use 1 to 63 lowercase letters, digits and '-', not starting or "
               "ending with '-'");
-    EXPECT_EQ(issue_node(layout_, "n", {}, {}).status().message(), "a node needs at least one service (--service NAME)");
+    EXPECT_EQ(issue_node(layout_, "n", {}, {}).status().message(),
+              "a node needs at least one service (--service NAME)");
     EXPECT_EQ(issue_node(layout_, "n", {"audit"}, {KeyAlgorithm::ecdsa_p256, 0, {}}).status().message(),
               "--days must be between 1 and 36500, got 0");
     PkiLayout empty{dir_.path() / "empty"};
     EXPECT_EQ(issue_node(empty, "n", {"audit"}, {}).status().message(),
-              empty.ca_certificate().string() + ": cannot read certificate: No such file or directory (run "
-                                                "'lanchatctl pki init' first?)");
+              empty.ca_certificate().string() +
+                  ": cannot read certificate: No such file or directory (run "
+                  "'lanchatctl pki init' first?)");
 }
 
 TEST_F(PkiTest, InspectDescribesWhatTheCertificateSays) {

@@ -67,9 +67,10 @@ TEST(PluginLibraryTest, APluginPinnedByGnuUniqueSymbolsIsReportedAsStillLoaded) 
     auto opened = PluginLibrary::open(path);
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     sdk::Status unloaded = (*opened)->unload();
-    EXPECT_EQ(unloaded.message(), path.string() + ": still loaded after unload, so its old code would keep running; "
-                                                  "rebuild it with -fno-gnu-unique (lanchat_add_plugin sets it) and "
-                                                  "link no shared library the host does not load");
+    EXPECT_EQ(unloaded.message(), path.string() +
+                                      ": still loaded after unload, so its old code would keep running; "
+                                      "rebuild it with -fno-gnu-unique (lanchat_add_plugin sets it) and "
+                                      "link no shared library the host does not load");
     EXPECT_TRUE(is_mapped(path));
 }
 

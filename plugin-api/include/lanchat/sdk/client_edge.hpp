@@ -82,12 +82,13 @@ public:
 
 private:
     static Connection from(const lanchat_connection_info* info) {
-        return {info->id,
-                detail::from_abi(info->peer_address),
-                detail::from_abi(info->device_fingerprint),
-                detail::from_abi(info->target),
-                {reinterpret_cast<const char*>(info->session.data), info->session.data == nullptr ? 0 : info->session.size},
-                info->adopted != 0};
+        return {
+            info->id,
+            detail::from_abi(info->peer_address),
+            detail::from_abi(info->device_fingerprint),
+            detail::from_abi(info->target),
+            {reinterpret_cast<const char*>(info->session.data), info->session.data == nullptr ? 0 : info->session.size},
+            info->adopted != 0};
     }
     // No exception crosses into the host: a handler that throws loses that connection (1011), not the node.
     template <class Call>
@@ -103,16 +104,17 @@ private:
         guarded(user, info->id, [&](ClientEdgeHandler& handler) { handler.opened(from(info)); });
     }
     static void on_message(void* user, const lanchat_connection_info* info, lanchat_str text) {
-        guarded(user, info->id, [&](ClientEdgeHandler& handler) { handler.message(from(info), detail::from_abi(text)); });
+        guarded(user, info->id,
+                [&](ClientEdgeHandler& handler) { handler.message(from(info), detail::from_abi(text)); });
     }
     static void on_closed(void* user, lanchat_connection_id id, uint16_t code, lanchat_str reason) {
         guarded(user, 0, [&](ClientEdgeHandler& handler) { handler.closed(id, code, detail::from_abi(reason)); });
     }
     static void on_http(void* user, const lanchat_http_request* request, lanchat_http_response* response) {
         guarded(user, 0, [&](ClientEdgeHandler& handler) {
-            HttpResponse answer = handler.http({detail::from_abi(request->method), detail::from_abi(request->target),
-                                                detail::from_abi(request->peer_address),
-                                                detail::from_abi(request->if_none_match)});
+            HttpResponse answer =
+                handler.http({detail::from_abi(request->method), detail::from_abi(request->target),
+                              detail::from_abi(request->peer_address), detail::from_abi(request->if_none_match)});
             response->status = answer.status;
             detail::write_to(response->content_type, answer.content_type);
             detail::write_to(response->cache_control, answer.cache_control);

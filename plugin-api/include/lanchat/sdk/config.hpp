@@ -31,8 +31,7 @@ public:
     Result<T> get(std::string_view path) const {
         lanchat_config_value value = lookup(path);
         if (value.kind == LANCHAT_CONFIG_MISSING) {
-            return Status(Code::invalid_argument,
-                          "missing config key '" + std::string(path) + "' in " + where(path));
+            return Status(Code::invalid_argument, "missing config key '" + std::string(path) + "' in " + where(path));
         }
         return convert<T>(path, value);
     }
@@ -120,8 +119,8 @@ private:
     }
 
     Status wrong_type(std::string_view path, const char* expected, lanchat_config_kind found) const {
-        return invalid_argument("config key '" + std::string(path) + "' at " + where(path) + ": expected " +
-                                expected + ", found " + kind_name(found));
+        return invalid_argument("config key '" + std::string(path) + "' at " + where(path) + ": expected " + expected +
+                                ", found " + kind_name(found));
     }
 
     template <class T>
@@ -159,8 +158,9 @@ private:
             }
             return items;
         } else {
-            static_assert(sizeof(T) == 0, "Config::get supports strings, booleans, numbers, "
-                                          "std::chrono::milliseconds and std::vector<std::string>");
+            static_assert(sizeof(T) == 0,
+                          "Config::get supports strings, booleans, numbers, "
+                          "std::chrono::milliseconds and std::vector<std::string>");
         }
     }
 

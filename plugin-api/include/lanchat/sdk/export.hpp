@@ -139,8 +139,14 @@ template <class PluginClass, const SettingsTable* Declared>
 constexpr lanchat_plugin_vtable vtable_for() {
     static_assert(std::is_base_of_v<Plugin, PluginClass>, "LANCHAT_PLUGIN needs a subclass of lanchat::sdk::Plugin");
     using T = Trampolines<PluginClass, Declared>;
-    return {sizeof(lanchat_plugin_vtable), &T::create, &T::import_state, &T::start, &T::drain,
-            &T::export_state, &T::stop, &T::destroy};
+    return {sizeof(lanchat_plugin_vtable),
+            &T::create,
+            &T::import_state,
+            &T::start,
+            &T::drain,
+            &T::export_state,
+            &T::stop,
+            &T::destroy};
 }
 
 }  // namespace lanchat::sdk::detail
@@ -149,19 +155,23 @@ constexpr lanchat_plugin_vtable vtable_for() {
 // constructor) as plugin `name_literal`, version `version_literal`, with its settings table: a static
 // `lanchat::sdk::Setting` array, or `lanchat::sdk::no_settings` when it reads no config. Without a table the
 // plugin reads its config itself and the host can check it only at create. Use once per plugin library.
-#define LANCHAT_PLUGIN(PluginClass, name_literal, version_literal, ...)                                       \
-    namespace {                                                                                               \
-    constexpr ::lanchat::sdk::detail::SettingsTable lanchat_sdk_settings =                                    \
-        ::lanchat::sdk::detail::declared_settings(__VA_ARGS__);                                               \
-    constexpr lanchat_plugin_vtable lanchat_sdk_vtable =                                                      \
-        ::lanchat::sdk::detail::vtable_for<PluginClass, &lanchat_sdk_settings>();                             \
-    constexpr lanchat_plugin_descriptor lanchat_sdk_descriptor = {                                            \
-        sizeof(lanchat_plugin_descriptor), LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR,                              \
-        {name_literal, sizeof(name_literal) - 1}, {version_literal, sizeof(version_literal) - 1},              \
-        &lanchat_sdk_vtable, lanchat_sdk_settings.rows, lanchat_sdk_settings.count};                          \
-    }                                                                                                         \
-    extern "C" LANCHAT_PLUGIN_EXPORT const lanchat_plugin_descriptor* lanchat_plugin_entry(                   \
-        uint16_t host_abi_major, uint16_t host_abi_minor) {                                                   \
-        ::lanchat::sdk::detail::record_host_abi(host_abi_major, host_abi_minor);                              \
-        return &lanchat_sdk_descriptor;                                                                       \
+#define LANCHAT_PLUGIN(PluginClass, name_literal, version_literal, ...)                                               \
+    namespace {                                                                                                       \
+    constexpr ::lanchat::sdk::detail::SettingsTable lanchat_sdk_settings =                                            \
+        ::lanchat::sdk::detail::declared_settings(__VA_ARGS__);                                                       \
+    constexpr lanchat_plugin_vtable lanchat_sdk_vtable =                                                              \
+        ::lanchat::sdk::detail::vtable_for<PluginClass, &lanchat_sdk_settings>();                                     \
+    constexpr lanchat_plugin_descriptor lanchat_sdk_descriptor = {sizeof(lanchat_plugin_descriptor),                  \
+                                                                  LANCHAT_ABI_MAJOR,                                  \
+                                                                  LANCHAT_ABI_MINOR,                                  \
+                                                                  {name_literal, sizeof(name_literal) - 1},           \
+                                                                  {version_literal, sizeof(version_literal) - 1},     \
+                                                                  &lanchat_sdk_vtable,                                \
+                                                                  lanchat_sdk_settings.rows,                          \
+                                                                  lanchat_sdk_settings.count};                        \
+    }                                                                                                                 \
+    extern "C" LANCHAT_PLUGIN_EXPORT const lanchat_plugin_descriptor* lanchat_plugin_entry(uint16_t host_abi_major,   \
+                                                                                           uint16_t host_abi_minor) { \
+        ::lanchat::sdk::detail::record_host_abi(host_abi_major, host_abi_minor);                                      \
+        return &lanchat_sdk_descriptor;                                                                               \
     }

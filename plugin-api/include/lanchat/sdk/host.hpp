@@ -14,8 +14,11 @@
 
 namespace lanchat::sdk {
 
-enum class Health { unknown = LANCHAT_HEALTH_UNKNOWN, serving = LANCHAT_HEALTH_SERVING,
-                    not_serving = LANCHAT_HEALTH_NOT_SERVING };
+enum class Health {
+    unknown = LANCHAT_HEALTH_UNKNOWN,
+    serving = LANCHAT_HEALTH_SERVING,
+    not_serving = LANCHAT_HEALTH_NOT_SERVING
+};
 
 // Handed to a plugin's constructor; lives as long as the plugin instance.
 class Host {

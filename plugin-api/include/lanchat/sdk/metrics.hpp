@@ -59,14 +59,17 @@ class Metrics {
 public:
     explicit Metrics(const Host& host) : api_(host.abi()), ctx_(host.abi_context()) {}
 
-    Result<Metric> counter(std::string_view name, std::string_view help, std::initializer_list<std::string_view> labels = {}) const {
+    Result<Metric> counter(std::string_view name, std::string_view help,
+                           std::initializer_list<std::string_view> labels = {}) const {
         return declare(LANCHAT_METRIC_COUNTER, name, help, labels, {});
     }
-    Result<Metric> gauge(std::string_view name, std::string_view help, std::initializer_list<std::string_view> labels = {}) const {
+    Result<Metric> gauge(std::string_view name, std::string_view help,
+                         std::initializer_list<std::string_view> labels = {}) const {
         return declare(LANCHAT_METRIC_GAUGE, name, help, labels, {});
     }
     Result<Metric> histogram(std::string_view name, std::string_view help,
-                             std::initializer_list<std::string_view> labels = {}, std::vector<double> buckets = {}) const {
+                             std::initializer_list<std::string_view> labels = {},
+                             std::vector<double> buckets = {}) const {
         return declare(LANCHAT_METRIC_HISTOGRAM, name, help, labels, std::move(buckets));
     }
 

@@ -72,8 +72,8 @@ public:
         if (finished_) return {Code::failed_precondition, "the stream is already finished"};
         lanchat_status_code code = rpc_->write(call_, to_abi_bytes(message));
         if (code == LANCHAT_OK) return {};
-        return {static_cast<Code>(code), code == LANCHAT_RESOURCE_EXHAUSTED ? "the client is not keeping up"
-                                                                            : "the call has ended"};
+        return {static_cast<Code>(code),
+                code == LANCHAT_RESOURCE_EXHAUSTED ? "the client is not keeping up" : "the call has ended"};
     }
     lanchat_rpc_call* call() const { return call_; }
 
@@ -151,7 +151,8 @@ public:
     // A unary method whose logic answers on the calling thread with a Result: the value is the reply, a
     // failed Result is the call's status.
     template <class Request, class Response>
-    Status serve_sync(const std::string& method, std::function<Result<Response>(const CallInfo&, const Request&)> logic) {
+    Status serve_sync(const std::string& method,
+                      std::function<Result<Response>(const CallInfo&, const Request&)> logic) {
         return serve_unary<Request, Response>(
             method, [logic = std::move(logic)](const CallInfo& call, Request request, Responder<Response> responder) {
                 responder.answer(logic(call, request));
@@ -235,9 +236,12 @@ private:
                              ? Status(Code::internal, "the handler dropped the call without answering")
                              : Status();
         auto handle = std::make_shared<detail::CallHandle>(method->rpc, call, std::move(on_drop));
-        CallInfo described{std::string(detail::from_abi(info->method)), std::string(detail::from_abi(info->peer_identity)),
+        CallInfo described{std::string(detail::from_abi(info->method)),
+                           std::string(detail::from_abi(info->peer_identity)),
                            std::string(detail::from_abi(info->correlation_id)),
-                           std::string(detail::from_abi(info->trace_id)), info->deadline_unix_ms, call};
+                           std::string(detail::from_abi(info->trace_id)),
+                           info->deadline_unix_ms,
+                           call};
         // A handle the handler still held is dropped by the unwinding, which ends the call.
         try {
             method->dispatch(described, std::string(reinterpret_cast<const char*>(request.data), request.size),
@@ -272,10 +276,13 @@ private:
     }
 
     template <class Response>
-    static void reply_unary(void* user, lanchat_status_code code, lanchat_str message, lanchat_bytes response) noexcept {
-        std::unique_ptr<std::function<void(Result<Response>)>> done(static_cast<std::function<void(Result<Response>)>*>(user));
+    static void reply_unary(void* user, lanchat_status_code code, lanchat_str message,
+                            lanchat_bytes response) noexcept {
+        std::unique_ptr<std::function<void(Result<Response>)>> done(
+            static_cast<std::function<void(Result<Response>)>*>(user));
         try {
-            if (code != LANCHAT_OK) return (*done)(Status(static_cast<Code>(code), std::string(detail::from_abi(message))));
+            if (code != LANCHAT_OK)
+                return (*done)(Status(static_cast<Code>(code), std::string(detail::from_abi(message))));
             Response parsed;
             if (!parsed.ParseFromArray(response.data, static_cast<int>(response.size))) {
                 return (*done)(Status(Code::internal, "malformed response"));

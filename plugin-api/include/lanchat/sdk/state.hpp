@@ -68,7 +68,8 @@ private:
     Result<T> get_fixed(size_t width, const char* what) {
         if (bytes_.size() - offset_ < width) return truncated(what);
         uint64_t value = 0;
-        for (size_t i = 0; i < width; ++i) value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[offset_ + i])) << (8 * i);
+        for (size_t i = 0; i < width; ++i)
+            value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[offset_ + i])) << (8 * i);
         offset_ += width;
         return static_cast<T>(value);
     }

@@ -81,7 +81,7 @@ inline Status unavailable(std::string message) { return {Code::unavailable, std:
 template <class T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor): returns read naturally
+    Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor): returns read naturally
     Result(Status status) : value_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return std::holds_alternative<T>(value_); }
