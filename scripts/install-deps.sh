@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  g++ cmake ninja-build ccache pkg-config file
+  g++ cmake ninja-build ccache pkg-config file clang-format
   # host and SDK libraries (see ../sdk-docs/getting-started.md for what each is for)
   libboost1.81-dev libboost-url1.81-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
