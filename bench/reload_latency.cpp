@@ -20,8 +20,11 @@ namespace {
 
 // POST /plugins/echo/reload over loopback HTTP; true on 200.
 bool reload(const lanchat::url::HostPort& admin) {
-    auto outcome = lanchat::http_client::send({admin.host, admin.port, std::nullopt},
-                                              {"POST", "/plugins/echo/reload", "", "", "reload_latency"});
+    lanchat::http_client::Request request;
+    request.method = "POST";
+    request.target = "/plugins/echo/reload";
+    request.user_agent = "reload_latency";
+    auto outcome = lanchat::http_client::send({admin.host, admin.port, std::nullopt}, request);
     const auto* response = std::get_if<lanchat::http_client::Response>(&outcome);
     return response != nullptr && response->status == 200;
 }

@@ -45,7 +45,11 @@ sdk::Result<AdminReply> admin_request(const AdminTarget& target, const std::stri
         }
         server.tls = http_client::TlsFiles{target.ca, target.certificate, target.key};
     }
-    auto outcome = http_client::send(server, {method, path, "", "", "lanchatctl"});
+    http_client::Request request;
+    request.method = method;
+    request.target = path;
+    request.user_agent = "lanchatctl";
+    auto outcome = http_client::send(server, request);
     if (const auto* failure = std::get_if<http_client::Failure>(&outcome)) return explain(*failure, target);
     const auto& response = std::get<http_client::Response>(outcome);
     return AdminReply{response.status, response.body};

@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <thread>
 
+#include "admin/request_origin.hpp"
 #include "lanchat/pki/subject_names.hpp"
 #include "logging/log.hpp"
 #include "net/listen.hpp"
@@ -39,17 +40,16 @@ http::response<http::string_body> to_http(const Response& response, unsigned ver
     return out;
 }
 
+std::string_view header(const http::request<http::string_body>& request, http::field field) {
+    auto found = request.find(field);
+    return found == request.end() ? std::string_view{} : std::string_view(found->value().data(), found->value().size());
+}
+
 Response refused(unsigned status, std::string why) {
     return {status, "text/plain; charset=utf-8", std::move(why) + "\n"};
 }
 
 }  // namespace
-
-bool is_loopback(const std::string& listen) {
-    std::string host = listen.substr(0, listen.rfind(':'));
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 struct AdminServer::Impl {
     asio::io_context io{1};
@@ -77,7 +77,13 @@ struct AdminServer::Impl {
         } else {
             const auto& request = parser.get();
             version = request.version();
-            if (tls && peer.rfind(tls->operator_prefix, 0) != 0) {
+            const auto foreign = foreign_request(header(request, http::field::host),
+                                                 header(request, http::field::origin), address, tls.has_value());
+            if (foreign) {
+                response = refused(403, "refused: " + *foreign);
+                log->warn("refused an admin request from a web page",
+                          {{"reason", *foreign}, {"target", std::string(request.target())}});
+            } else if (tls && peer.rfind(tls->operator_prefix, 0) != 0) {
                 response = refused(403, "this endpoint needs an operator certificate (" + tls->operator_prefix +
                                             "<name>); got " + (peer.empty() ? std::string("none") : peer));
                 log->warn("refused an admin request",

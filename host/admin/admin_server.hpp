@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/request_origin.hpp"
 #include "lanchat/sdk/status.hpp"
 
 namespace lanchat::host {
@@ -38,9 +39,6 @@ struct Tls {
     std::filesystem::path key;
     std::string operator_prefix;  // "spiffe://<domain>/operator/"
 };
-
-// True for 127.0.0.0/8, ::1 and localhost.
-bool is_loopback(const std::string& listen);
 
 class AdminServer {
 public:

@@ -207,6 +207,36 @@ TEST_F(AdminTest, LanchatctlReportsStatusPluginsHealthMetricsAndReload) {
     EXPECT_EQ(core.output, "plugin 'probe' is core (core = true in the node file) and never reloads\n");
 }
 
+// A web page in the operator's browser reaches loopback too: through DNS rebinding (its own name, now
+// resolving to 127.0.0.1, arrives as the Host) or a cross-site form or fetch (its Origin arrives).
+TEST_F(AdminTest, RequestsAddressedByAWebPageAreRefused) {
+    json ready = start("listen = \"127.0.0.1:0\"");
+    const std::string admin = host_port(ready["admin"]);
+    const std::string port = admin.substr(admin.rfind(':') + 1);
+    EXPECT_EQ(http_request(admin, "GET", "/plugins").status, 200);
+    EXPECT_EQ(http_request(admin, "GET", "/plugins", {{"Host", "localhost:" + port}}).status, 200);
+
+    auto rebound = http_request(admin, "GET", "/plugins", {{"Host", "attacker.example:" + port}});
+    EXPECT_EQ(rebound.status, 403);
+    EXPECT_EQ(rebound.body, "refused: Host 'attacker.example:" + port + "' is not this endpoint (127.0.0.1:" + port +
+                                "): the admin endpoint answers only requests addressed to its loopback address\n");
+    EXPECT_EQ(http_request(admin, "GET", "/metrics", {{"Host", "127.evil.example:" + port}}).status, 403);
+    EXPECT_EQ(http_request(admin, "GET", "/metrics", {{"Host", "127.0.0.1:1"}}).status, 403);
+
+    auto posted = http_request(admin, "POST", "/plugins/echo/reload", {{"Origin", "http://attacker.example"}});
+    EXPECT_EQ(posted.status, 403);
+    EXPECT_EQ(posted.body,
+              "refused: Origin 'http://attacker.example' is a web page of another site; the admin "
+              "endpoint answers operators' tools, not pages\n");
+    auto reloads = [&] {
+        const std::string metrics = http_request(admin, "GET", "/metrics").body;
+        return metrics.find("lanchat_plugin_reloads_total{plugin=\"echo\"} 1") != std::string::npos;
+    };
+    EXPECT_FALSE(reloads());  // the refused POST reloaded nothing
+    EXPECT_EQ(http_request(admin, "POST", "/plugins/echo/reload", {{"Origin", "http://" + admin}}).status, 200);
+    EXPECT_TRUE(reloads());
+}
+
 TEST_F(AdminTest, OverHttpsOnlyAnOperatorCertificateIsServed) {
     json ready = start("listen = \"127.0.0.1:0\"\nhttps = true");
     std::string admin = ready["admin"];

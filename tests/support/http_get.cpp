@@ -15,11 +15,16 @@ sdk::Result<url::HostPort> server_of(const std::string& address) {
 
 }  // namespace
 
-HttpReply http_request(const std::string& address, const std::string& method, const std::string& path) {
+HttpReply http_request(const std::string& address, const std::string& method, const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
     auto server = server_of(address);
     if (!server.ok()) return {};
-    auto outcome =
-        http_client::send({server->host, server->port, std::nullopt}, {method, path, "", "", "lanchat-tests"});
+    http_client::Request request;
+    request.method = method;
+    request.target = path;
+    request.user_agent = "lanchat-tests";
+    request.headers = headers;
+    auto outcome = http_client::send({server->host, server->port, std::nullopt}, request);
     const auto* response = std::get_if<http_client::Response>(&outcome);
     if (response == nullptr) return {};
     return {static_cast<int>(response->status), response->body};

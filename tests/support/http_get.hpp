@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lanchat::testing {
 
@@ -11,7 +13,9 @@ struct HttpReply {
     std::string body;
 };
 
-// `address` is "host:port", "[v6]:port" or "http://host:port".
-HttpReply http_request(const std::string& address, const std::string& method, const std::string& path);
+// `address` is "host:port", "[v6]:port" or "http://host:port"; `headers` are sent after the usual ones
+// (a "Host" among them replaces the default).
+HttpReply http_request(const std::string& address, const std::string& method, const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace lanchat::testing

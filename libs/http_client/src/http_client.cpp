@@ -20,9 +20,12 @@ Failure failure(Stage stage, const beast::error_code& error) { return {stage, er
 
 http::request<http::string_body> to_beast(const Server& server, const Request& request) {
     http::request<http::string_body> message{http::string_to_verb(request.method), request.target, 11};
-    message.set(http::field::host, server.host);
+    // RFC 9110 7.2: the Host names the port too; the admin endpoint checks it against its own.
+    const bool v6 = server.host.find(':') != std::string::npos;
+    message.set(http::field::host, (v6 ? "[" + server.host + "]" : server.host) + ":" + server.port);
     message.set(http::field::user_agent, request.user_agent);
     message.set(http::field::connection, "close");
+    for (const auto& [name, value] : request.headers) message.set(name, value);
     if (!request.body.empty()) {
         message.set(http::field::content_type, request.content_type);
         message.body() = request.body;

@@ -33,7 +33,7 @@ protected:
 TEST_F(HttpClientTest, SendsTheMethodAndTargetAndReturnsStatusTypeAndBody) {
     auto admin = AdminServer::start("127.0.0.1:0", std::nullopt, echo, log_);
     ASSERT_TRUE(admin.ok()) << admin.status().message();
-    auto outcome = send(server_at((*admin)->address()), {"POST", "/plugins/echo/reload?x=1", "", "", "test"});
+    auto outcome = send(server_at((*admin)->address()), {"POST", "/plugins/echo/reload?x=1", "", "", "test", {}});
     ASSERT_TRUE(std::holds_alternative<Response>(outcome)) << std::get<Failure>(outcome).reason;
     const Response& response = std::get<Response>(outcome);
     EXPECT_EQ(response.status, 201u);
@@ -67,7 +67,7 @@ TEST_F(HttpClientTest, SpeaksMutualTlsWithAnOperatorCertificate) {
 
     server.tls = TlsFiles{layout.ca_certificate(), layout.client_dir() / "operator-alice.crt",
                           layout.client_dir() / "operator-alice.key"};
-    auto outcome = send(server, {"GET", "/health/live", "", "", "test"});
+    auto outcome = send(server, {"GET", "/health/live", "", "", "test", {}});
     ASSERT_TRUE(std::holds_alternative<Response>(outcome)) << std::get<Failure>(outcome).reason;
     EXPECT_EQ(std::get<Response>(outcome).body, "GET /health/live from 'spiffe://lan-chat.test/operator/alice'");
 

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace lanchat::http_client {
 
@@ -31,6 +33,8 @@ struct Request {
     std::string body;
     std::string content_type;  // sent only with a body
     std::string user_agent = "lanchat";
+    // Further header fields, set last: one named "Host" replaces the default (the server's host:port).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct Response {
