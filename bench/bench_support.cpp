@@ -1,6 +1,5 @@
 #include "bench_support.hpp"
 
-#include <grpcpp/generic/generic_stub.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,19 +10,22 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
-#include <future>
+#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "lanchat/bench/v1/echo.grpc.pb.h"
+#include "lanchat/grpc_buffers/byte_buffer.hpp"
 
 extern char** environ;
 
 namespace lanchat::bench {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::seconds kCallDeadline{5};  // an Echo.Say that takes longer counts as failed
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -36,6 +38,25 @@ void run(const std::vector<std::string>& argv) {
     std::string command;
     for (const auto& arg : argv) command += "'" + arg + "' ";
     if (std::system((command + ">/dev/null").c_str()) != 0) throw std::runtime_error("failed: " + command);
+}
+
+fs::path scratch_directory(const std::string& prefix) {
+    std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create " + pattern);
+    return pattern;
+}
+
+int NodeArguments::number(size_t index, int fallback) const {
+    return index < numbers.size() ? std::stoi(numbers[index]) : fallback;
+}
+
+std::optional<NodeArguments> node_arguments(int argc, char** argv, const char* usage) {
+    if (argc < 4) {
+        std::cerr << usage;
+        return std::nullopt;
+    }
+    return NodeArguments{fs::absolute(argv[1]), fs::absolute(argv[2]), fs::absolute(argv[3]),
+                         std::vector<std::string>(argv + 4, argv + argc)};
 }
 
 void make_pki(const std::string& lanchatctl, const fs::path& dir, const std::vector<std::string>& nodes) {
@@ -113,59 +134,29 @@ std::shared_ptr<grpc::Channel> channel(const std::string& address, const fs::pat
     return grpc::CreateCustomChannel(address, client_credentials(pki), arguments);
 }
 
-// `concurrency` callers, each with one call in flight at a time, for `seconds`, on one channel.
-Figures measure(const std::shared_ptr<grpc::Channel>& to, int seconds, int concurrency) {
-    grpc::GenericStub stub(to);
-    lanchat::test::v1::SayRequest request;
-    request.set_text("benchmark payload");
-    const std::string bytes = request.SerializeAsString();
+Figures closed_loop(int callers, int seconds, const std::function<bool(int caller, uint64_t n)>& operation) {
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> errors{0};
     std::mutex mutex;
     std::vector<double> latencies;
-    auto caller = [&] {
-        std::vector<double> mine;
-        while (!stop) {
-            grpc::ClientContext context;
-            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-            grpc::Slice slice(bytes.data(), bytes.size());
-            grpc::ByteBuffer out(&slice, 1), in;
-            std::mutex done_mutex;
-            std::condition_variable done_cv;
-            bool done = false;
-            grpc::Status status;
-            auto began = Clock::now();
-            stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in, [&](grpc::Status s) {
-                std::lock_guard lock(done_mutex);
-                status = s;
-                done = true;
-                done_cv.notify_one();
-            });
-            std::unique_lock lock(done_mutex);
-            done_cv.wait(lock, [&] { return done; });
-            if (!status.ok()) ++errors;
-            mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - began).count());
-        }
-        std::lock_guard lock(mutex);
-        latencies.insert(latencies.end(), mine.begin(), mine.end());
-    };
-    // Warm up the connection first.
-    for (int i = 0; i < 50; ++i) {
-        grpc::ClientContext context;
-        grpc::Slice slice(bytes.data(), bytes.size());
-        grpc::ByteBuffer out(&slice, 1), in;
-        std::promise<void> done;
-        stub.UnaryCall(&context, "/lanchat.test.v1.Echo/Say", grpc::StubOptions(), &out, &in,
-                       [&](grpc::Status) { done.set_value(); });
-        done.get_future().wait();
+    std::vector<std::thread> threads;
+    const auto began = Clock::now();
+    for (int caller = 0; caller < callers; ++caller) {
+        threads.emplace_back([&, caller] {
+            std::vector<double> mine;
+            for (uint64_t n = 0; !stop; ++n) {
+                const auto start = Clock::now();
+                if (!operation(caller, n)) ++errors;
+                mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+            }
+            std::lock_guard lock(mutex);
+            latencies.insert(latencies.end(), mine.begin(), mine.end());
+        });
     }
-    std::vector<std::thread> callers;
-    auto began = Clock::now();
-    for (int i = 0; i < concurrency; ++i) callers.emplace_back(caller);
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     stop = true;
-    for (auto& thread : callers) thread.join();
-    double elapsed = std::chrono::duration<double>(Clock::now() - began).count();
+    for (auto& thread : threads) thread.join();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - began).count();
     std::sort(latencies.begin(), latencies.end());
     Figures figures;
     figures.qps = static_cast<double>(latencies.size()) / elapsed;
@@ -174,6 +165,38 @@ Figures measure(const std::shared_ptr<grpc::Channel>& to, int seconds, int concu
     figures.errors = errors;
     figures.calls = latencies.size();
     return figures;
+}
+
+grpc::Status unary(grpc::GenericStub& stub, const std::string& method, const std::string& request, std::string* reply,
+                   std::chrono::seconds deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+    grpc::ByteBuffer out = grpc_buffers::buffer_of(request), in;
+    grpc::Status status;
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &out, &in, [&](grpc::Status s) {
+        std::lock_guard lock(mutex);
+        status = s;
+        finished = true;
+        done.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return finished; });
+    if (reply != nullptr && status.ok()) *reply = grpc_buffers::bytes_of(in);
+    return status;
+}
+
+Figures measure(const std::shared_ptr<grpc::Channel>& to, int seconds, int concurrency) {
+    grpc::GenericStub stub(to);
+    lanchat::test::v1::SayRequest request;
+    request.set_text("benchmark payload");
+    const std::string bytes = request.SerializeAsString();
+    const std::string method = "/lanchat.test.v1.Echo/Say";
+    for (int i = 0; i < 50; ++i) (void)unary(stub, method, bytes, nullptr, kCallDeadline);  // warms the connection
+    return closed_loop(concurrency, seconds,
+                       [&](int, uint64_t) { return unary(stub, method, bytes, nullptr, kCallDeadline).ok(); });
 }
 
 }  // namespace lanchat::bench

@@ -113,10 +113,6 @@ int serve_plain(const fs::path& pki, bool generic) {
     return 0;
 }
 
-// ---- processes ----
-
-// Starts a server process and reads its address from the first output line containing `marker`.
-
 // ---- the client ----
 
 // New channels, each making one call (TLS handshake included), one after another, for `seconds`.
@@ -144,26 +140,22 @@ double handshakes_per_second(const std::string& address, const fs::path& pki, in
 int main(int argc, char** argv) {
     if (argc == 3 && std::string(argv[1]) == "--serve-plain") return serve_plain(argv[2], false);
     if (argc == 3 && std::string(argv[1]) == "--serve-generic") return serve_plain(argv[2], true);
-    if (argc < 4) {
-        std::cerr << "usage: mesh_overhead LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]\n";
-        return 2;
-    }
-    const std::string lanchatd = fs::absolute(argv[1]), lanchatctl = fs::absolute(argv[2]),
-                      plugin = fs::absolute(argv[3]);
-    const int seconds = argc > 4 ? std::stoi(argv[4]) : 5;
-    const int concurrency = argc > 5 ? std::stoi(argv[5]) : 16;
+    auto arguments =
+        node_arguments(argc, argv, "usage: mesh_overhead LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]\n");
+    if (!arguments) return 2;
+    const int seconds = arguments->number(0, 5);
+    const int concurrency = arguments->number(1, 16);
 
-    char dir_template[] = "/tmp/lanchat-bench-XXXXXX";
-    const fs::path dir = mkdtemp(dir_template);
+    const fs::path dir = scratch_directory();
     const fs::path pki = dir / "pki";
-    make_pki(lanchatctl, pki, {"node", "plain"});
+    make_pki(arguments->lanchatctl, pki, {"node", "plain"});
     std::ofstream(dir / "node.toml") << "[node]\nname = \"node\"\ndata_dir = \"data\"\nlog_level = \"warn\"\n"
                                      << "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
                                      << "[authorization]\n\"lanchat.test.v1.Echo\" = [\"caller\"]\n"
-                                     << "[[plugin]]\nname = \"echo\"\npath = \"" << plugin << "\"\n";
+                                     << "[[plugin]]\nname = \"echo\"\npath = \"" << arguments->plugin << "\"\n";
 
     Child node, plain, generic;
-    start(node, {lanchatd, "--log-level", "info", (dir / "node.toml").string()}, "\"node ready\"",
+    start(node, {arguments->lanchatd, "--log-level", "info", (dir / "node.toml").string()}, "\"node ready\"",
           [](const std::string& line) { return json_field(line, "grpc"); });
     auto listening = [](const std::string& line) { return line.substr(10, line.find('\n') - 10); };
     start(plain, {"/proc/self/exe", "--serve-plain", pki.string()}, "listening ", listening);

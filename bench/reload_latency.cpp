@@ -32,29 +32,26 @@ bool reload(const lanchat::url::HostPort& admin) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 4) {
-        std::cerr << "usage: reload_latency LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]\n";
-        return 2;
-    }
-    const std::string lanchatd = fs::absolute(argv[1]), lanchatctl = fs::absolute(argv[2]);
-    const std::string plugin = fs::absolute(argv[3]);
-    const int seconds = argc > 4 ? std::stoi(argv[4]) : 5;
-    const int concurrency = argc > 5 ? std::stoi(argv[5]) : 8;
+    auto arguments =
+        node_arguments(argc, argv, "usage: reload_latency LANCHATD LANCHATCTL ECHO_PLUGIN [SECONDS] [CONCURRENCY]\n");
+    if (!arguments) return 2;
+    const int seconds = arguments->number(0, 5);
+    const int concurrency = arguments->number(1, 8);
 
-    char dir_template[] = "/tmp/lanchat-bench-XXXXXX";
-    const fs::path dir = mkdtemp(dir_template);
-    make_pki(lanchatctl, dir / "pki", {"node"});
+    const fs::path dir = scratch_directory();
+    make_pki(arguments->lanchatctl, dir / "pki", {"node"});
     std::ofstream(dir / "node.toml") << "[node]\nname = \"node\"\ndata_dir = \"data\"\ndrain_timeout_ms = 2000\n"
                                      << "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
                                      << "[authorization]\n\"lanchat.test.v1.Echo\" = [\"caller\"]\n"
                                      << "[admin]\nlisten = \"127.0.0.1:0\"\n"
-                                     << "[[plugin]]\nname = \"echo\"\npath = \"" << plugin << "\"\n";
+                                     << "[[plugin]]\nname = \"echo\"\npath = \"" << arguments->plugin << "\"\n";
     Child node;
     lanchat::url::HostPort admin;
-    start(node, {lanchatd, (dir / "node.toml").string()}, "\"node ready\"", [&admin](const std::string& line) {
-        admin = lanchat::sdk::value_or_throw(lanchat::url::parse_url(json_field(line, "admin"), {"http"})).server;
-        return json_field(line, "grpc");
-    });
+    start(node, {arguments->lanchatd, (dir / "node.toml").string()}, "\"node ready\"",
+          [&admin](const std::string& line) {
+              admin = lanchat::sdk::value_or_throw(lanchat::url::parse_url(json_field(line, "admin"), {"http"})).server;
+              return json_field(line, "grpc");
+          });
 
     std::printf("hot reload under load: Echo.Say over mutual TLS, %d concurrent callers, %d s per phase\n", concurrency,
                 seconds);

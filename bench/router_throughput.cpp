@@ -6,13 +6,14 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "audit_outbox.hpp"
@@ -28,13 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Result {
-    double per_second = 0;
-    double p50_ms = 0;
-    double p99_ms = 0;
-    uint64_t errors = 0;
-    uint64_t delivered = 0;
-};
+constexpr std::chrono::seconds kCallDeadline{10};
 
 std::shared_ptr<grpc::Channel> as_gateway(const std::string& address, const fs::path& pki, const std::string& service) {
     grpc::SslCredentialsOptions tls;
@@ -44,67 +39,6 @@ std::shared_ptr<grpc::Channel> as_gateway(const std::string& address, const fs::
     grpc::ChannelArguments arguments;
     arguments.SetSslTargetNameOverride(service + ".lan-chat.svc");
     return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), arguments);
-}
-
-grpc::Status unary(grpc::GenericStub& stub, const std::string& method, const std::string& request, std::string* reply) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Slice slice(request.data(), request.size());
-    grpc::ByteBuffer out(&slice, 1), in;
-    grpc::Status status;
-    std::mutex mutex;
-    std::condition_variable done;
-    bool finished = false;
-    stub.UnaryCall(&context, method, grpc::StubOptions(), &out, &in, [&](grpc::Status s) {
-        std::lock_guard lock(mutex);
-        status = s;
-        finished = true;
-        done.notify_one();
-    });
-    std::unique_lock lock(mutex);
-    done.wait(lock, [&] { return finished; });
-    if (reply != nullptr && status.ok()) {
-        std::vector<grpc::Slice> slices;
-        (void)in.Dump(&slices);
-        for (auto& s : slices) reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    return status;
-}
-
-// `senders` threads, each with one operation in flight, for `seconds`; `operation(sender, n)` returns ok.
-template <class Operation>
-Result closed_loop(int senders, int seconds, Operation operation) {
-    std::atomic<bool> stop{false};
-    std::atomic<uint64_t> errors{0};
-    std::mutex mutex;
-    std::vector<double> latencies;
-    std::vector<std::thread> threads;
-    const auto begin = Clock::now();
-    for (int sender = 0; sender < senders; ++sender) {
-        threads.emplace_back([&, sender] {
-            std::vector<double> mine;
-            for (uint64_t n = 0; !stop; ++n) {
-                const auto start = Clock::now();
-                if (!operation(sender, n)) ++errors;
-                mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-            }
-            std::lock_guard lock(mutex);
-            latencies.insert(latencies.end(), mine.begin(), mine.end());
-        });
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    stop = true;
-    for (auto& thread : threads) thread.join();
-    const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
-    std::sort(latencies.begin(), latencies.end());
-    Result result;
-    result.per_second = static_cast<double>(latencies.size()) / elapsed;
-    if (!latencies.empty()) {
-        result.p50_ms = latencies[latencies.size() / 2];
-        result.p99_ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
-    }
-    result.errors = errors;
-    return result;
 }
 
 // Counts the deliveries of one Subscribe stream.
@@ -148,26 +82,24 @@ private:
     bool finished_ = false;
 };
 
-void print(const char* what, int senders, const Result& result, bool with_delivery) {
-    std::printf("%-22s senders %3d  %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  errors %llu", what, senders,
-                result.per_second, result.p50_ms, result.p99_ms, static_cast<unsigned long long>(result.errors));
-    if (with_delivery) std::printf("  delivered %8.0f msg/s", static_cast<double>(result.delivered) / 1.0);
+// `delivered`: messages per second the subscriber received, when it applies.
+void print(const char* what, int senders, const Figures& figures, std::optional<uint64_t> delivered) {
+    std::printf("%-22s senders %3d  %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  errors %llu", what, senders, figures.qps,
+                figures.p50_us / 1000, figures.p99_us / 1000, static_cast<unsigned long long>(figures.errors));
+    if (delivered) std::printf("  delivered %8.0f msg/s", static_cast<double>(*delivered));
     std::printf("\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 4) {
-        std::cerr << "usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS]\n";
-        return 2;
-    }
-    const std::string lanchatd = fs::absolute(argv[1]), lanchatctl = fs::absolute(argv[2]);
-    const fs::path plugins = fs::absolute(argv[3]);
-    const int seconds = argc > 4 ? std::stoi(argv[4]) : 5;
+    auto arguments = node_arguments(argc, argv, "usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS]\n");
+    if (!arguments) return 2;
+    const std::string& lanchatctl = arguments->lanchatctl;
+    const fs::path plugins = arguments->plugin;
+    const int seconds = arguments->number(0, 5);
 
-    char dir_template[] = "/tmp/lanchat-bench-XXXXXX";
-    const fs::path dir = mkdtemp(dir_template);
+    const fs::path dir = scratch_directory();
     run({lanchatctl, "pki", "init", "--dir", (dir / "pki").string(), "--trust-domain", "lan-chat.bench"});
     run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "node", "--service",
          "audit,channel,router"});
@@ -182,7 +114,7 @@ int main(int argc, char** argv) {
     node_file.close();
 
     Child node;
-    start(node, {lanchatd, (dir / "node.toml").string()}, "\"node ready\"",
+    start(node, {arguments->lanchatd, (dir / "node.toml").string()}, "\"node ready\"",
           [](const std::string& line) { return json_field(line, "grpc"); });
     grpc::GenericStub channels(as_gateway(node.address, dir / "pki", "channel"));
     auto router_channel = as_gateway(node.address, dir / "pki", "router");
@@ -193,7 +125,9 @@ int main(int argc, char** argv) {
     create.set_name("bench");
     create.set_kind(channel::v1::PUBLIC);
     std::string created;
-    if (!unary(channels, "/lanchat.channel.v1.Channel/CreateChannel", create.SerializeAsString(), &created).ok()) {
+    if (!unary(channels, "/lanchat.channel.v1.Channel/CreateChannel", create.SerializeAsString(), &created,
+               kCallDeadline)
+             .ok()) {
         std::cerr << "cannot create the channel\n";
         return 1;
     }
@@ -203,7 +137,7 @@ int main(int argc, char** argv) {
         channel::v1::JoinRequest join;
         join.mutable_actor()->set_user_id("sender-" + std::to_string(sender));
         join.set_channel_id(info.id());
-        (void)unary(channels, "/lanchat.channel.v1.Channel/Join", join.SerializeAsString(), nullptr);
+        (void)unary(channels, "/lanchat.channel.v1.Channel/Join", join.SerializeAsString(), nullptr, kCallDeadline);
     }
 
     std::printf("router_throughput: %d s per measurement, client and node on this machine's %u cores\n", seconds,
@@ -227,7 +161,7 @@ int main(int argc, char** argv) {
     (void)store->create_channel(baseline_channel, members, {});
 
     for (int senders : {1, 10, 100}) {
-        Result stored = closed_loop(senders, seconds, [&](int sender, uint64_t n) {
+        Figures stored = closed_loop(senders, seconds, [&](int sender, uint64_t n) {
             channel::v1::Message message;
             message.set_channel_id("c_baseline");
             message.set_author_id("sender-" + std::to_string(sender));
@@ -236,27 +170,27 @@ int main(int argc, char** argv) {
             message.set_event(channel::v1::Message::POSTED);
             return store->append(message, {}).ok();
         });
-        print("storage alone", senders, stored, false);
+        print("storage alone", senders, stored, std::nullopt);
 
         Subscriber reader(router_channel, "reader");
         std::this_thread::sleep_for(std::chrono::milliseconds(300));  // registered before the first send
         grpc::GenericStub router(router_channel);
         const uint64_t before = reader.delivered;
         const auto begin = Clock::now();
-        Result routed = closed_loop(senders, seconds, [&](int sender, uint64_t n) {
+        Figures routed = closed_loop(senders, seconds, [&](int sender, uint64_t n) {
             router::v1::SendRequest send;
             send.set_user_id("sender-" + std::to_string(sender));
             send.set_channel_id(info.id());
             send.set_body("benchmark message body of a typical chat line length");
             send.set_client_message_id(std::to_string(senders) + "-" + std::to_string(n));
-            return unary(router, "/lanchat.router.v1.Router/Send", send.SerializeAsString(), nullptr).ok();
+            return unary(router, "/lanchat.router.v1.Router/Send", send.SerializeAsString(), nullptr, kCallDeadline)
+                .ok();
         });
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the last deliveries arrive
-        routed.delivered = static_cast<uint64_t>(static_cast<double>(reader.delivered - before) /
-                                                 std::chrono::duration<double>(Clock::now() - begin).count());
-        print("mesh Send+fan-out", senders, routed, true);
-        std::printf("%-22s senders %3d  %.2f x the storage's msg/s\n", "  ratio", senders,
-                    routed.per_second / stored.per_second);
+        const auto delivered = static_cast<uint64_t>(static_cast<double>(reader.delivered - before) /
+                                                     std::chrono::duration<double>(Clock::now() - begin).count());
+        print("mesh Send+fan-out", senders, routed, delivered);
+        std::printf("%-22s senders %3d  %.2f x the storage's msg/s\n", "  ratio", senders, routed.qps / stored.qps);
     }
     return 0;
 }
