@@ -25,6 +25,7 @@
 #include "client_edge/dispatcher.hpp"
 #include "client_edge/http_answer.hpp"
 #include "client_edge/origin_check.hpp"
+#include "client_edge/server_tls.hpp"
 #include "logging/log.hpp"
 #include "metrics/registry.hpp"
 #include "net/listen.hpp"
@@ -408,23 +409,7 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
     impl->config = config;
     impl->dispatcher = &dispatcher;
     impl->log = &log;
-    beast::error_code error;
-    impl->tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-    impl->tls.use_certificate_chain_file(config.certificate.string(), error);
-    if (error)
-        return sdk::failed_precondition("[client_edge] certificate " + config.certificate.string() + ": " +
-                                        error.message());
-    impl->tls.use_private_key_file(config.key.string(), asio::ssl::context::pem, error);
-    if (error) return sdk::failed_precondition("[client_edge] key " + config.key.string() + ": " + error.message());
-    impl->tls.load_verify_file(ca.string(), error);
-    if (error) return sdk::failed_precondition("[client_edge] CA " + ca.string() + ": " + error.message());
-    // A client certificate is optional (it binds the session to a device); one that is sent must verify.
-    impl->tls.set_verify_mode(asio::ssl::verify_peer);
-    SSL_CTX* native = impl->tls.native_handle();
-    static const unsigned char kSessionContext[] = "lanchat-client-edge";
-    SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
-    SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);  // idle connections keep no TLS buffers
+    if (sdk::Status configured = configure_server_tls(impl->tls, config, ca); !configured.ok()) return configured;
 
     impl->open_gauge = metrics.must(metrics::Kind::gauge, "lanchat_client_edge_connections",
                                     "Open WebSocket connections on the client edge.", {});

@@ -1,0 +1,31 @@
+#include "client_edge/server_tls.hpp"
+
+#include <openssl/ssl.h>
+
+namespace lanchat::host::edge {
+
+namespace ssl = boost::asio::ssl;
+
+sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& config, const std::filesystem::path& ca) {
+    boost::system::error_code error;
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    tls.use_certificate_chain_file(config.certificate.string(), error);
+    if (error) {
+        return sdk::failed_precondition("[client_edge] certificate " + config.certificate.string() + ": " +
+                                        error.message());
+    }
+    tls.use_private_key_file(config.key.string(), ssl::context::pem, error);
+    if (error) return sdk::failed_precondition("[client_edge] key " + config.key.string() + ": " + error.message());
+    tls.load_verify_file(ca.string(), error);
+    if (error) return sdk::failed_precondition("[client_edge] CA " + ca.string() + ": " + error.message());
+    // A client certificate is optional (it binds the session to a device); one that is sent must verify.
+    tls.set_verify_mode(ssl::verify_peer);
+    SSL_CTX* native = tls.native_handle();
+    static const unsigned char kSessionContext[] = "lanchat-client-edge";
+    SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
+    SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);  // idle connections keep no TLS buffers
+    return {};
+}
+
+}  // namespace lanchat::host::edge
