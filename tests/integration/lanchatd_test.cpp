@@ -72,6 +72,12 @@ void make_pki(const fs::path& dir, const std::string& node) {
               0);
 }
 
+// `text` with each FILE placeholder replaced by the node file's path, which a case cannot know beforehand.
+std::string with_file(std::string text, const fs::path& file) {
+    for (size_t at; (at = text.find("FILE")) != std::string::npos;) text.replace(at, 4, file.string());
+    return text;
+}
+
 // Replaces the value of the first line starting with `key = ` in `text`.
 void set_line(std::string& text, const std::string& key, const std::string& value) {
     size_t at = text.find("\n" + key + " = ");
@@ -283,11 +289,8 @@ TEST_F(LanchatdTest, CheckValidatesPluginsWithoutServing) {
 }
 
 TEST_F(LanchatdTest, CheckRefusesGatewaySettingsTheGatewayWouldRefuseAtStart) {
-    struct Case {
-        std::string setting;
-        std::string message;  // after "plugin 'gateway' (FILE:5:1): "
-    };
-    const std::vector<Case> cases = {
+    // Each case: a [plugin.config] line, then the message (after "plugin 'gateway' (FILE:5:1): ")
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"allow_registraton = true",
          "unknown config key 'allow_registraton' at FILE:9:21 (known keys: auth_timeout_ms, "
          "rate_per_second, burst, max_body_bytes, allow_registration, heartbeat_ms, "
@@ -295,11 +298,10 @@ TEST_F(LanchatdTest, CheckRefusesGatewaySettingsTheGatewayWouldRefuseAtStart) {
         {"max_body_bytes = \"4000\"", "config key 'max_body_bytes' at FILE:9:18: expected an integer, found a string"},
         {"rate_per_second = -5", "config key 'rate_per_second' at FILE:9:19: must be between 1 and 100000, found -5"},
     };
-    for (const Case& c : cases) {
-        fs::path file = node_file(plugin_entry("gateway", fs::path(LANCHAT_PLUGIN_DIR) / "gateway.so", c.setting));
+    for (const auto& [setting, message] : cases) {
+        fs::path file = node_file(plugin_entry("gateway", fs::path(LANCHAT_PLUGIN_DIR) / "gateway.so", setting));
         Completed run = run_to_exit({kLanchatd, "--check", file.string()});
-        std::string expected = "plugin 'gateway' (FILE:5:1): " + c.message;
-        for (size_t at; (at = expected.find("FILE")) != std::string::npos;) expected.replace(at, 4, file.string());
+        std::string expected = with_file("plugin 'gateway' (FILE:5:1): " + message, file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run), expected);
     }
@@ -379,11 +381,8 @@ TEST_F(LanchatdTest, DescribePrintsThePluginsSettings) {
 // --- bad node files: one plain line on stderr, exit 2 ---
 
 TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
-    struct Case {
-        std::string content;
-        std::string message;  // after "lanchatd: <file>"
-    };
-    const std::vector<Case> cases = {
+    // Each case: the node file, then the message (after "lanchatd: <file>")
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"[node]\nname = \"n\"\nname2 = \"unterminated\n",
          ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) "
          "are explicitly prohibited"},
@@ -396,11 +395,10 @@ TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\n[[plugin]]\nname = \"a\"\npath = \"b.so\"\n",
          ":6:1: duplicate plugin name 'a' (first defined at FILE:3:1); plugin names must be unique"},
     };
-    for (const Case& c : cases) {
-        fs::path file = dir_.write("bad.toml", c.content);
+    for (const auto& [content, message] : cases) {
+        fs::path file = dir_.write("bad.toml", content);
         Completed run = run_to_exit({kLanchatd, file.string()});
-        std::string expected = "lanchatd: " + file.string() + c.message;
-        if (size_t at = expected.find("FILE"); at != std::string::npos) expected.replace(at, 4, file.string());
+        std::string expected = "lanchatd: " + file.string() + with_file(message, file);
         EXPECT_EQ(run.exit_code, kExitBadConfig) << run.output;
         EXPECT_EQ(run.lines, std::vector<std::string>{expected});
     }
@@ -418,11 +416,8 @@ TEST_F(LanchatdTest, UnknownOptionPrintsUsageAndExitCode2) {
 TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
     const std::string v = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR);
     const std::string newer = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR + 1);
-    struct Case {
-        std::string file;
-        std::string reason;
-    };
-    const std::vector<Case> cases = {
+    // Each case: the fixture file, then the reason after its path
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"absent.so", ": plugin file not found"},
         {"not_elf.so", ": not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin"},
         {"an_executable",
@@ -436,13 +431,13 @@ TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
         {"abi_minor_newer.so", ": plugin ABI " + newer + " is newer than host ABI " + v +
                                    "; upgrade lanchatd or rebuild the plugin against SDK " + v},
     };
-    for (const Case& c : cases) {
+    for (const auto& [file_name, reason] : cases) {
         fs::path file =
-            node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / c.file));
+            node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / file_name));
         Completed run = run_failing(file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run),
-                  "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / c.file).string() + c.reason);
+                  "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / file_name).string() + reason);
         // The plugin started before the bad one was stopped again.
         EXPECT_GE(find(records(run.lines), "plugin stopped", "good"), 0) << run.output;
         EXPECT_EQ(find(records(run.lines), "node ready"), -1);
@@ -450,11 +445,8 @@ TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
 }
 
 TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
-    struct Case {
-        std::string config;
-        std::string message;
-    };
-    const std::vector<Case> cases = {
+    // Each case: the [plugin.config] lines, then the error message
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"fail_in = \"constructor\"\nmessage = \"database /x is read-only\"",
          "plugin 'p': create failed: database /x is read-only"},
         {"throw_in = \"constructor\"\nmessage = \"boom\"", "plugin 'p': create failed: plugin constructor threw: boom"},
@@ -467,11 +459,10 @@ TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
          "plugin 'p': create failed: unknown config key 'colour' at FILE:9:10 (known keys: "
          "fail_in, throw_in, message, drain_ms, tick_ms, health, unhealthy_after_ms)"},
     };
-    for (const Case& c : cases) {
-        fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", c.config));
+    for (const auto& [config, message] : cases) {
+        fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", config));
         Completed run = run_failing(file);
-        std::string expected = c.message;
-        if (size_t at = expected.find("FILE"); at != std::string::npos) expected.replace(at, 4, file.string());
+        std::string expected = with_file(message, file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run), expected);
         EXPECT_EQ(find(records(run.lines), "node ready"), -1);

@@ -11,8 +11,10 @@
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "grpc_client.hpp"
 #include "lanchat/test/v1/echo.pb.h"
+#include "parsed_reply.hpp"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
 
@@ -88,10 +90,7 @@ protected:
 TEST_F(MeshTest, APluginMethodIsServedOverMutualTlsWithTheCallersIdentity) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
     auto channel = channel_to(node.address, ca(), service("client", "caller"));
-    Reply reply = call(channel, kSay, say_request("hello"), {{"x-lanchat-correlation-id", "corr-1"}});
-    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
-    SayReply said;
-    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    auto said = parsed<SayReply>(call(channel, kSay, say_request("hello"), {{"x-lanchat-correlation-id", "corr-1"}}));
     EXPECT_EQ(said.text(), "hello");
     EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/caller");
     EXPECT_EQ(said.correlation_id(), "corr-1");
@@ -221,11 +220,8 @@ TEST_F(MeshTest, TwoNodesCallEachOtherOverMutualTlsCarryingTheCorrelationId) {
     MeshNode b(dir_, "b", "echo", pki_, kEchoPolicy);
     MeshNode a(dir_, "a", "relay", pki_, std::string(kEchoPolicy) + "[discovery]\necho = [\"" + b.address + "\"]\n");
     auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
-    Reply reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("across"),
-                       {{"x-lanchat-correlation-id", "corr-two-nodes"}});
-    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
-    SayReply said;
-    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    auto said = parsed<SayReply>(call(channel, "/lanchat.test.v1.Echo/Relay", say_request("across"),
+                                      {{"x-lanchat-correlation-id", "corr-two-nodes"}}));
     EXPECT_EQ(said.text(), "across");
     EXPECT_EQ(said.node(), "b");
     EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/relay");
@@ -304,11 +300,12 @@ TEST_F(MeshTest, NodesRegisterWithDiscoveryAndFindEachOthersServicesThroughIt) {
     // a has no static entry for "echo": it learns from Discovery that b hosts it.
     auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
     Reply reply;
-    for (int i = 0; i < 50; ++i) {
-        reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("found you"));
-        if (reply.status.ok()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    eventually(
+        [&] {
+            reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("found you"));
+            return reply.status.ok();
+        },
+        50, std::chrono::milliseconds(100));
     ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
     SayReply said;
     ASSERT_TRUE(said.ParseFromString(reply.bytes));
@@ -373,11 +370,8 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
     std::string front_address = nlohmann::json::parse(*front_ready)["fields"]["grpc"];
 
     auto channel = channel_to(front_address, ca(), service("client", "caller"), "front.lan-chat.svc");
-    Reply reply = call(channel, "/lanchat.test.v1.Front/Relay", say_request("follow me"),
-                       {{"x-lanchat-correlation-id", "corr-follow-1"}});
-    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
-    SayReply said;
-    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    auto said = parsed<SayReply>(call(channel, "/lanchat.test.v1.Front/Relay", say_request("follow me"),
+                                      {{"x-lanchat-correlation-id", "corr-follow-1"}}));
     EXPECT_EQ(said.node(), "back-node");
     EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/middle");
     EXPECT_EQ(said.correlation_id(), "corr-follow-1");
