@@ -83,6 +83,9 @@ private:
     };
 
     void acknowledged(const sdk::Result<channel::v1::AppendReply>& appended, Done<v1::SendReply> done);
+    // What Channel's answer to an append or amend does: acknowledged(), with `done` kept for it.
+    Done<channel::v1::AppendReply> acknowledging(Done<v1::SendReply> done);
+    sdk::Status check_body(const std::string& body) const;
     void fan_out(const channel::v1::Message& message, const std::vector<std::string>& members);
     void release_in_order(Sequencer& sequencer);
     void fetch_gap(const std::string& channel_id, uint64_t from, uint64_t to, std::vector<std::string> members);
