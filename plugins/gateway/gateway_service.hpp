@@ -91,6 +91,11 @@ private:
     void call(const ClientRequest& client, const char* service, const std::string& method, const Request& request,
               std::function<void(const Response&)> on_reply, const std::string& context = {}, bool idempotent = true);
     sdk::Result<sdk::CallOptions> options(const char* service, const std::string& method, bool idempotent) const;
+    // An on_reply for the calls whose answer to the client is an empty result.
+    template <class Response>
+    std::function<void(const Response&)> acknowledge(const ClientRequest& client) {
+        return [this, client](const Response&) { reply(client, json::object()); };
+    }
 
     // auth_requests.cpp: the session becomes the user's; the host keeps who it is for a successor.
     void on_ping(const ClientRequest& client, const Fields& fields);

@@ -54,9 +54,8 @@ void GatewayService::on_typing(const ClientRequest& client, const Fields& fields
     router_v1::TypingRequest request;
     request.set_user_id(client.session->user());
     request.set_channel_id(fields.text("channel_id", kMaxId));
-    call<router_v1::TypingRequest, router_v1::TypingReply>(
-        client, "router", "Typing", request,
-        [this, client](const router_v1::TypingReply&) { reply(client, json::object()); }, {}, false);
+    call<router_v1::TypingRequest, router_v1::TypingReply>(client, "router", "Typing", request,
+                                                           acknowledge<router_v1::TypingReply>(client), {}, false);
 }
 
 void GatewayService::on_history(const ClientRequest& client, const Fields& fields) {
