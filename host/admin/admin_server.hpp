@@ -9,11 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
-
-namespace lanchat::host {
-class NodeLog;
-}
 
 namespace lanchat::host::admin {
 
