@@ -93,7 +93,7 @@ public:
 private:
     void watch(const v1::WatchRequest& request, StreamWriter<v1::PresenceInfo> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugin_support::WriterSink<WatchSink, v1::PresenceInfo>>(
+        auto sink = std::make_shared<plugin_support::WriterSink<v1::PresenceInfo>>(
             writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->watch(request, sink); }, [this](uint64_t id) { service_->unwatch(id); });

@@ -92,8 +92,8 @@ public:
 private:
     void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugin_support::WriterSink<DeliverySink, v1::Delivery>>(
-            writer, [this, call] { calls_.forget(call); });
+        auto sink =
+            std::make_shared<plugin_support::WriterSink<v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->subscribe(request, sink); },
             [this](uint64_t id) { service_->unsubscribe(id); });

@@ -17,6 +17,7 @@
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/router/v1/router.pb.h"
 #include "lanchat/sdk/status.hpp"
+#include "message_sink.hpp"
 
 namespace lanchat::router {
 
@@ -33,14 +34,8 @@ public:
     virtual void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) = 0;
 };
 
-// One subscriber's stream. `deliver` returns false when the stream is gone or too slow; the Router then
-// drops the subscription and calls `end` with the reason.
-class DeliverySink {
-public:
-    virtual ~DeliverySink() = default;
-    virtual bool deliver(const v1::Delivery& delivery) = 0;
-    virtual void end(const sdk::Status& status) = 0;
-};
+// One subscriber's stream.
+using DeliverySink = plugin_support::MessageSink<v1::Delivery>;
 
 struct RouterLimits {
     size_t max_body_bytes = 4000;
