@@ -120,6 +120,9 @@ private:
     void on_send(const ClientRequest& client, const Fields& fields);
     void on_edit(const ClientRequest& client, const Fields& fields);
     void on_delete(const ClientRequest& client, const Fields& fields);
+    // Edit and delete: one Router call that changes a stored message and answers with its new sequence.
+    template <class Request>
+    void change_message(const ClientRequest& client, const char* method, const Request& request);
     void on_typing(const ClientRequest& client, const Fields& fields);
     void on_history(const ClientRequest& client, const Fields& fields);
     void on_subscribe(const ClientRequest& client, const Fields& fields);
@@ -132,6 +135,9 @@ private:
     void on_presence_set(const ClientRequest& client, const Fields& fields);
     void on_presence_watch(const ClientRequest& client, const Fields& fields);
     void heartbeat(const std::string& user_id);
+    // One call to Presence about this gateway's device whose answer nobody waits for (defined where used).
+    template <class Request>
+    void tell_presence(const char* method, const Request& request);
     void disconnect(const std::string& user_id);
     // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
     bool count_user(const std::string& user_id, int change);
