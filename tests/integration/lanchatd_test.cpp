@@ -92,6 +92,21 @@ protected:
                           "[node]\nname = \"test-node\"\ndata_dir = \"data\"\n" + settings + "\n" + plugins);
     }
 
+    // Runs lanchatd on `file` until it logs `line` and stops it with SIGTERM: its log records and its output.
+    // A node that never logs the line, or does not exit 0 within `timeout`, fails the test (and has no records).
+    std::pair<std::vector<json>, std::string> run_until_sigterm(
+        const fs::path& file, const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+        ChildProcess node({kLanchatd, file.string()});
+        if (!node.wait_for_line(line)) {
+            ADD_FAILURE() << "never logged " << line << ":\n" << node.output();
+            return {{}, node.output()};
+        }
+        node.send_signal(SIGTERM);
+        std::optional<int> exit_code = node.wait_exit(timeout);
+        EXPECT_EQ(exit_code, 0) << node.output();
+        return {exit_code == 0 ? records(node.lines()) : std::vector<json>{}, node.output()};
+    }
+
     // Runs a node file that must fail; returns its output lines.
     Completed run_failing(const fs::path& file) { return run_to_exit({kLanchatd, file.string()}); }
 
@@ -127,11 +142,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
                   .exit_code,
               0);
 
-    ChildProcess node({kLanchatd, file.string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(file, "\"node ready\"");
     int ready = find(logs, "node ready");
     ASSERT_GE(ready, 0);
     EXPECT_EQ(logs[ready]["node"], "all-in-one");
@@ -168,18 +179,14 @@ TEST_F(LanchatdTest, EveryExampleNodeFileInConfigPassesCheck) {
 }
 
 TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("first", kFixtures / "probe.so") +
-                                            plugin_entry("second", kFixtures / "probe_twin.so"))
-                                      .string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(
+        node_file(plugin_entry("first", kFixtures / "probe.so") + plugin_entry("second", kFixtures / "probe_twin.so")),
+        "\"node ready\"");
     int first_started = find(logs, "plugin started", "first");
     int second_started = find(logs, "plugin started", "second");
     int first_stopped = find(logs, "plugin stopped", "first");
     int second_stopped = find(logs, "plugin stopped", "second");
-    ASSERT_GE(first_started, 0) << node.output();
+    ASSERT_GE(first_started, 0) << output;
     EXPECT_LT(first_started, second_started);
     EXPECT_LT(second_started, find(logs, "node ready"));
     EXPECT_LT(second_stopped, first_stopped);
@@ -193,13 +200,9 @@ TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
 }
 
 TEST_F(LanchatdTest, APluginLearnsTheHostsAbiAtItsEntryAndFromItsTable) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(node_file(plugin_entry("probe", kFixtures / "probe.so")), "\"node ready\"");
     int created = find(logs, "probe created", "probe");
-    ASSERT_GE(created, 0) << node.output();
+    ASSERT_GE(created, 0) << output;
     std::string host_abi = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR);
     EXPECT_EQ(logs[created]["fields"]["host_abi"], host_abi);
     EXPECT_EQ(logs[created]["fields"]["host_table_abi"], host_abi);
@@ -214,26 +217,19 @@ TEST_F(LanchatdTest, SigintStopsTheNodeToo) {
 }
 
 TEST_F(LanchatdTest, ShutdownWaitsForADrainThatFinishesInTime) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("slow", kFixtures / "probe.so", "drain_ms = 300")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] =
+        run_until_sigterm(node_file(plugin_entry("slow", kFixtures / "probe.so", "drain_ms = 300")), "\"node ready\"");
     int drained = find(logs, "probe drained", "slow");
     int stopped = find(logs, "plugin stopped", "slow");
-    ASSERT_GE(drained, 0) << node.output();
+    ASSERT_GE(drained, 0) << output;
     EXPECT_LT(drained, stopped);
     EXPECT_EQ(logs[stopped]["fields"]["drained"], "true");
 }
 
 TEST_F(LanchatdTest, ADrainPastTheDeadlineIsCutShortAndTheNodeStillExitsCleanly) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("stuck", kFixtures / "probe.so", "drain_ms = 60000"),
-                                            "drain_timeout_ms = 200")
-                                      .string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(std::chrono::seconds(10)), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(
+        node_file(plugin_entry("stuck", kFixtures / "probe.so", "drain_ms = 60000"), "drain_timeout_ms = 200"),
+        "\"node ready\"", std::chrono::seconds(10));
     EXPECT_GE(find(logs, "plugin did not finish draining in time; stopping it anyway", "stuck"), 0);
     int stopped = find(logs, "plugin stopped", "stuck");
     ASSERT_GE(stopped, 0);
@@ -242,22 +238,16 @@ TEST_F(LanchatdTest, ADrainPastTheDeadlineIsCutShortAndTheNodeStillExitsCleanly)
 }
 
 TEST_F(LanchatdTest, NoPluginTimerFiresAfterThePluginStopped) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("ticker", kFixtures / "probe.so", "tick_ms = 5")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"tick\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] =
+        run_until_sigterm(node_file(plugin_entry("ticker", kFixtures / "probe.so", "tick_ms = 5")), "\"tick\"");
     int stopped = find(logs, "probe stopped", "ticker");
     ASSERT_GE(stopped, 0);
     for (size_t i = static_cast<size_t>(stopped); i < logs.size(); ++i) EXPECT_NE(logs[i]["message"], "tick");
 }
 
 TEST_F(LanchatdTest, APluginBuiltAgainstTheFrozenV1_0HeaderKeepsLoading) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("compat", kCompatPlugin, "greeting = \"hello\"")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"compat timer fired\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(node_file(plugin_entry("compat", kCompatPlugin, "greeting = \"hello\"")),
+                                            "\"compat timer fired\"");
     int started = find(logs, "compat plugin started", "compat");
     ASSERT_GE(started, 0);
     EXPECT_EQ(logs[started]["fields"]["greeting"], "hello");

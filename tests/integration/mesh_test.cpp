@@ -42,6 +42,14 @@ std::string say_request(const std::string& text) {
     return request.SerializeAsString();
 }
 
+// Waits for `node`'s "node ready" line and returns the address its mesh listens on; throws with the
+// node's output when it does not become ready.
+std::string mesh_address_once_ready(ChildProcess& node) {
+    auto ready = node.wait_for_line("\"node ready\"");
+    if (!ready) throw std::runtime_error("the node did not start:\n" + node.output());
+    return nlohmann::json::parse(*ready)["fields"]["grpc"];
+}
+
 // A running lanchatd with the echo plugin under `name`, and the address its mesh listens on.
 class MeshNode {
 public:
@@ -54,9 +62,7 @@ public:
                                           extra + "\n[[plugin]]\nname = \"" + plugin_name + "\"\npath = \"" +
                                           plugin_file.string() + "\"\n" + plugin_config);
         process = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
-        auto ready = process->wait_for_line("\"node ready\"");
-        if (!ready) throw std::runtime_error("node " + node + " did not start:\n" + process->output());
-        address = nlohmann::json::parse(*ready)["fields"]["grpc"];
+        address = mesh_address_once_ready(*process);
     }
     ~MeshNode() {
         process->send_signal(SIGTERM);
@@ -353,9 +359,7 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
                                                                   "proto_service = \"lanchat.test.v1.Middle\"\n"
                                                                   "relay_to = \"echo\""))
                         .string()});
-    auto back_ready = back.wait_for_line("\"node ready\"");
-    ASSERT_TRUE(back_ready) << back.output();
-    std::string back_address = nlohmann::json::parse(*back_ready)["fields"]["grpc"];
+    std::string back_address = mesh_address_once_ready(back);
     ChildProcess front({kLanchatd, node_file("front-node",
                                              "[authorization]\n\"lanchat.test.v1.Front\" = [\"caller\"]\n"
                                              "[discovery]\nmiddle = [\"" +
@@ -365,9 +369,7 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
                                                         "relay_to = \"middle\"\n"
                                                         "relay_method = \"/lanchat.test.v1.Middle/Relay\""))
                                        .string()});
-    auto front_ready = front.wait_for_line("\"node ready\"");
-    ASSERT_TRUE(front_ready) << front.output();
-    std::string front_address = nlohmann::json::parse(*front_ready)["fields"]["grpc"];
+    std::string front_address = mesh_address_once_ready(front);
 
     auto channel = channel_to(front_address, ca(), service("client", "caller"), "front.lan-chat.svc");
     auto said = parsed<SayReply>(call(channel, "/lanchat.test.v1.Front/Relay", say_request("follow me"),
