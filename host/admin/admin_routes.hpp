@@ -3,10 +3,7 @@
 #pragma once
 
 #include "admin/admin_server.hpp"
-
-namespace lanchat::host {
-class Node;
-}
+#include "host_fwd.hpp"
 
 namespace lanchat::host::admin {
 

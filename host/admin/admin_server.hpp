@@ -10,11 +10,8 @@
 #include <string>
 
 #include "admin/request_origin.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
-
-namespace lanchat::host {
-class NodeLog;
-}
 
 namespace lanchat::host::admin {
 

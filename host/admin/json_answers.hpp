@@ -4,9 +4,7 @@
 
 #include <string>
 
-namespace lanchat::host {
-class Node;
-}
+#include "host_fwd.hpp"
 
 namespace lanchat::host::admin {
 

@@ -5,11 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
-
-namespace lanchat::host {
-class Node;
-}
 
 namespace lanchat::host::admin {
 

@@ -12,12 +12,9 @@
 #include <string_view>
 
 #include "abi/http_exchange.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/status.hpp"
-
-namespace lanchat::host {
-class NodeLog;
-}
 
 namespace lanchat::host::edge {
 

@@ -8,14 +8,8 @@
 #include <string>
 
 #include "config/node_config.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
-
-namespace lanchat::host {
-class NodeLog;
-}
-namespace lanchat::host::metrics {
-class Registry;
-}
 
 namespace lanchat::host::edge {
 

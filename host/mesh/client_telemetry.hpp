@@ -6,17 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
 #include "mesh/outbound_call.hpp"
-
-namespace lanchat::host {
-class TraceWriter;
-}
-
-namespace lanchat::host::metrics {
-class Family;
-class Registry;
-}  // namespace lanchat::host::metrics
 
 namespace lanchat::host::mesh {
 

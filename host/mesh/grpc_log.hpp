@@ -1,9 +1,7 @@
 // Routes gRPC's own diagnostics into the node's log, so every line stays one JSON object.
 #pragma once
 
-namespace lanchat::host {
-class NodeLog;
-}
+#include "host_fwd.hpp"
 
 namespace lanchat::host::mesh {
 

@@ -8,15 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace lanchat::host {
-class Executor;
-class NodeLog;
-}  // namespace lanchat::host
+#include "host_fwd.hpp"
 
 namespace lanchat::host::mesh {
-
-class MeshClient;
-class RpcOwner;
 
 class Membership {
 public:

@@ -9,22 +9,13 @@
 #include <vector>
 
 #include "config/node_config.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
 #include "mesh/authorization.hpp"
 #include "mesh/membership.hpp"
 #include "mesh/mesh_client.hpp"
 #include "mesh/mesh_server.hpp"
 #include "mesh/routing_table.hpp"
-
-namespace lanchat::host {
-class Executor;
-class NodeLog;
-class TraceWriter;
-}  // namespace lanchat::host
-
-namespace lanchat::host::metrics {
-class Registry;
-}
 
 namespace lanchat::host::mesh {
 

@@ -8,21 +8,11 @@
 #include <vector>
 
 #include "config/node_config.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
 #include "mesh/outbound_call.hpp"
 
-namespace lanchat::host {
-class Executor;
-class TraceWriter;
-}  // namespace lanchat::host
-
-namespace lanchat::host::metrics {
-class Registry;
-}
-
 namespace lanchat::host::mesh {
-
-class RpcOwner;
 
 class MeshClient {
 public:

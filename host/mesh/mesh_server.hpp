@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/node_config.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/status.hpp"
 
@@ -15,18 +16,7 @@ namespace grpc {
 class ServerCredentials;
 }
 
-namespace lanchat::host {
-class NodeLog;
-class TraceWriter;
-}  // namespace lanchat::host
-namespace lanchat::host::metrics {
-class Registry;
-}
-
 namespace lanchat::host::mesh {
-
-class RoutingTable;
-class AuthorizationPolicy;
 
 // What an inbound call hands down to the calls its handler makes.
 struct CallLineage {

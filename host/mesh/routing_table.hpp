@@ -10,12 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/status.hpp"
 
 namespace lanchat::host::mesh {
-
-class RpcOwner;
 
 struct Route {
     std::string method;  // "/package.Service/Method"

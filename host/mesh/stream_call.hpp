@@ -10,13 +10,12 @@
 #include <functional>
 #include <memory>
 
+#include "host_fwd.hpp"
 #include "mesh/circuit_breaker.hpp"
 #include "mesh/client_telemetry.hpp"
 #include "mesh/outbound_call.hpp"
 
 namespace lanchat::host::mesh {
-
-class RpcOwner;
 
 // Deletes itself when gRPC says the call is done, after `on_done(id)`, the reply, and untracking it from
 // its owner. `telemetry` must outlive every call.

@@ -6,16 +6,13 @@
 #include <memory>
 #include <string>
 
+#include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
 
 namespace grpc {
 class ServerCredentials;
 class ChannelCredentials;
 }  // namespace grpc
-
-namespace lanchat::host {
-class NodeLog;
-}
 
 namespace lanchat::host::mesh {
 

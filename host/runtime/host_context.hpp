@@ -8,23 +8,10 @@
 #include <vector>
 
 #include "config/plugin_config.hpp"
+#include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
 #include "logging/log.hpp"
 #include "runtime/executor.hpp"
-
-namespace lanchat::host::mesh {
-class Mesh;
-class RpcOwner;
-}  // namespace lanchat::host::mesh
-
-namespace lanchat::host::edge {
-class Dispatcher;
-}
-
-namespace lanchat::host::metrics {
-class Family;
-class Registry;
-}  // namespace lanchat::host::metrics
 
 namespace lanchat::host {
 

@@ -3,11 +3,9 @@
 
 #include <chrono>
 
-namespace lanchat::host {
+#include "host_fwd.hpp"
 
-namespace metrics {
-class Registry;
-}
+namespace lanchat::host {
 
 struct ProcessUsage {
     double resident_bytes = 0;

@@ -2,14 +2,15 @@
 
 #include <charconv>
 
+#include "checks.hpp"
+
 namespace lanchat::audit {
 namespace {
 
 constexpr size_t kMaxField = 256;
 constexpr size_t kMaxDetails = 32;
 constexpr size_t kMaxDetail = 1024;
-constexpr uint32_t kDefaultPage = 100;
-constexpr uint32_t kMaxPage = 1000;
+constexpr plugin_support::PageLimits kPage{100, 1000};
 
 sdk::Status check_field(const char* name, const std::string& value, bool required) {
     if (required && value.empty()) return sdk::invalid_argument(std::string(name) + " is required");
@@ -93,7 +94,7 @@ sdk::Result<v1::QueryReply> AuditService::query(const std::string& caller, const
             return sdk::invalid_argument("page_token '" + token.substr(0, 64) + "' was not issued by Audit");
         }
     }
-    uint32_t size = request.page().page_size() == 0 ? kDefaultPage : std::min(request.page().page_size(), kMaxPage);
+    uint32_t size = kPage.size_for(request.page().page_size());
     Filter filter{request.from_unix_ms(), request.to_unix_ms(), request.actor(), request.action()};
     auto entries = store_->query(filter, after, size + 1);  // one more tells whether a next page exists
     if (!entries.ok()) return entries.status();

@@ -62,10 +62,7 @@ public:
                 .bind(4, filter.actor)
                 .bind(5, filter.action)
                 .bind(6, static_cast<int64_t>(limit));
-            std::vector<v1::Entry> entries;
-            while (select.step()) entries.push_back(read_entry(select));
-            if (sdk::Status done = select.status("query"); !done.ok()) return done;
-            return entries;
+            return select.rows(read_entry, "query");
         });
     }
 
@@ -165,9 +162,7 @@ private:
 }  // namespace
 
 sdk::Result<std::unique_ptr<AuditStore>> open_sqlite_store(const std::filesystem::path& file) {
-    auto db = SqliteDatabase::open(file, "audit store", kSchema);
-    if (!db.ok()) return db.status();
-    return std::unique_ptr<AuditStore>(std::make_unique<SqliteStore>(std::move(db).value()));
+    return plugin_support::open_owning_store<AuditStore, SqliteStore>(file, "audit store", kSchema);
 }
 
 }  // namespace lanchat::audit

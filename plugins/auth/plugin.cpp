@@ -76,9 +76,8 @@ private:
 class AuthPlugin : public Plugin {
 public:
     explicit AuthPlugin(Host& host) : Plugin(host), rpc_(host), metrics_(host), identity_(rpc_) {
-        database_ = value_or_throw(plugin_support::SqliteDatabase::open(
-            std::filesystem::path(config().data_dir()) / "auth.sqlite", "auth store",
-            std::string(kAuthSchema) + plugin_support::AuditOutbox::kSchema));
+        database_ =
+            value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "auth", kAuthSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
                                                                 executor(), log());
@@ -103,16 +102,14 @@ public:
         outbox_->start();
         AuthService& auth = *service_;
         return Serving(rpc_, "/lanchat.auth.v1.Auth/")
-            .unary<v1::LoginRequest, v1::LoginReply>(
-                "Login",
-                [&auth](const CallInfo& call, v1::LoginRequest request, Responder<v1::LoginReply> responder) {
-                    auth.login(request, caller_of(call), answer_with(std::move(responder)));
-                })
-            .unary<v1::RefreshRequest, v1::LoginReply>(
-                "Refresh",
-                [&auth](const CallInfo& call, v1::RefreshRequest request, Responder<v1::LoginReply> responder) {
-                    auth.refresh(request, caller_of(call), answer_with(std::move(responder)));
-                })
+            .deferred<v1::LoginRequest, v1::LoginReply>("Login",
+                                                        [&auth](auto& call, auto& request, auto done) {
+                                                            auth.login(request, caller_of(call), std::move(done));
+                                                        })
+            .deferred<v1::RefreshRequest, v1::LoginReply>("Refresh",
+                                                          [&auth](auto& call, auto& request, auto done) {
+                                                              auth.refresh(request, caller_of(call), std::move(done));
+                                                          })
             .sync<v1::ValidateRequest, v1::ValidateReply>(
                 "Validate",
                 [&auth](const CallInfo&, const v1::ValidateRequest& request) { return auth.validate(request); })

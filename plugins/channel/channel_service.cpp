@@ -14,8 +14,7 @@ using plugin_support::check_id;
 constexpr size_t kMaxName = 64;
 constexpr size_t kMaxTopic = 256;
 constexpr size_t kMaxClientMessageId = 64;
-constexpr uint32_t kDefaultPage = 50;
-constexpr uint32_t kMaxPage = 500;
+constexpr plugin_support::PageLimits kPage;
 
 bool is_admin(const v1::Actor& actor) {
     return std::find(actor.roles().begin(), actor.roles().end(), "admin") != actor.roles().end();
@@ -31,9 +30,7 @@ sdk::Status check_name(const std::string& name) {
     return {};
 }
 
-uint32_t page_size(const common::v1::PageRequest& page) {
-    return page.page_size() == 0 ? kDefaultPage : std::min(page.page_size(), kMaxPage);
-}
+uint32_t page_size(const common::v1::PageRequest& page) { return kPage.size_for(page.page_size()); }
 
 const sdk::Status kForgedToken = sdk::invalid_argument("page_token is not one this service issued");
 
@@ -326,7 +323,7 @@ sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& 
                                                         " is past the channel's last message (" + std::to_string(last) +
                                                         ")");
     }
-    const uint32_t limit = request.limit() == 0 ? kDefaultPage : std::min(request.limit(), kMaxPage);
+    const uint32_t limit = kPage.size_for(request.limit());
     auto messages = store_.messages(channel->id(), request.from_sequence(), direction, limit + 1);
     if (!messages.ok()) return messages.status();
     v1::HistoryReply reply;
@@ -399,10 +396,10 @@ sdk::Result<v1::AudienceReply> ChannelService::audience(const v1::AudienceReques
     v1::AudienceReply reply;
     std::string after;
     for (;;) {
-        auto page = store_.members(request.channel_id(), after, kMaxPage);
+        auto page = store_.members(request.channel_id(), after, kPage.max);
         if (!page.ok()) return page.status();
         for (const v1::Member& each : *page) reply.add_member_ids(each.user_id());
-        if (page->size() < kMaxPage) break;
+        if (page->size() < kPage.max) break;
         after = page->back().user_id();
     }
     return reply;

@@ -29,9 +29,8 @@ public:
     explicit ChannelPlugin(Host& host) : Plugin(host), rpc_(host) {
         ChannelLimits limits;
         limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
-        database_ = value_or_throw(plugin_support::SqliteDatabase::open(
-            std::filesystem::path(config().data_dir()) / "channel.sqlite", "channel store",
-            std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
+        database_ =
+            value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "channel", kChannelSchema));
         store_ = value_or_throw(open_sqlite_store(*database_));
         outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
                                                                 executor(), log());

@@ -108,10 +108,7 @@ public:
                 .bind(3, cursor.created_unix_ms)
                 .bind(4, cursor.id)
                 .bind(5, static_cast<int64_t>(limit));
-            std::vector<v1::ChannelInfo> channels;
-            while (select.step()) channels.push_back(read_channel(select));
-            if (sdk::Status done = select.status("list channels"); !done.ok()) return done;
-            return channels;
+            return select.rows(read_channel, "list channels");
         });
     }
 
@@ -170,10 +167,7 @@ public:
                              "SELECT channel_id, user_id, role, joined_unix_ms FROM members WHERE channel_id = ?1 "
                              "AND user_id > ?2 ORDER BY user_id LIMIT ?3");
             select.bind(1, channel_id).bind(2, after_user_id).bind(3, static_cast<int64_t>(limit));
-            std::vector<v1::Member> members;
-            while (select.step()) members.push_back(read_member(select));
-            if (sdk::Status done = select.status("list members"); !done.ok()) return done;
-            return members;
+            return select.rows(read_member, "list members");
         });
     }
 
@@ -213,10 +207,7 @@ public:
                 " LIMIT ?3";
             Statement select(db_, sql);
             select.bind(1, channel_id).bind(2, static_cast<int64_t>(from)).bind(3, static_cast<int64_t>(limit));
-            std::vector<v1::Message> messages;
-            while (select.step()) messages.push_back(read_message(select));
-            if (sdk::Status done = select.status("read history"); !done.ok()) return done;
-            return messages;
+            return select.rows(read_message, "read history");
         });
     }
 

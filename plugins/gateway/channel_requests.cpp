@@ -6,6 +6,19 @@ namespace lanchat::gateway {
 
 namespace channel_v1 = channel::v1;
 
+namespace {
+
+// A request about one channel as the session's user: the actor and the channel id every such request names.
+template <class Request>
+Request about_channel(const ClientRequest& client, const Fields& fields) {
+    Request request;
+    *request.mutable_actor() = client.session->actor();
+    request.set_channel_id(fields.text("channel_id", kMaxId));
+    return request;
+}
+
+}  // namespace
+
 void GatewayService::on_channels_list(const ClientRequest& client, const Fields& fields) {
     channel_v1::ListChannelsRequest request;
     *request.mutable_actor() = client.session->actor();
@@ -38,9 +51,7 @@ void GatewayService::on_channels_create(const ClientRequest& client, const Field
 }
 
 void GatewayService::on_channels_get(const ClientRequest& client, const Fields& fields) {
-    channel_v1::GetChannelRequest request;
-    *request.mutable_actor() = client.session->actor();
-    request.set_channel_id(fields.text("channel_id", kMaxId));
+    auto request = about_channel<channel_v1::GetChannelRequest>(client, fields);
     call<channel_v1::GetChannelRequest, channel_v1::ChannelInfo>(
         client, "channel", "GetChannel", request, [this, client](const channel_v1::ChannelInfo& channel) {
             reply(client, {{"channel", channel_json(channel)}});
@@ -48,47 +59,33 @@ void GatewayService::on_channels_get(const ClientRequest& client, const Fields& 
 }
 
 void GatewayService::on_channels_join(const ClientRequest& client, const Fields& fields) {
-    channel_v1::JoinRequest request;
-    *request.mutable_actor() = client.session->actor();
-    request.set_channel_id(fields.text("channel_id", kMaxId));
-    call<channel_v1::JoinRequest, channel_v1::Member>(
-        client, "channel", "Join", request,
-        [this, client](const channel_v1::Member&) { reply(client, json::object()); });
+    call<channel_v1::JoinRequest, channel_v1::Member>(client, "channel", "Join",
+                                                      about_channel<channel_v1::JoinRequest>(client, fields),
+                                                      acknowledge<channel_v1::Member>(client));
 }
 
 void GatewayService::on_channels_leave(const ClientRequest& client, const Fields& fields) {
-    channel_v1::LeaveRequest request;
-    *request.mutable_actor() = client.session->actor();
-    request.set_channel_id(fields.text("channel_id", kMaxId));
-    call<channel_v1::LeaveRequest, channel_v1::LeaveReply>(
-        client, "channel", "Leave", request,
-        [this, client](const channel_v1::LeaveReply&) { reply(client, json::object()); });
+    call<channel_v1::LeaveRequest, channel_v1::LeaveReply>(client, "channel", "Leave",
+                                                           about_channel<channel_v1::LeaveRequest>(client, fields),
+                                                           acknowledge<channel_v1::LeaveReply>(client));
 }
 
 void GatewayService::on_channels_invite(const ClientRequest& client, const Fields& fields) {
-    channel_v1::InviteRequest request;
-    *request.mutable_actor() = client.session->actor();
-    request.set_channel_id(fields.text("channel_id", kMaxId));
+    auto request = about_channel<channel_v1::InviteRequest>(client, fields);
     request.set_user_id(fields.text("user_id", kMaxId));
-    call<channel_v1::InviteRequest, channel_v1::Member>(
-        client, "channel", "Invite", request,
-        [this, client](const channel_v1::Member&) { reply(client, json::object()); });
+    call<channel_v1::InviteRequest, channel_v1::Member>(client, "channel", "Invite", request,
+                                                        acknowledge<channel_v1::Member>(client));
 }
 
 void GatewayService::on_channels_remove(const ClientRequest& client, const Fields& fields) {
-    channel_v1::RemoveRequest request;
-    *request.mutable_actor() = client.session->actor();
-    request.set_channel_id(fields.text("channel_id", kMaxId));
+    auto request = about_channel<channel_v1::RemoveRequest>(client, fields);
     request.set_user_id(fields.text("user_id", kMaxId));
-    call<channel_v1::RemoveRequest, channel_v1::RemoveReply>(
-        client, "channel", "Remove", request,
-        [this, client](const channel_v1::RemoveReply&) { reply(client, json::object()); });
+    call<channel_v1::RemoveRequest, channel_v1::RemoveReply>(client, "channel", "Remove", request,
+                                                             acknowledge<channel_v1::RemoveReply>(client));
 }
 
 void GatewayService::on_channels_members(const ClientRequest& client, const Fields& fields) {
-    channel_v1::ListMembersRequest request;
-    *request.mutable_actor() = client.session->actor();
-    request.set_channel_id(fields.text("channel_id", kMaxId));
+    auto request = about_channel<channel_v1::ListMembersRequest>(client, fields);
     request.mutable_page()->set_page_token(fields.text("page_token", kMaxText, false));
     call<channel_v1::ListMembersRequest, channel_v1::ListMembersReply>(
         client, "channel", "ListMembers", request, [this, client](const channel_v1::ListMembersReply& reply) {

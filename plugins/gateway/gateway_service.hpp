@@ -91,6 +91,11 @@ private:
     void call(const ClientRequest& client, const char* service, const std::string& method, const Request& request,
               std::function<void(const Response&)> on_reply, const std::string& context = {}, bool idempotent = true);
     sdk::Result<sdk::CallOptions> options(const char* service, const std::string& method, bool idempotent) const;
+    // An on_reply for the calls whose answer to the client is an empty result.
+    template <class Response>
+    std::function<void(const Response&)> acknowledge(const ClientRequest& client) {
+        return [this, client](const Response&) { reply(client, json::object()); };
+    }
 
     // auth_requests.cpp: the session becomes the user's; the host keeps who it is for a successor.
     void on_ping(const ClientRequest& client, const Fields& fields);
@@ -115,6 +120,9 @@ private:
     void on_send(const ClientRequest& client, const Fields& fields);
     void on_edit(const ClientRequest& client, const Fields& fields);
     void on_delete(const ClientRequest& client, const Fields& fields);
+    // Edit and delete: one Router call that changes a stored message and answers with its new sequence.
+    template <class Request>
+    void change_message(const ClientRequest& client, const char* method, const Request& request);
     void on_typing(const ClientRequest& client, const Fields& fields);
     void on_history(const ClientRequest& client, const Fields& fields);
     void on_subscribe(const ClientRequest& client, const Fields& fields);
@@ -127,6 +135,9 @@ private:
     void on_presence_set(const ClientRequest& client, const Fields& fields);
     void on_presence_watch(const ClientRequest& client, const Fields& fields);
     void heartbeat(const std::string& user_id);
+    // One call to Presence about this gateway's device whose answer nobody waits for (defined where used).
+    template <class Request>
+    void tell_presence(const char* method, const Request& request);
     void disconnect(const std::string& user_id);
     // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
     bool count_user(const std::string& user_id, int change);

@@ -23,18 +23,23 @@ void GatewayService::on_send(const ClientRequest& client, const Fields& fields) 
         });
 }
 
+template <class Request>
+void GatewayService::change_message(const ClientRequest& client, const char* method, const Request& request) {
+    call<Request, router_v1::SendReply>(
+        client, "router", method, request,
+        [this, client](const router_v1::SendReply& sent) {
+            reply(client, {{"sequence", sent.sequence()}});
+        },
+        {}, false);
+}
+
 void GatewayService::on_edit(const ClientRequest& client, const Fields& fields) {
     router_v1::EditRequest request;
     request.set_user_id(client.session->user());
     request.set_channel_id(fields.text("channel_id", kMaxId));
     request.set_sequence(fields.sequence("sequence"));
     request.set_body(fields.text("body", limits_.max_body_bytes));
-    call<router_v1::EditRequest, router_v1::SendReply>(
-        client, "router", "Edit", request,
-        [this, client](const router_v1::SendReply& sent) {
-            reply(client, {{"sequence", sent.sequence()}});
-        },
-        {}, false);
+    change_message(client, "Edit", request);
 }
 
 void GatewayService::on_delete(const ClientRequest& client, const Fields& fields) {
@@ -42,21 +47,15 @@ void GatewayService::on_delete(const ClientRequest& client, const Fields& fields
     request.set_user_id(client.session->user());
     request.set_channel_id(fields.text("channel_id", kMaxId));
     request.set_sequence(fields.sequence("sequence"));
-    call<router_v1::DeleteRequest, router_v1::SendReply>(
-        client, "router", "Delete", request,
-        [this, client](const router_v1::SendReply& sent) {
-            reply(client, {{"sequence", sent.sequence()}});
-        },
-        {}, false);
+    change_message(client, "Delete", request);
 }
 
 void GatewayService::on_typing(const ClientRequest& client, const Fields& fields) {
     router_v1::TypingRequest request;
     request.set_user_id(client.session->user());
     request.set_channel_id(fields.text("channel_id", kMaxId));
-    call<router_v1::TypingRequest, router_v1::TypingReply>(
-        client, "router", "Typing", request,
-        [this, client](const router_v1::TypingReply&) { reply(client, json::object()); }, {}, false);
+    call<router_v1::TypingRequest, router_v1::TypingReply>(client, "router", "Typing", request,
+                                                           acknowledge<router_v1::TypingReply>(client), {}, false);
 }
 
 void GatewayService::on_history(const ClientRequest& client, const Fields& fields) {

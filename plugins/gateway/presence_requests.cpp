@@ -16,25 +16,26 @@ bool GatewayService::count_user(const std::string& user_id, int change) {
     return change > 0 ? count == 1 : count <= 0;
 }
 
-void GatewayService::heartbeat(const std::string& user_id) {
-    sdk::Result<sdk::CallOptions> how = options("presence", "Heartbeat", true);
+template <class Request>
+void GatewayService::tell_presence(const char* method, const Request& request) {
+    sdk::Result<sdk::CallOptions> how = options("presence", method, true);
     if (!how.ok()) return log_.error(how.status().message());
+    rpc_.call<Request, presence_v1::PresenceInfo>(*how, request, [](sdk::Result<presence_v1::PresenceInfo>) {});
+}
+
+void GatewayService::heartbeat(const std::string& user_id) {
     presence_v1::HeartbeatRequest request;
     request.set_user_id(user_id);
     request.set_device_id(edge_id_);
     request.set_edge_id(edge_id_);
-    rpc_.call<presence_v1::HeartbeatRequest, presence_v1::PresenceInfo>(*how, request,
-                                                                        [](sdk::Result<presence_v1::PresenceInfo>) {});
+    tell_presence("Heartbeat", request);
 }
 
 void GatewayService::disconnect(const std::string& user_id) {
-    sdk::Result<sdk::CallOptions> how = options("presence", "Disconnect", true);
-    if (!how.ok()) return log_.error(how.status().message());
     presence_v1::DisconnectRequest request;
     request.set_user_id(user_id);
     request.set_device_id(edge_id_);
-    rpc_.call<presence_v1::DisconnectRequest, presence_v1::PresenceInfo>(*how, request,
-                                                                         [](sdk::Result<presence_v1::PresenceInfo>) {});
+    tell_presence("Disconnect", request);
 }
 
 void GatewayService::send_heartbeats() {

@@ -15,8 +15,7 @@ constexpr size_t kMaxUsername = 32;
 constexpr size_t kMaxDisplayName = 64;
 constexpr size_t kMinPassword = 8;
 constexpr size_t kMaxPassword = 1024;
-constexpr uint32_t kDefaultPage = 50;
-constexpr uint32_t kMaxPage = 500;
+constexpr plugin_support::PageLimits kPage;
 
 // Usernames are case-insensitive: stored and looked up in lower case.
 sdk::Result<std::string> normalized_username(std::string username) {
@@ -148,7 +147,7 @@ sdk::Result<v1::User> IdentityService::lookup_user(const v1::LookupUserRequest& 
 sdk::Result<v1::ListUsersReply> IdentityService::list_users(const v1::ListUsersRequest& request) {
     auto after = username_after(request.page().page_token());
     if (!after.ok()) return after.status();
-    uint32_t limit = request.page().page_size() == 0 ? kDefaultPage : std::min(request.page().page_size(), kMaxPage);
+    uint32_t limit = kPage.size_for(request.page().page_size());
     auto users = store_->list_users(*after, limit + 1);
     if (!users.ok()) return users.status();
     v1::ListUsersReply reply;

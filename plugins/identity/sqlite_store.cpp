@@ -79,10 +79,7 @@ public:
             Statement select(*db_, std::string("SELECT ") + kUserColumns +
                                        " FROM users WHERE username > ?1 ORDER BY username LIMIT ?2");
             select.bind(1, after_username).bind(2, static_cast<int64_t>(limit));
-            std::vector<v1::User> users;
-            while (select.step()) users.push_back(read_user(select).user);
-            if (sdk::Status done = select.status("list users"); !done.ok()) return done;
-            return users;
+            return select.rows([](const Statement& row) { return read_user(row).user; }, "list users");
         });
     }
 
@@ -138,10 +135,7 @@ public:
             Statement select(*db_, std::string("SELECT ") + kDeviceColumns +
                                        " FROM devices WHERE user_id = ?1 ORDER BY created_unix_ms, id");
             select.bind(1, user_id);
-            std::vector<v1::Device> devices;
-            while (select.step()) devices.push_back(read_device(select));
-            if (sdk::Status done = select.status("list devices"); !done.ok()) return done;
-            return devices;
+            return select.rows(read_device, "list devices");
         });
     }
 
@@ -193,9 +187,7 @@ private:
 }  // namespace
 
 sdk::Result<std::unique_ptr<IdentityStore>> open_sqlite_store(const std::filesystem::path& file) {
-    auto db = SqliteDatabase::open(file, "identity store", kSchema);
-    if (!db.ok()) return db.status();
-    return std::unique_ptr<IdentityStore>(std::make_unique<SqliteStore>(std::move(db).value()));
+    return plugin_support::open_owning_store<IdentityStore, SqliteStore>(file, "identity store", kSchema);
 }
 
 }  // namespace lanchat::identity

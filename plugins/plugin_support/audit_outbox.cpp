@@ -16,6 +16,12 @@ AuditOutbox::AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executo
 
 AuditOutbox::~AuditOutbox() { stop(); }
 
+sdk::Result<std::unique_ptr<SqliteDatabase>> AuditOutbox::open_database(const std::filesystem::path& data_dir,
+                                                                        const std::string& name,
+                                                                        std::string_view schema) {
+    return SqliteDatabase::open(data_dir / (name + ".sqlite"), name + " store", std::string(schema) + kSchema);
+}
+
 AuditOutbox::Send AuditOutbox::through(const sdk::Rpc& rpc, std::chrono::milliseconds deadline) {
     return [&rpc, deadline](const audit::v1::AppendRequest& entry, std::function<void(sdk::Status)> done) {
         rpc.call<audit::v1::AppendRequest, audit::v1::AppendReply>(

@@ -7,8 +7,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/sdk/executor.hpp"
@@ -27,6 +31,12 @@ public:
     using Send = std::function<void(const audit::v1::AppendRequest& entry, std::function<void(sdk::Status)> done)>;
 
     AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executor& executor, const sdk::Logger& log);
+
+    // Opens `<data_dir>/<name>.sqlite`, named "<name> store" in errors, with the service's `schema` and this
+    // outbox's table, so a service's writes and the audit entries they cause commit together.
+    static sdk::Result<std::unique_ptr<SqliteDatabase>> open_database(const std::filesystem::path& data_dir,
+                                                                      const std::string& name,
+                                                                      std::string_view schema = {});
 
     // Sends through the mesh to the Audit service: once per attempt (Append is never retried by the mesh;
     // the outbox resends with the same idempotency key).

@@ -1,13 +1,26 @@
 // Input checks the services share, each returning INVALID_ARGUMENT that names the field.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "lanchat/sdk/status.hpp"
 #include "text.hpp"
 
 namespace lanchat::plugin_support {
+
+// How many rows one page of a list call holds: `fallback` when the request asks for none (0), never more
+// than `max`.
+struct PageLimits {
+    uint32_t fallback = 50;
+    uint32_t max = 500;
+
+    constexpr uint32_t size_for(uint32_t requested) const {
+        return requested == 0 ? fallback : std::min(requested, max);
+    }
+};
 
 // Ids the services exchange (user, channel, device, edge ids) are opaque, non-empty, at most 64 bytes.
 constexpr size_t kMaxIdBytes = 64;

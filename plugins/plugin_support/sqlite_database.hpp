@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lanchat/sdk/status.hpp"
 
@@ -38,6 +40,15 @@ public:
     // Steps a statement that returns no rows; the error names what was being done.
     sdk::Status run(std::string_view doing);
     sdk::Status status(std::string_view doing) const;
+    // Every remaining row, each made by `read` from this statement; a failure while stepping is the result
+    // instead, naming what was being done.
+    template <class Read>
+    auto rows(Read&& read, std::string_view doing) -> sdk::Result<std::vector<decltype(read(*this))>> {
+        std::vector<decltype(read(*this))> all;
+        while (step()) all.push_back(read(*this));
+        if (sdk::Status done = status(doing); !done.ok()) return done;
+        return all;
+    }
 
     std::string text(int column) const;
     std::string blob(int column) const;
@@ -97,5 +108,15 @@ private:
     std::string what_;
     std::recursive_mutex mutex_;
 };
+
+// Opens a store that owns its database: `file` with `schema`, handed to `Store` and returned as the
+// `Interface` the service uses.
+template <class Interface, class Store>
+sdk::Result<std::unique_ptr<Interface>> open_owning_store(const std::filesystem::path& file, std::string what,
+                                                          std::string_view schema) {
+    auto db = SqliteDatabase::open(file, std::move(what), schema);
+    if (!db.ok()) return db.status();
+    return std::unique_ptr<Interface>(std::make_unique<Store>(std::move(db).value()));
+}
 
 }  // namespace lanchat::plugin_support

@@ -13,6 +13,7 @@
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/rpc.hpp"
 #include "lanchat/sdk/status.hpp"
+#include "message_sink.hpp"
 
 namespace lanchat::plugin_support {
 
@@ -81,10 +82,10 @@ private:
     std::unordered_map<lanchat_rpc_call*, uint64_t> ids_;
 };
 
-// A service's subscriber interface (`deliver(message) -> bool`, `end(status)`) over one open stream;
-// `ended` runs when the service ends it, so the StreamCalls entry can be forgotten.
-template <class Interface, class Message>
-class WriterSink final : public Interface {
+// A service's subscriber over one open stream; `ended` runs when the service ends it, so the StreamCalls
+// entry can be forgotten.
+template <class Message>
+class WriterSink final : public MessageSink<Message> {
 public:
     WriterSink(sdk::StreamWriter<Message> writer, std::function<void()> ended)
         : writer_(std::move(writer)), ended_(std::move(ended)) {}

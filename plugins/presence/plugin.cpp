@@ -42,9 +42,7 @@ class PresencePlugin : public Plugin {
 public:
     explicit PresencePlugin(Host& host) : Plugin(host), rpc_(host) {
         ttl_ = settings().get<std::chrono::milliseconds>("device_ttl_ms");
-        database_ = value_or_throw(
-            plugin_support::SqliteDatabase::open(std::filesystem::path(config().data_dir()) / "presence.sqlite",
-                                                 "presence store", plugin_support::AuditOutbox::kSchema));
+        database_ = value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "presence"));
         outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
                                                                 executor(), log());
         service_ = std::make_unique<PresenceService>(
@@ -73,10 +71,7 @@ public:
                                                            [&s](auto&, auto& r) { return s.disconnect(r); })
             .sync<v1::GetRequest, v1::GetReply>("Get", [&s](auto&, auto& r) { return s.get(r); })
             .stream<v1::WatchRequest, v1::PresenceInfo>(
-                "Watch",
-                [this](const CallInfo&, v1::WatchRequest request, StreamWriter<v1::PresenceInfo> writer) {
-                    watch(request, std::move(writer));
-                },
+                "Watch", [this](auto&, auto request, auto writer) { watch(request, std::move(writer)); },
                 [this](lanchat_rpc_call* call) { cancelled(call); })
             .status();
     }
@@ -98,7 +93,7 @@ public:
 private:
     void watch(const v1::WatchRequest& request, StreamWriter<v1::PresenceInfo> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugin_support::WriterSink<WatchSink, v1::PresenceInfo>>(
+        auto sink = std::make_shared<plugin_support::WriterSink<v1::PresenceInfo>>(
             writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->watch(request, sink); }, [this](uint64_t id) { service_->unwatch(id); });

@@ -14,16 +14,12 @@
 
 #include "lanchat/presence/v1/presence.pb.h"
 #include "lanchat/sdk/status.hpp"
+#include "message_sink.hpp"
 
 namespace lanchat::presence {
 
-// One Watch stream. `deliver` returns false when it is gone or too slow; it is then ended.
-class WatchSink {
-public:
-    virtual ~WatchSink() = default;
-    virtual bool deliver(const v1::PresenceInfo& info) = 0;
-    virtual void end(const sdk::Status& status) = 0;
-};
+// One Watch stream.
+using WatchSink = plugin_support::MessageSink<v1::PresenceInfo>;
 
 class PresenceService {
 public:

@@ -30,25 +30,24 @@ public:
 
     // Append is safe to retry: the client_message_id makes a repeat return the first result.
     void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
-        rpc_.call<channel::v1::AppendRequest, channel::v1::AppendReply>(options("Append", true), request,
-                                                                        std::move(done));
+        call("Append", true, request, std::move(done));
     }
     void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
-        rpc_.call<channel::v1::AmendRequest, channel::v1::AppendReply>(options("Amend", false), request,
-                                                                       std::move(done));
+        call("Amend", false, request, std::move(done));
     }
     void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
-        rpc_.call<channel::v1::AudienceRequest, channel::v1::AudienceReply>(options("Audience", true), request,
-                                                                            std::move(done));
+        call("Audience", true, request, std::move(done));
     }
     void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) override {
-        rpc_.call<channel::v1::HistoryRequest, channel::v1::HistoryReply>(options("History", true), request,
-                                                                          std::move(done));
+        call("History", true, request, std::move(done));
     }
 
 private:
-    static CallOptions options(const char* method, bool idempotent) {
-        return {"channel", std::string(kChannel) + method, kChannelDeadline, idempotent, nullptr};
+    // One call to Channel's `method`; `idempotent` says whether the mesh may retry it.
+    template <class Request, class Response>
+    void call(const char* method, bool idempotent, const Request& request, Done<Response> done) const {
+        CallOptions options{"channel", std::string(kChannel) + method, kChannelDeadline, idempotent, nullptr};
+        rpc_.call<Request, Response>(options, request, std::move(done));
     }
     const Rpc& rpc_;
 };
@@ -67,31 +66,16 @@ public:
         gap_checks_ = executor().every(std::chrono::milliseconds(100), [this] { service_->check_gaps(); });
         RouterService& router = *service_;
         return Serving(rpc_, "/lanchat.router.v1.Router/")
-            .unary<v1::SendRequest, v1::SendReply>(
-                "Send",
-                [&router](const CallInfo&, v1::SendRequest request, Responder<v1::SendReply> responder) {
-                    router.send(request, answer_with(std::move(responder)));
-                })
-            .unary<v1::EditRequest, v1::SendReply>(
-                "Edit",
-                [&router](const CallInfo&, v1::EditRequest request, Responder<v1::SendReply> responder) {
-                    router.edit(request, answer_with(std::move(responder)));
-                })
-            .unary<v1::DeleteRequest, v1::SendReply>(
-                "Delete",
-                [&router](const CallInfo&, v1::DeleteRequest request, Responder<v1::SendReply> responder) {
-                    router.remove(request, answer_with(std::move(responder)));
-                })
-            .unary<v1::TypingRequest, v1::TypingReply>(
-                "Typing",
-                [&router](const CallInfo&, v1::TypingRequest request, Responder<v1::TypingReply> responder) {
-                    router.typing(request, answer_with(std::move(responder)));
-                })
+            .deferred<v1::SendRequest, v1::SendReply>(
+                "Send", [&router](auto&, auto& request, auto done) { router.send(request, std::move(done)); })
+            .deferred<v1::EditRequest, v1::SendReply>(
+                "Edit", [&router](auto&, auto& request, auto done) { router.edit(request, std::move(done)); })
+            .deferred<v1::DeleteRequest, v1::SendReply>(
+                "Delete", [&router](auto&, auto& request, auto done) { router.remove(request, std::move(done)); })
+            .deferred<v1::TypingRequest, v1::TypingReply>(
+                "Typing", [&router](auto&, auto& request, auto done) { router.typing(request, std::move(done)); })
             .stream<v1::SubscribeRequest, v1::Delivery>(
-                "Subscribe",
-                [this](const CallInfo&, v1::SubscribeRequest request, StreamWriter<v1::Delivery> writer) {
-                    subscribe(request, std::move(writer));
-                },
+                "Subscribe", [this](auto&, auto request, auto writer) { subscribe(request, std::move(writer)); },
                 [this](lanchat_rpc_call* call) { cancelled(call); })
             .status();
     }
@@ -108,8 +92,8 @@ public:
 private:
     void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
         lanchat_rpc_call* call = writer.call();
-        auto sink = std::make_shared<plugin_support::WriterSink<DeliverySink, v1::Delivery>>(
-            writer, [this, call] { calls_.forget(call); });
+        auto sink =
+            std::make_shared<plugin_support::WriterSink<v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
             call, [&] { return service_->subscribe(request, sink); },
             [this](uint64_t id) { service_->unsubscribe(id); });

@@ -26,27 +26,23 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
                             std::pair{"client_message_id", &request.client_message_id()}}) {
         if (sdk::Status checked = check_id(what, *id); !checked.ok()) return done(checked);
     }
-    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
-        !checked.ok())
-        return done(checked);
+    if (sdk::Status checked = check_body(request.body()); !checked.ok()) return done(checked);
     channel::v1::AppendRequest append;
     append.set_channel_id(request.channel_id());
     append.set_author_id(request.user_id());
     append.set_body(request.body());
     append.set_client_message_id(request.client_message_id());
-    channels_.append(append, [this, done = std::move(done)](auto appended) { acknowledged(appended, done); });
+    channels_.append(append, acknowledging(std::move(done)));
 }
 
 void RouterService::edit(const v1::EditRequest& request, Done<v1::SendReply> done) {
-    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
-        !checked.ok())
-        return done(checked);
+    if (sdk::Status checked = check_body(request.body()); !checked.ok()) return done(checked);
     channel::v1::AmendRequest amend;
     amend.set_channel_id(request.channel_id());
     amend.set_author_id(request.user_id());
     amend.set_target_sequence(request.sequence());
     amend.set_body(request.body());
-    channels_.amend(amend, [this, done = std::move(done)](auto appended) { acknowledged(appended, done); });
+    channels_.amend(amend, acknowledging(std::move(done)));
 }
 
 void RouterService::remove(const v1::DeleteRequest& request, Done<v1::SendReply> done) {
@@ -55,7 +51,15 @@ void RouterService::remove(const v1::DeleteRequest& request, Done<v1::SendReply>
     amend.set_author_id(request.user_id());
     amend.set_target_sequence(request.sequence());
     amend.set_delete_(true);
-    channels_.amend(amend, [this, done = std::move(done)](auto appended) { acknowledged(appended, done); });
+    channels_.amend(amend, acknowledging(std::move(done)));
+}
+
+sdk::Status RouterService::check_body(const std::string& body) const {
+    return plugin_support::check_utf8("body", body, limits_.max_body_bytes, true);
+}
+
+Done<channel::v1::AppendReply> RouterService::acknowledging(Done<v1::SendReply> done) {
+    return [this, done = std::move(done)](auto appended) { acknowledged(appended, done); };
 }
 
 // The message is durable once Channel answered: acknowledge first, then deliver.

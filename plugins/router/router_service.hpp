@@ -17,6 +17,7 @@
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/router/v1/router.pb.h"
 #include "lanchat/sdk/status.hpp"
+#include "message_sink.hpp"
 
 namespace lanchat::router {
 
@@ -33,14 +34,8 @@ public:
     virtual void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) = 0;
 };
 
-// One subscriber's stream. `deliver` returns false when the stream is gone or too slow; the Router then
-// drops the subscription and calls `end` with the reason.
-class DeliverySink {
-public:
-    virtual ~DeliverySink() = default;
-    virtual bool deliver(const v1::Delivery& delivery) = 0;
-    virtual void end(const sdk::Status& status) = 0;
-};
+// One subscriber's stream.
+using DeliverySink = plugin_support::MessageSink<v1::Delivery>;
 
 struct RouterLimits {
     size_t max_body_bytes = 4000;
@@ -83,6 +78,9 @@ private:
     };
 
     void acknowledged(const sdk::Result<channel::v1::AppendReply>& appended, Done<v1::SendReply> done);
+    // What Channel's answer to an append or amend does: acknowledged(), with `done` kept for it.
+    Done<channel::v1::AppendReply> acknowledging(Done<v1::SendReply> done);
+    sdk::Status check_body(const std::string& body) const;
     void fan_out(const channel::v1::Message& message, const std::vector<std::string>& members);
     void release_in_order(Sequencer& sequencer);
     void fetch_gap(const std::string& channel_id, uint64_t from, uint64_t to, std::vector<std::string> members);

@@ -98,19 +98,22 @@ TEST_F(AuditTest, AcknowledgedAppendsSurviveKillDashNineAndTheChainVerifies) {
         ASSERT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);
     };
-    // The tail cut off: the chain itself still links up, the signed checkpoint says what is missing.
-    sql("DELETE FROM entries WHERE sequence > 17");
-    auto cut = verify();
-    EXPECT_EQ(cut.exit_code, 1);
-    EXPECT_EQ(cut.output,
-              "audit chain BROKEN: the chain ends at entry 17 but the signed checkpoint covers 20 entries: "
-              "entries 18..20 are missing (the record was cut short) (17 entries)\n");
-    sql("UPDATE entries SET actor = 'user:mallory' WHERE sequence = 7");
-    auto broken = verify();
-    EXPECT_EQ(broken.exit_code, 1);
-    EXPECT_EQ(broken.output,
-              "audit chain BROKEN: entry 7: its content does not match its hash (the entry was changed "
-              "after it was written) (17 entries)\n");
+    // Each tampering, applied on top of the one before, and the verdict the tool then gives.
+    const std::pair<const char*, std::string> tamperings[] = {
+        // The tail cut off: the chain itself still links up, the signed checkpoint says what is missing.
+        {"DELETE FROM entries WHERE sequence > 17",
+         "audit chain BROKEN: the chain ends at entry 17 but the signed checkpoint covers 20 entries: "
+         "entries 18..20 are missing (the record was cut short) (17 entries)\n"},
+        {"UPDATE entries SET actor = 'user:mallory' WHERE sequence = 7",
+         "audit chain BROKEN: entry 7: its content does not match its hash (the entry was changed "
+         "after it was written) (17 entries)\n"},
+    };
+    for (const auto& [statement, verdict] : tamperings) {
+        sql(statement);
+        auto broken = verify();
+        EXPECT_EQ(broken.exit_code, 1);
+        EXPECT_EQ(broken.output, verdict);
+    }
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }

@@ -11,10 +11,12 @@
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "grpc_client.hpp"
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/auth/v1/auth.pb.h"
 #include "lanchat/identity/v1/identity.pb.h"
+#include "parsed_reply.hpp"
 #include "service_node.hpp"
 #include "temp_dir.hpp"
 
@@ -66,14 +68,6 @@ protected:
         return call(gateway_, kAuth + "Login", request.SerializeAsString());
     }
 
-    template <class Message>
-    static Message parse(const Reply& reply) {
-        Message message;
-        EXPECT_TRUE(reply.status.ok()) << reply.status.error_message();
-        EXPECT_TRUE(message.ParseFromString(reply.bytes));
-        return message;
-    }
-
     Reply refresh(const std::string& token) {
         auth::v1::RefreshRequest request;
         request.set_refresh_token(token);
@@ -89,12 +83,13 @@ protected:
     // The audit entries Auth recorded so far (it sends them through its outbox, so they may lag a moment).
     std::vector<audit::v1::Entry> audit_entries(size_t at_least) {
         std::vector<audit::v1::Entry> entries;
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            auto page = parse<audit::v1::QueryReply>(call(operator_, "/lanchat.audit.v1.Audit/Query", ""));
-            entries.assign(page.entries().begin(), page.entries().end());
-            if (entries.size() >= at_least) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        eventually(
+            [&] {
+                auto page = parsed<audit::v1::QueryReply>(call(operator_, "/lanchat.audit.v1.Audit/Query", ""));
+                entries.assign(page.entries().begin(), page.entries().end());
+                return entries.size() >= at_least;
+            },
+            100, std::chrono::milliseconds(100));
         return entries;
     }
 
@@ -117,20 +112,20 @@ TEST_F(AuthFlowTest, LoginValidateRefreshReplayLogoutAllAudited) {
     EXPECT_EQ(users[0]["display_name"], "Alice A.");
     EXPECT_EQ(users[0]["role"], "admin");
 
-    auto first = parse<auth::v1::LoginReply>(login("alice", "correct horse"));
-    auto claims = parse<auth::v1::ValidateReply>(validate(first.access_token())).claims();
+    auto first = parsed<auth::v1::LoginReply>(login("alice", "correct horse"));
+    auto claims = parsed<auth::v1::ValidateReply>(validate(first.access_token())).claims();
     EXPECT_EQ(claims.username(), "alice");
     EXPECT_EQ(claims.roles(0), "admin");
     EXPECT_EQ(claims.subject(), users[0]["id"]);
 
-    auto second = parse<auth::v1::LoginReply>(refresh(first.refresh_token()));
+    auto second = parsed<auth::v1::LoginReply>(refresh(first.refresh_token()));
     EXPECT_TRUE(validate(second.access_token()).status.ok());
     Reply replay = refresh(first.refresh_token());
     EXPECT_EQ(replay.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_NE(replay.status.error_message().find("already used"), std::string::npos) << replay.status.error_message();
     EXPECT_EQ(refresh(second.refresh_token()).status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 
-    auto third = parse<auth::v1::LoginReply>(login("alice", "correct horse"));
+    auto third = parsed<auth::v1::LoginReply>(login("alice", "correct horse"));
     auth::v1::LogoutRequest logout;
     logout.set_refresh_token(third.refresh_token());
     logout.set_access_token(third.access_token());
@@ -189,7 +184,7 @@ TEST_F(AuthFlowTest, OperatorsDisableAndResetUsersAndOnlyAuthVerifiesPasswords) 
     identity::v1::LookupUserRequest lookup;
     lookup.set_username("bob");
     EXPECT_TRUE(call(identity, "/lanchat.identity.v1.Identity/LookupUser", lookup.SerializeAsString()).status.ok());
-    auto keys = parse<auth::v1::KeysReply>(call(gateway_, kAuth + "Keys", ""));
+    auto keys = parsed<auth::v1::KeysReply>(call(gateway_, kAuth + "Keys", ""));
     ASSERT_EQ(keys.keys_size(), 1);
     EXPECT_EQ(nlohmann::json::parse(keys.keys(0).jwk())["crv"], "P-256");
 }
@@ -221,12 +216,12 @@ TEST_F(AuthFlowTest, UnknownUserTakesAboutAsLongAsAWrongPassword) {
 TEST_F(AuthFlowTest, SessionsAndKeysSurviveKillDashNine) {
     start();
     ASSERT_EQ(ctl({"user", "add", "erin"}, "password one\n").exit_code, 0);
-    auto pair = parse<auth::v1::LoginReply>(login("erin", "password one"));
+    auto pair = parsed<auth::v1::LoginReply>(login("erin", "password one"));
     node_->send_signal(SIGKILL);
     node_->wait_exit();
     start();
     EXPECT_TRUE(validate(pair.access_token()).status.ok());  // the signing key was durable
-    auto rotated = parse<auth::v1::LoginReply>(refresh(pair.refresh_token()));
+    auto rotated = parsed<auth::v1::LoginReply>(refresh(pair.refresh_token()));
     EXPECT_EQ(rotated.claims().username(), "erin");
     // The login entry was queued durably before the node died; it reaches Audit after the restart.
     auto entries = audit_entries(2);

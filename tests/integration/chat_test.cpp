@@ -8,10 +8,12 @@
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "grpc_client.hpp"
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/presence/v1/presence.pb.h"
 #include "lanchat/router/v1/router.pb.h"
+#include "parsed_reply.hpp"
 #include "service_node.hpp"
 #include "temp_dir.hpp"
 
@@ -50,20 +52,12 @@ protected:
         presence_ = as_gateway("presence");
     }
 
-    template <class Message>
-    static Message parse(const Reply& reply) {
-        Message message;
-        EXPECT_TRUE(reply.status.ok()) << reply.status.error_message();
-        EXPECT_TRUE(message.ParseFromString(reply.bytes));
-        return message;
-    }
-
     std::string create(const std::string& owner, const std::string& name, cv1::Kind kind) {
         cv1::CreateChannelRequest request;
         request.mutable_actor()->set_user_id(owner);
         request.set_name(name);
         request.set_kind(kind);
-        return parse<cv1::ChannelInfo>(call(channels_, kChannel + "CreateChannel", request.SerializeAsString())).id();
+        return parsed<cv1::ChannelInfo>(call(channels_, kChannel + "CreateChannel", request.SerializeAsString())).id();
     }
 
     Reply join(const std::string& user, const std::string& channel) {
@@ -117,13 +111,13 @@ protected:
 
     // Waits until `stream` delivered `count` messages (typing notices aside).
     static bool wait_messages(const StreamReader& stream, size_t count) {
-        for (int attempt = 0; attempt < 500; ++attempt) {
-            size_t seen = 0;
-            for (const auto& [channel, sequences] : delivered(stream)) seen += sequences.size();
-            if (seen >= count) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return false;
+        return eventually(
+            [&] {
+                size_t seen = 0;
+                for (const auto& [channel, sequences] : delivered(stream)) seen += sequences.size();
+                return seen >= count;
+            },
+            500, std::chrono::milliseconds(20));
     }
 
     TempDir dir_;
@@ -155,17 +149,18 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     open.mutable_actor()->set_user_id("alice");
     open.set_other_user_id("bob");
     const std::string direct =
-        parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id();
+        parsed<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id();
     open.mutable_actor()->set_user_id("bob");
     open.set_other_user_id("alice");
-    EXPECT_EQ(parse<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id(), direct);
+    EXPECT_EQ(parsed<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id(),
+              direct);
 
     auto bob = subscribe("bob");
     auto carol = subscribe("carol");
     wait_registered(*bob, "alice", general);
     wait_registered(*carol, "alice", general);
     for (int i = 1; i <= 5; ++i) {
-        auto reply = parse<rv1::SendReply>(
+        auto reply = parsed<rv1::SendReply>(
             send(i % 2 ? "alice" : "carol", general, "general " + std::to_string(i), "g" + std::to_string(i)));
         EXPECT_EQ(reply.sequence(), static_cast<uint64_t>(i));
     }
@@ -191,7 +186,7 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
               grpc::StatusCode::INVALID_ARGUMENT);
     Reply conflicting = send("carol", general, "not what g2 said", "g2");
     EXPECT_EQ(conflicting.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-    auto retried = parse<rv1::SendReply>(send("carol", general, "general 2", "g2"));
+    auto retried = parsed<rv1::SendReply>(send("carol", general, "general 2", "g2"));
     EXPECT_TRUE(retried.duplicate());
     EXPECT_EQ(retried.sequence(), 2u);
     const std::string old = create("alice", "old", cv1::PUBLIC);
@@ -255,13 +250,13 @@ TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {
     history.set_channel_id(general);
     history.set_direction(cv1::HistoryRequest::AFTER);
     history.set_limit(100);
-    auto page = parse<cv1::HistoryReply>(call(channels_, kChannel + "History", history.SerializeAsString()));
+    auto page = parsed<cv1::HistoryReply>(call(channels_, kChannel + "History", history.SerializeAsString()));
     ASSERT_EQ(page.messages_size(), 20);
     for (int i = 0; i < 20; ++i) {
         EXPECT_EQ(page.messages(i).sequence(), static_cast<uint64_t>(i + 1));
         EXPECT_EQ(page.messages(i).body(), "m" + std::to_string(i + 1));
     }
-    EXPECT_EQ(parse<rv1::SendReply>(send("alice", general, "after", "21")).sequence(), 21u);
+    EXPECT_EQ(parsed<rv1::SendReply>(send("alice", general, "after", "21")).sequence(), 21u);
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }
@@ -277,7 +272,7 @@ TEST_F(ChatTest, PresenceGoesOfflineByItselfWhenHeartbeatsStop) {
     beat.set_device_id("bob-laptop");
     beat.set_edge_id("edge-1");
     auto online =
-        parse<pv1::PresenceInfo>(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()));
+        parsed<pv1::PresenceInfo>(call(presence_, "/lanchat.presence.v1.Presence/Heartbeat", beat.SerializeAsString()));
     EXPECT_EQ(online.status(), pv1::ONLINE);
     EXPECT_EQ(online.edges(0), "edge-1");
     // No more heartbeats: after the 500 ms TTL bob is offline, and the watcher is told.
@@ -291,7 +286,7 @@ TEST_F(ChatTest, PresenceGoesOfflineByItselfWhenHeartbeatsStop) {
     EXPECT_EQ(seen, (std::vector<pv1::Status>{pv1::OFFLINE, pv1::ONLINE, pv1::OFFLINE}));
     pv1::GetRequest get;
     get.add_user_ids("bob");
-    EXPECT_EQ(parse<pv1::GetReply>(call(presence_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString()))
+    EXPECT_EQ(parsed<pv1::GetReply>(call(presence_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString()))
                   .users(0)
                   .status(),
               pv1::OFFLINE);

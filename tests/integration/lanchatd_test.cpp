@@ -72,6 +72,12 @@ void make_pki(const fs::path& dir, const std::string& node) {
               0);
 }
 
+// `text` with each FILE placeholder replaced by the node file's path, which a case cannot know beforehand.
+std::string with_file(std::string text, const fs::path& file) {
+    for (size_t at; (at = text.find("FILE")) != std::string::npos;) text.replace(at, 4, file.string());
+    return text;
+}
+
 // Replaces the value of the first line starting with `key = ` in `text`.
 void set_line(std::string& text, const std::string& key, const std::string& value) {
     size_t at = text.find("\n" + key + " = ");
@@ -84,6 +90,21 @@ protected:
     fs::path node_file(const std::string& plugins, const std::string& settings = "drain_timeout_ms = 5000") {
         return dir_.write("node.toml",
                           "[node]\nname = \"test-node\"\ndata_dir = \"data\"\n" + settings + "\n" + plugins);
+    }
+
+    // Runs lanchatd on `file` until it logs `line` and stops it with SIGTERM: its log records and its output.
+    // A node that never logs the line, or does not exit 0 within `timeout`, fails the test (and has no records).
+    std::pair<std::vector<json>, std::string> run_until_sigterm(
+        const fs::path& file, const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+        ChildProcess node({kLanchatd, file.string()});
+        if (!node.wait_for_line(line)) {
+            ADD_FAILURE() << "never logged " << line << ":\n" << node.output();
+            return {{}, node.output()};
+        }
+        node.send_signal(SIGTERM);
+        std::optional<int> exit_code = node.wait_exit(timeout);
+        EXPECT_EQ(exit_code, 0) << node.output();
+        return {exit_code == 0 ? records(node.lines()) : std::vector<json>{}, node.output()};
     }
 
     // Runs a node file that must fail; returns its output lines.
@@ -121,11 +142,7 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
                   .exit_code,
               0);
 
-    ChildProcess node({kLanchatd, file.string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(file, "\"node ready\"");
     int ready = find(logs, "node ready");
     ASSERT_GE(ready, 0);
     EXPECT_EQ(logs[ready]["node"], "all-in-one");
@@ -162,18 +179,14 @@ TEST_F(LanchatdTest, EveryExampleNodeFileInConfigPassesCheck) {
 }
 
 TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("first", kFixtures / "probe.so") +
-                                            plugin_entry("second", kFixtures / "probe_twin.so"))
-                                      .string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(
+        node_file(plugin_entry("first", kFixtures / "probe.so") + plugin_entry("second", kFixtures / "probe_twin.so")),
+        "\"node ready\"");
     int first_started = find(logs, "plugin started", "first");
     int second_started = find(logs, "plugin started", "second");
     int first_stopped = find(logs, "plugin stopped", "first");
     int second_stopped = find(logs, "plugin stopped", "second");
-    ASSERT_GE(first_started, 0) << node.output();
+    ASSERT_GE(first_started, 0) << output;
     EXPECT_LT(first_started, second_started);
     EXPECT_LT(second_started, find(logs, "node ready"));
     EXPECT_LT(second_stopped, first_stopped);
@@ -187,13 +200,9 @@ TEST_F(LanchatdTest, PluginsStartInOrderAndStopInReverseOnSigterm) {
 }
 
 TEST_F(LanchatdTest, APluginLearnsTheHostsAbiAtItsEntryAndFromItsTable) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(node_file(plugin_entry("probe", kFixtures / "probe.so")), "\"node ready\"");
     int created = find(logs, "probe created", "probe");
-    ASSERT_GE(created, 0) << node.output();
+    ASSERT_GE(created, 0) << output;
     std::string host_abi = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR);
     EXPECT_EQ(logs[created]["fields"]["host_abi"], host_abi);
     EXPECT_EQ(logs[created]["fields"]["host_table_abi"], host_abi);
@@ -208,26 +217,19 @@ TEST_F(LanchatdTest, SigintStopsTheNodeToo) {
 }
 
 TEST_F(LanchatdTest, ShutdownWaitsForADrainThatFinishesInTime) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("slow", kFixtures / "probe.so", "drain_ms = 300")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] =
+        run_until_sigterm(node_file(plugin_entry("slow", kFixtures / "probe.so", "drain_ms = 300")), "\"node ready\"");
     int drained = find(logs, "probe drained", "slow");
     int stopped = find(logs, "plugin stopped", "slow");
-    ASSERT_GE(drained, 0) << node.output();
+    ASSERT_GE(drained, 0) << output;
     EXPECT_LT(drained, stopped);
     EXPECT_EQ(logs[stopped]["fields"]["drained"], "true");
 }
 
 TEST_F(LanchatdTest, ADrainPastTheDeadlineIsCutShortAndTheNodeStillExitsCleanly) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("stuck", kFixtures / "probe.so", "drain_ms = 60000"),
-                                            "drain_timeout_ms = 200")
-                                      .string()});
-    ASSERT_TRUE(node.wait_for_line("\"node ready\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(std::chrono::seconds(10)), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(
+        node_file(plugin_entry("stuck", kFixtures / "probe.so", "drain_ms = 60000"), "drain_timeout_ms = 200"),
+        "\"node ready\"", std::chrono::seconds(10));
     EXPECT_GE(find(logs, "plugin did not finish draining in time; stopping it anyway", "stuck"), 0);
     int stopped = find(logs, "plugin stopped", "stuck");
     ASSERT_GE(stopped, 0);
@@ -236,22 +238,16 @@ TEST_F(LanchatdTest, ADrainPastTheDeadlineIsCutShortAndTheNodeStillExitsCleanly)
 }
 
 TEST_F(LanchatdTest, NoPluginTimerFiresAfterThePluginStopped) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("ticker", kFixtures / "probe.so", "tick_ms = 5")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"tick\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] =
+        run_until_sigterm(node_file(plugin_entry("ticker", kFixtures / "probe.so", "tick_ms = 5")), "\"tick\"");
     int stopped = find(logs, "probe stopped", "ticker");
     ASSERT_GE(stopped, 0);
     for (size_t i = static_cast<size_t>(stopped); i < logs.size(); ++i) EXPECT_NE(logs[i]["message"], "tick");
 }
 
 TEST_F(LanchatdTest, APluginBuiltAgainstTheFrozenV1_0HeaderKeepsLoading) {
-    ChildProcess node({kLanchatd, node_file(plugin_entry("compat", kCompatPlugin, "greeting = \"hello\"")).string()});
-    ASSERT_TRUE(node.wait_for_line("\"compat timer fired\"")) << node.output();
-    node.send_signal(SIGTERM);
-    ASSERT_EQ(node.wait_exit(), 0) << node.output();
-    std::vector<json> logs = records(node.lines());
+    auto [logs, output] = run_until_sigterm(node_file(plugin_entry("compat", kCompatPlugin, "greeting = \"hello\"")),
+                                            "\"compat timer fired\"");
     int started = find(logs, "compat plugin started", "compat");
     ASSERT_GE(started, 0);
     EXPECT_EQ(logs[started]["fields"]["greeting"], "hello");
@@ -283,11 +279,8 @@ TEST_F(LanchatdTest, CheckValidatesPluginsWithoutServing) {
 }
 
 TEST_F(LanchatdTest, CheckRefusesGatewaySettingsTheGatewayWouldRefuseAtStart) {
-    struct Case {
-        std::string setting;
-        std::string message;  // after "plugin 'gateway' (FILE:5:1): "
-    };
-    const std::vector<Case> cases = {
+    // Each case: a [plugin.config] line, then the message (after "plugin 'gateway' (FILE:5:1): ")
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"allow_registraton = true",
          "unknown config key 'allow_registraton' at FILE:9:21 (known keys: auth_timeout_ms, "
          "rate_per_second, burst, max_body_bytes, allow_registration, heartbeat_ms, "
@@ -295,11 +288,10 @@ TEST_F(LanchatdTest, CheckRefusesGatewaySettingsTheGatewayWouldRefuseAtStart) {
         {"max_body_bytes = \"4000\"", "config key 'max_body_bytes' at FILE:9:18: expected an integer, found a string"},
         {"rate_per_second = -5", "config key 'rate_per_second' at FILE:9:19: must be between 1 and 100000, found -5"},
     };
-    for (const Case& c : cases) {
-        fs::path file = node_file(plugin_entry("gateway", fs::path(LANCHAT_PLUGIN_DIR) / "gateway.so", c.setting));
+    for (const auto& [setting, message] : cases) {
+        fs::path file = node_file(plugin_entry("gateway", fs::path(LANCHAT_PLUGIN_DIR) / "gateway.so", setting));
         Completed run = run_to_exit({kLanchatd, "--check", file.string()});
-        std::string expected = "plugin 'gateway' (FILE:5:1): " + c.message;
-        for (size_t at; (at = expected.find("FILE")) != std::string::npos;) expected.replace(at, 4, file.string());
+        std::string expected = with_file("plugin 'gateway' (FILE:5:1): " + message, file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run), expected);
     }
@@ -379,11 +371,8 @@ TEST_F(LanchatdTest, DescribePrintsThePluginsSettings) {
 // --- bad node files: one plain line on stderr, exit 2 ---
 
 TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
-    struct Case {
-        std::string content;
-        std::string message;  // after "lanchatd: <file>"
-    };
-    const std::vector<Case> cases = {
+    // Each case: the node file, then the message (after "lanchatd: <file>")
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"[node]\nname = \"n\"\nname2 = \"unterminated\n",
          ":3:22: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) "
          "are explicitly prohibited"},
@@ -396,11 +385,10 @@ TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\n[[plugin]]\nname = \"a\"\npath = \"b.so\"\n",
          ":6:1: duplicate plugin name 'a' (first defined at FILE:3:1); plugin names must be unique"},
     };
-    for (const Case& c : cases) {
-        fs::path file = dir_.write("bad.toml", c.content);
+    for (const auto& [content, message] : cases) {
+        fs::path file = dir_.write("bad.toml", content);
         Completed run = run_to_exit({kLanchatd, file.string()});
-        std::string expected = "lanchatd: " + file.string() + c.message;
-        if (size_t at = expected.find("FILE"); at != std::string::npos) expected.replace(at, 4, file.string());
+        std::string expected = "lanchatd: " + file.string() + with_file(message, file);
         EXPECT_EQ(run.exit_code, kExitBadConfig) << run.output;
         EXPECT_EQ(run.lines, std::vector<std::string>{expected});
     }
@@ -418,11 +406,8 @@ TEST_F(LanchatdTest, UnknownOptionPrintsUsageAndExitCode2) {
 TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
     const std::string v = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR);
     const std::string newer = std::to_string(LANCHAT_ABI_MAJOR) + "." + std::to_string(LANCHAT_ABI_MINOR + 1);
-    struct Case {
-        std::string file;
-        std::string reason;
-    };
-    const std::vector<Case> cases = {
+    // Each case: the fixture file, then the reason after its path
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"absent.so", ": plugin file not found"},
         {"not_elf.so", ": not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin"},
         {"an_executable",
@@ -436,13 +421,13 @@ TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
         {"abi_minor_newer.so", ": plugin ABI " + newer + " is newer than host ABI " + v +
                                    "; upgrade lanchatd or rebuild the plugin against SDK " + v},
     };
-    for (const Case& c : cases) {
+    for (const auto& [file_name, reason] : cases) {
         fs::path file =
-            node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / c.file));
+            node_file(plugin_entry("good", kFixtures / "probe.so") + plugin_entry("bad", kFixtures / file_name));
         Completed run = run_failing(file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run),
-                  "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / c.file).string() + c.reason);
+                  "plugin 'bad' (" + file.string() + ":8:1): " + (kFixtures / file_name).string() + reason);
         // The plugin started before the bad one was stopped again.
         EXPECT_GE(find(records(run.lines), "plugin stopped", "good"), 0) << run.output;
         EXPECT_EQ(find(records(run.lines), "node ready"), -1);
@@ -450,11 +435,8 @@ TEST_F(LanchatdTest, BadPluginFilesAreRefusedWithTheReasonAndExitCode1) {
 }
 
 TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
-    struct Case {
-        std::string config;
-        std::string message;
-    };
-    const std::vector<Case> cases = {
+    // Each case: the [plugin.config] lines, then the error message
+    const std::vector<std::pair<std::string, std::string>> cases = {
         {"fail_in = \"constructor\"\nmessage = \"database /x is read-only\"",
          "plugin 'p': create failed: database /x is read-only"},
         {"throw_in = \"constructor\"\nmessage = \"boom\"", "plugin 'p': create failed: plugin constructor threw: boom"},
@@ -467,11 +449,10 @@ TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
          "plugin 'p': create failed: unknown config key 'colour' at FILE:9:10 (known keys: "
          "fail_in, throw_in, message, drain_ms, tick_ms, health, unhealthy_after_ms)"},
     };
-    for (const Case& c : cases) {
-        fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", c.config));
+    for (const auto& [config, message] : cases) {
+        fs::path file = node_file(plugin_entry("p", kFixtures / "probe.so", config));
         Completed run = run_failing(file);
-        std::string expected = c.message;
-        if (size_t at = expected.find("FILE"); at != std::string::npos) expected.replace(at, 4, file.string());
+        std::string expected = with_file(message, file);
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run), expected);
         EXPECT_EQ(find(records(run.lines), "node ready"), -1);

@@ -11,8 +11,10 @@
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "grpc_client.hpp"
 #include "lanchat/test/v1/echo.pb.h"
+#include "parsed_reply.hpp"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
 
@@ -40,6 +42,14 @@ std::string say_request(const std::string& text) {
     return request.SerializeAsString();
 }
 
+// Waits for `node`'s "node ready" line and returns the address its mesh listens on; throws with the
+// node's output when it does not become ready.
+std::string mesh_address_once_ready(ChildProcess& node) {
+    auto ready = node.wait_for_line("\"node ready\"");
+    if (!ready) throw std::runtime_error("the node did not start:\n" + node.output());
+    return nlohmann::json::parse(*ready)["fields"]["grpc"];
+}
+
 // A running lanchatd with the echo plugin under `name`, and the address its mesh listens on.
 class MeshNode {
 public:
@@ -52,9 +62,7 @@ public:
                                           extra + "\n[[plugin]]\nname = \"" + plugin_name + "\"\npath = \"" +
                                           plugin_file.string() + "\"\n" + plugin_config);
         process = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
-        auto ready = process->wait_for_line("\"node ready\"");
-        if (!ready) throw std::runtime_error("node " + node + " did not start:\n" + process->output());
-        address = nlohmann::json::parse(*ready)["fields"]["grpc"];
+        address = mesh_address_once_ready(*process);
     }
     ~MeshNode() {
         process->send_signal(SIGTERM);
@@ -88,10 +96,7 @@ protected:
 TEST_F(MeshTest, APluginMethodIsServedOverMutualTlsWithTheCallersIdentity) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
     auto channel = channel_to(node.address, ca(), service("client", "caller"));
-    Reply reply = call(channel, kSay, say_request("hello"), {{"x-lanchat-correlation-id", "corr-1"}});
-    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
-    SayReply said;
-    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    auto said = parsed<SayReply>(call(channel, kSay, say_request("hello"), {{"x-lanchat-correlation-id", "corr-1"}}));
     EXPECT_EQ(said.text(), "hello");
     EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/caller");
     EXPECT_EQ(said.correlation_id(), "corr-1");
@@ -221,11 +226,8 @@ TEST_F(MeshTest, TwoNodesCallEachOtherOverMutualTlsCarryingTheCorrelationId) {
     MeshNode b(dir_, "b", "echo", pki_, kEchoPolicy);
     MeshNode a(dir_, "a", "relay", pki_, std::string(kEchoPolicy) + "[discovery]\necho = [\"" + b.address + "\"]\n");
     auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
-    Reply reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("across"),
-                       {{"x-lanchat-correlation-id", "corr-two-nodes"}});
-    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
-    SayReply said;
-    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    auto said = parsed<SayReply>(call(channel, "/lanchat.test.v1.Echo/Relay", say_request("across"),
+                                      {{"x-lanchat-correlation-id", "corr-two-nodes"}}));
     EXPECT_EQ(said.text(), "across");
     EXPECT_EQ(said.node(), "b");
     EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/relay");
@@ -304,11 +306,12 @@ TEST_F(MeshTest, NodesRegisterWithDiscoveryAndFindEachOthersServicesThroughIt) {
     // a has no static entry for "echo": it learns from Discovery that b hosts it.
     auto channel = channel_to(a.address, ca(), service("client", "caller"), "relay.lan-chat.svc");
     Reply reply;
-    for (int i = 0; i < 50; ++i) {
-        reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("found you"));
-        if (reply.status.ok()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    eventually(
+        [&] {
+            reply = call(channel, "/lanchat.test.v1.Echo/Relay", say_request("found you"));
+            return reply.status.ok();
+        },
+        50, std::chrono::milliseconds(100));
     ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
     SayReply said;
     ASSERT_TRUE(said.ParseFromString(reply.bytes));
@@ -356,9 +359,7 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
                                                                   "proto_service = \"lanchat.test.v1.Middle\"\n"
                                                                   "relay_to = \"echo\""))
                         .string()});
-    auto back_ready = back.wait_for_line("\"node ready\"");
-    ASSERT_TRUE(back_ready) << back.output();
-    std::string back_address = nlohmann::json::parse(*back_ready)["fields"]["grpc"];
+    std::string back_address = mesh_address_once_ready(back);
     ChildProcess front({kLanchatd, node_file("front-node",
                                              "[authorization]\n\"lanchat.test.v1.Front\" = [\"caller\"]\n"
                                              "[discovery]\nmiddle = [\"" +
@@ -368,16 +369,11 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
                                                         "relay_to = \"middle\"\n"
                                                         "relay_method = \"/lanchat.test.v1.Middle/Relay\""))
                                        .string()});
-    auto front_ready = front.wait_for_line("\"node ready\"");
-    ASSERT_TRUE(front_ready) << front.output();
-    std::string front_address = nlohmann::json::parse(*front_ready)["fields"]["grpc"];
+    std::string front_address = mesh_address_once_ready(front);
 
     auto channel = channel_to(front_address, ca(), service("client", "caller"), "front.lan-chat.svc");
-    Reply reply = call(channel, "/lanchat.test.v1.Front/Relay", say_request("follow me"),
-                       {{"x-lanchat-correlation-id", "corr-follow-1"}});
-    ASSERT_TRUE(reply.status.ok()) << reply.status.error_message();
-    SayReply said;
-    ASSERT_TRUE(said.ParseFromString(reply.bytes));
+    auto said = parsed<SayReply>(call(channel, "/lanchat.test.v1.Front/Relay", say_request("follow me"),
+                                      {{"x-lanchat-correlation-id", "corr-follow-1"}}));
     EXPECT_EQ(said.node(), "back-node");
     EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/middle");
     EXPECT_EQ(said.correlation_id(), "corr-follow-1");

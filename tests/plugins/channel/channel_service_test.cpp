@@ -48,11 +48,33 @@ protected:
         return service_->append(request);
     }
 
+    // An edit of message `sequence` by `author` (its deletion once delete_ is set on the request).
+    static v1::AmendRequest amend_request(const std::string& channel, const std::string& author, uint64_t sequence,
+                                          const std::string& body) {
+        v1::AmendRequest request;
+        request.set_channel_id(channel);
+        request.set_author_id(author);
+        request.set_target_sequence(sequence);
+        request.set_body(body);
+        return request;
+    }
+
     sdk::Status join(const std::string& channel, const std::string& user) {
         v1::JoinRequest request;
         *request.mutable_actor() = actor(user);
         request.set_channel_id(channel);
         return service_->join(request, "corr").status();
+    }
+
+    // Invite and remove take the same request: who asks, in which channel, about whom.
+    template <typename Request, typename Reply>
+    sdk::Status change_member(sdk::Result<Reply> (ChannelService::*change)(const Request&, const std::string&),
+                              const v1::Actor& by, const std::string& channel, const std::string& user) {
+        Request request;
+        *request.mutable_actor() = by;
+        request.set_channel_id(channel);
+        request.set_user_id(user);
+        return ((*service_).*change)(request, "corr").status();
     }
 
     sdk::Result<v1::HistoryReply> history(const std::string& channel, const std::string& user, uint64_t from,
@@ -118,14 +140,9 @@ TEST_F(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
 TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
     auto secret = create("alice", "secret", v1::PRIVATE);
     EXPECT_EQ(join(secret.id(), "bob").code(), sdk::Code::not_found);  // not even shown to exist
-    v1::InviteRequest invite;
-    *invite.mutable_actor() = actor("carol");
-    invite.set_channel_id(secret.id());
-    invite.set_user_id("carol");
-    EXPECT_EQ(service_->invite(invite, "corr").status().code(), sdk::Code::not_found);
-    *invite.mutable_actor() = actor("alice");
-    invite.set_user_id("bob");
-    ASSERT_TRUE(service_->invite(invite, "corr").ok());
+    const auto invite = &ChannelService::invite;
+    EXPECT_EQ(change_member(invite, actor("carol"), secret.id(), "carol").code(), sdk::Code::not_found);
+    ASSERT_TRUE(change_member(invite, actor("alice"), secret.id(), "bob").ok());
     EXPECT_TRUE(post(secret.id(), "bob", "thanks", "b1").ok());
     v1::ListChannelsRequest list;
     *list.mutable_actor() = actor("carol");
@@ -133,14 +150,9 @@ TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
     *list.mutable_actor() = actor("bob");
     EXPECT_EQ(service_->list_channels(list)->channels_size(), 1);
     // Only the owner (or an admin) manages members.
-    v1::RemoveRequest remove;
-    *remove.mutable_actor() = actor("bob");
-    remove.set_channel_id(secret.id());
-    remove.set_user_id("alice");
-    EXPECT_EQ(service_->remove(remove, "corr").status().code(), sdk::Code::permission_denied);
-    *remove.mutable_actor() = actor("root", true);
-    remove.set_user_id("bob");
-    EXPECT_TRUE(service_->remove(remove, "corr").ok());
+    const auto remove = &ChannelService::remove;
+    EXPECT_EQ(change_member(remove, actor("bob"), secret.id(), "alice").code(), sdk::Code::permission_denied);
+    EXPECT_TRUE(change_member(remove, actor("root", true), secret.id(), "bob").ok());
     EXPECT_EQ(post(secret.id(), "bob", "still here?", "b2").status().code(), sdk::Code::permission_denied);
 }
 
@@ -185,11 +197,7 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
     ASSERT_TRUE(post(general.id(), "alice", "teh", "1").ok());
-    v1::AmendRequest amend;
-    amend.set_channel_id(general.id());
-    amend.set_author_id("bob");
-    amend.set_target_sequence(1);
-    amend.set_body("the");
+    v1::AmendRequest amend = amend_request(general.id(), "bob", 1, "the");
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::permission_denied);
     amend.set_author_id("alice");
     auto edited = value_or_throw(service_->amend(amend, "corr"));
@@ -211,11 +219,7 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
 TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) {
     auto general = create("alice", "general");
     ASSERT_TRUE(post(general.id(), "alice", "the secret plan", "1").ok());
-    v1::AmendRequest amend;
-    amend.set_channel_id(general.id());
-    amend.set_author_id("alice");
-    amend.set_target_sequence(1);
-    amend.set_body("the revised secret plan");
+    v1::AmendRequest amend = amend_request(general.id(), "alice", 1, "the revised secret plan");
     ASSERT_TRUE(service_->amend(amend, "corr").ok());
     ASSERT_TRUE(post(general.id(), "alice", "lunch at noon", "3").ok());
     amend.set_delete_(true);

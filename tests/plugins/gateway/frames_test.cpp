@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <initializer_list>
+#include <string_view>
 
 namespace lanchat::gateway {
 namespace {
@@ -137,31 +139,50 @@ TEST(FramesTest, InvalidUtf8InAFrameGoingOutIsReplacedRatherThanThrown) {
     EXPECT_EQ(json::parse(error_frame("r1", "internal", "bad \xc3"))["message"], "bad \xef\xbf\xbd");
 }
 
+// One failure the gateway turns into a protocol error code: the service's status, the context it came
+// from ("" when none), and the code the client is sent.
+struct CodeCase {
+    sdk::Code code;
+    std::string_view message;
+    std::string_view context;
+    std::string_view expected;
+};
+
+void expect_codes(std::initializer_list<CodeCase> cases) {
+    for (const auto& c : cases) {
+        EXPECT_EQ(error_code_of({c.code, std::string(c.message)}, std::string(c.context)), c.expected) << c.message;
+    }
+}
+
 TEST(FramesTest, LoginFailuresMapToTheCodeTheirMessageNames) {
     using sdk::Code;
-    EXPECT_EQ(error_code_of({Code::unauthenticated, "invalid username or password"}, "auth"), "auth_failed");
-    EXPECT_EQ(error_code_of({Code::unauthenticated, "the token has expired"}, "auth"), "token_expired");
-    EXPECT_EQ(error_code_of({Code::unauthenticated, "bound to another device"}, "auth"), "wrong_device");
-    EXPECT_EQ(error_code_of({Code::unauthenticated, "bad signature"}, "auth"), "token_invalid");
-    EXPECT_EQ(error_code_of({Code::resource_exhausted, "retry in 2 s"}, "auth"), "throttled");
-    EXPECT_EQ(error_code_of({Code::resource_exhausted, "too many sends"}, {}), "rate_limited");
+    expect_codes({
+        {Code::unauthenticated, "invalid username or password", "auth", "auth_failed"},
+        {Code::unauthenticated, "the token has expired", "auth", "token_expired"},
+        {Code::unauthenticated, "bound to another device", "auth", "wrong_device"},
+        {Code::unauthenticated, "bad signature", "auth", "token_invalid"},
+        {Code::resource_exhausted, "retry in 2 s", "auth", "throttled"},
+        {Code::resource_exhausted, "too many sends", "", "rate_limited"},
+    });
 }
 
 TEST(FramesTest, ServiceFailuresMapToTheProtocolsStableCodes) {
     using sdk::Code;
-    EXPECT_EQ(error_code_of({Code::permission_denied, "you are not a member of c_1"}, {}), "not_member");
-    EXPECT_EQ(error_code_of({Code::permission_denied, "only the owner"}, {}), "forbidden");
-    EXPECT_EQ(error_code_of({Code::not_found, "no channel"}, {}), "not_found");
-    EXPECT_EQ(error_code_of({Code::already_exists, "taken"}, {}), "conflict");
-    EXPECT_EQ(error_code_of({Code::failed_precondition, "archived"}, {}), "conflict");
-    EXPECT_EQ(error_code_of({Code::out_of_range, "no such page"}, {}), "out_of_range");
-    EXPECT_EQ(error_code_of({Code::invalid_argument, "body is 5000 bytes; at most 4000"}, {}), "too_large");
-    EXPECT_EQ(error_code_of({Code::invalid_argument, "body is not UTF-8 (5 bytes)"}, {}), "invalid_body");
-    EXPECT_EQ(error_code_of({Code::invalid_argument, "body is empty"}, {}), "invalid_body");
-    EXPECT_EQ(error_code_of({Code::invalid_argument, "channel id malformed"}, {}), "bad_request");
-    EXPECT_EQ(error_code_of({Code::unavailable, "router down"}, {}), "unavailable");
-    EXPECT_EQ(error_code_of({Code::deadline_exceeded, "slow"}, {}), "unavailable");
-    EXPECT_EQ(error_code_of({Code::internal, "oops"}, {}), "internal");
+    expect_codes({
+        {Code::permission_denied, "you are not a member of c_1", "", "not_member"},
+        {Code::permission_denied, "only the owner", "", "forbidden"},
+        {Code::not_found, "no channel", "", "not_found"},
+        {Code::already_exists, "taken", "", "conflict"},
+        {Code::failed_precondition, "archived", "", "conflict"},
+        {Code::out_of_range, "no such page", "", "out_of_range"},
+        {Code::invalid_argument, "body is 5000 bytes; at most 4000", "", "too_large"},
+        {Code::invalid_argument, "body is not UTF-8 (5 bytes)", "", "invalid_body"},
+        {Code::invalid_argument, "body is empty", "", "invalid_body"},
+        {Code::invalid_argument, "channel id malformed", "", "bad_request"},
+        {Code::unavailable, "router down", "", "unavailable"},
+        {Code::deadline_exceeded, "slow", "", "unavailable"},
+        {Code::internal, "oops", "", "internal"},
+    });
 }
 
 TEST(FramesTest, AMessageEventIsNamedAsTheProtocolNamesIt) {

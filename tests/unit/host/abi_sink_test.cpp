@@ -1,4 +1,4 @@
-// The host's own sink and slice helpers (host/abi/), which every host table uses at the boundary.
+// The sink and slice helpers every host table uses at the boundary (host/abi/; the sink is the SDK's).
 #include "abi/sink.hpp"
 
 #include <gtest/gtest.h>

@@ -17,6 +17,13 @@ protected:
         }
     }
 
+    // Opens the circuit, waits out the cooldown and takes the one probe it then lets through.
+    void start_a_probe() {
+        fail(3);
+        now_ += 100ms;
+        ASSERT_TRUE(breaker_.allow());
+    }
+
     std::chrono::steady_clock::time_point now_{};
     CircuitBreaker breaker_{BreakerPolicy{3, 100ms}, [this] { return now_; }};
 };
@@ -41,25 +48,19 @@ TEST_F(CircuitBreakerTest, ASuccessStartsTheCountAgain) {
 }
 
 TEST_F(CircuitBreakerTest, LetsOneProbeThroughOnceTheCooldownIsOver) {
-    fail(3);
-    now_ += 100ms;
-    EXPECT_TRUE(breaker_.allow());
+    start_a_probe();
     EXPECT_FALSE(breaker_.allow());  // the probe is under way: everyone else still fails fast
 }
 
 TEST_F(CircuitBreakerTest, ASuccessfulProbeClosesTheCircuit) {
-    fail(3);
-    now_ += 100ms;
-    ASSERT_TRUE(breaker_.allow());
+    start_a_probe();
     breaker_.record(false);
     EXPECT_TRUE(breaker_.allow());
     EXPECT_TRUE(breaker_.allow());
 }
 
 TEST_F(CircuitBreakerTest, AFailedProbeOpensTheCircuitForAnotherCooldown) {
-    fail(3);
-    now_ += 100ms;
-    ASSERT_TRUE(breaker_.allow());
+    start_a_probe();
     breaker_.record(true);
     EXPECT_FALSE(breaker_.allow());
     now_ += 99ms;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "temp_dir.hpp"
 
 namespace lanchat::host {
@@ -17,6 +20,11 @@ protected:
         return loaded.ok() ? "" : loaded.status().message();
     }
     std::string file() const { return (dir_.path() / "node.toml").string(); }
+
+    // Each node file and how loading it is refused: file() followed by `refusal` (where, then why).
+    void expect_refusals(std::initializer_list<std::pair<std::string, std::string>> cases) {
+        for (const auto& [content, refusal] : cases) EXPECT_EQ(error_of(content), file() + refusal) << content;
+    }
 
     TempDir dir_;
 };
@@ -77,16 +85,17 @@ TEST_F(NodeConfigTest, SyntaxErrorNamesFileLineAndColumn) {
 }
 
 TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\nnmae = \"x\"\n"),
-              file() +
-                  ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
-                  "log_level, executor_threads, drain_timeout_ms, export_traces)");
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n"),
-              file() + ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)");
-    EXPECT_EQ(error_of("[nodes]\nname = \"n\"\n"), file() +
-                                                       ":1:2: unknown key 'nodes' in the top level (known keys: node, "
-                                                       "plugin, mesh, discovery, authorization, admin, "
-                                                       "client_edge)");
+    expect_refusals({
+        {"[node]\nname = \"n\"\nnmae = \"x\"\n",
+         ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
+         "log_level, executor_threads, drain_timeout_ms, export_traces)"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n",
+         ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)"},
+        {"[nodes]\nname = \"n\"\n",
+         ":1:2: unknown key 'nodes' in the top level (known keys: node, "
+         "plugin, mesh, discovery, authorization, admin, "
+         "client_edge)"},
+    });
 }
 
 TEST_F(NodeConfigTest, TheClientEdgeDefaultsToTheNodeCertificateAndChecksItsLimits) {
@@ -98,56 +107,64 @@ TEST_F(NodeConfigTest, TheClientEdgeDefaultsToTheNodeCertificateAndChecksItsLimi
     EXPECT_EQ(loaded->client_edge->listen, "0.0.0.0:8443");
     EXPECT_EQ(loaded->client_edge->certificate, dir_.path() / "pki/nodes/n/node.crt");
     EXPECT_EQ(loaded->client_edge->send_queue_bytes, 1024u * 1024u);
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[client_edge]\n"),
-              file() + ":3:1: [client_edge] needs a [mesh] table: the gateway calls the services through it");
-    EXPECT_EQ(error_of(mesh + "[client_edge]\nthreads = 0\n"),
-              file() + ":7:11: [client_edge] threads must be between 1 and 64, found 0");
-    EXPECT_EQ(error_of(mesh + "[client_edge]\nlisten = \"8443\"\n"),
-              file() + ":7:10: [client_edge] listen must be host:port, e.g. \"0.0.0.0:8443\"");
-    EXPECT_EQ(error_of(mesh + "[client_edge]\ncertificate = \"a.crt\"\n"),
-              file() + ":6:1: [client_edge] certificate and key go together: give both or neither");
+    expect_refusals({
+        {"[node]\nname = \"n\"\n[client_edge]\n",
+         ":3:1: [client_edge] needs a [mesh] table: the gateway calls the services through it"},
+        {mesh + "[client_edge]\nthreads = 0\n", ":7:11: [client_edge] threads must be between 1 and 64, found 0"},
+        {mesh + "[client_edge]\nlisten = \"8443\"\n",
+         ":7:10: [client_edge] listen must be host:port, e.g. \"0.0.0.0:8443\""},
+        {mesh + "[client_edge]\ncertificate = \"a.crt\"\n",
+         ":6:1: [client_edge] certificate and key go together: give both or neither"},
+    });
 }
 
 TEST_F(NodeConfigTest, APortOutsideZeroTo65535IsRefusedWhereItIs) {
     const std::string node = "[node]\nname = \"n\"\n";
     const std::string mesh = node + "[mesh]\nlisten = \"127.0.0.1:7443\"\npki_dir = \"pki\"\n";
-    EXPECT_EQ(error_of(node + "[mesh]\nlisten = \"127.0.0.1:99999\"\npki_dir = \"pki\"\n"),
-              file() + ":4:10: [mesh] listen must end in a port from 0 to 65535, found \"127.0.0.1:99999\"");
-    EXPECT_EQ(error_of(mesh + "[admin]\nlisten = \"127.0.0.1:http\"\n"),
-              file() + ":7:10: [admin] listen must end in a port from 0 to 65535, found \"127.0.0.1:http\"");
-    EXPECT_EQ(error_of(mesh + "[client_edge]\nlisten = \"0.0.0.0:-1\"\n"),
-              file() + ":7:10: [client_edge] listen must end in a port from 0 to 65535, found \"0.0.0.0:-1\"");
-    EXPECT_EQ(error_of(mesh + "[discovery]\naudit = [\"10.0.0.2:7443\", \"10.0.0.3:70000\"]\n"),
-              file() + ":7:27: [discovery] audit must end in a port from 0 to 65535, found \"10.0.0.3:70000\"");
-    EXPECT_EQ(error_of(mesh + "[discovery]\naudit = [\"10.0.0.2\"]\n"),
-              file() + ":7:10: [discovery] audit endpoints must be host:port, found \"10.0.0.2\"");
+    expect_refusals({
+        {node + "[mesh]\nlisten = \"127.0.0.1:99999\"\npki_dir = \"pki\"\n",
+         ":4:10: [mesh] listen must end in a port from 0 to 65535, found \"127.0.0.1:99999\""},
+        {mesh + "[admin]\nlisten = \"127.0.0.1:http\"\n",
+         ":7:10: [admin] listen must end in a port from 0 to 65535, found \"127.0.0.1:http\""},
+        {mesh + "[client_edge]\nlisten = \"0.0.0.0:-1\"\n",
+         ":7:10: [client_edge] listen must end in a port from 0 to 65535, found \"0.0.0.0:-1\""},
+        {mesh + "[discovery]\naudit = [\"10.0.0.2:7443\", \"10.0.0.3:70000\"]\n",
+         ":7:27: [discovery] audit must end in a port from 0 to 65535, found \"10.0.0.3:70000\""},
+        {mesh + "[discovery]\naudit = [\"10.0.0.2\"]\n",
+         ":7:10: [discovery] audit endpoints must be host:port, found \"10.0.0.2\""},
+    });
     EXPECT_EQ(error_of(mesh + "[admin]\nlisten = \"[::1]:65535\"\n"), "");
 }
 
 TEST_F(NodeConfigTest, MissingKeyIsNamed) {
-    EXPECT_EQ(error_of("[node]\ndata_dir = \"d\"\n"), file() + ":1:1: [node] is missing the required key 'name'");
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n"),
-              file() + ":3:1: [[plugin]] 'a' is missing the required key 'path'");
-    EXPECT_EQ(error_of("[[plugin]]\nname = \"a\"\npath = \"a.so\"\n"), file() + ": missing the required table [node]");
+    expect_refusals({
+        {"[node]\ndata_dir = \"d\"\n", ":1:1: [node] is missing the required key 'name'"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n", ":3:1: [[plugin]] 'a' is missing the required key 'path'"},
+        {"[[plugin]]\nname = \"a\"\npath = \"a.so\"\n", ": missing the required table [node]"},
+    });
 }
 
 TEST_F(NodeConfigTest, WrongTypeSaysWhatWasExpectedAndFound) {
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = \"yes\"\n"),
-              file() + ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found a string");
-    EXPECT_EQ(error_of("[node]\nname = 7\n"), file() + ":2:8: key 'name' in [node] must be a string, found an integer");
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\ndrain_timeout_ms = 1.5\n"),
-              file() + ":3:20: key 'drain_timeout_ms' in [node] must be an integer, found a float");
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\nconfig = 3\n"),
-              file() + ":6:10: key 'config' in [[plugin]] 'a' must be a table ([plugin.config]), found an integer");
+    expect_refusals({
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = \"yes\"\n",
+         ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found a string"},
+        {"[node]\nname = 7\n", ":2:8: key 'name' in [node] must be a string, found an integer"},
+        {"[node]\nname = \"n\"\ndrain_timeout_ms = 1.5\n",
+         ":3:20: key 'drain_timeout_ms' in [node] must be an integer, found a float"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\nconfig = 3\n",
+         ":6:10: key 'config' in [[plugin]] 'a' must be a table ([plugin.config]), found an integer"},
+    });
 }
 
 TEST_F(NodeConfigTest, BadValuesAreRefused) {
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\nlog_format = \"xml\"\n"),
-              file() + ":3:14: [node] log_format must be \"json\" or \"text\", found \"xml\"");
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\nexecutor_threads = 0\n"),
-              file() + ":3:20: [node] executor_threads must be between 1 and 256, found 0");
-    EXPECT_EQ(error_of("[node]\nname = \"n\"\n[[plugin]]\nname = \"a b\"\npath = \"a.so\"\n"),
-              file() + ":4:8: plugin name 'a b' must be non-empty without spaces, slashes or quotes");
+    expect_refusals({
+        {"[node]\nname = \"n\"\nlog_format = \"xml\"\n",
+         ":3:14: [node] log_format must be \"json\" or \"text\", found \"xml\""},
+        {"[node]\nname = \"n\"\nexecutor_threads = 0\n",
+         ":3:20: [node] executor_threads must be between 1 and 256, found 0"},
+        {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a b\"\npath = \"a.so\"\n",
+         ":4:8: plugin name 'a b' must be non-empty without spaces, slashes or quotes"},
+    });
 }
 
 TEST_F(NodeConfigTest, DuplicatePluginNameNamesBothPlaces) {

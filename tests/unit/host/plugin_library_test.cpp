@@ -74,37 +74,20 @@ TEST(PluginLibraryTest, APluginPinnedByGnuUniqueSymbolsIsReportedAsStillLoaded) 
     EXPECT_TRUE(is_mapped(path));
 }
 
-TEST(PluginLibraryTest, MissingFile) {
-    EXPECT_EQ(error_of(kFixtures / "absent.so"), (kFixtures / "absent.so").string() + ": plugin file not found");
-}
-
-TEST(PluginLibraryTest, Directory) {
-    EXPECT_EQ(error_of(kFixtures), kFixtures.string() + ": is a directory, not a plugin file");
-}
-
-TEST(PluginLibraryTest, NotAnElfFile) {
-    EXPECT_EQ(error_of(kFixtures / "not_elf.so"),
-              (kFixtures / "not_elf.so").string() +
-                  ": not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin");
-}
-
-TEST(PluginLibraryTest, AnExecutableIsNotASharedObject) {
-    EXPECT_EQ(error_of(kFixtures / "an_executable"),
-              (kFixtures / "an_executable").string() +
-                  ": not a shared object: it is an executable; a plugin is a .so built with lanchat_add_plugin");
-}
-
-TEST(PluginLibraryTest, WrongArchitecture) {
-    EXPECT_EQ(error_of(kFixtures / "wrong_arch.so"),
-              (kFixtures / "wrong_arch.so").string() +
-                  ": wrong architecture: built for i386 (32-bit), this host runs on x86_64 (64-bit)");
-}
-
-TEST(PluginLibraryTest, EntrySymbolMissing) {
-    EXPECT_EQ(error_of(kFixtures / "no_entry.so"),
-              (kFixtures / "no_entry.so").string() +
-                  ": entry symbol 'lanchat_plugin_entry' not found; is this a lanchat plugin? (the SDK's "
-                  "LANCHAT_PLUGIN macro exports it)");
+TEST(PluginLibraryTest, AFileThatIsNoLoadablePluginIsRefusedWithWhatItIs) {
+    const std::pair<std::filesystem::path, std::string> refusals[] = {
+        {kFixtures / "absent.so", "plugin file not found"},
+        {kFixtures, "is a directory, not a plugin file"},
+        {kFixtures / "not_elf.so",
+         "not a shared object (no ELF header); a plugin is a .so built with lanchat_add_plugin"},
+        {kFixtures / "an_executable",
+         "not a shared object: it is an executable; a plugin is a .so built with lanchat_add_plugin"},
+        {kFixtures / "wrong_arch.so", "wrong architecture: built for i386 (32-bit), this host runs on x86_64 (64-bit)"},
+        {kFixtures / "no_entry.so",
+         "entry symbol 'lanchat_plugin_entry' not found; is this a lanchat plugin? (the SDK's LANCHAT_PLUGIN macro "
+         "exports it)"},
+    };
+    for (const auto& [path, why] : refusals) EXPECT_EQ(error_of(path), path.string() + ": " + why);
 }
 
 TEST(PluginLibraryTest, DifferentMajorNamesBothVersions) {

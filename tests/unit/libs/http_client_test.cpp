@@ -26,8 +26,26 @@ Server server_at(const std::string& address) {
 
 class HttpClientTest : public ::testing::Test {
 protected:
+    // Starts the admin server with mutual TLS from a fresh PKI (a CA and node "n" with the admin role) and
+    // returns where it listens, without client certificates yet.
+    Server start_tls_admin() {
+        EXPECT_TRUE(pki::init_ca(layout_, {"lan-chat.test", pki::KeyAlgorithm::ecdsa_p256, 30}).ok());
+        EXPECT_TRUE(pki::issue_node(layout_, "n", {"admin"}, {}).ok());
+        host::admin::Tls tls{layout_.ca_certificate(), layout_.node_dir("n") / "node.crt",
+                             layout_.node_dir("n") / "node.key", "spiffe://lan-chat.test/operator/"};
+        auto admin = AdminServer::start("127.0.0.1:0", tls, echo, log_);
+        if (!admin.ok()) {
+            ADD_FAILURE() << admin.status().message();
+            return {"127.0.0.1", "1", std::nullopt};
+        }
+        admin_ = std::move(*admin);
+        return server_at(admin_->address());
+    }
+
     host::NodeLog log_{host::LogFormat::json, LANCHAT_LOG_ERROR};
     lanchat::testing::TempDir dir_;
+    pki::PkiLayout layout_{dir_.path() / "pki"};
+    std::unique_ptr<AdminServer> admin_;
 };
 
 TEST_F(HttpClientTest, SendsTheMethodAndTargetAndReturnsStatusTypeAndBody) {
@@ -55,25 +73,19 @@ TEST_F(HttpClientTest, AnUnknownHostIsAResolveFailure) {
 }
 
 TEST_F(HttpClientTest, SpeaksMutualTlsWithAnOperatorCertificate) {
-    pki::PkiLayout layout{dir_.path() / "pki"};
-    ASSERT_TRUE(pki::init_ca(layout, {"lan-chat.test", pki::KeyAlgorithm::ecdsa_p256, 30}).ok());
-    ASSERT_TRUE(pki::issue_node(layout, "n", {"admin"}, {}).ok());
-    ASSERT_TRUE(pki::issue_client(layout, pki::ClientKind::operator_user, "alice", {}).ok());
-    host::admin::Tls tls{layout.ca_certificate(), layout.node_dir("n") / "node.crt", layout.node_dir("n") / "node.key",
-                         "spiffe://lan-chat.test/operator/"};
-    auto admin = AdminServer::start("127.0.0.1:0", tls, echo, log_);
-    ASSERT_TRUE(admin.ok()) << admin.status().message();
-    Server server = server_at((*admin)->address());
+    Server server = start_tls_admin();
+    ASSERT_TRUE(admin_);
+    ASSERT_TRUE(pki::issue_client(layout_, pki::ClientKind::operator_user, "alice", {}).ok());
 
-    server.tls = TlsFiles{layout.ca_certificate(), layout.client_dir() / "operator-alice.crt",
-                          layout.client_dir() / "operator-alice.key"};
+    server.tls = TlsFiles{layout_.ca_certificate(), layout_.client_dir() / "operator-alice.crt",
+                          layout_.client_dir() / "operator-alice.key"};
     auto outcome = send(server, {"GET", "/health/live", "", "", "test", {}});
     ASSERT_TRUE(std::holds_alternative<Response>(outcome)) << std::get<Failure>(outcome).reason;
     EXPECT_EQ(std::get<Response>(outcome).body, "GET /health/live from 'spiffe://lan-chat.test/operator/alice'");
 
     // TLS 1.3 finishes the client's side of the handshake before the server checks the client's
     // certificate, so the refusal may arrive with the first read instead.
-    server.tls = TlsFiles{layout.ca_certificate(), {}, {}};
+    server.tls = TlsFiles{layout_.ca_certificate(), {}, {}};
     auto anonymous = send(server, {});
     ASSERT_TRUE(std::holds_alternative<Failure>(anonymous));
     Stage stage = std::get<Failure>(anonymous).stage;
@@ -86,14 +98,9 @@ TEST_F(HttpClientTest, SpeaksMutualTlsWithAnOperatorCertificate) {
 }
 
 TEST_F(HttpClientTest, PlainHttpToATlsPortGetsNoResponse) {
-    pki::PkiLayout layout{dir_.path() / "pki"};
-    ASSERT_TRUE(pki::init_ca(layout, {"lan-chat.test", pki::KeyAlgorithm::ecdsa_p256, 30}).ok());
-    ASSERT_TRUE(pki::issue_node(layout, "n", {"admin"}, {}).ok());
-    host::admin::Tls tls{layout.ca_certificate(), layout.node_dir("n") / "node.crt", layout.node_dir("n") / "node.key",
-                         "spiffe://lan-chat.test/operator/"};
-    auto admin = AdminServer::start("127.0.0.1:0", tls, echo, log_);
-    ASSERT_TRUE(admin.ok()) << admin.status().message();
-    auto outcome = send(server_at((*admin)->address()), {}, std::chrono::seconds(5));
+    Server server = start_tls_admin();
+    ASSERT_TRUE(admin_);
+    auto outcome = send(server, {}, std::chrono::seconds(5));
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_EQ(std::get<Failure>(outcome).stage, Stage::exchange);
 }

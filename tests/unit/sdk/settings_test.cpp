@@ -39,6 +39,18 @@ protected:
     }
     std::string file() const { return (dir_.path() / "node.toml").string(); }
 
+    // One line of config and how check() refuses it: the key it names, where (line:column), and why.
+    struct Refusal {
+        std::string line, key, where, why;
+    };
+
+    void expect_refusals(std::initializer_list<Refusal> refusals) {
+        for (const auto& refusal : refusals) {
+            EXPECT_EQ(settings_for(refusal.line).check().message(),
+                      "config key '" + refusal.key + "' at " + file() + ":" + refusal.where + ": " + refusal.why);
+        }
+    }
+
     lanchat::testing::TempDir dir_;
     host::abi::HostApiTable api_{"n", nullptr};
     lanchat_host_context context_;
@@ -91,24 +103,21 @@ TEST_F(SettingsTest, AnEmptyTableRefusesEveryKey) {
 }
 
 TEST_F(SettingsTest, AWrongTypeIsRefusedWithWhatWasExpectedAndFound) {
-    EXPECT_EQ(settings_for("max_body_bytes = \"4000\"").check().message(),
-              "config key 'max_body_bytes' at " + file() + ":7:18: expected an integer, found a string");
-    EXPECT_EQ(settings_for("verbose = 1").check().message(),
-              "config key 'verbose' at " + file() + ":7:11: expected a boolean, found an integer");
-    EXPECT_EQ(settings_for("peers = [\"x\", 2]").check().message(),
-              "config key 'peers[1]' at " + file() + ":7:15: expected a string, found an integer");
+    expect_refusals({
+        {"max_body_bytes = \"4000\"", "max_body_bytes", "7:18", "expected an integer, found a string"},
+        {"verbose = 1", "verbose", "7:11", "expected a boolean, found an integer"},
+        {"peers = [\"x\", 2]", "peers[1]", "7:15", "expected a string, found an integer"},
+    });
     EXPECT_EQ(settings_for("timeout_ms = 1.5").check().code(), Code::invalid_argument);
 }
 
 TEST_F(SettingsTest, AValueOutOfRangeIsRefusedWithTheRangeAndWhatWasFound) {
-    EXPECT_EQ(settings_for("rate_per_second = -5").check().message(),
-              "config key 'rate_per_second' at " + file() + ":7:19: must be between 0.1 and 10000, found -5");
-    EXPECT_EQ(settings_for("max_body_bytes = 2000000").check().message(),
-              "config key 'max_body_bytes' at " + file() + ":7:18: must be between 1 and 1048576, found 2000000");
-    EXPECT_EQ(settings_for("timeout_ms = 99").check().message(),
-              "config key 'timeout_ms' at " + file() + ":7:14: must be at least 100, found 99");
-    EXPECT_EQ(settings_for("timeout_ms = -1").check().message(),
-              "config key 'timeout_ms' at " + file() + ":7:14: a duration must not be negative, found -1");
+    expect_refusals({
+        {"rate_per_second = -5", "rate_per_second", "7:19", "must be between 0.1 and 10000, found -5"},
+        {"max_body_bytes = 2000000", "max_body_bytes", "7:18", "must be between 1 and 1048576, found 2000000"},
+        {"timeout_ms = 99", "timeout_ms", "7:14", "must be at least 100, found 99"},
+        {"timeout_ms = -1", "timeout_ms", "7:14", "a duration must not be negative, found -1"},
+    });
 }
 
 TEST_F(SettingsTest, TheBoundsThemselvesAreAccepted) {
@@ -150,7 +159,7 @@ TEST_F(SettingsTest, CreateRefusesABadSettingBeforeThePluginsConstructorRuns) {
     (void)settings_for("rate_per_second = -5");
     const lanchat_plugin_vtable vtable = detail::vtable_for<Recorder, &kDeclared>();
     lanchat_instance* instance = nullptr;
-    detail::StringSink error;
+    StringSink error;
     constructed = false;
     EXPECT_EQ(vtable.create(api_.get(), &context_, &instance, error.get()), LANCHAT_INVALID_ARGUMENT);
     EXPECT_EQ(instance, nullptr);

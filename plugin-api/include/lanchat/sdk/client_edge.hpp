@@ -63,7 +63,7 @@ public:
         }
         handler_ = &handler;
         table_ = {sizeof(lanchat_client_edge_handler), this, &on_opened, &on_message, &on_closed, &on_http};
-        detail::StringSink error;
+        StringSink error;
         auto code = api_->client_edge->attach(ctx_, &table_, error.get());
         return {static_cast<Code>(code), error.text()};
     }
@@ -116,10 +116,10 @@ private:
                 handler.http({detail::from_abi(request->method), detail::from_abi(request->target),
                               detail::from_abi(request->peer_address), detail::from_abi(request->if_none_match)});
             response->status = answer.status;
-            detail::write_to(response->content_type, answer.content_type);
-            detail::write_to(response->cache_control, answer.cache_control);
-            detail::write_to(response->etag, answer.etag);
-            detail::write_to(response->body, answer.body);
+            write_to(response->content_type, answer.content_type);
+            write_to(response->cache_control, answer.cache_control);
+            write_to(response->etag, answer.etag);
+            write_to(response->body, answer.body);
         });
     }
 

@@ -57,7 +57,7 @@ public:
     std::vector<std::string> keys(std::string_view path = {}) const {
         std::vector<std::string> result;
         for (size_t index = 0;; ++index) {
-            detail::StringSink key;
+            StringSink key;
             if (host_->config->key_at(ctx_, detail::to_abi(path), index, key.get()) == 0) break;
             result.push_back(std::move(key.text()));
         }
@@ -85,14 +85,14 @@ public:
 
     // "file:line:column" of the value at `path`, for messages about it.
     std::string where(std::string_view path) const {
-        detail::StringSink out;
+        StringSink out;
         host_->config->where(ctx_, detail::to_abi(path), out.get());
         return std::move(out.text());
     }
 
     // A directory for this plugin's files (created by the host, used by no other plugin).
     std::string data_dir() const {
-        detail::StringSink out;
+        StringSink out;
         host_->config->data_dir(ctx_, out.get());
         return std::move(out.text());
     }

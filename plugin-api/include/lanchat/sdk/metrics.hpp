@@ -87,7 +87,7 @@ private:
         spec.label_count = names.size();
         spec.buckets = buckets.data();
         spec.bucket_count = buckets.size();
-        detail::StringSink error;
+        StringSink error;
         lanchat_metric_id id = api_->metrics->declare(ctx_, &spec, error.get());
         if (id == 0) return Status(Code::invalid_argument, error.text());
         return Metric(api_, ctx_, id);

@@ -137,14 +137,10 @@ public:
 
     template <class Request, class Response>
     Status serve_unary(const std::string& method, UnaryHandler<Request, Response> handler) {
-        auto dispatch = [handler = std::move(handler)](const CallInfo& info, const std::string& bytes,
-                                                       std::shared_ptr<detail::CallHandle> handle) {
-            Request request;
-            if (!request.ParseFromString(bytes)) {
-                return handle->finish({Code::invalid_argument, "malformed request for " + info.method}, {});
-            }
+        auto dispatch = parsing<Request>([handler = std::move(handler)](const CallInfo& info, Request request,
+                                                                        std::shared_ptr<detail::CallHandle> handle) {
             handler(info, std::move(request), Responder<Response>(std::move(handle)));
-        };
+        });
         return serve(method, LANCHAT_RPC_UNARY, std::move(dispatch));
     }
 
@@ -164,14 +160,10 @@ public:
     // its deadline passed), with the call that StreamWriter::call() names; the plugin still finishes it.
     Status serve_stream(const std::string& method, StreamHandler<Request, Message> handler,
                         std::function<void(lanchat_rpc_call*)> cancelled = {}) {
-        auto dispatch = [handler = std::move(handler)](const CallInfo& info, const std::string& bytes,
-                                                       std::shared_ptr<detail::CallHandle> handle) {
-            Request request;
-            if (!request.ParseFromString(bytes)) {
-                return handle->finish({Code::invalid_argument, "malformed request for " + info.method}, {});
-            }
+        auto dispatch = parsing<Request>([handler = std::move(handler)](const CallInfo& info, Request request,
+                                                                        std::shared_ptr<detail::CallHandle> handle) {
             handler(info, std::move(request), StreamWriter<Message>(std::move(handle)));
-        };
+        });
         return serve(method, LANCHAT_RPC_SERVER_STREAMING, std::move(dispatch), std::move(cancelled));
     }
 
@@ -198,6 +190,20 @@ public:
 
 private:
     using Dispatch = std::function<void(const CallInfo&, const std::string&, std::shared_ptr<detail::CallHandle>)>;
+
+    // The dispatch of a method taking `Request`: bytes that do not parse are refused with INVALID_ARGUMENT
+    // before `handler` runs; otherwise it gets the parsed request and the call.
+    template <class Request, class Handler>
+    static Dispatch parsing(Handler handler) {
+        return [handler = std::move(handler)](const CallInfo& info, const std::string& bytes,
+                                              std::shared_ptr<detail::CallHandle> handle) {
+            Request request;
+            if (!request.ParseFromString(bytes)) {
+                return handle->finish({Code::invalid_argument, "malformed request for " + info.method}, {});
+            }
+            handler(info, std::move(request), std::move(handle));
+        };
+    }
     struct Method {
         const lanchat_rpc_api* rpc;
         lanchat_rpc_kind kind;
@@ -223,7 +229,7 @@ private:
         abi.handler = &Rpc::handle;
         abi.cancelled = tell_cancel ? &Rpc::on_cancelled : nullptr;
         abi.user = methods_.back().get();
-        detail::StringSink error;
+        StringSink error;
         lanchat_status_code code = host_->rpc->serve(ctx_, &abi, error.get());
         if (code != LANCHAT_OK) return {static_cast<Code>(code), "serving " + method + ": " + error.text()};
         return {};

@@ -33,6 +33,18 @@ public:
         return *this;
     }
 
+    // A unary method whose logic answers later, once, through `done` (a Result, on any thread): the
+    // responder as answer_with makes it, without every plugin writing that lambda again.
+    template <class Request, class Response>
+    Serving& deferred(
+        const std::string& method,
+        std::function<void(const CallInfo&, const Request&, std::function<void(Result<Response>)> done)> logic) {
+        return unary<Request, Response>(
+            method, [logic = std::move(logic)](const CallInfo& call, Request request, Responder<Response> responder) {
+                logic(call, request, answer_with(std::move(responder)));
+            });
+    }
+
     template <class Request, class Message>
     Serving& stream(const std::string& method, Rpc::StreamHandler<Request, Message> handler,
                     std::function<void(lanchat_rpc_call*)> cancelled = {}) {
