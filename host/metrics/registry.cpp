@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 namespace lanchat::host::metrics {
 namespace {
@@ -150,67 +151,58 @@ size_t Family::overflowed() const {
     return overflowed_;
 }
 
+template <class Visit>
+void Family::each_sample(Visit&& visit) const {
+    for (const auto& [values, series] : series_) {
+        if (kind_ != Kind::histogram) {
+            visit(values, "", std::string(), series.value);
+            continue;
+        }
+        uint64_t cumulative = 0;
+        for (size_t i = 0; i < buckets_.size(); ++i) {
+            cumulative += series.bucket_counts[i];
+            std::string bound;
+            append_number(bound, buckets_[i]);
+            visit(values, "_bucket", bound, cumulative);
+        }
+        visit(values, "_bucket", std::string("+Inf"), series.count);
+        visit(values, "_sum", std::string(), series.sum);
+        visit(values, "_count", std::string(), series.count);
+    }
+}
+
 void Family::write(std::string& out) const {
     out += "# HELP " + name_ + " ";
     append_help(out, help_);
     out += "\n# TYPE " + name_ + " " + type_name(kind_) + "\n";
     std::lock_guard lock(mutex_);
-    for (const auto& [labels, series] : series_) {
-        if (kind_ != Kind::histogram) {
-            out += name_;
-            append_labels(out, label_names_, labels);
-            out += ' ';
-            append_number(out, series.value);
-            out += '\n';
-            continue;
+    each_sample([&](const LabelValues& values, const char* suffix, const std::string& le, auto value) {
+        out += name_ + suffix;
+        if (le.empty()) {
+            append_labels(out, label_names_, values);
+        } else {
+            append_labels(out, label_names_, values, "le", le);
         }
-        uint64_t cumulative = 0;
-        for (size_t i = 0; i < buckets_.size(); ++i) {
-            cumulative += series.bucket_counts[i];
-            std::string bound;
-            append_number(bound, buckets_[i]);
-            out += name_ + "_bucket";
-            append_labels(out, label_names_, labels, "le", bound);
-            out += ' ' + std::to_string(cumulative) + '\n';
-        }
-        out += name_ + "_bucket";
-        append_labels(out, label_names_, labels, "le", "+Inf");
-        out += ' ' + std::to_string(series.count) + '\n';
-        out += name_ + "_sum";
-        append_labels(out, label_names_, labels);
         out += ' ';
-        append_number(out, series.sum);
-        out += '\n' + name_ + "_count";
-        append_labels(out, label_names_, labels);
-        out += ' ' + std::to_string(series.count) + '\n';
-    }
+        if constexpr (std::is_same_v<decltype(value), double>) {
+            append_number(out, value);
+        } else {
+            out += std::to_string(value);  // counts exactly, never in exponent form
+        }
+        out += '\n';
+    });
 }
 
 void Family::append_samples(std::vector<Sample>& out) const {
     std::lock_guard lock(mutex_);
-    for (const auto& [values, series] : series_) {
+    each_sample([&](const LabelValues& values, const char* suffix, const std::string& le, auto value) {
         std::vector<std::pair<std::string, std::string>> labels;
-        for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i)
+        for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i) {
             labels.emplace_back(label_names_[i], values[i]);
-        if (kind_ != Kind::histogram) {
-            out.push_back({name_, labels, series.value});
-            continue;
         }
-        uint64_t cumulative = 0;
-        for (size_t i = 0; i < buckets_.size(); ++i) {
-            cumulative += series.bucket_counts[i];
-            std::string bound;
-            append_number(bound, buckets_[i]);
-            auto with_bound = labels;
-            with_bound.emplace_back("le", bound);
-            out.push_back({name_ + "_bucket", std::move(with_bound), static_cast<double>(cumulative)});
-        }
-        auto with_bound = labels;
-        with_bound.emplace_back("le", "+Inf");
-        out.push_back({name_ + "_bucket", std::move(with_bound), static_cast<double>(series.count)});
-        out.push_back({name_ + "_sum", labels, series.sum});
-        out.push_back({name_ + "_count", labels, static_cast<double>(series.count)});
-    }
+        if (!le.empty()) labels.emplace_back("le", le);
+        out.push_back({name_ + suffix, std::move(labels), static_cast<double>(value)});
+    });
 }
 
 sdk::Result<std::shared_ptr<Family>> Registry::family(Kind kind, const std::string& name, const std::string& help,

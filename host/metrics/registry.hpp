@@ -57,6 +57,10 @@ private:
         uint64_t count = 0;
     };
     Series& series(const LabelValues& labels);  // with mutex_ held
+    // Calls visit(label values, suffix, le, value) for every exposed sample, in exposition order: a
+    // histogram's buckets (le set), +Inf, _sum and _count. Counts arrive as uint64_t, values as double.
+    template <class Visit>
+    void each_sample(Visit&& visit) const;  // with mutex_ held
 
     Kind kind_;
     std::string name_;
