@@ -28,6 +28,7 @@ std::string default_text(const lanchat_setting& row) {
             }
             return "[" + list + "]";
         }
+        case LANCHAT_SETTING_TYPE_MAX_ENUM: break;
     }
     return "";
 }

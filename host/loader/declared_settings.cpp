@@ -69,6 +69,7 @@ const char* setting_type_name(lanchat_setting_type type) {
         case LANCHAT_SETTING_BOOL: return "boolean";
         case LANCHAT_SETTING_MILLISECONDS: return "milliseconds";
         case LANCHAT_SETTING_STRING_LIST: return "list of strings";
+        case LANCHAT_SETTING_TYPE_MAX_ENUM: break;
     }
     return "unknown";
 }

@@ -601,7 +601,8 @@ typedef enum lanchat_setting_type {
     LANCHAT_SETTING_STRING = 2,
     LANCHAT_SETTING_BOOL = 3,
     LANCHAT_SETTING_MILLISECONDS = 4, /* an integer number of milliseconds */
-    LANCHAT_SETTING_STRING_LIST = 5
+    LANCHAT_SETTING_STRING_LIST = 5,
+    LANCHAT_SETTING_TYPE_MAX_ENUM = 0x7FFFFFFF /* a row of any other type is refused when the plugin loads */
 } lanchat_setting_type;
 
 /*

@@ -197,6 +197,7 @@ private:
             case LANCHAT_SETTING_STRING: return config_.get<std::string>(name).status();
             case LANCHAT_SETTING_BOOL: return config_.get<bool>(name).status();
             case LANCHAT_SETTING_STRING_LIST: return config_.get<std::vector<std::string>>(name).status();
+            case LANCHAT_SETTING_TYPE_MAX_ENUM: break;
         }
         return internal_error("setting '" + std::string(name) + "' has an unknown type");
     }
