@@ -34,7 +34,7 @@ void GatewayService::on_auth(const ClientRequest& client, const Fields& fields) 
     auto username = fields.optional_text("username", kMaxName);
     auth_v1::ClientContext origin;
     origin.set_device_fingerprint(session->device_fingerprint);
-    origin.set_source(session->peer_address);
+    origin.set_source(address_of(session->peer_address));
     if (token) {
         auth_v1::ValidateRequest request;
         request.set_access_token(*token);

@@ -4,6 +4,16 @@
 
 namespace lanchat::gateway {
 
+std::string address_of(std::string_view peer) {
+    if (!peer.empty() && peer.front() == '[') {
+        size_t close = peer.find(']');
+        return std::string(close == std::string_view::npos ? peer : peer.substr(1, close - 1));
+    }
+    size_t colon = peer.rfind(':');
+    if (colon == std::string_view::npos || peer.find(':') != colon) return std::string(peer);  // no port, or bare v6
+    return std::string(peer.substr(0, colon));
+}
+
 Session::Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms)
     : id(connection.id),
       peer_address(connection.peer_address),

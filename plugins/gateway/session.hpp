@@ -28,6 +28,11 @@ struct Subscription {
     lanchat_rpc_stream_id stream = 0;
 };
 
+// The address part of a peer "ip:port" or "[v6]:port". Auth slows failed logins down per source, and every
+// new TCP connection has a fresh port: keyed by address and port, password spraying across accounts from
+// one machine would never be slowed.
+std::string address_of(std::string_view peer);
+
 // The mutex guards everything below it: callbacks from the host's edge threads, RPC answers and timers all
 // reach a session.
 struct Session {

@@ -2,6 +2,8 @@
 // Channel, Router and Presence through the mesh. Users are made with lanchatctl, as an operator would.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -498,6 +500,22 @@ TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
     EXPECT_EQ(*seen.begin(), 1u);
     EXPECT_EQ(*seen.rbegin(), 10u);
     alice->ok({{"type", "ping"}});
+}
+
+// Password spraying: one machine tries a wrong password for a different account on each new connection.
+// Each connection has a fresh port, so only a throttle keyed by the address slows it down.
+TEST_F(ClientEdgeTest, FailedLoginsFromOneAddressAreSlowedAcrossConnectionsAndAccounts) {
+    start();
+    std::vector<std::string> codes;
+    for (int i = 0; i < 6; ++i) {
+        auto client = connect();
+        codes.push_back(client->request(
+            {{"type", "auth"}, {"username", "user" + std::to_string(i)}, {"password", "wrong password"}})["code"]);
+    }
+    EXPECT_EQ(std::vector<std::string>(codes.begin(), codes.begin() + 3),
+              (std::vector<std::string>{"auth_failed", "auth_failed", "auth_failed"}));
+    // The wait starts at 1 s once the free failures are used up.
+    EXPECT_GE(std::count(codes.begin(), codes.end(), "throttled"), 1) << ::testing::PrintToString(codes);
 }
 
 TEST_F(ClientEdgeTest, BeyondMaxConnectionsANewConnectionIsClosedAtOnce) {
