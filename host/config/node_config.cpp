@@ -258,7 +258,7 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
     if (mesh == nullptr) reader.fail(*mesh_node, "[mesh] must be a table");
     reader.only_known_keys(*mesh, "[mesh]",
                            {"listen", "pki_dir", "default_deadline_ms", "max_message_bytes", "stream_queue_limit",
-                            "registry", "heartbeat_ms"});
+                            "registry", "heartbeat_ms", "local_calls"});
     MeshConfig settings;
     settings.listen = reader.required<std::string>(*mesh, "listen", "[mesh]", "a string");
     if (settings.listen.rfind(':') == std::string::npos) {
@@ -279,6 +279,14 @@ void read_mesh(const Reader& reader, const toml::table& root, NodeConfig& config
     settings.default_deadline = std::chrono::milliseconds(positive("default_deadline_ms", 2000));
     settings.max_message_bytes = static_cast<size_t>(positive("max_message_bytes", 4 * 1024 * 1024));
     settings.stream_queue_limit = static_cast<size_t>(positive("stream_queue_limit", 1024));
+    if (auto local_calls = reader.optional<std::string>(*mesh, "local_calls", "[mesh]", "a string")) {
+        if (*local_calls == "network") {
+            settings.local_calls = LocalCalls::network;
+        } else if (*local_calls != "in_process") {
+            reader.fail(*mesh->get("local_calls"),
+                        "[mesh] local_calls must be \"in_process\" or \"network\", found \"" + *local_calls + "\"");
+        }
+    }
     settings.registry = reader.optional<std::string>(*mesh, "registry", "[mesh]", "a string").value_or("");
     settings.heartbeat = std::chrono::milliseconds(positive("heartbeat_ms", 5000));
     settings.discovery = string_list_table(reader, root, "discovery");

@@ -24,6 +24,10 @@ struct PluginSpec {
     std::shared_ptr<const PluginConfig> config;
 };
 
+// How calls to services hosted on this node travel: straight to the serving instance's handler, or through
+// the node's own gRPC server on loopback like calls to other nodes (what tests and benchmarks compare).
+enum class LocalCalls { in_process, network };
+
 // `[mesh]`, `[discovery]` and `[authorization]`: the node's mTLS gRPC server and how it calls others.
 struct MeshConfig {
     std::string listen;             // "host:port"; port 0 picks a free one (the ready line names it)
@@ -32,7 +36,8 @@ struct MeshConfig {
     std::chrono::milliseconds default_deadline{2000};
     size_t max_message_bytes = 4 * 1024 * 1024;
     size_t stream_queue_limit = 1024;  // messages waiting for one slow streaming client
-    std::string registry;              // logical service to register with ("discovery"); empty: none
+    LocalCalls local_calls = LocalCalls::in_process;
+    std::string registry;  // logical service to register with ("discovery"); empty: none
     std::chrono::milliseconds heartbeat{5000};
     // logical service -> endpoints ("host:port"); services hosted here also resolve to this node
     std::map<std::string, std::vector<std::string>> discovery;

@@ -136,6 +136,21 @@ TEST_F(NodeConfigTest, APortOutsideZeroTo65535IsRefusedWhereItIs) {
     EXPECT_EQ(error_of(mesh + "[admin]\nlisten = \"[::1]:65535\"\n"), "");
 }
 
+TEST_F(NodeConfigTest, LocalCallsTakeTheInProcessPathUnlessTheFileSaysNetwork) {
+    const std::string mesh = "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n";
+    auto by_default = load_node_config(dir_.write("node.toml", mesh), "/plugins");
+    ASSERT_TRUE(by_default.ok()) << by_default.status().message();
+    EXPECT_EQ(by_default->mesh->local_calls, LocalCalls::in_process);
+    auto network = load_node_config(dir_.write("node.toml", mesh + "local_calls = \"network\"\n"), "/plugins");
+    ASSERT_TRUE(network.ok()) << network.status().message();
+    EXPECT_EQ(network->mesh->local_calls, LocalCalls::network);
+    expect_refusals({
+        {mesh + "local_calls = \"loopback\"\n",
+         ":6:15: [mesh] local_calls must be \"in_process\" or \"network\", found \"loopback\""},
+        {mesh + "local_calls = true\n", ":6:15: key 'local_calls' in [mesh] must be a string, found a boolean"},
+    });
+}
+
 TEST_F(NodeConfigTest, MissingKeyIsNamed) {
     expect_refusals({
         {"[node]\ndata_dir = \"d\"\n", ":1:1: [node] is missing the required key 'name'"},
