@@ -5,6 +5,7 @@
 #include "abi/sink.hpp"
 #include "abi/slice.hpp"
 #include "abi/tables.hpp"
+#include "mesh/inbound_call.hpp"
 #include "mesh/mesh.hpp"
 #include "mesh/rpc_owner.hpp"
 #include "runtime/host_context.hpp"

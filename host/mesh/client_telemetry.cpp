@@ -24,12 +24,18 @@ ClientTelemetry::ClientTelemetry(metrics::Registry& metrics, TraceWriter* traces
                              "Calls made through the mesh, by target service, method and final status code.",
                              {"service", "method", "code"})),
       seconds_(metrics.must(metrics::Kind::histogram, "lanchat_rpc_client_handling_seconds",
-                            "Time from a call's start to its final result, retries included.", {"service", "method"})) {
-}
+                            "Time from a call's start to its final result, retries included.", {"service", "method"})),
+      in_process_(metrics.must(metrics::Kind::counter, "lanchat_rpc_client_in_process_total",
+                               "Of the calls made through the mesh, those carried in process to a service hosted on "
+                               "this node ([mesh] local_calls), by target service, method and final status code.",
+                               {"service", "method", "code"})) {}
 
-void ClientTelemetry::finished(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code) {
+void ClientTelemetry::finished(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code,
+                               bool in_process) {
     std::string method = call.method.substr(call.method.rfind('/') + 1);
-    requests_->add({call.service, method, sdk::code_name(static_cast<sdk::Code>(code))}, 1);
+    const char* code_name = sdk::code_name(static_cast<sdk::Code>(code));
+    requests_->add({call.service, method, code_name}, 1);
+    if (in_process) in_process_->add({call.service, method, code_name}, 1);
     seconds_->observe({call.service, method},
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - span.started).count());
     trace(call, span, code);

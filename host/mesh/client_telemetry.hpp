@@ -26,15 +26,17 @@ public:
     // `traces` is null unless [node] export_traces; it must outlive this object.
     ClientTelemetry(metrics::Registry& metrics, TraceWriter* traces);
 
-    // Counts the call by target service, method and code, observes its duration, and writes its client span.
-    void finished(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code);
+    // Counts the call by target service, method and code (`in_process` ones once more on their own counter,
+    // so an operator sees which path calls took), observes its duration, and writes its client span.
+    void finished(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code, bool in_process);
 
 private:
     void trace(const OutboundCall& call, const ClientSpan& span, lanchat_status_code code);
 
     TraceWriter* traces_;
-    std::shared_ptr<metrics::Family> requests_;  // by target service, method, code
-    std::shared_ptr<metrics::Family> seconds_;   // by target service, method
+    std::shared_ptr<metrics::Family> requests_;    // by target service, method, code
+    std::shared_ptr<metrics::Family> seconds_;     // by target service, method
+    std::shared_ptr<metrics::Family> in_process_;  // by target service, method, code
 };
 
 }  // namespace lanchat::host::mesh

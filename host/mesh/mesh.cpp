@@ -6,13 +6,29 @@
 #include "logging/log.hpp"
 #include "mesh/grpc_log.hpp"
 #include "mesh/tls.hpp"
+#include "runtime/executor.hpp"
 
 namespace lanchat::host::mesh {
+namespace {
+
+// In-process calls run on threads of their own, as gRPC's run the calls that arrive over the network: a
+// few kept warm, and as many more as handlers blocked at once need (a store waiting for its commit).
+constexpr size_t kKeptLocalThreads = 2;
+constexpr size_t kMaxLocalThreads = 64;
+
+}  // namespace
 
 Mesh::Mesh(MeshConfig config, std::string trust_domain)
     : config_(std::move(config)), policy_(std::move(trust_domain), config_.authorization) {}
 
-Mesh::~Mesh() { shutdown(); }
+// Every in-process call has ended by now (each plugin's stop waits for its calls): what remains are
+// deadline timers of answered calls and tasks about to finish, and both go before the threads and the
+// client they reach.
+Mesh::~Mesh() {
+    shutdown();
+    if (in_process_) executor_->cancel_all(in_process_.get());
+    local_threads_.reset();
+}
 
 sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const std::string& node_name,
                                                const std::vector<std::string>& hosted, NodeLog& log, Executor& executor,
@@ -25,14 +41,22 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     auto credentials = server_credentials(pki.ca_certificate(), pki.node_dir(node_name) / "node.crt",
                                           pki.node_dir(node_name) / "node.key", pki.crl(), *trust_domain, log);
     if (!credentials.ok()) return credentials.status();
-    auto server = MeshServer::start(config, *credentials, mesh->routes_, mesh->policy_, log, metrics, traces);
+    mesh->executor_ = &executor;
+    mesh->served_ = std::make_unique<ServerTelemetry>(metrics, traces);
+    mesh->admission_ = std::make_unique<Admission>(mesh->routes_, mesh->policy_, *mesh->served_, log);
+    auto server = MeshServer::start(config, *credentials, *mesh->admission_, *mesh->served_);
     if (!server.ok()) return server.status();
     mesh->server_ = std::move(server).value();
-    mesh->client_ =
-        std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, metrics, traces);
+    if (config.local_calls == LocalCalls::in_process) {
+        mesh->local_threads_ = std::make_unique<LocalThreads>(kKeptLocalThreads, kMaxLocalThreads);
+        mesh->in_process_ = std::make_unique<LocalCall::Transport>(
+            LocalCall::Transport{mesh->routes_, *mesh->admission_, *mesh->served_, executor, *mesh->local_threads_,
+                                 config.max_message_bytes, config.stream_queue_limit});
+    }
+    mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, metrics,
+                                                 traces, mesh->in_process_.get());
     mesh->node_name_ = node_name;
     mesh->hosted_ = hosted;
-    mesh->executor_ = &executor;
     mesh->log_ = &log;
     return mesh;
 }

@@ -11,11 +11,15 @@
 #include "config/node_config.hpp"
 #include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
+#include "mesh/admission.hpp"
 #include "mesh/authorization.hpp"
+#include "mesh/local_call.hpp"
+#include "mesh/local_threads.hpp"
 #include "mesh/membership.hpp"
 #include "mesh/mesh_client.hpp"
 #include "mesh/mesh_server.hpp"
 #include "mesh/routing_table.hpp"
+#include "mesh/server_telemetry.hpp"
 
 namespace lanchat::host::mesh {
 
@@ -58,6 +62,10 @@ private:
     MeshConfig config_;
     RoutingTable routes_;
     AuthorizationPolicy policy_;
+    std::unique_ptr<ServerTelemetry> served_;
+    std::unique_ptr<Admission> admission_;
+    std::unique_ptr<LocalThreads> local_threads_;
+    std::unique_ptr<LocalCall::Transport> in_process_;  // unless [mesh] local_calls = "network"
     std::unique_ptr<MeshServer> server_;
     std::unique_ptr<MeshClient> client_;
     std::unique_ptr<Membership> membership_;  // when [mesh] registry names a Discovery service

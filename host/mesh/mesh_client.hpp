@@ -1,5 +1,6 @@
 // MeshClient: calls from plugins to services, through discovery, mutual TLS (each calling service presents
-// its own certificate), deadlines, retries of idempotent methods, and a circuit breaker per endpoint.
+// its own certificate), deadlines, retries of idempotent methods, and a circuit breaker per endpoint. Calls
+// to a method served in this very process go in process (LocalCall) unless [mesh] local_calls = "network".
 #pragma once
 
 #include <map>
@@ -10,17 +11,20 @@
 #include "config/node_config.hpp"
 #include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
+#include "mesh/local_call.hpp"
 #include "mesh/outbound_call.hpp"
 
 namespace lanchat::host::mesh {
 
 class MeshClient {
 public:
-    // `local_address` is this node's own server, where services hosted here are reached (same path as
-    // remote calls: TLS, authorization, deadline).
+    // `local_address` is this node's own server, where services hosted here are reached. With `in_process`
+    // (borrowed, outliving the client), a call to a method an instance of this process serves goes straight
+    // to it instead, with the same authorization, deadline and limits; other calls to the node's own
+    // address (grpc.health.v1.Health) still go through its server.
     MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
                std::vector<std::string> local_services, Executor& executor, metrics::Registry& metrics,
-               TraceWriter* traces);
+               TraceWriter* traces, const LocalCall::Transport* in_process);
     ~MeshClient();
 
     void call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply);

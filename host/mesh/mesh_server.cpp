@@ -4,21 +4,16 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
-#include <atomic>
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <random>
 
 #include "lanchat/grpc_buffers/byte_buffer.hpp"
-#include "lanchat/ids/random_id.hpp"
-#include "logging/log.hpp"
 #include "logging/request_scope.hpp"
-#include "mesh/authorization.hpp"
+#include "mesh/admission.hpp"
 #include "mesh/routing_table.hpp"
 #include "mesh/rpc_owner.hpp"
-#include "metrics/registry.hpp"
-#include "observability/trace_writer.hpp"
+#include "mesh/server_telemetry.hpp"
 
 namespace lanchat::host::mesh {
 using grpc_buffers::buffer_of;
@@ -34,25 +29,6 @@ std::string metadata(const grpc::CallbackServerContext& context, const char* key
     return std::string(found->second.data(), found->second.size());
 }
 
-// A W3C traceparent: "00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>".
-bool is_hex(std::string_view text) { return text.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
-struct TraceParent {
-    std::string trace_id;
-    std::string parent_span_id;  // empty when the caller sent no valid traceparent
-};
-TraceParent parse_traceparent(const std::string& header) {
-    if (header.size() == 55 && header[2] == '-' && header[35] == '-' && header[52] == '-' &&
-        is_hex(std::string_view(header).substr(3, 32)) && is_hex(std::string_view(header).substr(36, 16))) {
-        return {header.substr(3, 32), header.substr(36, 16)};
-    }
-    return {ids::random_hex(16), {}};
-}
-
-int64_t unix_us() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string peer_identity(const grpc::CallbackServerContext& context) {
     auto auth = context.auth_context();
     if (!auth) return {};
@@ -61,39 +37,24 @@ std::string peer_identity(const grpc::CallbackServerContext& context) {
     return std::string(values[0].data(), values[0].size());
 }
 
-uint64_t unix_ms(std::chrono::system_clock::time_point time) {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
-}
-
 grpc::ByteBuffer to_buffer(lanchat_bytes bytes) {
     return buffer_of({reinterpret_cast<const char*>(bytes.data), bytes.size});
 }
 
 }  // namespace
 
-struct CallState;
-
-}  // namespace lanchat::host::mesh
-
-// The plugin's handle is a member of the call's state, so it stays valid while either side holds the state.
-struct lanchat_rpc_call {
-    lanchat::host::mesh::CallState* state;
-};
-
-namespace lanchat::host::mesh {
-
-// Shared by the reactor (until OnDone) and the plugin (from dispatch until it calls finish).
-struct CallState {
+// One call through the gRPC server, shared by the reactor (until OnDone) and the plugin (from dispatch until
+// it calls finish).
+struct CallState final : InboundCall {
     class Reactor;
 
     lanchat_rpc_call handle{this};
     std::shared_ptr<CallState> held_by_plugin;  // set at dispatch, released by finish
 
-    std::mutex mutex;
+    mutable std::mutex mutex;
     Reactor* reactor = nullptr;  // alive until Finish has been started and completed
     std::shared_ptr<const Route> route;
-    CallLineage lineage;
+    CallLineage served_lineage;  // set at dispatch
     size_t queue_limit = 0;
     std::deque<grpc::ByteBuffer> queue;
     bool write_in_flight = false;
@@ -102,6 +63,13 @@ struct CallState {
     bool cancelled = false;
     bool plugin_finished = false;
 
+    lanchat_status_code write(lanchat_bytes message) override;
+    void finish(lanchat_status_code code, lanchat_str message, lanchat_bytes response) override;
+    CallLineage lineage() const override {
+        std::lock_guard lock(mutex);
+        return served_lineage;
+    }
+
     // Starts the next write or the finish; called with `mutex` held, acts after releasing it.
     void progress(std::unique_lock<std::mutex>& lock);
 };
@@ -109,15 +77,9 @@ struct CallState {
 class CallState::Reactor final : public grpc::ServerGenericBidiReactor {
 public:
     struct Server {
-        const RoutingTable& routes;
-        const AuthorizationPolicy& policy;
-        NodeLog& log;
+        const Admission& admission;
+        ServerTelemetry& telemetry;
         size_t stream_queue_limit;
-        std::atomic<uint64_t>& refused;
-        metrics::Family& requests;  // by service, method, code
-        metrics::Family& seconds;   // by service, method
-        metrics::Family& denied;    // by method
-        TraceWriter* traces;        // null unless [node] export_traces
     };
 
     Reactor(grpc::GenericCallbackServerContext* context, Server server)
@@ -154,7 +116,7 @@ public:
         }
         // state_ keeps the handle valid during the callback even if the plugin finishes concurrently.
         if (route->cancelled != nullptr && route->owner->enter()) {
-            RequestScope scope(state_->lineage.correlation_id, state_->lineage.trace_id);
+            RequestScope scope(state_->served_lineage.correlation_id, state_->served_lineage.trace_id);
             route->cancelled(route->user, &state_->handle);
             route->owner->leave();
         }
@@ -167,22 +129,8 @@ public:
             state_->reactor = nullptr;
             code = state_->finish_pending ? state_->finish_pending->error_code() : grpc::StatusCode::CANCELLED;
         }
-        record(code);
-        if (server_.traces != nullptr && state_->route) {
-            Span span;
-            span.trace_id = state_->lineage.trace_id;
-            span.span_id = state_->lineage.span_id;
-            span.parent_span_id = parent_span_id_;
-            span.name = state_->route->method;
-            span.kind = "server";
-            span.service = state_->route->owner->plugin_name();
-            span.peer = peer_;
-            span.correlation_id = state_->lineage.correlation_id;
-            span.start_unix_us = started_unix_us_;
-            span.duration_us = unix_us() - started_unix_us_;
-            span.code = sdk::code_name(static_cast<sdk::Code>(code));
-            server_.traces->write(span);
-        }
+        server_.telemetry.finished(state_->route.get(), state_->served_lineage, span_,
+                                   static_cast<lanchat_status_code>(code));
         delete this;
     }
 
@@ -194,17 +142,6 @@ public:
     }
 
 private:
-    // Label values come from the routing table, never from the request: a method nobody serves is "unknown",
-    // so clients cannot grow the number of series.
-    void record(grpc::StatusCode code) {
-        std::string service = state_->route ? std::string(service_of(state_->route->method)) : "unknown";
-        std::string method =
-            state_->route ? state_->route->method.substr(state_->route->method.rfind('/') + 1) : "unknown";
-        server_.requests.add({service, method, sdk::code_name(static_cast<sdk::Code>(code))}, 1);
-        server_.seconds.observe({service, method},
-                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-    }
-
     void finish_now(const grpc::Status& status) {
         std::unique_lock lock(state_->mutex);
         state_->finish_pending = status;
@@ -213,69 +150,32 @@ private:
 
     void dispatch() {
         const std::string& method = context_->method();
-        std::string peer = peer_identity(*context_);
-        if (!server_.policy.allows(method, peer)) {
-            ++server_.refused;
-            server_.denied.add({server_.routes.find(method) ? method : "unknown"}, 1);
-            server_.log.warn("refused a call: caller not allowed",
-                             {{"caller", peer.empty() ? "(no SPIFFE ID)" : peer}, {"method", method}});
-            return finish_now(
-                {grpc::StatusCode::PERMISSION_DENIED,
-                 (peer.empty() ? std::string("a caller without a SPIFFE ID") : peer) + " may not call " + method});
+        span_.peer = peer_identity(*context_);
+        auto route = server_.admission.admit(method, span_.peer);
+        if (!route.ok()) {
+            return finish_now({static_cast<grpc::StatusCode>(route.status().code()), route.status().message()});
         }
-        std::shared_ptr<const Route> route = server_.routes.find(method);
-        if (!route) return finish_now({grpc::StatusCode::UNIMPLEMENTED, "no plugin on this node serves " + method});
-
-        std::string request = bytes_of(request_);
-        CallLineage& lineage = state_->lineage;
-        lineage.correlation_id = metadata(*context_, kCorrelationHeader);
-        if (lineage.correlation_id.empty() || lineage.correlation_id.size() > 128)
-            lineage.correlation_id = ids::random_hex(8);
-        TraceParent trace = parse_traceparent(metadata(*context_, kTraceparentHeader));
-        lineage.trace_id = std::move(trace.trace_id);
-        lineage.span_id = ids::random_hex(8);
-        parent_span_id_ = std::move(trace.parent_span_id);
-        peer_ = peer;
-        if (context_->deadline() != std::chrono::system_clock::time_point::max()) {
-            lineage.deadline_unix_ms = unix_ms(context_->deadline());
-        }
-        if (!route->owner->begin_call()) {
-            // A hot reload may have switched the route after our lookup: then the successor takes the call.
-            auto again = server_.routes.find(method);
-            if (!again || again->owner == route->owner || !again->owner->begin_call()) {
-                return finish_now({grpc::StatusCode::UNAVAILABLE,
-                                   "plugin '" + route->owner->plugin_name() + "' serving " + method + " is draining"});
-            }
-            route = again;
-        }
-        state_->route = route;
-        state_->held_by_plugin = state_;
-        route->owner->track_inbound(&state_->handle, [state = state_] {
-            finish_call(&state->handle, LANCHAT_UNAVAILABLE, {"the serving plugin stopped", 26}, {});
-        });
-        lanchat_rpc_call_info info{};
-        info.struct_size = sizeof info;
-        info.method = {method.data(), method.size()};
-        info.peer_identity = {peer.data(), peer.size()};
-        info.correlation_id = {lineage.correlation_id.data(), lineage.correlation_id.size()};
-        info.trace_id = {lineage.trace_id.data(), lineage.trace_id.size()};
-        info.deadline_unix_ms = lineage.deadline_unix_ms;
+        InboundLineage inbound = inbound_lineage(metadata(*context_, kCorrelationHeader),
+                                                 metadata(*context_, kTraceparentHeader), context_->deadline());
+        span_.parent_span_id = std::move(inbound.parent_span_id);
         {
-            RequestScope scope(lineage.correlation_id, lineage.trace_id);
-            route->handler(route->user, &state_->handle, &info,
-                           {reinterpret_cast<const uint8_t*>(request.data()), request.size()});
+            std::lock_guard lock(state_->mutex);
+            state_->served_lineage = std::move(inbound.lineage);
+            state_->route = *route;
+            state_->held_by_plugin = state_;
         }
-        route->owner->leave();
+        (*route)->owner->track_inbound(&state_->handle, [state = state_] {
+            state->finish(LANCHAT_UNAVAILABLE, {"the serving plugin stopped", 26}, {});
+        });
+        std::string request = bytes_of(request_);
+        hand_over(**route, &state_->handle, span_.peer, state_->served_lineage, request);
     }
 
     grpc::GenericCallbackServerContext* context_;
     Server server_;
     std::shared_ptr<CallState> state_;
     grpc::ByteBuffer request_;
-    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-    int64_t started_unix_us_ = unix_us();
-    std::string parent_span_id_;
-    std::string peer_;
+    ServerSpan span_;
 };
 
 void CallState::progress(std::unique_lock<std::mutex>& lock) {
@@ -304,44 +204,30 @@ void CallState::progress(std::unique_lock<std::mutex>& lock) {
     target->start_finish(status);
 }
 
-lanchat_status_code write_call(lanchat_rpc_call* call, lanchat_bytes message) {
-    if (call == nullptr) return LANCHAT_INVALID_ARGUMENT;
-    CallState& state = *call->state;
-    std::unique_lock lock(state.mutex);
-    if (state.route && state.route->kind != LANCHAT_RPC_SERVER_STREAMING) return LANCHAT_FAILED_PRECONDITION;
-    if (state.cancelled || state.plugin_finished || state.reactor == nullptr) return LANCHAT_CANCELLED;
-    if (state.queue.size() >= state.queue_limit) return LANCHAT_RESOURCE_EXHAUSTED;
-    state.queue.push_back(to_buffer(message));
-    state.progress(lock);
+lanchat_status_code CallState::write(lanchat_bytes message) {
+    std::unique_lock lock(mutex);
+    if (route && route->kind != LANCHAT_RPC_SERVER_STREAMING) return LANCHAT_FAILED_PRECONDITION;
+    if (cancelled || plugin_finished || reactor == nullptr) return LANCHAT_CANCELLED;
+    if (queue.size() >= queue_limit) return LANCHAT_RESOURCE_EXHAUSTED;
+    queue.push_back(to_buffer(message));
+    progress(lock);
     return LANCHAT_OK;
 }
 
-void finish_call(lanchat_rpc_call* call, lanchat_status_code code, lanchat_str message, lanchat_bytes response) {
-    if (call == nullptr) return;
-    CallState* state = call->state;
+void CallState::finish(lanchat_status_code code, lanchat_str message, lanchat_bytes response) {
     std::shared_ptr<CallState> release_after_finishing;
-    {
-        std::unique_lock lock(state->mutex);
-        if (state->plugin_finished) return;  // a second finish is ignored
-        state->plugin_finished = true;
-        release_after_finishing = std::move(state->held_by_plugin);
-        if (code == LANCHAT_OK && state->route && state->route->kind == LANCHAT_RPC_UNARY && !state->cancelled) {
-            state->queue.push_back(to_buffer(response));
-        }
-        state->finish_pending = grpc::Status(static_cast<grpc::StatusCode>(code),
-                                             std::string(message.data != nullptr ? message.data : "", message.size));
-        if (state->route) state->route->owner->untrack_inbound(call);
-        state->progress(lock);
+    std::unique_lock lock(mutex);
+    if (plugin_finished) return;  // a second finish is ignored
+    plugin_finished = true;
+    release_after_finishing = std::move(held_by_plugin);
+    if (code == LANCHAT_OK && route && route->kind == LANCHAT_RPC_UNARY && !cancelled) {
+        queue.push_back(to_buffer(response));
     }
+    finish_pending = grpc::Status(static_cast<grpc::StatusCode>(code),
+                                  std::string(message.data != nullptr ? message.data : "", message.size));
+    if (route) route->owner->untrack_inbound(&handle);
+    progress(lock);
 }
-
-CallLineage lineage_of(const lanchat_rpc_call* call) {
-    if (call == nullptr) return {};
-    std::lock_guard lock(call->state->mutex);
-    return call->state->lineage;
-}
-
-// ---- the server ----
 
 class GenericDispatch final : public grpc::CallbackGenericService {
 public:
@@ -355,8 +241,6 @@ private:
 };
 
 struct MeshServer::Impl {
-    std::atomic<uint64_t> refused{0};
-    std::vector<std::shared_ptr<metrics::Family>> families;  // kept alive for the reactors
     std::unique_ptr<GenericDispatch> dispatch;
     std::unique_ptr<grpc::Server> server;
     std::string address;
@@ -367,21 +251,10 @@ MeshServer::~MeshServer() { shutdown(std::chrono::milliseconds(0)); }
 
 sdk::Result<std::unique_ptr<MeshServer>> MeshServer::start(const MeshConfig& config,
                                                            std::shared_ptr<grpc::ServerCredentials> credentials,
-                                                           const RoutingTable& routes,
-                                                           const AuthorizationPolicy& policy, NodeLog& log,
-                                                           metrics::Registry& metrics, TraceWriter* traces) {
+                                                           const Admission& admission, ServerTelemetry& telemetry) {
     auto impl = std::make_unique<Impl>();
-    auto requests =
-        metrics.must(metrics::Kind::counter, "lanchat_rpc_server_requests_total",
-                     "Calls served, by proto service, method and status code.", {"service", "method", "code"});
-    auto seconds =
-        metrics.must(metrics::Kind::histogram, "lanchat_rpc_server_handling_seconds",
-                     "Time from a call's arrival to its end, by proto service and method.", {"service", "method"});
-    auto denied = metrics.must(metrics::Kind::counter, "lanchat_rpc_refused_total",
-                               "Calls refused by authorization, by method.", {"method"});
-    impl->families = {requests, seconds, denied};
-    impl->dispatch = std::make_unique<GenericDispatch>(CallState::Reactor::Server{
-        routes, policy, log, config.stream_queue_limit, impl->refused, *requests, *seconds, *denied, traces});
+    impl->dispatch =
+        std::make_unique<GenericDispatch>(CallState::Reactor::Server{admission, telemetry, config.stream_queue_limit});
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -405,8 +278,6 @@ const std::string& MeshServer::address() const { return impl_->address; }
 void MeshServer::set_health(const std::string& service, bool serving) {
     if (impl_->server) impl_->server->GetHealthCheckService()->SetServingStatus(service, serving);
 }
-
-uint64_t MeshServer::refused_calls() const { return impl_->refused.load(); }
 
 void MeshServer::shutdown(std::chrono::milliseconds grace) {
     if (!impl_ || !impl_->server) return;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "lanchat/plugin_abi.h"
-#include "mesh/mesh_server.hpp"
+#include "mesh/inbound_call.hpp"
 
 namespace grpc {
 class ClientContext;

@@ -43,7 +43,7 @@ void StreamCall::OnDone(const grpc::Status& status) {
     on_done_(id_);
     auto code = static_cast<lanchat_status_code>(status.error_code());
     breaker_->record(counts_against_endpoint(code));
-    telemetry_.finished(call_, span_, code);
+    telemetry_.finished(call_, span_, code, false);
     {
         RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);
         reply_(code, status.error_message(), {});

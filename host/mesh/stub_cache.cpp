@@ -4,7 +4,13 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <openssl/pem.h>
+
+#include <cstdio>
+
 #include "lanchat/pki/certificate_authority.hpp"
+#include "lanchat/pki/openssl_handles.hpp"
+#include "lanchat/pki/subject_names.hpp"
 #include "mesh/tls.hpp"
 
 namespace lanchat::host::mesh {
@@ -27,6 +33,25 @@ sdk::Result<std::shared_ptr<grpc::GenericStub>> StubCache::stub_for(const std::s
     auto stub = std::make_shared<grpc::GenericStub>(grpc::CreateCustomChannel(address, *credentials, arguments));
     stubs_.emplace(key, stub);
     return stub;
+}
+
+sdk::Result<std::string> StubCache::identity_of(const std::string& caller_service) {
+    std::lock_guard lock(mutex_);
+    if (auto found = identities_.find(caller_service); found != identities_.end()) return found->second;
+    if (auto credentials = credentials_of(caller_service); !credentials.ok()) return credentials.status();
+    const std::filesystem::path file = pki::PkiLayout{pki_dir_}.node_dir(node_) / (caller_service + ".crt");
+    pki::Certificate certificate;
+    if (FILE* in = std::fopen(file.c_str(), "r")) {
+        certificate.reset(PEM_read_X509(in, nullptr, nullptr, nullptr));
+        std::fclose(in);
+    }
+    std::string identity = certificate ? pki::spiffe_id(certificate.get()) : std::string();
+    if (identity.empty()) {
+        return sdk::Status(sdk::Code::unauthenticated, "the certificate " + file.string() + " of plugin '" +
+                                                           caller_service + "' carries no SPIFFE ID");
+    }
+    identities_.emplace(caller_service, identity);
+    return identity;
 }
 
 sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> StubCache::credentials_of(const std::string& caller_service) {

@@ -29,15 +29,20 @@ public:
                                                              const std::string& caller_service,
                                                              const std::string& service);
 
+    // The SPIFFE ID `caller_service`'s certificate carries: who a callee sees calling, over the network or in
+    // process. UNAUTHENTICATED as stub_for when it has no certificate.
+    sdk::Result<std::string> identity_of(const std::string& caller_service);
+
 private:
     sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> credentials_of(const std::string& caller_service);
 
     const std::filesystem::path pki_dir_;
     const std::string node_;
     const size_t max_message_bytes_;
-    std::mutex mutex_;                                                              // guards both maps
+    std::mutex mutex_;                                                              // guards the maps
     std::map<std::string, std::shared_ptr<grpc::ChannelCredentials>> credentials_;  // by calling service
     std::map<std::string, std::shared_ptr<grpc::GenericStub>> stubs_;               // endpoint|caller|service
+    std::map<std::string, std::string> identities_;                                 // by calling service
 };
 
 }  // namespace lanchat::host::mesh
