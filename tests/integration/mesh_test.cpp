@@ -4,15 +4,18 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
 #include "eventually.hpp"
 #include "grpc_client.hpp"
+#include "http_get.hpp"
 #include "lanchat/test/v1/echo.pb.h"
 #include "parsed_reply.hpp"
 #include "temp_dir.hpp"
@@ -426,6 +429,107 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
     EXPECT_EQ(echo_server["node"], "back-node");
     EXPECT_EQ(echo_server["peer"], "spiffe://lan-chat.test/svc/middle");
 }
+
+// One node hosting echo and middle (an echo relaying to echo): middle's calls to echo stay in this process
+// by default, or go through the node's own server with [mesh] local_calls = "network". Either way the
+// callee, the caller and the operator see the same thing, except the counter of in-process calls.
+class LocalCallsTest : public MeshTest, public ::testing::WithParamInterface<std::string> {
+protected:
+    void start(const std::string& echo_callers = "\"middle\"") {
+        lanchatctl({"issue", "--dir", pki_.string(), "--node", "c", "--service", "echo,middle"});
+        const std::string entries = "[[plugin]]\nname = \"echo\"\npath = \"" + (kFixtures / "echo.so").string() +
+                                    "\"\n[[plugin]]\nname = \"middle\"\npath = \"" + (kFixtures / "echo.so").string() +
+                                    "\"\n[plugin.config]\nproto_service = \"lanchat.test.v1.Middle\"\n";
+        fs::path file = dir_.write(
+            "c.toml",
+            "[node]\nname = \"c\"\ndata_dir = \"data-c\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"" +
+                pki_.string() + "\"\nlocal_calls = \"" + GetParam() +
+                "\"\n[authorization]\n\"lanchat.test.v1.Middle\" = [\"caller\"]\n\"lanchat.test.v1.Echo\" = [" +
+                echo_callers + "]\n[admin]\nlisten = \"127.0.0.1:0\"\n" + entries);
+        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, file.string()});
+        auto ready = node_->wait_for_line("\"node ready\"");
+        ASSERT_TRUE(ready) << node_->output();
+        auto fields = nlohmann::json::parse(*ready)["fields"];
+        admin_ = fields["admin"];
+        channel_ = channel_to(fields["grpc"], ca(), service("client", "caller"), "middle.lan-chat.svc");
+    }
+    void TearDown() override {
+        if (!node_) return;
+        node_->send_signal(SIGTERM);
+        EXPECT_EQ(node_->wait_exit(), 0) << node_->output();
+    }
+    Reply relay(const std::string& text) {
+        return call(channel_, "/lanchat.test.v1.Middle/Relay", say_request(text),
+                    {{"x-lanchat-correlation-id", "corr-local-1"}});
+    }
+    std::string metrics() { return http_request(admin_, "GET", "/metrics").body; }
+    bool in_process() const { return GetParam() == "in_process"; }
+
+    std::unique_ptr<ChildProcess> node_;
+    std::string admin_;
+    std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_P(LocalCallsTest, ACallToAServiceOfTheSameNodeCarriesTheCallersIdentityAndIdsAndIsCountedByPath) {
+    start();
+    auto said = parsed<SayReply>(relay("next door"));
+    EXPECT_EQ(said.text(), "next door");
+    EXPECT_EQ(said.peer(), "spiffe://lan-chat.test/svc/middle");
+    EXPECT_EQ(said.correlation_id(), "corr-local-1");
+    EXPECT_EQ(said.node(), "c");
+    std::string text = metrics();
+    EXPECT_NE(
+        text.find("lanchat_rpc_server_requests_total{service=\"lanchat.test.v1.Echo\",method=\"Say\",code=\"OK\"} "
+                  "1\n"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(text.find("lanchat_rpc_client_requests_total{service=\"echo\",method=\"Say\",code=\"OK\"} 1\n"),
+              std::string::npos)
+        << text;
+    const std::string in_process_count =
+        "lanchat_rpc_client_in_process_total{service=\"echo\",method=\"Say\",code=\"OK\"} 1\n";
+    EXPECT_EQ(text.find(in_process_count) != std::string::npos, in_process()) << text;
+}
+
+TEST_P(LocalCallsTest, ACallerTheAllowlistDoesNotNameIsRefusedAndCountedOnEitherPath) {
+    start("\"caller\"");
+    Reply refused = relay("let me through");
+    EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(refused.status.error_message(),
+              "spiffe://lan-chat.test/svc/middle may not call /lanchat.test.v1.Echo/Say");
+    std::string text = metrics();
+    EXPECT_NE(text.find("lanchat_rpc_refused_total{method=\"/lanchat.test.v1.Echo/Say\"} 1\n"), std::string::npos)
+        << text;
+    ASSERT_TRUE(node_->wait_for_line("refused a call: caller not allowed"));
+}
+
+TEST_P(LocalCallsTest, ReloadingTheCalledPluginWhileCallsFlowFailsNoCall) {
+    start();
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> ok{0}, failed{0};
+    std::string first_failure;
+    std::thread load([&] {
+        while (!stop) {
+            Reply reply = relay("during reload");
+            if (reply.status.ok()) {
+                ++ok;
+            } else if (failed++ == 0) {
+                first_failure = std::to_string(reply.status.error_code()) + " " + reply.status.error_message();
+            }
+        }
+    });
+    for (int i = 0; i < 10; ++i) {
+        auto reloaded = http_request(admin_, "POST", "/plugins/echo/reload");
+        ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+    }
+    stop = true;
+    load.join();
+    EXPECT_EQ(failed, 0u) << first_failure;
+    EXPECT_GT(ok, 10u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPaths, LocalCallsTest, ::testing::Values("in_process", "network"),
+                         [](const auto& info) { return info.param; });
 
 TEST_F(MeshTest, ANodeWithoutItsCertificateRefusesToStartAndSaysHowToFixIt) {
     fs::path file = dir_.write(
