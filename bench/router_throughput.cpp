@@ -1,10 +1,16 @@
 // Router throughput through the real mesh: Send -> Channel (durable, sequenced) -> acknowledge -> fan-out to
 // a subscriber, with 1, 10 and 100 concurrent senders; printed beside the same figures for the storage
-// alone — the same ChannelStore append (one SQLite commit, WAL, synchronous=FULL) called in process.
+// alone — the same ChannelStore append (one SQLite commit, WAL, synchronous=FULL) called in process. The
+// Router's calls to Channel on the same node go in process or through the node's own server ([mesh]
+// local_calls): --local-calls=both (the default) runs one node of each side by side, measured in turns, and
+// prints each node's CPU seconds per 1,000 sends.
 //
-// usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS]
+// usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS] [--local-calls=in_process|network|both]
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +20,8 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "audit_outbox.hpp"
@@ -83,43 +91,72 @@ private:
 };
 
 // `delivered`: messages per second the subscriber received, when it applies.
-void print(const char* what, int senders, const Figures& figures, std::optional<uint64_t> delivered) {
-    std::printf("%-22s senders %3d  %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  errors %llu", what, senders, figures.qps,
-                figures.p50_us / 1000, figures.p99_us / 1000, static_cast<unsigned long long>(figures.errors));
+void print(const std::string& what, int senders, const Figures& figures, std::optional<uint64_t> delivered) {
+    std::printf("%-30s senders %3d  %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  errors %llu", what.c_str(), senders,
+                figures.qps, figures.p50_us / 1000, figures.p99_us / 1000,
+                static_cast<unsigned long long>(figures.errors));
     if (delivered) std::printf("  delivered %8.0f msg/s", static_cast<double>(*delivered));
     std::printf("\n");
 }
 
-}  // namespace
+// User and system CPU seconds `pid` has used so far, all its threads.
+double cpu_seconds(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    double ticks = 0;
+    for (int index = 3; fields >> field && index <= 15; ++index) {
+        if (index >= 14) ticks += std::stod(field);  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
-int main(int argc, char** argv) {
-    auto arguments = node_arguments(argc, argv, "usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS]\n");
-    if (!arguments) return 2;
-    const std::string& lanchatctl = arguments->lanchatctl;
-    const fs::path plugins = arguments->plugin;
-    const int seconds = arguments->number(0, 5);
+// Takes --local-calls=... out of the arguments: the [mesh] local_calls of each node to measure.
+std::vector<std::string> local_calls_choice(int& argc, char** argv) {
+    std::vector<std::string> chosen = {"in_process", "network"};
+    const std::string flag = "--local-calls=";
+    for (int i = 1; i < argc; ++i) {
+        std::string argument = argv[i];
+        if (argument.rfind(flag, 0) != 0) continue;
+        std::string value = argument.substr(flag.size());
+        if (value == "in_process" || value == "network")
+            chosen = {value};
+        else if (value != "both")
+            throw std::runtime_error("--local-calls must be in_process, network or both");
+        std::copy(argv + i + 1, argv + argc, argv + i);
+        --argc;
+        --i;
+    }
+    return chosen;
+}
 
-    const fs::path dir = scratch_directory();
-    run({lanchatctl, "pki", "init", "--dir", (dir / "pki").string(), "--trust-domain", "lan-chat.bench"});
-    run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "node", "--service",
-         "audit,channel,router"});
-    run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "client", "--service", "gateway"});
-    std::ofstream node_file(dir / "node.toml");
-    node_file << "[node]\nname = \"node\"\ndata_dir = \"data\"\n[mesh]\nlisten = \"127.0.0.1:0\"\n"
-              << "pki_dir = \"pki\"\n";
+// One node (Audit, Channel, Router) whose own calls take `local_calls`, a public channel that 100 senders
+// and one reader belong to, and the channels to reach it as the gateway.
+struct NodeUnderTest {
+    std::string local_calls;
+    Child process;
+    std::string channel_id;
+    std::shared_ptr<grpc::Channel> router;
+};
+
+void start_node(NodeUnderTest& node, const NodeArguments& arguments, const fs::path& dir) {
+    const fs::path plugins = arguments.plugin;
+    const std::string file = (dir / ("node-" + node.local_calls + ".toml")).string();
+    std::ofstream node_file(file);
+    node_file << "[node]\nname = \"node\"\ndata_dir = \"data-" << node.local_calls
+              << "\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\nlocal_calls = \"" << node.local_calls
+              << "\"\n";
     for (const char* name : {"audit", "channel", "router"}) {
         node_file << "[[plugin]]\nname = \"" << name << "\"\npath = \""
                   << (plugins / (std::string(name) + ".so")).string() << "\"\n";
     }
     node_file.close();
-
-    Child node;
-    start(node, {arguments->lanchatd, (dir / "node.toml").string()}, "\"node ready\"",
+    start(node.process, {arguments.lanchatd, file}, "\"node ready\"",
           [](const std::string& line) { return json_field(line, "grpc"); });
-    grpc::GenericStub channels(as_gateway(node.address, dir / "pki", "channel"));
-    auto router_channel = as_gateway(node.address, dir / "pki", "router");
+    grpc::GenericStub channels(as_gateway(node.process.address, dir / "pki", "channel"));
+    node.router = as_gateway(node.process.address, dir / "pki", "router");
 
-    // One public channel; 100 senders and one reader are members.
     channel::v1::CreateChannelRequest create;
     create.mutable_actor()->set_user_id("reader");
     create.set_name("bench");
@@ -128,16 +165,78 @@ int main(int argc, char** argv) {
     if (!unary(channels, "/lanchat.channel.v1.Channel/CreateChannel", create.SerializeAsString(), &created,
                kCallDeadline)
              .ok()) {
-        std::cerr << "cannot create the channel\n";
-        return 1;
+        throw std::runtime_error("cannot create the channel");
     }
     channel::v1::ChannelInfo info;
     info.ParseFromString(created);
+    node.channel_id = info.id();
     for (int sender = 0; sender < 100; ++sender) {
         channel::v1::JoinRequest join;
         join.mutable_actor()->set_user_id("sender-" + std::to_string(sender));
         join.set_channel_id(info.id());
         (void)unary(channels, "/lanchat.channel.v1.Channel/Join", join.SerializeAsString(), nullptr, kCallDeadline);
+    }
+}
+
+// Sends through `node` for `seconds` with `senders` in closed loops, one subscriber reading; prints the
+// rates, the node's CPU seconds per 1,000 sends, and the ratio to the storage alone.
+void measure_sends(NodeUnderTest& node, int senders, int seconds, const Figures& stored) {
+    Subscriber reader(node.router, "reader");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // registered before the first send
+    grpc::GenericStub router(node.router);
+    const uint64_t before = reader.delivered;
+    const double cpu_before = cpu_seconds(node.process.pid);
+    const auto begin = Clock::now();
+    Figures routed = closed_loop(senders, seconds, [&](int sender, uint64_t n) {
+        router::v1::SendRequest send;
+        send.set_user_id("sender-" + std::to_string(sender));
+        send.set_channel_id(node.channel_id);
+        send.set_body("benchmark message body of a typical chat line length");
+        send.set_client_message_id(node.local_calls + "-" + std::to_string(senders) + "-" + std::to_string(n));
+        return unary(router, "/lanchat.router.v1.Router/Send", send.SerializeAsString(), nullptr, kCallDeadline).ok();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the last deliveries arrive
+    const double cpu = cpu_seconds(node.process.pid) - cpu_before;
+    const auto delivered = static_cast<uint64_t>(static_cast<double>(reader.delivered - before) /
+                                                 std::chrono::duration<double>(Clock::now() - begin).count());
+    print("mesh Send+fan-out " + node.local_calls, senders, routed, delivered);
+    const double sends = std::max<double>(1, static_cast<double>(routed.calls));
+    std::printf("%-30s senders %3d  %.2f x the storage's msg/s  node %.3f CPU-s per 1,000 sends\n", "  ratio", senders,
+                routed.qps / stored.qps, cpu * 1000 / sends);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> local_calls;
+    try {
+        local_calls = local_calls_choice(argc, argv);
+    } catch (const std::exception& error) {
+        std::cerr << "router_throughput: " << error.what() << "\n";
+        return 2;
+    }
+    auto arguments = node_arguments(
+        argc, argv,
+        "usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS] [--local-calls=in_process|network|both]\n");
+    if (!arguments) return 2;
+    const std::string& lanchatctl = arguments->lanchatctl;
+    const int seconds = arguments->number(0, 5);
+
+    const fs::path dir = scratch_directory();
+    run({lanchatctl, "pki", "init", "--dir", (dir / "pki").string(), "--trust-domain", "lan-chat.bench"});
+    run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "node", "--service",
+         "audit,channel,router"});
+    run({lanchatctl, "pki", "issue", "--dir", (dir / "pki").string(), "--node", "client", "--service", "gateway"});
+    std::vector<std::unique_ptr<NodeUnderTest>> nodes;
+    for (const std::string& path : local_calls) {
+        nodes.push_back(std::make_unique<NodeUnderTest>());
+        nodes.back()->local_calls = path;
+        try {
+            start_node(*nodes.back(), *arguments, dir);
+        } catch (const std::exception& error) {
+            std::cerr << "router_throughput: the " << path << " node: " << error.what() << "\n";
+            return 1;
+        }
     }
 
     std::printf("router_throughput: %d s per measurement, client and node on this machine's %u cores\n", seconds,
@@ -172,25 +271,7 @@ int main(int argc, char** argv) {
         });
         print("storage alone", senders, stored, std::nullopt);
 
-        Subscriber reader(router_channel, "reader");
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // registered before the first send
-        grpc::GenericStub router(router_channel);
-        const uint64_t before = reader.delivered;
-        const auto begin = Clock::now();
-        Figures routed = closed_loop(senders, seconds, [&](int sender, uint64_t n) {
-            router::v1::SendRequest send;
-            send.set_user_id("sender-" + std::to_string(sender));
-            send.set_channel_id(info.id());
-            send.set_body("benchmark message body of a typical chat line length");
-            send.set_client_message_id(std::to_string(senders) + "-" + std::to_string(n));
-            return unary(router, "/lanchat.router.v1.Router/Send", send.SerializeAsString(), nullptr, kCallDeadline)
-                .ok();
-        });
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the last deliveries arrive
-        const auto delivered = static_cast<uint64_t>(static_cast<double>(reader.delivered - before) /
-                                                     std::chrono::duration<double>(Clock::now() - begin).count());
-        print("mesh Send+fan-out", senders, routed, delivered);
-        std::printf("%-22s senders %3d  %.2f x the storage's msg/s\n", "  ratio", senders, routed.qps / stored.qps);
+        for (auto& node : nodes) measure_sends(*node, senders, seconds, stored);
     }
     return 0;
 }
