@@ -4,10 +4,10 @@
 
 #include "logging/request_scope.hpp"
 #include "mesh/admission.hpp"
+#include "mesh/deadline_timer.hpp"
 #include "mesh/local_threads.hpp"
 #include "mesh/routing_table.hpp"
 #include "mesh/rpc_owner.hpp"
-#include "runtime/executor.hpp"
 
 namespace lanchat::host::mesh {
 namespace {
@@ -19,11 +19,6 @@ const char* kind_name(lanchat_rpc_kind kind) { return kind == LANCHAT_RPC_UNARY 
 std::string too_large(const char* what, size_t size, size_t limit) {
     return std::string(what) + " of " + std::to_string(size) + " bytes is larger than [mesh] max_message_bytes (" +
            std::to_string(limit) + ")";
-}
-
-uint64_t ms_until(Clock::time_point deadline) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left > 0 ? static_cast<uint64_t>(left) : 0;
 }
 
 }  // namespace
@@ -47,15 +42,9 @@ void LocalCall::start() {
                       too_large("the request", call_.request.size(), transport_.max_message_bytes));
     }
     if (deadline_ != Clock::time_point::max()) {
-        auto* watched = new std::weak_ptr<LocalCall>(weak_from_this());
-        lanchat_timer_id timer = transport_.executor.schedule(
-            &transport_, ms_until(deadline_), 0,
-            [](void* user) {
-                if (auto call = static_cast<std::weak_ptr<LocalCall>*>(user)->lock()) {
-                    call->cancel(LANCHAT_DEADLINE_EXCEEDED, "Deadline Exceeded");
-                }
-            },
-            [](void* user) { delete static_cast<std::weak_ptr<LocalCall>*>(user); }, watched);
+        uint64_t timer = transport_.deadlines.arm(deadline_, [watched = weak_from_this()] {
+            if (auto call = watched.lock()) call->cancel(LANCHAT_DEADLINE_EXCEEDED, "Deadline Exceeded");
+        });
         std::lock_guard lock(mutex_);
         deadline_timer_ = timer;
     }
@@ -149,6 +138,8 @@ void LocalCall::finish(lanchat_status_code code, lanchat_str message, lanchat_by
         plugin_finished_ = true;
         release_after_finishing = std::move(held_by_plugin_);
         route = route_;
+        // Counted before the caller can hear the answer, so whoever it tells finds the call counted.
+        if (route) transport_.telemetry.finished(route.get(), served_, span_, code);
         if (!answer_) {
             Answer answer{code, std::string(message.data != nullptr ? message.data : "", message.size), {}};
             if (code == LANCHAT_OK && kind_ == LANCHAT_RPC_UNARY) {
@@ -164,9 +155,7 @@ void LocalCall::finish(lanchat_status_code code, lanchat_str message, lanchat_by
             deliver_soon();
         }
     }
-    if (!route) return;
-    transport_.telemetry.finished(route.get(), served_, span_, code);
-    route->owner->untrack_inbound(&handle_);
+    if (route) route->owner->untrack_inbound(&handle_);
 }
 
 CallLineage LocalCall::lineage() const {
@@ -199,9 +188,9 @@ void LocalCall::deliver() {
     }
     answered_ = true;
     Answer answer = std::move(*answer_);
-    lanchat_timer_id timer = std::exchange(deadline_timer_, 0);
+    uint64_t timer = std::exchange(deadline_timer_, 0);
     lock.unlock();
-    if (timer != 0) transport_.executor.cancel(&transport_, timer);
+    if (timer != 0) transport_.deadlines.cancel(timer);
     answer_fn_(answer.code, answer.message, answer.response);
     answer_fn_ = nullptr;
     on_message_ = nullptr;

@@ -23,6 +23,7 @@
 namespace lanchat::host::mesh {
 
 class Admission;
+class DeadlineTimer;
 class LocalThreads;
 struct Route;
 
@@ -33,7 +34,7 @@ public:
         const RoutingTable& routes;  // a call goes in process only to a method served here
         const Admission& admission;
         ServerTelemetry& telemetry;
-        Executor& executor;  // runs deadline timers, owned by this struct's address
+        DeadlineTimer& deadlines;
         LocalThreads& threads;
         size_t max_message_bytes;
         size_t stream_queue_limit;
@@ -90,7 +91,7 @@ private:
     CallLineage served_;
     std::deque<std::string> queue_;  // written by the plugin, not yet delivered to the caller
     std::optional<Answer> answer_;   // decided, delivered after the queue
-    lanchat_timer_id deadline_timer_ = 0;
+    uint64_t deadline_timer_ = 0;    // the DeadlineTimer's id, 0 for none
     bool delivering_ = false;
     bool answered_ = false;
     bool plugin_finished_ = false;

@@ -22,11 +22,10 @@ Mesh::Mesh(MeshConfig config, std::string trust_domain)
     : config_(std::move(config)), policy_(std::move(trust_domain), config_.authorization) {}
 
 // Every in-process call has ended by now (each plugin's stop waits for its calls): what remains are
-// deadline timers of answered calls and tasks about to finish, and both go before the threads and the
-// client they reach.
+// deadlines of answered calls and tasks about to finish, and both go before the client they reach.
 Mesh::~Mesh() {
     shutdown();
-    if (in_process_) executor_->cancel_all(in_process_.get());
+    local_deadlines_.reset();
     local_threads_.reset();
 }
 
@@ -49,9 +48,10 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     mesh->server_ = std::move(server).value();
     if (config.local_calls == LocalCalls::in_process) {
         mesh->local_threads_ = std::make_unique<LocalThreads>(kKeptLocalThreads, kMaxLocalThreads);
+        mesh->local_deadlines_ = std::make_unique<DeadlineTimer>();
         mesh->in_process_ = std::make_unique<LocalCall::Transport>(
-            LocalCall::Transport{mesh->routes_, *mesh->admission_, *mesh->served_, executor, *mesh->local_threads_,
-                                 config.max_message_bytes, config.stream_queue_limit});
+            LocalCall::Transport{mesh->routes_, *mesh->admission_, *mesh->served_, *mesh->local_deadlines_,
+                                 *mesh->local_threads_, config.max_message_bytes, config.stream_queue_limit});
     }
     mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, metrics,
                                                  traces, mesh->in_process_.get());

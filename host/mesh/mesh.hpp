@@ -13,6 +13,7 @@
 #include "lanchat/sdk/status.hpp"
 #include "mesh/admission.hpp"
 #include "mesh/authorization.hpp"
+#include "mesh/deadline_timer.hpp"
 #include "mesh/local_call.hpp"
 #include "mesh/local_threads.hpp"
 #include "mesh/membership.hpp"
@@ -65,6 +66,7 @@ private:
     std::unique_ptr<ServerTelemetry> served_;
     std::unique_ptr<Admission> admission_;
     std::unique_ptr<LocalThreads> local_threads_;
+    std::unique_ptr<DeadlineTimer> local_deadlines_;
     std::unique_ptr<LocalCall::Transport> in_process_;  // unless [mesh] local_calls = "network"
     std::unique_ptr<MeshServer> server_;
     std::unique_ptr<MeshClient> client_;

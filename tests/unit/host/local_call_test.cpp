@@ -17,12 +17,12 @@
 #include "logging/log.hpp"
 #include "mesh/admission.hpp"
 #include "mesh/authorization.hpp"
+#include "mesh/deadline_timer.hpp"
 #include "mesh/local_threads.hpp"
 #include "mesh/routing_table.hpp"
 #include "mesh/rpc_owner.hpp"
 #include "mesh/server_telemetry.hpp"
 #include "metrics/registry.hpp"
-#include "runtime/executor.hpp"
 
 namespace lanchat::host::mesh {
 namespace {
@@ -147,8 +147,6 @@ struct Caller {
 
 class LocalCallTest : public ::testing::Test {
 protected:
-    ~LocalCallTest() override { executor_.cancel_all(&transport_); }
-
     void serve(Plugin& plugin, const std::string& method, lanchat_rpc_kind kind = LANCHAT_RPC_UNARY) {
         ASSERT_TRUE(routes_.add(plugin.route(method, kind)).ok());
     }
@@ -179,13 +177,13 @@ protected:
 
     NodeLog log_{LogFormat::json, LANCHAT_LOG_ERROR};
     metrics::Registry metrics_;
-    Executor executor_{1};
     RoutingTable routes_;
     AuthorizationPolicy policy_{"lan-chat.test", {{"acme", {"caller"}}}};
     ServerTelemetry telemetry_{metrics_, nullptr};
     Admission admission_{routes_, policy_, telemetry_, log_};
     LocalThreads threads_{1, 8};
-    LocalCall::Transport transport_{routes_,  admission_,       telemetry_, executor_,
+    DeadlineTimer deadlines_;  // before the threads it posts to are gone
+    LocalCall::Transport transport_{routes_,  admission_,       telemetry_, deadlines_,
                                     threads_, kMaxMessageBytes, kQueueLimit};
     Plugin acme_{"acme"};
 };
@@ -356,6 +354,28 @@ TEST(LocalThreadsTest, ATaskThatBlocksDoesNotHoldUpTheNext) {
     EXPECT_EQ(second_ran.get_future().wait_for(5s), std::future_status::ready);
     EXPECT_EQ(threads.thread_count(), 2u);
     release.set_value();
+}
+
+TEST(DeadlineTimerTest, RunsWhatIsArmedInDeadlineOrderAndNothingCancelled) {
+    DeadlineTimer timer;
+    std::mutex mutex;
+    std::vector<std::string> ran;
+    std::promise<void> last_ran;
+    auto now = std::chrono::system_clock::now();
+    auto record = [&](const std::string& name) {
+        std::lock_guard lock(mutex);
+        ran.push_back(name);
+    };
+    timer.arm(now + 80ms, [&] {
+        record("late");
+        last_ran.set_value();
+    });
+    DeadlineTimer::Id cancelled = timer.arm(now + 40ms, [&] { record("cancelled"); });
+    timer.arm(now + 20ms, [&] { record("soon"); });
+    timer.cancel(cancelled);
+    ASSERT_EQ(last_ran.get_future().wait_for(5s), std::future_status::ready);
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(ran, (std::vector<std::string>{"soon", "late"}));
 }
 
 }  // namespace
