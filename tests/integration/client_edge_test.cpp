@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,19 @@ public:
         json answer = request(frame);
         EXPECT_EQ(answer["type"], "ok") << frame.dump() << " -> " << answer.dump();
         return answer;
+    }
+    // Every message frame of `channel` that came, kept or new, until nothing more came for `quiet`.
+    std::vector<json> messages_of(const std::string& channel, std::chrono::milliseconds quiet = 500ms) {
+        std::vector<json> frames;
+        for (const json& kept : pending_) {
+            if (kept["type"] == "message" && kept["channel_id"] == channel) frames.push_back(kept);
+        }
+        pending_.clear();
+        for (;;) {
+            json frame = next(quiet);
+            if (frame["type"] == "(ended)") return frames;
+            if (frame["type"] == "message" && frame["channel_id"] == channel) frames.push_back(frame);
+        }
     }
     WebSocketClient& socket() { return *socket_; }
 
@@ -165,6 +179,23 @@ protected:
         pair.bob->ok({{"type", "channels.join"}, {"channel_id", pair.channel}});
         pair.bob->ok({{"type", "subscribe"}});
         return pair;
+    }
+
+    // A channel's whole log as `reader` sees it through history, oldest first.
+    static std::vector<json> log_of(Client& reader, const std::string& channel) {
+        std::vector<json> entries;
+        for (;;) {
+            uint64_t after = entries.empty() ? 0 : entries.back()["sequence"].get<uint64_t>();
+            json page = reader.ok({{"type", "history"}, {"channel_id", channel}, {"after", after}, {"limit", 500}});
+            for (json& entry : page["messages"]) entries.push_back(std::move(entry));
+            if (!page["more"].get<bool>()) return entries;
+        }
+    }
+
+    static std::vector<uint64_t> sequences_of(const std::vector<json>& frames) {
+        std::vector<uint64_t> sequences;
+        for (const json& frame : frames) sequences.push_back(frame["sequence"]);
+        return sequences;
     }
 
     std::string metric(const std::string& series) {
@@ -587,6 +618,135 @@ TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
                                       30s, "not the password\n");
     EXPECT_EQ(wrong.exit_code, 1);
     EXPECT_NE(wrong.output.find("auth_failed"), std::string::npos) << wrong.output;
+}
+
+// Members join and leave while alice keeps posting: each gets exactly the log from its JOINED event to its
+// LEFT event (the posts and the others' membership events between), in order, and nothing outside.
+TEST_F(ClientEdgeTest, MembersWhoJoinAndLeaveWhileMessagesFlowGetExactlyTheirPartOfTheLog) {
+    start("rate_per_second = 1000\nburst = 1000");
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    add_user("carol", "carol password");
+    auto alice = login("alice", "alice password");
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "busy"}})["channel"]["id"];
+    alice->ok({{"type", "subscribe"}});
+    json bob_auth, carol_auth;
+    auto bob = login("bob", "bob password", &bob_auth);
+    auto carol = login("carol", "carol password", &carol_auth);
+    bob->ok({{"type", "subscribe"}});  // members of nothing yet: their JOINED events attach them
+    carol->ok({{"type", "subscribe"}});
+
+    std::atomic<bool> posting{true};
+    std::thread poster([&] {
+        for (int n = 0; posting; ++n) {
+            alice->ok({{"type", "send"},
+                       {"channel_id", channel},
+                       {"body", "p" + std::to_string(n)},
+                       {"client_message_id", "p" + std::to_string(n)}});
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+    auto come_and_go = [&](Client& member, std::chrono::milliseconds first, std::chrono::milliseconds stay) {
+        for (int round = 0; round < 2; ++round) {
+            std::this_thread::sleep_for(first);
+            member.ok({{"type", "channels.join"}, {"channel_id", channel}});
+            std::this_thread::sleep_for(stay);
+            member.ok({{"type", "channels.leave"}, {"channel_id", channel}});
+        }
+    };
+    std::thread carol_moves([&] { come_and_go(*carol, 150ms, 250ms); });
+    come_and_go(*bob, 100ms, 300ms);
+    carol_moves.join();
+    posting = false;
+    poster.join();
+
+    std::vector<json> log = log_of(*alice, channel);
+    for (auto& [member, user_id] : {std::pair{bob.get(), bob_auth["user"]["id"].get<std::string>()},
+                                    std::pair{carol.get(), carol_auth["user"]["id"].get<std::string>()}}) {
+        std::vector<uint64_t> expected;
+        bool in = false;
+        for (const json& entry : log) {
+            const bool own = entry["author_id"] == user_id;
+            if (own && entry["event"] == "joined") in = true;
+            if (in) expected.push_back(entry["sequence"]);
+            if (own && entry["event"] == "left") in = false;
+        }
+        std::vector<uint64_t> received = sequences_of(member->messages_of(channel));
+        EXPECT_GT(received.size(), 8u);
+        EXPECT_EQ(received, expected) << user_id;
+    }
+}
+
+// alice and carol post as fast as they can while bob drops his connection and resumes from the last
+// sequence he has: the second connection gets exactly what follows it, in order.
+TEST_F(ClientEdgeTest, TwoSendersRacingInOneChannelWhileASubscriberResumesLeaveNoGapAndNoRepeat) {
+    start("rate_per_second = 1000\nburst = 1000");
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("race");
+    add_user("carol", "carol password");
+    auto carol = login("carol", "carol password");
+    carol->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    const int each = 150;
+    auto post = [&](Client& sender, const std::string& prefix) {
+        for (int n = 0; n < each; ++n) {
+            sender.ok({{"type", "send"},
+                       {"channel_id", channel},
+                       {"body", prefix + std::to_string(n)},
+                       {"client_message_id", prefix + std::to_string(n)}});
+        }
+    };
+    std::thread alice_posts([&] { post(*alice, "a"); });
+    std::thread carol_posts([&] { post(*carol, "c"); });
+    std::vector<uint64_t> first;
+    while (first.size() < 20) first.push_back(bob->next_of("message")["sequence"]);
+    bob->socket().close();
+    auto again = connect();
+    again->ok({{"type", "auth"}, {"token", bob_auth["access_token"]}});
+    again->ok({{"type", "subscribe"}, {"resume", {{channel, first.back()}}}});
+    alice_posts.join();
+    carol_posts.join();
+
+    const uint64_t last = log_of(*alice, channel).back()["sequence"];
+    std::vector<uint64_t> resumed = sequences_of(again->messages_of(channel));
+    std::vector<uint64_t> expected;
+    for (uint64_t sequence = first.back() + 1; sequence <= last; ++sequence) expected.push_back(sequence);
+    EXPECT_EQ(resumed, expected);
+}
+
+// Reloading the Router under steady sending: the Sends the old instance admitted finish there, new ones go
+// to the new one; none is refused, and every acknowledged message reaches the other member once, in order.
+TEST_F(ClientEdgeTest, ReloadingTheRouterRefusesNoSendAndLosesNoMessage) {
+    start("rate_per_second = 1000\nburst = 1000");
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("steady");
+    std::atomic<bool> sending{true};
+    std::vector<uint64_t> acknowledged;
+    std::vector<json> refused;
+    std::thread sender([&] {
+        for (int n = 0; sending; ++n) {
+            json answer = alice->request({{"type", "send"},
+                                          {"channel_id", channel},
+                                          {"body", "s" + std::to_string(n)},
+                                          {"client_message_id", "s" + std::to_string(n)}});
+            if (answer["type"] == "ok") {
+                acknowledged.push_back(answer["sequence"]);
+            } else {
+                refused.push_back(answer);
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+    for (int reload = 0; reload < 4; ++reload) {
+        std::this_thread::sleep_for(300ms);
+        auto reloaded = testing::http_request(admin_, "POST", "/plugins/router/reload");
+        ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+    }
+    std::this_thread::sleep_for(300ms);
+    sending = false;
+    sender.join();
+
+    EXPECT_TRUE(refused.empty()) << refused.size() << " refused, the first: " << refused.front().dump();
+    EXPECT_GT(acknowledged.size(), 50u);
+    std::vector<uint64_t> received = sequences_of(bob->messages_of(channel, 1500ms));
+    EXPECT_EQ(received, acknowledged);
 }
 
 }  // namespace
