@@ -41,17 +41,16 @@ std::shared_ptr<grpc::Channel> as_gateway(const std::string& address, const fs::
     return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), arguments);
 }
 
-// Counts the deliveries of one Subscribe stream.
+// Counts the deliveries of one edge stream (SubscribeEdge: every message the Router appends).
 class Subscriber : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
 public:
-    Subscriber(const std::shared_ptr<grpc::Channel>& channel, const std::string& user) : stub_(channel) {
-        router::v1::SubscribeRequest request;
-        request.set_user_id(user);
+    explicit Subscriber(const std::shared_ptr<grpc::Channel>& channel) : stub_(channel) {
+        router::v1::SubscribeEdgeRequest request;
         request.set_edge_id("bench");
         std::string bytes = request.SerializeAsString();
         grpc::Slice slice(bytes.data(), bytes.size());
         request_ = grpc::ByteBuffer(&slice, 1);
-        stub_.PrepareBidiStreamingCall(&context_, "/lanchat.router.v1.Router/Subscribe", grpc::StubOptions(), this);
+        stub_.PrepareBidiStreamingCall(&context_, "/lanchat.router.v1.Router/SubscribeEdge", grpc::StubOptions(), this);
         StartWriteLast(&request_, grpc::WriteOptions());
         StartRead(&incoming_);
         StartCall();
@@ -172,7 +171,7 @@ int main(int argc, char** argv) {
         });
         print("storage alone", senders, stored, std::nullopt);
 
-        Subscriber reader(router_channel, "reader");
+        Subscriber reader(router_channel);
         std::this_thread::sleep_for(std::chrono::milliseconds(300));  // registered before the first send
         grpc::GenericStub router(router_channel);
         const uint64_t before = reader.delivered;
