@@ -352,6 +352,25 @@ TEST_F(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefus
     EXPECT_EQ(service_->positions(too_many).status().code(), sdk::Code::invalid_argument);
 }
 
+// A log written before membership events had no actor_id column; opening it adds one.
+TEST(ChannelStoreUpgradeTest, AnOlderLogGainsTheActorColumnAndKeepsItsMessages) {
+    lanchat::testing::TempDir dir;
+    const std::string older_messages =
+        "CREATE TABLE messages (channel_id TEXT NOT NULL, sequence INTEGER NOT NULL, author_id TEXT NOT NULL, "
+        "body TEXT NOT NULL, server_time_unix_ms INTEGER NOT NULL, client_message_id TEXT, event INTEGER NOT NULL, "
+        "target_sequence INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel_id, sequence));"
+        "INSERT INTO messages VALUES ('c_old', 1, 'alice', 'from before', 5, 'm1', 1, 0);";
+    auto database = value_or_throw(
+        plugin_support::SqliteDatabase::open(dir.path() / "channel.sqlite", "channel store",
+                                             older_messages + kChannelSchema + plugin_support::AuditOutbox::kSchema));
+    auto store = value_or_throw(open_sqlite_store(*database));
+    auto old = value_or_throw(store->messages("c_old", 0, v1::HistoryRequest::AFTER, 10));
+    ASSERT_EQ(old.size(), 1u);
+    EXPECT_EQ(old[0].body(), "from before");
+    EXPECT_EQ(old[0].actor_id(), "");
+    EXPECT_TRUE(open_sqlite_store(*database).ok());  // once only
+}
+
 TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
     for (int i = 0; i < 5; ++i) create("alice", "room " + std::to_string(i));
     v1::ListChannelsRequest list;
