@@ -138,9 +138,10 @@ private:
     MeshChannelLog channels_;
     std::unique_ptr<RouterService> service_;
     plugin_support::StreamCalls calls_;
-    Gate in_flight_;  // the Sends, Edits, Deletes and Typings admitted and not yet answered
     DrainSignal host_drain_;
     const lanchat_drain_request sends_answered_{sizeof(lanchat_drain_request), 0, this, &on_sends_answered};
+    // The calls admitted and not yet answered. Last: it goes first, while what its signal uses still lives.
+    Gate in_flight_;
 };
 
 }  // namespace lanchat::router
