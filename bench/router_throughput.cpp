@@ -49,17 +49,16 @@ std::shared_ptr<grpc::Channel> as_gateway(const std::string& address, const fs::
     return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), arguments);
 }
 
-// Counts the deliveries of one Subscribe stream.
+// Counts the deliveries of one edge stream (SubscribeEdge: every message the Router appends).
 class Subscriber : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
 public:
-    Subscriber(const std::shared_ptr<grpc::Channel>& channel, const std::string& user) : stub_(channel) {
-        router::v1::SubscribeRequest request;
-        request.set_user_id(user);
+    explicit Subscriber(const std::shared_ptr<grpc::Channel>& channel) : stub_(channel) {
+        router::v1::SubscribeEdgeRequest request;
         request.set_edge_id("bench");
         std::string bytes = request.SerializeAsString();
         grpc::Slice slice(bytes.data(), bytes.size());
         request_ = grpc::ByteBuffer(&slice, 1);
-        stub_.PrepareBidiStreamingCall(&context_, "/lanchat.router.v1.Router/Subscribe", grpc::StubOptions(), this);
+        stub_.PrepareBidiStreamingCall(&context_, "/lanchat.router.v1.Router/SubscribeEdge", grpc::StubOptions(), this);
         StartWriteLast(&request_, grpc::WriteOptions());
         StartRead(&incoming_);
         StartCall();
@@ -181,7 +180,7 @@ void start_node(NodeUnderTest& node, const NodeArguments& arguments, const fs::p
 // Sends through `node` for `seconds` with `senders` in closed loops, one subscriber reading; prints the
 // rates, the node's CPU seconds per 1,000 sends, and the ratio to the storage alone.
 void measure_sends(NodeUnderTest& node, int senders, int seconds, const Figures& stored) {
-    Subscriber reader(node.router, "reader");
+    Subscriber reader(node.router);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // registered before the first send
     grpc::GenericStub router(node.router);
     const uint64_t before = reader.delivered;

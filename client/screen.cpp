@@ -21,6 +21,10 @@ void print_message(ChatClient& client, const json& message, const std::string& c
         std::cout << " deleted #" << message["target_sequence"].get<uint64_t>() << "\n";
         return;
     }
+    if (event == "joined" || event == "left") {
+        std::cout << " " << event << "\n";
+        return;
+    }
     std::cout << ": " << message["body"].get<std::string>() << "\n";
 }
 

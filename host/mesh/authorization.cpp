@@ -11,6 +11,9 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
         {"/lanchat.identity.v1.Identity/VerifyPassword", {"auth"}},
         {"audit", {"router", "channel", "auth", "presence"}},
         {"channel", {"router", "gateway"}},
+        // What the client edge needs to follow its users' channels; no other service reads memberships.
+        {"/lanchat.channel.v1.Channel/Memberships", {"gateway"}},
+        {"/lanchat.channel.v1.Channel/Positions", {"gateway"}},
         {"auth", {"gateway"}},
         {"router", {"gateway"}},
         {"presence", {"gateway"}},

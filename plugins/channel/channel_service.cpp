@@ -134,6 +134,7 @@ sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChan
     channel.set_created_by(request.actor().user_id());
     channel.set_created_unix_ms(now);
     channel.set_member_count(1);
+    channel.set_last_sequence(1);  // the owner's JOINED event
     v1::Member owner;
     owner.set_channel_id(channel.id());
     owner.set_user_id(request.actor().user_id());
@@ -235,9 +236,10 @@ sdk::Result<v1::Member> ChannelService::join(const v1::JoinRequest& request, con
     member.set_user_id(request.actor().user_id());
     member.set_role(v1::MEMBER);
     member.set_joined_unix_ms(clock_());
-    sdk::Status added =
-        store_.add_member(member, {record(member.user_id(), "channel_joined", channel->id(), correlation_id)});
-    if (!recorded(added).ok()) return added;
+    auto joined = store_.add_member(member, member.user_id(),
+                                    {record(member.user_id(), "channel_joined", channel->id(), correlation_id)});
+    if (!recorded(joined).ok()) return joined.status();
+    member.set_sequence(*joined);
     return member;
 }
 
@@ -248,11 +250,13 @@ sdk::Result<v1::LeaveReply> ChannelService::leave(const v1::LeaveRequest& reques
     auto existing = store_.find_member(channel->id(), request.actor().user_id());
     if (!existing.ok()) return existing.status();
     if (!existing->has_value()) return v1::LeaveReply();
-    sdk::Status removed =
-        store_.remove_member(channel->id(), request.actor().user_id(),
+    auto left =
+        store_.remove_member(channel->id(), request.actor().user_id(), request.actor().user_id(), clock_(),
                              {record(request.actor().user_id(), "channel_left", channel->id(), correlation_id)});
-    if (!recorded(removed).ok()) return removed;
-    return v1::LeaveReply();
+    if (!recorded(left).ok()) return left.status();
+    v1::LeaveReply reply;
+    reply.set_sequence(*left);
+    return reply;
 }
 
 sdk::Result<v1::Member> ChannelService::invite(const v1::InviteRequest& request, const std::string& correlation_id) {
@@ -269,9 +273,11 @@ sdk::Result<v1::Member> ChannelService::invite(const v1::InviteRequest& request,
     member.set_user_id(request.user_id());
     member.set_role(v1::MEMBER);
     member.set_joined_unix_ms(clock_());
-    sdk::Status added = store_.add_member(member, {record(request.actor().user_id(), "member_invited", channel->id(),
-                                                          correlation_id, request.user_id())});
-    if (!recorded(added).ok()) return added;
+    auto joined = store_.add_member(
+        member, request.actor().user_id(),
+        {record(request.actor().user_id(), "member_invited", channel->id(), correlation_id, request.user_id())});
+    if (!recorded(joined).ok()) return joined.status();
+    member.set_sequence(*joined);
     return member;
 }
 
@@ -284,11 +290,13 @@ sdk::Result<v1::RemoveReply> ChannelService::remove(const v1::RemoveRequest& req
     auto existing = store_.find_member(channel->id(), request.user_id());
     if (!existing.ok()) return existing.status();
     if (!existing->has_value()) return v1::RemoveReply();
-    sdk::Status removed = store_.remove_member(
-        channel->id(), request.user_id(),
+    auto left = store_.remove_member(
+        channel->id(), request.user_id(), request.actor().user_id(), clock_(),
         {record(request.actor().user_id(), "member_removed", channel->id(), correlation_id, request.user_id())});
-    if (!recorded(removed).ok()) return removed;
-    return v1::RemoveReply();
+    if (!recorded(left).ok()) return left.status();
+    v1::RemoveReply reply;
+    reply.set_sequence(*left);
+    return reply;
 }
 
 sdk::Result<v1::ListMembersReply> ChannelService::list_members(const v1::ListMembersRequest& request) {
@@ -354,7 +362,6 @@ sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& req
     v1::AppendReply reply;
     *reply.mutable_message() = std::move(appended->message);
     reply.set_duplicate(appended->duplicate);
-    for (std::string& member : appended->member_ids) reply.add_member_ids(std::move(member));
     return reply;
 }
 
@@ -383,7 +390,6 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
     if (!records.empty()) on_recorded_();
     v1::AppendReply reply;
     *reply.mutable_message() = std::move(appended->message);
-    for (std::string& member : appended->member_ids) reply.add_member_ids(std::move(member));
     return reply;
 }
 
@@ -402,6 +408,40 @@ sdk::Result<v1::AudienceReply> ChannelService::audience(const v1::AudienceReques
         if (page->size() < kPage.max) break;
         after = page->back().user_id();
     }
+    return reply;
+}
+
+sdk::Result<v1::MembershipsReply> ChannelService::memberships(const v1::MembershipsRequest& request) {
+    if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
+    std::string after;
+    if (!request.page().page_token().empty()) {
+        auto position = token_position(request.page().page_token(), "memberships");
+        if (!position.ok()) return position.status();
+        after = *position;
+    }
+    const uint32_t limit = page_size(request.page());
+    auto channels = store_.memberships(request.user_id(), after, limit + 1);
+    if (!channels.ok()) return channels.status();
+    v1::MembershipsReply reply;
+    for (size_t i = 0; i < channels->size() && i < limit; ++i) *reply.add_channels() = (*channels)[i];
+    if (channels->size() > limit)
+        reply.mutable_page()->set_next_page_token(page_token("memberships", (*channels)[limit - 1].channel_id()));
+    return reply;
+}
+
+sdk::Result<v1::PositionsReply> ChannelService::positions(const v1::PositionsRequest& request) {
+    if (request.channel_ids().empty()) return sdk::invalid_argument("channel_ids names no channel");
+    if (request.channel_ids_size() > static_cast<int>(kPage.max)) {
+        return sdk::invalid_argument("channel_ids names " + std::to_string(request.channel_ids_size()) +
+                                     " channels; at most " + std::to_string(kPage.max) + " a call");
+    }
+    for (const std::string& id : request.channel_ids()) {
+        if (sdk::Status checked = check_id("channel_ids item", id); !checked.ok()) return checked;
+    }
+    auto found = store_.positions({request.channel_ids().begin(), request.channel_ids().end()});
+    if (!found.ok()) return found.status();
+    v1::PositionsReply reply;
+    for (v1::Position& position : *found) *reply.add_positions() = std::move(position);
     return reply;
 }
 

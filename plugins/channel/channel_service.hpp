@@ -1,5 +1,6 @@
 // ChannelService: the Channel RPCs over a ChannelStore — input rules, who may see and change what, page
-// tokens, and the audit entries for membership changes and deletions.
+// tokens, the JOINED and LEFT events of membership changes, and the audit entries for membership changes
+// and deletions.
 #pragma once
 
 #include <functional>
@@ -39,6 +40,8 @@ public:
     sdk::Result<v1::AppendReply> append(const v1::AppendRequest& request);
     sdk::Result<v1::AppendReply> amend(const v1::AmendRequest& request, const std::string& correlation_id);
     sdk::Result<v1::AudienceReply> audience(const v1::AudienceRequest& request);
+    sdk::Result<v1::MembershipsReply> memberships(const v1::MembershipsRequest& request);
+    sdk::Result<v1::PositionsReply> positions(const v1::PositionsRequest& request);
 
 private:
     // The channel, if it exists and `actor` may see it.

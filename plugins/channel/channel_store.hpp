@@ -22,7 +22,6 @@ using Records = std::vector<audit::v1::AppendRequest>;
 struct Appended {
     v1::Message message;
     bool duplicate = false;
-    std::vector<std::string> member_ids;
 };
 
 // Where a list page starts: after this (created time, id).
@@ -35,7 +34,8 @@ class ChannelStore {
 public:
     virtual ~ChannelStore() = default;
 
-    // ALREADY_EXISTS when a public or private channel has this name.
+    // ALREADY_EXISTS when a public or private channel has this name. Each member's JOINED event (by the
+    // creator) starts the log; so for a direct channel created by open_direct.
     virtual sdk::Status create_channel(const v1::ChannelInfo& channel, const std::vector<v1::Member>& members,
                                        const Records& records) = 0;
     // The channel whose direct_key this is, created with `members` if there is none yet.
@@ -54,11 +54,21 @@ public:
 
     virtual sdk::Result<std::optional<v1::Member>> find_member(const std::string& channel_id,
                                                                const std::string& user_id) = 0;
-    virtual sdk::Status add_member(const v1::Member& member, const Records& records) = 0;
-    virtual sdk::Status remove_member(const std::string& channel_id, const std::string& user_id,
-                                      const Records& records) = 0;
+    // Membership changes are entries in the channel's log: each adds or removes the member and appends its
+    // JOINED or LEFT event (made by `actor_id`) in one commit, and returns that event's sequence; 0 when
+    // nothing changed (a member already; not a member).
+    virtual sdk::Result<uint64_t> add_member(const v1::Member& member, const std::string& actor_id,
+                                             const Records& records) = 0;
+    virtual sdk::Result<uint64_t> remove_member(const std::string& channel_id, const std::string& user_id,
+                                                const std::string& actor_id, int64_t unix_ms,
+                                                const Records& records) = 0;
     virtual sdk::Result<std::vector<v1::Member>> members(const std::string& channel_id,
                                                          const std::string& after_user_id, uint32_t limit) = 0;
+    // The channels `user_id` is a member of with their last sequences, by channel id, after `after_channel_id`.
+    virtual sdk::Result<std::vector<v1::Position>> memberships(const std::string& user_id,
+                                                               const std::string& after_channel_id, uint32_t limit) = 0;
+    // Each channel's last sequence, in the order given; NOT_FOUND names the first that does not exist.
+    virtual sdk::Result<std::vector<v1::Position>> positions(const std::vector<std::string>& channel_ids) = 0;
 
     // In one commit: refuses a missing or archived channel (NOT_FOUND, FAILED_PRECONDITION) and an author who
     // is not a member (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and

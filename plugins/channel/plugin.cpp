@@ -1,7 +1,8 @@
 // The Channel plugin: channels, members and message logs in SQLite.
 //   config:  kSettings below
 //   store:   <data dir>/channel.sqlite (channels, members, messages, the audit outbox)
-//   serves:  lanchat.channel.v1.Channel/* (the client edge; Append, Amend and Audience for the Router)
+//   serves:  lanchat.channel.v1.Channel/* (the client edge, with Memberships and Positions for its delivery
+//            stream; Append, Amend and Audience for the Router)
 //   calls:   audit (Append, through the durable outbox: membership changes, deletions)
 #include <chrono>
 
@@ -70,6 +71,10 @@ public:
             .sync<v1::AmendRequest, v1::AppendReply>(
                 "Amend", [&s](auto& call, auto& r) { return s.amend(r, call.correlation_id); })
             .sync<v1::AudienceRequest, v1::AudienceReply>("Audience", [&s](auto&, auto& r) { return s.audience(r); })
+            .sync<v1::MembershipsRequest, v1::MembershipsReply>("Memberships",
+                                                                [&s](auto&, auto& r) { return s.memberships(r); })
+            .sync<v1::PositionsRequest, v1::PositionsReply>("Positions",
+                                                            [&s](auto&, auto& r) { return s.positions(r); })
             .status();
     }
 

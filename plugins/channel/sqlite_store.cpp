@@ -17,7 +17,8 @@ const char* const kChannelSchema =
     "CREATE TABLE IF NOT EXISTS messages (channel_id TEXT NOT NULL REFERENCES channels (id), sequence INTEGER NOT "
     "NULL, "
     "author_id TEXT NOT NULL, body TEXT NOT NULL, server_time_unix_ms INTEGER NOT NULL, client_message_id TEXT, "
-    "event INTEGER NOT NULL, target_sequence INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel_id, sequence));"
+    "event INTEGER NOT NULL, target_sequence INTEGER NOT NULL DEFAULT 0, actor_id TEXT NOT NULL DEFAULT '', "
+    "PRIMARY KEY (channel_id, sequence));"
     "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (channel_id, author_id, client_message_id) "
     "WHERE client_message_id IS NOT NULL;";
 
@@ -31,7 +32,7 @@ constexpr const char* kChannelColumns =
     "c.id, c.name, c.kind, c.topic, c.archived, c.created_by, c.created_unix_ms, c.last_sequence, "
     "(SELECT count(*) FROM members m WHERE m.channel_id = c.id)";
 constexpr const char* kMessageColumns =
-    "channel_id, sequence, author_id, body, server_time_unix_ms, client_message_id, event, target_sequence";
+    "channel_id, sequence, author_id, body, server_time_unix_ms, client_message_id, event, target_sequence, actor_id";
 
 v1::ChannelInfo read_channel(const Statement& row) {
     v1::ChannelInfo channel;
@@ -57,6 +58,26 @@ v1::Message read_message(const Statement& row) {
     message.set_client_message_id(row.text(5));
     message.set_event(static_cast<v1::Message::Event>(row.integer(6)));
     message.set_target_sequence(static_cast<uint64_t>(row.integer(7)));
+    message.set_actor_id(row.text(8));
+    return message;
+}
+
+v1::Position read_position(const Statement& row) {
+    v1::Position position;
+    position.set_channel_id(row.text(0));
+    position.set_last_sequence(static_cast<uint64_t>(row.integer(1)));
+    return position;
+}
+
+// The event that says `user_id` joined or left, made by `actor_id` (empty: by themselves).
+v1::Message membership_event(const std::string& channel_id, const std::string& user_id, v1::Message::Event event,
+                             const std::string& actor_id, int64_t unix_ms) {
+    v1::Message message;
+    message.set_channel_id(channel_id);
+    message.set_author_id(user_id);
+    message.set_server_time_unix_ms(unix_ms);
+    message.set_event(event);
+    if (actor_id != user_id) message.set_actor_id(actor_id);
     return message;
 }
 
@@ -69,7 +90,8 @@ public:
         return db_.transaction([&]() -> sdk::Status {
             if (sdk::Status free = name_free(channel.name(), ""); !free.ok()) return free;
             if (sdk::Status inserted = insert_channel(channel, ""); !inserted.ok()) return inserted;
-            return add_all(members, records);
+            if (auto added = add_all(members, channel.created_by()); !added.ok()) return added.status();
+            return stage(records);
         });
     }
 
@@ -80,9 +102,12 @@ public:
                                std::string("SELECT ") + kChannelColumns + " FROM channels c WHERE direct_key = ?1");
             if (existing.bind(1, direct_key).step()) return read_channel(existing);
             if (sdk::Status inserted = insert_channel(draft, direct_key); !inserted.ok()) return inserted;
-            if (sdk::Status added = add_all(members, records); !added.ok()) return added;
+            auto added = add_all(members, draft.created_by());
+            if (!added.ok()) return added.status();
+            if (sdk::Status staged = stage(records); !staged.ok()) return staged;
             v1::ChannelInfo created = draft;
             created.set_member_count(static_cast<uint32_t>(members.size()));
+            created.set_last_sequence(*added);
             return created;
         });
     }
@@ -145,18 +170,54 @@ public:
         });
     }
 
-    sdk::Status add_member(const v1::Member& member, const Records& records) override {
-        return db_.transaction([&] { return add_all({member}, records); });
+    sdk::Result<uint64_t> add_member(const v1::Member& member, const std::string& actor_id,
+                                     const Records& records) override {
+        return db_.transaction([&]() -> sdk::Result<uint64_t> {
+            sdk::Result<uint64_t> joined = add_all({member}, actor_id);
+            if (!joined.ok()) return joined;
+            if (sdk::Status staged = stage(records); !staged.ok()) return staged;
+            return joined;
+        });
     }
 
-    sdk::Status remove_member(const std::string& channel_id, const std::string& user_id,
-                              const Records& records) override {
-        return db_.transaction([&]() -> sdk::Status {
+    sdk::Result<uint64_t> remove_member(const std::string& channel_id, const std::string& user_id,
+                                        const std::string& actor_id, int64_t unix_ms, const Records& records) override {
+        return db_.transaction([&]() -> sdk::Result<uint64_t> {
             Statement remove(db_, "DELETE FROM members WHERE channel_id = ?1 AND user_id = ?2");
             if (sdk::Status removed = remove.bind(1, channel_id).bind(2, user_id).run("remove member"); !removed.ok()) {
                 return removed;
             }
-            return stage(records);
+            if (db_.changes() == 0) return uint64_t{0};  // not a member (any more): nothing to tell
+            v1::Message left = membership_event(channel_id, user_id, v1::Message::LEFT, actor_id, unix_ms);
+            if (sdk::Status inserted = insert_next(left); !inserted.ok()) return inserted;
+            if (sdk::Status staged = stage(records); !staged.ok()) return staged;
+            return left.sequence();
+        });
+    }
+
+    sdk::Result<std::vector<v1::Position>> memberships(const std::string& user_id, const std::string& after_channel_id,
+                                                       uint32_t limit) override {
+        return db_.read([&]() -> sdk::Result<std::vector<v1::Position>> {
+            Statement select(db_,
+                             "SELECT c.id, c.last_sequence FROM members m JOIN channels c ON c.id = m.channel_id "
+                             "WHERE m.user_id = ?1 AND m.channel_id > ?2 ORDER BY m.channel_id LIMIT ?3");
+            select.bind(1, user_id).bind(2, after_channel_id).bind(3, static_cast<int64_t>(limit));
+            return select.rows(read_position, "list memberships");
+        });
+    }
+
+    sdk::Result<std::vector<v1::Position>> positions(const std::vector<std::string>& channel_ids) override {
+        return db_.read([&]() -> sdk::Result<std::vector<v1::Position>> {
+            std::vector<v1::Position> found;
+            for (const std::string& id : channel_ids) {
+                Statement select(db_, "SELECT id, last_sequence FROM channels WHERE id = ?1");
+                if (!select.bind(1, id).step()) {
+                    if (sdk::Status done = select.status("read position"); !done.ok()) return done;
+                    return sdk::not_found("no channel " + id);
+                }
+                found.push_back(read_position(select));
+            }
+            return found;
         });
     }
 
@@ -239,22 +300,26 @@ private:
             }
         }
         if (!appended.duplicate) {
-            draft.set_sequence(last + 1);
-            if (sdk::Status inserted = insert_message(draft); !inserted.ok()) return inserted;
-            Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
-            if (sdk::Status advanced =
-                    advance.bind(1, draft.channel_id()).bind(2, static_cast<int64_t>(last + 1)).run("advance sequence");
-                !advanced.ok()) {
-                return advanced;
-            }
+            if (sdk::Status inserted = insert_at(draft, last + 1); !inserted.ok()) return inserted;
             if (sdk::Status staged = stage(records); !staged.ok()) return staged;
             appended.message = std::move(draft);
         }
-        Statement everyone(db_, "SELECT user_id FROM members WHERE channel_id = ?1");
-        everyone.bind(1, appended.message.channel_id());
-        while (everyone.step()) appended.member_ids.push_back(everyone.text(0));
-        if (sdk::Status done = everyone.status("read members"); !done.ok()) return done;
         return appended;
+    }
+
+    // Gives `entry` the channel's next sequence and stores it, inside the caller's transaction.
+    sdk::Status insert_next(v1::Message& entry) {
+        Statement channel(db_, "SELECT last_sequence FROM channels WHERE id = ?1");
+        if (!channel.bind(1, entry.channel_id()).step()) return sdk::not_found("no channel " + entry.channel_id());
+        return insert_at(entry, static_cast<uint64_t>(channel.integer(0)) + 1);
+    }
+
+    // Stores `entry` as the channel's `sequence` (the one after its last) and advances the channel to it.
+    sdk::Status insert_at(v1::Message& entry, uint64_t sequence) {
+        entry.set_sequence(sequence);
+        if (sdk::Status inserted = insert_message(entry); !inserted.ok()) return inserted;
+        Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
+        return advance.bind(1, entry.channel_id()).bind(2, static_cast<int64_t>(sequence)).run("advance sequence");
     }
 
     bool was_deleted(const std::string& channel_id, uint64_t sequence) {
@@ -312,7 +377,9 @@ private:
         return insert.run("insert channel");
     }
 
-    sdk::Status add_all(const std::vector<v1::Member>& members, const Records& records) {
+    // Adds each member with its JOINED event (by `actor_id`); returns the last event's sequence.
+    sdk::Result<uint64_t> add_all(const std::vector<v1::Member>& members, const std::string& actor_id) {
+        uint64_t last = 0;
         for (const v1::Member& member : members) {
             Statement insert(db_,
                              "INSERT OR IGNORE INTO members (channel_id, user_id, role, joined_unix_ms) VALUES "
@@ -322,13 +389,18 @@ private:
                 .bind(3, static_cast<int64_t>(member.role()))
                 .bind(4, member.joined_unix_ms());
             if (sdk::Status added = insert.run("add member"); !added.ok()) return added;
+            if (db_.changes() == 0) continue;  // a member already: no event
+            v1::Message joined = membership_event(member.channel_id(), member.user_id(), v1::Message::JOINED, actor_id,
+                                                  member.joined_unix_ms());
+            if (sdk::Status inserted = insert_next(joined); !inserted.ok()) return inserted;
+            last = joined.sequence();
         }
-        return stage(records);
+        return last;
     }
 
     sdk::Status insert_message(const v1::Message& message) {
-        Statement insert(
-            db_, std::string("INSERT INTO messages (") + kMessageColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        Statement insert(db_, std::string("INSERT INTO messages (") + kMessageColumns +
+                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         insert.bind(1, message.channel_id())
             .bind(2, static_cast<int64_t>(message.sequence()))
             .bind(3, message.author_id())
@@ -338,7 +410,9 @@ private:
             insert.bind_null(6);
         else
             insert.bind(6, message.client_message_id());
-        insert.bind(7, static_cast<int64_t>(message.event())).bind(8, static_cast<int64_t>(message.target_sequence()));
+        insert.bind(7, static_cast<int64_t>(message.event()))
+            .bind(8, static_cast<int64_t>(message.target_sequence()))
+            .bind(9, message.actor_id());
         return insert.run("insert message");
     }
 
@@ -355,6 +429,16 @@ private:
 }  // namespace
 
 sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database) {
+    // A log written before membership events has no actor_id column: it gains one (empty for old entries).
+    const bool has_actor = database.read([&] {
+        Statement column(database, "SELECT 1 FROM pragma_table_info('messages') WHERE name = 'actor_id'");
+        return column.step();
+    });
+    if (!has_actor) {
+        sdk::Status added =
+            database.exec("ALTER TABLE messages ADD COLUMN actor_id TEXT NOT NULL DEFAULT ''", "add messages.actor_id");
+        if (!added.ok()) return added;
+    }
     return std::unique_ptr<ChannelStore>(std::make_unique<SqliteStore>(database));
 }
 

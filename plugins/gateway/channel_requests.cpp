@@ -1,6 +1,9 @@
 // Channel requests: list, create, get, join, leave, invite, remove, members, and opening a direct channel.
-// Channel decides who may do what; the session's user and roles go with every request (the actor).
+// Channel decides who may do what; the session's user and roles go with every request (the actor). A
+// change that appended membership events is announced to every edge (Router.Announce) before the client
+// is answered, so the members' connections everywhere follow the channel from that event on.
 #include "gateway_service.hpp"
+#include "lanchat/router/v1/router.pb.h"
 
 namespace lanchat::gateway {
 
@@ -45,7 +48,9 @@ void GatewayService::on_channels_create(const ClientRequest& client, const Field
     call<channel_v1::CreateChannelRequest, channel_v1::ChannelInfo>(
         client, "channel", "CreateChannel", request,
         [this, client](const channel_v1::ChannelInfo& channel) {
-            reply(client, {{"channel", channel_json(channel)}});
+            announce(channel.id(), 0, channel.last_sequence(), [this, client, channel] {
+                reply(client, {{"channel", channel_json(channel)}});
+            });
         },
         {}, false);
 }
@@ -59,29 +64,63 @@ void GatewayService::on_channels_get(const ClientRequest& client, const Fields& 
 }
 
 void GatewayService::on_channels_join(const ClientRequest& client, const Fields& fields) {
-    call<channel_v1::JoinRequest, channel_v1::Member>(client, "channel", "Join",
-                                                      about_channel<channel_v1::JoinRequest>(client, fields),
-                                                      acknowledge<channel_v1::Member>(client));
+    auto request = about_channel<channel_v1::JoinRequest>(client, fields);
+    call<channel_v1::JoinRequest, channel_v1::Member>(client, "channel", "Join", request,
+                                                      announcing<channel_v1::Member>(client, request.channel_id()));
 }
 
 void GatewayService::on_channels_leave(const ClientRequest& client, const Fields& fields) {
-    call<channel_v1::LeaveRequest, channel_v1::LeaveReply>(client, "channel", "Leave",
-                                                           about_channel<channel_v1::LeaveRequest>(client, fields),
-                                                           acknowledge<channel_v1::LeaveReply>(client));
+    auto request = about_channel<channel_v1::LeaveRequest>(client, fields);
+    call<channel_v1::LeaveRequest, channel_v1::LeaveReply>(
+        client, "channel", "Leave", request, announcing<channel_v1::LeaveReply>(client, request.channel_id()));
 }
 
 void GatewayService::on_channels_invite(const ClientRequest& client, const Fields& fields) {
     auto request = about_channel<channel_v1::InviteRequest>(client, fields);
     request.set_user_id(fields.text("user_id", kMaxId));
     call<channel_v1::InviteRequest, channel_v1::Member>(client, "channel", "Invite", request,
-                                                        acknowledge<channel_v1::Member>(client));
+                                                        announcing<channel_v1::Member>(client, request.channel_id()));
 }
 
 void GatewayService::on_channels_remove(const ClientRequest& client, const Fields& fields) {
     auto request = about_channel<channel_v1::RemoveRequest>(client, fields);
     request.set_user_id(fields.text("user_id", kMaxId));
-    call<channel_v1::RemoveRequest, channel_v1::RemoveReply>(client, "channel", "Remove", request,
-                                                             acknowledge<channel_v1::RemoveReply>(client));
+    call<channel_v1::RemoveRequest, channel_v1::RemoveReply>(
+        client, "channel", "Remove", request, announcing<channel_v1::RemoveReply>(client, request.channel_id()));
+}
+
+template <class Reply>
+std::function<void(const Reply&)> GatewayService::announcing(const ClientRequest& client,
+                                                             const std::string& channel_id) {
+    return [this, client, channel_id](const Reply& changed) {
+        if (changed.sequence() == 0) return reply(client, json::object());  // nothing changed: nothing to tell
+        announce(channel_id, changed.sequence() - 1, changed.sequence(),
+                 [this, client] { reply(client, json::object()); });
+    };
+}
+
+// The change is durable already: a failed announcement is logged, and the edges learn of it from the
+// history when the channel's next message shows them the gap.
+void GatewayService::announce(const std::string& channel_id, uint64_t after, uint64_t through,
+                              std::function<void()> then) {
+    if (through <= after) return then();
+    router::v1::AnnounceRequest request;
+    request.set_channel_id(channel_id);
+    request.set_after_sequence(after);
+    request.set_through_sequence(through);
+    sdk::Result<sdk::CallOptions> how = options("router", "Announce", true);
+    if (!how.ok()) {
+        log_.error(how.status().message());
+        return then();
+    }
+    rpc_.call<router::v1::AnnounceRequest, router::v1::AnnounceReply>(
+        *how, request, [this, channel_id, then = std::move(then)](sdk::Result<router::v1::AnnounceReply> done) {
+            if (!done.ok()) {
+                log_.warn("could not announce a membership change to the edges",
+                          {{"channel_id", channel_id}, {"reason", done.status().message()}});
+            }
+            then();
+        });
 }
 
 void GatewayService::on_channels_members(const ClientRequest& client, const Fields& fields) {
@@ -105,7 +144,11 @@ void GatewayService::on_direct_open(const ClientRequest& client, const Fields& f
     call<channel_v1::OpenDirectRequest, channel_v1::ChannelInfo>(
         client, "channel", "OpenDirect", request,
         [this, client](const channel_v1::ChannelInfo& channel) {
-            reply(client, {{"channel", channel_json(channel)}});
+            // Its first two entries are its members' JOINED events; for a channel opened before, a repeat
+            // the edges drop.
+            announce(channel.id(), 0, std::min<uint64_t>(channel.last_sequence(), 2), [this, client, channel] {
+                reply(client, {{"channel", channel_json(channel)}});
+            });
         },
         {}, false);
 }

@@ -168,19 +168,32 @@ json channel_json(const channel::v1::ChannelInfo& channel) {
             {"member_count", channel.member_count()}};
 }
 
+const char* event_name(channel::v1::Message::Event event) {
+    switch (event) {
+        case channel::v1::Message::EDITED: return "edited";
+        case channel::v1::Message::DELETED: return "deleted";
+        case channel::v1::Message::JOINED: return "joined";
+        case channel::v1::Message::LEFT: return "left";
+        default: return "posted";
+    }
+}
+
 json message_json(const channel::v1::Message& message) {
-    const char* event = message.event() == channel::v1::Message::EDITED    ? "edited"
-                        : message.event() == channel::v1::Message::DELETED ? "deleted"
-                                                                           : "posted";
-    return {{"type", "message"},
-            {"channel_id", message.channel_id()},
-            {"sequence", message.sequence()},
-            {"author_id", message.author_id()},
-            {"body", message.body()},
-            {"server_time_unix_ms", message.server_time_unix_ms()},
-            {"client_message_id", message.client_message_id()},
-            {"event", event},
-            {"target_sequence", message.target_sequence()}};
+    json frame = {{"type", "message"},
+                  {"channel_id", message.channel_id()},
+                  {"sequence", message.sequence()},
+                  {"author_id", message.author_id()},
+                  {"body", message.body()},
+                  {"server_time_unix_ms", message.server_time_unix_ms()},
+                  {"client_message_id", message.client_message_id()},
+                  {"event", event_name(message.event())},
+                  {"target_sequence", message.target_sequence()}};
+    if (!message.actor_id().empty()) frame["actor_id"] = message.actor_id();
+    return frame;
+}
+
+std::string message_frame(const channel::v1::Message& message) {
+    return message_json(message).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 json presence_json(const presence::v1::PresenceInfo& presence) {

@@ -65,7 +65,11 @@ std::string error_frame(const std::string& request_id, const std::string& code, 
 std::string error_code_of(const sdk::Status& status, const std::string& context);
 
 json channel_json(const channel::v1::ChannelInfo& channel);
+// "posted", "edited", "deleted", "joined", "left".
+const char* event_name(channel::v1::Message::Event event);
 json message_json(const channel::v1::Message& message);
+// The frame that delivers `message` (type "message"), as the bytes every connection is sent.
+std::string message_frame(const channel::v1::Message& message);
 json presence_json(const presence::v1::PresenceInfo& presence);
 json user_json(const identity::v1::User& user);
 const char* status_name(presence::v1::Status status);

@@ -8,7 +8,15 @@ namespace lanchat::gateway {
 
 GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
                                GatewayLimits limits, std::string edge_id)
-    : rpc_(rpc), edge_(edge), log_(log), limits_(limits), edge_id_(std::move(edge_id)) {
+    : rpc_(rpc),
+      edge_(edge),
+      log_(log),
+      limits_(limits),
+      edge_id_(std::move(edge_id)),
+      feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
+      edge_stream_(
+          rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { feeds_.deliver(delivery); },
+          [this] { ask_positions(); }) {
     requests_ = sdk::value_or_throw(metrics.counter("requests_total", "Client requests by type.", {"type"}));
     refusals_ = sdk::value_or_throw(
         metrics.counter("refusals_total", "Client requests refused, by protocol error code.", {"code"}));
@@ -73,7 +81,7 @@ void GatewayService::closed(sdk::ConnectionId id, uint16_t, std::string_view) {
 }
 
 void GatewayService::end_streams(Session& session) {
-    end_deliveries(session);
+    feeds_.closed(session.id);
     lanchat_rpc_stream_id watch;
     {
         std::lock_guard lock(session.mutex);
@@ -89,6 +97,7 @@ void GatewayService::cancel_streams() {
         for (auto& [id, session] : sessions_) all.push_back(session);
     }
     for (auto& session : all) end_streams(*session);
+    edge_stream_.close();
 }
 
 void GatewayService::drain(sdk::DrainSignal done) { in_flight_.close(std::move(done)); }

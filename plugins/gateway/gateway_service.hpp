@@ -5,7 +5,8 @@
 //
 // gateway_service.cpp keeps connections, dispatch and the drain; requests are answered in one file per
 // area (auth_requests.cpp, channel_requests.cpp, message_requests.cpp, presence_requests.cpp,
-// user_requests.cpp).
+// user_requests.cpp); deliveries.cpp is the edge's delivery path: the one Router stream
+// (edge_subscription.hpp), the channel feeds it fills (edge_feeds.hpp) and each connection's subscribe.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "edge_feeds.hpp"
+#include "edge_subscription.hpp"
 #include "frames.hpp"
 #include "lanchat/sdk/client_edge.hpp"
 #include "lanchat/sdk/drain.hpp"
@@ -36,6 +39,7 @@ struct GatewayLimits {
     bool allow_registration = false;
     std::chrono::milliseconds heartbeat{10000};    // Presence heartbeats per connected user
     std::chrono::milliseconds call_timeout{5000};  // deadline of each request's calls to the services
+    std::chrono::milliseconds gap_wait{300};       // how long a message waits for a missing one before it
 };
 
 // One request being answered: the session it came on, its id (the answer carries it) and its share of the
@@ -65,6 +69,9 @@ public:
     // From now on requests are refused (unavailable); `done` is signalled once those already admitted have
     // been answered. The connections stay with the host.
     void drain(sdk::DrainSignal done);
+    // Opens the Router stream (at start); reopens it and fills the feeds' gaps (every 100 ms).
+    void start_deliveries();
+    void tick_deliveries();
     // Ends the streams this instance opened (at stop).
     void cancel_streams();
 
@@ -115,6 +122,11 @@ private:
     void on_channels_remove(const ClientRequest& client, const Fields& fields);
     void on_channels_members(const ClientRequest& client, const Fields& fields);
     void on_direct_open(const ClientRequest& client, const Fields& fields);
+    // An on_reply for Join, Invite, Leave and Remove: announces the event the change appended, then answers.
+    template <class Reply>
+    std::function<void(const Reply&)> announcing(const ClientRequest& client, const std::string& channel_id);
+    // Router.Announce of the entries (after, through] of a channel, then `then` (whatever the outcome).
+    void announce(const std::string& channel_id, uint64_t after, uint64_t through, std::function<void()> then);
 
     // message_requests.cpp: sending, history, and the subscription that delivers.
     void on_send(const ClientRequest& client, const Fields& fields);
@@ -125,11 +137,21 @@ private:
     void change_message(const ClientRequest& client, const char* method, const Request& request);
     void on_typing(const ClientRequest& client, const Fields& fields);
     void on_history(const ClientRequest& client, const Fields& fields);
+
+    // deliveries.cpp: a connection's subscribe attaches it to its user's channels at this edge.
     void on_subscribe(const ClientRequest& client, const Fields& fields);
-    void accept(const std::shared_ptr<Session>& session, Subscription& subscription);
-    void subscription_ended(const std::shared_ptr<Session>& session, Subscription& subscription,
-                            const sdk::Status& ended);
-    void end_deliveries(Session& session);
+    // Pages through Channel.Memberships, then attaches the connection and answers.
+    void list_memberships(const ClientRequest& client, uint64_t generation,
+                          std::shared_ptr<const std::map<std::string, uint64_t>> resume,
+                          std::shared_ptr<std::vector<channel::v1::Position>> memberships, const std::string& token);
+    void attach(const ClientRequest& client, uint64_t generation, const std::map<std::string, uint64_t>& resume,
+                const std::vector<channel::v1::Position>& memberships);
+    // The same frame to every connection in `ids`.
+    void push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame);
+    // Makes the history reads the feeds asked for; their answers go back to the feeds.
+    void read_history(const std::vector<HistoryRead>& reads);
+    // The Router stream is up again: where do the followed channels stand now?
+    void ask_positions();
 
     // presence_requests.cpp: this gateway is one Presence device per connected user.
     void on_presence_set(const ClientRequest& client, const Fields& fields);
@@ -155,7 +177,9 @@ private:
     sdk::Metric requests_;
     sdk::Metric refusals_;
     sdk::Metric sessions_gauge_;
-    sdk::Gate in_flight_;  // before the sessions: their subscriptions hold it until they are gone
+    sdk::Gate in_flight_;  // before the sessions: their requests hold it until they are answered
+    EdgeFeeds feeds_;
+    EdgeSubscription edge_stream_;
 
     mutable std::mutex mutex_;  // the two maps
     std::unordered_map<sdk::ConnectionId, std::shared_ptr<Session>> sessions_;

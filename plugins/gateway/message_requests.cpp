@@ -1,5 +1,4 @@
-// Message requests: send, edit, delete, typing and history; and subscribe, the Router stream that delivers
-// a user's messages to this connection.
+// Message requests: send, edit, delete, typing and history (subscribe is in deliveries.cpp).
 #include "gateway_service.hpp"
 
 #include "lanchat/router/v1/router.pb.h"
@@ -84,102 +83,6 @@ void GatewayService::on_history(const ClientRequest& client, const Fields& field
         }
         this->reply(client, {{"messages", messages}, {"more", reply.more()}, {"last_sequence", reply.last_sequence()}});
     });
-}
-
-void GatewayService::on_subscribe(const ClientRequest& client, const Fields& fields) {
-    const std::shared_ptr<Session>& session = client.session;
-    router_v1::SubscribeRequest request;
-    request.set_user_id(session->user());
-    request.set_edge_id(edge_id_);
-    for (const auto& [channel, sequence] : fields.positions("resume")) {
-        (*request.mutable_resume_after())[channel] = sequence;
-    }
-    end_deliveries(*session);  // a new subscribe replaces the old one, from the positions given now
-    auto subscription = std::make_shared<Subscription>();
-    subscription->request_id = client.id;
-    subscription->in_flight = client.in_flight;
-    {
-        std::lock_guard lock(session->mutex);
-        session->subscription = subscription;
-    }
-    sdk::Result<sdk::CallOptions> how = call_options("router", "Subscribe", std::chrono::milliseconds{0}, false);
-    if (!how.ok()) return subscription_ended(session, *subscription, how.status());
-    lanchat_rpc_stream_id started = rpc_.call_stream<router_v1::SubscribeRequest, router_v1::Delivery>(
-        *how, request,
-        [this, session, subscription](router_v1::Delivery delivery) {
-            accept(session, *subscription);
-            if (delivery.has_message()) {
-                push(session->id,
-                     message_json(delivery.message()).dump(-1, ' ', false, json::error_handler_t::replace));
-            } else if (delivery.has_typing()) {
-                push(session->id, json{{"type", "typing"},
-                                       {"channel_id", delivery.typing().channel_id()},
-                                       {"user_id", delivery.typing().user_id()}}
-                                      .dump());
-            }
-        },
-        [this, session, subscription](sdk::Status ended) { subscription_ended(session, *subscription, ended); });
-    std::lock_guard lock(subscription->mutex);
-    if (!subscription->ended) subscription->stream = started;  // it may have failed inside call_stream already
-}
-
-void GatewayService::accept(const std::shared_ptr<Session>& session, Subscription& subscription) {
-    sdk::Gate::Holder answering;
-    {
-        std::lock_guard lock(subscription.mutex);
-        if (subscription.accepted) return;
-        subscription.accepted = true;
-        answering = std::move(subscription.in_flight);
-    }
-    reply(ClientRequest{session, subscription.request_id, std::move(answering)}, json::object());
-}
-
-void GatewayService::subscription_ended(const std::shared_ptr<Session>& session, Subscription& subscription,
-                                        const sdk::Status& ended) {
-    bool accepted;
-    sdk::Gate::Holder answering;
-    {
-        std::lock_guard lock(subscription.mutex);
-        subscription.ended = true;
-        subscription.stream = 0;
-        accepted = subscription.accepted;
-        subscription.accepted = true;  // nothing more to answer
-        answering = std::move(subscription.in_flight);
-    }
-    if (!accepted) {
-        ClientRequest unanswered{session, subscription.request_id, std::move(answering)};
-        return fail(unanswered, ended.ok() ? sdk::Status(sdk::Code::unavailable, "the subscription ended") : ended);
-    }
-    bool current;
-    {
-        std::lock_guard lock(session->mutex);
-        current = session->open && session->subscription.get() == &subscription;
-    }
-    if (!current || ended.code() == sdk::Code::cancelled) return;
-    // The Router restarted or found this client too slow: it comes back with its positions. Anything else
-    // will not get better by retrying the same positions: the client is told why.
-    if (ended.code() == sdk::Code::unavailable || ended.code() == sdk::Code::resource_exhausted || ended.ok()) {
-        push(session->id, json{{"type", "resubscribe"}}.dump());
-    } else {
-        push(session->id,
-             json{{"type", "subscription_ended"}, {"code", error_code_of(ended, {})}, {"message", ended.message()}}
-                 .dump());
-    }
-}
-
-void GatewayService::end_deliveries(Session& session) {
-    std::shared_ptr<Subscription> subscription;
-    {
-        std::lock_guard lock(session.mutex);
-        subscription = std::move(session.subscription);
-    }
-    if (!subscription) return;
-    lanchat_rpc_stream_id stream;
-    {
-        std::lock_guard lock(subscription->mutex);
-        stream = subscription->stream;
-    }
-    if (stream != 0) rpc_.cancel(stream);
 }
 
 }  // namespace lanchat::gateway

@@ -1,7 +1,7 @@
 // The gateway plugin: the client protocol on the node's client edge (ABI 1.3), and the web client.
 //   config:  kSettings below
 //   handles: the node's [client_edge] (WebSocket /ws and HTTPS for the web client)
-//   calls:   auth, identity, channel, router, presence
+//   calls:   auth, identity, channel, router (one SubscribeEdge stream per instance), presence
 // The connections belong to the host: reloading this plugin keeps them, and the successor learns who each
 // one is from the session bytes the host keeps.
 #include <chrono>
@@ -54,6 +54,8 @@ public:
         if (Status attached = edge_.attach(*gateway_); !attached.ok()) return attached;
         heartbeats_ = executor().every(heartbeat_, [this] { gateway_->send_heartbeats(); });
         sweeps_ = executor().every(std::chrono::milliseconds(500), [this] { gateway_->sweep(); });
+        gateway_->start_deliveries();
+        deliveries_ = executor().every(std::chrono::milliseconds(100), [this] { gateway_->tick_deliveries(); });
         return {};
     }
 
@@ -63,6 +65,7 @@ public:
     void stop() override {
         heartbeats_.reset();
         sweeps_.reset();
+        deliveries_.reset();
         gateway_->cancel_streams();
     }
 
@@ -74,6 +77,7 @@ private:
     std::unique_ptr<GatewayService> gateway_;
     Timer heartbeats_;
     Timer sweeps_;
+    Timer deliveries_;
 };
 
 }  // namespace lanchat::gateway

@@ -1,5 +1,5 @@
 // One client connection as the gateway knows it: who it is once authenticated, its rate limit, and the
-// streams opened on its behalf (the Router subscription, the presence watch).
+// presence watch opened on its behalf (its deliveries are the edge's: edge_feeds.hpp).
 #pragma once
 
 #include <cstdint>
@@ -11,22 +11,9 @@
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/client_edge.hpp"
-#include "lanchat/sdk/drain.hpp"
 #include "rate_limiter.hpp"
 
 namespace lanchat::gateway {
-
-// A subscribe request and the Router stream it opened. The Router's first item (an empty delivery, or a
-// message that overtook it) means the subscription is registered: only then is the client answered, so a
-// refusal reaches it as the answer to its subscribe. The mutex guards everything below it.
-struct Subscription {
-    std::mutex mutex;
-    std::string request_id;
-    sdk::Gate::Holder in_flight;  // the subscribe request, until it is answered
-    bool accepted = false;
-    bool ended = false;
-    lanchat_rpc_stream_id stream = 0;
-};
 
 // The address part of a peer "ip:port" or "[v6]:port". Auth slows failed logins down per source, and every
 // new TCP connection has a fresh port: keyed by address and port, password spraying across accounts from
@@ -50,7 +37,6 @@ struct Session {
     std::vector<std::string> roles;
     int64_t expires_ms = 0;
     RateLimiter rate_limiter;
-    std::shared_ptr<Subscription> subscription;  // the current Router subscription, if any
     lanchat_rpc_stream_id presence_watch = 0;
 
     // The user as Channel's requests name them.

@@ -1,4 +1,4 @@
-// MessageSink: a service's side of one open server stream (a presence Watch, a Router Subscribe), so the
+// MessageSink: a service's side of one open server stream (a presence Watch, a Router SubscribeEdge), so the
 // service's logic holds its subscribers without knowing the host's streams (and its tests can record).
 #pragma once
 

@@ -1,9 +1,12 @@
-// The Router plugin: Send/Edit/Delete through Channel, then delivery to subscribed client edges.
+// The Router plugin: Send/Edit/Delete through Channel, then one delivery per client edge.
 //   config:  kSettings below
-//   serves:  lanchat.router.v1.Router/Send, /Edit, /Delete, /Typing, /Subscribe (the client edge)
+//   serves:  lanchat.router.v1.Router/Send, /Edit, /Delete, /Typing, /Announce, /SubscribeEdge (the client
+//            edge)
 //   calls:   channel (Append, Amend, Audience, History)
-// Deletions reach Audit through Channel, in the same commit as the deletion event.
+// Deletions reach Audit through Channel, in the same commit as the deletion event. A reload refuses
+// nothing: the Sends this instance admitted finish here, and its edge streams end only after them.
 #include <chrono>
+#include <optional>
 
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
@@ -63,47 +66,68 @@ public:
     }
 
     Status start() override {
-        gap_checks_ = executor().every(std::chrono::milliseconds(100), [this] { service_->check_gaps(); });
-        RouterService& router = *service_;
         return Serving(rpc_, "/lanchat.router.v1.Router/")
-            .deferred<v1::SendRequest, v1::SendReply>(
-                "Send", [&router](auto&, auto& request, auto done) { router.send(request, std::move(done)); })
-            .deferred<v1::EditRequest, v1::SendReply>(
-                "Edit", [&router](auto&, auto& request, auto done) { router.edit(request, std::move(done)); })
+            .deferred<v1::SendRequest, v1::SendReply>("Send",
+                                                      admitted<v1::SendRequest, v1::SendReply>(&RouterService::send))
+            .deferred<v1::EditRequest, v1::SendReply>("Edit",
+                                                      admitted<v1::EditRequest, v1::SendReply>(&RouterService::edit))
             .deferred<v1::DeleteRequest, v1::SendReply>(
-                "Delete", [&router](auto&, auto& request, auto done) { router.remove(request, std::move(done)); })
+                "Delete", admitted<v1::DeleteRequest, v1::SendReply>(&RouterService::remove))
             .deferred<v1::TypingRequest, v1::TypingReply>(
-                "Typing", [&router](auto&, auto& request, auto done) { router.typing(request, std::move(done)); })
-            .stream<v1::SubscribeRequest, v1::Delivery>(
-                "Subscribe", [this](auto&, auto request, auto writer) { subscribe(request, std::move(writer)); },
+                "Typing", admitted<v1::TypingRequest, v1::TypingReply>(&RouterService::typing))
+            .deferred<v1::AnnounceRequest, v1::AnnounceReply>(
+                "Announce", admitted<v1::AnnounceRequest, v1::AnnounceReply>(&RouterService::announce))
+            .stream<v1::SubscribeEdgeRequest, v1::Delivery>(
+                "SubscribeEdge",
+                [this](auto&, auto request, auto writer) { subscribe_edge(request, std::move(writer)); },
                 [this](lanchat_rpc_call* call) { cancelled(call); })
             .status();
     }
 
-    // Subscribers are told to come back (UNAVAILABLE), with their positions, to the next instance.
+    // New calls already go to the successor. The ones admitted here finish here (they were written to the
+    // edges before they were answered); then the edge streams end, and each edge opens one to the successor
+    // and reads from the history whatever it missed meanwhile.
     void drain(DrainSignal done) override {
-        gap_checks_.reset();
-        service_->end_all({Code::unavailable, "the router is restarting; subscribe again with resume_after"});
-        done.done();
+        host_drain_ = std::move(done);
+        in_flight_.close(DrainSignal(&sends_answered_));
     }
 
-    void stop() override { gap_checks_.reset(); }
-
 private:
-    void subscribe(const v1::SubscribeRequest& request, StreamWriter<v1::Delivery> writer) {
+    // A handler for `method` that holds the drain gate until its answer is given.
+    template <class Request, class Response>
+    std::function<void(const CallInfo&, const Request&, Done<Response>)> admitted(
+        void (RouterService::*method)(const Request&, Done<Response>)) {
+        return [this, method](const CallInfo&, const Request& request, Done<Response> done) {
+            std::optional<Gate::Holder> holder = in_flight_.try_hold();
+            if (!holder) return done(Status(Code::unavailable, "the router is restarting; send again"));
+            ((*service_).*method)(
+                request, [done = std::move(done), holder = std::move(*holder)](Result<Response> result) mutable {
+                    done(std::move(result));
+                    holder.release();
+                });
+        };
+    }
+
+    static void on_sends_answered(void* self) {
+        auto* plugin = static_cast<RouterPlugin*>(self);
+        plugin->service_->end_all({Code::unavailable, "the router is restarting; open the stream again"});
+        plugin->host_drain_.done();
+    }
+
+    void subscribe_edge(const v1::SubscribeEdgeRequest& request, StreamWriter<v1::Delivery> writer) {
         lanchat_rpc_call* call = writer.call();
         auto sink =
             std::make_shared<plugin_support::WriterSink<v1::Delivery>>(writer, [this, call] { calls_.forget(call); });
         auto refused = calls_.open(
-            call, [&] { return service_->subscribe(request, sink); },
+            call, [&] { return service_->subscribe_edge(request, sink); },
             [this](uint64_t id) { service_->unsubscribe(id); });
         if (refused) {
             writer.finish(*refused);
             return;
         }
-        // An empty delivery says "subscribed": the client edge answers its client only now, and a refusal
-        // (before it) is told apart from a subscription that ended later.
-        (void)writer.write(v1::Delivery());  // fails only when the client already left: its cancel cleans up
+        // An empty delivery says "registered": from here on the edge misses nothing this Router appends, so
+        // it now asks where its channels stand and reads what it missed from the history.
+        (void)writer.write(v1::Delivery());  // fails only when the edge already left: its cancel cleans up
     }
 
     void cancelled(lanchat_rpc_call* call) {
@@ -113,8 +137,11 @@ private:
     Rpc rpc_;
     MeshChannelLog channels_;
     std::unique_ptr<RouterService> service_;
-    Timer gap_checks_;
     plugin_support::StreamCalls calls_;
+    DrainSignal host_drain_;
+    const lanchat_drain_request sends_answered_{sizeof(lanchat_drain_request), 0, this, &on_sends_answered};
+    // The calls admitted and not yet answered. Last: it goes first, while what its signal uses still lives.
+    Gate in_flight_;
 };
 
 }  // namespace lanchat::router

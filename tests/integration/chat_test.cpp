@@ -1,6 +1,6 @@
 // Channel and Router on a real node, through the mesh with a gateway's certificate: three users, public,
-// private and direct channels, ordered gapless delivery, resume after a disconnect, durability across
-// kill -9, and the refusals.
+// private and direct channels, one delivery stream per edge carrying each message once with the store's
+// gapless sequence, membership events announced to it, durability across kill -9, and the refusals.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -76,12 +76,13 @@ protected:
         return call(router_, kRouter + "Send", request.SerializeAsString());
     }
 
-    std::unique_ptr<StreamReader> subscribe(const std::string& user, std::map<std::string, uint64_t> resume = {}) {
-        rv1::SubscribeRequest request;
-        request.set_user_id(user);
+    // An edge's stream, once the Router has registered it (its first item says so).
+    std::unique_ptr<StreamReader> subscribe_edge() {
+        rv1::SubscribeEdgeRequest request;
         request.set_edge_id("test-edge");
-        for (const auto& [channel, after] : resume) (*request.mutable_resume_after())[channel] = after;
-        return std::make_unique<StreamReader>(router_, kRouter + "Subscribe", request.SerializeAsString());
+        auto stream = std::make_unique<StreamReader>(router_, kRouter + "SubscribeEdge", request.SerializeAsString());
+        EXPECT_TRUE(stream->wait_for(1)) << "the edge stream never registered";
+        return stream;
     }
 
     // channel id -> the sequences delivered, in arrival order.
@@ -94,19 +95,6 @@ protected:
                 sequences[delivery.message().channel_id()].push_back(delivery.message().sequence());
         }
         return sequences;
-    }
-
-    // Waits until `stream` is registered with the Router: `typist` types in `channel` until the notice
-    // arrives (a message sent before registration could not have reached it).
-    void wait_registered(StreamReader& stream, const std::string& typist, const std::string& channel) {
-        rv1::TypingRequest typing;
-        typing.set_user_id(typist);
-        typing.set_channel_id(channel);
-        for (int attempt = 0; attempt < 100 && stream.messages().empty(); ++attempt) {
-            ASSERT_TRUE(call(router_, kRouter + "Typing", typing.SerializeAsString()).status.ok());
-            stream.wait_for(1, std::chrono::milliseconds(100));
-        }
-        ASSERT_FALSE(stream.messages().empty()) << "the subscription never registered";
     }
 
     // Waits until `stream` delivered `count` messages (typing notices aside).
@@ -127,13 +115,15 @@ protected:
     std::shared_ptr<grpc::Channel> channels_, router_, presence_;
 };
 
-std::vector<uint64_t> one_to(uint64_t last) {
+std::vector<uint64_t> from_to(uint64_t first, uint64_t last) {
     std::vector<uint64_t> sequences;
-    for (uint64_t i = 1; i <= last; ++i) sequences.push_back(i);
+    for (uint64_t i = first; i <= last; ++i) sequences.push_back(i);
     return sequences;
 }
 
-TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrder) {
+// Each channel's log starts with its members' JOINED events (general: alice, bob, carol; secret: alice,
+// bob; the direct channel: both), so the first messages come after them.
+TEST_F(ChatTest, AnEdgeStreamCarriesEveryMessageOnceWithTheStoresSequence) {
     start();
     const std::string general = create("alice", "general", cv1::PUBLIC);
     const std::string secret = create("alice", "secret", cv1::PRIVATE);
@@ -155,27 +145,21 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     EXPECT_EQ(parsed<cv1::ChannelInfo>(call(channels_, kChannel + "OpenDirect", open.SerializeAsString())).id(),
               direct);
 
-    auto bob = subscribe("bob");
-    auto carol = subscribe("carol");
-    wait_registered(*bob, "alice", general);
-    wait_registered(*carol, "alice", general);
+    auto edge = subscribe_edge();
     for (int i = 1; i <= 5; ++i) {
         auto reply = parsed<rv1::SendReply>(
             send(i % 2 ? "alice" : "carol", general, "general " + std::to_string(i), "g" + std::to_string(i)));
-        EXPECT_EQ(reply.sequence(), static_cast<uint64_t>(i));
+        EXPECT_EQ(reply.sequence(), 3u + i);
     }
     for (int i = 1; i <= 2; ++i) ASSERT_TRUE(send("alice", secret, "psst", "s" + std::to_string(i)).status.ok());
     ASSERT_TRUE(send("alice", direct, "just you", "d1").status.ok());
 
-    ASSERT_TRUE(wait_messages(*bob, 8));
-    ASSERT_TRUE(wait_messages(*carol, 5));
-    auto to_bob = delivered(*bob);
-    EXPECT_EQ(to_bob[general], one_to(5));
-    EXPECT_EQ(to_bob[secret], one_to(2));
-    EXPECT_EQ(to_bob[direct], one_to(1));
-    auto to_carol = delivered(*carol);
-    EXPECT_EQ(to_carol.size(), 1u);  // nothing from the private or the direct channel
-    EXPECT_EQ(to_carol[general], one_to(5));
+    ASSERT_TRUE(wait_messages(*edge, 8));
+    auto to_edge = delivered(*edge);
+    EXPECT_EQ(to_edge.size(), 3u);
+    EXPECT_EQ(to_edge[general], from_to(4, 8));
+    EXPECT_EQ(to_edge[secret], from_to(3, 4));
+    EXPECT_EQ(to_edge[direct], from_to(3, 3));
 
     // The refusals, each with its status.
     EXPECT_EQ(send("carol", secret, "let me in", "x1").status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -188,7 +172,7 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     EXPECT_EQ(conflicting.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
     auto retried = parsed<rv1::SendReply>(send("carol", general, "general 2", "g2"));
     EXPECT_TRUE(retried.duplicate());
-    EXPECT_EQ(retried.sequence(), 2u);
+    EXPECT_EQ(retried.sequence(), 5u);
     const std::string old = create("alice", "old", cv1::PUBLIC);
     cv1::ArchiveChannelRequest archive;
     archive.mutable_actor()->set_user_id("alice");
@@ -207,33 +191,46 @@ TEST_F(ChatTest, ThreeUsersInPublicPrivateAndDirectChannelsGetEveryMessageInOrde
     forged.mutable_page()->set_page_token("not-a-token");
     EXPECT_EQ(call(channels_, kChannel + "ListChannels", forged.SerializeAsString()).status.error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
-    // Nothing of that reached anyone: a sentinel sent after the refusals arrives right after message 5.
+    // Nothing refused went out; the retry went out again (the edges drop what they have released): a
+    // sentinel sent after the refusals comes right after it.
     ASSERT_TRUE(send("alice", general, "sentinel", "g6").status.ok());
-    ASSERT_TRUE(wait_messages(*carol, 6));
-    to_carol = delivered(*carol);
-    EXPECT_EQ(to_carol.size(), 1u);
-    EXPECT_EQ(to_carol[general], one_to(6));
+    ASSERT_TRUE(wait_messages(*edge, 10));
+    to_edge = delivered(*edge);
+    EXPECT_EQ(to_edge.size(), 3u);
+    EXPECT_EQ(to_edge[general], (std::vector<uint64_t>{4, 5, 6, 7, 8, 5, 9}));
 }
 
-TEST_F(ChatTest, ASubscriberThatResumesGetsExactlyTheMessagesItMissed) {
+// Membership changes go to Channel directly; the Router announces the events they appended to every edge.
+TEST_F(ChatTest, AnnouncedMembershipEventsReachTheEdgeStream) {
     start();
     const std::string general = create("alice", "general", cv1::PUBLIC);
-    ASSERT_TRUE(join("bob", general).status.ok());
-    auto bob = subscribe("bob");
-    wait_registered(*bob, "alice", general);
-    for (int i = 1; i <= 3; ++i)
-        ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
-    ASSERT_TRUE(wait_messages(*bob, 3));
-    bob.reset();  // the connection drops; bob has seen 1..3
-    for (int i = 4; i <= 6; ++i)
-        ASSERT_TRUE(send("alice", general, "m" + std::to_string(i), std::to_string(i)).status.ok());
-    auto again = subscribe("bob", {{general, 3}});
-    ASSERT_TRUE(wait_messages(*again, 3));
-    ASSERT_TRUE(send("alice", general, "m7", "7").status.ok());
-    ASSERT_TRUE(wait_messages(*again, 4));
-    ASSERT_TRUE(send("alice", general, "m8", "8").status.ok());  // a repeat would come before this sentinel
-    ASSERT_TRUE(wait_messages(*again, 5));
-    EXPECT_EQ(delivered(*again)[general], (std::vector<uint64_t>{4, 5, 6, 7, 8}));
+    auto edge = subscribe_edge();
+    auto joined = parsed<cv1::Member>(join("bob", general));
+    ASSERT_EQ(joined.sequence(), 2u);
+    rv1::AnnounceRequest announce;
+    announce.set_channel_id(general);
+    announce.set_after_sequence(0);
+    announce.set_through_sequence(joined.sequence());
+    ASSERT_TRUE(call(router_, kRouter + "Announce", announce.SerializeAsString()).status.ok());
+    ASSERT_TRUE(wait_messages(*edge, 2));
+    std::vector<std::pair<int, std::string>> events;
+    for (const std::string& bytes : edge->messages()) {
+        rv1::Delivery delivery;
+        ASSERT_TRUE(delivery.ParseFromString(bytes));
+        if (delivery.has_message()) events.emplace_back(delivery.message().event(), delivery.message().author_id());
+    }
+    EXPECT_EQ(events, (std::vector<std::pair<int, std::string>>{{cv1::Message::JOINED, "alice"},
+                                                                {cv1::Message::JOINED, "bob"}}));
+    announce.set_through_sequence(17);  // more than 16 entries
+    EXPECT_EQ(call(router_, kRouter + "Announce", announce.SerializeAsString()).status.error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    cv1::MembershipsRequest memberships;
+    memberships.set_user_id("bob");
+    auto listed =
+        parsed<cv1::MembershipsReply>(call(channels_, kChannel + "Memberships", memberships.SerializeAsString()));
+    ASSERT_EQ(listed.channels_size(), 1);
+    EXPECT_EQ(listed.channels(0).channel_id(), general);
+    EXPECT_EQ(listed.channels(0).last_sequence(), 2u);
 }
 
 TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {
@@ -251,12 +248,12 @@ TEST_F(ChatTest, EveryAcknowledgedSendSurvivesKillDashNine) {
     history.set_direction(cv1::HistoryRequest::AFTER);
     history.set_limit(100);
     auto page = parsed<cv1::HistoryReply>(call(channels_, kChannel + "History", history.SerializeAsString()));
-    ASSERT_EQ(page.messages_size(), 20);
-    for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(page.messages_size(), 21);  // alice's JOINED event, then the 20 sends
+    for (int i = 1; i <= 20; ++i) {
         EXPECT_EQ(page.messages(i).sequence(), static_cast<uint64_t>(i + 1));
-        EXPECT_EQ(page.messages(i).body(), "m" + std::to_string(i + 1));
+        EXPECT_EQ(page.messages(i).body(), "m" + std::to_string(i));
     }
-    EXPECT_EQ(parsed<rv1::SendReply>(send("alice", general, "after", "21")).sequence(), 21u);
+    EXPECT_EQ(parsed<rv1::SendReply>(send("alice", general, "after", "21")).sequence(), 22u);
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -52,6 +53,13 @@ public:
             pending_.push_back(frame);
         }
     }
+    // The next message frame that is a post, edit or deletion (membership events skipped).
+    json next_post(std::chrono::milliseconds timeout = 5s) {
+        for (;;) {
+            json frame = next_of("message", timeout);
+            if (frame["type"] != "message" || (frame["event"] != "joined" && frame["event"] != "left")) return frame;
+        }
+    }
     // Sends a request with a fresh id and returns its answer (ok or error).
     json request(json frame) {
         std::string id = "r" + std::to_string(++requests_);
@@ -68,6 +76,19 @@ public:
         json answer = request(frame);
         EXPECT_EQ(answer["type"], "ok") << frame.dump() << " -> " << answer.dump();
         return answer;
+    }
+    // Every message frame of `channel` that came, kept or new, until nothing more came for `quiet`.
+    std::vector<json> messages_of(const std::string& channel, std::chrono::milliseconds quiet = 500ms) {
+        std::vector<json> frames;
+        for (const json& kept : pending_) {
+            if (kept["type"] == "message" && kept["channel_id"] == channel) frames.push_back(kept);
+        }
+        pending_.clear();
+        for (;;) {
+            json frame = next(quiet);
+            if (frame["type"] == "(ended)") return frames;
+            if (frame["type"] == "message" && frame["channel_id"] == channel) frames.push_back(frame);
+        }
     }
     WebSocketClient& socket() { return *socket_; }
 
@@ -160,6 +181,23 @@ protected:
         return pair;
     }
 
+    // A channel's whole log as `reader` sees it through history, oldest first.
+    static std::vector<json> log_of(Client& reader, const std::string& channel) {
+        std::vector<json> entries;
+        for (;;) {
+            uint64_t after = entries.empty() ? 0 : entries.back()["sequence"].get<uint64_t>();
+            json page = reader.ok({{"type", "history"}, {"channel_id", channel}, {"after", after}, {"limit", 500}});
+            for (json& entry : page["messages"]) entries.push_back(std::move(entry));
+            if (!page["more"].get<bool>()) return entries;
+        }
+    }
+
+    static std::vector<uint64_t> sequences_of(const std::vector<json>& frames) {
+        std::vector<uint64_t> sequences;
+        for (const json& frame : frames) sequences.push_back(frame["sequence"]);
+        return sequences;
+    }
+
     std::string metric(const std::string& series) {
         std::string text = testing::http_request(admin_, "GET", "/metrics").body;
         size_t at = text.find("\n" + series + " ");
@@ -198,15 +236,16 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     alice->ok({{"type", "subscribe"}});
     bob->ok({{"type", "subscribe"}});
 
+    // The channel's log starts with alice's and bob's JOINED events (1, 2).
     json sent =
         alice->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hello bob"}, {"client_message_id", "m1"}});
-    EXPECT_EQ(sent["sequence"], 1);
+    EXPECT_EQ(sent["sequence"], 3);
     EXPECT_EQ(sent["duplicate"], false);
     json delivered = bob->next_of("message");
     EXPECT_EQ(delivered["body"], "hello bob");
-    EXPECT_EQ(delivered["sequence"], 1);
+    EXPECT_EQ(delivered["sequence"], 3);
     EXPECT_EQ(delivered["author_id"], alice_id);
-    EXPECT_EQ(alice->next_of("message")["sequence"], 1);  // the author's other devices see it too
+    EXPECT_EQ(alice->next_of("message")["sequence"], 3);  // the author's other devices see it too
     // A retry with the same client_message_id stores nothing new; another body under that id is refused.
     EXPECT_EQ(alice->ok({{"type", "send"},
                          {"channel_id", channel},
@@ -219,25 +258,27 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
 
     bob->ok({{"type", "send"}, {"channel_id", channel}, {"body", "hi alice"}, {"client_message_id", "b1"}});
     EXPECT_EQ(alice->next_of("message")["body"], "hi alice");
-    EXPECT_EQ(bob->next_of("message")["sequence"], 2);  // his own, as his other devices would see it
-    alice->ok({{"type", "edit"}, {"channel_id", channel}, {"sequence", 1}, {"body", "hello, bob"}});
+    EXPECT_EQ(bob->next_of("message")["sequence"], 4);  // his own, as his other devices would see it
+    alice->ok({{"type", "edit"}, {"channel_id", channel}, {"sequence", 3}, {"body", "hello, bob"}});
     json edited = bob->next_of("message");
     EXPECT_EQ(edited["event"], "edited");
-    EXPECT_EQ(edited["target_sequence"], 1);
-    EXPECT_EQ(bob->request({{"type", "delete"}, {"channel_id", channel}, {"sequence", 1}})["code"], "forbidden");
+    EXPECT_EQ(edited["target_sequence"], 3);
+    EXPECT_EQ(bob->request({{"type", "delete"}, {"channel_id", channel}, {"sequence", 3}})["code"], "forbidden");
 
     bob->ok({{"type", "typing"}, {"channel_id", channel}});
     EXPECT_EQ(alice->next_of("typing")["user_id"], bob_id);
 
     json history = bob->ok({{"type", "history"}, {"channel_id", channel}, {"before", 0}, {"limit", 10}});
-    ASSERT_EQ(history["messages"].size(), 3u);
+    ASSERT_EQ(history["messages"].size(), 5u);
     EXPECT_EQ(history["messages"][0]["event"], "edited");  // newest first
     EXPECT_EQ(history["messages"][2]["body"], "hello bob");
+    EXPECT_EQ(history["messages"][3]["event"], "joined");
+    EXPECT_EQ(history["messages"][3]["author_id"], bob_id);
 
     json watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {bob_id, bob_id}}});  // a repeat is ignored
     ASSERT_EQ(watched["users"].size(), 1u);
     EXPECT_EQ(watched["users"][0]["status"], "online");
-    alice->ok({{"type", "subscribe"}, {"resume", {{channel, 3}}}});  // replaces the subscription, not the watch
+    alice->ok({{"type", "subscribe"}, {"resume", {{channel, 5}}}});  // replaces the subscription, not the watch
     bob->ok({{"type", "presence.set"}, {"status", "away"}, {"text", "lunch"}});
     json change = alice->next_of("presence");
     EXPECT_EQ(change["status"], "away");
@@ -281,33 +322,39 @@ TEST_F(ClientEdgeTest, AReconnectingClientResumesWithExactlyWhatItMissed) {
                    {"body", "m" + std::to_string(n)},
                    {"client_message_id", "id" + std::to_string(n)}});
     };
+    // After alice's and bob's JOINED events (1, 2), m<n> is sequence n + 2.
     say(1);
     say(2);
-    EXPECT_EQ(bob->next_of("message")["sequence"], 1);
-    EXPECT_EQ(bob->next_of("message")["sequence"], 2);
+    EXPECT_EQ(bob->next_of("message")["sequence"], 3);
+    EXPECT_EQ(bob->next_of("message")["sequence"], 4);
     bob->socket().close();
     for (int n = 3; n <= 5; ++n) say(n);
 
     // Back with the access token (no password) and the last sequence it has.
     auto again = connect();
     again->ok({{"type", "auth"}, {"token", bob_auth["access_token"]}});
-    again->ok({{"type", "subscribe"}, {"resume", {{channel, 2}}}});
+    again->ok({{"type", "subscribe"}, {"resume", {{channel, 4}}}});
     say(6);
-    for (int expected = 3; expected <= 6; ++expected) {
+    for (int n = 3; n <= 6; ++n) {
         json message = again->next_of("message");
-        EXPECT_EQ(message["sequence"], expected) << message.dump();
-        EXPECT_EQ(message["body"], "m" + std::to_string(expected));
+        EXPECT_EQ(message["sequence"], n + 2) << message.dump();
+        EXPECT_EQ(message["body"], "m" + std::to_string(n));
     }
     EXPECT_EQ(again->next(300ms)["type"], "(ended)") << "nothing more, nothing twice";
 
-    // A resume point in a channel bob is not in: registered, then ended with a reason (no endless resubscribe).
+    // A resume point past a channel's end is refused as the answer (no endless resubscribe); one in a
+    // channel bob is not in is ignored: nothing of it reaches him.
     auto third = connect();
     third->ok({{"type", "auth"}, {"token", bob_auth["access_token"]}});
+    EXPECT_EQ(third->request({{"type", "subscribe"}, {"resume", {{channel, 99}}}})["code"], "out_of_range");
     std::string private_channel =
         alice->ok({{"type", "channels.create"}, {"name", "secret"}, {"kind", "private"}})["channel"]["id"];
     third->ok({{"type", "subscribe"}, {"resume", {{private_channel, 0}}}});
-    json ended = third->next_of("subscription_ended");
-    EXPECT_EQ(ended["code"], "not_found") << ended.dump();
+    alice->ok({{"type", "send"}, {"channel_id", private_channel}, {"body", "psst"}, {"client_message_id", "p1"}});
+    say(7);
+    json next = third->next_of("message");
+    EXPECT_EQ(next["channel_id"], channel) << next.dump();
+    EXPECT_EQ(next["sequence"], 9);
 }
 
 TEST_F(ClientEdgeTest, BadInputGetsItsDocumentedAnswerAndOthersAreUnaffected) {
@@ -440,8 +487,8 @@ TEST_F(ClientEdgeTest, AReaderThatNeverReadsIsClosedAndDoesNotSlowOthers) {
     std::string bob_failure;
     std::thread bob_reads([&] {
         while (received < count) {
-            json message = bob->next_of("message", 10s);
-            if (message["type"] != "message" || message["sequence"] != received + 1) {
+            json message = bob->next_post(10s);
+            if (message["type"] != "message" || message["sequence"] != received + 4) {  // after 3 JOINED events
                 bob_failure = "after " + std::to_string(received) + ": " + message.dump();
                 return;
             }
@@ -497,8 +544,8 @@ TEST_F(ClientEdgeTest, ReloadingTheGatewayKeepsConnectionsAndLosesNoMessage) {
         }
     }
     EXPECT_TRUE(resubscribed);
-    EXPECT_EQ(*seen.begin(), 1u);
-    EXPECT_EQ(*seen.rbegin(), 10u);
+    EXPECT_EQ(*seen.begin(), 3u);  // after alice's and bob's JOINED events
+    EXPECT_EQ(*seen.rbegin(), 12u);
     alice->ok({{"type", "ping"}});
 }
 
@@ -556,13 +603,13 @@ TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
     ASSERT_EQ(created.exit_code, 0) << created.output;
     auto sent = lanchat({"send", "general", "hello", "from", "the", "terminal"});
     ASSERT_EQ(sent.exit_code, 0) << sent.output;
-    EXPECT_EQ(sent.output, "1\n");
+    EXPECT_EQ(sent.output, "2\n");  // after alice's JOINED event
     auto channels = lanchat({"channels"});
     ASSERT_EQ(channels.exit_code, 0) << channels.output;
-    EXPECT_EQ(channels.output.rfind("general\tpublic\t1 members\t1 messages\tc_", 0), 0u) << channels.output;
+    EXPECT_EQ(channels.output.rfind("general\tpublic\t1 members\t2 messages\tc_", 0), 0u) << channels.output;
     auto history = lanchat({"history", "general"});
     ASSERT_EQ(history.exit_code, 0) << history.output;
-    EXPECT_EQ(history.output, "[general #1] alice: hello from the terminal\n");
+    EXPECT_EQ(history.output, "[general #1] alice joined\n[general #2] alice: hello from the terminal\n");
     auto missing = lanchat({"send", "nowhere", "x"});
     EXPECT_EQ(missing.exit_code, 1);
     EXPECT_NE(missing.output.find("no channel 'nowhere'"), std::string::npos) << missing.output;
@@ -571,6 +618,135 @@ TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
                                       30s, "not the password\n");
     EXPECT_EQ(wrong.exit_code, 1);
     EXPECT_NE(wrong.output.find("auth_failed"), std::string::npos) << wrong.output;
+}
+
+// Members join and leave while alice keeps posting: each gets exactly the log from its JOINED event to its
+// LEFT event (the posts and the others' membership events between), in order, and nothing outside.
+TEST_F(ClientEdgeTest, MembersWhoJoinAndLeaveWhileMessagesFlowGetExactlyTheirPartOfTheLog) {
+    start("rate_per_second = 1000\nburst = 1000");
+    add_user("alice", "alice password");
+    add_user("bob", "bob password");
+    add_user("carol", "carol password");
+    auto alice = login("alice", "alice password");
+    std::string channel = alice->ok({{"type", "channels.create"}, {"name", "busy"}})["channel"]["id"];
+    alice->ok({{"type", "subscribe"}});
+    json bob_auth, carol_auth;
+    auto bob = login("bob", "bob password", &bob_auth);
+    auto carol = login("carol", "carol password", &carol_auth);
+    bob->ok({{"type", "subscribe"}});  // members of nothing yet: their JOINED events attach them
+    carol->ok({{"type", "subscribe"}});
+
+    std::atomic<bool> posting{true};
+    std::thread poster([&] {
+        for (int n = 0; posting; ++n) {
+            alice->ok({{"type", "send"},
+                       {"channel_id", channel},
+                       {"body", "p" + std::to_string(n)},
+                       {"client_message_id", "p" + std::to_string(n)}});
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+    auto come_and_go = [&](Client& member, std::chrono::milliseconds first, std::chrono::milliseconds stay) {
+        for (int round = 0; round < 2; ++round) {
+            std::this_thread::sleep_for(first);
+            member.ok({{"type", "channels.join"}, {"channel_id", channel}});
+            std::this_thread::sleep_for(stay);
+            member.ok({{"type", "channels.leave"}, {"channel_id", channel}});
+        }
+    };
+    std::thread carol_moves([&] { come_and_go(*carol, 150ms, 250ms); });
+    come_and_go(*bob, 100ms, 300ms);
+    carol_moves.join();
+    posting = false;
+    poster.join();
+
+    std::vector<json> log = log_of(*alice, channel);
+    for (auto& [member, user_id] : {std::pair{bob.get(), bob_auth["user"]["id"].get<std::string>()},
+                                    std::pair{carol.get(), carol_auth["user"]["id"].get<std::string>()}}) {
+        std::vector<uint64_t> expected;
+        bool in = false;
+        for (const json& entry : log) {
+            const bool own = entry["author_id"] == user_id;
+            if (own && entry["event"] == "joined") in = true;
+            if (in) expected.push_back(entry["sequence"]);
+            if (own && entry["event"] == "left") in = false;
+        }
+        std::vector<uint64_t> received = sequences_of(member->messages_of(channel));
+        EXPECT_GT(received.size(), 8u);
+        EXPECT_EQ(received, expected) << user_id;
+    }
+}
+
+// alice and carol post as fast as they can while bob drops his connection and resumes from the last
+// sequence he has: the second connection gets exactly what follows it, in order.
+TEST_F(ClientEdgeTest, TwoSendersRacingInOneChannelWhileASubscriberResumesLeaveNoGapAndNoRepeat) {
+    start("rate_per_second = 1000\nburst = 1000");
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("race");
+    add_user("carol", "carol password");
+    auto carol = login("carol", "carol password");
+    carol->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    const int each = 150;
+    auto post = [&](Client& sender, const std::string& prefix) {
+        for (int n = 0; n < each; ++n) {
+            sender.ok({{"type", "send"},
+                       {"channel_id", channel},
+                       {"body", prefix + std::to_string(n)},
+                       {"client_message_id", prefix + std::to_string(n)}});
+        }
+    };
+    std::thread alice_posts([&] { post(*alice, "a"); });
+    std::thread carol_posts([&] { post(*carol, "c"); });
+    std::vector<uint64_t> first;
+    while (first.size() < 20) first.push_back(bob->next_of("message")["sequence"]);
+    bob->socket().close();
+    auto again = connect();
+    again->ok({{"type", "auth"}, {"token", bob_auth["access_token"]}});
+    again->ok({{"type", "subscribe"}, {"resume", {{channel, first.back()}}}});
+    alice_posts.join();
+    carol_posts.join();
+
+    const uint64_t last = log_of(*alice, channel).back()["sequence"];
+    std::vector<uint64_t> resumed = sequences_of(again->messages_of(channel));
+    std::vector<uint64_t> expected;
+    for (uint64_t sequence = first.back() + 1; sequence <= last; ++sequence) expected.push_back(sequence);
+    EXPECT_EQ(resumed, expected);
+}
+
+// Reloading the Router under steady sending: the Sends the old instance admitted finish there, new ones go
+// to the new one; none is refused, and every acknowledged message reaches the other member once, in order.
+TEST_F(ClientEdgeTest, ReloadingTheRouterRefusesNoSendAndLosesNoMessage) {
+    start("rate_per_second = 1000\nburst = 1000");
+    auto [alice, bob, channel, bob_auth] = alice_and_bob_in("steady");
+    std::atomic<bool> sending{true};
+    std::vector<uint64_t> acknowledged;
+    std::vector<json> refused;
+    std::thread sender([&] {
+        for (int n = 0; sending; ++n) {
+            json answer = alice->request({{"type", "send"},
+                                          {"channel_id", channel},
+                                          {"body", "s" + std::to_string(n)},
+                                          {"client_message_id", "s" + std::to_string(n)}});
+            if (answer["type"] == "ok") {
+                acknowledged.push_back(answer["sequence"]);
+            } else {
+                refused.push_back(answer);
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+    for (int reload = 0; reload < 4; ++reload) {
+        std::this_thread::sleep_for(300ms);
+        auto reloaded = testing::http_request(admin_, "POST", "/plugins/router/reload");
+        ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+    }
+    std::this_thread::sleep_for(300ms);
+    sending = false;
+    sender.join();
+
+    EXPECT_TRUE(refused.empty()) << refused.size() << " refused, the first: " << refused.front().dump();
+    EXPECT_GT(acknowledged.size(), 50u);
+    std::vector<uint64_t> received = sequences_of(bob->messages_of(channel, 1500ms));
+    EXPECT_EQ(received, acknowledged);
 }
 
 }  // namespace

@@ -644,7 +644,7 @@
   }
 
   // Authors get presence dots too; one missing from the member list means someone joined since we
-  // loaded it (the protocol has no join event), so reload it once per such author.
+  // loaded it (a joined event reloads it too), so reload it once per such author.
   function noticeAuthor(userId) {
     const members = state.channelMembers.get(state.openId);
     if (members && userId && !members.includes(userId) && !state.memberMiss.has(userId)) {
@@ -667,6 +667,7 @@
   }
 
   // Applies one posted/edited/deleted event to the conversation store; false if already applied.
+  // Joined and left events only change who is in the channel: the member list is reloaded for them.
   function storeEvent(channelId, m) {
     const c = conv(channelId);
     if (c.seen.has(m.sequence)) return false;
@@ -792,6 +793,7 @@
   function showEvent(channelId, m) {
     const stick = nearBottom();
     const event = m.event || 'posted';
+    if (event === 'joined' || event === 'left') return reloadOpenMembers();
     if (event === 'posted') placeMessage(channelId, m.sequence);
     else updateMessageNode(channelId, m.target_sequence);
     if (stick) scrollToBottom();

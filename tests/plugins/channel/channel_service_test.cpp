@@ -4,6 +4,8 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <tuple>
 
 #include "audit_outbox.hpp"
 #include "sqlite_database.hpp"
@@ -106,20 +108,20 @@ protected:
 TEST_F(ChannelServiceTest, MessagesGetGaplessSequencesAndRetriesStoreNothingNew) {
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
+    const uint64_t joins = 2;  // alice's and bob's JOINED events come first
     for (int i = 1; i <= 5; ++i) {
         auto sent = post(general.id(), i % 2 ? "alice" : "bob", "hello " + std::to_string(i), "m" + std::to_string(i));
         ASSERT_TRUE(sent.ok()) << sent.status().message();
-        EXPECT_EQ(sent->message().sequence(), static_cast<uint64_t>(i));
-        EXPECT_EQ(sent->member_ids_size(), 2);
+        EXPECT_EQ(sent->message().sequence(), joins + i);
     }
     auto retried = post(general.id(), "alice", "hello 3", "m3");
     ASSERT_TRUE(retried.ok());
     EXPECT_TRUE(retried->duplicate());
-    EXPECT_EQ(retried->message().sequence(), 3u);
+    EXPECT_EQ(retried->message().sequence(), joins + 3);
     auto conflicting = post(general.id(), "alice", "something else", "m3");
     EXPECT_EQ(conflicting.status().code(), sdk::Code::already_exists);
-    EXPECT_EQ(post(general.id(), "bob", "hello 3", "m3")->message().sequence(), 6u);  // another author's id space
-    EXPECT_EQ(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100)->messages_size(), 6);
+    EXPECT_EQ(post(general.id(), "bob", "hello 3", "m3")->message().sequence(), joins + 6);  // another author's ids
+    EXPECT_EQ(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100)->messages_size(), 8);
 }
 
 TEST_F(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
@@ -173,7 +175,7 @@ TEST_F(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
 }
 
 TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange) {
-    auto general = create("alice", "general");
+    auto general = create("alice", "general");  // 1: alice joined; then 2..11: m1..m10
     for (int i = 1; i <= 10; ++i)
         ASSERT_TRUE(post(general.id(), "alice", "m" + std::to_string(i), std::to_string(i)).ok());
     auto after = value_or_throw(history(general.id(), "bob", 4, v1::HistoryRequest::AFTER, 3));  // public: readable
@@ -181,29 +183,30 @@ TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange)
     EXPECT_EQ(after.messages(0).sequence(), 5u);
     EXPECT_TRUE(after.more());
     auto newest = value_or_throw(history(general.id(), "alice", 0, v1::HistoryRequest::BEFORE, 4));
-    EXPECT_EQ(newest.messages(0).sequence(), 10u);
-    EXPECT_EQ(newest.messages(3).sequence(), 7u);
+    EXPECT_EQ(newest.messages(0).sequence(), 11u);
+    EXPECT_EQ(newest.messages(3).sequence(), 8u);
     auto before = value_or_throw(history(general.id(), "alice", 3, v1::HistoryRequest::BEFORE, 10));
     EXPECT_EQ(before.messages_size(), 2);
     EXPECT_FALSE(before.more());
-    EXPECT_EQ(history(general.id(), "alice", 11, v1::HistoryRequest::AFTER, 10).status().code(),
+    EXPECT_EQ(before.messages(1).event(), v1::Message::JOINED);
+    EXPECT_EQ(history(general.id(), "alice", 12, v1::HistoryRequest::AFTER, 10).status().code(),
               sdk::Code::out_of_range);
-    EXPECT_EQ(history(general.id(), "alice", 12, v1::HistoryRequest::BEFORE, 10).status().code(),
+    EXPECT_EQ(history(general.id(), "alice", 13, v1::HistoryRequest::BEFORE, 10).status().code(),
               sdk::Code::out_of_range);
-    EXPECT_EQ(value_or_throw(history(general.id(), "alice", 10, v1::HistoryRequest::AFTER, 10)).messages_size(), 0);
+    EXPECT_EQ(value_or_throw(history(general.id(), "alice", 11, v1::HistoryRequest::AFTER, 10)).messages_size(), 0);
 }
 
 TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAudited) {
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
-    ASSERT_TRUE(post(general.id(), "alice", "teh", "1").ok());
-    v1::AmendRequest amend = amend_request(general.id(), "bob", 1, "the");
+    ASSERT_EQ(value_or_throw(post(general.id(), "alice", "teh", "1")).message().sequence(), 3u);  // after 2 joins
+    v1::AmendRequest amend = amend_request(general.id(), "bob", 3, "the");
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::permission_denied);
     amend.set_author_id("alice");
     auto edited = value_or_throw(service_->amend(amend, "corr"));
-    EXPECT_EQ(edited.message().sequence(), 2u);
+    EXPECT_EQ(edited.message().sequence(), 4u);
     EXPECT_EQ(edited.message().event(), v1::Message::EDITED);
-    EXPECT_EQ(edited.message().target_sequence(), 1u);
+    EXPECT_EQ(edited.message().target_sequence(), 3u);
     const int64_t before = audited();
     amend.set_delete_(true);
     auto deleted = value_or_throw(service_->amend(amend, "corr"));
@@ -212,30 +215,32 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);  // deleted already
     amend.set_delete_(false);
     EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);
-    amend.set_target_sequence(2);  // an event, not a message
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
+    for (uint64_t event : {1, 4}) {  // a JOINED and an EDITED event, not messages
+        amend.set_target_sequence(event);
+        EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
+    }
 }
 
 TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) {
-    auto general = create("alice", "general");
+    auto general = create("alice", "general");  // 1: alice joined
     ASSERT_TRUE(post(general.id(), "alice", "the secret plan", "1").ok());
-    v1::AmendRequest amend = amend_request(general.id(), "alice", 1, "the revised secret plan");
+    v1::AmendRequest amend = amend_request(general.id(), "alice", 2, "the revised secret plan");
     ASSERT_TRUE(service_->amend(amend, "corr").ok());
     ASSERT_TRUE(post(general.id(), "alice", "lunch at noon", "3").ok());
     amend.set_delete_(true);
     ASSERT_TRUE(service_->amend(amend, "corr").ok());
 
     auto read = value_or_throw(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100));
-    ASSERT_EQ(read.messages_size(), 4);  // the log keeps its places: 1 posted, 2 edited, 3 posted, 4 deleted
+    ASSERT_EQ(read.messages_size(), 5);  // the log keeps its places: joined, posted, edited, posted, deleted
     for (int i = 0; i < read.messages_size(); ++i) {
         EXPECT_EQ(read.messages(i).sequence(), static_cast<uint64_t>(i + 1));
         EXPECT_EQ(read.messages(i).body().find("secret"), std::string::npos) << read.messages(i).DebugString();
     }
-    EXPECT_EQ(read.messages(2).body(), "lunch at noon");
+    EXPECT_EQ(read.messages(3).body(), "lunch at noon");
     // The sender's retry of the first send is still that send, not a conflict.
     auto retried = value_or_throw(post(general.id(), "alice", "the secret plan", "1"));
     EXPECT_TRUE(retried.duplicate());
-    EXPECT_EQ(retried.message().sequence(), 1u);
+    EXPECT_EQ(retried.message().sequence(), 2u);
 
     // Once the WAL is checkpointed, no copy of the text is left in the database's files.
     database_->read([&] {
@@ -259,6 +264,111 @@ TEST_F(ChannelServiceTest, MembershipChangesAreAuditedInTheSameCommit) {
     ASSERT_TRUE(service_->leave(leave, "corr").ok());
     EXPECT_EQ(audited(), 3);  // created, joined, left
     EXPECT_EQ(recorded_, 3);
+}
+
+TEST_F(ChannelServiceTest, MembershipChangesAreEventsInTheLogWithWhoMadeThem) {
+    auto secret = create("alice", "secret", v1::PRIVATE);
+    v1::InviteRequest invite;
+    *invite.mutable_actor() = actor("alice");
+    invite.set_channel_id(secret.id());
+    invite.set_user_id("bob");
+    EXPECT_EQ(value_or_throw(service_->invite(invite, "corr")).sequence(), 2u);
+    EXPECT_EQ(value_or_throw(service_->invite(invite, "corr")).sequence(), 0u);  // a member already: nothing new
+    ASSERT_TRUE(post(secret.id(), "bob", "hi", "b1").ok());
+    v1::RemoveRequest remove;
+    *remove.mutable_actor() = actor("alice");
+    remove.set_channel_id(secret.id());
+    remove.set_user_id("bob");
+    EXPECT_EQ(value_or_throw(service_->remove(remove, "corr")).sequence(), 4u);
+    EXPECT_EQ(value_or_throw(service_->remove(remove, "corr")).sequence(), 0u);
+    auto general = create("carol", "general");
+    ASSERT_TRUE(join(general.id(), "alice").ok());
+    ASSERT_TRUE(join(general.id(), "alice").ok());
+    v1::LeaveRequest leave;
+    *leave.mutable_actor() = actor("alice");
+    leave.set_channel_id(general.id());
+    EXPECT_EQ(value_or_throw(service_->leave(leave, "corr")).sequence(), 3u);
+
+    auto log = value_or_throw(history(secret.id(), "alice", 0, v1::HistoryRequest::AFTER, 10));
+    ASSERT_EQ(log.messages_size(), 4);
+    std::vector<std::tuple<v1::Message::Event, std::string, std::string>> seen;
+    for (const v1::Message& entry : log.messages())
+        seen.emplace_back(entry.event(), entry.author_id(), entry.actor_id());
+    EXPECT_EQ(seen, (decltype(seen){{v1::Message::JOINED, "alice", ""},
+                                    {v1::Message::JOINED, "bob", "alice"},
+                                    {v1::Message::POSTED, "bob", ""},
+                                    {v1::Message::LEFT, "bob", "alice"}}));
+    auto open = value_or_throw(history(general.id(), "carol", 0, v1::HistoryRequest::AFTER, 10));
+    ASSERT_EQ(open.messages_size(), 3);  // carol joined, alice joined (once), alice left
+    EXPECT_EQ(open.messages(2).event(), v1::Message::LEFT);
+    EXPECT_EQ(open.messages(2).actor_id(), "");
+
+    v1::OpenDirectRequest direct;
+    *direct.mutable_actor() = actor("alice");
+    direct.set_other_user_id("bob");
+    auto pair = value_or_throw(service_->open_direct(direct, "corr"));
+    EXPECT_EQ(pair.last_sequence(), 2u);  // both members' JOINED events
+    EXPECT_EQ(value_or_throw(service_->open_direct(direct, "corr")).last_sequence(), 2u);
+}
+
+TEST_F(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefuseBadInput) {
+    std::map<std::string, uint64_t> expected;
+    for (int i = 0; i < 5; ++i) {
+        auto channel = create("alice", "room " + std::to_string(i));
+        for (int n = 0; n < i; ++n) ASSERT_TRUE(post(channel.id(), "alice", "x", std::to_string(n)).ok());
+        expected[channel.id()] = 1 + i;
+    }
+    create("bob", "not alice's");
+    v1::MembershipsRequest request;
+    request.set_user_id("alice");
+    request.mutable_page()->set_page_size(2);
+    std::map<std::string, uint64_t> listed;
+    int pages = 0;
+    for (;; ++pages) {
+        auto page = value_or_throw(service_->memberships(request));
+        for (const v1::Position& position : page.channels()) listed[position.channel_id()] = position.last_sequence();
+        if (page.page().next_page_token().empty()) break;
+        request.mutable_page()->set_page_token(page.page().next_page_token());
+    }
+    EXPECT_EQ(listed, expected);
+    EXPECT_EQ(pages, 2);
+    request.mutable_page()->set_page_token("bWVtYmVyczp4");  // "members:x": another list's token
+    EXPECT_EQ(service_->memberships(request).status().code(), sdk::Code::invalid_argument);
+    request.set_user_id("");
+    EXPECT_EQ(service_->memberships(request).status().code(), sdk::Code::invalid_argument);
+
+    v1::PositionsRequest positions;
+    for (const auto& [id, last] : expected) positions.add_channel_ids(id);
+    auto found = value_or_throw(service_->positions(positions));
+    ASSERT_EQ(found.positions_size(), 5);
+    EXPECT_EQ(found.positions(4).last_sequence(), expected[found.positions(4).channel_id()]);
+    positions.add_channel_ids("c_0000000000000000");
+    auto missing = service_->positions(positions);
+    EXPECT_EQ(missing.status().code(), sdk::Code::not_found);
+    EXPECT_NE(missing.status().message().find("c_0000000000000000"), std::string::npos);
+    EXPECT_EQ(service_->positions(v1::PositionsRequest()).status().code(), sdk::Code::invalid_argument);
+    v1::PositionsRequest too_many;
+    for (int i = 0; i < 501; ++i) too_many.add_channel_ids("c_" + std::to_string(i));
+    EXPECT_EQ(service_->positions(too_many).status().code(), sdk::Code::invalid_argument);
+}
+
+// A log written before membership events had no actor_id column; opening it adds one.
+TEST(ChannelStoreUpgradeTest, AnOlderLogGainsTheActorColumnAndKeepsItsMessages) {
+    lanchat::testing::TempDir dir;
+    const std::string older_messages =
+        "CREATE TABLE messages (channel_id TEXT NOT NULL, sequence INTEGER NOT NULL, author_id TEXT NOT NULL, "
+        "body TEXT NOT NULL, server_time_unix_ms INTEGER NOT NULL, client_message_id TEXT, event INTEGER NOT NULL, "
+        "target_sequence INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel_id, sequence));"
+        "INSERT INTO messages VALUES ('c_old', 1, 'alice', 'from before', 5, 'm1', 1, 0);";
+    auto database = value_or_throw(
+        plugin_support::SqliteDatabase::open(dir.path() / "channel.sqlite", "channel store",
+                                             older_messages + kChannelSchema + plugin_support::AuditOutbox::kSchema));
+    auto store = value_or_throw(open_sqlite_store(*database));
+    auto old = value_or_throw(store->messages("c_old", 0, v1::HistoryRequest::AFTER, 10));
+    ASSERT_EQ(old.size(), 1u);
+    EXPECT_EQ(old[0].body(), "from before");
+    EXPECT_EQ(old[0].actor_id(), "");
+    EXPECT_TRUE(open_sqlite_store(*database).ok());  // once only
 }
 
 TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {

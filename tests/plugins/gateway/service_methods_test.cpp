@@ -9,7 +9,7 @@ TEST(ServiceMethodsTest, EachServiceTheGatewayCallsHasItsPackagesFullMethodName)
     EXPECT_EQ(*full_method("auth", "Login"), "/lanchat.auth.v1.Auth/Login");
     EXPECT_EQ(*full_method("identity", "GetUser"), "/lanchat.identity.v1.Identity/GetUser");
     EXPECT_EQ(*full_method("channel", "History"), "/lanchat.channel.v1.Channel/History");
-    EXPECT_EQ(*full_method("router", "Subscribe"), "/lanchat.router.v1.Router/Subscribe");
+    EXPECT_EQ(*full_method("router", "SubscribeEdge"), "/lanchat.router.v1.Router/SubscribeEdge");
     EXPECT_EQ(*full_method("presence", "Watch"), "/lanchat.presence.v1.Presence/Watch");
 }
 

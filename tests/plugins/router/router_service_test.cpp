@@ -1,10 +1,10 @@
 // RouterService against a real ChannelService and SQLite store, in process (the mesh path is covered by
-// tests/integration/chat_test.cpp).
+// tests/integration/chat_test.cpp; ordering and fan-out at the edge by tests/plugins/gateway/).
 #include "router_service.hpp"
 
 #include <gtest/gtest.h>
 
-#include <deque>
+#include <optional>
 
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
@@ -14,18 +14,12 @@
 namespace lanchat::router {
 namespace {
 
-// Answers the Router's questions with the Channel logic. With `hold_appends`, append answers wait until
-// the test releases them, in the order it chooses.
+// Answers the Router's questions with the Channel logic.
 class InProcessChannels final : public ChannelLog {
 public:
     explicit InProcessChannels(channel::ChannelService& channels) : channels_(channels) {}
     void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
-        auto result = channels_.append(request);
-        if (hold_appends) {
-            held.emplace_back([result, done] { done(result); });
-            return;
-        }
-        done(result);
+        done(channels_.append(request));
     }
     void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
         done(channels_.amend(request, "corr"));
@@ -36,9 +30,6 @@ public:
     void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) override {
         done(channels_.history(request));
     }
-
-    bool hold_appends = false;
-    std::deque<std::function<void()>> held;
 
 private:
     channel::ChannelService& channels_;
@@ -78,7 +69,7 @@ protected:
         channels_ = std::make_unique<channel::ChannelService>(
             *store_, channel::ChannelLimits{}, [this] { return ++now_; }, [] {});
         log_ = std::make_unique<InProcessChannels>(*channels_);
-        router_ = std::make_unique<RouterService>(*log_, RouterLimits{100, std::chrono::milliseconds(0)});
+        router_ = std::make_unique<RouterService>(*log_, RouterLimits{100});
         channel::v1::CreateChannelRequest create;
         create.mutable_actor()->set_user_id("alice");
         create.set_name("general");
@@ -92,34 +83,30 @@ protected:
         }
     }
 
-    sdk::Result<v1::SendReply> send(const std::string& user, const std::string& body, const std::string& id) {
+    v1::SendRequest send_request(const std::string& user, const std::string& body, const std::string& id) {
         v1::SendRequest request;
         request.set_user_id(user);
         request.set_channel_id(general_);
         request.set_body(body);
         request.set_client_message_id(id);
+        return request;
+    }
+
+    sdk::Result<v1::SendReply> send(const std::string& user, const std::string& body, const std::string& id,
+                                    RouterService* router = nullptr) {
         std::optional<sdk::Result<v1::SendReply>> reply;
-        router_->send(request, [&](sdk::Result<v1::SendReply> result) { reply = std::move(result); });
+        (router ? router : router_.get())->send(send_request(user, body, id), [&](sdk::Result<v1::SendReply> result) {
+            reply = std::move(result);
+        });
         if (!reply) return sdk::Status(sdk::Code::unknown, "no reply yet");
         return std::move(*reply);
     }
 
-    // A Send whose answer the test does not wait for (Channel's answer is held).
-    void send_later(const std::string& user, const std::string& body, const std::string& id) {
-        v1::SendRequest request;
-        request.set_user_id(user);
-        request.set_channel_id(general_);
-        request.set_body(body);
-        request.set_client_message_id(id);
-        router_->send(request, [](sdk::Result<v1::SendReply>) {});
-    }
-
-    std::shared_ptr<RecordingSink> subscribe(const std::string& user, std::map<std::string, uint64_t> resume = {}) {
+    std::shared_ptr<RecordingSink> edge(const std::string& edge_id, RouterService* router = nullptr) {
         auto sink = std::make_shared<RecordingSink>();
-        v1::SubscribeRequest request;
-        request.set_user_id(user);
-        for (const auto& [channel, after] : resume) (*request.mutable_resume_after())[channel] = after;
-        subscription_ = value_or_throw(router_->subscribe(request, sink));
+        v1::SubscribeEdgeRequest request;
+        request.set_edge_id(edge_id);
+        value_or_throw((router ? router : router_.get())->subscribe_edge(request, sink));
         return sink;
     }
 
@@ -131,147 +118,151 @@ protected:
     std::unique_ptr<InProcessChannels> log_;
     std::unique_ptr<RouterService> router_;
     std::string general_;
-    uint64_t subscription_ = 0;
+    static constexpr uint64_t kJoins = 3;  // alice, bob and carol joined: the channel's first three entries
 };
 
-TEST_F(RouterServiceTest, MembersReceiveEveryMessageInOrder) {
-    auto bob = subscribe("bob");
-    auto carol = subscribe("carol");
+TEST_F(RouterServiceTest, EveryEdgeGetsEachMessageOnceBeforeTheSenderHears) {
+    auto first = edge("gateway@a");
+    auto second = edge("gateway@b");
     for (int i = 1; i <= 3; ++i) {
-        auto sent = send("alice", "hi " + std::to_string(i), "a" + std::to_string(i));
-        ASSERT_TRUE(sent.ok()) << sent.status().message();
-        EXPECT_EQ(sent->sequence(), static_cast<uint64_t>(i));
+        std::optional<size_t> delivered_when_answered;
+        router_->send(send_request("alice", "hi " + std::to_string(i), "a" + std::to_string(i)),
+                      [&](sdk::Result<v1::SendReply> reply) {
+                          ASSERT_TRUE(reply.ok()) << reply.status().message();
+                          EXPECT_EQ(reply->sequence(), kJoins + i);
+                          delivered_when_answered = second->deliveries.size();
+                      });
+        EXPECT_EQ(delivered_when_answered, static_cast<size_t>(i));
     }
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1, 2, 3}));
-    EXPECT_EQ(carol->sequences(general_), (std::vector<uint64_t>{1, 2, 3}));
-    EXPECT_EQ(bob->deliveries[0].message().body(), "hi 1");
-    // A retry is answered with the first result and delivered to nobody again.
-    auto retried = send("alice", "hi 2", "a2");
-    EXPECT_TRUE(retried->duplicate());
-    EXPECT_EQ(bob->sequences(general_).size(), 3u);
+    const std::vector<uint64_t> expected{kJoins + 1, kJoins + 2, kJoins + 3};
+    EXPECT_EQ(first->sequences(general_), expected);
+    EXPECT_EQ(second->sequences(general_), expected);
+    EXPECT_EQ(first->deliveries[0].message().body(), "hi 1");
+    EXPECT_EQ(first->deliveries[0].message().author_id(), "alice");
 }
 
-TEST_F(RouterServiceTest, AResumingSubscriberGetsExactlyWhatItMissed) {
-    auto bob = subscribe("bob");
-    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(send("alice", "m" + std::to_string(i), std::to_string(i)).ok());
-    router_->unsubscribe(subscription_);  // bob's connection drops after seeing 3
-    for (int i = 4; i <= 6; ++i) ASSERT_TRUE(send("alice", "m" + std::to_string(i), std::to_string(i)).ok());
-    auto again = subscribe("bob", {{general_, 3}});
-    ASSERT_TRUE(send("alice", "m7", "7").ok());
-    EXPECT_EQ(again->sequences(general_), (std::vector<uint64_t>{4, 5, 6, 7}));
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1, 2, 3}));
-}
-
-TEST_F(RouterServiceTest, LiveMessagesWaitWhileASubscriberCatchesUp) {
-    for (int i = 1; i <= 2; ++i) ASSERT_TRUE(send("alice", "m" + std::to_string(i), std::to_string(i)).ok());
-    // Channel answers appends only when released, so a live message can arrive before the history ends.
-    log_->hold_appends = true;
-    send_later("alice", "m3", "3");
-    auto bob = subscribe("bob", {{general_, 0}});
-    log_->held.front()();
-    log_->held.clear();
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1, 2, 3}));
-}
-
-TEST_F(RouterServiceTest, OutOfOrderAnswersAreDeliveredInSequenceOrder) {
-    auto bob = subscribe("bob");
-    ASSERT_TRUE(send("alice", "first", "1").ok());
-    log_->hold_appends = true;
-    send_later("alice", "second", "2");
-    send_later("carol", "third", "3");
-    log_->held.back()();  // the answer for 3 comes first
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1}));
-    log_->held.front()();
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1, 2, 3}));
-}
-
-TEST_F(RouterServiceTest, AMessageTheRouterNeverSawIsFetchedToCloseTheGap) {
-    auto bob = subscribe("bob");
-    ASSERT_TRUE(send("alice", "first", "1").ok());
-    channel::v1::AppendRequest behind_its_back;  // stored, but its Send never came back through the Router
-    behind_its_back.set_channel_id(general_);
-    behind_its_back.set_author_id("carol");
-    behind_its_back.set_body("lost answer");
-    behind_its_back.set_client_message_id("c1");
-    ASSERT_TRUE(channels_->append(behind_its_back).ok());
-    ASSERT_TRUE(send("alice", "third", "3").ok());
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1}));
-    router_->check_gaps();
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1, 2, 3}));
-}
-
-// Channel stored the message but its first answer never reached the Router; the retry finds it stored.
-// "Stored" is not "delivered": the retry delivers it.
-TEST_F(RouterServiceTest, ARetryWhoseFirstAnswerWasLostStillDelivers) {
-    auto bob = subscribe("bob");
-    channel::v1::AppendRequest first_attempt;
-    first_attempt.set_channel_id(general_);
-    first_attempt.set_author_id("alice");
-    first_attempt.set_body("hello");
-    first_attempt.set_client_message_id("a1");
-    ASSERT_TRUE(channels_->append(first_attempt).ok());
+// "Stored before" is not "delivered before": the first answer may have been lost on its way, so a retry
+// goes out again and each edge drops what it has already released.
+TEST_F(RouterServiceTest, ARetryIsAnsweredWithTheFirstResultAndGoesOutAgain) {
+    auto gateway = edge("gateway@a");
+    ASSERT_TRUE(send("alice", "hello", "a1").ok());
     auto retried = send("alice", "hello", "a1");
     ASSERT_TRUE(retried.ok());
     EXPECT_TRUE(retried->duplicate());
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1}));
+    EXPECT_EQ(retried->sequence(), kJoins + 1);
+    EXPECT_EQ(gateway->sequences(general_), (std::vector<uint64_t>{kJoins + 1, kJoins + 1}));
 }
 
-// Just after a (re)start the Router has seen nothing of a channel; a lower sequence answered second is
-// not lost: the sequencer starts from the lowest that came within gap_wait.
-TEST_F(RouterServiceTest, AfterAStartOutOfOrderAnswersAreNotLost) {
-    for (const char* id : {"p1", "p2"}) {
-        channel::v1::AppendRequest before_start;
-        before_start.set_channel_id(general_);
-        before_start.set_author_id("alice");
-        before_start.set_body("old");
-        before_start.set_client_message_id(id);
-        ASSERT_TRUE(channels_->append(before_start).ok());
-    }
-    auto bob = subscribe("bob");
-    log_->hold_appends = true;
-    send_later("alice", "third", "3");
-    send_later("carol", "fourth", "4");
-    log_->held.back()();  // 4 answers first
-    log_->held.front()();
-    router_->check_gaps();
-    EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{3, 4}));
+TEST_F(RouterServiceTest, EditsAndDeletesGoOutAsEventsWithTheirOwnSequence) {
+    auto gateway = edge("gateway@a");
+    ASSERT_TRUE(send("alice", "teh", "a1").ok());
+    v1::EditRequest edit;
+    edit.set_user_id("alice");
+    edit.set_channel_id(general_);
+    edit.set_sequence(kJoins + 1);
+    edit.set_body("the");
+    std::optional<sdk::Result<v1::SendReply>> edited;
+    router_->edit(edit, [&](sdk::Result<v1::SendReply> reply) { edited = reply; });
+    ASSERT_TRUE(edited && edited->ok());
+    EXPECT_EQ((*edited)->sequence(), kJoins + 2);
+    v1::DeleteRequest remove;
+    remove.set_user_id("bob");
+    remove.set_channel_id(general_);
+    remove.set_sequence(kJoins + 1);
+    std::optional<sdk::Status> refused;
+    router_->remove(remove, [&](sdk::Result<v1::SendReply> reply) { refused = reply.status(); });
+    EXPECT_EQ(refused->code(), sdk::Code::permission_denied);  // not his message: nothing goes out
+    ASSERT_EQ(gateway->deliveries.size(), 2u);
+    EXPECT_EQ(gateway->deliveries[1].message().event(), channel::v1::Message::EDITED);
+    EXPECT_EQ(gateway->deliveries[1].message().target_sequence(), kJoins + 1);
 }
 
-TEST_F(RouterServiceTest, ASubscriberThatCannotKeepUpIsEndedNotWaitedFor) {
-    auto bob = subscribe("bob");
-    auto carol = subscribe("carol");
-    bob->refuse = true;
+TEST_F(RouterServiceTest, AnEdgeThatCannotKeepUpIsEndedNotWaitedFor) {
+    auto slow = edge("gateway@slow");
+    auto live = edge("gateway@live");
+    slow->refuse = true;
     ASSERT_TRUE(send("alice", "hello", "1").ok());
-    ASSERT_TRUE(bob->ended.has_value());
-    EXPECT_EQ(bob->ended->code(), sdk::Code::resource_exhausted);
-    EXPECT_EQ(carol->sequences(general_), (std::vector<uint64_t>{1}));
-    EXPECT_EQ(router_->subscriptions(), 1u);
+    ASSERT_TRUE(slow->ended.has_value());
+    EXPECT_EQ(slow->ended->code(), sdk::Code::resource_exhausted);
+    EXPECT_EQ(live->sequences(general_), (std::vector<uint64_t>{kJoins + 1}));
+    EXPECT_EQ(router_->edges(), 1u);
 }
 
-TEST_F(RouterServiceTest, TypingReachesTheOtherMembersOnly) {
-    auto alice = subscribe("alice");
-    auto bob = subscribe("bob");
+TEST_F(RouterServiceTest, AMembersTypingReachesEveryEdgeAndAStrangersIsRefused) {
+    auto gateway = edge("gateway@a");
     v1::TypingRequest typing;
     typing.set_user_id("alice");
     typing.set_channel_id(general_);
     std::optional<sdk::Status> answered;
     router_->typing(typing, [&](sdk::Result<v1::TypingReply> reply) { answered = reply.status(); });
     ASSERT_TRUE(answered && answered->ok());
-    ASSERT_EQ(bob->deliveries.size(), 1u);
-    EXPECT_EQ(bob->deliveries[0].typing().user_id(), "alice");
-    EXPECT_TRUE(alice->deliveries.empty());
+    ASSERT_EQ(gateway->deliveries.size(), 1u);
+    EXPECT_EQ(gateway->deliveries[0].typing().user_id(), "alice");
+    EXPECT_EQ(gateway->deliveries[0].typing().channel_id(), general_);
     typing.set_user_id("mallory");
     router_->typing(typing, [&](sdk::Result<v1::TypingReply> reply) { answered = reply.status(); });
     EXPECT_EQ(answered->code(), sdk::Code::permission_denied);
+    EXPECT_EQ(gateway->deliveries.size(), 1u);
 }
 
-TEST_F(RouterServiceTest, BadBodiesAndForgedResumePointsAreRefused) {
+// Nothing about channels or users lives in a Router: two of them over one store, each with its own edges,
+// hand out the store's gapless sequence between them.
+TEST_F(RouterServiceTest, TwoRoutersShareNothingButTheStoresSequence) {
+    RouterService other(*log_, RouterLimits{100});
+    auto here = edge("gateway@a");
+    auto there = edge("gateway@b", &other);
+    ASSERT_EQ(send("alice", "one", "1")->sequence(), kJoins + 1);
+    ASSERT_EQ(send("bob", "two", "2", &other)->sequence(), kJoins + 2);
+    ASSERT_EQ(send("carol", "three", "3")->sequence(), kJoins + 3);
+    EXPECT_EQ(here->sequences(general_), (std::vector<uint64_t>{kJoins + 1, kJoins + 3}));
+    EXPECT_EQ(there->sequences(general_), (std::vector<uint64_t>{kJoins + 2}));
+}
+
+TEST_F(RouterServiceTest, EndingEveryEdgeStreamTellsEachWhy) {
+    auto first = edge("gateway@a");
+    auto second = edge("gateway@b");
+    router_->end_all({sdk::Code::unavailable, "restarting"});
+    for (auto* sink : {first.get(), second.get()}) {
+        ASSERT_TRUE(sink->ended.has_value());
+        EXPECT_EQ(sink->ended->code(), sdk::Code::unavailable);
+    }
+    EXPECT_EQ(router_->edges(), 0u);
+    ASSERT_TRUE(send("alice", "after", "1").ok());
+    EXPECT_TRUE(first->deliveries.empty());
+}
+
+TEST_F(RouterServiceTest, AnnouncedEntriesAreReadFromTheLogAndGoToEveryEdge) {
+    auto gateway = edge("gateway@a");
+    ASSERT_TRUE(send("alice", "hello", "1").ok());
+    v1::AnnounceRequest announce;
+    announce.set_channel_id(general_);
+    announce.set_after_sequence(1);
+    announce.set_through_sequence(kJoins);  // bob's and carol's JOINED events
+    std::optional<sdk::Status> answered;
+    router_->announce(announce, [&](sdk::Result<v1::AnnounceReply> reply) { answered = reply.status(); });
+    ASSERT_TRUE(answered && answered->ok()) << answered->message();
+    EXPECT_EQ(gateway->sequences(general_), (std::vector<uint64_t>{kJoins + 1, 2, 3}));
+    EXPECT_EQ(gateway->deliveries[1].message().event(), channel::v1::Message::JOINED);
+    EXPECT_EQ(gateway->deliveries[2].message().author_id(), "carol");
+    for (auto [after, through] : {std::pair<uint64_t, uint64_t>{3, 3}, {0, 17}}) {
+        announce.set_after_sequence(after);
+        announce.set_through_sequence(through);
+        router_->announce(announce, [&](sdk::Result<v1::AnnounceReply> reply) { answered = reply.status(); });
+        EXPECT_EQ(answered->code(), sdk::Code::invalid_argument) << after << ".." << through;
+    }
+}
+
+TEST_F(RouterServiceTest, BadBodiesStrangersAndBadEdgeIdsAreRefused) {
     EXPECT_EQ(send("alice", std::string(101, 'x'), "1").status().code(), sdk::Code::invalid_argument);
     EXPECT_EQ(send("alice", "\xff\xfe", "2").status().code(), sdk::Code::invalid_argument);
     EXPECT_EQ(send("mallory", "hi", "3").status().code(), sdk::Code::permission_denied);
-    auto sink = subscribe("bob", {{general_, 99}});
-    ASSERT_TRUE(sink->ended.has_value());
-    EXPECT_EQ(sink->ended->code(), sdk::Code::out_of_range);
+    EXPECT_EQ(send("alice", "hi", "").status().code(), sdk::Code::invalid_argument);
+    v1::SubscribeEdgeRequest nameless;
+    EXPECT_EQ(router_->subscribe_edge(nameless, std::make_shared<RecordingSink>()).status().code(),
+              sdk::Code::invalid_argument);
+    nameless.set_edge_id(std::string(65, 'e'));
+    EXPECT_EQ(router_->subscribe_edge(nameless, std::make_shared<RecordingSink>()).status().code(),
+              sdk::Code::invalid_argument);
 }
 
 }  // namespace

@@ -34,6 +34,17 @@ TEST(AuthorizationTest, TheGatewayReadsAndCreatesAccountsButChangesNone) {
     }
 }
 
+TEST(AuthorizationTest, OnlyTheGatewayReadsMembershipsAndPositionsAndOpensEdgeStreams) {
+    AuthorizationPolicy policy("lan.test", {});
+    for (const char* method : {"/lanchat.channel.v1.Channel/Memberships", "/lanchat.channel.v1.Channel/Positions",
+                               "/lanchat.router.v1.Router/SubscribeEdge", "/lanchat.router.v1.Router/Announce"}) {
+        EXPECT_TRUE(policy.allows(method, kGateway)) << method;
+        EXPECT_FALSE(policy.allows(method, kRouter)) << method;
+        EXPECT_FALSE(policy.allows(method, kAuth)) << method;
+    }
+    EXPECT_TRUE(policy.allows("/lanchat.channel.v1.Channel/History", kRouter));  // the Router reads announcements
+}
+
 TEST(AuthorizationTest, TheMostSpecificRuleDecides) {
     AuthorizationPolicy policy("lan.test", {{"/lanchat.audit.v1.Audit/Query", {"spiffe://lan.test/operator/*"}},
                                             {"acme.greeter.v1.Greeter", {"gateway"}}});

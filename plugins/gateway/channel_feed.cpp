@@ -1,0 +1,146 @@
+#include "channel_feed.hpp"
+
+#include <algorithm>
+
+#include "frames.hpp"
+
+namespace lanchat::gateway {
+namespace {
+
+constexpr uint32_t kGapPage = 500;
+
+}  // namespace
+
+ChannelFeed::ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, bool probe)
+    : channel_id_(std::move(channel_id)), edge_(edge), next_(next), probe_(probe) {}
+
+void ChannelFeed::attach(sdk::ConnectionId id, const std::string& user_id, uint64_t after, bool catching_up) {
+    Reader& reader = readers_[id];
+    reader.user_id = user_id;
+    reader.last = after;
+    reader.catching_up = catching_up;
+    reader.held.clear();
+}
+
+void ChannelFeed::detach(sdk::ConnectionId id) { readers_.erase(id); }
+
+void ChannelFeed::catch_up(sdk::ConnectionId id, const Messages& page, bool last_page, SteadyTime now) {
+    for (const channel::v1::Message& message : page) {
+        auto reader = readers_.find(id);
+        if (reader == readers_.end()) return;  // left (a LEFT event, or the connection closed) meanwhile
+        if (message.sequence() > reader->second.last) {
+            edge_.push_to_all({id}, message_frame(message));
+            reader->second.last = message.sequence();
+            // Its own leaving, which the feed had released before it attached: it reads no further.
+            if (message.event() == channel::v1::Message::LEFT && message.author_id() == reader->second.user_id) {
+                readers_.erase(reader);
+                edge_.following(id, channel_id_, false);
+            }
+        }
+        offer(message, now);
+    }
+    auto reader = readers_.find(id);
+    if (!last_page || reader == readers_.end()) return;
+    std::vector<std::pair<uint64_t, Frame>> held = std::move(reader->second.held);
+    reader->second.held.clear();
+    reader->second.catching_up = false;
+    for (const auto& [sequence, frame] : held) {
+        if (sequence <= reader->second.last) continue;
+        edge_.push_to_all({id}, *frame);
+        reader->second.last = sequence;
+    }
+}
+
+void ChannelFeed::offer(const channel::v1::Message& message, SteadyTime now) {
+    known_last_ = std::max(known_last_, message.sequence());
+    if (message.sequence() < next_) return;  // released already
+    waiting_.emplace(message.sequence(), message);
+    release_in_order(now);
+}
+
+void ChannelFeed::release_in_order(SteadyTime now) {
+    while (!waiting_.empty() && waiting_.begin()->first == next_) {
+        auto node = waiting_.extract(waiting_.begin());
+        ++next_;
+        release(node.mapped());
+    }
+    if (waiting_.empty()) {
+        gap_since_ = {};
+    } else if (gap_since_ == SteadyTime{}) {
+        gap_since_ = now;
+    }
+}
+
+void ChannelFeed::release(const channel::v1::Message& message) {
+    if (message.event() == channel::v1::Message::JOINED) attach_joined(message);
+    auto frame = std::make_shared<const std::string>(message_frame(message));
+    std::vector<sdk::ConnectionId> recipients;
+    for (auto& [id, reader] : readers_) {
+        if (reader.catching_up) {
+            reader.held.emplace_back(message.sequence(), frame);
+        } else if (message.sequence() > reader.last) {
+            recipients.push_back(id);
+            reader.last = message.sequence();
+        }
+    }
+    if (!recipients.empty()) edge_.push_to_all(recipients, *frame);
+    if (message.event() == channel::v1::Message::LEFT) detach_user(message.author_id());
+}
+
+// From the event on: the connections get the JOINED event itself and everything after it.
+void ChannelFeed::attach_joined(const channel::v1::Message& joined) {
+    for (sdk::ConnectionId id : edge_.subscribed(joined.author_id())) {
+        if (reads(id)) continue;
+        attach(id, joined.author_id(), joined.sequence() - 1, false);
+        edge_.following(id, channel_id_, true);
+    }
+}
+
+void ChannelFeed::detach_user(const std::string& user_id) {
+    for (auto it = readers_.begin(); it != readers_.end();) {
+        if (it->second.user_id != user_id) {
+            ++it;
+            continue;
+        }
+        edge_.following(it->first, channel_id_, false);
+        it = readers_.erase(it);
+    }
+}
+
+void ChannelFeed::typing(const std::string& typer, const std::string& frame) {
+    std::vector<sdk::ConnectionId> recipients;
+    for (const auto& [id, reader] : readers_) {
+        if (reader.user_id != typer) recipients.push_back(id);
+    }
+    if (!recipients.empty()) edge_.push_to_all(recipients, frame);
+}
+
+void ChannelFeed::reaches(uint64_t last_sequence) { known_last_ = std::max(known_last_, last_sequence); }
+
+std::optional<HistoryGap> ChannelFeed::gap(SteadyTime now, std::chrono::milliseconds gap_wait) {
+    if (reading_gap_) return std::nullopt;
+    if (probe_) {
+        probe_ = false;
+        reading_gap_ = true;
+        return HistoryGap{next_ - 1, kGapPage};
+    }
+    uint64_t missing_to;  // the last sequence to read
+    if (!waiting_.empty()) {
+        if (now - gap_since_ < gap_wait) return std::nullopt;
+        missing_to = waiting_.begin()->first - 1;
+    } else if (known_last_ >= next_) {
+        missing_to = known_last_;
+    } else {
+        return std::nullopt;
+    }
+    reading_gap_ = true;
+    return HistoryGap{next_ - 1, static_cast<uint32_t>(std::min<uint64_t>(missing_to - next_ + 1, kGapPage))};
+}
+
+void ChannelFeed::filled(const Messages* page, SteadyTime now) {
+    reading_gap_ = false;
+    if (page == nullptr) return;
+    for (const channel::v1::Message& message : *page) offer(message, now);
+}
+
+}  // namespace lanchat::gateway

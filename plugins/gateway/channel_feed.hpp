@@ -1,0 +1,106 @@
+// ChannelFeed: one channel as this edge follows it. The store's sequence is the only order: messages are
+// released strictly in sequence, each encoded once and written to every local connection reading the
+// channel. One that arrives ahead of a missing one waits; after `gap_wait` the feed asks for the missing
+// ones from the history. Membership events are applied where they stand in the log: a JOINED event
+// attaches the subscribed connections of that user (they get the event itself), a LEFT event is delivered
+// to the leaving user and then detaches them. A connection that attaches behind what the feed has
+// released catches up from the history first, while live messages wait for it: nothing missed, nothing
+// twice. Not thread-safe: the edge (EdgeFeeds) holds its lock around every call.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lanchat/channel/v1/channel.pb.h"
+#include "lanchat/sdk/client_edge.hpp"
+
+namespace lanchat::gateway {
+
+using Messages = google::protobuf::RepeatedPtrField<channel::v1::Message>;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// What a feed needs of the edge it belongs to.
+class FeedEdge {
+public:
+    virtual ~FeedEdge() = default;
+    // Writes the same frame to every connection in `ids`.
+    virtual void push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame) = 0;
+    // The connections of `user_id` subscribed at this edge (a JOINED event of the user attaches them).
+    virtual std::vector<sdk::ConnectionId> subscribed(const std::string& user_id) = 0;
+    // A membership event attached `id` to the feed of `channel_id`, or detached it.
+    virtual void following(sdk::ConnectionId id, const std::string& channel_id, bool follows) = 0;
+};
+
+// A history read a feed asks for: the messages after `after`, at most `limit`.
+struct HistoryGap {
+    uint64_t after = 0;
+    uint32_t limit = 0;
+};
+
+class ChannelFeed {
+public:
+    // Releases from sequence `next` on (everything before it is the past). `probe`: the feed starts at an
+    // entry that came on the stream (a JOINED event), and what the stream brought just before it existed
+    // is read from the history at the first gap().
+    ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, bool probe = false);
+
+    const std::string& channel_id() const { return channel_id_; }
+    // The next sequence to release: every one before it has been released.
+    uint64_t next() const { return next_; }
+    bool has_readers() const { return !readers_.empty(); }
+    bool reads(sdk::ConnectionId id) const { return readers_.count(id) != 0; }
+
+    // `id` (of `user_id`) reads from sequence `after` + 1 on. `catching_up`: it reads the history up to the
+    // live messages first (catch_up()), and those wait for it meanwhile.
+    void attach(sdk::ConnectionId id, const std::string& user_id, uint64_t after, bool catching_up);
+    void detach(sdk::ConnectionId id);
+    // One page of `id`'s catch-up read, oldest first. The messages go to `id` and also to the feed (so its
+    // other readers get any the feed had not released yet). After the last page what waited goes out.
+    void catch_up(sdk::ConnectionId id, const Messages& page, bool last_page, SteadyTime now);
+
+    // A message of this channel, live or from the history, in any order and any number of times.
+    void offer(const channel::v1::Message& message, SteadyTime now);
+    // A typing notice: to every reader but the typer's connections.
+    void typing(const std::string& typer, const std::string& frame);
+
+    // The log reaches `last_sequence` (the edge asked, after its stream was down): what lies past what was
+    // released is read from the history without waiting.
+    void reaches(uint64_t last_sequence);
+    // The read that would close the feed's gap now, if there is one: one ahead of a missing message that
+    // waited `gap_wait`, or a known end of the log past what was released. Marks it in flight.
+    std::optional<HistoryGap> gap(SteadyTime now, std::chrono::milliseconds gap_wait);
+    // The answer to gap()'s read (nullptr: it failed, and is tried again later).
+    void filled(const Messages* page, SteadyTime now);
+
+private:
+    using Frame = std::shared_ptr<const std::string>;
+    struct Reader {
+        std::string user_id;
+        uint64_t last = 0;  // the last sequence written to it
+        bool catching_up = false;
+        std::vector<std::pair<uint64_t, Frame>> held;  // released while it caught up
+    };
+
+    void release_in_order(SteadyTime now);
+    void release(const channel::v1::Message& message);
+    void attach_joined(const channel::v1::Message& joined);
+    void detach_user(const std::string& user_id);
+
+    const std::string channel_id_;
+    FeedEdge& edge_;
+    uint64_t next_;
+    uint64_t known_last_ = 0;  // the end of the log, as last learned
+    std::map<uint64_t, channel::v1::Message> waiting_;
+    SteadyTime gap_since_{};
+    bool reading_gap_ = false;
+    bool probe_;
+    std::map<sdk::ConnectionId, Reader> readers_;
+};
+
+}  // namespace lanchat::gateway

@@ -1,0 +1,233 @@
+#include "edge_feeds.hpp"
+
+#include <algorithm>
+
+#include "frames.hpp"
+
+namespace lanchat::gateway {
+namespace {
+
+constexpr uint32_t kCatchUpPage = 500;
+
+bool passes(const sdk::Status& status) {
+    return status.code() == sdk::Code::unavailable || status.code() == sdk::Code::deadline_exceeded;
+}
+
+}  // namespace
+
+EdgeFeeds::EdgeFeeds(PushToAll push_to_all, std::chrono::milliseconds gap_wait, Clock clock)
+    : push_to_all_(std::move(push_to_all)), gap_wait_(gap_wait), clock_(std::move(clock)) {}
+
+uint64_t EdgeFeeds::subscribing(sdk::ConnectionId id, const std::string& user_id) {
+    std::lock_guard lock(mutex_);
+    auto [entry, fresh] = subscribers_.try_emplace(id);
+    Subscriber& subscriber = entry->second;
+    if (!fresh) leave_all_locked(id, subscriber);
+    if (fresh || subscriber.user_id != user_id) {
+        if (!fresh) forget_user_locked(id, subscriber.user_id);
+        by_user_.emplace(user_id, id);
+    }
+    subscriber.user_id = user_id;
+    subscriber.generation = ++generations_;
+    subscriber.attaching = true;
+    subscriber.left_while_attaching.clear();
+    return subscriber.generation;
+}
+
+sdk::Result<std::vector<HistoryRead>> EdgeFeeds::attach(sdk::ConnectionId id, uint64_t generation,
+                                                        const std::vector<channel::v1::Position>& memberships,
+                                                        const std::map<std::string, uint64_t>& resume) {
+    std::lock_guard lock(mutex_);
+    auto found = subscribers_.find(id);
+    if (found == subscribers_.end() || found->second.generation != generation) {
+        return sdk::Status(sdk::Code::cancelled, "the connection closed or subscribed again meanwhile");
+    }
+    Subscriber& subscriber = found->second;
+    for (const channel::v1::Position& position : memberships) {
+        auto point = resume.find(position.channel_id());
+        if (point != resume.end() && point->second > position.last_sequence()) {
+            return sdk::Status(sdk::Code::out_of_range, "resume names sequence " + std::to_string(point->second) +
+                                                            " of channel " + position.channel_id() +
+                                                            ", whose last is " +
+                                                            std::to_string(position.last_sequence()));
+        }
+    }
+    std::vector<HistoryRead> reads;
+    for (const channel::v1::Position& position : memberships) {
+        const std::string& channel_id = position.channel_id();
+        auto left = subscriber.left_while_attaching.find(channel_id);
+        if (left != subscriber.left_while_attaching.end() && left->second > position.last_sequence()) continue;
+        auto& slot = feeds_[channel_id];
+        const bool fresh = slot == nullptr;
+        if (fresh) slot = std::make_unique<ChannelFeed>(channel_id, position.last_sequence() + 1, as_feed_edge());
+        if (slot->reads(id)) continue;  // its JOINED event attached it meanwhile
+        auto point = resume.find(channel_id);
+        const uint64_t after = point != resume.end() ? point->second : position.last_sequence();
+        // A new feed may have missed what the stream brought before it existed; an old one has released
+        // past `after`: either way the history comes first.
+        const bool catching_up = fresh || after + 1 < slot->next();
+        slot->attach(id, subscriber.user_id, after, catching_up);
+        subscriber.channels.insert(channel_id);
+        if (catching_up) reads.push_back({channel_id, after, kCatchUpPage, id, subscriber.user_id, generation});
+    }
+    subscriber.attaching = false;
+    subscriber.left_while_attaching.clear();
+    return reads;
+}
+
+void EdgeFeeds::closed(sdk::ConnectionId id) {
+    std::lock_guard lock(mutex_);
+    auto found = subscribers_.find(id);
+    if (found == subscribers_.end()) return;
+    leave_all_locked(id, found->second);
+    forget_user_locked(id, found->second.user_id);
+    subscribers_.erase(found);
+}
+
+void EdgeFeeds::forget_user_locked(sdk::ConnectionId id, const std::string& user_id) {
+    for (auto [it, end] = by_user_.equal_range(user_id); it != end; ++it) {
+        if (it->second == id) {
+            by_user_.erase(it);
+            return;
+        }
+    }
+}
+
+void EdgeFeeds::leave_all_locked(sdk::ConnectionId id, Subscriber& subscriber) {
+    for (const std::string& channel_id : subscriber.channels) {
+        if (ChannelFeed* followed = feed(channel_id)) followed->detach(id);
+        drop_if_unread(channel_id);
+    }
+    subscriber.channels.clear();
+}
+
+void EdgeFeeds::deliver(const router::v1::Delivery& delivery) {
+    std::lock_guard lock(mutex_);
+    if (delivery.has_message()) return deliver_message(delivery.message());
+    if (!delivery.has_typing()) return;
+    const router::v1::TypingNotice& notice = delivery.typing();
+    if (ChannelFeed* followed = feed(notice.channel_id())) {
+        followed->typing(
+            notice.user_id(),
+            json{{"type", "typing"}, {"channel_id", notice.channel_id()}, {"user_id", notice.user_id()}}.dump(
+                -1, ' ', false, json::error_handler_t::replace));
+    }
+}
+
+void EdgeFeeds::deliver_message(const channel::v1::Message& message) {
+    const std::string& channel_id = message.channel_id();
+    if (message.event() == channel::v1::Message::LEFT) {
+        for (auto [it, end] = by_user_.equal_range(message.author_id()); it != end; ++it) {
+            Subscriber& subscriber = subscribers_.at(it->second);
+            if (!subscriber.attaching) continue;
+            uint64_t& left = subscriber.left_while_attaching[channel_id];
+            left = std::max(left, message.sequence());
+        }
+    }
+    ChannelFeed* followed = feed(channel_id);
+    if (followed == nullptr) {
+        // A channel without readers here: only a local user's joining starts a feed, from that event.
+        if (message.event() != channel::v1::Message::JOINED || by_user_.count(message.author_id()) == 0) return;
+        followed =
+            (feeds_[channel_id] = std::make_unique<ChannelFeed>(channel_id, message.sequence(), as_feed_edge(), true))
+                .get();
+    }
+    followed->offer(message, clock_());
+    drop_if_unread(channel_id);
+}
+
+EdgeWork EdgeFeeds::read(const HistoryRead& read, const sdk::Result<channel::v1::HistoryReply>& page) {
+    std::lock_guard lock(mutex_);
+    EdgeWork work;
+    ChannelFeed* followed = feed(read.channel_id);
+    if (followed == nullptr) return work;
+    if (page.ok()) followed->reaches(page->last_sequence());
+    if (read.reader == 0) {
+        followed->filled(page.ok() ? &page->messages() : nullptr, clock_());
+        drop_if_unread(read.channel_id);
+        return work;
+    }
+    auto subscriber = subscribers_.find(read.reader);
+    if (subscriber == subscribers_.end() || subscriber->second.generation != read.generation ||
+        !followed->reads(read.reader)) {
+        return work;
+    }
+    if (!page.ok()) {
+        // Not allowed to read it (it left meanwhile): nothing to deliver. A failure that passes: the client
+        // is asked to subscribe again from where it is.
+        followed->detach(read.reader);
+        subscriber->second.channels.erase(read.channel_id);
+        drop_if_unread(read.channel_id);
+        if (passes(page.status())) work.interrupted.emplace_back(read.reader, page.status());
+        return work;
+    }
+    followed->catch_up(read.reader, page->messages(), !page->more(), clock_());
+    if (page->more() && followed->reads(read.reader) && !page->messages().empty()) {
+        HistoryRead next = read;
+        next.after = page->messages().rbegin()->sequence();
+        work.reads.push_back(std::move(next));
+    }
+    drop_if_unread(read.channel_id);
+    return work;
+}
+
+std::vector<HistoryRead> EdgeFeeds::gaps() {
+    std::lock_guard lock(mutex_);
+    std::vector<HistoryRead> reads;
+    const SteadyTime now = clock_();
+    for (auto& [channel_id, followed] : feeds_) {
+        if (auto gap = followed->gap(now, gap_wait_)) reads.push_back({channel_id, gap->after, gap->limit, 0, {}, 0});
+    }
+    return reads;
+}
+
+std::vector<std::string> EdgeFeeds::followed() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> channels;
+    for (const auto& [channel_id, followed] : feeds_) channels.push_back(channel_id);
+    return channels;
+}
+
+void EdgeFeeds::reaches(const std::vector<channel::v1::Position>& positions) {
+    std::lock_guard lock(mutex_);
+    for (const channel::v1::Position& position : positions) {
+        if (ChannelFeed* followed = feed(position.channel_id())) followed->reaches(position.last_sequence());
+    }
+}
+
+size_t EdgeFeeds::feeds() const {
+    std::lock_guard lock(mutex_);
+    return feeds_.size();
+}
+
+void EdgeFeeds::push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame) {
+    push_to_all_(ids, frame);
+}
+
+std::vector<sdk::ConnectionId> EdgeFeeds::subscribed(const std::string& user_id) {
+    std::vector<sdk::ConnectionId> ids;
+    for (auto [it, end] = by_user_.equal_range(user_id); it != end; ++it) ids.push_back(it->second);
+    return ids;
+}
+
+void EdgeFeeds::following(sdk::ConnectionId id, const std::string& channel_id, bool follows) {
+    auto subscriber = subscribers_.find(id);
+    if (subscriber == subscribers_.end()) return;
+    if (follows) {
+        subscriber->second.channels.insert(channel_id);
+    } else {
+        subscriber->second.channels.erase(channel_id);
+    }
+}
+
+ChannelFeed* EdgeFeeds::feed(const std::string& channel_id) {
+    auto found = feeds_.find(channel_id);
+    return found == feeds_.end() ? nullptr : found->second.get();
+}
+
+void EdgeFeeds::drop_if_unread(const std::string& channel_id) {
+    auto found = feeds_.find(channel_id);
+    if (found != feeds_.end() && !found->second->has_readers()) feeds_.erase(found);
+}
+
+}  // namespace lanchat::gateway

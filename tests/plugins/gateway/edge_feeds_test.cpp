@@ -1,0 +1,266 @@
+// EdgeFeeds and its ChannelFeeds against a real ChannelService and SQLite store: the log is real, the
+// Router stream is played by handing the appended messages to deliver() in the order a test chooses, and
+// the frames the edge writes are recorded per connection.
+#include "edge_feeds.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "audit_outbox.hpp"
+#include "channel_service.hpp"
+#include "sqlite_database.hpp"
+#include "temp_dir.hpp"
+
+namespace lanchat::gateway {
+namespace {
+
+namespace cv1 = channel::v1;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+constexpr sdk::ConnectionId kBob = 1, kBobsPhone = 2, kCarol = 3;
+
+class EdgeFeedsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        database_ = value_or_throw(plugin_support::SqliteDatabase::open(
+            dir_.path() / "channel.sqlite", "channel store",
+            std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
+        store_ = value_or_throw(channel::open_sqlite_store(*database_));
+        channels_ = std::make_unique<channel::ChannelService>(
+            *store_, channel::ChannelLimits{}, [this] { return ++unix_ms_; }, [] {});
+        cv1::CreateChannelRequest create;
+        create.mutable_actor()->set_user_id("alice");
+        create.set_name("general");
+        create.set_kind(cv1::PUBLIC);
+        general_ = value_or_throw(channels_->create_channel(create, "corr")).id();
+        for (const char* user : {"bob", "carol"}) ASSERT_EQ(join(user).event(), cv1::Message::JOINED);
+    }
+
+    // The entry a Channel change appended, as the Router would pass it on.
+    cv1::Message entry(uint64_t sequence) {
+        cv1::HistoryRequest read;
+        read.mutable_actor()->set_user_id("alice");
+        read.set_channel_id(general_);
+        read.set_from_sequence(sequence - 1);
+        read.set_direction(cv1::HistoryRequest::AFTER);
+        read.set_limit(1);
+        return value_or_throw(channels_->history(read)).messages(0);
+    }
+    cv1::Message join(const std::string& user) {
+        cv1::JoinRequest request;
+        request.mutable_actor()->set_user_id(user);
+        request.set_channel_id(general_);
+        return entry(value_or_throw(channels_->join(request, "corr")).sequence());
+    }
+    cv1::Message leave(const std::string& user) {
+        cv1::LeaveRequest request;
+        request.mutable_actor()->set_user_id(user);
+        request.set_channel_id(general_);
+        return entry(value_or_throw(channels_->leave(request, "corr")).sequence());
+    }
+    cv1::Message post(const std::string& body) {
+        cv1::AppendRequest request;
+        request.set_channel_id(general_);
+        request.set_author_id("alice");
+        request.set_body(body);
+        request.set_client_message_id(body);
+        return value_or_throw(channels_->append(request)).message();
+    }
+    void deliver(const cv1::Message& message) {
+        router::v1::Delivery delivery;
+        *delivery.mutable_message() = message;
+        feeds_.deliver(delivery);
+    }
+
+    // Subscribes `id` as `user` with the memberships Channel gives, and makes every read that leads to.
+    sdk::Status subscribe(sdk::ConnectionId id, const std::string& user, std::map<std::string, uint64_t> resume = {},
+                          bool read_now = true) {
+        const uint64_t generation = feeds_.subscribing(id, user);
+        cv1::MembershipsRequest request;
+        request.set_user_id(user);
+        auto memberships = value_or_throw(channels_->memberships(request));
+        auto reads =
+            feeds_.attach(id, generation, {memberships.channels().begin(), memberships.channels().end()}, resume);
+        if (!reads.ok()) return reads.status();
+        if (read_now) {
+            run(*reads);
+        } else {
+            postponed_ = *reads;
+        }
+        return {};
+    }
+    // The gateway's read_history, in process.
+    void run(const std::vector<HistoryRead>& reads) {
+        for (const HistoryRead& read : reads) {
+            cv1::HistoryRequest request;
+            request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : "svc:edge");
+            if (read.reader == 0) request.mutable_actor()->add_roles("admin");
+            request.set_channel_id(read.channel_id);
+            request.set_from_sequence(read.after);
+            request.set_direction(cv1::HistoryRequest::AFTER);
+            request.set_limit(read.limit);
+            ++history_reads_;
+            run(feeds_.read(read, channels_->history(request)).reads);
+        }
+    }
+
+    // The sequences of the message frames `id` was sent, and its typing notices' authors.
+    std::vector<uint64_t> received(sdk::ConnectionId id) const {
+        std::vector<uint64_t> sequences;
+        for (const auto& [ids, frame] : pushed_) {
+            if (std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+            json parsed = json::parse(frame);
+            if (parsed["type"] == "message") sequences.push_back(parsed["sequence"]);
+        }
+        return sequences;
+    }
+    std::vector<std::string> typists_seen_by(sdk::ConnectionId id) const {
+        std::vector<std::string> typists;
+        for (const auto& [ids, frame] : pushed_) {
+            json parsed = json::parse(frame);
+            if (parsed["type"] == "typing" && std::find(ids.begin(), ids.end(), id) != ids.end())
+                typists.push_back(parsed["user_id"]);
+        }
+        return typists;
+    }
+
+    lanchat::testing::TempDir dir_;
+    int64_t unix_ms_ = 1000;
+    std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<channel::ChannelStore> store_;
+    std::unique_ptr<channel::ChannelService> channels_;
+    std::string general_;
+    SteadyTime now_ = SteadyTime{} + 1h;
+    std::vector<std::pair<std::vector<sdk::ConnectionId>, std::string>> pushed_;
+    std::vector<HistoryRead> postponed_;
+    int history_reads_ = 0;
+    EdgeFeeds feeds_{[this](const auto& ids, const std::string& frame) { pushed_.emplace_back(ids, frame); }, 300ms,
+                     [this] { return now_; }};
+};
+
+// The log so far: 1 alice joined, 2 bob joined, 3 carol joined.
+
+TEST_F(EdgeFeedsTest, MessagesAreReleasedInSequenceWhateverOrderTheyArriveInAndEachOnlyOnce) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    auto first = post("one"), second = post("two"), third = post("three");
+    deliver(third);
+    deliver(first);
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4}));
+    deliver(second);
+    deliver(second);  // a retry's second delivery
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5, 6}));
+}
+
+TEST_F(EdgeFeedsTest, EachMessageIsEncodedOnceForEveryConnectionReadingIt) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    ASSERT_TRUE(subscribe(kBobsPhone, "bob").ok());
+    ASSERT_TRUE(subscribe(kCarol, "carol").ok());
+    pushed_.clear();
+    deliver(post("hello"));
+    ASSERT_EQ(pushed_.size(), 1u);
+    EXPECT_EQ(pushed_[0].first, (std::vector<sdk::ConnectionId>{kBob, kBobsPhone, kCarol}));
+    EXPECT_EQ(json::parse(pushed_[0].second)["body"], "hello");
+}
+
+TEST_F(EdgeFeedsTest, AMissingMessageIsReadFromTheHistoryOnceItHasWaitedTheGapWait) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    post("lost on the way");
+    deliver(post("after it"));
+    EXPECT_TRUE(received(kBob).empty());
+    now_ += 299ms;
+    EXPECT_TRUE(feeds_.gaps().empty());
+    now_ += 1ms;
+    auto reads = feeds_.gaps();
+    ASSERT_EQ(reads.size(), 1u);
+    EXPECT_EQ(reads[0].after, 3u);
+    EXPECT_TRUE(feeds_.gaps().empty()) << "one read of a gap at a time";
+    run(reads);
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5}));
+}
+
+TEST_F(EdgeFeedsTest, AConnectionBehindTheFeedCatchesUpFromTheHistoryWhileLiveMessagesWaitForIt) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    for (const char* body : {"a", "b", "c"}) deliver(post(body));
+    // carol's new connection has seen up to 4; the feed has released up to 6.
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 4}}, /*read_now=*/false).ok());
+    ASSERT_EQ(postponed_.size(), 1u);
+    deliver(post("d"));  // live, while carol's history read is on its way
+    EXPECT_TRUE(received(kCarol).empty());
+    run(postponed_);
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{5, 6, 7}));
+    deliver(post("e"));
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{5, 6, 7, 8}));
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5, 6, 7, 8}));
+}
+
+TEST_F(EdgeFeedsTest, AJoinedEventAttachesTheUsersConnectionsAndALeftEventDetachesThemAfterIt) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    ASSERT_TRUE(subscribe(kCarol, "dave").ok());  // dave is a member of nothing yet
+    deliver(post("before dave"));
+    deliver(join("dave"));
+    deliver(post("with dave"));
+    deliver(leave("dave"));
+    deliver(post("after dave"));
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{5, 6, 7}));  // his JOINED, the post, his LEFT
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5, 6, 7, 8}));
+}
+
+// The JOINED event is the first this edge hears of the channel: nobody here followed it before.
+TEST_F(EdgeFeedsTest, AJoinedEventStartsAFeedForAChannelNobodyHereFollowed) {
+    ASSERT_TRUE(subscribe(kBob, "dave").ok());
+    EXPECT_EQ(feeds_.feeds(), 0u);
+    auto joined = join("dave");
+    auto overtook = post("came before the JOINED event");
+    deliver(overtook);  // dropped: no feed yet
+    deliver(joined);
+    EXPECT_EQ(feeds_.feeds(), 1u);
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4}));
+    run(feeds_.gaps());  // what the stream brought before the feed existed is read at once
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5}));
+}
+
+TEST_F(EdgeFeedsTest, AClosedConnectionLeavesEveryFeedAndAFeedWithoutReadersGoes) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    ASSERT_EQ(feeds_.feeds(), 1u);
+    feeds_.closed(kBob);
+    EXPECT_EQ(feeds_.feeds(), 0u);
+    deliver(post("to nobody here"));
+    EXPECT_TRUE(pushed_.empty());
+}
+
+TEST_F(EdgeFeedsTest, AfterTheStreamWasDownTheKnownEndOfTheLogIsReadWithoutWaiting) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    post("while the stream was down");
+    EXPECT_EQ(feeds_.followed(), (std::vector<std::string>{general_}));
+    cv1::PositionsRequest request;
+    request.add_channel_ids(general_);
+    auto positions = value_or_throw(channels_->positions(request));
+    feeds_.reaches({positions.positions().begin(), positions.positions().end()});
+    run(feeds_.gaps());
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4}));
+}
+
+TEST_F(EdgeFeedsTest, TypingGoesToTheChannelsReadersHereButNotToTheTypist) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    ASSERT_TRUE(subscribe(kCarol, "carol").ok());
+    router::v1::Delivery delivery;
+    delivery.mutable_typing()->set_channel_id(general_);
+    delivery.mutable_typing()->set_user_id("carol");
+    feeds_.deliver(delivery);
+    EXPECT_EQ(typists_seen_by(kBob), (std::vector<std::string>{"carol"}));
+    EXPECT_TRUE(typists_seen_by(kCarol).empty());
+}
+
+TEST_F(EdgeFeedsTest, AResumePointPastTheEndIsRefusedAndAStaleSubscribeIsCancelled) {
+    EXPECT_EQ(subscribe(kBob, "bob", {{general_, 4}}).code(), sdk::Code::out_of_range);
+    EXPECT_TRUE(subscribe(kBob, "bob", {{"c_notamember00000", 9}}).ok());  // not his channel: ignored
+    const uint64_t older = feeds_.subscribing(kCarol, "carol");
+    feeds_.subscribing(kCarol, "carol");
+    EXPECT_EQ(feeds_.attach(kCarol, older, {}, {}).status().code(), sdk::Code::cancelled);
+    EXPECT_LE(history_reads_, 1);
+}
+
+}  // namespace
+}  // namespace lanchat::gateway
