@@ -25,6 +25,13 @@ using grpc_buffers::buffer_of;
 using grpc_buffers::bytes_of;
 namespace {
 
+// The [authorization] line that lets `peer` call `method`'s service: a service identity by its name.
+std::string rule_to_allow(const std::string& method, const std::string& peer) {
+    const size_t service_path = peer.find("/svc/");
+    const std::string caller = service_path == std::string::npos ? peer : peer.substr(service_path + 5);
+    return "\"" + std::string(service_of(method)) + "\" = [\"" + caller + "\"]";
+}
+
 constexpr const char* kCorrelationHeader = "x-lanchat-correlation-id";
 constexpr const char* kTraceparentHeader = "traceparent";
 
@@ -217,11 +224,14 @@ private:
         if (!server_.policy.allows(method, peer)) {
             ++server_.refused;
             server_.denied.add({server_.routes.find(method) ? method : "unknown"}, 1);
-            server_.log.warn("refused a call: caller not allowed",
-                             {{"caller", peer.empty() ? "(no SPIFFE ID)" : peer}, {"method", method}});
-            return finish_now(
-                {grpc::StatusCode::PERMISSION_DENIED,
-                 (peer.empty() ? std::string("a caller without a SPIFFE ID") : peer) + " may not call " + method});
+            const std::string rule = peer.empty() ? "" : rule_to_allow(method, peer);
+            server_.log.warn("refused a call: caller not allowed", {{"caller", peer.empty() ? "(no SPIFFE ID)" : peer},
+                                                                    {"method", method},
+                                                                    {"to_allow_add_to_authorization", rule}});
+            return finish_now({grpc::StatusCode::PERMISSION_DENIED,
+                               peer.empty() ? "a caller without a SPIFFE ID may not call " + method
+                                            : peer + " may not call " + method + "; to allow it, add " + rule +
+                                                  " to [authorization] in the node file"});
         }
         std::shared_ptr<const Route> route = server_.routes.find(method);
         if (!route) return finish_now({grpc::StatusCode::UNIMPLEMENTED, "no plugin on this node serves " + method});
