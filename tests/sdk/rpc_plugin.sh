@@ -40,6 +40,7 @@ admin_port=$(free_port)
 sed -i "s/127.0.0.1:7443/127.0.0.1:$grpc_port/; s/127.0.0.1:9464/127.0.0.1:$admin_port/" node.toml
 export LANCHAT_ADMIN="http://127.0.0.1:$admin_port"
 
+lanchatd --describe build/greeter.so | grep -q 'greeting (string, default "hello")' || fail "--describe does not show greeting"
 lanchatd --check node.toml >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; fail "--check refused the example"; }
 lanchatd node.toml >"$work/node.log" 2>&1 &
 node_pid=$!
