@@ -1,5 +1,6 @@
 #include "node_commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -14,9 +15,11 @@ namespace lanchat::ctl {
 
 const char* const kNodeUsage =
     "lanchatctl [ADMIN OPTIONS] status [--json]      readiness and plugins at a glance\n"
-    "lanchatctl [ADMIN OPTIONS] plugins [--json]     name, version, ABI, core, state, health, loaded at, file\n"
+    "lanchatctl [ADMIN OPTIONS] plugins [--json]     a table: name, version, ABI, core, state, health, loaded at, "
+    "file\n"
     "lanchatctl [ADMIN OPTIONS] health               live/ready; exit 0 only when ready\n"
-    "lanchatctl [ADMIN OPTIONS] metrics [--json]     a readable summary of /metrics (all samples with --json)\n"
+    "lanchatctl [ADMIN OPTIONS] metrics [--json]     a readable summary of /metrics and each plugin's own metrics\n"
+    "                                                (all samples with --json)\n"
     "lanchatctl [ADMIN OPTIONS] reload NAME          asks the node to hot-reload plugin NAME\n"
     "ADMIN OPTIONS: --admin URL (default $LANCHAT_ADMIN or http://127.0.0.1:9464); for HTTPS either\n"
     "    --pki DIR --operator NAME (uses DIR/ca.crt and DIR/clients/operator-NAME.{crt,key}) or --ca --cert --key\n";
@@ -81,11 +84,55 @@ void print_summary(const Json& status) {
     std::printf("calls refused by authorization: %.0f\n", rpc.value("refused", 0.0));
 }
 
-// The plugins as /plugins answers them: one object a line.
-std::string plugins_text(const Json& plugins) {
-    std::string text = "[";
-    for (size_t i = 0; i < plugins.size(); ++i) text += (i ? ",\n  " : "\n  ") + text_of(plugins[i]);
-    return text + "\n]\n";
+// The plugins as /plugins answers them, one a row under a header, each column as wide as its widest cell.
+std::string plugins_table(const Json& plugins) {
+    const std::vector<std::pair<std::string, std::string>> columns = {
+        {"NAME", "name"},     {"VERSION", "version"},     {"ABI", "abi"},  {"CORE", "core"}, {"STATE", "state"},
+        {"HEALTH", "health"}, {"LOADED AT", "loaded_at"}, {"FILE", "file"}};
+    auto cell = [](const Json& plugin, const std::string& key) {
+        const Json& value = plugin.contains(key) ? plugin[key] : Json();
+        return value.is_string() ? value.get<std::string>() : value.is_null() ? "" : text_of(value);
+    };
+    std::vector<std::vector<std::string>> rows(1);
+    for (const auto& [title, key] : columns) rows[0].push_back(title);
+    for (const Json& plugin : plugins) {
+        rows.emplace_back();
+        for (const auto& [title, key] : columns) rows.back().push_back(cell(plugin, key));
+    }
+    std::vector<size_t> widths(columns.size(), 0);
+    for (const auto& row : rows) {
+        for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    std::string text;
+    for (const auto& row : rows) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i) {
+            line += row[i] + (i + 1 < row.size() ? std::string(widths[i] - row[i].size() + 2, ' ') : "");
+        }
+        text += line + "\n";
+    }
+    return text;
+}
+
+// Each plugin's own metrics (lanchat_<plugin>_<name>), one sample a line, from /metrics/samples.
+void print_plugin_metrics(const Json& plugins, const Json& samples) {
+    std::printf("plugins' own metrics:\n");
+    size_t printed = 0;
+    for (const Json& sample : samples) {
+        const std::string name = sample.value("name", "");
+        bool owned = false;
+        for (const Json& plugin : plugins)
+            owned = owned || name.rfind("lanchat_" + plugin.value("name", "") + "_", 0) == 0;
+        if (!owned) continue;
+        std::string labels;
+        for (const auto& [key, value] : sample["labels"].items()) {
+            labels += (labels.empty() ? "{" : ",") + key + "=\"" + value.get<std::string>() + "\"";
+        }
+        std::printf("  %-50s %s\n", (name + labels + (labels.empty() ? "" : "}")).c_str(),
+                    text_of(sample["value"]).c_str());
+        ++printed;
+    }
+    if (printed == 0) std::printf("  (none)\n");
 }
 
 // "ready\n", or "not ready\n" and one line per reason, as /health/ready says it.
@@ -152,7 +199,13 @@ int run_node_command(const std::string& command, const std::vector<std::string>&
     if (command == "plugins") {
         auto reply = ask("GET", "/plugins");
         if (!reply) return kFailed;
-        std::cout << reply->body;
+        if (json) {
+            std::cout << reply->body;
+            return kOk;
+        }
+        auto plugins = parse_answer(*reply, "/plugins");
+        if (!plugins) return kFailed;
+        std::cout << plugins_table(*plugins);
         return kOk;
     }
     if (command == "health") {
@@ -174,12 +227,19 @@ int run_node_command(const std::string& command, const std::vector<std::string>&
         if (!reply) return kFailed;
         auto answer = parse_answer(*reply, path);
         if (!answer) return kFailed;
-        if (command == "metrics") {
-            json ? print_samples(*answer) : print_summary(*answer);
+        if (command == "metrics" && json) {
+            print_samples(*answer);
+        } else if (command == "metrics") {
+            print_summary(*answer);
+            auto samples = ask("GET", "/metrics/samples");
+            if (!samples) return kFailed;
+            auto parsed = parse_answer(*samples, "/metrics/samples");
+            if (!parsed) return kFailed;
+            print_plugin_metrics((*answer)["plugins"], *parsed);
         } else if (json) {
             std::cout << text_of(*answer) << "\n";
         } else {
-            std::cout << target.url << ": " << readiness_text(*answer) << plugins_text((*answer)["plugins"]);
+            std::cout << target.url << ": " << readiness_text(*answer) << plugins_table((*answer)["plugins"]);
         }
         return kOk;
     }

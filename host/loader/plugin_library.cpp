@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "loader/elf_header.hpp"
+#include "loader/unload_safety.hpp"
 
 namespace lanchat::host {
 namespace fs = std::filesystem;
@@ -93,6 +94,7 @@ sdk::Result<fs::path> copy_for_loading(const fs::path& path, const fs::path& dir
 
 sdk::Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path, const fs::path& copy_dir) {
     if (sdk::Status status = check_shared_object(path); !status.ok()) return status;
+    if (sdk::Status status = check_unload_safety(path); !status.ok()) return status;
     fs::path loaded = path;
     if (!copy_dir.empty()) {
         auto copy = copy_for_loading(path, copy_dir);
@@ -166,8 +168,8 @@ sdk::Status PluginLibrary::unload() {
         dlclose(still_loaded);
         verdict = sdk::internal_error(path_.string() +
                                       ": still loaded after unload, so its old code would keep "
-                                      "running; rebuild it with -fno-gnu-unique (lanchat_add_plugin "
-                                      "sets it) and link no shared library the host does not load");
+                                      "running; something holds it (a dlopen of it with RTLD_NODELETE, "
+                                      "or a library it loaded that lanchatd had not)");
     } else if (is_mapped(loaded_)) {
         verdict = sdk::internal_error(path_.string() + ": still mapped into the process after unload");
     }

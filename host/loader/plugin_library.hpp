@@ -25,8 +25,8 @@ constexpr AbiVersion host_abi() { return {LANCHAT_ABI_MAJOR, LANCHAT_ABI_MINOR};
 class PluginLibrary {
 public:
     // Loads `path` and negotiates the ABI. Errors name the file and say what is wrong: missing, not a shared
-    // object, wrong architecture, unloadable, no entry symbol, incompatible ABI, malformed descriptor or
-    // settings table.
+    // object, wrong architecture, not safely unloadable (check_unload_safety), unloadable, no entry symbol,
+    // incompatible ABI, malformed descriptor or settings table.
     // With `copy_dir`, a private copy of the file is loaded (copy-on-load): a new build written over `path`
     // then runs as new code on reload, and never changes the bytes a running instance has mapped.
     static sdk::Result<std::unique_ptr<PluginLibrary>> open(const std::filesystem::path& path,
@@ -46,7 +46,7 @@ public:
     const DeclaredSettings& settings() const { return settings_; }
 
     // Unloads the file and verifies that no mapping of it remains. A failure means old code would keep
-    // running (e.g. STB_GNU_UNIQUE symbols pinned it); the message says which file and why.
+    // running (something the loader's checks cannot see before dlopen pinned it); the message says which file.
     sdk::Status unload();
 
 private:

@@ -24,6 +24,13 @@ uint64_t unix_ms(std::chrono::system_clock::time_point time) {
         std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
 }
 
+// The [authorization] line that lets `peer` call `method`'s service: a service identity by its name.
+std::string rule_to_allow(const std::string& method, const std::string& peer) {
+    const size_t service_path = peer.find("/svc/");
+    const std::string caller = service_path == std::string::npos ? peer : peer.substr(service_path + 5);
+    return "\"" + std::string(service_of(method)) + "\" = [\"" + caller + "\"]";
+}
+
 }  // namespace
 
 InboundLineage inbound_lineage(std::string correlation_id, const std::string& traceparent,
@@ -52,11 +59,14 @@ Admission::Admission(const RoutingTable& routes, const AuthorizationPolicy& poli
 sdk::Result<std::shared_ptr<const Route>> Admission::admit(const std::string& method, const std::string& peer) const {
     if (!policy_.allows(method, peer)) {
         telemetry_.refused(routes_.find(method) ? method : "unknown");
-        log_.warn("refused a call: caller not allowed",
-                  {{"caller", peer.empty() ? "(no SPIFFE ID)" : peer}, {"method", method}});
-        return sdk::Status(
-            sdk::Code::permission_denied,
-            (peer.empty() ? std::string("a caller without a SPIFFE ID") : peer) + " may not call " + method);
+        const std::string rule = peer.empty() ? "" : rule_to_allow(method, peer);
+        log_.warn("refused a call: caller not allowed", {{"caller", peer.empty() ? "(no SPIFFE ID)" : peer},
+                                                         {"method", method},
+                                                         {"to_allow_add_to_authorization", rule}});
+        return sdk::Status(sdk::Code::permission_denied,
+                           peer.empty() ? "a caller without a SPIFFE ID may not call " + method
+                                        : peer + " may not call " + method + "; to allow it, add " + rule +
+                                              " to [authorization] in the node file");
     }
     std::shared_ptr<const Route> route = routes_.find(method);
     if (!route) return sdk::Status(sdk::Code::unimplemented, "no plugin on this node serves " + method);

@@ -264,12 +264,16 @@ TEST_F(LanchatdTest, TextFormatIsReadableForATerminal) {
     EXPECT_EQ(node.wait_exit(), 0);
 }
 
-TEST_F(LanchatdTest, CheckValidatesPluginsWithoutServing) {
+TEST_F(LanchatdTest, CheckCreatesAndDestroysEachPluginWithoutStartingOrTouchingTheDataDirectory) {
     Completed ok =
         run_to_exit({kLanchatd, "--check", node_file(plugin_entry("probe", kFixtures / "probe.so")).string()});
     EXPECT_EQ(ok.exit_code, 0) << ok.output;
-    EXPECT_GE(find(records(ok.lines), "node file is valid"), 0);
-    EXPECT_EQ(find(records(ok.lines), "probe created"), -1);  // nothing was created or started
+    std::vector<json> logs = records(ok.lines);
+    EXPECT_GE(find(logs, "node file is valid"), 0);
+    int created = find(logs, "probe created");
+    ASSERT_GE(created, 0) << ok.output;  // its own code read its config, as at start
+    EXPECT_NE(logs[created]["fields"].value("data_dir", "").find("lanchatd-check-"), std::string::npos);
+    EXPECT_EQ(find(logs, "probe started"), -1);
     EXPECT_FALSE(fs::exists(dir_.path() / "data"));
 
     Completed bad =
@@ -336,13 +340,19 @@ TEST_F(LanchatdTest, CheckRefusesAPortBeyond65535WhereItIsWritten) {
                                                   "port from 0 to 65535, found \"127.0.0.1:99999\""});
 }
 
-TEST_F(LanchatdTest, CheckSaysWhenAPluginsConfigCanBeCheckedOnlyAtStart) {
-    Completed run =
-        run_to_exit({kLanchatd, "--check", node_file(plugin_entry("compat", kCompatPlugin, "x = 1")).string()});
+TEST_F(LanchatdTest, CheckSaysWhenAPluginsConfigIsCheckedOnlyByItsOwnCode) {
+    fs::path refused = node_file(plugin_entry("compat", kCompatPlugin, "greeting = 5"));
+    Completed bad = run_to_exit({kLanchatd, "--check", refused.string()});
+    EXPECT_EQ(bad.exit_code, kExitFailed) << bad.output;
+    EXPECT_EQ(error_message(bad), "plugin 'compat' (" + refused.string() +
+                                      ":5:1): create failed: config key 'greeting' must be a short string");
+
+    Completed run = run_to_exit(
+        {kLanchatd, "--check", node_file(plugin_entry("compat", kCompatPlugin, "greeting = \"hi\"")).string()});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     std::vector<json> logs = records(run.lines);
     int warned =
-        find(logs, "the plugin declares no settings table: its [plugin.config] is checked only when it starts");
+        find(logs, "the plugin declares no settings table: its [plugin.config] is checked only by its own code");
     ASSERT_GE(warned, 0) << run.output;
     EXPECT_EQ(logs[warned]["level"], "warn");
     EXPECT_EQ(logs[warned]["fields"]["plugin"], "compat");
@@ -456,6 +466,41 @@ TEST_F(LanchatdTest, APluginThatFailsToInitialiseIsRefusedWithItsOwnMessage) {
         EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
         EXPECT_EQ(error_message(run), expected);
         EXPECT_EQ(find(records(run.lines), "node ready"), -1);
+    }
+}
+
+TEST_F(LanchatdTest, CheckRefusesAPluginTheNodeCouldNotReloadSafely) {
+    const fs::path plugin = kFixtures / "full_runtime.so";
+    Completed run = run_to_exit({kLanchatd, "--check", node_file(plugin_entry("notes", plugin)).string()});
+    EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
+    EXPECT_NE(error_message(run).find("plugin 'notes' ("), std::string::npos) << error_message(run);
+    EXPECT_NE(error_message(run).find(plugin.string() + ": contains protobuf code generated for the full runtime"),
+              std::string::npos)
+        << error_message(run);
+}
+
+TEST_F(LanchatdTest, CheckRefusesAnAuthorizationKeyThatNamesNoService) {
+    make_pki(dir_.path() / "pki", "n1");
+    auto node = [&](const std::string& key) {
+        return dir_.write("node.toml",
+                          "[node]\nname = \"n1\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
+                          "[authorization]\n" +
+                              key + " = [\"gateway\"]\n");
+    };
+    fs::path file = node("echo");
+    Completed run = run_to_exit({kLanchatd, "--check", file.string()});
+    EXPECT_EQ(run.exit_code, kExitFailed) << run.output;
+    EXPECT_EQ(error_message(run).rfind(file.string() +
+                                           ": [authorization] key 'echo' names no service, so it authorizes nothing: a "
+                                           "key is a proto service (\"acme.greeter.v1.Greeter\"), a full method "
+                                           "(\"/acme.greeter.v1.Greeter/Say\"), or the name of a lanchat.<name>.v1 "
+                                           "service (audit, auth, ",
+                                       0),
+              0u)
+        << error_message(run);
+    for (const char* key : {"audit", "\"acme.greeter.v1.Greeter\"", "\"/lanchat.audit.v1.Audit/Query\""}) {
+        Completed ok = run_to_exit({kLanchatd, "--check", node(key).string()});
+        EXPECT_EQ(ok.exit_code, 0) << key << ": " << ok.output;
     }
 }
 

@@ -150,12 +150,15 @@ TEST_F(MeshTest, ACallerOutsideTheAllowlistIsDeniedLoggedAndCounted) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
     Reply reply = call(channel_to(node.address, ca(), service("client", "intruder")), kSay, say_request("let me in"));
     EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-    EXPECT_EQ(reply.status.error_message(), "spiffe://lan-chat.test/svc/intruder may not call " + std::string(kSay));
+    EXPECT_EQ(reply.status.error_message(), "spiffe://lan-chat.test/svc/intruder may not call " + std::string(kSay) +
+                                                "; to allow it, add \"lanchat.test.v1.Echo\" = [\"intruder\"] to "
+                                                "[authorization] in the node file");
     auto logged = node.process->wait_for_line("refused a call: caller not allowed");
     ASSERT_TRUE(logged);
     auto line = nlohmann::json::parse(*logged);
     EXPECT_EQ(line["fields"]["caller"], "spiffe://lan-chat.test/svc/intruder");
     EXPECT_EQ(line["fields"]["method"], kSay);
+    EXPECT_EQ(line["fields"]["to_allow_add_to_authorization"], "\"lanchat.test.v1.Echo\" = [\"intruder\"]");
 }
 
 TEST_F(MeshTest, BadClientCertificatesAreRefusedAtTheHandshakeAndTheNodeKeepsServing) {

@@ -141,6 +141,10 @@ TEST_F(ReloadTest, AFailedReloadLeavesTheOldVersionAnsweringAndSaysWhy) {
         std::string reason;
     };
     const std::string file = plugin_file_.string();
+    auto install = [&](const char* fixture) {
+        write_node_file();
+        fs::copy_file(kFixtures / fixture, plugin_file_, fs::copy_options::overwrite_existing);
+    };
     const std::vector<Case> cases = {
         {"missing file", [&] { fs::remove(plugin_file_); }, file + ": plugin file not found"},
         {"not a shared object", [&] { std::ofstream(plugin_file_) << "not a plugin\n"; },
@@ -156,6 +160,12 @@ TEST_F(ReloadTest, AFailedReloadLeavesTheOldVersionAnsweringAndSaysWhy) {
          "plugin 'echo': create failed: config key 'relay_idempotent'"},
         {"state import failure", [&] { write_node_file("fail_import = true"); },
          "plugin 'echo': import_state failed: told to refuse the state"},
+        // Each of these would abort the node or leave old code running; the loader refuses them before dlopen.
+        {"full-runtime protobuf code", [&] { install("full_runtime.so"); },
+         file + ": contains protobuf code generated for the full runtime"},
+        {"a library the host has not loaded", [&] { install("lite_library.so"); },
+         file + ": needs libprotobuf-lite.so.32, which lanchatd has not loaded"},
+        {"STB_GNU_UNIQUE symbols", [&] { install("gnu_unique.so"); }, "STB_GNU_UNIQUE symbols (lanchat::gnu_unique::"},
     };
     for (const Case& c : cases) {
         c.prepare();
@@ -166,7 +176,7 @@ TEST_F(ReloadTest, AFailedReloadLeavesTheOldVersionAnsweringAndSaysWhy) {
         EXPECT_TRUE(still.status.ok()) << c.what;
         EXPECT_EQ(still.reply.text(), "still there");
     }
-    EXPECT_NE(http_request(admin_, "GET", "/metrics").body.find("lanchat_plugin_failures_total{plugin=\"echo\"} 5\n"),
+    EXPECT_NE(http_request(admin_, "GET", "/metrics").body.find("lanchat_plugin_failures_total{plugin=\"echo\"} 8\n"),
               std::string::npos);
     EXPECT_TRUE(node_->wait_for_line("reload failed; the running instance keeps serving"));
 }

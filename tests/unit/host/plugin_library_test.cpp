@@ -62,16 +62,56 @@ TEST(PluginLibraryTest, RepeatedLoadAndUnloadNeverAccumulatesMappings) {
     EXPECT_FALSE(is_mapped(path));
 }
 
-TEST(PluginLibraryTest, APluginPinnedByGnuUniqueSymbolsIsReportedAsStillLoaded) {
+TEST(PluginLibraryTest, APluginThatPinsItselfIsReportedAsStillLoaded) {
     const auto path = kFixtures / "pinned.so";
     auto opened = PluginLibrary::open(path);
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     sdk::Status unloaded = (*opened)->unload();
     EXPECT_EQ(unloaded.message(), path.string() +
                                       ": still loaded after unload, so its old code would keep running; "
-                                      "rebuild it with -fno-gnu-unique (lanchat_add_plugin sets it) and "
-                                      "link no shared library the host does not load");
+                                      "something holds it (a dlopen of it with RTLD_NODELETE, or a library it "
+                                      "loaded that lanchatd had not)");
     EXPECT_TRUE(is_mapped(path));
+}
+
+TEST(PluginLibraryTest, APluginWithGnuUniqueSymbolsIsRefusedBeforeItIsLoaded) {
+    const auto path = kFixtures / "gnu_unique.so";
+    const std::string error = error_of(path);
+    EXPECT_EQ(error.rfind(path.string() + ": defines ", 0), 0u) << error;
+    EXPECT_NE(error.find(" STB_GNU_UNIQUE symbols (lanchat::gnu_unique::Registry<lanchat::gnu_unique::GnuUnique>"
+                         "::instances"),
+              std::string::npos)
+        << error;
+    EXPECT_NE(error.find("which keep it loaded after unload, so a reload would run its old code; build it with "
+                         "lanchat_add_plugin, which compiles with -fno-gnu-unique"),
+              std::string::npos)
+        << error;
+    EXPECT_FALSE(is_mapped(path));
+}
+
+TEST(PluginLibraryTest, APluginWithFullRuntimeProtobufCodeIsRefusedBeforeItIsLoaded) {
+    const auto path = kFixtures / "full_runtime.so";
+    const std::string error = error_of(path);
+    EXPECT_EQ(error.rfind(path.string() + ": contains protobuf code generated for the full runtime (it imports "
+                                          "google::protobuf::internal::",
+                          0),
+              0u)
+        << error;
+    EXPECT_NE(error.find("which aborts the node when the plugin is loaded a second time, at its first reload; add "
+                         "`option optimize_for = LITE_RUNTIME;` to the plugin's .proto files (lanchat_add_plugin "
+                         "PROTOS checks it)"),
+              std::string::npos)
+        << error;
+    EXPECT_FALSE(is_mapped(path));
+}
+
+TEST(PluginLibraryTest, APluginNeedingALibraryTheHostHasNotLoadedIsRefusedBeforeItIsLoaded) {
+    const auto path = kFixtures / "lite_library.so";
+    EXPECT_EQ(error_of(path), path.string() +
+                                  ": needs libprotobuf-lite.so.32, which lanchatd has not loaded; link "
+                                  "protobuf::libprotobuf instead (lanchatd loads it, and LITE_RUNTIME messages "
+                                  "run on it)");
+    EXPECT_FALSE(is_mapped(path));
 }
 
 TEST(PluginLibraryTest, AFileThatIsNoLoadablePluginIsRefusedWithWhatItIs) {
