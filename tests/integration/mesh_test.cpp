@@ -506,7 +506,8 @@ TEST_P(LocalCallsTest, ACallerTheAllowlistDoesNotNameIsRefusedAndCountedOnEither
     Reply refused = relay("let me through");
     EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(refused.status.error_message(),
-              "spiffe://lan-chat.test/svc/middle may not call /lanchat.test.v1.Echo/Say");
+              "spiffe://lan-chat.test/svc/middle may not call /lanchat.test.v1.Echo/Say; to allow it, add "
+              "\"lanchat.test.v1.Echo\" = [\"middle\"] to [authorization] in the node file");
     std::string text = metrics();
     EXPECT_NE(text.find("lanchat_rpc_refused_total{method=\"/lanchat.test.v1.Echo/Say\"} 1\n"), std::string::npos)
         << text;

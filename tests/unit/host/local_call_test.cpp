@@ -213,7 +213,10 @@ TEST_F(LocalCallTest, ACallerOutsideTheAllowlistIsRefusedAndCountedWithoutReachi
     call(caller, kSay, "let me in", LANCHAT_RPC_UNARY, "spiffe://lan-chat.test/svc/intruder");
     Caller::Answer answer = caller.wait_answer();
     EXPECT_EQ(answer.code, LANCHAT_PERMISSION_DENIED);
-    EXPECT_EQ(answer.message, "spiffe://lan-chat.test/svc/intruder may not call " + kSay);
+    EXPECT_EQ(answer.message,
+              "spiffe://lan-chat.test/svc/intruder may not call " + kSay +
+                  "; to allow it, add \"lanchat.acme.v1.Acme\" = [\"intruder\"] to [authorization] in the "
+                  "node file");
     EXPECT_EQ(acme_.calls(), 0u);
     EXPECT_EQ(sample("lanchat_rpc_refused_total", {{"method", kSay}}), 1);
     EXPECT_EQ(sample("lanchat_rpc_server_requests_total",
