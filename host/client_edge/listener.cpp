@@ -87,8 +87,8 @@ public:
 
     WsStream& stream() { return ws_; }
 
-    lanchat_status_code send(std::string text) override {
-        size_t size = text.size();
+    lanchat_status_code send(Payload text) override {
+        size_t size = text->size();
         // One message always fits an empty queue, however large (a history page): the limit is on backlog.
         size_t before = queued_bytes_.fetch_add(size);
         if (before > 0 && before + size > edge_.config.send_queue_bytes) {
@@ -103,7 +103,7 @@ public:
         }
         asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
             if (self->finished_ || self->closing_) {  // nothing goes out after the close frame was asked for
-                self->queued_bytes_ -= text.size();
+                self->queued_bytes_ -= text->size();
                 return;
             }
             self->outbox_.push_back(std::move(text));
@@ -130,10 +130,10 @@ public:
         beast::error_code error;
         while (!finished_) {
             if (!outbox_.empty()) {
-                std::string message = std::move(outbox_.front());
+                Payload message = std::move(outbox_.front());
                 outbox_.pop_front();
-                co_await ws_.async_write(asio::buffer(message), asio::redirect_error(kAwait, error));
-                queued_bytes_ -= message.size();
+                co_await ws_.async_write(asio::buffer(*message), asio::redirect_error(kAwait, error));
+                queued_bytes_ -= message->size();
                 if (error) break;
                 edge_.frames->add({"out"}, 1);
                 continue;
@@ -175,7 +175,7 @@ public:
 
 private:
     void dropped_bytes_outbox() {
-        for (const std::string& message : outbox_) queued_bytes_ -= message.size();
+        for (const Payload& message : outbox_) queued_bytes_ -= message->size();
         outbox_.clear();
     }
 
@@ -207,7 +207,7 @@ private:
     asio::steady_timer wake_;
     asio::steady_timer guard_;
     Listener::Impl& edge_;
-    std::deque<std::string> outbox_;
+    std::deque<Payload> outbox_;
     std::atomic<size_t> queued_bytes_{0};
     std::atomic<bool> over_limit_{false};
     std::optional<websocket::close_reason> closing_;
