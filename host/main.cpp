@@ -11,6 +11,7 @@
 #include "abi/host_api.hpp"
 #include "check/node_check.hpp"
 #include "check/plugin_description.hpp"
+#include "config/descriptor_limit.hpp"
 #include "config/node_config.hpp"
 #include "loader/plugin_library.hpp"
 #include "logging/log.hpp"
@@ -187,6 +188,10 @@ int main(int argc, char** argv) {
     NodeLog log(options.log_format.value_or(config->log_format), options.log_level.value_or(config->log_level));
     log.set_node(config->node_name);
 
+    if (auto room = check_descriptor_room(*config, raise_descriptor_limit()); !room.ok()) {
+        log.error(room.message());
+        return kExitBadConfig;
+    }
     if (options.check) {
         if (lanchat::sdk::Status checked = check_node(*config, log); !checked.ok()) {
             log.error(checked.message());

@@ -23,6 +23,24 @@ tcp::endpoint endpoint_of(const Target& target) {
     return {asio::ip::make_address(target.host), static_cast<unsigned short>(std::stoi(target.port))};
 }
 
+// Connects from a source address of its own in 127.1.0.0/16 (round robin): one client address holds at most
+// one ephemeral port range of connections, so 50,000 need several.
+template <class Stream>
+asio::awaitable<beast::error_code> connect_from_spread_source(Stream& stream, const Target& target) {
+    static uint32_t next = 0;
+    uint32_t n = next++ % 65000;
+    asio::ip::address_v4 source(
+        asio::ip::address_v4::bytes_type{127, 1, static_cast<uint8_t>(n / 250), static_cast<uint8_t>(n % 250 + 1)});
+    beast::error_code error;
+    tcp::socket& socket = beast::get_lowest_layer(stream).socket();
+    socket.open(tcp::v4(), error);
+    if (!error) socket.bind({source, 0}, error);
+    if (!error)
+        co_await beast::get_lowest_layer(stream).async_connect(endpoint_of(target),
+                                                               asio::redirect_error(kAwait, error));
+    co_return error;
+}
+
 }  // namespace
 
 int64_t now_ns() {
@@ -36,9 +54,7 @@ Generator::Generator(const std::filesystem::path& ca) {
 
 asio::awaitable<std::shared_ptr<Connection>> Generator::open(const Target& target, std::string auth_frame) {
     auto connection = std::make_shared<Connection>(io_, tls_);
-    beast::error_code error;
-    co_await beast::get_lowest_layer(connection->ws)
-        .async_connect(endpoint_of(target), asio::redirect_error(kAwait, error));
+    beast::error_code error = co_await connect_from_spread_source(connection->ws, target);
     if (error) {
         std::cerr << "connect failed: " << error.message() << "\n";
         co_return nullptr;
@@ -137,9 +153,7 @@ double Generator::handshakes(const Target& target, int count, int concurrency) {
     auto begin = Clock::now();
     run_tasks(count, concurrency, [&](int) -> asio::awaitable<void> {
         TlsStream stream(io_, tls_);
-        beast::error_code error;
-        co_await beast::get_lowest_layer(stream).async_connect(endpoint_of(target),
-                                                               asio::redirect_error(kAwait, error));
+        beast::error_code error = co_await connect_from_spread_source(stream, target);
         SSL_set_tlsext_host_name(stream.native_handle(), kServerName);
         if (!error)
             co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(kAwait, error));

@@ -102,7 +102,26 @@ lanchat_connection_info Dispatcher::info_of(Connection& connection, std::string&
 lanchat_status_code Dispatcher::send(lanchat_connection_id id, std::string_view text) {
     std::shared_ptr<Connection> connection = find(id);
     if (!connection) return LANCHAT_NOT_FOUND;
-    return connection->port->send(std::string(text));
+    return connection->port->send(std::make_shared<const std::string>(text));
+}
+
+lanchat_status_code Dispatcher::send_many(std::span<const lanchat_connection_id> ids, std::string_view text,
+                                          std::span<lanchat_status_code> results) {
+    std::vector<std::shared_ptr<Connection>> found(ids.size());
+    {
+        std::lock_guard lock(connections_mutex_);  // once for the whole room, not once per member
+        for (size_t i = 0; i < ids.size(); ++i) {
+            if (auto it = connections_.find(ids[i]); it != connections_.end()) found[i] = it->second;
+        }
+    }
+    Payload payload = std::make_shared<const std::string>(text);
+    lanchat_status_code first_failure = LANCHAT_OK;
+    for (size_t i = 0; i < found.size(); ++i) {
+        lanchat_status_code outcome = found[i] ? found[i]->port->send(payload) : LANCHAT_NOT_FOUND;
+        if (!results.empty()) results[i] = outcome;
+        if (first_failure == LANCHAT_OK) first_failure = outcome;
+    }
+    return first_failure;
 }
 
 lanchat_status_code Dispatcher::set_session(lanchat_connection_id id, std::string_view session) {

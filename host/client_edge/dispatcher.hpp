@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,12 +25,16 @@ constexpr uint16_t kCloseUnsupported = 1003;  // a binary frame
 constexpr uint16_t kCloseTryLater = 1013;     // no gateway is running
 constexpr uint16_t kCloseSlowReader = 4008;   // the send queue went over its limit
 
+// One text message's bytes, immutable and shared by every connection it is queued on (send_many copies a
+// delivery once for a whole room).
+using Payload = std::shared_ptr<const std::string>;
+
 // The transport side of one connection, implemented by the listener.
 class ConnectionPort {
 public:
     virtual ~ConnectionPort() = default;
     // Queues a text message; RESOURCE_EXHAUSTED (and the connection closes with 4008) when over the limit.
-    virtual lanchat_status_code send(std::string text) = 0;
+    virtual lanchat_status_code send(Payload text) = 0;
     // Sends a close frame after what is queued, then ends the connection.
     virtual void close(uint16_t code, std::string reason) = 0;
 };
@@ -55,6 +60,10 @@ public:
     // the active handler and none follows, every connection is closed with 1001.
     void detach(lanchat_host_context* owner);
     lanchat_status_code send(lanchat_connection_id id, std::string_view text);
+    // Queues one copy of `text` on each connection; `results` is empty or as long as `ids` and gets each
+    // outcome. OK when all were queued, else the first outcome that was not.
+    lanchat_status_code send_many(std::span<const lanchat_connection_id> ids, std::string_view text,
+                                  std::span<lanchat_status_code> results);
     lanchat_status_code set_session(lanchat_connection_id id, std::string_view session);
     void close(lanchat_connection_id id, uint16_t code, std::string_view reason);
 

@@ -1,5 +1,6 @@
 #include "client_edge/http_answer.hpp"
 
+#include <sstream>
 #include <string>
 
 namespace lanchat::host::edge {
@@ -29,6 +30,22 @@ http::response<http::string_body> http_response(const http::request<http::empty_
         response.prepare_payload();
     }
     return response;
+}
+
+http::response<http::string_body> plain_answer(http::status status, unsigned version, std::string text) {
+    http::response<http::string_body> answer{status, version};
+    answer.set(http::field::server, "lanchatd");
+    answer.set(http::field::content_type, "text/plain; charset=utf-8");
+    answer.body() = std::move(text) + "\n";
+    answer.keep_alive(false);
+    answer.prepare_payload();
+    return answer;
+}
+
+std::string wire_bytes(const http::response<http::string_body>& response) {
+    std::ostringstream out;
+    out << response;
+    return std::move(out).str();
 }
 
 }  // namespace lanchat::host::edge

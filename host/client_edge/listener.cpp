@@ -1,22 +1,18 @@
 #include "client_edge/listener.hpp"
 
-#include <openssl/ssl.h>
-
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-#include <deque>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <csignal>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -26,33 +22,92 @@
 #include "client_edge/http_answer.hpp"
 #include "client_edge/origin_check.hpp"
 #include "client_edge/server_tls.hpp"
+#include "client_edge/sweep.hpp"
+#include "client_edge/tls_transport.hpp"
+#include "client_edge/ws_connection.hpp"
+#include "client_edge/ws_handshake.hpp"
 #include "logging/log.hpp"
 #include "metrics/registry.hpp"
 #include "net/listen.hpp"
 
 namespace lanchat::host::edge {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
+namespace http = boost::beast::http;
 using asio::ip::tcp;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-using WsStream = websocket::stream<TlsStream>;
+using boost::system::error_code;
+using Request = http::request<http::empty_body>;
 
 namespace {
 
 constexpr size_t kHeaderLimit = 8 * 1024;
 constexpr auto kAwait = asio::use_awaitable;
+constexpr auto kLingerAfterAnswer = std::chrono::seconds(1);
+
+// Ends a connection that has not become a WebSocket yet when its time is up (TLS handshake, request).
+class Deadline final : public Sweep::Member {
+public:
+    Deadline(Sweep& sweep, TlsTransport& transport) : Sweep::Member(sweep), transport_(transport) {}
+    void expire_after(Sweep::Clock::duration wait) { at_ = Sweep::Clock::now() + wait; }
+    bool expired() const { return expired_; }
+    void tick(Sweep::Clock::time_point now) override {
+        if (now < at_) return;
+        expired_ = true;
+        transport_.close();
+    }
+
+private:
+    TlsTransport& transport_;
+    Sweep::Clock::time_point at_ = Sweep::Clock::time_point::max();
+    bool expired_ = false;
+};
+
+// The sweep looks often enough that no deadline is late by more than a quarter of the shortest one.
+Sweep::Clock::duration sweep_interval(const ClientEdgeConfig& config) {
+    auto shortest = std::min<Sweep::Clock::duration>(config.handshake_timeout, config.idle_timeout / 2);
+    return std::clamp<Sweep::Clock::duration>(shortest / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+}
+
+// Reads one request's header into `parser`; `carry` holds what was read and not yet parsed, before and after.
+asio::awaitable<error_code> read_request(TlsTransport& transport, http::request_parser<http::empty_body>& parser,
+                                         std::string& carry) {
+    error_code error;
+    for (;;) {
+        if (!carry.empty()) {
+            size_t used = parser.put(asio::buffer(carry), error);
+            carry.erase(0, used);
+            if (parser.is_done()) co_return error_code{};
+            if (error && error != http::error::need_more) co_return error;
+            error = {};
+        }
+        std::span<char> buffer = loop_read_buffer();
+        size_t got = co_await transport.read_some(buffer, error);
+        if (error) co_return error;
+        carry.append(buffer.data(), got);
+    }
+}
+
+// Answers, says the end is meant, and reads what the client still sends until it ends too (or a second has
+// passed): closing with unread bytes would reset the connection and could lose the answer.
+asio::awaitable<void> answer_and_end(TlsTransport& transport, Deadline& deadline, std::string answer) {
+    co_await transport.write(answer);
+    transport.finish_sending();
+    deadline.expire_after(kLingerAfterAnswer);
+    error_code error;
+    while (!error) co_await transport.read_some(loop_read_buffer(), error);
+}
 
 }  // namespace
 
-class WsConnection;
-
 struct Listener::Impl {
+    ~Impl() {
+        for (auto& sweep : sweeps) sweep->stop();  // each timer goes while its loop is still there
+    }
+
     ClientEdgeConfig config;
     Dispatcher* dispatcher = nullptr;
     NodeLog* log = nullptr;
     asio::ssl::context tls{asio::ssl::context::tls_server};
+    std::vector<std::unique_ptr<Sweep>> sweeps;  // one per loop, declared first: connections leave it last
     std::vector<std::unique_ptr<asio::io_context>> loops;
     std::vector<std::thread> threads;
     std::optional<tcp::acceptor> acceptor;
@@ -64,163 +119,29 @@ struct Listener::Impl {
     std::shared_ptr<metrics::Family> open_gauge;
     std::shared_ptr<metrics::Family> accepted;
     std::shared_ptr<metrics::Family> frames;
+    std::shared_ptr<metrics::Family> writes;
     std::shared_ptr<metrics::Family> closed_codes;
+    EdgeWiring wiring;
 
     std::mutex live_mutex;  // the open WebSocket connections, for the shutdown
     std::map<void*, std::weak_ptr<WsConnection>> live;
     std::vector<std::shared_ptr<WsConnection>> live_connections();
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> session(tcp::socket socket);
-    http::response<http::string_body> answer_http(const http::request<http::empty_body>& request,
-                                                  const std::string& peer);
-    asio::awaitable<void> upgrade(TlsStream stream, http::request<http::empty_body> request, std::string peer,
-                                  std::string fingerprint);
-};
-
-// One open WebSocket connection. Everything but send() and close() runs on its own event loop (one thread),
-// so the queue needs no lock; those two post onto it.
-class WsConnection final : public ConnectionPort, public std::enable_shared_from_this<WsConnection> {
-public:
-    WsConnection(TlsStream stream, Listener::Impl& edge)
-        : ws_(std::move(stream)), wake_(ws_.get_executor()), guard_(ws_.get_executor()), edge_(edge) {}
-
-    WsStream& stream() { return ws_; }
-
-    lanchat_status_code send(std::string text) override {
-        size_t size = text.size();
-        // One message always fits an empty queue, however large (a history page): the limit is on backlog.
-        size_t before = queued_bytes_.fetch_add(size);
-        if (before > 0 && before + size > edge_.config.send_queue_bytes) {
-            queued_bytes_ -= size;
-            if (!over_limit_.exchange(true)) {
-                asio::post(ws_.get_executor(), [self = shared_from_this()] {
-                    self->dropped_bytes_outbox();
-                    self->begin_close(kCloseSlowReader, "send queue over its limit: the client does not read");
-                });
-            }
-            return LANCHAT_RESOURCE_EXHAUSTED;
-        }
-        asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-            if (self->finished_ || self->closing_) {  // nothing goes out after the close frame was asked for
-                self->queued_bytes_ -= text.size();
-                return;
-            }
-            self->outbox_.push_back(std::move(text));
-            self->wake_.cancel();
-        });
-        return LANCHAT_OK;
-    }
-
-    // Ends the connection now, without a closing handshake (the node is going and the client did not answer).
-    void abort() {
-        asio::post(ws_.get_executor(), [self = shared_from_this()] {
-            if (!self->finished_) beast::get_lowest_layer(self->ws_).close();
-        });
-    }
-
-    void close(uint16_t code, std::string reason) override {
-        asio::post(ws_.get_executor(),
-                   [self = shared_from_this(), code, reason = std::move(reason)] { self->begin_close(code, reason); });
-    }
-
-    // Writes queued messages one at a time, then the close frame once asked to.
-    asio::awaitable<void> write_loop() {
-        auto self = shared_from_this();
-        beast::error_code error;
-        while (!finished_) {
-            if (!outbox_.empty()) {
-                std::string message = std::move(outbox_.front());
-                outbox_.pop_front();
-                co_await ws_.async_write(asio::buffer(message), asio::redirect_error(kAwait, error));
-                queued_bytes_ -= message.size();
-                if (error) break;
-                edge_.frames->add({"out"}, 1);
-                continue;
-            }
-            if (closing_) {
-                co_await ws_.async_close(*closing_, asio::redirect_error(kAwait, error));
-                break;
-            }
-            wake_.expires_at(asio::steady_timer::time_point::max());
-            co_await wake_.async_wait(asio::redirect_error(kAwait, error));
-        }
-        if (error && !finished_) beast::get_lowest_layer(ws_).close();  // the reader ends too
-    }
-
-    // Hands each text message to the dispatcher until the connection ends; then reports how it ended.
-    asio::awaitable<void> read_loop(lanchat_connection_id id) {
-        auto self = shared_from_this();
-        beast::flat_buffer buffer;
-        beast::error_code error;
-        for (;;) {
-            co_await ws_.async_read(buffer, asio::redirect_error(kAwait, error));
-            if (error) break;
-            edge_.frames->add({"in"}, 1);
-            if (!ws_.got_text()) {
-                begin_close(kCloseUnsupported, "binary frames are not accepted: send JSON text");
-            } else if (!closing_) {
-                const auto data = buffer.cdata();
-                edge_.dispatcher->message(id, {static_cast<const char*>(data.data()), data.size()});
-            }
-            buffer.consume(buffer.size());
-        }
-        finished_ = true;
-        wake_.cancel();
-        guard_.cancel();
-        auto [code, reason] = ending(error);
-        edge_.closed_codes->add({std::to_string(code)}, 1);
-        edge_.dispatcher->closed(id, code, reason);
-    }
-
-private:
-    void dropped_bytes_outbox() {
-        for (const std::string& message : outbox_) queued_bytes_ -= message.size();
-        outbox_.clear();
-    }
-
-    void begin_close(uint16_t code, const std::string& reason) {
-        if (closing_ || finished_) return;
-        closing_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-        wake_.cancel();
-        // A client that reads nothing never takes the close frame: end the connection anyway.
-        guard_.expires_after(edge_.config.handshake_timeout);
-        guard_.async_wait([self = shared_from_this()](beast::error_code error) {
-            if (!error && !self->finished_) beast::get_lowest_layer(self->ws_).close();
-        });
-    }
-
-    // The close code and reason the handler is told.
-    std::pair<uint16_t, std::string> ending(const beast::error_code& error) const {
-        if (closing_) return {static_cast<uint16_t>(closing_->code), std::string(closing_->reason.c_str())};
-        if (error == websocket::error::closed) {
-            return {static_cast<uint16_t>(ws_.reason().code), std::string(ws_.reason().reason.c_str())};
-        }
-        if (error == websocket::error::message_too_big) {
-            return {static_cast<uint16_t>(websocket::close_code::too_big), "message over the size limit"};
-        }
-        if (error == beast::error::timeout) return {1006, "idle timeout: no answer to pings"};
-        return {1006, error.message()};
-    }
-
-    WsStream ws_;
-    asio::steady_timer wake_;
-    asio::steady_timer guard_;
-    Listener::Impl& edge_;
-    std::deque<std::string> outbox_;
-    std::atomic<size_t> queued_bytes_{0};
-    std::atomic<bool> over_limit_{false};
-    std::optional<websocket::close_reason> closing_;
-    bool finished_ = false;
+    asio::awaitable<void> session(tcp::socket socket, Sweep& sweep);
+    std::string answer_http(const Request& request, const std::string& peer);
+    asio::awaitable<void> upgrade(std::unique_ptr<TlsTransport> transport, Deadline& deadline, Request request,
+                                  std::string early, ConnectionFacts facts, Sweep& sweep);
+    asio::awaitable<void> serve(std::shared_ptr<WsConnection> connection, ConnectionFacts facts, std::string early);
 };
 
 asio::awaitable<void> Listener::Impl::accept_loop() {
     asio::steady_timer backoff(acceptor->get_executor());
     bool reported = false;
     for (;;) {
-        beast::error_code error;
-        auto& loop = *loops[next_loop++ % loops.size()];
-        tcp::socket socket = co_await acceptor->async_accept(loop, asio::redirect_error(kAwait, error));
+        error_code error;
+        size_t index = next_loop++ % loops.size();
+        tcp::socket socket = co_await acceptor->async_accept(*loops[index], asio::redirect_error(kAwait, error));
         if (error == asio::error::operation_aborted || stopping) co_return;
         if (error) {
             // Out of file descriptors, most likely: retrying at once would spin. Wait, and say so once.
@@ -242,80 +163,68 @@ asio::awaitable<void> Listener::Impl::accept_loop() {
             socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config.socket_send_buffer_bytes)),
                               error);
         }
-        asio::co_spawn(loop, session(std::move(socket)), asio::detached);
+        asio::co_spawn(*loops[index], session(std::move(socket), *sweeps[index]), asio::detached);
     }
 }
 
-asio::awaitable<void> Listener::Impl::session(tcp::socket socket) {
+asio::awaitable<void> Listener::Impl::session(tcp::socket socket, Sweep& sweep) {
     struct Release {
         std::atomic<size_t>& count;
         ~Release() { --count; }
     } release{sockets};
-    beast::error_code error;
+    error_code error;
     std::string peer = net::endpoint_text(socket.remote_endpoint(error));
-    TlsStream stream(beast::tcp_stream(std::move(socket)), tls);
-    beast::get_lowest_layer(stream).expires_after(config.handshake_timeout);
-    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(kAwait, error));
-    if (error) {
+    auto transport = std::make_unique<TlsTransport>(std::move(socket), tls.native_handle());
+    Deadline deadline(sweep, *transport);
+    deadline.expire_after(config.handshake_timeout);
+    if (co_await transport->handshake()) {
         accepted->add({"tls_failed"}, 1);  // counted, not logged: scanners would flood the log
         co_return;
     }
-    std::string fingerprint = device_fingerprint(stream.native_handle());
-    beast::flat_buffer buffer;
+    std::string fingerprint = device_fingerprint(transport->native_handle());
+    std::string carry;  // read and not yet parsed
     for (;;) {
         http::request_parser<http::empty_body> parser;
         parser.header_limit(kHeaderLimit);
-        beast::get_lowest_layer(stream).expires_after(config.handshake_timeout);
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(kAwait, error));
-        if (error == http::error::end_of_stream || error == beast::error::timeout ||
-            error == asio::ssl::error::stream_truncated) {
-            break;
-        }
+        deadline.expire_after(config.handshake_timeout);
+        error = co_await read_request(*transport, parser, carry);
+        if (error == asio::error::eof || deadline.expired() || error == asio::error::operation_aborted) break;
         if (error) {
             // Not HTTP (or not within the limits): a plain answer, then the connection ends.
             accepted->add({"bad_request"}, 1);
-            http::response<http::string_body> bad{http::status::bad_request, 11};
-            bad.set(http::field::content_type, "text/plain; charset=utf-8");
-            bad.body() = "bad request: " + error.message() + "\n";
-            bad.keep_alive(false);
-            bad.prepare_payload();
-            co_await http::async_write(stream, bad, asio::redirect_error(kAwait, error));
-            break;
+            co_await answer_and_end(
+                *transport, deadline,
+                wire_bytes(plain_answer(http::status::bad_request, 11, "bad request: " + error.message())));
+            co_return;
         }
-        http::request<http::empty_body> request = parser.release();
-        if (websocket::is_upgrade(request)) {
-            co_await upgrade(std::move(stream), std::move(request), std::move(peer), std::move(fingerprint));
+        Request request = parser.release();
+        if (boost::beast::websocket::is_upgrade(request)) {
+            ConnectionFacts facts{std::move(peer), std::move(fingerprint), std::string(request.target())};
+            co_await upgrade(std::move(transport), deadline, std::move(request), std::move(carry), std::move(facts),
+                             sweep);
             co_return;
         }
         accepted->add({"http"}, 1);
-        auto response = answer_http(request, peer);
-        co_await http::async_write(stream, response, asio::redirect_error(kAwait, error));
-        if (error || response.need_eof()) break;
+        std::string answer = answer_http(request, peer);
+        if (!request.keep_alive()) co_return co_await answer_and_end(*transport, deadline, std::move(answer));
+        if (co_await transport->write(answer)) break;
     }
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
-    co_await stream.async_shutdown(asio::redirect_error(kAwait, error));
+    transport->finish_sending();
 }
 
-http::response<http::string_body> Listener::Impl::answer_http(const http::request<http::empty_body>& request,
-                                                              const std::string& peer) {
+std::string Listener::Impl::answer_http(const Request& request, const std::string& peer) {
     abi::HttpRequest asked{std::string(request.method_string()), std::string(request.target()), peer,
                            std::string(request[http::field::if_none_match])};
-    return http_response(request, dispatcher->http(asked));
+    return wire_bytes(http_response(request, dispatcher->http(asked)));
 }
 
-asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<http::empty_body> request,
-                                              std::string peer, std::string fingerprint) {
-    beast::error_code error;
+asio::awaitable<void> Listener::Impl::upgrade(std::unique_ptr<TlsTransport> transport, Deadline& deadline,
+                                              Request request, std::string early, ConnectionFacts facts, Sweep& sweep) {
     auto refuse = [&](http::status status, std::string why) -> asio::awaitable<void> {
         accepted->add({"upgrade_refused"}, 1);
-        http::response<http::string_body> no{status, request.version()};
-        no.set(http::field::content_type, "text/plain; charset=utf-8");
-        no.body() = std::move(why) + "\n";
-        no.keep_alive(false);
-        no.prepare_payload();
-        co_await http::async_write(stream, no, asio::redirect_error(kAwait, error));
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
-        co_await stream.async_shutdown(asio::redirect_error(kAwait, error));  // a clean end the client can see
+        auto answer = plain_answer(status, request.version(), std::move(why));
+        if (status == http::status::upgrade_required) answer.set(http::field::sec_websocket_version, "13");
+        co_await answer_and_end(*transport, deadline, wire_bytes(answer));  // a clean end the client can see
     };
     if (request.target() != "/ws") {
         co_return co_await refuse(http::status::not_found, "WebSocket connections go to /ws");
@@ -328,41 +237,39 @@ asio::awaitable<void> Listener::Impl::upgrade(TlsStream stream, http::request<ht
                                                                    std::string(origin->value()) + " is not this host");
         }
     }
+    bool wrong_version = false;
+    if (std::string why = upgrade_refusal(request, wrong_version); !why.empty()) {
+        co_return co_await refuse(wrong_version ? http::status::upgrade_required : http::status::bad_request, why);
+    }
     if (!dispatcher->has_handler()) {
         co_return co_await refuse(http::status::service_unavailable,
                                   "no gateway plugin is running on this node; try again later");
     }
-    auto connection = std::make_shared<WsConnection>(std::move(stream), *this);
-    WsStream& ws = connection->stream();
-    beast::get_lowest_layer(ws).expires_never();  // the WebSocket's own timeouts take over
-    // Pings go out when half the idle time has passed without data; no answer by the end closes.
-    websocket::stream_base::timeout timeouts{config.handshake_timeout, config.idle_timeout, true};
-    ws.set_option(timeouts);
-    ws.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set(http::field::server, "lanchatd"); }));
-    ws.read_message_max(config.max_message_bytes);
-    ws.text(true);
-    co_await ws.async_accept(request, asio::redirect_error(kAwait, error));
-    if (error) {
+    std::string accept = switching_protocols(request[http::field::sec_websocket_key]);
+    request = {};  // an open connection keeps none of its upgrade request
+    if (co_await transport->write(accept)) {
         accepted->add({"upgrade_failed"}, 1);
         co_return;
     }
+    deadline.leave();  // the connection's own deadlines take over
     accepted->add({"websocket"}, 1);
-    ConnectionFacts facts{peer, fingerprint, std::string(request.target())};
+    co_await serve(std::make_shared<WsConnection>(std::move(transport), wiring, sweep), std::move(facts),
+                   std::move(early));
+}
+
+asio::awaitable<void> Listener::Impl::serve(std::shared_ptr<WsConnection> connection, ConnectionFacts facts,
+                                            std::string early) {
     lanchat_connection_id id = dispatcher->opened(connection, std::move(facts));
     if (id == 0) {
-        co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseTryLater),
-                                                        "no gateway is running; try again later"),
-                                asio::redirect_error(kAwait, error));
-        co_return;
+        connection->close(kCloseTryLater, "no gateway is running; try again later");
+        co_return co_await connection->run(0, std::move(early));
     }
     {
         std::lock_guard lock(live_mutex);
         live[connection.get()] = connection;
     }
     open_gauge->add({}, 1);
-    asio::co_spawn(ws.get_executor(), connection->write_loop(), asio::detached);
-    co_await connection->read_loop(id);
+    co_await connection->run(id, std::move(early));
     open_gauge->add({}, -1);
     std::lock_guard lock(live_mutex);
     live.erase(connection.get());
@@ -382,7 +289,7 @@ std::vector<std::shared_ptr<WsConnection>> Listener::Impl::live_connections() {
 Listener::~Listener() {
     impl_->stopping = true;
     asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] {
-        beast::error_code ignored;
+        error_code ignored;
         impl->acceptor->close(ignored);
     });
     auto wait_for_sockets = [&](int tenths_of_ms) {
@@ -405,6 +312,9 @@ const std::string& Listener::address() const { return impl_->address; }
 sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
                                                        Dispatcher& dispatcher, metrics::Registry& metrics,
                                                        NodeLog& log) {
+    // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the client has reset the
+    // connection; that must end the connection, not the node.
+    std::signal(SIGPIPE, SIG_IGN);
     auto impl = std::make_unique<Impl>();
     impl->config = config;
     impl->dispatcher = &dispatcher;
@@ -417,10 +327,17 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
                                   "Connections and requests on the client edge, by outcome.", {"outcome"});
     impl->frames = metrics.must(metrics::Kind::counter, "lanchat_client_edge_frames_total",
                                 "WebSocket messages received (in) and sent (out).", {"direction"});
+    impl->writes = metrics.must(metrics::Kind::counter, "lanchat_client_edge_writes_total",
+                                "TLS writes to WebSocket clients; every frame queued at the time shares one.", {});
     impl->closed_codes = metrics.must(metrics::Kind::counter, "lanchat_client_edge_closed_total",
                                       "Ended WebSocket connections, by close code.", {"code"});
+    impl->wiring = {&impl->config, &dispatcher, impl->frames.get(), impl->writes.get(), impl->closed_codes.get()};
 
-    for (unsigned i = 0; i < config.threads; ++i) impl->loops.push_back(std::make_unique<asio::io_context>(1));
+    for (unsigned i = 0; i < config.threads; ++i) {
+        impl->loops.push_back(std::make_unique<asio::io_context>(1));
+        impl->sweeps.push_back(std::make_unique<Sweep>(*impl->loops.back(), sweep_interval(config)));
+        impl->sweeps.back()->start();
+    }
     impl->acceptor.emplace(*impl->loops.front());
     if (sdk::Status bound = net::listen_on(*impl->acceptor, config.listen, "[client_edge] listen"); !bound.ok())
         return bound;

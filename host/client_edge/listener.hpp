@@ -1,6 +1,8 @@
-// The client edge's network half: HTTPS and WebSocket over TLS (Boost.Beast, kept out of every header but
-// http_answer.hpp, which only listener.cpp includes). Every accepted connection lives on one of `threads` event
-// loops; what arrives goes to the Dispatcher, which hands it to the plugin that handles the edge.
+// The client edge's network half: HTTPS and WebSocket over TLS. TLS is OpenSSL on the socket itself
+// (tls_transport.hpp), the WebSocket framing is ours (ws_frames.hpp), Beast parses the HTTP requests (kept to
+// the .cpp files and the two headers that name its request type). Every accepted connection lives on one of
+// `threads` event loops, whose Sweep keeps its deadlines; what arrives goes to the Dispatcher, which hands it
+// to the plugin that handles the edge.
 #pragma once
 
 #include <filesystem>

@@ -353,6 +353,7 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     };
     settings.threads = static_cast<unsigned>(within("threads", 2, 1, 64));
     settings.max_connections = static_cast<size_t>(within("max_connections", 20000, 1, 1000000));
+    settings.max_connections_given = edge->contains("max_connections");
     settings.max_message_bytes = static_cast<size_t>(within("max_message_bytes", 64 * 1024, 1024, 16 * 1024 * 1024));
     settings.send_queue_bytes = static_cast<size_t>(within("send_queue_bytes", 1024 * 1024, 4096, 1024 * 1024 * 1024));
     settings.socket_send_buffer_bytes = static_cast<size_t>(within("socket_send_buffer_bytes", 0, 0, 64 * 1024 * 1024));

@@ -1,8 +1,9 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.4 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
- * settings table in the descriptor). Plain C99, no C++ types, no exceptions, no allocation freed on the other side.
+ * Version 1.5 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
+ * settings table in the descriptor, 1.5 the client edge's send_many). Plain C99, no C++ types, no exceptions, no
+ * allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
  *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
@@ -44,7 +45,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 4
+#define LANCHAT_ABI_MINOR 5
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -517,6 +518,16 @@ typedef struct lanchat_client_edge_api {
      * cut at 120 bytes) after what is queued, then ends the connection; `closed` follows later on a
      * client-edge thread. Unknown ids are ignored. */
     void (*close)(lanchat_host_context* ctx, lanchat_connection_id id, uint16_t code, lanchat_str reason);
+    /* Since 1.5 (read only when LANCHAT_HAS_FIELD says it is there): queues the same text message on each of
+     * `count` connections, as `send` would one by one; the host copies the bytes once and every connection
+     * shares that copy, so a delivery to a room costs one copy, not one per member. From any thread; calls
+     * no callback. `ids` (count entries) and `text` are borrowed for the call; `results` is NULL or count
+     * entries the host writes before it returns: each connection's outcome as `send` reports it (OK,
+     * NOT_FOUND, RESOURCE_EXHAUSTED, which also closes that connection with 4008). Repeated ids are queued
+     * repeatedly. RETURNS OK when every connection queued the text (count 0 included); otherwise the first
+     * outcome that was not OK; INVALID_ARGUMENT when `ids` is NULL and count is not 0 (nothing queued). */
+    lanchat_status_code (*send_many)(lanchat_host_context* ctx, const lanchat_connection_id* ids, size_t count,
+                                     lanchat_str text, lanchat_status_code* results);
 } lanchat_client_edge_api;
 
 /* ---------------------------------------------------------------------------------------------------

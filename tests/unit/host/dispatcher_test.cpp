@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "abi/slice.hpp"
+#include "abi/tables.hpp"
 #include "logging/log.hpp"
 #include "runtime/host_context.hpp"
 
@@ -41,8 +42,10 @@ struct Handler {
 // The listener's side of one connection: what the dispatcher sent on it and how it closed it.
 class RecordingPort : public ConnectionPort {
 public:
-    lanchat_status_code send(std::string text) override {
-        sent.push_back(std::move(text));
+    lanchat_status_code send(Payload text) override {
+        if (refuse) return LANCHAT_RESOURCE_EXHAUSTED;
+        sent.push_back(*text);
+        payloads.push_back(std::move(text));
         return LANCHAT_OK;
     }
     void close(uint16_t code, std::string reason) override {
@@ -50,7 +53,9 @@ public:
         close_reason = std::move(reason);
     }
 
+    bool refuse = false;  // as a connection whose send queue is over its limit
     std::vector<std::string> sent;
+    std::vector<Payload> payloads;
     uint16_t close_code = 0;
     std::string close_reason;
 };
@@ -115,6 +120,42 @@ TEST_F(DispatcherTest, SendAndCloseReachTheConnectionsPort) {
     EXPECT_EQ(first_->sent, (std::vector<std::string>{"welcome"}));
     EXPECT_EQ(first_->close_code, 4000);
     EXPECT_EQ(first_->close_reason, "done");
+}
+
+TEST_F(DispatcherTest, SendManyQueuesOneSharedCopyOnEveryConnection) {
+    ASSERT_TRUE(dispatcher_.attach(&gateway_, "gateway", gateway_handler_.table).ok());
+    std::vector<lanchat_connection_id> ids{open(first_), open(second_)};
+    std::vector<lanchat_status_code> results(ids.size(), LANCHAT_UNKNOWN);
+    EXPECT_EQ(dispatcher_.send_many(ids, "delivery", results), LANCHAT_OK);
+    EXPECT_EQ(results, (std::vector<lanchat_status_code>{LANCHAT_OK, LANCHAT_OK}));
+    ASSERT_EQ(first_->payloads.size(), 1u);
+    ASSERT_EQ(second_->payloads.size(), 1u);
+    EXPECT_EQ(*first_->payloads[0], "delivery");
+    EXPECT_EQ(first_->payloads[0].get(), second_->payloads[0].get());
+}
+
+TEST_F(DispatcherTest, SendManyReportsEachConnectionsOutcomeAndReturnsTheFirstFailure) {
+    ASSERT_TRUE(dispatcher_.attach(&gateway_, "gateway", gateway_handler_.table).ok());
+    lanchat_connection_id reading = open(first_);
+    lanchat_connection_id stalled = open(second_);
+    second_->refuse = true;
+    std::vector<lanchat_connection_id> ids{reading, 999, stalled};
+    std::vector<lanchat_status_code> results(ids.size(), LANCHAT_UNKNOWN);
+    EXPECT_EQ(dispatcher_.send_many(ids, "delivery", results), LANCHAT_NOT_FOUND);
+    EXPECT_EQ(results, (std::vector<lanchat_status_code>{LANCHAT_OK, LANCHAT_NOT_FOUND, LANCHAT_RESOURCE_EXHAUSTED}));
+    EXPECT_EQ(first_->sent, (std::vector<std::string>{"delivery"}));
+}
+
+TEST_F(DispatcherTest, SendManyThroughTheAbiTableReachesEveryConnection) {
+    ASSERT_TRUE(dispatcher_.attach(&gateway_, "gateway", gateway_handler_.table).ok());
+    gateway_.client_edge = &dispatcher_;
+    const lanchat_client_edge_api* api = abi::client_edge_api_table();
+    ASSERT_TRUE(LANCHAT_HAS_FIELD(api, lanchat_client_edge_api, send_many));
+    lanchat_connection_id ids[] = {open(first_), open(second_)};
+    EXPECT_EQ(api->send_many(&gateway_, ids, 2, abi::to_str("hello"), nullptr), LANCHAT_OK);
+    EXPECT_EQ(second_->sent, (std::vector<std::string>{"hello"}));
+    EXPECT_EQ(api->send_many(&gateway_, nullptr, 1, abi::to_str("hello"), nullptr), LANCHAT_INVALID_ARGUMENT);
+    EXPECT_EQ(api->send_many(&gateway_, nullptr, 0, abi::to_str("hello"), nullptr), LANCHAT_OK);
 }
 
 TEST_F(DispatcherTest, AStagedSuccessorHearsNothingBeforeTheSwitch) {

@@ -1,10 +1,12 @@
-// The client edge (ABI 1.3): people's WebSocket/TLS connections and HTTPS requests on the node's
+// The client edge (ABI 1.3; send_many 1.5): people's WebSocket/TLS connections and HTTPS requests on the node's
 // [client_edge] listener. The host owns the sockets and the limits; the plugin that attaches handles what
 // arrives and answers with send(). Connections outlive a reload of that plugin: the successor is handed each
 // of them with `adopted` set and the session bytes stored with set_session().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -71,6 +73,24 @@ public:
     // OK, NOT_FOUND (gone) or RESOURCE_EXHAUSTED (the client does not read; the host closes it with 4008).
     lanchat_status_code send(ConnectionId id, std::string_view text) const {
         return api_->client_edge->send(ctx_, id, detail::to_abi(text));
+    }
+    // Queues `text` on every connection in `ids`; since ABI 1.5 the host keeps one copy for all of them (an
+    // older host is sent it one connection at a time). `results` is empty or as long as `ids`: each outcome as
+    // send() reports it. Returns OK when every connection queued it, else the first outcome that was not OK.
+    lanchat_status_code send_many(std::span<const ConnectionId> ids, std::string_view text,
+                                  std::span<lanchat_status_code> results = {}) const {
+        if (!results.empty() && results.size() != ids.size()) return LANCHAT_INVALID_ARGUMENT;
+        if (api_->abi_minor >= 5 && LANCHAT_HAS_FIELD(api_->client_edge, lanchat_client_edge_api, send_many)) {
+            return api_->client_edge->send_many(ctx_, ids.data(), ids.size(), detail::to_abi(text),
+                                                results.empty() ? nullptr : results.data());
+        }
+        lanchat_status_code first_failure = LANCHAT_OK;
+        for (size_t i = 0; i < ids.size(); ++i) {
+            lanchat_status_code outcome = send(ids[i], text);
+            if (!results.empty()) results[i] = outcome;
+            if (first_failure == LANCHAT_OK) first_failure = outcome;
+        }
+        return first_failure;
     }
     void set_session(ConnectionId id, std::string_view session) const {
         api_->client_edge->set_session(ctx_, id, {reinterpret_cast<const uint8_t*>(session.data()), session.size()});

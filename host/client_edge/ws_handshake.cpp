@@ -1,0 +1,37 @@
+#include "client_edge/ws_handshake.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <array>
+
+namespace lanchat::host::edge {
+namespace http = boost::beast::http;
+
+std::string upgrade_refusal(const http::request<http::empty_body>& request, bool& wrong_version) {
+    wrong_version = false;
+    if (request[http::field::sec_websocket_version] != "13") {
+        wrong_version = true;
+        return "WebSocket version 13 is the one spoken here (Sec-WebSocket-Version)";
+    }
+    if (request[http::field::sec_websocket_key].empty()) return "Sec-WebSocket-Key is missing";
+    return {};
+}
+
+std::string websocket_accept(std::string_view client_key) {
+    static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    std::string keyed(client_key);
+    keyed.append(kGuid);
+    std::array<unsigned char, SHA_DIGEST_LENGTH> digest;
+    SHA1(reinterpret_cast<const unsigned char*>(keyed.data()), keyed.size(), digest.data());
+    std::array<unsigned char, 4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1> encoded;
+    int length = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest.size()));
+    return {reinterpret_cast<const char*>(encoded.data()), static_cast<size_t>(length)};
+}
+
+std::string switching_protocols(std::string_view client_key) {
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+           websocket_accept(client_key) + "\r\nServer: lanchatd\r\n\r\n";
+}
+
+}  // namespace lanchat::host::edge
