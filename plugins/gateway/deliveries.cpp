@@ -57,8 +57,9 @@ void GatewayService::attach(const ClientRequest& client, uint64_t generation,
 }
 
 void GatewayService::push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame) {
-    // A connection that does not read is closed by the host (4008); its close detaches it from the feeds.
-    for (sdk::ConnectionId id : ids) edge_.send(id, frame);
+    // One copy of the frame for every connection (the host shares it). A connection that does not read is
+    // closed by the host (4008); its close detaches it from the feeds.
+    edge_.send_many(ids, frame);
 }
 
 void GatewayService::read_history(const std::vector<HistoryRead>& reads) {
