@@ -124,4 +124,6 @@ sdk::Status SqliteDatabase::error(std::string_view doing) const {
 
 int64_t SqliteDatabase::changes() const { return sqlite3_changes(db_); }
 
+bool SqliteDatabase::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 }  // namespace lanchat::plugin_support

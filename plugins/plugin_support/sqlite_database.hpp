@@ -99,6 +99,11 @@ public:
     sdk::Status exec(std::string_view sql, std::string_view doing);
     sdk::Status error(std::string_view doing) const;
     int64_t changes() const;
+    // False outside BEGIN ... COMMIT, and after SQLite rolled a transaction back by itself (I/O error, full
+    // disk).
+    bool in_transaction() const;
+    // The store this is, as errors name it ("channel store").
+    const std::string& name() const { return what_; }
     sqlite3* handle() const { return db_; }
 
 private:
