@@ -17,6 +17,8 @@ public:
     using Clock = std::function<int64_t()>;  // unix milliseconds
     // Called after a commit that staged audit entries, so the outbox sends them.
     using Recorded = std::function<void()>;
+    // Told once with the answer to append() or amend(), after the store's commit, on its committer's thread.
+    using Appending = std::function<void(sdk::Result<v1::AppendReply>)>;
 
     ChannelService(ChannelStore& store, ChannelLimits limits, Clock clock, Recorded recorded);
 
@@ -36,8 +38,9 @@ public:
     sdk::Result<v1::RemoveReply> remove(const v1::RemoveRequest& request, const std::string& correlation_id);
     sdk::Result<v1::ListMembersReply> list_members(const v1::ListMembersRequest& request);
     sdk::Result<v1::HistoryReply> history(const v1::HistoryRequest& request);
-    sdk::Result<v1::AppendReply> append(const v1::AppendRequest& request);
-    sdk::Result<v1::AppendReply> amend(const v1::AmendRequest& request, const std::string& correlation_id);
+    // A bad request is answered at once, on the calling thread.
+    void append(const v1::AppendRequest& request, Appending done);
+    void amend(const v1::AmendRequest& request, const std::string& correlation_id, Appending done);
     sdk::Result<v1::AudienceReply> audience(const v1::AudienceRequest& request);
 
 private:

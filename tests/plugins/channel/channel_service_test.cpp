@@ -5,7 +5,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "answer.hpp"
 #include "audit_outbox.hpp"
+#include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
 
@@ -25,7 +27,8 @@ protected:
         database_ = value_or_throw(
             plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
                                                  std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        store_ = value_or_throw(open_sqlite_store(*database_));
+        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
+        store_ = value_or_throw(open_sqlite_store(*database_, *commits_));
         service_ = std::make_unique<ChannelService>(
             *store_, ChannelLimits{100}, [this] { return ++now_; }, [this] { ++recorded_; });
     }
@@ -45,7 +48,13 @@ protected:
         request.set_author_id(author);
         request.set_body(body);
         request.set_client_message_id(client_id);
-        return service_->append(request);
+        return lanchat::testing::wait_for_answer<sdk::Result<v1::AppendReply>>(
+            [&](auto done) { service_->append(request, done); });
+    }
+
+    sdk::Result<v1::AppendReply> amended(const v1::AmendRequest& request) {
+        return lanchat::testing::wait_for_answer<sdk::Result<v1::AppendReply>>(
+            [&](auto done) { service_->amend(request, "corr", done); });
     }
 
     // An edit of message `sequence` by `author` (its deletion once delete_ is set on the request).
@@ -99,6 +108,7 @@ protected:
     int64_t now_ = 1'000;
     int recorded_ = 0;
     std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<ChannelStore> store_;
     std::unique_ptr<ChannelService> service_;
 };
@@ -198,32 +208,32 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     ASSERT_TRUE(join(general.id(), "bob").ok());
     ASSERT_TRUE(post(general.id(), "alice", "teh", "1").ok());
     v1::AmendRequest amend = amend_request(general.id(), "bob", 1, "the");
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::permission_denied);
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::permission_denied);
     amend.set_author_id("alice");
-    auto edited = value_or_throw(service_->amend(amend, "corr"));
+    auto edited = value_or_throw(amended(amend));
     EXPECT_EQ(edited.message().sequence(), 2u);
     EXPECT_EQ(edited.message().event(), v1::Message::EDITED);
     EXPECT_EQ(edited.message().target_sequence(), 1u);
     const int64_t before = audited();
     amend.set_delete_(true);
-    auto deleted = value_or_throw(service_->amend(amend, "corr"));
+    auto deleted = value_or_throw(amended(amend));
     EXPECT_EQ(deleted.message().event(), v1::Message::DELETED);
     EXPECT_EQ(audited(), before + 1);
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);  // deleted already
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::failed_precondition);  // deleted already
     amend.set_delete_(false);
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::failed_precondition);
     amend.set_target_sequence(2);  // an event, not a message
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::not_found);
 }
 
 TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) {
     auto general = create("alice", "general");
     ASSERT_TRUE(post(general.id(), "alice", "the secret plan", "1").ok());
     v1::AmendRequest amend = amend_request(general.id(), "alice", 1, "the revised secret plan");
-    ASSERT_TRUE(service_->amend(amend, "corr").ok());
+    ASSERT_TRUE(amended(amend).ok());
     ASSERT_TRUE(post(general.id(), "alice", "lunch at noon", "3").ok());
     amend.set_delete_(true);
-    ASSERT_TRUE(service_->amend(amend, "corr").ok());
+    ASSERT_TRUE(amended(amend).ok());
 
     auto read = value_or_throw(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100));
     ASSERT_EQ(read.messages_size(), 4);  // the log keeps its places: 1 posted, 2 edited, 3 posted, 4 deleted

@@ -6,13 +6,23 @@
 
 #include <deque>
 
+#include "answer.hpp"
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
+#include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::router {
 namespace {
+
+using lanchat::testing::wait_for_answer;
+using Appended = sdk::Result<channel::v1::AppendReply>;
+
+// The Channel logic's answer to an append, waited for (it comes from the store's committer thread).
+Appended appended(channel::ChannelService& channels, const channel::v1::AppendRequest& request) {
+    return wait_for_answer<Appended>([&](auto done) { channels.append(request, done); });
+}
 
 // Answers the Router's questions with the Channel logic. With `hold_appends`, append answers wait until
 // the test releases them, in the order it chooses.
@@ -20,7 +30,7 @@ class InProcessChannels final : public ChannelLog {
 public:
     explicit InProcessChannels(channel::ChannelService& channels) : channels_(channels) {}
     void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
-        auto result = channels_.append(request);
+        Appended result = appended(channels_, request);
         if (hold_appends) {
             held.emplace_back([result, done] { done(result); });
             return;
@@ -28,7 +38,7 @@ public:
         done(result);
     }
     void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
-        done(channels_.amend(request, "corr"));
+        done(wait_for_answer<Appended>([&](auto answer) { channels_.amend(request, "corr", answer); }));
     }
     void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
         done(channels_.audience(request));
@@ -74,7 +84,8 @@ protected:
         database_ = value_or_throw(plugin_support::SqliteDatabase::open(
             dir_.path() / "channel.sqlite", "channel store",
             std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        store_ = value_or_throw(channel::open_sqlite_store(*database_));
+        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
+        store_ = value_or_throw(channel::open_sqlite_store(*database_, *commits_));
         channels_ = std::make_unique<channel::ChannelService>(
             *store_, channel::ChannelLimits{}, [this] { return ++now_; }, [] {});
         log_ = std::make_unique<InProcessChannels>(*channels_);
@@ -126,6 +137,7 @@ protected:
     lanchat::testing::TempDir dir_;
     int64_t now_ = 1000;
     std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<channel::ChannelStore> store_;
     std::unique_ptr<channel::ChannelService> channels_;
     std::unique_ptr<InProcessChannels> log_;
@@ -193,7 +205,7 @@ TEST_F(RouterServiceTest, AMessageTheRouterNeverSawIsFetchedToCloseTheGap) {
     behind_its_back.set_author_id("carol");
     behind_its_back.set_body("lost answer");
     behind_its_back.set_client_message_id("c1");
-    ASSERT_TRUE(channels_->append(behind_its_back).ok());
+    ASSERT_TRUE(appended(*channels_, behind_its_back).ok());
     ASSERT_TRUE(send("alice", "third", "3").ok());
     EXPECT_EQ(bob->sequences(general_), (std::vector<uint64_t>{1}));
     router_->check_gaps();
@@ -209,7 +221,7 @@ TEST_F(RouterServiceTest, ARetryWhoseFirstAnswerWasLostStillDelivers) {
     first_attempt.set_author_id("alice");
     first_attempt.set_body("hello");
     first_attempt.set_client_message_id("a1");
-    ASSERT_TRUE(channels_->append(first_attempt).ok());
+    ASSERT_TRUE(appended(*channels_, first_attempt).ok());
     auto retried = send("alice", "hello", "a1");
     ASSERT_TRUE(retried.ok());
     EXPECT_TRUE(retried->duplicate());
@@ -225,7 +237,7 @@ TEST_F(RouterServiceTest, AfterAStartOutOfOrderAnswersAreNotLost) {
         before_start.set_author_id("alice");
         before_start.set_body("old");
         before_start.set_client_message_id(id);
-        ASSERT_TRUE(channels_->append(before_start).ok());
+        ASSERT_TRUE(appended(*channels_, before_start).ok());
     }
     auto bob = subscribe("bob");
     log_->hold_appends = true;
