@@ -88,7 +88,9 @@ void GroupCommit::commit(std::vector<Unit>& batch) {
 }
 
 sdk::Status GroupCommit::run_in_savepoint(const Work& work, sdk::Status& outcome) {
-    if (sdk::Status opened = database_.exec("SAVEPOINT unit", "open a write's savepoint"); !opened.ok()) return opened;
+    if (sdk::Status opened = Statement(database_, "SAVEPOINT unit").run("open a write's savepoint"); !opened.ok()) {
+        return opened;
+    }
     try {
         outcome = work();
     } catch (const std::exception& error) {
@@ -97,11 +99,12 @@ sdk::Status GroupCommit::run_in_savepoint(const Work& work, sdk::Status& outcome
     if (!outcome.ok()) {
         // An I/O error or a full disk makes SQLite roll back the whole transaction, not just this unit.
         if (!database_.in_transaction()) return outcome;
-        if (sdk::Status undone = database_.exec("ROLLBACK TO unit", "roll back a refused write"); !undone.ok()) {
+        if (sdk::Status undone = Statement(database_, "ROLLBACK TO unit").run("roll back a refused write");
+            !undone.ok()) {
             return undone;
         }
     }
-    return database_.exec("RELEASE unit", "release a write's savepoint");
+    return Statement(database_, "RELEASE unit").run("release a write's savepoint");
 }
 
 }  // namespace lanchat::plugin_support
