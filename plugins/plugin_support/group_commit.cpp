@@ -25,8 +25,24 @@ void GroupCommit::submit(Work work, Done done) {
                                                         " are already waiting for the disk; retry later"});
     }
     queue_.push_back({std::move(work), std::move(done)});
+    if (committing_ || queue_.size() > 1) {
+        lock.unlock();
+        wake_.notify_one();
+        return;
+    }
+    // Nothing is being committed and nothing else waits: this caller commits its own write at once, as a
+    // plain transaction would, without handing it to the committer thread and waiting for it to wake.
+    std::vector<Unit> alone;
+    alone.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    committing_ = true;
     lock.unlock();
-    wake_.notify_one();
+    commit(alone);
+    lock.lock();
+    committing_ = false;
+    const bool committer_needed = !queue_.empty() || stopping_;
+    lock.unlock();
+    if (committer_needed) wake_.notify_one();
 }
 
 void GroupCommit::stop() {
@@ -48,21 +64,23 @@ uint64_t GroupCommit::units() const {
     return units_;
 }
 
-// Whatever queued while the last batch was on its way to the disk is the next batch: one sender waits for
-// one fsync as before, a hundred share it.
+// Whatever queued while the last batch was on its way to the disk is the next batch: a hundred senders
+// share one fsync. One batch at a time, whichever thread commits it, so completions keep commit order.
 void GroupCommit::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        wake_.wait(lock, [this] { return !committing_ && (stopping_ || !queue_.empty()); });
         if (queue_.empty()) return;  // stopping, and everything queued is answered
         std::vector<Unit> batch;
         while (!queue_.empty() && batch.size() < limits_.max_batch) {
             batch.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
+        committing_ = true;
         lock.unlock();
         commit(batch);
         lock.lock();
+        committing_ = false;
     }
 }
 

@@ -3,10 +3,13 @@
 // Callers submit a unit of work (a function run inside the open transaction) and a completion. One
 // committer thread takes everything queued (at most Limits::max_batch units), runs BEGIN IMMEDIATE, runs
 // each unit in a SAVEPOINT of its own, COMMITs (the one fsync of synchronous=FULL), and only then runs the
-// completions, in the order the units were submitted. A unit that fails rolls back only its own savepoint
-// and is answered with its error; the others commit. A failed COMMIT fails every unit of its batch, so
-// nothing of it is half there. The committer is the only thread that runs units, so units see each other's
-// writes in submission order (sequences given inside a batch stay gapless, a repeat finds the first).
+// completions, in the order the units were submitted. When nothing is being committed and nothing waits,
+// submit() commits its own unit on the caller's thread instead (a batch of one, no handoff): a lone writer
+// is as fast as a plain transaction, and under load every unit goes to the committer, so no caller's
+// thread waits for more than its own write's fsync. One batch is committed at a time. A unit that fails rolls back only
+// its own savepoint and is answered with its error; the others commit. A failed COMMIT fails every unit of its batch,
+// so nothing of it is half there. The committer is the only thread that runs units, so units see each other's writes in
+// submission order (sequences given inside a batch stay gapless, a repeat finds the first).
 //
 // Overload is refused, never queued into an outage: beyond Limits::max_queued waiting units submit()
 // answers at once with RESOURCE_EXHAUSTED. stop() commits what is queued, then answers every later submit
@@ -37,11 +40,11 @@ public:
         size_t max_batch = 256;    // units sharing one transaction
         size_t max_queued = 4096;  // units waiting for the committer; more are refused
     };
-    // Runs on the committer thread inside the open transaction; a failure rolls back only this unit. It must
-    // not open a transaction of its own (it is in one) and should not block on anything but the database.
+    // Runs inside the open transaction (on the committer thread or inside submit()); a failure rolls back only this
+    // unit. It must not open a transaction of its own (it is in one) and should not block on anything but the database.
     using Work = std::function<sdk::Status()>;
     // The unit's outcome: its own failure, the batch's failed COMMIT, or OK once committed. Runs once, on the
-    // committer thread, or inside submit() when the unit is refused; it must not throw.
+    // committer thread, or inside submit() (refused, or committed there); it must not throw.
     using Done = std::function<void(sdk::Status)>;
     // Told after each COMMIT, before the completions, how many units the batch held (for metrics).
     using Committed = std::function<void(size_t units)>;
@@ -95,6 +98,7 @@ private:
     std::condition_variable wake_;
     std::deque<Unit> queue_;
     bool stopping_ = false;
+    bool committing_ = false;  // a batch is being committed, by the committer or inside submit()
     uint64_t commits_ = 0;
     uint64_t units_ = 0;
     std::thread committer_;

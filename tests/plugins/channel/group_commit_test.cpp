@@ -73,20 +73,25 @@ protected:
         });
     }
 
-    // Keeps the committer busy until the returned promise is set, so what is appended meanwhile becomes one
-    // batch.
-    std::promise<void> hold_the_committer() {
-        std::promise<void> release, entered;
-        std::shared_future<void> released = release.get_future().share();
-        commits_->submit(
-            [&entered, released] {
-                entered.set_value();
-                released.wait();
-                return sdk::Status();
-            },
-            [](sdk::Status) {});
+    // Keeps a first batch (committed on a thread of its own) open until the returned function is called,
+    // so what is appended meanwhile becomes the committer's next batch.
+    std::function<void()> hold_the_committer() {
+        auto release = std::make_shared<std::promise<void>>();
+        std::promise<void> entered;
+        auto holder = std::make_shared<std::thread>([this, &entered, released = release->get_future().share()] {
+            commits_->submit(
+                [&entered, released] {
+                    entered.set_value();
+                    released.wait();
+                    return sdk::Status();
+                },
+                [](sdk::Status) {});
+        });
         entered.get_future().wait();
-        return release;
+        return [release, holder] {
+            release->set_value();
+            holder->join();
+        };
     }
 
     lanchat::testing::TempDir dir_;
@@ -174,7 +179,7 @@ TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
     const int64_t audited_before = audited();
     const uint64_t commits_before = commits_->commits();
 
-    std::promise<void> release = hold_the_committer();
+    std::function<void()> release = hold_the_committer();
     std::vector<std::future<Answer>> answers;
     auto append = [&](const v1::AppendRequest& request) {
         auto answer = std::make_shared<std::promise<Answer>>();
@@ -198,7 +203,7 @@ TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
     remove("bob");  // not the author: refused, and its audit entry goes with it
     append(message(general, "bob", "kept too", "b1"));
     remove("alice");
-    release.set_value();
+    release();
 
     std::vector<Answer> got;
     for (std::future<Answer>& answer : answers) got.push_back(answer.get());

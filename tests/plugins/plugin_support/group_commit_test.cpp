@@ -41,25 +41,31 @@ protected:
         });
     }
 
-    // Keeps the committer busy inside a first batch until release(), so what is submitted meanwhile queues
-    // up and becomes the next batch.
+    // Keeps a first batch (committed on a thread of its own) open until release(), so what is submitted
+    // meanwhile queues up and becomes the committer's next batch.
     void hold(GroupCommit& commits) {
         std::promise<void> entered;
-        commits.submit(
-            [this, &entered] {
-                entered.set_value();
-                released_.wait();
-                return sdk::Status();
-            },
-            [](sdk::Status) {});
+        holder_ = std::thread([this, &commits, &entered] {
+            commits.submit(
+                [this, &entered] {
+                    entered.set_value();
+                    released_.wait();
+                    return sdk::Status();
+                },
+                [](sdk::Status) {});
+        });
         entered.get_future().wait();
     }
-    void release() { release_.set_value(); }
+    void release() {
+        release_.set_value();
+        holder_.join();
+    }
 
     lanchat::testing::TempDir dir_;
     std::unique_ptr<SqliteDatabase> database_;
     std::promise<void> release_;
     std::shared_future<void> released_ = release_.get_future().share();
+    std::thread holder_;
 };
 
 TEST_F(GroupCommitTest, WritesQueuedTogetherShareOneCommitAndAreAnsweredAfterIt) {
@@ -179,6 +185,18 @@ TEST_F(GroupCommitTest, StopCommitsWhatIsQueuedAndRefusesWhatComesAfter) {
     EXPECT_EQ(late.code(), sdk::Code::unavailable);
     EXPECT_NE(late.message().find("notes store is closing"), std::string::npos) << late.message();
     EXPECT_EQ(notes(), std::vector<std::string>{"queued"});
+}
+
+TEST_F(GroupCommitTest, ALoneWriteIsCommittedAndAnsweredOnTheCallersThreadBeforeSubmitReturns) {
+    GroupCommit commits(*database_);
+    std::thread::id answered_on;
+    commits.submit(insert("alone"), [&](sdk::Status status) {
+        EXPECT_TRUE(status.ok());
+        answered_on = std::this_thread::get_id();
+    });
+    EXPECT_EQ(answered_on, std::this_thread::get_id());
+    EXPECT_EQ(commits.commits(), 1u);
+    EXPECT_EQ(notes(), std::vector<std::string>{"alone"});
 }
 
 TEST_F(GroupCommitTest, AWriteThatYieldsAValueHandsItOverOnceCommitted) {
