@@ -19,7 +19,7 @@ public:
                                                            std::unique_ptr<CheckpointSigner> checkpoints);
 
     // `caller` is the appending service's SPIFFE ID, recorded with the entry. `done` is told once: at once
-    // for a bad request, else after the store's commit, on its committer's thread.
+    // for a bad request, else after the store's commit, on the thread that committed it.
     void append(const std::string& caller, const v1::AppendRequest& request,
                 std::function<void(sdk::Result<v1::AppendReply>)> done);
     sdk::Result<v1::QueryReply> query(const std::string& caller, const v1::QueryRequest& request);

@@ -42,9 +42,9 @@ public:
 
     // Gives `draft` its sequence, time, previous hash and hash, in a commit shared with the appends made at
     // the same time (a group commit: each chains to the one before it in the batch), and tells `done`, on
-    // the committer's thread, only once that commit is on the disk. A repeated idempotency key returns the
-    // first entry, also within one commit. RESOURCE_EXHAUSTED when too many appends are waiting for the
-    // disk; UNAVAILABLE after close().
+    // the thread that committed it, only once that commit is on the disk. A repeated idempotency key
+    // returns the first entry, also within one commit. RESOURCE_EXHAUSTED when too many appends are waiting
+    // for the disk; UNAVAILABLE after close().
     virtual void append(v1::Entry draft, AppendDone done) = 0;
     // Commits and answers the appends already made; later ones are refused. Reads go on working.
     virtual void close() = 0;

@@ -17,7 +17,8 @@ public:
     using Clock = std::function<int64_t()>;  // unix milliseconds
     // Called after a commit that staged audit entries, so the outbox sends them.
     using Recorded = std::function<void()>;
-    // Told once with the answer to append() or amend(), after the store's commit, on its committer's thread.
+    // Told once with the answer to append() or amend(), after the store's commit, on the thread that committed
+    // it (the store's committer, or the caller's own when it wrote alone).
     using Appending = std::function<void(sdk::Result<v1::AppendReply>)>;
 
     ChannelService(ChannelStore& store, ChannelLimits limits, Clock clock, Recorded recorded);

@@ -70,7 +70,8 @@ public:
     // (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and ALREADY_EXISTS if
     // its body differs), also when both are in one commit; else gives `draft` the next sequence and stores it
     // with `records`. A refusal takes back only this append. RESOURCE_EXHAUSTED when too many writes are
-    // waiting for the disk, UNAVAILABLE once the store is closing. `done` runs on the committer's thread.
+    // waiting for the disk, UNAVAILABLE once the store is closing. `done` runs on the thread that committed
+    // (the group commit's committer, or this caller's when it wrote alone).
     virtual void append(v1::Message draft, Records records, AppendDone done) = 0;
     // `event` (EDITED or DELETED) as append() stores a message, after checking in the same commit that its
     // target is a POSTED message of the same author (NOT_FOUND, PERMISSION_DENIED) not yet deleted
