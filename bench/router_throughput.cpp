@@ -1,9 +1,9 @@
 // Router throughput through the real mesh: Send -> Channel (durable, sequenced) -> acknowledge -> fan-out to
 // a subscriber, with 1, 10 and 100 concurrent senders; printed beside the same figures for the storage
-// alone — the same ChannelStore append (one SQLite commit, WAL, synchronous=FULL) called in process. The
-// Router's calls to Channel on the same node go in process or through the node's own server ([mesh]
-// local_calls): --local-calls=both (the default) runs one node of each side by side, measured in turns, and
-// prints each node's CPU seconds per 1,000 sends.
+// alone — the same ChannelStore append (group commit: concurrent appends share one SQLite commit, WAL,
+// synchronous=FULL) called in process. The Router's calls to Channel on the same node go in process or
+// through the node's own server ([mesh] local_calls): --local-calls=both (the default) runs one node of each
+// side by side, measured in turns, and prints each node's CPU seconds per 1,000 sends.
 //
 // usage: router_throughput LANCHATD LANCHATCTL PLUGIN_DIR [SECONDS] [--local-calls=in_process|network|both]
 #include <grpcpp/generic/generic_stub.h>
@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,7 @@
 #include "audit_outbox.hpp"
 #include "bench_support.hpp"
 #include "channel_store.hpp"
+#include "group_commit.hpp"
 #include "lanchat/router/v1/router.pb.h"
 #include "sqlite_database.hpp"
 
@@ -244,7 +246,8 @@ int main(int argc, char** argv) {
     auto database = value_or_throw(plugin_support::SqliteDatabase::open(
         dir / "baseline.sqlite", "baseline",
         std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-    auto store = value_or_throw(channel::open_sqlite_store(*database));
+    plugin_support::GroupCommit commits(*database);
+    auto store = value_or_throw(channel::open_sqlite_store(*database, commits));
     channel::v1::ChannelInfo baseline_channel;
     baseline_channel.set_id("c_baseline");
     baseline_channel.set_name("baseline");
@@ -266,7 +269,10 @@ int main(int argc, char** argv) {
             message.set_body("benchmark message body of a typical chat line length");
             message.set_client_message_id(std::to_string(senders) + "-" + std::to_string(n));
             message.set_event(channel::v1::Message::POSTED);
-            return store->append(message, {}).ok();
+            std::promise<bool> stored;
+            store->append(message, {},
+                          [&stored](sdk::Result<channel::Appended> appended) { stored.set_value(appended.ok()); });
+            return stored.get_future().get();
         });
         print("storage alone", senders, stored, std::nullopt);
 

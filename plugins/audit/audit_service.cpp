@@ -27,6 +27,25 @@ sdk::Status operator_only(const std::string& caller) {
     return {sdk::Code::permission_denied, "only operators may read the audit record; " + caller + " is not one"};
 }
 
+sdk::Status check_append(const v1::AppendRequest& request) {
+    for (auto [name, value, required] :
+         {std::tuple{"actor", &request.actor(), true}, std::tuple{"action", &request.action(), true},
+          std::tuple{"target", &request.target(), false}, std::tuple{"outcome", &request.outcome(), true},
+          std::tuple{"correlation_id", &request.correlation_id(), false},
+          std::tuple{"idempotency_key", &request.idempotency_key(), false}}) {
+        if (sdk::Status status = check_field(name, *value, required); !status.ok()) return status;
+    }
+    if (request.details_size() > static_cast<int>(kMaxDetails)) {
+        return sdk::invalid_argument("at most " + std::to_string(kMaxDetails) + " details");
+    }
+    for (const auto& [key, value] : request.details()) {
+        if (key.size() > kMaxField || value.size() > kMaxDetail) {
+            return sdk::invalid_argument("detail '" + key.substr(0, 64) + "' is too long");
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 sdk::Result<std::unique_ptr<AuditService>> AuditService::open(std::unique_ptr<AuditStore> store,
@@ -47,22 +66,9 @@ sdk::Status AuditService::sign_head() {
     return checkpoints_->record({*entries, *hash});
 }
 
-sdk::Result<v1::AppendReply> AuditService::append(const std::string& caller, const v1::AppendRequest& request) {
-    for (auto [name, value, required] :
-         {std::tuple{"actor", &request.actor(), true}, std::tuple{"action", &request.action(), true},
-          std::tuple{"target", &request.target(), false}, std::tuple{"outcome", &request.outcome(), true},
-          std::tuple{"correlation_id", &request.correlation_id(), false},
-          std::tuple{"idempotency_key", &request.idempotency_key(), false}}) {
-        if (sdk::Status status = check_field(name, *value, required); !status.ok()) return status;
-    }
-    if (request.details_size() > static_cast<int>(kMaxDetails)) {
-        return sdk::invalid_argument("at most " + std::to_string(kMaxDetails) + " details");
-    }
-    for (const auto& [key, value] : request.details()) {
-        if (key.size() > kMaxField || value.size() > kMaxDetail) {
-            return sdk::invalid_argument("detail '" + key.substr(0, 64) + "' is too long");
-        }
-    }
+void AuditService::append(const std::string& caller, const v1::AppendRequest& request,
+                          std::function<void(sdk::Result<v1::AppendReply>)> done) {
+    if (sdk::Status checked = check_append(request); !checked.ok()) return done(checked);
     v1::Entry draft;
     draft.set_actor(request.actor());
     draft.set_action(request.action());
@@ -72,16 +78,18 @@ sdk::Result<v1::AppendReply> AuditService::append(const std::string& caller, con
     *draft.mutable_details() = request.details();
     draft.set_idempotency_key(request.idempotency_key());
     draft.set_recorded_by(caller);
-    auto appended = store_->append(std::move(draft));
-    if (!appended.ok()) return appended.status();
-    if (!appended->duplicate) {
-        // The entry is committed: a checkpoint that fails now is missing only until the next append signs one.
-        (void)checkpoints_->record({appended->entry.sequence(), appended->entry.hash()});
-    }
-    v1::AppendReply reply;
-    *reply.mutable_entry() = std::move(appended->entry);
-    reply.set_duplicate(appended->duplicate);
-    return reply;
+    store_->append(std::move(draft), [this, done = std::move(done)](sdk::Result<Appended> appended) {
+        if (!appended.ok()) return done(appended.status());
+        if (!appended->duplicate) {
+            // The entry is committed: a checkpoint that fails now is missing only until the next append signs
+            // one.
+            (void)checkpoints_->record({appended->entry.sequence(), appended->entry.hash()});
+        }
+        v1::AppendReply reply;
+        *reply.mutable_entry() = std::move(appended->entry);
+        reply.set_duplicate(appended->duplicate);
+        done(std::move(reply));
+    });
 }
 
 sdk::Result<v1::QueryReply> AuditService::query(const std::string& caller, const v1::QueryRequest& request) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct Appended {
     v1::Entry entry;
     bool duplicate = false;  // the idempotency key had been seen: this is the first entry written with it
 };
+
+// Told once with what append() wrote (or found), only after its commit reached the disk, or why not.
+using AppendDone = std::function<void(sdk::Result<Appended>)>;
 
 struct Filter {
     int64_t from_unix_ms = 0;  // inclusive; 0: from the start
@@ -36,8 +40,14 @@ class AuditStore {
 public:
     virtual ~AuditStore() = default;
 
-    // Gives `draft` its sequence, time, previous hash and hash, and returns only once it is committed.
-    virtual sdk::Result<Appended> append(v1::Entry draft) = 0;
+    // Gives `draft` its sequence, time, previous hash and hash, in a commit shared with the appends made at
+    // the same time (a group commit: each chains to the one before it in the batch), and tells `done`, on
+    // the thread that committed it, only once that commit is on the disk. A repeated idempotency key
+    // returns the first entry, also within one commit. RESOURCE_EXHAUSTED when too many appends are waiting
+    // for the disk; UNAVAILABLE after close().
+    virtual void append(v1::Entry draft, AppendDone done) = 0;
+    // Commits and answers the appends already made; later ones are refused. Reads go on working.
+    virtual void close() = 0;
     // Up to `limit` entries after `after_sequence` that match `filter`, in order.
     virtual sdk::Result<std::vector<v1::Entry>> query(const Filter& filter, uint64_t after_sequence,
                                                       uint32_t limit) = 0;

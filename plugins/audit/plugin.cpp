@@ -1,6 +1,7 @@
 // The Audit plugin: an append-only, hash-chained record in SQLite, anchored by signed checkpoints.
 //   config:  kSettings below
-//   store:   <data dir>/audit.sqlite, the latest signed checkpoint in <data dir>/audit.checkpoint
+//   store:   <data dir>/audit.sqlite (appends share commits), the latest signed checkpoint in
+//            <data dir>/audit.checkpoint
 //   serves:  lanchat.audit.v1.Audit/Append (the seed's services), /Query and /Verify (operators)
 //   calls:   nothing
 #include "audit_service.hpp"
@@ -35,10 +36,9 @@ public:
 
     Status start() override {
         return Serving(rpc_, "/lanchat.audit.v1.Audit/")
-            .sync<v1::AppendRequest, v1::AppendReply>("Append",
-                                                      [this](const CallInfo& call, const v1::AppendRequest& request) {
-                                                          return service_->append(call.peer, request);
-                                                      })
+            .deferred<v1::AppendRequest, v1::AppendReply>(
+                "Append", [this](const CallInfo& call, const v1::AppendRequest& request,
+                                 auto done) { service_->append(call.peer, request, std::move(done)); })
             .sync<v1::QueryRequest, v1::QueryReply>("Query",
                                                     [this](const CallInfo& call, const v1::QueryRequest& request) {
                                                         return service_->query(call.peer, request);
@@ -48,6 +48,9 @@ public:
                 [this](const CallInfo& call, const v1::VerifyRequest&) { return service_->verify(call.peer); })
             .status();
     }
+
+    // Appends queued for the disk are committed and answered before stop returns.
+    void stop() override { service_->close(); }
 
 private:
     Rpc rpc_;

@@ -1,14 +1,17 @@
-// The embedded AuditStore: one SQLite file in the plugin's data dir (see plugins/common/sqlite_database.hpp);
-// an append is acknowledged only after its commit reached the disk.
+// The embedded AuditStore: one SQLite file in the plugin's data dir (see plugins/plugin_support/
+// sqlite_database.hpp); appends share commits (group_commit.hpp), each acknowledged only after its commit
+// reached the disk.
 #include <chrono>
 
 #include "audit_store.hpp"
+#include "group_commit.hpp"
 #include "hash_chain.hpp"
 #include "sqlite_database.hpp"
 
 namespace lanchat::audit {
 namespace {
 
+using plugin_support::GroupCommit;
 using plugin_support::SqliteDatabase;
 using plugin_support::Statement;
 
@@ -44,11 +47,15 @@ v1::Entry read_entry(const Statement& row) {
 
 class SqliteStore final : public AuditStore {
 public:
-    explicit SqliteStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
+    explicit SqliteStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)), commits_(*db_) {}
 
-    sdk::Result<Appended> append(v1::Entry draft) override {
-        return db_->transaction([&] { return append_in_transaction(std::move(draft)); });
+    void append(v1::Entry draft, AppendDone done) override {
+        commits_.submit<Appended>(
+            [this, draft = std::move(draft)]() mutable { return append_in_transaction(std::move(draft)); },
+            std::move(done));
     }
+
+    void close() override { commits_.stop(); }
 
     sdk::Result<std::vector<v1::Entry>> query(const Filter& filter, uint64_t after_sequence, uint32_t limit) override {
         return db_->read([&]() -> sdk::Result<std::vector<v1::Entry>> {
@@ -157,6 +164,7 @@ private:
     }
 
     std::unique_ptr<SqliteDatabase> db_;
+    GroupCommit commits_;  // after db_: stopped, and so every append answered, before the database closes
 };
 
 }  // namespace

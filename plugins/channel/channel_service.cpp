@@ -62,6 +62,31 @@ sdk::Result<ChannelCursor> channel_cursor(const std::string& token) {
     return cursor;
 }
 
+sdk::Status check_append(const v1::AppendRequest& request, size_t max_body_bytes) {
+    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), max_body_bytes, true); !checked.ok())
+        return checked;
+    if (request.client_message_id().empty() || request.client_message_id().size() > kMaxClientMessageId) {
+        return sdk::invalid_argument("client_message_id is required (at most 64 bytes)");
+    }
+    return {};
+}
+
+sdk::Status check_amend(const v1::AmendRequest& request, size_t max_body_bytes) {
+    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
+    if (request.delete_()) return {};
+    return plugin_support::check_utf8("body", request.body(), max_body_bytes, true);
+}
+
+v1::AppendReply reply_to(Appended appended) {
+    v1::AppendReply reply;
+    *reply.mutable_message() = std::move(appended.message);
+    reply.set_duplicate(appended.duplicate);
+    return reply;
+}
+
 }  // namespace
 
 ChannelService::ChannelService(ChannelStore& store, ChannelLimits limits, Clock clock, Recorded recorded)
@@ -341,15 +366,8 @@ sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& 
     return reply;
 }
 
-sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& request) {
-    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
-        !checked.ok())
-        return checked;
-    if (request.client_message_id().empty() || request.client_message_id().size() > kMaxClientMessageId) {
-        return sdk::invalid_argument("client_message_id is required (at most 64 bytes)");
-    }
+void ChannelService::append(const v1::AppendRequest& request, Appending done) {
+    if (sdk::Status checked = check_append(request, limits_.max_body_bytes); !checked.ok()) return done(checked);
     v1::Message draft;
     draft.set_channel_id(request.channel_id());
     draft.set_author_id(request.author_id());
@@ -357,22 +375,14 @@ sdk::Result<v1::AppendReply> ChannelService::append(const v1::AppendRequest& req
     draft.set_server_time_unix_ms(clock_());
     draft.set_client_message_id(request.client_message_id());
     draft.set_event(v1::Message::POSTED);
-    auto appended = store_.append(std::move(draft), {});
-    if (!appended.ok()) return appended.status();
-    v1::AppendReply reply;
-    *reply.mutable_message() = std::move(appended->message);
-    reply.set_duplicate(appended->duplicate);
-    return reply;
+    store_.append(std::move(draft), {}, [done = std::move(done)](sdk::Result<Appended> appended) {
+        if (!appended.ok()) return done(appended.status());
+        done(reply_to(std::move(appended).value()));
+    });
 }
 
-sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& request, const std::string& correlation_id) {
-    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_id("author_id", request.author_id()); !checked.ok()) return checked;
-    if (!request.delete_()) {
-        if (sdk::Status checked = plugin_support::check_utf8("body", request.body(), limits_.max_body_bytes, true);
-            !checked.ok())
-            return checked;
-    }
+void ChannelService::amend(const v1::AmendRequest& request, const std::string& correlation_id, Appending done) {
+    if (sdk::Status checked = check_amend(request, limits_.max_body_bytes); !checked.ok()) return done(checked);
     v1::Message event;
     event.set_channel_id(request.channel_id());
     event.set_author_id(request.author_id());
@@ -385,12 +395,13 @@ sdk::Result<v1::AppendReply> ChannelService::amend(const v1::AmendRequest& reque
         records.push_back(record(request.author_id(), "message_deleted", request.channel_id(), correlation_id));
         (*records.back().mutable_details())["sequence"] = std::to_string(request.target_sequence());
     }
-    auto appended = store_.amend(std::move(event), records);
-    if (!appended.ok()) return appended.status();
-    if (!records.empty()) on_recorded_();
-    v1::AppendReply reply;
-    *reply.mutable_message() = std::move(appended->message);
-    return reply;
+    const bool records_anything = !records.empty();
+    store_.amend(std::move(event), std::move(records),
+                 [this, records_anything, done = std::move(done)](sdk::Result<Appended> appended) {
+                     if (!appended.ok()) return done(appended.status());
+                     if (records_anything) on_recorded_();
+                     done(reply_to(std::move(appended).value()));
+                 });
 }
 
 sdk::Result<v1::AudienceReply> ChannelService::audience(const v1::AudienceRequest& request) {

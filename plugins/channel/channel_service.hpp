@@ -18,6 +18,9 @@ public:
     using Clock = std::function<int64_t()>;  // unix milliseconds
     // Called after a commit that staged audit entries, so the outbox sends them.
     using Recorded = std::function<void()>;
+    // Told once with the answer to append() or amend(), after the store's commit, on the thread that committed
+    // it (the store's committer, or the caller's own when it wrote alone).
+    using Appending = std::function<void(sdk::Result<v1::AppendReply>)>;
 
     ChannelService(ChannelStore& store, ChannelLimits limits, Clock clock, Recorded recorded);
 
@@ -37,8 +40,9 @@ public:
     sdk::Result<v1::RemoveReply> remove(const v1::RemoveRequest& request, const std::string& correlation_id);
     sdk::Result<v1::ListMembersReply> list_members(const v1::ListMembersRequest& request);
     sdk::Result<v1::HistoryReply> history(const v1::HistoryRequest& request);
-    sdk::Result<v1::AppendReply> append(const v1::AppendRequest& request);
-    sdk::Result<v1::AppendReply> amend(const v1::AmendRequest& request, const std::string& correlation_id);
+    // A bad request is answered at once, on the calling thread.
+    void append(const v1::AppendRequest& request, Appending done);
+    void amend(const v1::AmendRequest& request, const std::string& correlation_id, Appending done);
     sdk::Result<v1::AudienceReply> audience(const v1::AudienceRequest& request);
     sdk::Result<v1::MembershipsReply> memberships(const v1::MembershipsRequest& request);
     sdk::Result<v1::PositionsReply> positions(const v1::PositionsRequest& request);

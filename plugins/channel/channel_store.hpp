@@ -3,6 +3,7 @@
 // audit record must show takes the entries to stage with it, so both commit together or neither does.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,8 +13,9 @@
 #include "lanchat/sdk/status.hpp"
 
 namespace lanchat::plugin_support {
+class GroupCommit;
 class SqliteDatabase;
-}
+}  // namespace lanchat::plugin_support
 
 namespace lanchat::channel {
 
@@ -23,6 +25,9 @@ struct Appended {
     v1::Message message;
     bool duplicate = false;
 };
+
+// Told once with what append() or amend() stored, only after its commit reached the disk, or why not.
+using AppendDone = std::function<void(sdk::Result<Appended>)>;
 
 // Where a list page starts: after this (created time, id).
 struct ChannelCursor {
@@ -70,21 +75,27 @@ public:
     // Each channel's last sequence, in the order given; NOT_FOUND names the first that does not exist.
     virtual sdk::Result<std::vector<v1::Position>> positions(const std::vector<std::string>& channel_ids) = 0;
 
-    // In one commit: refuses a missing or archived channel (NOT_FOUND, FAILED_PRECONDITION) and an author who
-    // is not a member (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and
-    // ALREADY_EXISTS if its body differs); else gives `draft` the next sequence and stores it.
-    virtual sdk::Result<Appended> append(v1::Message draft, const Records& records) = 0;
+    // In one commit, shared with the appends and amends made at the same time (a group commit): refuses a
+    // missing or archived channel (NOT_FOUND, FAILED_PRECONDITION) and an author who is not a member
+    // (PERMISSION_DENIED); returns the first message for a repeated client_message_id (and ALREADY_EXISTS if
+    // its body differs), also when both are in one commit; else gives `draft` the next sequence and stores it
+    // with `records`. A refusal takes back only this append. RESOURCE_EXHAUSTED when too many writes are
+    // waiting for the disk, UNAVAILABLE once the store is closing. `done` runs on the thread that committed
+    // (the group commit's committer, or this caller's when it wrote alone).
+    virtual void append(v1::Message draft, Records records, AppendDone done) = 0;
     // `event` (EDITED or DELETED) as append() stores a message, after checking in the same commit that its
     // target is a POSTED message of the same author (NOT_FOUND, PERMISSION_DENIED) not yet deleted
     // (FAILED_PRECONDITION).
-    virtual sdk::Result<Appended> amend(v1::Message event, const Records& records) = 0;
+    virtual void amend(v1::Message event, Records records, AppendDone done) = 0;
     // AFTER: sequence > from, ascending. BEFORE: sequence < from (0: any), descending. One more than `limit`
     // may be asked for to learn whether there are more.
     virtual sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
                                                            v1::HistoryRequest::Direction direction, uint32_t limit) = 0;
 };
 
-sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database);
+// Appends and amends go through `commits`, which writes to `database`; both must outlive the store.
+sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database,
+                                                             plugin_support::GroupCommit& commits);
 extern const char* const kChannelSchema;
 
 }  // namespace lanchat::channel

@@ -1,6 +1,7 @@
 // The Channel plugin: channels, members and message logs in SQLite.
 //   config:  kSettings below
-//   store:   <data dir>/channel.sqlite (channels, members, messages, the audit outbox)
+//   store:   <data dir>/channel.sqlite (channels, members, messages, the audit outbox); appends and amends
+//            share commits (plugin_support::GroupCommit), counted in store_commits_total, store_batch_units
 //   serves:  lanchat.channel.v1.Channel/* (the client edge, with Memberships and Positions for its delivery
 //            stream; Append, Amend and Audience for the Router)
 //   calls:   audit (Append, through the durable outbox: membership changes, deletions)
@@ -9,6 +10,7 @@
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
 #include "clock.hpp"
+#include "group_commit.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
 #include "sqlite_database.hpp"
@@ -27,12 +29,17 @@ constexpr Setting kSettings[] = {
 
 class ChannelPlugin : public Plugin {
 public:
-    explicit ChannelPlugin(Host& host) : Plugin(host), rpc_(host) {
+    explicit ChannelPlugin(Host& host) : Plugin(host), rpc_(host), metrics_(host) {
         ChannelLimits limits;
         limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
         database_ =
             value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "channel", kChannelSchema));
-        store_ = value_or_throw(open_sqlite_store(*database_));
+        store_commits_ = value_or_throw(metrics_.counter("store_commits_total", "Commits of appends and amends."));
+        batch_units_ = value_or_throw(metrics_.histogram("store_batch_units", "Appends and amends per commit.", {},
+                                                         {1, 2, 4, 8, 16, 32, 64, 128, 256}));
+        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_, plugin_support::GroupCommit::Limits{},
+                                                                 [this](size_t units) { count_commit(units); });
+        store_ = value_or_throw(open_sqlite_store(*database_, *commits_));
         outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
                                                                 executor(), log());
         service_ =
@@ -42,7 +49,7 @@ public:
     Status start() override {
         outbox_->start();
         ChannelService& s = *service_;
-        // Every method answers on the serving thread: SQLite commits are short.
+        // Appends and amends answer from their group commit; the rest on the serving thread (short commits).
         return Serving(rpc_, "/lanchat.channel.v1.Channel/")
             .sync<v1::CreateChannelRequest, v1::ChannelInfo>(
                 "CreateChannel", [&s](auto& call, auto& r) { return s.create_channel(r, call.correlation_id); })
@@ -67,9 +74,10 @@ public:
             .sync<v1::ListMembersRequest, v1::ListMembersReply>("ListMembers",
                                                                 [&s](auto&, auto& r) { return s.list_members(r); })
             .sync<v1::HistoryRequest, v1::HistoryReply>("History", [&s](auto&, auto& r) { return s.history(r); })
-            .sync<v1::AppendRequest, v1::AppendReply>("Append", [&s](auto&, auto& r) { return s.append(r); })
-            .sync<v1::AmendRequest, v1::AppendReply>(
-                "Amend", [&s](auto& call, auto& r) { return s.amend(r, call.correlation_id); })
+            .deferred<v1::AppendRequest, v1::AppendReply>(
+                "Append", [&s](auto&, auto& r, auto done) { s.append(r, std::move(done)); })
+            .deferred<v1::AmendRequest, v1::AppendReply>(
+                "Amend", [&s](auto& call, auto& r, auto done) { s.amend(r, call.correlation_id, std::move(done)); })
             .sync<v1::AudienceRequest, v1::AudienceReply>("Audience", [&s](auto&, auto& r) { return s.audience(r); })
             .sync<v1::MembershipsRequest, v1::MembershipsReply>("Memberships",
                                                                 [&s](auto&, auto& r) { return s.memberships(r); })
@@ -78,11 +86,24 @@ public:
             .status();
     }
 
-    void stop() override { outbox_->stop(); }
+    // What is queued for the disk is committed and answered before the outbox and the service go.
+    void stop() override {
+        commits_->stop();
+        outbox_->stop();
+    }
 
 private:
+    void count_commit(size_t units) const {
+        store_commits_.add();
+        batch_units_.observe(static_cast<double>(units));
+    }
+
     Rpc rpc_;
+    Metrics metrics_;
+    Metric store_commits_;
+    Metric batch_units_;
     std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<ChannelStore> store_;
     std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     std::unique_ptr<ChannelService> service_;

@@ -1,6 +1,7 @@
 // The embedded ChannelStore, in the plugin's SQLite file (plugins/plugin_support/sqlite_database.hpp).
 #include "audit_outbox.hpp"
 #include "channel_store.hpp"
+#include "group_commit.hpp"
 #include "sqlite_database.hpp"
 
 namespace lanchat::channel {
@@ -25,6 +26,7 @@ const char* const kChannelSchema =
 namespace {
 
 using plugin_support::AuditOutbox;
+using plugin_support::GroupCommit;
 using plugin_support::SqliteDatabase;
 using plugin_support::Statement;
 
@@ -83,7 +85,7 @@ v1::Message membership_event(const std::string& channel_id, const std::string& u
 
 class SqliteStore final : public ChannelStore {
 public:
-    explicit SqliteStore(SqliteDatabase& db) : db_(db) {}
+    SqliteStore(SqliteDatabase& db, GroupCommit& commits) : db_(db), commits_(commits) {}
 
     sdk::Status create_channel(const v1::ChannelInfo& channel, const std::vector<v1::Member>& members,
                                const Records& records) override {
@@ -232,30 +234,20 @@ public:
         });
     }
 
-    sdk::Result<Appended> append(v1::Message draft, const Records& records) override {
-        return db_.transaction([&] { return append_in_transaction(std::move(draft), records); });
+    void append(v1::Message draft, Records records, AppendDone done) override {
+        commits_.submit<Appended>(
+            [this, draft = std::move(draft), records = std::move(records)]() mutable {
+                return append_in_transaction(std::move(draft), records);
+            },
+            std::move(done));
     }
 
-    sdk::Result<Appended> amend(v1::Message event, const Records& records) override {
-        return db_.transaction([&]() -> sdk::Result<Appended> {
-            Statement target(db_, "SELECT author_id, event FROM messages WHERE channel_id = ?1 AND sequence = ?2");
-            target.bind(1, event.channel_id()).bind(2, static_cast<int64_t>(event.target_sequence()));
-            if (!target.step() || target.integer(1) != v1::Message::POSTED) {
-                return sdk::not_found("no message " + std::to_string(event.target_sequence()) + " in this channel");
-            }
-            if (target.text(0) != event.author_id()) {
-                return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
-            }
-            if (was_deleted(event.channel_id(), event.target_sequence())) {
-                return sdk::failed_precondition("message " + std::to_string(event.target_sequence()) + " was deleted");
-            }
-            if (event.event() == v1::Message::DELETED) {
-                if (sdk::Status erased = erase_text(event.channel_id(), event.target_sequence()); !erased.ok()) {
-                    return erased;
-                }
-            }
-            return append_in_transaction(std::move(event), records);
-        });
+    void amend(v1::Message event, Records records, AppendDone done) override {
+        commits_.submit<Appended>(
+            [this, event = std::move(event), records = std::move(records)]() mutable {
+                return amend_in_transaction(std::move(event), records);
+            },
+            std::move(done));
     }
 
     sdk::Result<std::vector<v1::Message>> messages(const std::string& channel_id, uint64_t from,
@@ -273,7 +265,7 @@ public:
     }
 
 private:
-    // Inside a transaction the caller holds.
+    // Inside a transaction the caller holds (a group commit's batch, or a change of the caller's own).
     sdk::Result<Appended> append_in_transaction(v1::Message draft, const Records& records) {
         Statement channel(db_, "SELECT archived, last_sequence FROM channels WHERE id = ?1");
         if (!channel.bind(1, draft.channel_id()).step()) return sdk::not_found("no channel " + draft.channel_id());
@@ -320,6 +312,26 @@ private:
         if (sdk::Status inserted = insert_message(entry); !inserted.ok()) return inserted;
         Statement advance(db_, "UPDATE channels SET last_sequence = ?2 WHERE id = ?1");
         return advance.bind(1, entry.channel_id()).bind(2, static_cast<int64_t>(sequence)).run("advance sequence");
+    }
+
+    sdk::Result<Appended> amend_in_transaction(v1::Message event, const Records& records) {
+        Statement target(db_, "SELECT author_id, event FROM messages WHERE channel_id = ?1 AND sequence = ?2");
+        target.bind(1, event.channel_id()).bind(2, static_cast<int64_t>(event.target_sequence()));
+        if (!target.step() || target.integer(1) != v1::Message::POSTED) {
+            return sdk::not_found("no message " + std::to_string(event.target_sequence()) + " in this channel");
+        }
+        if (target.text(0) != event.author_id()) {
+            return sdk::Status(sdk::Code::permission_denied, "only its author may edit or delete a message");
+        }
+        if (was_deleted(event.channel_id(), event.target_sequence())) {
+            return sdk::failed_precondition("message " + std::to_string(event.target_sequence()) + " was deleted");
+        }
+        if (event.event() == v1::Message::DELETED) {
+            if (sdk::Status erased = erase_text(event.channel_id(), event.target_sequence()); !erased.ok()) {
+                return erased;
+            }
+        }
+        return append_in_transaction(std::move(event), records);
     }
 
     bool was_deleted(const std::string& channel_id, uint64_t sequence) {
@@ -424,11 +436,13 @@ private:
     }
 
     SqliteDatabase& db_;
+    GroupCommit& commits_;
 };
 
 }  // namespace
 
-sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database) {
+sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database,
+                                                             plugin_support::GroupCommit& commits) {
     // A log written before membership events has no actor_id column: it gains one (empty for old entries).
     const bool has_actor = database.read([&] {
         Statement column(database, "SELECT 1 FROM pragma_table_info('messages') WHERE name = 'actor_id'");
@@ -439,7 +453,7 @@ sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::Sql
             database.exec("ALTER TABLE messages ADD COLUMN actor_id TEXT NOT NULL DEFAULT ''", "add messages.actor_id");
         if (!added.ok()) return added;
     }
-    return std::unique_ptr<ChannelStore>(std::make_unique<SqliteStore>(database));
+    return std::unique_ptr<ChannelStore>(std::make_unique<SqliteStore>(database, commits));
 }
 
 }  // namespace lanchat::channel

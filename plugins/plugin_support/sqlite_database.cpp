@@ -30,10 +30,14 @@ sdk::Status restrict_to_owner(const std::filesystem::path& file, bool create) {
 }  // namespace
 
 Statement::Statement(SqliteDatabase& database, std::string_view sql) : database_(database) {
+    statement_ = database.take_prepared(std::string(sql));
+    if (statement_ != nullptr) return;
     last_ = sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() {
+    if (statement_ != nullptr) database_.keep_prepared(statement_);
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
     sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -110,7 +114,28 @@ sdk::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::fil
     return database;
 }
 
-SqliteDatabase::~SqliteDatabase() { sqlite3_close(db_); }
+SqliteDatabase::~SqliteDatabase() {
+    for (auto& [sql, statement] : prepared_) sqlite3_finalize(statement);
+    sqlite3_close(db_);
+}
+
+sqlite3_stmt* SqliteDatabase::take_prepared(const std::string& sql) {
+    std::lock_guard lock(prepared_mutex_);
+    auto idle = prepared_.find(sql);
+    if (idle == prepared_.end()) return nullptr;
+    sqlite3_stmt* statement = idle->second;
+    prepared_.erase(idle);
+    return statement;
+}
+
+void SqliteDatabase::keep_prepared(sqlite3_stmt* statement) {
+    constexpr size_t kMaxPrepared = 128;
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    std::lock_guard lock(prepared_mutex_);
+    if (prepared_.size() < kMaxPrepared && prepared_.emplace(sqlite3_sql(statement), statement).second) return;
+    sqlite3_finalize(statement);  // a second copy of SQL in use twice at once, or a full cache
+}
 
 sdk::Status SqliteDatabase::exec(std::string_view sql, std::string_view doing) {
     std::string statements(sql);
@@ -123,5 +148,7 @@ sdk::Status SqliteDatabase::error(std::string_view doing) const {
 }
 
 int64_t SqliteDatabase::changes() const { return sqlite3_changes(db_); }
+
+bool SqliteDatabase::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 }  // namespace lanchat::plugin_support

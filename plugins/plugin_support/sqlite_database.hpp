@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,8 @@ namespace lanchat::plugin_support {
 class SqliteDatabase;
 
 // One prepared statement; bind by 1-based index, read columns by 0-based index while step() is true.
+// Its SQL is prepared once per database and reused: a Statement takes the database's idle copy, if any, and
+// gives it back reset when it goes.
 class Statement {
 public:
     Statement(SqliteDatabase& database, std::string_view sql);
@@ -99,14 +102,27 @@ public:
     sdk::Status exec(std::string_view sql, std::string_view doing);
     sdk::Status error(std::string_view doing) const;
     int64_t changes() const;
+    // False outside BEGIN ... COMMIT, and after SQLite rolled a transaction back by itself (I/O error, full
+    // disk).
+    bool in_transaction() const;
+    // The store this is, as errors name it ("channel store").
+    const std::string& name() const { return what_; }
     sqlite3* handle() const { return db_; }
 
 private:
+    friend class Statement;
     SqliteDatabase(sqlite3* db, std::string what) : db_(db), what_(std::move(what)) {}
+
+    // The idle prepared copy of `sql`, taken out of the cache; nullptr when there is none.
+    sqlite3_stmt* take_prepared(const std::string& sql);
+    // Keeps `statement` (reset) for the next Statement of the same SQL, or finalizes it.
+    void keep_prepared(sqlite3_stmt* statement);
 
     sqlite3* db_;
     std::string what_;
     std::recursive_mutex mutex_;
+    std::mutex prepared_mutex_;
+    std::unordered_map<std::string, sqlite3_stmt*> prepared_;  // by SQL text; the code has a bounded set
 };
 
 // Opens a store that owns its database: `file` with `schema`, handed to `Store` and returned as the

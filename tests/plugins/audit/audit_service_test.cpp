@@ -3,11 +3,19 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "answer.hpp"
 #include "hash_chain.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::audit {
 namespace {
+
+using lanchat::testing::wait_for_answer;
+using Answer = sdk::Result<v1::AppendReply>;
 
 const std::string kRouter = "spiffe://lan.test/svc/router";
 const std::string kOperator = "spiffe://lan.test/operator/alice";
@@ -22,6 +30,11 @@ v1::AppendRequest entry(const std::string& actor, const std::string& action, con
     (*request.mutable_details())["ip"] = "10.0.0.7";
     request.set_idempotency_key(key);
     return request;
+}
+
+// The service's answer to an append by the Router, waited for.
+Answer append(AuditService& audit, const v1::AppendRequest& request) {
+    return wait_for_answer<Answer>([&](auto done) { audit.append(kRouter, request, done); });
 }
 
 class AuditServiceTest : public ::testing::Test {
@@ -44,8 +57,8 @@ protected:
 
 TEST_F(AuditServiceTest, EntriesChainAndVerify) {
     auto audit = open();
-    auto first = audit->append(kRouter, entry("user:alice", "login"));
-    auto second = audit->append(kRouter, entry("user:bob", "login"));
+    auto first = append(*audit, entry("user:alice", "login"));
+    auto second = append(*audit, entry("user:bob", "login"));
     ASSERT_TRUE(first.ok() && second.ok());
     EXPECT_EQ(first->entry().sequence(), 1u);
     EXPECT_EQ(first->entry().previous_hash(), "");
@@ -59,8 +72,8 @@ TEST_F(AuditServiceTest, EntriesChainAndVerify) {
 
 TEST_F(AuditServiceTest, ARepeatedIdempotencyKeyWritesNothingNew) {
     auto audit = open();
-    auto first = audit->append(kRouter, entry("user:alice", "logout", "key-1"));
-    auto again = audit->append(kRouter, entry("user:alice", "logout", "key-1"));
+    auto first = append(*audit, entry("user:alice", "logout", "key-1"));
+    auto again = append(*audit, entry("user:alice", "logout", "key-1"));
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->duplicate());
     EXPECT_EQ(again->entry().sequence(), first->entry().sequence());
@@ -71,7 +84,7 @@ TEST_F(AuditServiceTest, AnEditBehindTheServicesBackIsNamedByVerify) {
     {
         auto audit = open();
         for (const char* action : {"login", "login_failed", "logout"})
-            ASSERT_TRUE(audit->append(kRouter, entry("user:alice", action)).ok());
+            ASSERT_TRUE(append(*audit, entry("user:alice", action)).ok());
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
@@ -90,7 +103,7 @@ TEST_F(AuditServiceTest, AnEditBehindTheServicesBackIsNamedByVerify) {
 TEST_F(AuditServiceTest, ARecordCutShortIsReportedWithTheMissingEntries) {
     {
         auto audit = open();
-        for (int i = 0; i < 17; ++i) ASSERT_TRUE(audit->append(kRouter, entry("user:alice", "login")).ok());
+        for (int i = 0; i < 17; ++i) ASSERT_TRUE(append(*audit, entry("user:alice", "login")).ok());
     }
     sql("DELETE FROM entries WHERE sequence > 14");
     auto verdict = open()->verify(kOperator);
@@ -107,7 +120,7 @@ TEST_F(AuditServiceTest, ARecordCutShortIsReportedWithTheMissingEntries) {
 TEST_F(AuditServiceTest, ARewriteWithEveryHashRecomputedIsReported) {
     {
         auto audit = open();
-        for (int i = 0; i < 3; ++i) ASSERT_TRUE(audit->append(kRouter, entry("user:alice", "login")).ok());
+        for (int i = 0; i < 3; ++i) ASSERT_TRUE(append(*audit, entry("user:alice", "login")).ok());
     }
     // Rewrite entry 2 and recompute its hash and the next one's, as someone with the database can.
     auto store = value_or_throw(open_sqlite_store(file_));
@@ -130,7 +143,7 @@ TEST_F(AuditServiceTest, ARewriteWithEveryHashRecomputedIsReported) {
 }
 
 TEST_F(AuditServiceTest, ACheckpointNotSignedByThisKeyOrMissingIsReported) {
-    { ASSERT_TRUE(open()->append(kRouter, entry("user:alice", "login")).ok()); }
+    { ASSERT_TRUE(append(*open(), entry("user:alice", "login")).ok()); }
     std::filesystem::remove(key_);  // another key: the old checkpoint no longer verifies
     auto verdict = open()->verify(kOperator);
     ASSERT_TRUE(verdict.ok());
@@ -151,7 +164,7 @@ TEST_F(AuditServiceTest, ARecordFromBeforeCheckpointsIsSignedAtFirstStart) {
         draft.set_actor("user:alice");
         draft.set_action("login");
         draft.set_outcome("ok");
-        ASSERT_TRUE(store->append(draft).ok());
+        ASSERT_TRUE(wait_for_answer<sdk::Result<Appended>>([&](auto done) { store->append(draft, done); }).ok());
     }
     auto verdict = open()->verify(kOperator);
     ASSERT_TRUE(verdict.ok());
@@ -161,8 +174,7 @@ TEST_F(AuditServiceTest, ARecordFromBeforeCheckpointsIsSignedAtFirstStart) {
 
 TEST_F(AuditServiceTest, QueriesFilterAndPageAndOnlyOperatorsRead) {
     auto audit = open();
-    for (int i = 0; i < 5; ++i)
-        ASSERT_TRUE(audit->append(kRouter, entry(i % 2 ? "user:bob" : "user:alice", "login")).ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(append(*audit, entry(i % 2 ? "user:bob" : "user:alice", "login")).ok());
     v1::QueryRequest request;
     request.set_actor("user:alice");
     request.mutable_page()->set_page_size(2);
@@ -183,10 +195,10 @@ TEST_F(AuditServiceTest, QueriesFilterAndPageAndOnlyOperatorsRead) {
 
 TEST_F(AuditServiceTest, BadInputIsRefusedAndSqlTextIsJustText) {
     auto audit = open();
-    EXPECT_EQ(audit->append(kRouter, entry("", "login")).status().message(), "actor is required");
-    EXPECT_EQ(audit->append(kRouter, entry(std::string(300, 'x'), "login")).status().message(),
+    EXPECT_EQ(append(*audit, entry("", "login")).status().message(), "actor is required");
+    EXPECT_EQ(append(*audit, entry(std::string(300, 'x'), "login")).status().message(),
               "actor is 300 bytes; at most 256");
-    auto sneaky = audit->append(kRouter, entry("user:'); DROP TABLE entries; --", "login", "k'\"--"));
+    auto sneaky = append(*audit, entry("user:'); DROP TABLE entries; --", "login", "k'\"--"));
     ASSERT_TRUE(sneaky.ok());
     v1::QueryRequest request;
     request.set_actor("user:'); DROP TABLE entries; --");
@@ -194,6 +206,62 @@ TEST_F(AuditServiceTest, BadInputIsRefusedAndSqlTextIsJustText) {
     ASSERT_TRUE(found.ok());
     ASSERT_EQ(found->entries_size(), 1);
     EXPECT_TRUE(audit->verify(kOperator)->intact());
+}
+
+TEST_F(AuditServiceTest, ConcurrentAppendsChainInTheOrderTheyAreAnsweredAndVerify) {
+    auto audit = open();
+    constexpr int kThreads = 8, kEach = 40;
+    std::mutex mutex;
+    std::map<uint64_t, v1::Entry> written;  // by sequence
+    std::vector<Answer> repeats;
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+        writers.emplace_back([&, t] {
+            std::vector<std::future<Answer>> answers;
+            auto send = [&](const v1::AppendRequest& request) {
+                auto answer = std::make_shared<std::promise<Answer>>();
+                answers.push_back(answer->get_future());
+                audit->append(kRouter, request, [answer](Answer reply) { answer->set_value(std::move(reply)); });
+            };
+            for (int i = 0; i < kEach; ++i) {
+                // Every fifth entry is sent twice at once: the second finds the first, even in one commit.
+                const std::string key = i % 5 == 0 ? std::to_string(t) + "-" + std::to_string(i) : "";
+                const v1::AppendRequest request = entry("user:" + std::to_string(t), "login", key);
+                send(request);
+                if (!key.empty()) send(request);
+            }
+            for (std::future<Answer>& answer : answers) {
+                Answer reply = answer.get();
+                std::lock_guard lock(mutex);
+                if (reply.ok() && !reply->duplicate()) {
+                    written[reply->entry().sequence()] = reply->entry();
+                } else {
+                    repeats.push_back(std::move(reply));
+                }
+            }
+        });
+    }
+    for (std::thread& writer : writers) writer.join();
+
+    ASSERT_EQ(written.size(), static_cast<size_t>(kThreads * kEach));
+    std::string previous;
+    uint64_t expected = 1;
+    for (const auto& [sequence, written_entry] : written) {
+        EXPECT_EQ(sequence, expected++);
+        EXPECT_EQ(written_entry.previous_hash(), previous) << "entry " << sequence;
+        previous = written_entry.hash();
+    }
+    ASSERT_EQ(repeats.size(), static_cast<size_t>(kThreads * kEach / 5));
+    for (const Answer& repeat : repeats) {
+        ASSERT_TRUE(repeat.ok()) << repeat.status().message();
+        EXPECT_TRUE(repeat->duplicate());
+        EXPECT_EQ(written[repeat->entry().sequence()].idempotency_key(), repeat->entry().idempotency_key());
+    }
+    auto verdict = audit->verify(kOperator);
+    ASSERT_TRUE(verdict.ok());
+    EXPECT_TRUE(verdict->intact()) << verdict->reason();
+    EXPECT_EQ(verdict->entries(), static_cast<uint64_t>(kThreads * kEach));
+    EXPECT_EQ(verdict->checkpoint_entries(), verdict->entries());
 }
 
 }  // namespace

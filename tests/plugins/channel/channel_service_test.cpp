@@ -7,7 +7,9 @@
 #include <map>
 #include <tuple>
 
+#include "answer.hpp"
 #include "audit_outbox.hpp"
+#include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
 
@@ -27,7 +29,8 @@ protected:
         database_ = value_or_throw(
             plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
                                                  std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        store_ = value_or_throw(open_sqlite_store(*database_));
+        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
+        store_ = value_or_throw(open_sqlite_store(*database_, *commits_));
         service_ = std::make_unique<ChannelService>(
             *store_, ChannelLimits{100}, [this] { return ++now_; }, [this] { ++recorded_; });
     }
@@ -47,7 +50,13 @@ protected:
         request.set_author_id(author);
         request.set_body(body);
         request.set_client_message_id(client_id);
-        return service_->append(request);
+        return lanchat::testing::wait_for_answer<sdk::Result<v1::AppendReply>>(
+            [&](auto done) { service_->append(request, done); });
+    }
+
+    sdk::Result<v1::AppendReply> amended(const v1::AmendRequest& request) {
+        return lanchat::testing::wait_for_answer<sdk::Result<v1::AppendReply>>(
+            [&](auto done) { service_->amend(request, "corr", done); });
     }
 
     // An edit of message `sequence` by `author` (its deletion once delete_ is set on the request).
@@ -101,6 +110,7 @@ protected:
     int64_t now_ = 1'000;
     int recorded_ = 0;
     std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<ChannelStore> store_;
     std::unique_ptr<ChannelService> service_;
 };
@@ -201,23 +211,23 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     ASSERT_TRUE(join(general.id(), "bob").ok());
     ASSERT_EQ(value_or_throw(post(general.id(), "alice", "teh", "1")).message().sequence(), 3u);  // after 2 joins
     v1::AmendRequest amend = amend_request(general.id(), "bob", 3, "the");
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::permission_denied);
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::permission_denied);
     amend.set_author_id("alice");
-    auto edited = value_or_throw(service_->amend(amend, "corr"));
+    auto edited = value_or_throw(amended(amend));
     EXPECT_EQ(edited.message().sequence(), 4u);
     EXPECT_EQ(edited.message().event(), v1::Message::EDITED);
     EXPECT_EQ(edited.message().target_sequence(), 3u);
     const int64_t before = audited();
     amend.set_delete_(true);
-    auto deleted = value_or_throw(service_->amend(amend, "corr"));
+    auto deleted = value_or_throw(amended(amend));
     EXPECT_EQ(deleted.message().event(), v1::Message::DELETED);
     EXPECT_EQ(audited(), before + 1);
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);  // deleted already
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::failed_precondition);  // deleted already
     amend.set_delete_(false);
-    EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::failed_precondition);
+    EXPECT_EQ(amended(amend).status().code(), sdk::Code::failed_precondition);
     for (uint64_t event : {1, 4}) {  // a JOINED and an EDITED event, not messages
         amend.set_target_sequence(event);
-        EXPECT_EQ(service_->amend(amend, "corr").status().code(), sdk::Code::not_found);
+        EXPECT_EQ(amended(amend).status().code(), sdk::Code::not_found);
     }
 }
 
@@ -225,10 +235,10 @@ TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) 
     auto general = create("alice", "general");  // 1: alice joined
     ASSERT_TRUE(post(general.id(), "alice", "the secret plan", "1").ok());
     v1::AmendRequest amend = amend_request(general.id(), "alice", 2, "the revised secret plan");
-    ASSERT_TRUE(service_->amend(amend, "corr").ok());
+    ASSERT_TRUE(amended(amend).ok());
     ASSERT_TRUE(post(general.id(), "alice", "lunch at noon", "3").ok());
     amend.set_delete_(true);
-    ASSERT_TRUE(service_->amend(amend, "corr").ok());
+    ASSERT_TRUE(amended(amend).ok());
 
     auto read = value_or_throw(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100));
     ASSERT_EQ(read.messages_size(), 5);  // the log keeps its places: joined, posted, edited, posted, deleted

@@ -6,23 +6,33 @@
 
 #include <optional>
 
+#include "answer.hpp"
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
+#include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::router {
 namespace {
 
+using lanchat::testing::wait_for_answer;
+using Appended = sdk::Result<channel::v1::AppendReply>;
+
+// The Channel logic's answer to an append, waited for (it comes from the store's committer thread).
+Appended appended(channel::ChannelService& channels, const channel::v1::AppendRequest& request) {
+    return wait_for_answer<Appended>([&](auto done) { channels.append(request, done); });
+}
+
 // Answers the Router's questions with the Channel logic.
 class InProcessChannels final : public ChannelLog {
 public:
     explicit InProcessChannels(channel::ChannelService& channels) : channels_(channels) {}
     void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
-        done(channels_.append(request));
+        done(appended(channels_, request));
     }
     void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
-        done(channels_.amend(request, "corr"));
+        done(wait_for_answer<Appended>([&](auto answer) { channels_.amend(request, "corr", answer); }));
     }
     void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
         done(channels_.audience(request));
@@ -65,7 +75,8 @@ protected:
         database_ = value_or_throw(plugin_support::SqliteDatabase::open(
             dir_.path() / "channel.sqlite", "channel store",
             std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        store_ = value_or_throw(channel::open_sqlite_store(*database_));
+        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
+        store_ = value_or_throw(channel::open_sqlite_store(*database_, *commits_));
         channels_ = std::make_unique<channel::ChannelService>(
             *store_, channel::ChannelLimits{}, [this] { return ++now_; }, [] {});
         log_ = std::make_unique<InProcessChannels>(*channels_);
@@ -113,6 +124,7 @@ protected:
     lanchat::testing::TempDir dir_;
     int64_t now_ = 1000;
     std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<channel::ChannelStore> store_;
     std::unique_ptr<channel::ChannelService> channels_;
     std::unique_ptr<InProcessChannels> log_;
