@@ -370,15 +370,16 @@ TEST(ChannelStoreUpgradeTest, AnOlderLogGainsTheActorColumnAndKeepsItsMessages) 
         "body TEXT NOT NULL, server_time_unix_ms INTEGER NOT NULL, client_message_id TEXT, event INTEGER NOT NULL, "
         "target_sequence INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel_id, sequence));"
         "INSERT INTO messages VALUES ('c_old', 1, 'alice', 'from before', 5, 'm1', 1, 0);";
-    auto database = value_or_throw(
+    auto database = sdk::value_or_throw(
         plugin_support::SqliteDatabase::open(dir.path() / "channel.sqlite", "channel store",
                                              older_messages + kChannelSchema + plugin_support::AuditOutbox::kSchema));
-    auto store = value_or_throw(open_sqlite_store(*database));
-    auto old = value_or_throw(store->messages("c_old", 0, v1::HistoryRequest::AFTER, 10));
+    plugin_support::GroupCommit commits(*database);
+    auto store = sdk::value_or_throw(open_sqlite_store(*database, commits));
+    auto old = sdk::value_or_throw(store->messages("c_old", 0, v1::HistoryRequest::AFTER, 10));
     ASSERT_EQ(old.size(), 1u);
     EXPECT_EQ(old[0].body(), "from before");
     EXPECT_EQ(old[0].actor_id(), "");
-    EXPECT_TRUE(open_sqlite_store(*database).ok());  // once only
+    EXPECT_TRUE(open_sqlite_store(*database, commits).ok());  // once only
 }
 
 TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {

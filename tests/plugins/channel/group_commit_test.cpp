@@ -31,7 +31,7 @@ protected:
             *store_, ChannelLimits{}, [] { return int64_t{1'000}; }, [] {});
     }
 
-    // A public channel that `members` have joined.
+    // A public channel that `members` have joined: its log begins with their JOINED events, 1..members.size().
     std::string channel_with(const std::string& name, const std::vector<std::string>& members) {
         v1::CreateChannelRequest create;
         create.mutable_actor()->set_user_id(members.front());
@@ -144,13 +144,17 @@ TEST_F(ChannelGroupCommitTest, ManyConcurrentAppendsAreGaplessPerChannelInAnswer
     for (std::future<void>& done : all_answered) done.wait();
 
     size_t stored = 0;
+    const size_t joins = authors.size();
     for (const std::string& channel : channels) {
         const std::vector<v1::Message>& in_answer_order = answered[channel];
-        const std::vector<v1::Message> log = history(channel);
+        std::vector<v1::Message> log = history(channel);
+        ASSERT_GE(log.size(), joins);
+        for (size_t i = 0; i < joins; ++i) EXPECT_EQ(log[i].event(), v1::Message::JOINED);
+        log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(joins));
         ASSERT_EQ(in_answer_order.size(), log.size());
         for (size_t i = 0; i < log.size(); ++i) {
-            EXPECT_EQ(in_answer_order[i].sequence(), i + 1) << channel;
-            EXPECT_EQ(log[i].sequence(), i + 1);
+            EXPECT_EQ(in_answer_order[i].sequence(), joins + i + 1) << channel;
+            EXPECT_EQ(log[i].sequence(), joins + i + 1);
             EXPECT_EQ(log[i].client_message_id(), in_answer_order[i].client_message_id());
             EXPECT_EQ(log[i].body(), "from " + log[i].client_message_id());
         }
@@ -167,7 +171,7 @@ TEST_F(ChannelGroupCommitTest, ManyConcurrentAppendsAreGaplessPerChannelInAnswer
 }
 
 TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
-    const std::string general = channel_with("general", {"alice", "bob"});
+    const std::string general = channel_with("general", {"alice", "bob"});  // 1, 2: alice and bob joined
     const std::string archived = channel_with("archived", {"alice"});
     ASSERT_TRUE(lanchat::testing::wait_for_answer<Answer>([&](auto done) {
                     service_->append(message(general, "alice", "to be deleted", "a0"), done);
@@ -190,7 +194,7 @@ TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
         v1::AmendRequest deletion;
         deletion.set_channel_id(general);
         deletion.set_author_id(author);
-        deletion.set_target_sequence(1);
+        deletion.set_target_sequence(3);
         deletion.set_delete_(true);
         auto answer = std::make_shared<std::promise<Answer>>();
         answers.push_back(answer->get_future());
@@ -208,23 +212,23 @@ TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
     std::vector<Answer> got;
     for (std::future<Answer>& answer : answers) got.push_back(answer.get());
     ASSERT_TRUE(got[0].ok());
-    EXPECT_EQ(got[0]->message().sequence(), 2u);
+    EXPECT_EQ(got[0]->message().sequence(), 4u);
     EXPECT_EQ(got[1].status().code(), sdk::Code::permission_denied);
     EXPECT_EQ(got[2].status().code(), sdk::Code::failed_precondition);
     EXPECT_EQ(got[3].status().code(), sdk::Code::already_exists);
     EXPECT_EQ(got[4].status().code(), sdk::Code::permission_denied);
     ASSERT_TRUE(got[5].ok());
-    EXPECT_EQ(got[5]->message().sequence(), 3u);
+    EXPECT_EQ(got[5]->message().sequence(), 5u);
     ASSERT_TRUE(got[6].ok());
-    EXPECT_EQ(got[6]->message().sequence(), 4u);
+    EXPECT_EQ(got[6]->message().sequence(), 6u);
     EXPECT_EQ(got[6]->message().event(), v1::Message::DELETED);
     EXPECT_EQ(commits_->commits() - commits_before, 2u);  // the held unit, then all seven together
 
     const std::vector<v1::Message> log = history(general);
-    ASSERT_EQ(log.size(), 4u);
-    EXPECT_EQ(log[0].body(), "");  // deleted in the batch
-    EXPECT_EQ(log[1].body(), "kept");
-    EXPECT_EQ(log[2].body(), "kept too");
+    ASSERT_EQ(log.size(), 6u);
+    EXPECT_EQ(log[2].body(), "");  // deleted in the batch
+    EXPECT_EQ(log[3].body(), "kept");
+    EXPECT_EQ(log[4].body(), "kept too");
     EXPECT_EQ(audited() - audited_before, 1);  // alice's deletion only
 }
 

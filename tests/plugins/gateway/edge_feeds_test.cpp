@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "answer.hpp"
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
+#include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
 
@@ -27,7 +29,8 @@ protected:
         database_ = value_or_throw(plugin_support::SqliteDatabase::open(
             dir_.path() / "channel.sqlite", "channel store",
             std::string(channel::kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        store_ = value_or_throw(channel::open_sqlite_store(*database_));
+        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
+        store_ = value_or_throw(channel::open_sqlite_store(*database_, *commits_));
         channels_ = std::make_unique<channel::ChannelService>(
             *store_, channel::ChannelLimits{}, [this] { return ++unix_ms_; }, [] {});
         cv1::CreateChannelRequest create;
@@ -66,7 +69,10 @@ protected:
         request.set_author_id("alice");
         request.set_body(body);
         request.set_client_message_id(body);
-        return value_or_throw(channels_->append(request)).message();
+        using Appended = sdk::Result<cv1::AppendReply>;
+        return value_or_throw(
+                   lanchat::testing::wait_for_answer<Appended>([&](auto done) { channels_->append(request, done); }))
+            .message();
     }
     void deliver(const cv1::Message& message) {
         router::v1::Delivery delivery;
@@ -129,6 +135,7 @@ protected:
     lanchat::testing::TempDir dir_;
     int64_t unix_ms_ = 1000;
     std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<channel::ChannelStore> store_;
     std::unique_ptr<channel::ChannelService> channels_;
     std::string general_;
