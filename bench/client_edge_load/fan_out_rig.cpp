@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "process_usage.hpp"
+
 namespace lanchat::bench::edge {
 
 namespace asio = boost::asio;
@@ -34,6 +36,7 @@ FanOut FanOutRig::run(double rate, int seconds) {
     latencies_.reserve(static_cast<size_t>(rate * seconds * receivers_.size()) + 1);
     delivered_ = 0;
     bool sent_all = false;
+    const double cpu_before = cpu_seconds(target_.pid);
     const auto start = Clock::now();
     last_delivery_ = start;
     asio::co_spawn(generator_.io(), send(rate, seconds, sent_all), asio::detached);
@@ -44,6 +47,9 @@ FanOut FanOutRig::run(double rate, int seconds) {
     FanOut result;
     result.offered_per_second = rate;
     result.delivered_per_second = delivered_ / std::chrono::duration<double>(last_delivery_ - start).count();
+    // Read once the step's deliveries stopped: the second of quiet waited for costs the server next to nothing.
+    const double cpu = cpu_seconds(target_.pid) - cpu_before;
+    if (delivered_ > 0) result.server_cpu_ms_per_1000 = cpu * 1e3 * 1000 / static_cast<double>(delivered_);
     std::sort(latencies_.begin(), latencies_.end());
     if (!latencies_.empty()) {
         result.p50_ms = latencies_[latencies_.size() / 2];

@@ -18,6 +18,7 @@ struct FanOut {
     double offered_per_second = 0;  // sends per second asked for
     double delivered_per_second = 0;
     double p50_ms = 0, p99_ms = 0;
+    double server_cpu_ms_per_1000 = 0;  // the server's CPU (all its threads) over this step, per 1,000 deliveries
 };
 
 // Lives while its readers do: `generator` and `target` must outlive it.

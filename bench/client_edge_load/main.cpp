@@ -58,12 +58,13 @@ bool enough_open_files(int idle) {
 }
 
 // The node file in `dir`: every service plugin and the gateway, limits opened up for a load generator.
-void write_node_file(const fs::path& dir, const fs::path& plugin_dir, int idle) {
-    // max_connections within the descriptor limit the node inherits (it refuses more).
+void write_node_file(const fs::path& dir, const fs::path& plugin_dir, int idle, int members) {
+    // max_connections within the descriptor limit the node inherits (it refuses more): room for the idle
+    // connections, the members and the setup measurement's closing ones at once.
     std::ofstream(dir / "n.toml") << "[node]\nname = \"n\"\ndata_dir = \"data\"\n"
                                      "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
                                      "[client_edge]\nlisten = \"127.0.0.1:0\"\nmax_connections = "
-                                  << idle + 500 << "\n";
+                                  << idle + members + 2500 << "\n";
     std::ofstream plugins(dir / "n.toml", std::ios::app);
     for (std::string name : {"audit", "identity", "auth", "channel", "router", "presence", "gateway"}) {
         plugins << "[[plugin]]\nname = \"" << name << "\"\npath = \"" << (plugin_dir / (name + ".so")).string()
@@ -99,15 +100,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string lanchatd = args[0], lanchatctl = args[1];
-    const fs::path plugin_dir = fs::absolute(args[2]);  // the node file lives elsewhere
-    if (!enough_open_files(idle)) return 2;
+    const fs::path plugin_dir = fs::absolute(args[2]);        // the node file lives elsewhere
+    if (!enough_open_files(idle + members + 2500)) return 2;  // the node inherits the limit
 
     const fs::path dir = lanchat::bench::scratch_directory("lanchat-edge-bench");
     const fs::path pki = dir / "pki";
     lanchat::bench::run({lanchatctl, "pki", "init", "--dir", pki.string(), "--trust-domain", "lan-chat.bench"});
     lanchat::bench::run({lanchatctl, "pki", "issue", "--dir", pki.string(), "--node", "n", "--service",
                          "audit,identity,auth,channel,router,presence,gateway"});
-    write_node_file(dir, plugin_dir, idle);
+    write_node_file(dir, plugin_dir, idle, members);
     lanchat::bench::Child node;
     lanchat::bench::start(node, {lanchatd, (dir / "n.toml").string()}, "\"node ready\"", [](const std::string& line) {
         auto clients = lanchat::url::parse_url(lanchat::bench::json_field(line, "clients"), {"https"});

@@ -25,6 +25,9 @@ sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& conf
     static const unsigned char kSessionContext[] = "lanchat-client-edge";
     SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);  // idle connections keep no TLS buffers
+    // A TCP close without close_notify is an end of stream (as OpenSSL 1.1 reported it), not a TLS error; and
+    // no renegotiation: a write must never need to read.
+    SSL_CTX_set_options(native, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
     return {};
 }
 

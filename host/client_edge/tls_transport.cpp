@@ -24,7 +24,8 @@ Next after(SSL* ssl, int result, error_code& error) {
         case SSL_ERROR_WANT_WRITE: return Next::wait_write;
         case SSL_ERROR_ZERO_RETURN: error = asio::error::eof; return Next::failed;
         case SSL_ERROR_SYSCALL:
-            // errno 0: the peer went without a close_notify, which is an end like any other here.
+            // errno 0: the peer went without a close_notify, which is an end like any other here. (OpenSSL 3
+            // reports that as ZERO_RETURN instead, with SSL_OP_IGNORE_UNEXPECTED_EOF set in server_tls.cpp.)
             error = errno == 0 ? error_code(asio::error::eof) : error_code(errno, boost::system::system_category());
             return Next::failed;
         default:
@@ -65,6 +66,9 @@ TlsTransport::~TlsTransport() {
 asio::awaitable<error_code> TlsTransport::handshake() {
     if (ssl_ == nullptr) co_return error_code(asio::error::no_memory);
     for (;;) {
+        // The handshake deadline may have closed the socket while we waited: its descriptor may be another
+        // connection's by now.
+        if (!socket_.is_open()) co_return error_code(asio::error::operation_aborted);
         ERR_clear_error();  // the error queue is the thread's, shared by every connection on this loop
         error_code error;
         Next next = after(ssl_, SSL_accept(ssl_), error);

@@ -93,6 +93,7 @@ asio::awaitable<void> WsConnection::run(lanchat_connection_id id, std::string ea
 
 void WsConnection::consume(std::string_view bytes, lanchat_connection_id id) {
     size_t messages = 0;
+    bool pinged = false;
     while (auto event = frames_.next(bytes)) {
         switch (event->kind) {
             case FrameEvent::Kind::text:
@@ -100,8 +101,8 @@ void WsConnection::consume(std::string_view bytes, lanchat_connection_id id) {
                 if (!our_close_) edge_.dispatcher->message(id, event->payload);
                 break;
             case FrameEvent::Kind::ping:
-                if (!close_staged_) stage_frame(Opcode::pong, event->payload);
-                flush();
+                if (!close_staged_) pong_due_.emplace(event->payload);
+                pinged = true;
                 break;
             case FrameEvent::Kind::pong: break;
             case FrameEvent::Kind::close:
@@ -120,6 +121,7 @@ void WsConnection::consume(std::string_view bytes, lanchat_connection_id id) {
         }
     }
     if (messages > 0) edge_.frames->add({"in"}, static_cast<double>(messages));
+    if (pinged) flush();  // one write answers every ping this read brought
 }
 
 void WsConnection::stage_frame(Opcode opcode, std::string_view payload) { append_frame(staged_, opcode, payload); }
@@ -163,6 +165,10 @@ void WsConnection::flush() {
     std::string& out = loop_write_buffer();
     out.clear();
     bool close_in_this_write = close_staged_ && !close_written_;
+    if (pong_due_) {
+        if (!close_written_) append_frame(out, Opcode::pong, *pong_due_);
+        pong_due_.reset();
+    }
     out.append(staged_);
     staged_.clear();
     size_t payload_bytes = 0;

@@ -72,7 +72,10 @@ private:
     std::atomic<bool> over_limit_{false};
 
     // The loop's own state.
-    std::string staged_;   // frames to go before the outbox: control frames, and at a close what preceded it
+    std::string staged_;  // frames to go before the outbox: control frames, and at a close what preceded it
+    // The latest ping's payload while its pong waits. Only the latest is answered (RFC 6455 5.5.3): a client
+    // that pings without reading cannot pile pongs up in memory.
+    std::optional<std::string> pong_due_;
     std::string pending_;  // a write the socket did not take at once, kept until it did
     size_t pending_payload_bytes_ = 0;
     bool writing_ = false;

@@ -31,6 +31,7 @@ uint64_t EdgeFeeds::subscribing(sdk::ConnectionId id, const std::string& user_id
     subscriber.generation = ++generations_;
     subscriber.attaching = true;
     subscriber.left_while_attaching.clear();
+    subscriber.joined_while_attaching.clear();
     return subscriber.generation;
 }
 
@@ -52,8 +53,19 @@ sdk::Result<std::vector<HistoryRead>> EdgeFeeds::attach(sdk::ConnectionId id, ui
                                                             std::to_string(position.last_sequence()));
         }
     }
+    // A JOINED event that came while Channel was asked: the answer tells from where (it saw the join or not).
+    std::vector<channel::v1::Position> attach_to = memberships;
+    for (const auto& [channel_id, joined] : subscriber.joined_while_attaching) {
+        const bool known = std::any_of(memberships.begin(), memberships.end(),
+                                       [&](const auto& position) { return position.channel_id() == channel_id; });
+        if (known) continue;
+        channel::v1::Position from_join;
+        from_join.set_channel_id(channel_id);
+        from_join.set_last_sequence(joined - 1);
+        attach_to.push_back(std::move(from_join));
+    }
     std::vector<HistoryRead> reads;
-    for (const channel::v1::Position& position : memberships) {
+    for (const channel::v1::Position& position : attach_to) {
         const std::string& channel_id = position.channel_id();
         auto left = subscriber.left_while_attaching.find(channel_id);
         if (left != subscriber.left_while_attaching.end() && left->second > position.last_sequence()) continue;
@@ -72,6 +84,7 @@ sdk::Result<std::vector<HistoryRead>> EdgeFeeds::attach(sdk::ConnectionId id, ui
     }
     subscriber.attaching = false;
     subscriber.left_while_attaching.clear();
+    subscriber.joined_while_attaching.clear();
     return reads;
 }
 
@@ -116,12 +129,16 @@ void EdgeFeeds::deliver(const router::v1::Delivery& delivery) {
 
 void EdgeFeeds::deliver_message(const channel::v1::Message& message) {
     const std::string& channel_id = message.channel_id();
-    if (message.event() == channel::v1::Message::LEFT) {
+    if (message.event() == channel::v1::Message::LEFT || message.event() == channel::v1::Message::JOINED) {
         for (auto [it, end] = by_user_.equal_range(message.author_id()); it != end; ++it) {
             Subscriber& subscriber = subscribers_.at(it->second);
             if (!subscriber.attaching) continue;
-            uint64_t& left = subscriber.left_while_attaching[channel_id];
-            left = std::max(left, message.sequence());
+            if (message.event() == channel::v1::Message::LEFT) {
+                uint64_t& left = subscriber.left_while_attaching[channel_id];
+                left = std::max(left, message.sequence());
+            } else {
+                subscriber.joined_while_attaching.try_emplace(channel_id, message.sequence());
+            }
         }
     }
     ChannelFeed* followed = feed(channel_id);
@@ -204,9 +221,12 @@ void EdgeFeeds::push_to_all(const std::vector<sdk::ConnectionId>& ids, const std
     push_to_all_(ids, frame);
 }
 
+// Those still attaching are left to attach(): Channel's answer says whether it saw the join.
 std::vector<sdk::ConnectionId> EdgeFeeds::subscribed(const std::string& user_id) {
     std::vector<sdk::ConnectionId> ids;
-    for (auto [it, end] = by_user_.equal_range(user_id); it != end; ++it) ids.push_back(it->second);
+    for (auto [it, end] = by_user_.equal_range(user_id); it != end; ++it) {
+        if (!subscribers_.at(it->second).attaching) ids.push_back(it->second);
+    }
     return ids;
 }
 

@@ -79,7 +79,8 @@ private:
         std::string user_id;
         uint64_t generation = 0;
         bool attaching = false;
-        std::map<std::string, uint64_t> left_while_attaching;  // channel -> its LEFT event's sequence
+        std::map<std::string, uint64_t> left_while_attaching;    // channel -> its LEFT event's sequence
+        std::map<std::string, uint64_t> joined_while_attaching;  // channel -> its first JOINED event's sequence
         std::set<std::string> channels;
     };
 

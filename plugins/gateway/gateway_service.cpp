@@ -100,7 +100,18 @@ void GatewayService::cancel_streams() {
     edge_stream_.close();
 }
 
-void GatewayService::drain(sdk::DrainSignal done) { in_flight_.close(std::move(done)); }
+// Deliveries end now: the successor catches each client up from the positions it resubscribes with, and a
+// retiring instance still writing to the same connections would send frames twice and out of order.
+void GatewayService::drain(sdk::DrainSignal done) {
+    edge_stream_.close();
+    std::vector<std::shared_ptr<Session>> all;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, session] : sessions_) all.push_back(session);
+    }
+    for (auto& session : all) feeds_.closed(session->id);
+    in_flight_.close(std::move(done));
+}
 
 void GatewayService::push(sdk::ConnectionId id, const std::string& frame) { edge_.send(id, frame); }
 

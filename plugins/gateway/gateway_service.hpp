@@ -66,8 +66,9 @@ public:
     // authenticated or whose token expired.
     void send_heartbeats();
     void sweep();
-    // From now on requests are refused (unavailable); `done` is signalled once those already admitted have
-    // been answered. The connections stay with the host.
+    // After a reload's switch: from now on requests are refused (unavailable) and nothing more is delivered
+    // (the successor catches clients up); `done` is signalled once the requests already admitted have been
+    // answered. The connections stay with the host.
     void drain(sdk::DrainSignal done);
     // Opens the Router stream (at start); reopens it and fills the feeds' gaps (every 100 ms).
     void start_deliveries();

@@ -214,6 +214,32 @@ TEST_F(EdgeFeedsTest, AJoinedEventAttachesTheUsersConnectionsAndALeftEventDetach
     EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5, 6, 7, 8}));
 }
 
+// A JOINED event that arrives while Channel is being asked for the user's memberships: the answer says from
+// where the connection reads (it saw the join: from now; it did not: from the JOINED event on).
+TEST_F(EdgeFeedsTest, AJoinedEventDuringASubscribeIsAttachedFromWhereTheMembershipsAnswerSays) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());  // the channel's feed exists: bob reads it
+    const uint64_t seen_generation = feeds_.subscribing(kCarol, "dave");
+    auto joined_seen = join("dave");  // committed before the memberships are read
+    cv1::MembershipsRequest request;
+    request.set_user_id("dave");
+    auto memberships = value_or_throw(channels_->memberships(request));
+    deliver(joined_seen);  // ... and delivered while the answer is on its way
+    run(value_or_throw(
+        feeds_.attach(kCarol, seen_generation, {memberships.channels().begin(), memberships.channels().end()}, {})));
+    deliver(post("after the subscribe"));
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{joined_seen.sequence() + 1}));  // "from now" only
+
+    const uint64_t unseen_generation = feeds_.subscribing(kBobsPhone, "erin");
+    request.set_user_id("erin");
+    auto before_the_join = value_or_throw(channels_->memberships(request));  // read before erin joins
+    auto joined_unseen = join("erin");
+    deliver(joined_unseen);
+    run(value_or_throw(feeds_.attach(kBobsPhone, unseen_generation,
+                                     {before_the_join.channels().begin(), before_the_join.channels().end()}, {})));
+    deliver(post("for erin too"));
+    EXPECT_EQ(received(kBobsPhone), (std::vector<uint64_t>{joined_unseen.sequence(), joined_unseen.sequence() + 1}));
+}
+
 // The JOINED event is the first this edge hears of the channel: nobody here followed it before.
 TEST_F(EdgeFeedsTest, AJoinedEventStartsAFeedForAChannelNobodyHereFollowed) {
     ASSERT_TRUE(subscribe(kBob, "dave").ok());
