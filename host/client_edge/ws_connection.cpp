@@ -37,6 +37,9 @@ WsConnection::WsConnection(std::unique_ptr<TlsTransport> transport, const EdgeWi
       last_heard_(Sweep::Clock::now()) {}
 
 lanchat_status_code WsConnection::send(Payload text) {
+    // Once one message was refused, every later one is too: a smaller one taken after it would leave the
+    // client a hole it cannot see (it resumes from the highest sequence it has). The connection is closing.
+    if (over_limit_.load()) return LANCHAT_RESOURCE_EXHAUSTED;
     size_t size = text->size();
     // One message always fits an empty queue, however large (a history page): the limit is on backlog.
     size_t before = queued_bytes_.fetch_add(size);

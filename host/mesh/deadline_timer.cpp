@@ -39,7 +39,9 @@ void DeadlineTimer::run() {
         }
         auto soonest = armed_.begin();
         if (soonest->first > Clock::now()) {
-            changed_.wait_until(lock, soonest->first);
+            // A copy: while the lock is released a cancel() may erase the entry the key belongs to.
+            const Clock::time_point wake_at = soonest->first;
+            changed_.wait_until(lock, wake_at);
             continue;
         }
         std::function<void()> expire = std::move(soonest->second.second);

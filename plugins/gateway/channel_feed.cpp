@@ -1,6 +1,7 @@
 #include "channel_feed.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "frames.hpp"
 
@@ -121,6 +122,7 @@ std::optional<HistoryGap> ChannelFeed::gap(SteadyTime now, std::chrono::millisec
     if (reading_gap_) return std::nullopt;
     if (probe_) {
         probe_ = false;
+        probing_ = true;
         reading_gap_ = true;
         return HistoryGap{next_ - 1, kGapPage};
     }
@@ -139,7 +141,11 @@ std::optional<HistoryGap> ChannelFeed::gap(SteadyTime now, std::chrono::millisec
 
 void ChannelFeed::filled(const Messages* page, SteadyTime now) {
     reading_gap_ = false;
-    if (page == nullptr) return;
+    const bool was_probe = std::exchange(probing_, false);
+    if (page == nullptr) {
+        if (was_probe) probe_ = true;  // the next sweep asks again: nothing else would show what it missed
+        return;
+    }
     for (const channel::v1::Message& message : *page) offer(message, now);
 }
 

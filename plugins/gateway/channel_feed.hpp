@@ -100,6 +100,7 @@ private:
     SteadyTime gap_since_{};
     bool reading_gap_ = false;
     bool probe_;
+    bool probing_ = false;  // the read in flight is the probe: a failed one is asked again
     std::map<sdk::ConnectionId, Reader> readers_;
 };
 
