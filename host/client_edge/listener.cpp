@@ -20,7 +20,7 @@
 #include "client_edge/device_fingerprint.hpp"
 #include "client_edge/dispatcher.hpp"
 #include "client_edge/http_answer.hpp"
-#include "client_edge/origin_check.hpp"
+#include "client_edge/request_header.hpp"
 #include "client_edge/server_tls.hpp"
 #include "client_edge/sweep.hpp"
 #include "client_edge/tls_transport.hpp"
@@ -39,7 +39,6 @@ using Request = http::request<http::empty_body>;
 
 namespace {
 
-constexpr size_t kHeaderLimit = 8 * 1024;
 constexpr auto kAwait = asio::use_awaitable;
 constexpr auto kLingerAfterAnswer = std::chrono::seconds(1);
 
@@ -68,22 +67,15 @@ Sweep::Clock::duration sweep_interval(const ClientEdgeConfig& config) {
 }
 
 // Reads one request's header into `parser`; `carry` holds what was read and not yet parsed, before and after.
-asio::awaitable<error_code> read_request(TlsTransport& transport, http::request_parser<http::empty_body>& parser,
-                                         std::string& carry) {
+asio::awaitable<error_code> read_request(TlsTransport& transport, RequestParser& parser, std::string& carry) {
     error_code error;
-    for (;;) {
-        if (!carry.empty()) {
-            size_t used = parser.put(asio::buffer(carry), error);
-            carry.erase(0, used);
-            if (parser.is_done()) co_return error_code{};
-            if (error && error != http::error::need_more) co_return error;
-            error = {};
-        }
+    while (!parse_request_bytes(parser, carry, error)) {
         std::span<char> buffer = loop_read_buffer();
         size_t got = co_await transport.read_some(buffer, error);
         if (error) co_return error;
         carry.append(buffer.data(), got);
     }
+    co_return error;
 }
 
 // Answers, says the end is meant, and reads what the client still sends until it ends too (or a second has
@@ -184,8 +176,7 @@ asio::awaitable<void> Listener::Impl::session(tcp::socket socket, Sweep& sweep) 
     std::string fingerprint = device_fingerprint(transport->native_handle());
     std::string carry;  // read and not yet parsed
     for (;;) {
-        http::request_parser<http::empty_body> parser;
-        parser.header_limit(kHeaderLimit);
+        RequestParser parser;
         deadline.expire_after(config.handshake_timeout);
         error = co_await read_request(*transport, parser, carry);
         if (error == asio::error::eof || deadline.expired() || error == asio::error::operation_aborted) break;
@@ -226,21 +217,7 @@ asio::awaitable<void> Listener::Impl::upgrade(std::unique_ptr<TlsTransport> tran
         if (status == http::status::upgrade_required) answer.set(http::field::sec_websocket_version, "13");
         co_await answer_and_end(*transport, deadline, wire_bytes(answer));  // a clean end the client can see
     };
-    if (request.target() != "/ws") {
-        co_return co_await refuse(http::status::not_found, "WebSocket connections go to /ws");
-    }
-    // A browser page from another site must not ride on this user's network position (cross-site WebSocket
-    // hijacking): when a browser names the page's origin, it has to be this very host.
-    if (auto origin = request.find(http::field::origin); origin != request.end()) {
-        if (!same_authority(origin->value(), request[http::field::host])) {
-            co_return co_await refuse(http::status::forbidden, "cross-origin WebSocket refused: the page's origin " +
-                                                                   std::string(origin->value()) + " is not this host");
-        }
-    }
-    bool wrong_version = false;
-    if (std::string why = upgrade_refusal(request, wrong_version); !why.empty()) {
-        co_return co_await refuse(wrong_version ? http::status::upgrade_required : http::status::bad_request, why);
-    }
+    if (auto refusal = upgrade_refusal(request)) co_return co_await refuse(refusal->status, refusal->why);
     if (!dispatcher->has_handler()) {
         co_return co_await refuse(http::status::service_unavailable,
                                   "no gateway plugin is running on this node; try again later");

@@ -5,17 +5,27 @@
 
 #include <array>
 
+#include "client_edge/origin_check.hpp"
+
 namespace lanchat::host::edge {
 namespace http = boost::beast::http;
 
-std::string upgrade_refusal(const http::request<http::empty_body>& request, bool& wrong_version) {
-    wrong_version = false;
-    if (request[http::field::sec_websocket_version] != "13") {
-        wrong_version = true;
-        return "WebSocket version 13 is the one spoken here (Sec-WebSocket-Version)";
+std::optional<UpgradeRefusal> upgrade_refusal(const http::request<http::empty_body>& request) {
+    if (request.target() != "/ws") return UpgradeRefusal{http::status::not_found, "WebSocket connections go to /ws"};
+    if (auto origin = request.find(http::field::origin); origin != request.end()) {
+        if (!same_authority(origin->value(), request[http::field::host])) {
+            return UpgradeRefusal{http::status::forbidden, "cross-origin WebSocket refused: the page's origin " +
+                                                               std::string(origin->value()) + " is not this host"};
+        }
     }
-    if (request[http::field::sec_websocket_key].empty()) return "Sec-WebSocket-Key is missing";
-    return {};
+    if (request[http::field::sec_websocket_version] != "13") {
+        return UpgradeRefusal{http::status::upgrade_required,
+                              "WebSocket version 13 is the one spoken here (Sec-WebSocket-Version)"};
+    }
+    if (request[http::field::sec_websocket_key].empty()) {
+        return UpgradeRefusal{http::status::bad_request, "Sec-WebSocket-Key is missing"};
+    }
+    return std::nullopt;
 }
 
 std::string websocket_accept(std::string_view client_key) {

@@ -3,14 +3,22 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace lanchat::host::edge {
 
-// Empty when `request` (already an upgrade) can be accepted; otherwise why not, for a 400 or a 426 answer.
-std::string upgrade_refusal(const boost::beast::http::request<boost::beast::http::empty_body>& request,
-                            bool& wrong_version);
+struct UpgradeRefusal {
+    boost::beast::http::status status;  // 404, 403, 400, or 426 (the answer then asks for version 13)
+    std::string why;
+};
+
+// Why `request` (already an upgrade, as beast::websocket::is_upgrade says) cannot become a WebSocket on the
+// edge, or nothing: it is not for /ws, a browser page of another origin sent it (cross-site WebSocket
+// hijacking), or its handshake headers are missing or name another WebSocket version.
+std::optional<UpgradeRefusal> upgrade_refusal(
+    const boost::beast::http::request<boost::beast::http::empty_body>& request);
 
 // Sec-WebSocket-Accept for the client's Sec-WebSocket-Key: base64(SHA-1(key + the RFC's GUID)).
 std::string websocket_accept(std::string_view client_key);
