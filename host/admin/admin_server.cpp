@@ -16,6 +16,7 @@
 #include "lanchat/pki/subject_names.hpp"
 #include "logging/log.hpp"
 #include "net/listen.hpp"
+#include "net/server_tls_policy.hpp"
 
 namespace lanchat::host::admin {
 namespace asio = boost::asio;
@@ -158,8 +159,10 @@ sdk::Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& 
     impl->tls = tls;
     if (tls) {
         impl->tls_context.emplace(asio::ssl::context::tls_server);
+        if (sdk::Status policy = net::apply_server_tls_policy(impl->tls_context->native_handle(), "[admin]");
+            !policy.ok())
+            return policy;
         beast::error_code error;
-        impl->tls_context->set_options(asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
         impl->tls_context->use_certificate_chain_file(tls->certificate.string(), error);
         if (!error) impl->tls_context->use_private_key_file(tls->key.string(), asio::ssl::context::pem, error);
         if (!error) impl->tls_context->load_verify_file(tls->ca.string(), error);

@@ -2,14 +2,16 @@
 
 #include <openssl/ssl.h>
 
+#include "net/server_tls_policy.hpp"
+
 namespace lanchat::host::edge {
 
 namespace ssl = boost::asio::ssl;
 
 sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& config, const std::filesystem::path& ca) {
     boost::system::error_code error;
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (sdk::Status policy = net::apply_server_tls_policy(tls.native_handle(), "[client_edge]"); !policy.ok())
+        return policy;
     tls.use_certificate_chain_file(config.certificate.string(), error);
     if (error) {
         return sdk::failed_precondition("[client_edge] certificate " + config.certificate.string() + ": " +
@@ -26,7 +28,7 @@ sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& conf
     SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);  // idle connections keep no TLS buffers
     // A TCP close without close_notify is an end of stream (as OpenSSL 1.1 reported it), not a TLS error; and
-    // no renegotiation: a write must never need to read.
+    // no renegotiation (the policy's too): a write must never need to read.
     SSL_CTX_set_options(native, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
     return {};
 }
