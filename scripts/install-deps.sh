@@ -13,6 +13,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   prometheus  # for promtool, which checks the /metrics output
+  testssl.sh  # audits the TLS of the client edge and the admin endpoint (tests/integration/tls_audit_test.cpp)
   chromium    # the web client's end-to-end test (driven by playwright-core from npm)
 )
 # Node.js runs the interoperability tests (@grpc/grpc-js from npm); a machine may have it from elsewhere.
