@@ -1,0 +1,66 @@
+// The admin endpoint's request handling: any bytes sent to a running AdminServer on loopback, which reads
+// them as an HTTP request (Beast's parser with the endpoint's limits), refuses web pages' requests and
+// hands the rest to its handler, and answers every connection with one HTTP response before it closes.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "admin/admin_server.hpp"
+#include "logging/log.hpp"
+
+namespace {
+
+namespace admin = lanchat::host::admin;
+
+void require(bool holds) {
+    if (!holds) std::abort();
+}
+
+// The server answers what routes answer: the method and target it was asked, as a body.
+const admin::AdminServer& server() {
+    static lanchat::host::NodeLog log(lanchat::host::LogFormat::json, LANCHAT_LOG_ERROR);
+    static auto started = admin::AdminServer::start(
+        "127.0.0.1:0", std::nullopt,
+        [](const admin::Request& request) {
+            return admin::Response{200, "text/plain; charset=utf-8", request.method + " " + request.target + "\n"};
+        },
+        log);
+    require(started.ok());
+    return **started;
+}
+
+int connect_to(const std::string& address) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    require(fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    return fd;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    int fd = connect_to(server().address());
+    // The server may answer (and close) before it read everything, so a failed send is no finding.
+    (void)send(fd, data, size, MSG_NOSIGNAL);
+    shutdown(fd, SHUT_WR);
+    std::string answer;
+    char buffer[4096];
+    ssize_t got = 0;
+    while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<size_t>(got));
+    bool reset = got < 0 && errno == ECONNRESET;  // closed with bytes of ours unread: the answer may be lost
+    close(fd);
+    require(answer.rfind("HTTP/1.", 0) == 0 || (answer.empty() && reset));
+    return 0;
+}
