@@ -15,9 +15,8 @@ using namespace lanchat::presence;
 
 struct Presence {
     int64_t now = 1'700'000'000'000;
-    PresenceService service{30'000, [this] { return now; }, [](const v1::PresenceInfo& info) {
-                                (void)info.SerializeAsString();
-                            }};
+    PresenceService service{30'000, [this] { return now; },
+                            [](const v1::PresenceInfo& info) { (void)info.SerializeAsString(); }};
 
     std::vector<lanchat::fuzz::Method> methods() {
         using lanchat::fuzz::method;
@@ -37,7 +36,8 @@ struct Presence {
 
     void reload(const std::string& state) {
         if (!service.import_state(state).ok()) return;
-        PresenceService next(30'000, [this] { return now; }, [](const v1::PresenceInfo&) {});
+        PresenceService next(
+            30'000, [this] { return now; }, [](const v1::PresenceInfo&) {});
         if (!next.import_state(service.export_state()).ok()) std::abort();
     }
 };
