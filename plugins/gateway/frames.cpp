@@ -136,7 +136,9 @@ std::string error_code_of(const sdk::Status& status, const std::string& context)
         case sdk::Code::already_exists: return "conflict";
         case sdk::Code::failed_precondition: return "conflict";
         case sdk::Code::out_of_range: return "out_of_range";
-        case sdk::Code::resource_exhausted: return context == "auth" ? "throttled" : "rate_limited";
+        case sdk::Code::resource_exhausted:
+            if (says("disk is full")) return "unavailable";  // a store's write found no room: retry later
+            return context == "auth" ? "throttled" : "rate_limited";
         case sdk::Code::invalid_argument:
             if (says("UTF-8") || says("body")) return says("bytes") && !says("UTF-8") ? "too_large" : "invalid_body";
             return "bad_request";

@@ -144,7 +144,21 @@ sdk::Status SqliteDatabase::exec(std::string_view sql, std::string_view doing) {
 }
 
 sdk::Status SqliteDatabase::error(std::string_view doing) const {
-    return sdk::Status(sdk::Code::internal, what_ + ": " + std::string(doing) + ": " + sqlite3_errmsg(db_));
+    const std::string where = what_ + ": " + std::string(doing) + ": ";
+    // A full disk is not a bug of ours and passes once the operator frees space: RESOURCE_EXHAUSTED (gRPC's
+    // code for an out-of-space file system) says "retry later", and, unlike UNAVAILABLE, does not count
+    // against the serving endpoint, so the mesh's breaker keeps the reads that still work flowing to it.
+    if (disk_full()) {
+        return sdk::Status(sdk::Code::resource_exhausted,
+                           where + std::string(kDiskFull) + "; nothing was stored (" + sqlite3_errmsg(db_) + ")");
+    }
+    return sdk::Status(sdk::Code::internal, where + sqlite3_errmsg(db_));
+}
+
+bool SqliteDatabase::disk_full() const {
+    // SQLite reports a short write as SQLITE_FULL; a failing resize of the WAL index is an I/O error whose
+    // errno says the same.
+    return (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_FULL || sqlite3_system_errno(db_) == ENOSPC;
 }
 
 int64_t SqliteDatabase::changes() const { return sqlite3_changes(db_); }

@@ -23,6 +23,10 @@ namespace lanchat::plugin_support {
 
 class SqliteDatabase;
 
+// What every store's error says when a write found the disk full; the gateway tells clients `unavailable`
+// by it, and a retry with the same request succeeds once space returns.
+inline constexpr std::string_view kDiskFull = "the server's disk is full";
+
 // One prepared statement; bind by 1-based index, read columns by 0-based index while step() is true.
 // Its SQL is prepared once per database and reused: a Statement takes the database's idle copy, if any, and
 // gives it back reset when it goes.
@@ -100,6 +104,8 @@ public:
     }
 
     sdk::Status exec(std::string_view sql, std::string_view doing);
+    // The last failure as a Status naming `doing`: RESOURCE_EXHAUSTED saying kDiskFull when the disk is
+    // full, INTERNAL otherwise.
     sdk::Status error(std::string_view doing) const;
     int64_t changes() const;
     // False outside BEGIN ... COMMIT, and after SQLite rolled a transaction back by itself (I/O error, full
@@ -113,6 +119,7 @@ private:
     friend class Statement;
     SqliteDatabase(sqlite3* db, std::string what) : db_(db), what_(std::move(what)) {}
 
+    bool disk_full() const;  // whether the last failure was a write the disk had no room for
     // The idle prepared copy of `sql`, taken out of the cache; nullptr when there is none.
     sqlite3_stmt* take_prepared(const std::string& sql);
     // Keeps `statement` (reset) for the next Statement of the same SQL, or finalizes it.

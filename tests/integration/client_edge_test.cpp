@@ -12,6 +12,7 @@
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
+#include "edge_client.hpp"
 #include "http_get.hpp"
 #include "service_node.hpp"
 #include "temp_dir.hpp"
@@ -126,15 +127,11 @@ protected:
              {"gateway", "allow_registration = true\nheartbeat_ms = 1000\n" + gateway_config}});
         file += "[admin]\nlisten = \"127.0.0.1:0\"\n[client_edge]\nlisten = \"127.0.0.1:0\"\n" + edge_config + "\n";
         dir_.write("n.toml", file);
-        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
-        auto ready = node_->wait_for_line("\"node ready\"");
-        ASSERT_TRUE(ready) << node_->output();
-        json fields = json::parse(*ready)["fields"];
-        grpc_ = fields["grpc"];
-        admin_ = fields["admin"];
-        std::string clients = fields["clients"];  // https://127.0.0.1:PORT/
-        ASSERT_TRUE(client::parse_address(clients.substr(8, clients.size() - 9), endpoint_).ok()) << clients;
-        endpoint_.ca = pki_ / "ca.crt";
+        testing::StartedNode started = testing::start_node(kLanchatd, dir_.path() / "n.toml");
+        node_ = std::move(started.process);
+        grpc_ = started.grpc;
+        admin_ = started.admin;
+        endpoint_ = testing::edge_endpoint(started.clients, pki_ / "ca.crt");
     }
 
     void add_user(const std::string& name, const std::string& password) {

@@ -30,13 +30,39 @@ std::string service_node_file(const std::filesystem::path& pki, const std::files
     return text;
 }
 
+std::string chat_node_file(const std::filesystem::path& pki, const std::filesystem::path& plugin_dir,
+                           const std::string& gateway_config) {
+    return service_node_file(pki, plugin_dir,
+                             {{"audit", ""},
+                              {"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1"},
+                              {"auth", ""},
+                              {"channel", ""},
+                              {"router", ""},
+                              {"presence", ""},
+                              {"gateway", "allow_registration = true\n" + gateway_config}}) +
+           "[client_edge]\nlisten = \"127.0.0.1:0\"\n";
+}
+
+StartedNode start_node(const std::string& lanchatd, const std::filesystem::path& node_file) {
+    StartedNode node;
+    node.process = std::make_unique<ChildProcess>(std::vector<std::string>{lanchatd, node_file.string()});
+    auto ready = node.process->wait_for_line("\"node ready\"");
+    if (!ready) throw std::runtime_error(node.process->output());
+    const nlohmann::json fields = nlohmann::json::parse(*ready)["fields"];
+    node.grpc = fields.value("grpc", "");
+    node.admin = fields.value("admin", "");
+    // "https://host:port/" in the log, as a person would open it.
+    std::string clients = fields.value("clients", "");
+    const std::string scheme = "https://";
+    if (clients.rfind(scheme, 0) == 0 && clients.back() == '/') clients = clients.substr(8, clients.size() - 9);
+    node.clients = clients;
+    return node;
+}
+
 std::pair<std::unique_ptr<ChildProcess>, std::string> start_service_node(const std::string& lanchatd,
                                                                          const std::filesystem::path& node_file) {
-    auto node = std::make_unique<ChildProcess>(std::vector<std::string>{lanchatd, node_file.string()});
-    auto ready = node->wait_for_line("\"node ready\"");
-    if (!ready) throw std::runtime_error(node->output());
-    std::string address = nlohmann::json::parse(*ready)["fields"]["grpc"];
-    return {std::move(node), address};
+    StartedNode node = start_node(lanchatd, node_file);
+    return {std::move(node.process), node.grpc};
 }
 
 }  // namespace lanchat::testing

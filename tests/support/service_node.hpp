@@ -22,8 +22,28 @@ void make_service_pki(const std::string& lanchatctl, const std::filesystem::path
 std::string service_node_file(const std::filesystem::path& pki, const std::filesystem::path& plugin_dir,
                               const std::vector<std::pair<std::string, std::string>>& plugins);
 
-// Starts lanchatd on `node_file` and waits for "node ready"; returns the process and its mesh address.
-// Throws with the node's output when it does not become ready.
+// The services chat_node_file() hosts, for make_service_pki().
+inline constexpr const char* kChatServices = "audit,identity,auth,channel,router,presence,gateway";
+
+// A node file for node "n" hosting every chat service, as the all-in-one node does, with its client edge on
+// a free loopback port, registration open and cheap password hashing (these tests log in often);
+// `gateway_config` adds lines to the gateway's [plugin.config].
+std::string chat_node_file(const std::filesystem::path& pki, const std::filesystem::path& plugin_dir,
+                           const std::string& gateway_config = "");
+
+// A running lanchatd and the addresses its "node ready" line names (empty when it does not listen there).
+struct StartedNode {
+    std::unique_ptr<ChildProcess> process;
+    std::string grpc;     // the mesh, host:port
+    std::string admin;    // the admin endpoint, host:port
+    std::string clients;  // the client edge, host:port
+};
+
+// Starts lanchatd on `node_file` and waits for "node ready". Throws with the node's output when it does not
+// become ready.
+StartedNode start_node(const std::string& lanchatd, const std::filesystem::path& node_file);
+
+// start_node() for the tests that use only the mesh: the process and its mesh address.
 std::pair<std::unique_ptr<ChildProcess>, std::string> start_service_node(const std::string& lanchatd,
                                                                          const std::filesystem::path& node_file);
 

@@ -185,6 +185,16 @@ TEST(FramesTest, ServiceFailuresMapToTheProtocolsStableCodes) {
     });
 }
 
+TEST(FramesTest, AFullDiskIsUnavailableEvenForALoginNeverRateLimitedOrThrottled) {
+    using sdk::Code;
+    expect_codes({
+        {Code::resource_exhausted, "channel store: commit: the server's disk is full; nothing was stored", "",
+         "unavailable"},
+        {Code::resource_exhausted, "auth store: keep a refresh token: the server's disk is full", "auth",
+         "unavailable"},
+    });
+}
+
 TEST(FramesTest, AMessageEventIsNamedAsTheProtocolNamesIt) {
     channel::v1::Message message;
     message.set_channel_id("c_1");
