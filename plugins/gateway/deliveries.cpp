@@ -50,7 +50,8 @@ void GatewayService::list_memberships(const ClientRequest& client, uint64_t gene
 void GatewayService::attach(const ClientRequest& client, uint64_t generation,
                             const std::map<std::string, uint64_t>& resume,
                             const std::vector<channel_v1::Position>& memberships) {
-    sdk::Result<std::vector<HistoryRead>> reads = feeds_.attach(client.session->id, generation, memberships, resume);
+    sdk::Result<std::vector<HistoryRead>> reads =
+        feeds_.attach(client.session->id, generation, client.session->user(), memberships, resume);
     if (!reads.ok()) return fail(client, reads.status());
     reply(client, json::object());
     read_history(*reads);
