@@ -1,5 +1,6 @@
 // Deliveries at this edge: the one Router stream for every connection here, the channel feeds it fills, and
 // a connection's subscribe, which attaches it to its user's channels from the positions it names.
+#include "edge_identity.hpp"
 #include "gateway_service.hpp"
 
 namespace lanchat::gateway {
@@ -69,7 +70,7 @@ void GatewayService::read_history(const std::vector<HistoryRead>& reads) {
         if (read.reader != 0) {
             request.mutable_actor()->set_user_id(read.user_id);  // a catch-up reads what its user may read
         } else {
-            request.mutable_actor()->set_user_id("svc:" + edge_id_);  // a gap is read for the whole edge
+            request.mutable_actor()->set_user_id(std::string(kEdgeReader));  // a gap is read for the whole edge
             request.mutable_actor()->add_roles("admin");
         }
         request.set_channel_id(read.channel_id);

@@ -10,6 +10,7 @@
 #include "answer.hpp"
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
+#include "edge_identity.hpp"
 #include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
@@ -101,7 +102,7 @@ protected:
     void run(const std::vector<HistoryRead>& reads) {
         for (const HistoryRead& read : reads) {
             cv1::HistoryRequest request;
-            request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : "svc:edge");
+            request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : std::string(kEdgeReader));
             if (read.reader == 0) request.mutable_actor()->add_roles("admin");
             request.set_channel_id(read.channel_id);
             request.set_from_sequence(read.after);
