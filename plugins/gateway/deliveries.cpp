@@ -65,31 +65,37 @@ void GatewayService::push_to_all(const std::vector<sdk::ConnectionId>& ids, cons
 }
 
 void GatewayService::read_history(const std::vector<HistoryRead>& reads) {
-    for (const HistoryRead& read : reads) {
-        channel_v1::HistoryRequest request;
-        if (read.reader != 0) {
-            request.mutable_actor()->set_user_id(read.user_id);  // a catch-up reads what its user may read
-        } else {
-            request.mutable_actor()->set_user_id(std::string(kEdgeReader));  // a gap is read for the whole edge
-            request.mutable_actor()->add_roles("admin");
-        }
-        request.set_channel_id(read.channel_id);
-        request.set_from_sequence(read.after);
-        request.set_direction(channel_v1::HistoryRequest::AFTER);
-        request.set_limit(read.limit);
-        sdk::Result<sdk::CallOptions> how = options("channel", "History", true);
-        if (!how.ok()) return log_.error(how.status().message());
-        rpc_.call<channel_v1::HistoryRequest, channel_v1::HistoryReply>(
-            *how, request, [this, read](sdk::Result<channel_v1::HistoryReply> page) {
-                EdgeWork work = feeds_.read(read, page);
-                for (const auto& [id, why] : work.interrupted) {
-                    log_.info("a catch-up read failed; the client subscribes again",
-                              {{"channel_id", read.channel_id}, {"reason", why.message()}});
-                    push(id, json{{"type", "resubscribe"}}.dump());
-                }
-                read_history(work.reads);
-            });
+    for (const HistoryRead& read : history_reads_.admit(reads)) start_read(read);
+}
+
+void GatewayService::start_read(const HistoryRead& read) {
+    channel_v1::HistoryRequest request;
+    if (read.reader != 0) {
+        request.mutable_actor()->set_user_id(read.user_id);  // a catch-up reads what its user may read
+    } else {
+        request.mutable_actor()->set_user_id(std::string(kEdgeReader));  // a gap is read for the whole edge
+        request.mutable_actor()->add_roles("admin");
     }
+    request.set_channel_id(read.channel_id);
+    request.set_from_sequence(read.after);
+    request.set_direction(channel_v1::HistoryRequest::AFTER);
+    request.set_limit(read.limit);
+    auto answered = [this, read](sdk::Result<channel_v1::HistoryReply> page) {
+        EdgeWork work = feeds_.read(read, page);
+        for (const auto& [id, why] : work.interrupted) {
+            log_.info("a catch-up read failed; the client subscribes again",
+                      {{"channel_id", read.channel_id}, {"reason", why.message()}});
+            push(id, json{{"type", "resubscribe"}}.dump());
+        }
+        if (std::optional<HistoryRead> next = history_reads_.finished()) start_read(*next);
+        read_history(work.reads);
+    };
+    sdk::Result<sdk::CallOptions> how = options("channel", "History", true);
+    if (!how.ok()) {
+        log_.error(how.status().message());
+        return answered(how.status());
+    }
+    rpc_.call<channel_v1::HistoryRequest, channel_v1::HistoryReply>(*how, request, std::move(answered));
 }
 
 void GatewayService::ask_positions() {

@@ -7,7 +7,9 @@
 namespace lanchat::gateway {
 namespace {
 
-constexpr uint32_t kCatchUpPage = 500;
+// A catch-up reads its channel a page at a time, the next page once this one is handed on: one resume from
+// sequence 0 holds at most this many messages of a channel, whose frames fit a connection's send queue.
+constexpr uint32_t kCatchUpPage = 100;
 
 bool passes(const sdk::Status& status) {
     return status.code() == sdk::Code::unavailable || status.code() == sdk::Code::deadline_exceeded;

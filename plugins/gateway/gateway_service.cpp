@@ -14,6 +14,7 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       limits_(limits),
       edge_id_(std::move(edge_id)),
       feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
+      history_reads_(kHistoryReadsInFlight),
       edge_stream_(
           rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
           [this] { ask_positions(); }) {
