@@ -21,6 +21,10 @@ void Sweep::Member::leave() {
 
 Sweep::Sweep(boost::asio::io_context& loop, Clock::duration interval) : interval_(interval) { timer_.emplace(loop); }
 
+Sweep::~Sweep() {
+    while (first_ != nullptr) first_->leave();
+}
+
 void Sweep::start() { schedule(); }
 
 void Sweep::stop() { timer_.reset(); }

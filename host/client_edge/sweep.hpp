@@ -1,6 +1,9 @@
 // One periodic sweep per event loop in place of timers per connection: every member is looked at each
 // tick (handshake deadlines, idle pings, the close guard), so an idle connection holds no timer at all.
 // Everything here runs on the loop's thread.
+// Lifetime: a sweep outlives its loop's work. Its owner destroys the loop (and with it every coroutine still
+// suspended there, whose members leave as they go) before the sweep; a member still joined when the sweep
+// goes, because something else holds it, is unlinked then, so its later leave() touches nothing.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -33,8 +36,11 @@ public:
     };
 
     Sweep(boost::asio::io_context& loop, Clock::duration interval);
+    ~Sweep();  // after stop(), once its loop's thread has stopped
+    Sweep(const Sweep&) = delete;
+    Sweep& operator=(const Sweep&) = delete;
     void start();
-    void stop();  // the timer goes; members may still leave afterwards
+    void stop();  // the timer goes, while its loop is still there; members may still leave afterwards
 
 private:
     void schedule();

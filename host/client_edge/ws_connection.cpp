@@ -11,8 +11,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr size_t kMaxCloseReason = 123;  // a close frame's payload is at most 125 bytes, 2 of them the code
-
 // The loop's write buffer: a burst of frames is assembled here and handed to OpenSSL as one write; only a
 // write the socket does not take at once is copied out to the connection.
 std::string& loop_write_buffer() {
@@ -75,8 +73,11 @@ void WsConnection::abort() {
 
 asio::awaitable<void> WsConnection::run(lanchat_connection_id id, std::string early) {
     auto self = shared_from_this();
-    consume(early, id);
     error_code error;
+    // However run ends - its loop, an exception, or the event loop destroying it suspended at shutdown - the
+    // connection leaves its sweep and the dispatcher hears of its end, which drops its reference too.
+    Release release{*this, id, error};
+    consume(early, id);
     while (!finished_) {
         std::span<char> buffer = loop_read_buffer();
         size_t got = co_await transport_->read_some(buffer, error);
@@ -85,8 +86,13 @@ asio::awaitable<void> WsConnection::run(lanchat_connection_id id, std::string ea
         pinged_ = false;
         consume({buffer.data(), got}, id);
     }
+}
+
+WsConnection::Release::~Release() { connection.release(id, error); }
+
+void WsConnection::release(lanchat_connection_id id, const error_code& error) {
     finished_ = true;
-    leave();  // here, on the loop: the last reference may be dropped on a plugin's thread
+    leave();  // here, on the loop (or the thread destroying it): the last reference may go on a plugin's thread
     drop_outbox();
     transport_->close();
     auto [code, reason] = ending(error);
@@ -131,7 +137,7 @@ void WsConnection::stage_frame(Opcode opcode, std::string_view payload) { append
 
 void WsConnection::begin_close(uint16_t code, std::string reason, bool ours) {
     if (close_staged_ || finished_) return;
-    if (reason.size() > kMaxCloseReason) reason.resize(kMaxCloseReason);
+    reason.resize(close_reason_within_limit(reason).size());
     if (ours) our_close_ = Ending{code, reason};
     // What was queued before the close was asked for still goes first; nothing queued after it does.
     {
@@ -201,6 +207,7 @@ void WsConnection::flush() {
             pending_.assign(out);
             pending_payload_bytes_ = payload_bytes;
             writing_ = true;
+            write_deadline_ = Sweep::Clock::now() + edge_.config->write_timeout;
             transport_->when_write_can_continue(
                 [self = shared_from_this()](error_code error) { self->continue_write(error); });
             return;
@@ -222,6 +229,7 @@ void WsConnection::continue_write(error_code error) {
             pending_payload_bytes_ = 0;
             std::string().swap(pending_);  // a connection that caught up keeps no write buffer
             writing_ = false;
+            write_deadline_ = Sweep::Clock::time_point::max();
             written();
             flush();  // whatever was queued meanwhile
             return;
@@ -240,6 +248,13 @@ void WsConnection::written() {
 void WsConnection::tick(Sweep::Clock::time_point now) {
     if (finished_) return;
     if (now >= close_deadline_) {
+        end();
+        return;
+    }
+    if (now >= write_deadline_) {
+        // The close frame could not get past the stuck write: the end is reported with the code alone.
+        if (!our_close_)
+            our_close_ = Ending{kCloseSlowReader, "a write was not taken in time: the client does not read"};
         end();
         return;
     }

@@ -1,7 +1,9 @@
 // One open WebSocket connection on the edge's own TLS transport. Client frames are read with FrameReader
 // into the event loop's buffer and handed to the Dispatcher; what the handler sends is queued as shared
 // payloads (send_many queues one copy for a whole room) and everything queued leaves in one TLS write.
-// Deadlines (the idle ping, the idle end, the close guard) are checked by the loop's Sweep: no timers here.
+// Deadlines (the idle ping, the idle end, the close guard, the write deadline) are checked by the loop's Sweep:
+// no timers here. A write the client does not take within `write_timeout` ends the connection with 4008: a
+// client that reads a byte at a time would otherwise hold the write, and its buffer, for ever.
 // send(), close() and abort() may be called from any thread; everything else runs on the connection's loop.
 #pragma once
 
@@ -50,6 +52,15 @@ public:
 
 private:
     using Ending = std::pair<uint16_t, std::string>;
+    // run()'s scope guard: release() on every way out of it.
+    struct Release {
+        WsConnection& connection;
+        lanchat_connection_id id;
+        const boost::system::error_code& error;
+        ~Release();
+    };
+
+    void release(lanchat_connection_id id, const boost::system::error_code& error);
 
     void consume(std::string_view bytes, lanchat_connection_id id);
     void begin_close(uint16_t code, std::string reason, bool ours);
@@ -79,6 +90,7 @@ private:
     std::string pending_;  // a write the socket did not take at once, kept until it did
     size_t pending_payload_bytes_ = 0;
     bool writing_ = false;
+    Sweep::Clock::time_point write_deadline_ = Sweep::Clock::time_point::max();  // while writing_
     bool close_staged_ = false;
     bool close_written_ = false;
     bool stop_sending_after_close_ = false;  // the peer closed first, or broke the protocol

@@ -197,4 +197,12 @@ std::optional<FrameEvent> FrameReader::finish_close() {
     return FrameEvent{FrameEvent::Kind::close, reason, code};
 }
 
+std::string_view close_reason_within_limit(std::string_view reason) {
+    if (reason.size() <= kMaxCloseReason) return reason;
+    size_t end = kMaxCloseReason;
+    // Back over continuation bytes (10xxxxxx) to the lead byte of the character the limit falls in.
+    while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
+    return reason.substr(0, end);
+}
+
 }  // namespace lanchat::host::edge

@@ -71,6 +71,12 @@ private:
 // True when `text` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 bool valid_utf8(std::string_view text);
 
+// A close frame's payload is at most 125 bytes, 2 of them the code.
+constexpr size_t kMaxCloseReason = 123;
+
+// `reason` cut to fit a close frame, at a character boundary: the client must be able to read it as UTF-8.
+std::string_view close_reason_within_limit(std::string_view reason);
+
 // Writes the header of an unmasked, final server frame of `opcode` carrying `payload_size` bytes into `out`;
 // returns how many bytes it took (2 to 10).
 size_t write_frame_header(Opcode opcode, size_t payload_size, std::span<char, 10> out);

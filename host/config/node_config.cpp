@@ -319,9 +319,10 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     if (edge_node == nullptr) return;
     const toml::table* edge = edge_node->as_table();
     if (edge == nullptr) reader.fail(*edge_node, "[client_edge] must be a table");
-    reader.only_known_keys(*edge, "[client_edge]",
-                           {"listen", "certificate", "key", "threads", "max_connections", "max_message_bytes",
-                            "send_queue_bytes", "socket_send_buffer_bytes", "handshake_timeout_ms", "idle_timeout_ms"});
+    reader.only_known_keys(
+        *edge, "[client_edge]",
+        {"listen", "certificate", "key", "threads", "max_connections", "max_message_bytes", "send_queue_bytes",
+         "socket_send_buffer_bytes", "handshake_timeout_ms", "idle_timeout_ms", "write_timeout_ms"});
     if (!config.mesh)
         reader.fail(*edge_node, "[client_edge] needs a [mesh] table: the gateway calls the services through it");
     ClientEdgeConfig settings;
@@ -359,6 +360,7 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     settings.socket_send_buffer_bytes = static_cast<size_t>(within("socket_send_buffer_bytes", 0, 0, 64 * 1024 * 1024));
     settings.handshake_timeout = std::chrono::milliseconds(within("handshake_timeout_ms", 10000, 100, 600000));
     settings.idle_timeout = std::chrono::milliseconds(within("idle_timeout_ms", 60000, 200, 3600000));
+    settings.write_timeout = std::chrono::milliseconds(within("write_timeout_ms", 30000, 100, 3600000));
     config.client_edge = settings;
 }
 

@@ -65,6 +65,7 @@ struct ClientEdgeConfig {
     size_t socket_send_buffer_bytes = 0;    // SO_SNDBUF per connection; 0: the kernel's autotuning
     std::chrono::milliseconds handshake_timeout{10000};  // TLS + HTTP upgrade, and the closing handshake
     std::chrono::milliseconds idle_timeout{60000};       // pings at half of it; no answer: the connection ends
+    std::chrono::milliseconds write_timeout{30000};      // a write the client has not taken by then: close 4008
 };
 
 struct NodeConfig {

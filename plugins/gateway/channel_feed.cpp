@@ -13,12 +13,29 @@ constexpr uint32_t kGapPage = 500;
 }  // namespace
 
 ChannelFeed::ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, bool probe)
-    : channel_id_(std::move(channel_id)), edge_(edge), next_(next), probe_(probe) {}
+    : channel_id_(std::move(channel_id)), edge_(edge), first_(next), next_(next), probe_(probe) {}
+
+ChannelFeed::Own ChannelFeed::own(const channel::v1::Message& message, const std::string& user_id) {
+    if (message.author_id() != user_id) return Own::other;
+    if (message.event() == channel::v1::Message::JOINED) return Own::joined;
+    if (message.event() == channel::v1::Message::LEFT) return Own::left;
+    return Own::other;
+}
+
+bool ChannelFeed::Reader::takes(uint64_t sequence, Own own) {
+    if (sequence <= last) return false;
+    last = sequence;
+    if (own == Own::joined) member = true;
+    const bool written = member;
+    if (own == Own::left) member = false;  // its LEFT event is the last it gets
+    return written;
+}
 
 void ChannelFeed::attach(sdk::ConnectionId id, const std::string& user_id, uint64_t after, bool catching_up) {
     Reader& reader = readers_[id];
     reader.user_id = user_id;
     reader.last = after;
+    reader.member = true;
     reader.catching_up = catching_up;
     reader.held.clear();
 }
@@ -28,33 +45,30 @@ void ChannelFeed::detach(sdk::ConnectionId id) { readers_.erase(id); }
 void ChannelFeed::catch_up(sdk::ConnectionId id, const Messages& page, bool last_page, SteadyTime now) {
     for (const channel::v1::Message& message : page) {
         auto reader = readers_.find(id);
-        if (reader == readers_.end()) return;  // left (a LEFT event, or the connection closed) meanwhile
-        if (message.sequence() > reader->second.last) {
+        if (reader == readers_.end()) return;  // the connection closed or subscribed again meanwhile
+        if (reader->second.takes(message.sequence(), own(message, reader->second.user_id))) {
             edge_.push_to_all({id}, message_frame(message));
-            reader->second.last = message.sequence();
-            // Its own leaving, which the feed had released before it attached: it reads no further.
-            if (message.event() == channel::v1::Message::LEFT && message.author_id() == reader->second.user_id) {
-                readers_.erase(reader);
-                edge_.following(id, channel_id_, false);
-            }
         }
         offer(message, now);
     }
     auto reader = readers_.find(id);
     if (!last_page || reader == readers_.end()) return;
-    std::vector<std::pair<uint64_t, Frame>> held = std::move(reader->second.held);
+    std::vector<Held> held = std::move(reader->second.held);
     reader->second.held.clear();
     reader->second.catching_up = false;
-    for (const auto& [sequence, frame] : held) {
-        if (sequence <= reader->second.last) continue;
-        edge_.push_to_all({id}, *frame);
-        reader->second.last = sequence;
+    for (const Held& message : held) {
+        if (reader->second.takes(message.sequence, message.own)) edge_.push_to_all({id}, *message.frame);
     }
+    detach_departed();
 }
 
 void ChannelFeed::offer(const channel::v1::Message& message, SteadyTime now) {
     known_last_ = std::max(known_last_, message.sequence());
-    if (message.sequence() < next_) return;  // released already
+    if (message.sequence() < next_) {  // released already, or from before the feed began
+        const bool late_join = message.event() == channel::v1::Message::JOINED && message.sequence() < first_;
+        if (late_join && late_joins_.insert(message.sequence()).second) attach_joined(message, /*behind=*/true);
+        return;
+    }
     waiting_.emplace(message.sequence(), message);
     release_in_order(now);
 }
@@ -73,33 +87,35 @@ void ChannelFeed::release_in_order(SteadyTime now) {
 }
 
 void ChannelFeed::release(const channel::v1::Message& message) {
-    if (message.event() == channel::v1::Message::JOINED) attach_joined(message);
+    if (message.event() == channel::v1::Message::JOINED) attach_joined(message, /*behind=*/false);
     auto frame = std::make_shared<const std::string>(message_frame(message));
     std::vector<sdk::ConnectionId> recipients;
     for (auto& [id, reader] : readers_) {
         if (reader.catching_up) {
-            reader.held.emplace_back(message.sequence(), frame);
-        } else if (message.sequence() > reader.last) {
+            reader.held.push_back({message.sequence(), frame, own(message, reader.user_id)});
+        } else if (reader.takes(message.sequence(), own(message, reader.user_id))) {
             recipients.push_back(id);
-            reader.last = message.sequence();
         }
     }
     if (!recipients.empty()) edge_.push_to_all(recipients, *frame);
-    if (message.event() == channel::v1::Message::LEFT) detach_user(message.author_id());
+    if (message.event() == channel::v1::Message::LEFT) detach_departed();
 }
 
-// From the event on: the connections get the JOINED event itself and everything after it.
-void ChannelFeed::attach_joined(const channel::v1::Message& joined) {
-    for (sdk::ConnectionId id : edge_.subscribed(joined.author_id())) {
+// From the event on: the connections get the JOINED event itself and everything after it. `behind`: the
+// feed released past it already, so they read from the history first.
+void ChannelFeed::attach_joined(const channel::v1::Message& joined, bool behind) {
+    for (sdk::ConnectionId id : edge_.joined(joined)) {
         if (reads(id)) continue;
-        attach(id, joined.author_id(), joined.sequence() - 1, false);
+        attach(id, joined.author_id(), joined.sequence() - 1, behind);
         edge_.following(id, channel_id_, true);
+        if (behind) edge_.catch_up_from(id, channel_id_, joined.sequence() - 1);
     }
 }
 
-void ChannelFeed::detach_user(const std::string& user_id) {
+// Readers past their own LEFT event; one still catching up is kept until it has had everything up to it.
+void ChannelFeed::detach_departed() {
     for (auto it = readers_.begin(); it != readers_.end();) {
-        if (it->second.user_id != user_id) {
+        if (it->second.member || it->second.catching_up) {
             ++it;
             continue;
         }

@@ -5,7 +5,9 @@
 // attaches the subscribed connections of that user (they get the event itself), a LEFT event is delivered
 // to the leaving user and then detaches them. A connection that attaches behind what the feed has
 // released catches up from the history first, while live messages wait for it: nothing missed, nothing
-// twice. Not thread-safe: the edge (EdgeFeeds) holds its lock around every call.
+// twice. A reader applies its user's own events in log order too, even inside a catch-up: past its LEFT
+// it gets nothing until its user's next JOINED, and it is detached once it has caught up and is still out.
+// Not thread-safe: the edge (EdgeFeeds) holds its lock around every call.
 #pragma once
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,10 +34,13 @@ public:
     virtual ~FeedEdge() = default;
     // Writes the same frame to every connection in `ids`.
     virtual void push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame) = 0;
-    // The connections of `user_id` subscribed at this edge (a JOINED event of the user attaches them).
-    virtual std::vector<sdk::ConnectionId> subscribed(const std::string& user_id) = 0;
+    // A JOINED event of a user, applied by the feed: the connections of that user subscribed at this edge
+    // that it attaches now (one still subscribing remembers the event for its attach instead).
+    virtual std::vector<sdk::ConnectionId> joined(const channel::v1::Message& joined) = 0;
     // A membership event attached `id` to the feed of `channel_id`, or detached it.
     virtual void following(sdk::ConnectionId id, const std::string& channel_id, bool follows) = 0;
+    // `id` attached behind the feed and reads the history of `channel_id` after `after` first.
+    virtual void catch_up_from(sdk::ConnectionId id, const std::string& channel_id, uint64_t after) = 0;
 };
 
 // A history read a feed asks for: the messages after `after`, at most `limit`.
@@ -64,7 +70,8 @@ public:
     // other readers get any the feed had not released yet). After the last page what waited goes out.
     void catch_up(sdk::ConnectionId id, const Messages& page, bool last_page, SteadyTime now);
 
-    // A message of this channel, live or from the history, in any order and any number of times.
+    // A message of this channel, live or from the history, in any order and any number of times. A JOINED
+    // event from before the feed began (it came late) still attaches its user's connections, from itself.
     void offer(const channel::v1::Message& message, SteadyTime now);
     // A typing notice: to every reader but the typer's connections.
     void typing(const std::string& typer, const std::string& frame);
@@ -80,20 +87,34 @@ public:
 
 private:
     using Frame = std::shared_ptr<const std::string>;
+    // A message as one reader sees it: its user's own joining or leaving changes what it reads.
+    enum class Own { other, joined, left };
+    struct Held {
+        uint64_t sequence = 0;
+        Frame frame;
+        Own own = Own::other;
+    };
     struct Reader {
         std::string user_id;
-        uint64_t last = 0;  // the last sequence written to it
+        uint64_t last = 0;   // the last sequence it has seen (written to it, or passed while out)
+        bool member = true;  // false past its own LEFT, until its own JOINED
         bool catching_up = false;
-        std::vector<std::pair<uint64_t, Frame>> held;  // released while it caught up
+        std::vector<Held> held;  // released while it caught up
+
+        // Whether the message at `sequence` is written to it; false for one it has seen, or while it is out.
+        bool takes(uint64_t sequence, Own own);
     };
 
+    static Own own(const channel::v1::Message& message, const std::string& user_id);
     void release_in_order(SteadyTime now);
     void release(const channel::v1::Message& message);
-    void attach_joined(const channel::v1::Message& joined);
-    void detach_user(const std::string& user_id);
+    void attach_joined(const channel::v1::Message& joined, bool behind);
+    void detach_departed();
 
     const std::string channel_id_;
     FeedEdge& edge_;
+    const uint64_t first_;           // where the feed began: a JOINED event before it was never applied here
+    std::set<uint64_t> late_joins_;  // JOINED events before `first_` applied since (they may come again)
     uint64_t next_;
     uint64_t known_last_ = 0;  // the end of the log, as last learned
     std::map<uint64_t, channel::v1::Message> waiting_;

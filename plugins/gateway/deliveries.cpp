@@ -1,5 +1,6 @@
 // Deliveries at this edge: the one Router stream for every connection here, the channel feeds it fills, and
 // a connection's subscribe, which attaches it to its user's channels from the positions it names.
+#include "edge_identity.hpp"
 #include "gateway_service.hpp"
 
 namespace lanchat::gateway {
@@ -50,7 +51,8 @@ void GatewayService::list_memberships(const ClientRequest& client, uint64_t gene
 void GatewayService::attach(const ClientRequest& client, uint64_t generation,
                             const std::map<std::string, uint64_t>& resume,
                             const std::vector<channel_v1::Position>& memberships) {
-    sdk::Result<std::vector<HistoryRead>> reads = feeds_.attach(client.session->id, generation, memberships, resume);
+    sdk::Result<std::vector<HistoryRead>> reads =
+        feeds_.attach(client.session->id, generation, client.session->user(), memberships, resume);
     if (!reads.ok()) return fail(client, reads.status());
     reply(client, json::object());
     read_history(*reads);
@@ -63,31 +65,37 @@ void GatewayService::push_to_all(const std::vector<sdk::ConnectionId>& ids, cons
 }
 
 void GatewayService::read_history(const std::vector<HistoryRead>& reads) {
-    for (const HistoryRead& read : reads) {
-        channel_v1::HistoryRequest request;
-        if (read.reader != 0) {
-            request.mutable_actor()->set_user_id(read.user_id);  // a catch-up reads what its user may read
-        } else {
-            request.mutable_actor()->set_user_id("svc:" + edge_id_);  // a gap is read for the whole edge
-            request.mutable_actor()->add_roles("admin");
-        }
-        request.set_channel_id(read.channel_id);
-        request.set_from_sequence(read.after);
-        request.set_direction(channel_v1::HistoryRequest::AFTER);
-        request.set_limit(read.limit);
-        sdk::Result<sdk::CallOptions> how = options("channel", "History", true);
-        if (!how.ok()) return log_.error(how.status().message());
-        rpc_.call<channel_v1::HistoryRequest, channel_v1::HistoryReply>(
-            *how, request, [this, read](sdk::Result<channel_v1::HistoryReply> page) {
-                EdgeWork work = feeds_.read(read, page);
-                for (const auto& [id, why] : work.interrupted) {
-                    log_.info("a catch-up read failed; the client subscribes again",
-                              {{"channel_id", read.channel_id}, {"reason", why.message()}});
-                    push(id, json{{"type", "resubscribe"}}.dump());
-                }
-                read_history(work.reads);
-            });
+    for (const HistoryRead& read : history_reads_.admit(reads)) start_read(read);
+}
+
+void GatewayService::start_read(const HistoryRead& read) {
+    channel_v1::HistoryRequest request;
+    if (read.reader != 0) {
+        request.mutable_actor()->set_user_id(read.user_id);  // a catch-up reads what its user may read
+    } else {
+        request.mutable_actor()->set_user_id(std::string(kEdgeReader));  // a gap is read for the whole edge
+        request.mutable_actor()->add_roles("admin");
     }
+    request.set_channel_id(read.channel_id);
+    request.set_from_sequence(read.after);
+    request.set_direction(channel_v1::HistoryRequest::AFTER);
+    request.set_limit(read.limit);
+    auto answered = [this, read](sdk::Result<channel_v1::HistoryReply> page) {
+        EdgeWork work = feeds_.read(read, page);
+        for (const auto& [id, why] : work.interrupted) {
+            log_.info("a catch-up read failed; the client subscribes again",
+                      {{"channel_id", read.channel_id}, {"reason", why.message()}});
+            push(id, json{{"type", "resubscribe"}}.dump());
+        }
+        if (std::optional<HistoryRead> next = history_reads_.finished()) start_read(*next);
+        read_history(work.reads);
+    };
+    sdk::Result<sdk::CallOptions> how = options("channel", "History", true);
+    if (!how.ok()) {
+        log_.error(how.status().message());
+        return answered(how.status());
+    }
+    rpc_.call<channel_v1::HistoryRequest, channel_v1::HistoryReply>(*how, request, std::move(answered));
 }
 
 void GatewayService::ask_positions() {

@@ -7,7 +7,9 @@
 namespace lanchat::gateway {
 namespace {
 
-constexpr uint32_t kCatchUpPage = 500;
+// A catch-up reads its channel a page at a time, the next page once this one is handed on: one resume from
+// sequence 0 holds at most this many messages of a channel, whose frames fit a connection's send queue.
+constexpr uint32_t kCatchUpPage = 100;
 
 bool passes(const sdk::Status& status) {
     return status.code() == sdk::Code::unavailable || status.code() == sdk::Code::deadline_exceeded;
@@ -36,12 +38,18 @@ uint64_t EdgeFeeds::subscribing(sdk::ConnectionId id, const std::string& user_id
 }
 
 sdk::Result<std::vector<HistoryRead>> EdgeFeeds::attach(sdk::ConnectionId id, uint64_t generation,
+                                                        const std::string& user_id,
                                                         const std::vector<channel::v1::Position>& memberships,
                                                         const std::map<std::string, uint64_t>& resume) {
     std::lock_guard lock(mutex_);
     auto found = subscribers_.find(id);
     if (found == subscribers_.end() || found->second.generation != generation) {
         return sdk::Status(sdk::Code::cancelled, "the connection closed or subscribed again meanwhile");
+    }
+    // A re-authentication as another user may have run between reading the user and subscribing(): these
+    // memberships are the earlier user's, and none of them may reach the connection.
+    if (found->second.user_id != user_id) {
+        return sdk::Status(sdk::Code::cancelled, "the connection authenticated as another user meanwhile");
     }
     Subscriber& subscriber = found->second;
     for (const channel::v1::Position& position : memberships) {
@@ -114,10 +122,13 @@ void EdgeFeeds::leave_all_locked(sdk::ConnectionId id, Subscriber& subscriber) {
     subscriber.channels.clear();
 }
 
-void EdgeFeeds::deliver(const router::v1::Delivery& delivery) {
+std::vector<HistoryRead> EdgeFeeds::deliver(const router::v1::Delivery& delivery) {
     std::lock_guard lock(mutex_);
-    if (delivery.has_message()) return deliver_message(delivery.message());
-    if (!delivery.has_typing()) return;
+    if (delivery.has_message()) {
+        deliver_message(delivery.message());
+        return std::exchange(due_, {});
+    }
+    if (!delivery.has_typing()) return {};
     const router::v1::TypingNotice& notice = delivery.typing();
     if (ChannelFeed* followed = feed(notice.channel_id())) {
         followed->typing(
@@ -125,6 +136,7 @@ void EdgeFeeds::deliver(const router::v1::Delivery& delivery) {
             json{{"type", "typing"}, {"channel_id", notice.channel_id()}, {"user_id", notice.user_id()}}.dump(
                 -1, ' ', false, json::error_handler_t::replace));
     }
+    return {};
 }
 
 void EdgeFeeds::deliver_message(const channel::v1::Message& message) {
@@ -162,6 +174,7 @@ EdgeWork EdgeFeeds::read(const HistoryRead& read, const sdk::Result<channel::v1:
     if (read.reader == 0) {
         followed->filled(page.ok() ? &page->messages() : nullptr, clock_());
         drop_if_unread(read.channel_id);
+        work.reads = std::exchange(due_, {});
         return work;
     }
     auto subscriber = subscribers_.find(read.reader);
@@ -179,6 +192,7 @@ EdgeWork EdgeFeeds::read(const HistoryRead& read, const sdk::Result<channel::v1:
         return work;
     }
     followed->catch_up(read.reader, page->messages(), !page->more(), clock_());
+    work.reads = std::exchange(due_, {});
     if (page->more() && followed->reads(read.reader) && !page->messages().empty()) {
         HistoryRead next = read;
         next.after = page->messages().rbegin()->sequence();
@@ -221,13 +235,25 @@ void EdgeFeeds::push_to_all(const std::vector<sdk::ConnectionId>& ids, const std
     push_to_all_(ids, frame);
 }
 
-// Those still attaching are left to attach(): Channel's answer says whether it saw the join.
-std::vector<sdk::ConnectionId> EdgeFeeds::subscribed(const std::string& user_id) {
+// Those still attaching are left to attach(): Channel's answer says whether it saw the join. The event may
+// come from a history read rather than the stream, so it is remembered here too.
+std::vector<sdk::ConnectionId> EdgeFeeds::joined(const channel::v1::Message& joined) {
     std::vector<sdk::ConnectionId> ids;
-    for (auto [it, end] = by_user_.equal_range(user_id); it != end; ++it) {
-        if (!subscribers_.at(it->second).attaching) ids.push_back(it->second);
+    for (auto [it, end] = by_user_.equal_range(joined.author_id()); it != end; ++it) {
+        Subscriber& subscriber = subscribers_.at(it->second);
+        if (subscriber.attaching) {
+            subscriber.joined_while_attaching.try_emplace(joined.channel_id(), joined.sequence());
+        } else {
+            ids.push_back(it->second);
+        }
     }
     return ids;
+}
+
+void EdgeFeeds::catch_up_from(sdk::ConnectionId id, const std::string& channel_id, uint64_t after) {
+    auto subscriber = subscribers_.find(id);
+    if (subscriber == subscribers_.end()) return;
+    due_.push_back({channel_id, after, kCatchUpPage, id, subscriber->second.user_id, subscriber->second.generation});
 }
 
 void EdgeFeeds::following(sdk::ConnectionId id, const std::string& channel_id, bool follows) {

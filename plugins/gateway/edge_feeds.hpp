@@ -54,16 +54,18 @@ public:
     // Attaches `id` to each of its user's channels (`memberships`, as Channel.Memberships answered after
     // subscribing()), from `resume[channel]` when given, else from the channel's last sequence. Channels in
     // `resume` the user is not a member of are ignored; a resume point past a channel's end is OUT_OF_RANGE.
-    // Returns the catch-up reads to make. CANCELLED if the connection closed or subscribed again meanwhile.
-    sdk::Result<std::vector<HistoryRead>> attach(sdk::ConnectionId id, uint64_t generation,
+    // Returns the catch-up reads to make. CANCELLED if the connection closed or subscribed again meanwhile,
+    // or if it is no longer `user_id`'s (`user_id`: who the connection is now, asked at the attach).
+    sdk::Result<std::vector<HistoryRead>> attach(sdk::ConnectionId id, uint64_t generation, const std::string& user_id,
                                                  const std::vector<channel::v1::Position>& memberships,
                                                  const std::map<std::string, uint64_t>& resume);
     // `id` closed (or its user changed): it leaves every feed.
     void closed(sdk::ConnectionId id);
 
-    // One item of the Router's stream.
-    void deliver(const router::v1::Delivery& delivery);
-    // The answer to `read`.
+    // One item of the Router's stream. Returns the catch-up reads it leads to (a JOINED event that came
+    // after the feed had moved past it).
+    std::vector<HistoryRead> deliver(const router::v1::Delivery& delivery);
+    // The answer to `read` (its reads include catch-ups a late JOINED event in a filled gap led to).
     EdgeWork read(const HistoryRead& read, const sdk::Result<channel::v1::HistoryReply>& page);
     // The gap reads due now (called periodically).
     std::vector<HistoryRead> gaps();
@@ -86,8 +88,9 @@ private:
 
     // FeedEdge
     void push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame) override;
-    std::vector<sdk::ConnectionId> subscribed(const std::string& user_id) override;
+    std::vector<sdk::ConnectionId> joined(const channel::v1::Message& joined) override;
     void following(sdk::ConnectionId id, const std::string& channel_id, bool follows) override;
+    void catch_up_from(sdk::ConnectionId id, const std::string& channel_id, uint64_t after) override;
 
     FeedEdge& as_feed_edge() { return *this; }
     void deliver_message(const channel::v1::Message& message);
@@ -104,6 +107,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<ChannelFeed>> feeds_;
     std::unordered_map<sdk::ConnectionId, Subscriber> subscribers_;
     std::unordered_multimap<std::string, sdk::ConnectionId> by_user_;
+    std::vector<HistoryRead> due_;  // catch-up reads the feeds asked for during the current call
 };
 
 }  // namespace lanchat::gateway

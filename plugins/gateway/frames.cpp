@@ -81,7 +81,10 @@ std::map<std::string, uint64_t> Fields::positions(const char* name) const {
     const json* value = find(name);
     if (value == nullptr) return result;
     if (!value->is_object()) bad(std::string("field '") + name + "' must be an object of channel id -> sequence");
-    if (value->size() > 10000) throw Refusal("too_large", std::string("field '") + name + "' names too many channels");
+    if (value->size() > kMaxPositions) {
+        throw Refusal("too_large", std::string("field '") + name + "' names more than " +
+                                       std::to_string(kMaxPositions) + " channels");
+    }
     for (const auto& [channel, sequence] : value->items()) {
         if (channel.size() > 64 ||
             !(sequence.is_number_unsigned() || (sequence.is_number_integer() && sequence.get<int64_t>() >= 0))) {

@@ -35,6 +35,10 @@ struct Refusal : std::runtime_error {
 };
 
 // Typed access to one request's fields; each failure is a Refusal("bad_request") naming the field.
+// The most channels one subscribe may name in `resume`: each named one may cost a catch-up from the history.
+// A channel of the user's that is not named is followed from its end.
+constexpr size_t kMaxPositions = 1000;
+
 class Fields {
 public:
     explicit Fields(const json& frame) : frame_(frame) {}
@@ -45,7 +49,7 @@ public:
     std::optional<uint64_t> optional_sequence(const char* name) const;
     bool flag(const char* name) const;  // absent: false
     std::vector<std::string> id_list(const char* name, size_t max_items) const;
-    // {"c_…": 12, ...}: channel id -> last sequence the client has.
+    // {"c_…": 12, ...}: channel id -> last sequence the client has; at most kMaxPositions channels.
     std::map<std::string, uint64_t> positions(const char* name) const;
 
 private:

@@ -14,8 +14,9 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       limits_(limits),
       edge_id_(std::move(edge_id)),
       feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
+      history_reads_(kHistoryReadsInFlight),
       edge_stream_(
-          rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { feeds_.deliver(delivery); },
+          rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
           [this] { ask_positions(); }) {
     requests_ = sdk::value_or_throw(metrics.counter("requests_total", "Client requests by type.", {"type"}));
     refusals_ = sdk::value_or_throw(

@@ -20,6 +20,7 @@
 #include "edge_feeds.hpp"
 #include "edge_subscription.hpp"
 #include "frames.hpp"
+#include "history_reads.hpp"
 #include "lanchat/sdk/client_edge.hpp"
 #include "lanchat/sdk/drain.hpp"
 #include "lanchat/sdk/logger.hpp"
@@ -30,6 +31,9 @@
 #include "web_assets.hpp"
 
 namespace lanchat::gateway {
+
+// Channel.History calls this edge makes at once for catch-ups and gaps; the rest wait their turn.
+constexpr size_t kHistoryReadsInFlight = 32;
 
 struct GatewayLimits {
     std::chrono::milliseconds auth_timeout{10000};  // unauthenticated connections are closed after this (4001)
@@ -150,7 +154,9 @@ private:
     // The same frame to every connection in `ids`.
     void push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame);
     // Makes the history reads the feeds asked for; their answers go back to the feeds.
+    // Makes `reads` through the mesh, at most kHistoryReadsInFlight at a time (the rest wait in history_reads_).
     void read_history(const std::vector<HistoryRead>& reads);
+    void start_read(const HistoryRead& read);
     // The Router stream is up again: where do the followed channels stand now?
     void ask_positions();
 
@@ -180,6 +186,7 @@ private:
     sdk::Metric sessions_gauge_;
     sdk::Gate in_flight_;  // before the sessions: their requests hold it until they are answered
     EdgeFeeds feeds_;
+    HistoryReads history_reads_;
     EdgeSubscription edge_stream_;
 
     mutable std::mutex mutex_;  // the two maps

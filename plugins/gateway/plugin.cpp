@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 
+#include "edge_identity.hpp"
 #include "gateway_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/client_edge.hpp"
@@ -46,8 +47,8 @@ public:
         limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
         limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");
         heartbeat_ = limits.heartbeat;
-        gateway_ = std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits,
-                                                    "gateway@" + std::string(host.node_name()));
+        gateway_ =
+            std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()));
     }
 
     Status start() override {

@@ -10,6 +10,7 @@
 #include "answer.hpp"
 #include "audit_outbox.hpp"
 #include "channel_service.hpp"
+#include "edge_identity.hpp"
 #include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
@@ -77,7 +78,7 @@ protected:
     void deliver(const cv1::Message& message) {
         router::v1::Delivery delivery;
         *delivery.mutable_message() = message;
-        feeds_.deliver(delivery);
+        run(feeds_.deliver(delivery));
     }
 
     // Subscribes `id` as `user` with the memberships Channel gives, and makes every read that leads to.
@@ -88,7 +89,7 @@ protected:
         request.set_user_id(user);
         auto memberships = value_or_throw(channels_->memberships(request));
         auto reads =
-            feeds_.attach(id, generation, {memberships.channels().begin(), memberships.channels().end()}, resume);
+            feeds_.attach(id, generation, user, {memberships.channels().begin(), memberships.channels().end()}, resume);
         if (!reads.ok()) return reads.status();
         if (read_now) {
             run(*reads);
@@ -101,7 +102,7 @@ protected:
     void run(const std::vector<HistoryRead>& reads) {
         for (const HistoryRead& read : reads) {
             cv1::HistoryRequest request;
-            request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : "svc:edge");
+            request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : std::string(kEdgeReader));
             if (read.reader == 0) request.mutable_actor()->add_roles("admin");
             request.set_channel_id(read.channel_id);
             request.set_from_sequence(read.after);
@@ -224,8 +225,8 @@ TEST_F(EdgeFeedsTest, AJoinedEventDuringASubscribeIsAttachedFromWhereTheMembersh
     request.set_user_id("dave");
     auto memberships = value_or_throw(channels_->memberships(request));
     deliver(joined_seen);  // ... and delivered while the answer is on its way
-    run(value_or_throw(
-        feeds_.attach(kCarol, seen_generation, {memberships.channels().begin(), memberships.channels().end()}, {})));
+    run(value_or_throw(feeds_.attach(kCarol, seen_generation, "dave",
+                                     {memberships.channels().begin(), memberships.channels().end()}, {})));
     deliver(post("after the subscribe"));
     EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{joined_seen.sequence() + 1}));  // "from now" only
 
@@ -234,7 +235,7 @@ TEST_F(EdgeFeedsTest, AJoinedEventDuringASubscribeIsAttachedFromWhereTheMembersh
     auto before_the_join = value_or_throw(channels_->memberships(request));  // read before erin joins
     auto joined_unseen = join("erin");
     deliver(joined_unseen);
-    run(value_or_throw(feeds_.attach(kBobsPhone, unseen_generation,
+    run(value_or_throw(feeds_.attach(kBobsPhone, unseen_generation, "erin",
                                      {before_the_join.channels().begin(), before_the_join.channels().end()}, {})));
     deliver(post("for erin too"));
     EXPECT_EQ(received(kBobsPhone), (std::vector<uint64_t>{joined_unseen.sequence(), joined_unseen.sequence() + 1}));
@@ -291,8 +292,72 @@ TEST_F(EdgeFeedsTest, AResumePointPastTheEndIsRefusedAndAStaleSubscribeIsCancell
     EXPECT_TRUE(subscribe(kBob, "bob", {{"c_notamember00000", 9}}).ok());  // not his channel: ignored
     const uint64_t older = feeds_.subscribing(kCarol, "carol");
     feeds_.subscribing(kCarol, "carol");
-    EXPECT_EQ(feeds_.attach(kCarol, older, {}, {}).status().code(), sdk::Code::cancelled);
+    EXPECT_EQ(feeds_.attach(kCarol, older, "carol", {}, {}).status().code(), sdk::Code::cancelled);
     EXPECT_LE(history_reads_, 1);
+}
+
+TEST_F(EdgeFeedsTest, AUsersOwnLeaveAndRejoinInsideOneCatchUpKeepItsConnectionAttachedFromTheRejoin) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    deliver(post("a"));  // 4: the feed is ahead of carol's resume point
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}, /*read_now=*/false).ok());
+    leave("carol");          // 5
+    post("while away");      // 6
+    join("carol");           // 7
+    post("back");            // 8
+    run(postponed_);         // one catch-up page brings all of them
+    deliver(post("later"));  // 9
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{4, 5, 7, 8, 9}));
+}
+
+TEST_F(EdgeFeedsTest, AJoinedEventThatComesAfterTheFeedBeganPastItStillAttachesTheUsersConnections) {
+    ASSERT_TRUE(subscribe(kCarol, "dave").ok());  // a member of nothing; nobody here follows the channel
+    auto joined = join("dave");                   // 4, still on its way
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());     // the feed begins at 5
+    deliver(joined);
+    deliver(post("with dave"));  // 5
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{4, 5}));
+    deliver(joined);  // the same event again attaches nothing twice
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{4, 5}));
+}
+
+TEST_F(EdgeFeedsTest, AJoinedEventAGapReadReleasesDuringTheUsersSubscribeAttachesItsConnection) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    const uint64_t generation = feeds_.subscribing(kCarol, "dave");
+    cv1::MembershipsRequest request;
+    request.set_user_id("dave");
+    auto before_the_join = value_or_throw(channels_->memberships(request));
+    join("dave");                // 4: lost on the stream
+    deliver(post("with dave"));  // 5 waits for it
+    now_ += 300ms;
+    run(feeds_.gaps());  // releases 4 and 5 while dave's subscribe is still attaching
+    run(value_or_throw(feeds_.attach(kCarol, generation, "dave",
+                                     {before_the_join.channels().begin(), before_the_join.channels().end()}, {})));
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{4, 5}));
+}
+
+TEST_F(EdgeFeedsTest, ALeftEventReleasedWhileItsReaderCatchesUpComesAfterEverythingBeforeItThenDetachesIt) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    for (const char* body : {"a", "b", "c"}) deliver(post(body));  // 4 5 6
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 4}}, /*read_now=*/false).ok());
+    deliver(post("d"));       // 7, held for carol
+    deliver(leave("carol"));  // 8, held for carol
+    run(postponed_);
+    deliver(post("after carol"));  // 9
+    EXPECT_EQ(received(kCarol), (std::vector<uint64_t>{5, 6, 7, 8}));
+    EXPECT_EQ(received(kBob), (std::vector<uint64_t>{4, 5, 6, 7, 8, 9}));
+}
+
+TEST_F(EdgeFeedsTest, ASubscribeOfAConnectionThatAuthenticatedAsAnotherUserMeanwhileAttachesNothing) {
+    feeds_.closed(kCarol);  // carol's connection authenticates as dave, before her subscribe got going
+    const uint64_t generation = feeds_.subscribing(kCarol, "carol");  // ... which still names carol
+    cv1::MembershipsRequest request;
+    request.set_user_id("carol");
+    auto carols = value_or_throw(channels_->memberships(request));
+    auto attached = feeds_.attach(kCarol, generation, "dave", {carols.channels().begin(), carols.channels().end()}, {});
+    EXPECT_EQ(attached.status().code(), sdk::Code::cancelled);
+    deliver(post("for carol"));
+    EXPECT_TRUE(received(kCarol).empty());
+    EXPECT_EQ(feeds_.feeds(), 0u);
 }
 
 }  // namespace

@@ -122,6 +122,16 @@ TEST(FramesTest, PositionsMapChannelIdsToSequencesAndMayBeAbsent) {
     EXPECT_EQ(code_of([&] { fields.positions("list"); }), "bad_request");
 }
 
+TEST(FramesTest, PositionsNameAtMostKMaxPositionsChannels) {
+    json resume = json::object();
+    for (size_t i = 0; i < kMaxPositions; ++i) resume["c_" + std::to_string(i)] = 0;
+    json frame = {{"resume", resume}};
+    EXPECT_EQ(Fields(frame).positions("resume").size(), kMaxPositions);
+    frame["resume"]["c_one_more"] = 0;
+    EXPECT_EQ(refusal_of([&] { Fields(frame).positions("resume"); }),
+              std::make_pair(std::string("too_large"), std::string("field 'resume' names more than 1000 channels")));
+}
+
 TEST(FramesTest, AnOkFrameCarriesTheResultAndTheRequestId) {
     EXPECT_EQ(json::parse(ok_frame("r1", {{"sequence", 4}})), (json{{"type", "ok"}, {"id", "r1"}, {"sequence", 4}}));
     EXPECT_EQ(json::parse(ok_frame("", json::array())), (json{{"type", "ok"}}));  // no id, no non-object result

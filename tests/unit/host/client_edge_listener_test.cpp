@@ -23,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kBurst = 10;
+constexpr size_t kFlood = 4 * 1024 * 1024;  // far more than a shrunk socket buffer takes at once
 
 // A handler that answers "burst" with kBurst messages sent from inside the callback, on the connection's
 // event loop: all of them are queued before that loop can write any.
@@ -47,6 +48,7 @@ struct BurstHandler {
         };
         table.message = [](void* user, const lanchat_connection_info* info, lanchat_str text) {
             auto* self = static_cast<BurstHandler*>(user);
+            if (abi::view(text) == "flood") self->dispatcher->send(info->id, std::string(kFlood, 'x'));
             if (abi::view(text) != "burst") return;
             for (int i = 1; i <= kBurst; ++i) self->dispatcher->send(info->id, "frame " + std::to_string(i));
         };
@@ -64,6 +66,8 @@ protected:
         config.listen = "127.0.0.1:0";
         config.certificate = layout.node_dir("n") / "node.crt";
         config.key = layout.node_dir("n") / "node.key";
+        config.socket_send_buffer_bytes = 64 * 1024;
+        config.write_timeout = 500ms;
         handler_.dispatcher = &dispatcher_;
         ASSERT_TRUE(dispatcher_.attach(&gateway_, "gateway", handler_.table).ok());
         auto started = Listener::start(config, layout.ca_certificate(), dispatcher_, metrics_, log_);
@@ -130,6 +134,20 @@ TEST_F(ClientEdgeListenerTest, AClientsCloseIsAnsweredAndTheEndIsReportedWithIts
         std::this_thread::sleep_for(10ms);
     }
     EXPECT_EQ(counted("lanchat_client_edge_closed_total", {"4000"}, {"code"}), 1);
+}
+
+// One message always fits an empty send queue, so the queue's limit never sees it: the write deadline does.
+TEST_F(ClientEdgeListenerTest, AWriteTheClientDoesNotTakeInTimeEndsTheConnectionWith4008) {
+    client::Endpoint small_window = endpoint_;
+    small_window.receive_buffer_bytes = 4096;
+    auto connected = client::WebSocketClient::connect(small_window, 5s);
+    ASSERT_TRUE(connected.ok()) << connected.status().message();
+    ASSERT_TRUE((*connected)->send("flood").ok());  // and never read
+    for (int waited = 0; waited < 500 && counted("lanchat_client_edge_closed_total", {"4008"}, {"code"}) < 1;
+         ++waited) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(counted("lanchat_client_edge_closed_total", {"4008"}, {"code"}), 1);
 }
 
 }  // namespace

@@ -131,5 +131,22 @@ TEST(FrameHeaderTest, ServerFramesAreUnmaskedAndFinalWithTheShortestLength) {
     EXPECT_EQ(std::string(header.data(), 10), std::string("\x88\x7F\x00\x00\x00\x00\x00\x01\x00\x00", 10));
 }
 
+TEST(CloseReasonTest, AReasonOverTheLimitIsCutAtACharacterBoundaryAndStaysUtf8) {
+    const std::string short_reason = "bye";
+    EXPECT_EQ(close_reason_within_limit(short_reason), "bye");
+    const std::string exact(kMaxCloseReason, 'x');
+    EXPECT_EQ(close_reason_within_limit(exact).size(), kMaxCloseReason);
+    std::string accents;  // "é" is 2 bytes: byte 123 is the second half of the 62nd
+    for (int i = 0; i < 70; ++i) accents += "\xC3\xA9";
+    std::string_view cut = close_reason_within_limit(accents);
+    EXPECT_EQ(cut.size(), 122u);
+    EXPECT_TRUE(valid_utf8(cut));
+    std::string faces;  // U+1F600 is 4 bytes: byte 123 is the last of the 31st
+    for (int i = 0; i < 40; ++i) faces += "\xF0\x9F\x98\x80";
+    cut = close_reason_within_limit(faces);
+    EXPECT_EQ(cut.size(), 120u);
+    EXPECT_TRUE(valid_utf8(cut));
+}
+
 }  // namespace
 }  // namespace lanchat::host::edge
