@@ -85,7 +85,8 @@ Child::~Child() {
 }
 
 void start(Child& child, const std::vector<std::string>& argv, const std::string& marker,
-           const std::function<std::string(const std::string&)>& address_of) {
+           const std::function<std::string(const std::string&)>& address_of,
+           std::function<void(const std::string&)> on_line) {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
@@ -109,9 +110,10 @@ void start(Child& child, const std::vector<std::string>& argv, const std::string
         }
     }
     // Keep draining the child's output so it never blocks on a full pipe.
-    std::thread([out] {
+    std::thread([out, on_line = std::move(on_line)] {
         char sink[4096];
         while (fgets(sink, sizeof sink, out) != nullptr) {
+            if (on_line) on_line(sink);
         }
         fclose(out);
     }).detach();

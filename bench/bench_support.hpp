@@ -24,8 +24,10 @@ struct Child {
 };
 
 // Starts `argv` and waits for the first output line containing `marker`; `address_of` extracts the address.
+// `on_line`, when given, is called with every later line, from the thread that drains the output.
 void start(Child& child, const std::vector<std::string>& argv, const std::string& marker,
-           const std::function<std::string(const std::string&)>& address_of);
+           const std::function<std::string(const std::string&)>& address_of,
+           std::function<void(const std::string&)> on_line = {});
 
 // The string member `key` of a JSON log line, at its top level or in its "fields".
 std::string json_field(const std::string& line, const std::string& key);

@@ -56,7 +56,8 @@ Admission::Admission(const RoutingTable& routes, const AuthorizationPolicy& poli
                      NodeLog& log)
     : routes_(routes), policy_(policy), telemetry_(telemetry), log_(log) {}
 
-sdk::Result<std::shared_ptr<const Route>> Admission::admit(const std::string& method, const std::string& peer) const {
+sdk::Result<std::shared_ptr<const Route>> Admission::admit(const std::string& method, const std::string& peer,
+                                                           std::chrono::system_clock::time_point deadline) const {
     if (!policy_.allows(method, peer)) {
         telemetry_.refused(routes_.find(method) ? method : "unknown");
         const std::string rule = peer.empty() ? "" : rule_to_allow(method, peer);
@@ -67,6 +68,10 @@ sdk::Result<std::shared_ptr<const Route>> Admission::admit(const std::string& me
                            peer.empty() ? "a caller without a SPIFFE ID may not call " + method
                                         : peer + " may not call " + method + "; to allow it, add " + rule +
                                               " to [authorization] in the node file");
+    }
+    if (deadline <= std::chrono::system_clock::now()) {
+        return sdk::Status(sdk::Code::deadline_exceeded,
+                           "the caller's deadline passed before " + method + " was served; nothing was done");
     }
     std::shared_ptr<const Route> route = routes_.find(method);
     if (!route) return sdk::Status(sdk::Code::unimplemented, "no plugin on this node serves " + method);

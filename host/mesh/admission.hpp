@@ -34,9 +34,12 @@ public:
 
     // The route whose instance took the call (its begin_call succeeded: hand_over() must follow), or the
     // status to end the call with: PERMISSION_DENIED when `peer` may not call `method` (counted and logged),
-    // UNIMPLEMENTED when no plugin here serves it, UNAVAILABLE when its instance drains. A hot reload may
-    // switch the route between the lookup and the admission: then the successor takes the call.
-    sdk::Result<std::shared_ptr<const Route>> admit(const std::string& method, const std::string& peer) const;
+    // DEADLINE_EXCEEDED when the caller's `deadline` passed while the call waited to be served (its caller
+    // has given up: no plugin starts work nobody will hear of), UNIMPLEMENTED when no plugin here serves it,
+    // UNAVAILABLE when its instance drains. A hot reload may switch the route between the lookup and the
+    // admission: then the successor takes the call.
+    sdk::Result<std::shared_ptr<const Route>> admit(const std::string& method, const std::string& peer,
+                                                    std::chrono::system_clock::time_point deadline) const;
 
 private:
     const RoutingTable& routes_;

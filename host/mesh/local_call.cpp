@@ -56,7 +56,7 @@ void LocalCall::dispatch() {
         std::lock_guard lock(mutex_);
         if (answer_) return;  // the caller gave up before the call arrived
     }
-    auto route = transport_.admission.admit(call_.method, span_.peer);
+    auto route = transport_.admission.admit(call_.method, span_.peer, deadline_);
     if (!route.ok()) return refuse(static_cast<lanchat_status_code>(route.status().code()), route.status().message());
     if ((*route)->kind != kind_) {
         (*route)->owner->leave();

@@ -151,7 +151,7 @@ private:
     void dispatch() {
         const std::string& method = context_->method();
         span_.peer = peer_identity(*context_);
-        auto route = server_.admission.admit(method, span_.peer);
+        auto route = server_.admission.admit(method, span_.peer, context_->deadline());
         if (!route.ok()) {
             return finish_now({static_cast<grpc::StatusCode>(route.status().code()), route.status().message()});
         }

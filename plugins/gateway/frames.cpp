@@ -117,9 +117,11 @@ std::string ok_frame(const std::string& request_id, json result) {
     return result.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string error_frame(const std::string& request_id, const std::string& code, const std::string& message) {
+std::string error_frame(const std::string& request_id, const std::string& code, const std::string& message,
+                        std::optional<int64_t> retry_after_ms) {
     json frame = {{"type", "error"}, {"code", code}, {"message", message}};
     if (!request_id.empty()) frame["id"] = request_id;
+    if (retry_after_ms) frame["retry_after_ms"] = *retry_after_ms;
     return frame.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -62,7 +62,9 @@ private:
 json parse_frame(std::string_view text, std::string& request_id);
 
 std::string ok_frame(const std::string& request_id, json result);
-std::string error_frame(const std::string& request_id, const std::string& code, const std::string& message);
+// With `retry_after_ms`: when the client may try again (an overloaded node, a connection over its budget).
+std::string error_frame(const std::string& request_id, const std::string& code, const std::string& message,
+                        std::optional<int64_t> retry_after_ms = std::nullopt);
 
 // A service's failure as the protocol's code. `context` picks among the codes one status can mean
 // ("auth" for logins and tokens, anything else for the rest).

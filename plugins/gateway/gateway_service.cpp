@@ -1,5 +1,6 @@
 #include "gateway_service.hpp"
 
+#include <cmath>
 #include <optional>
 
 #include "clock.hpp"
@@ -13,6 +14,7 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       log_(log),
       limits_(limits),
       edge_id_(std::move(edge_id)),
+      writes_(limits.writes),
       feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
       history_reads_(kHistoryReadsInFlight),
       edge_stream_(
@@ -120,9 +122,10 @@ void GatewayService::reply(const ClientRequest& client, json result) {
     push(client.session->id, ok_frame(client.id, std::move(result)));
 }
 
-void GatewayService::refuse(const ClientRequest& client, const std::string& code, const std::string& message) {
+void GatewayService::refuse(const ClientRequest& client, const std::string& code, const std::string& message,
+                            std::optional<int64_t> retry_after_ms) {
     refusals_.add(1, {code});
-    push(client.session->id, error_frame(client.id, code, message));
+    push(client.session->id, error_frame(client.id, code, message, retry_after_ms));
 }
 
 void GatewayService::fail(const ClientRequest& client, const sdk::Status& status, const std::string& context) {
@@ -168,8 +171,10 @@ void GatewayService::rate_limited(const ClientRequest& client) {
         edge_.close(client.session->id, kCloseFlood, "kept sending past the rate limit");
         return;
     }
+    // The bucket refills continuously: one request's worth is back after 1/rate seconds.
     refuse(client, "rate_limited",
-           "over " + std::to_string(static_cast<int>(limits_.rate_per_second)) + " requests per second");
+           "over " + std::to_string(static_cast<int>(limits_.rate_per_second)) + " requests per second",
+           static_cast<int64_t>(std::ceil(1000 / limits_.rate_per_second)));
 }
 
 const std::map<std::string, GatewayService::Handler>& GatewayService::handlers() {

@@ -26,6 +26,7 @@
 #include "lanchat/sdk/logger.hpp"
 #include "lanchat/sdk/metrics.hpp"
 #include "lanchat/sdk/rpc.hpp"
+#include "send_admission.hpp"
 #include "service_methods.hpp"
 #include "session.hpp"
 #include "web_assets.hpp"
@@ -44,6 +45,7 @@ struct GatewayLimits {
     std::chrono::milliseconds heartbeat{10000};    // Presence heartbeats per connected user
     std::chrono::milliseconds call_timeout{5000};  // deadline of each request's calls to the services
     std::chrono::milliseconds gap_wait{300};       // how long a message waits for a missing one before it
+    AdmissionLimits writes;                        // message writes in flight (send_admission.hpp)
 };
 
 // One request being answered: the session it came on, its id (the answer carries it) and its share of the
@@ -94,7 +96,8 @@ private:
     // Answers to the client.
     void push(sdk::ConnectionId id, const std::string& frame);
     void reply(const ClientRequest& client, json result);
-    void refuse(const ClientRequest& client, const std::string& code, const std::string& message);
+    void refuse(const ClientRequest& client, const std::string& code, const std::string& message,
+                std::optional<int64_t> retry_after_ms = std::nullopt);
     void fail(const ClientRequest& client, const sdk::Status& status, const std::string& context = {});
 
     // One call to a service whose answer goes back to the client; failures are answered (`context` as in
@@ -137,6 +140,8 @@ private:
     void on_send(const ClientRequest& client, const Fields& fields);
     void on_edit(const ClientRequest& client, const Fields& fields);
     void on_delete(const ClientRequest& client, const Fields& fields);
+    // A place for one more message write, or nothing once the refusal has been answered.
+    std::optional<SendAdmission::Ticket> admit_write(const ClientRequest& client);
     // Edit and delete: one Router call that changes a stored message and answers with its new sequence.
     template <class Request>
     void change_message(const ClientRequest& client, const char* method, const Request& request);
@@ -184,6 +189,7 @@ private:
     sdk::Metric requests_;
     sdk::Metric refusals_;
     sdk::Metric sessions_gauge_;
+    SendAdmission writes_;
     sdk::Gate in_flight_;  // before the sessions: their requests hold it until they are answered
     EdgeFeeds feeds_;
     HistoryReads history_reads_;

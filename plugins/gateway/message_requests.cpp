@@ -8,14 +8,26 @@ namespace lanchat::gateway {
 namespace channel_v1 = channel::v1;
 namespace router_v1 = router::v1;
 
+std::optional<SendAdmission::Ticket> GatewayService::admit_write(const ClientRequest& client) {
+    SendAdmission::Refused refused;
+    // The ticket shares the session's ownership: the count it gives back outlives the connection.
+    std::shared_ptr<WritesInFlight> writes(client.session, &client.session->writes);
+    std::optional<SendAdmission::Ticket> ticket = writes_.admit(std::move(writes), refused);
+    if (!ticket) refuse(client, refused.code, refused.message, refused.retry_after_ms);
+    return ticket;
+}
+
+// The fields are read before a place is taken: a malformed send is answered bad_request, busy node or not.
 void GatewayService::on_send(const ClientRequest& client, const Fields& fields) {
     router_v1::SendRequest request;
     request.set_user_id(client.session->user());
     request.set_channel_id(fields.text("channel_id", kMaxId));
     request.set_body(fields.text("body", limits_.max_body_bytes));
     request.set_client_message_id(fields.text("client_message_id", kMaxId));
+    std::optional<SendAdmission::Ticket> ticket = admit_write(client);
+    if (!ticket) return;
     call<router_v1::SendRequest, router_v1::SendReply>(
-        client, "router", "Send", request, [this, client](const router_v1::SendReply& sent) {
+        client, "router", "Send", request, [this, client, ticket = *ticket](const router_v1::SendReply& sent) {
             reply(client, {{"sequence", sent.sequence()},
                            {"server_time_unix_ms", sent.server_time_unix_ms()},
                            {"duplicate", sent.duplicate()}});
@@ -24,9 +36,11 @@ void GatewayService::on_send(const ClientRequest& client, const Fields& fields) 
 
 template <class Request>
 void GatewayService::change_message(const ClientRequest& client, const char* method, const Request& request) {
+    std::optional<SendAdmission::Ticket> ticket = admit_write(client);
+    if (!ticket) return;
     call<Request, router_v1::SendReply>(
         client, "router", method, request,
-        [this, client](const router_v1::SendReply& sent) {
+        [this, client, ticket = *ticket](const router_v1::SendReply& sent) {
             reply(client, {{"sequence", sent.sequence()}});
         },
         {}, false);

@@ -31,6 +31,10 @@ constexpr Setting kSettings[] = {
                           "how often each connected user's presence is renewed (below Presence's device_ttl_ms)"),
     setting::milliseconds("call_timeout_ms", 5000, 100, setting::kNoLimit,
                           "the deadline of each request's calls to the services"),
+    setting::integer("max_writes_in_flight", 256, 1, 1000000,
+                     "sends, edits and deletes waiting for the Router at once; more are refused (unavailable)"),
+    setting::integer("max_writes_in_flight_per_connection", 32, 1, 1000000,
+                     "of those, from one connection; more are refused (rate_limited)"),
 };
 
 }  // namespace
@@ -46,6 +50,8 @@ public:
         limits.allow_registration = settings().get<bool>("allow_registration");
         limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
         limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");
+        limits.writes.per_node = settings().get<size_t>("max_writes_in_flight");
+        limits.writes.per_connection = settings().get<size_t>("max_writes_in_flight_per_connection");
         heartbeat_ = limits.heartbeat;
         gateway_ =
             std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()));

@@ -12,6 +12,7 @@
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/client_edge.hpp"
 #include "rate_limiter.hpp"
+#include "send_admission.hpp"
 
 namespace lanchat::gateway {
 
@@ -38,6 +39,7 @@ struct Session {
     int64_t expires_ms = 0;
     RateLimiter rate_limiter;
     lanchat_rpc_stream_id presence_watch = 0;
+    WritesInFlight writes;  // not guarded by the mutex: atomic
 
     // The user as Channel's requests name them.
     channel::v1::Actor actor();

@@ -250,6 +250,20 @@ TEST_F(LocalCallTest, AHandlerThatDoesNotAnswerInTimeFailsTheCallAndItsLateAnswe
     EXPECT_TRUE(acme_.owner->wait_for_inbound(std::chrono::steady_clock::now() + 1s));
 }
 
+TEST_F(LocalCallTest, ACallWhoseCallerGaveUpBeforeItWasServedNeverReachesThePlugin) {
+    serve(acme_, kSay);
+    auto admitted = admission_.admit(kSay, kCaller, std::chrono::system_clock::now() - 1ms);
+    ASSERT_FALSE(admitted.ok());
+    EXPECT_EQ(admitted.status().code(), sdk::Code::deadline_exceeded);
+    EXPECT_EQ(admitted.status().message(),
+              "the caller's deadline passed before " + kSay + " was served; nothing was done");
+    Caller caller;
+    call(caller, kSay, "too late already", LANCHAT_RPC_UNARY, kCaller, -1ms);
+    EXPECT_EQ(caller.wait_answer().code, LANCHAT_DEADLINE_EXCEEDED);
+    EXPECT_EQ(acme_.calls(), 0u);
+    EXPECT_TRUE(acme_.owner->wait_for_inbound(std::chrono::steady_clock::now() + 1s));  // no admission left open
+}
+
 TEST_F(LocalCallTest, AStreamDeliversEveryMessageInOrderBeforeItsAnswer) {
     acme_.hold = true;
     serve(acme_, kWatch, LANCHAT_RPC_SERVER_STREAMING);
