@@ -67,7 +67,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string answer;
     char buffer[4096];
     ssize_t got = 0;
-    while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<size_t>(got));
+    // libFuzzer's timeout alarm interrupts a waiting recv (EINTR): that is no end of the answer.
+    while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0 || (got < 0 && errno == EINTR)) {
+        if (got > 0) answer.append(buffer, static_cast<size_t>(got));
+    }
     bool reset = got < 0 && errno == ECONNRESET;  // closed with bytes of ours unread: the answer may be lost
     close(fd);
     require(answer.rfind("HTTP/1.", 0) == 0 || (answer.empty() && reset), "the connection ended without an answer");
