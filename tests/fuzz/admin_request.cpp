@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -19,8 +21,10 @@ namespace {
 
 namespace admin = lanchat::host::admin;
 
-void require(bool holds) {
-    if (!holds) std::abort();
+void require(bool holds, const char* what) {
+    if (holds) return;
+    std::fprintf(stderr, "fuzz_admin_request: %s (%s)\n", what, std::strerror(errno));
+    std::abort();
 }
 
 // The server answers what routes answer: the method and target it was asked, as a body.
@@ -32,7 +36,7 @@ const admin::AdminServer& server() {
             return admin::Response{200, "text/plain; charset=utf-8", request.method + " " + request.target + "\n"};
         },
         log);
-    require(started.ok());
+    require(started.ok(), "the admin endpoint does not start");
     return **started;
 }
 
@@ -44,7 +48,12 @@ int connect_to(const std::string& address) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     timeval timeout{5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    require(fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    // Closed with a reset once the answer is read: a thousand connections a second ending in TIME_WAIT
+    // would use up loopback's ephemeral ports within half a minute.
+    linger abortive{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    require(fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0,
+            "cannot connect to the admin endpoint");
     return fd;
 }
 
@@ -58,9 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string answer;
     char buffer[4096];
     ssize_t got = 0;
-    while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<size_t>(got));
+    // libFuzzer's timeout alarm interrupts a waiting recv (EINTR): that is no end of the answer.
+    while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0 || (got < 0 && errno == EINTR)) {
+        if (got > 0) answer.append(buffer, static_cast<size_t>(got));
+    }
     bool reset = got < 0 && errno == ECONNRESET;  // closed with bytes of ours unread: the answer may be lost
     close(fd);
-    require(answer.rfind("HTTP/1.", 0) == 0 || (answer.empty() && reset));
+    require(answer.rfind("HTTP/1.", 0) == 0 || (answer.empty() && reset), "the connection ended without an answer");
     return 0;
 }
