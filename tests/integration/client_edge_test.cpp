@@ -1,9 +1,11 @@
 // The client edge on a real node: WebSocket over TLS into the gateway plugin, which calls Auth, Identity,
 // Channel, Router and Presence through the mesh. Users are made with lanchatctl, as an operator would.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "http_get.hpp"
 #include "service_node.hpp"
 #include "temp_dir.hpp"
@@ -113,8 +116,9 @@ protected:
         if (HasFailure() && node_ != nullptr) std::cerr << "--- node output ---\n" << node_->output() << "\n";
     }
 
+    // `launcher` goes before lanchatd on its command line (e.g. a shell that lowers a limit, then execs it).
     void start(const std::string& gateway_config = "", const std::string& edge_config = "",
-               const std::string& auth_config = "") {
+               const std::string& auth_config = "", std::vector<std::string> launcher = {}) {
         std::string file = testing::service_node_file(
             pki_, kPluginDir,
             {{"audit", ""},
@@ -126,7 +130,8 @@ protected:
              {"gateway", "allow_registration = true\nheartbeat_ms = 1000\n" + gateway_config}});
         file += "[admin]\nlisten = \"127.0.0.1:0\"\n[client_edge]\nlisten = \"127.0.0.1:0\"\n" + edge_config + "\n";
         dir_.write("n.toml", file);
-        node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
+        launcher.insert(launcher.end(), {kLanchatd, (dir_.path() / "n.toml").string()});
+        node_ = std::make_unique<ChildProcess>(std::move(launcher));
         auto ready = node_->wait_for_line("\"node ready\"");
         ASSERT_TRUE(ready) << node_->output();
         json fields = json::parse(*ready)["fields"];
@@ -587,6 +592,52 @@ TEST_F(ClientEdgeTest, BeyondMaxConnectionsANewConnectionIsClosedAtOnce) {
     EXPECT_EQ(again->next()["type"], "hello");
     EXPECT_EQ(metric("lanchat_client_edge_accepted_total{outcome=\"refused_full\"}"),
               std::to_string(1 + refused_meanwhile));
+}
+
+TEST_F(ClientEdgeTest, OutOfDescriptorsTheEdgeRefusesNewConnectionsWhileTheMeshAndReadinessAnswer) {
+    rlimit own{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
+    if (own.rlim_max < 1024) GTEST_SKIP() << "this test needs 1024 descriptors of its own";
+    own.rlim_cur = own.rlim_max;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &own), 0);
+    // 512 descriptors for the whole node; 600 connections from ten hosts, none over its per-address cap.
+    start("", "max_connections_per_address = 100", "", {"/bin/sh", "-c", "ulimit -n 512 && exec \"$0\" \"$@\""});
+    boost::asio::io_context io;
+    std::vector<boost::asio::ip::tcp::socket> crowd;
+    for (int i = 0; i < 600; ++i) {
+        boost::asio::ip::tcp::socket socket(io);
+        socket.open(boost::asio::ip::tcp::v4());
+        socket.bind({boost::asio::ip::make_address("127.0.0." + std::to_string(2 + i % 10)), 0});
+        boost::system::error_code error;
+        socket.connect(
+            {boost::asio::ip::make_address(endpoint_.host), static_cast<unsigned short>(std::stoi(endpoint_.port))},
+            error);
+        ASSERT_FALSE(error) << "connection " << i << ": " << error.message();
+        crowd.push_back(std::move(socket));
+    }
+    auto refused = [&] {
+        int count = 0;
+        for (const char* outcome : {"refused_full", "refused_descriptors"}) {
+            std::string value = metric("lanchat_client_edge_accepted_total{outcome=\"" + std::string(outcome) + "\"}");
+            if (!value.empty()) count += std::stoi(value);
+        }
+        return count;
+    };
+    // At most 256 are held (the descriptor limit less the node's reserve); the others are closed at once.
+    ASSERT_TRUE(eventually([&] { return refused() >= 600 - 256; }, 100, 50ms)) << refused();
+    EXPECT_FALSE(WebSocketClient::connect(endpoint_, 5s).ok()) << "a new client connection got in";
+    add_user("alice", "alice password");  // lanchatctl's call over the mesh
+    EXPECT_EQ(testing::http_request(admin_, "GET", "/health/ready").status, 200);
+
+    crowd.clear();  // the slots free as the node sees the ends
+    std::unique_ptr<WebSocketClient> again;
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto socket = WebSocketClient::connect(endpoint_, 5s);
+            if (socket.ok()) again = std::move(*socket);
+            return again != nullptr;
+        },
+        100, 50ms));
 }
 
 TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
