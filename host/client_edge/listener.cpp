@@ -338,6 +338,7 @@ Listener::~Listener() {
 const std::string& Listener::address() const { return impl_->address; }
 
 sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
+                                                       std::shared_ptr<net::Revocations> revocations,
                                                        Dispatcher& dispatcher, metrics::Registry& metrics,
                                                        NodeLog& log) {
     // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the client has reset the
@@ -347,7 +348,8 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
     impl->config = config;
     impl->dispatcher = &dispatcher;
     impl->log = &log;
-    if (sdk::Status configured = configure_server_tls(impl->tls, config, ca); !configured.ok()) return configured;
+    if (sdk::Status configured = configure_server_tls(impl->tls, config, ca, std::move(revocations)); !configured.ok())
+        return configured;
 
     impl->open_gauge = metrics.must(metrics::Kind::gauge, "lanchat_client_edge_connections",
                                     "Open WebSocket connections on the client edge.", {});

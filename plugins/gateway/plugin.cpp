@@ -30,6 +30,10 @@ constexpr Setting kSettings[] = {
                           "how often each connected user's presence is renewed (below Presence's device_ttl_ms)"),
     setting::milliseconds("call_timeout_ms", 5000, 100, setting::kNoLimit,
                           "the deadline of each request's calls to the services"),
+    setting::integer("max_reply_bytes", 256 * 1024, 16 * 1024, 64 * 1024 * 1024,
+                     "the largest history reply: a page over it is cut short and says more: true"),
+    setting::integer("max_requests_in_flight", 16, 1, 10000,
+                     "requests one connection may have in the services at once (more: rate_limited)"),
 };
 
 }  // namespace
@@ -42,6 +46,8 @@ public:
         limits.rate_per_second = settings().get<double>("rate_per_second");
         limits.burst = settings().get<double>("burst");
         limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
+        limits.max_reply_bytes = settings().get<size_t>("max_reply_bytes");
+        limits.max_requests_in_flight = settings().get<size_t>("max_requests_in_flight");
         limits.allow_registration = settings().get<bool>("allow_registration");
         limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
         limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");

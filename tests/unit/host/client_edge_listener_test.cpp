@@ -21,6 +21,7 @@
 #include "lanchat/pki/certificate_authority.hpp"
 #include "logging/log.hpp"
 #include "metrics/registry.hpp"
+#include "net/revocation.hpp"
 #include "runtime/host_context.hpp"
 #include "temp_dir.hpp"
 #include "websocket_client.hpp"
@@ -31,6 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kBurst = 10;
+constexpr size_t kLargeFrame = 100 * 1024;
 
 // A handler that answers "burst" with kBurst messages sent from inside the callback, on the connection's
 // event loop: all of them are queued before that loop can write any.
@@ -55,6 +57,10 @@ struct BurstHandler {
         };
         table.message = [](void* user, const lanchat_connection_info* info, lanchat_str text) {
             auto* self = static_cast<BurstHandler*>(user);
+            if (abi::view(text) == "one large frame") {
+                self->dispatcher->send(info->id, std::string(kLargeFrame, 'x'));
+                return;
+            }
             if (abi::view(text) != "burst") return;
             for (int i = 1; i <= kBurst; ++i) self->dispatcher->send(info->id, "frame " + std::to_string(i));
         };
@@ -78,7 +84,9 @@ protected:
         config.key = layout.node_dir("n") / "node.key";
         handler_.dispatcher = &dispatcher_;
         ASSERT_TRUE(dispatcher_.attach(&gateway_, "gateway", handler_.table).ok());
-        auto started = Listener::start(config, layout.ca_certificate(), dispatcher_, metrics_, log_);
+        auto revocations = net::Revocations::load(layout.crl(), layout.ca_certificate(), log_);
+        ASSERT_TRUE(revocations.ok()) << revocations.status().message();
+        auto started = Listener::start(config, layout.ca_certificate(), *revocations, dispatcher_, metrics_, log_);
         ASSERT_TRUE(started.ok()) << started.status().message();
         listener_ = std::move(*started);
         endpoint_.ca = layout.ca_certificate();
@@ -136,15 +144,21 @@ TEST_F(ClientEdgeListenerTest, SendManyDeliversTheSameTextToEveryConnection) {
     }
 }
 
-TEST_F(ClientEdgeListenerTest, AClientsCloseIsAnsweredAndTheEndIsReportedWithItsCode) {
-    auto connected = client::WebSocketClient::connect(endpoint_, 5s);
-    ASSERT_TRUE(connected.ok()) << connected.status().message();
-    (*connected)->close(4000);  // waits for the server's close frame
-    for (int waited = 0; waited < 100 && counted("lanchat_client_edge_closed_total", {"4000"}, {"code"}) < 1;
-         ++waited) {
+TEST_F(ClientEdgeListenerTest, AClientsCloseIsAnsweredAndTheEndIsCountedByItsDocumentedCodeOrAsOther) {
+    auto closed = [&](const std::string& label) {
+        return counted("lanchat_client_edge_closed_total", {label}, {"code"});
+    };
+    for (uint16_t code : {1000, 4000, 4999}) {
+        auto connected = client::WebSocketClient::connect(endpoint_, 5s);
+        ASSERT_TRUE(connected.ok()) << connected.status().message();
+        (*connected)->close(code);  // waits for the server's close frame
+    }
+    for (int waited = 0; waited < 100 && (closed("1000") < 1 || closed("other") < 2); ++waited) {
         std::this_thread::sleep_for(10ms);
     }
-    EXPECT_EQ(counted("lanchat_client_edge_closed_total", {"4000"}, {"code"}), 1);
+    EXPECT_EQ(closed("1000"), 1);
+    EXPECT_EQ(closed("other"), 2);  // a client's own codes share one series
+    EXPECT_EQ(closed("4000"), 0);
 }
 
 // The same listener with limits of its own, started by each test.
@@ -226,6 +240,18 @@ TEST_F(ClientEdgeLimitsTest, RequestsOnAKeptAliveConnectionDoNotExtendTheDeadlin
     start(config);
     auto lived = kept_alive_lifetime(endpoint_, 3s);
     EXPECT_LT(lived, 1500ms) << "a request every 150 ms kept the connection open for " << lived.count() << " ms";
+}
+
+TEST_F(ClientEdgeLimitsTest, AFrameLargerThanTheWholeSendQueueIsRefusedEvenWhenTheQueueIsEmpty) {
+    ClientEdgeConfig config;
+    config.send_queue_bytes = 64 * 1024;
+    start(config);
+    auto connected = client::WebSocketClient::connect(endpoint_, 5s);
+    ASSERT_TRUE(connected.ok()) << connected.status().message();
+    ASSERT_TRUE((*connected)->send("one large frame").ok());
+    auto received = (*connected)->receive(5s);
+    EXPECT_FALSE(received.ok()) << "a " << received->size() << "-byte frame went out";
+    EXPECT_EQ((*connected)->close_code(), kCloseSlowReader);
 }
 
 TEST(ConnectionSlotsTest, ADescriptorInTheReserveIsRefusedAndSlotsReturnToTheirAddress) {
