@@ -25,3 +25,7 @@ class RpcOwner;
 namespace lanchat::host::edge {
 class Dispatcher;
 }
+
+namespace lanchat::host::net {
+class Revocations;
+}

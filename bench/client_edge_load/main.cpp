@@ -60,11 +60,12 @@ bool enough_open_files(int idle) {
 // The node file in `dir`: every service plugin and the gateway, limits opened up for a load generator.
 void write_node_file(const fs::path& dir, const fs::path& plugin_dir, int idle, int members) {
     // max_connections within the descriptor limit the node inherits (it refuses more): room for the idle
-    // connections, the members and the setup measurement's closing ones at once.
+    // connections, the members and the setup measurement's closing ones at once, all from one address.
+    const int connections = idle + members + 2500;
     std::ofstream(dir / "n.toml") << "[node]\nname = \"n\"\ndata_dir = \"data\"\n"
                                      "[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n"
                                      "[client_edge]\nlisten = \"127.0.0.1:0\"\nmax_connections = "
-                                  << idle + members + 2500 << "\n";
+                                  << connections << "\nmax_connections_per_address = " << connections << "\n";
     std::ofstream plugins(dir / "n.toml", std::ios::app);
     for (std::string name : {"audit", "identity", "auth", "channel", "router", "presence", "gateway"}) {
         plugins << "[[plugin]]\nname = \"" << name << "\"\npath = \"" << (plugin_dir / (name + ".so")).string()

@@ -17,6 +17,7 @@
 #include "logging/log.hpp"
 #include "net/listen.hpp"
 #include "net/server_tls_policy.hpp"
+#include "net/revocation.hpp"
 
 namespace lanchat::host::admin {
 namespace asio = boost::asio;
@@ -170,6 +171,7 @@ sdk::Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& 
             return sdk::failed_precondition("[admin] HTTPS: " + error.message() + " (" + tls->certificate.string() +
                                             ")");
         impl->tls_context->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+        net::refuse_revoked_peers(*impl->tls_context, tls->revocations, "[admin]");
     }
     if (sdk::Status bound = net::listen_on(impl->acceptor, listen, "[admin] listen"); !bound.ok()) return bound;
     impl->address = net::endpoint_text(impl->acceptor.local_endpoint());

@@ -34,7 +34,8 @@ struct Tls {
     std::filesystem::path ca;
     std::filesystem::path certificate;
     std::filesystem::path key;
-    std::string operator_prefix;  // "spiffe://<domain>/operator/"
+    std::string operator_prefix;                    // "spiffe://<domain>/operator/"
+    std::shared_ptr<net::Revocations> revocations;  // the node's; operators' certificates are checked too
 };
 
 class AdminServer {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "client_edge/connection_slots.hpp"
 #include "client_edge/device_fingerprint.hpp"
 #include "client_edge/dispatcher.hpp"
 #include "client_edge/http_answer.hpp"
@@ -105,7 +106,9 @@ struct Listener::Impl {
     std::optional<tcp::acceptor> acceptor;
     std::string address;
     std::atomic<size_t> next_loop{0};
-    std::atomic<size_t> sockets{0};
+    std::atomic<size_t> sockets{0};  // sessions still running, for the shutdown
+    std::optional<ConnectionSlots> slots;
+    SpareDescriptor spare;
     std::atomic<bool> stopping{false};
 
     std::shared_ptr<metrics::Family> open_gauge;
@@ -120,7 +123,8 @@ struct Listener::Impl {
     std::vector<std::shared_ptr<WsConnection>> live_connections();
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> session(tcp::socket socket, Sweep& sweep);
+    bool admitted(tcp::socket& socket, const asio::ip::address& from);
+    asio::awaitable<void> session(tcp::socket socket, tcp::endpoint peer, Sweep& sweep);
     std::string answer_http(const Request& request, const std::string& peer);
     asio::awaitable<void> upgrade(std::unique_ptr<TlsTransport> transport, Deadline& deadline, Request request,
                                   std::string early, ConnectionFacts facts, Sweep& sweep);
@@ -135,8 +139,13 @@ asio::awaitable<void> Listener::Impl::accept_loop() {
         size_t index = next_loop++ % loops.size();
         tcp::socket socket = co_await acceptor->async_accept(*loops[index], asio::redirect_error(kAwait, error));
         if (error == asio::error::operation_aborted || stopping) co_return;
+        if (error == asio::error::no_descriptors || error.value() == ENFILE) {
+            // The waiting connection is taken with the spare descriptor and closed at once, rather than left
+            // hanging in the backlog until its client gives up.
+            if (spare.refuse_one(acceptor->native_handle())) accepted->add({"refused_descriptors"}, 1);
+        }
         if (error) {
-            // Out of file descriptors, most likely: retrying at once would spin. Wait, and say so once.
+            // Retrying at once would spin. Wait, and say so once.
             if (!reported) log->error("client edge: cannot accept connections", {{"reason", error.message()}});
             reported = true;
             backoff.expires_after(std::chrono::milliseconds(100));
@@ -144,29 +153,49 @@ asio::awaitable<void> Listener::Impl::accept_loop() {
             continue;
         }
         reported = false;
-        if (sockets.load() >= config.max_connections) {
-            accepted->add({"refused_full"}, 1);
-            socket.close(error);  // beyond max_connections: closed at once, before any TLS work
-            continue;
-        }
-        ++sockets;  // counted here, so a burst of accepts cannot overshoot the limit
+        tcp::endpoint peer = socket.remote_endpoint(error);
+        if (error || !admitted(socket, peer.address())) continue;
+        ++sockets;
         socket.set_option(tcp::no_delay(true), error);  // chat frames are small and wanted now
         if (config.socket_send_buffer_bytes > 0) {
             socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config.socket_send_buffer_bytes)),
                               error);
         }
-        asio::co_spawn(*loops[index], session(std::move(socket), *sweeps[index]), asio::detached);
+        asio::co_spawn(*loops[index], session(std::move(socket), peer, *sweeps[index]), asio::detached);
     }
 }
 
-asio::awaitable<void> Listener::Impl::session(tcp::socket socket, Sweep& sweep) {
+// Beyond a limit a connection is closed at once, before any TLS work; the slot is taken here, on the accepting
+// loop, so a burst of accepts cannot overshoot it.
+bool Listener::Impl::admitted(tcp::socket& socket, const asio::ip::address& from) {
+    const auto outcome = slots->take(from, socket.native_handle());
+    const char* refused = nullptr;
+    switch (outcome) {
+        case ConnectionSlots::Outcome::taken: return true;
+        case ConnectionSlots::Outcome::full: refused = "refused_full"; break;
+        case ConnectionSlots::Outcome::address_full: refused = "refused_address"; break;
+        case ConnectionSlots::Outcome::descriptors_low: refused = "refused_descriptors"; break;
+    }
+    accepted->add({refused}, 1);
+    error_code ignored;
+    socket.close(ignored);
+    return false;
+}
+
+asio::awaitable<void> Listener::Impl::session(tcp::socket socket, tcp::endpoint peer_endpoint, Sweep& sweep) {
     struct Release {
-        std::atomic<size_t>& count;
-        ~Release() { --count; }
-    } release{sockets};
+        Impl& impl;
+        asio::ip::address address;
+        ~Release() {
+            impl.slots->give_back(address);
+            --impl.sockets;
+        }
+    } release{*this, peer_endpoint.address()};
     error_code error;
-    std::string peer = net::endpoint_text(socket.remote_endpoint(error));
+    std::string peer = net::endpoint_text(peer_endpoint);
     auto transport = std::make_unique<TlsTransport>(std::move(socket), tls.native_handle());
+    // One deadline for TLS and the upgrade together: requests on a kept-alive connection do not extend it, so
+    // a client cannot hold a slot by asking for a page now and then.
     Deadline deadline(sweep, *transport);
     deadline.expire_after(config.handshake_timeout);
     if (co_await transport->handshake()) {
@@ -177,7 +206,6 @@ asio::awaitable<void> Listener::Impl::session(tcp::socket socket, Sweep& sweep) 
     std::string carry;  // read and not yet parsed
     for (;;) {
         RequestParser parser;
-        deadline.expire_after(config.handshake_timeout);
         error = co_await read_request(*transport, parser, carry);
         if (error == asio::error::eof || deadline.expired() || error == asio::error::operation_aborted) break;
         if (error) {
@@ -287,6 +315,7 @@ Listener::~Listener() {
 const std::string& Listener::address() const { return impl_->address; }
 
 sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
+                                                       std::shared_ptr<net::Revocations> revocations,
                                                        Dispatcher& dispatcher, metrics::Registry& metrics,
                                                        NodeLog& log) {
     // OpenSSL writes to the socket with write(2), which raises SIGPIPE when the client has reset the
@@ -296,7 +325,8 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
     impl->config = config;
     impl->dispatcher = &dispatcher;
     impl->log = &log;
-    if (sdk::Status configured = configure_server_tls(impl->tls, config, ca); !configured.ok()) return configured;
+    if (sdk::Status configured = configure_server_tls(impl->tls, config, ca, std::move(revocations)); !configured.ok())
+        return configured;
 
     impl->open_gauge = metrics.must(metrics::Kind::gauge, "lanchat_client_edge_connections",
                                     "Open WebSocket connections on the client edge.", {});
@@ -318,6 +348,8 @@ sdk::Result<std::unique_ptr<Listener>> Listener::start(const ClientEdgeConfig& c
     impl->acceptor.emplace(*impl->loops.front());
     if (sdk::Status bound = net::listen_on(*impl->acceptor, config.listen, "[client_edge] listen"); !bound.ok())
         return bound;
+    impl->acceptor->non_blocking(true);  // the spare descriptor's accept must never wait
+    impl->slots.emplace(config.max_connections, config.max_connections_per_address);
     impl->address = net::endpoint_text(impl->acceptor->local_endpoint());
     asio::co_spawn(*impl->loops.front(), impl->accept_loop(), asio::detached);
     for (auto& loop : impl->loops) {

@@ -19,8 +19,10 @@ class Dispatcher;
 
 class Listener {
 public:
-    // Binds `config.listen` and starts serving; `ca` verifies optional client (device) certificates.
+    // Binds `config.listen` and starts serving; `ca` and `revocations` check optional client (device)
+    // certificates.
     static sdk::Result<std::unique_ptr<Listener>> start(const ClientEdgeConfig& config, const std::filesystem::path& ca,
+                                                        std::shared_ptr<net::Revocations> revocations,
                                                         Dispatcher& dispatcher, metrics::Registry& metrics,
                                                         NodeLog& log);
     ~Listener();  // stops accepting, ends every connection, joins the threads

@@ -3,12 +3,14 @@
 #include <openssl/ssl.h>
 
 #include "net/server_tls_policy.hpp"
+#include "net/revocation.hpp"
 
 namespace lanchat::host::edge {
 
 namespace ssl = boost::asio::ssl;
 
-sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& config, const std::filesystem::path& ca) {
+sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& config, const std::filesystem::path& ca,
+                                 std::shared_ptr<net::Revocations> revocations) {
     boost::system::error_code error;
     if (sdk::Status policy = net::apply_server_tls_policy(tls.native_handle(), "[client_edge]"); !policy.ok())
         return policy;
@@ -23,6 +25,7 @@ sdk::Status configure_server_tls(ssl::context& tls, const ClientEdgeConfig& conf
     if (error) return sdk::failed_precondition("[client_edge] CA " + ca.string() + ": " + error.message());
     // A client certificate is optional (it binds the session to a device); one that is sent must verify.
     tls.set_verify_mode(ssl::verify_peer);
+    net::refuse_revoked_peers(tls, std::move(revocations), "[client_edge]");
     SSL_CTX* native = tls.native_handle();
     static const unsigned char kSessionContext[] = "lanchat-client-edge";
     SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);

@@ -1,5 +1,6 @@
 #include "client_edge/ws_connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 
@@ -16,6 +17,15 @@ namespace {
 std::string& loop_write_buffer() {
     thread_local std::string buffer;
     return buffer;
+}
+
+// The label of an ended connection in lanchat_client_edge_closed_total: a code of sdk-docs/client-protocol.md,
+// or "other", so a client choosing its close code cannot make a metric series per code.
+std::string close_code_label(uint16_t code) {
+    static constexpr std::array<uint16_t, 14> kDocumented = {1000, 1001, 1002, 1003, 1005, 1006, 1007,
+                                                             1009, 1011, 1013, 4001, 4003, 4008, 4029};
+    return std::find(kDocumented.begin(), kDocumented.end(), code) != kDocumented.end() ? std::to_string(code)
+                                                                                        : "other";
 }
 
 void append_frame(std::string& out, Opcode opcode, std::string_view payload) {
@@ -39,9 +49,10 @@ lanchat_status_code WsConnection::send(Payload text) {
     // client a hole it cannot see (it resumes from the highest sequence it has). The connection is closing.
     if (over_limit_.load()) return LANCHAT_RESOURCE_EXHAUSTED;
     size_t size = text->size();
-    // One message always fits an empty queue, however large (a history page): the limit is on backlog.
+    // The limit holds for one message too: a frame larger than the whole queue would be that much memory per
+    // connection (the gateway cuts its replies well below it: max_reply_bytes).
     size_t before = queued_bytes_.fetch_add(size);
-    if (before > 0 && before + size > edge_.config->send_queue_bytes) {
+    if (before + size > edge_.config->send_queue_bytes) {
         queued_bytes_ -= size;
         if (!over_limit_.exchange(true)) {
             asio::post(transport_->get_executor(), [self = shared_from_this()] {
@@ -96,7 +107,7 @@ void WsConnection::release(lanchat_connection_id id, const error_code& error) {
     drop_outbox();
     transport_->close();
     auto [code, reason] = ending(error);
-    edge_.closed_codes->add({std::to_string(code)}, 1);
+    edge_.closed_codes->add({close_code_label(code)}, 1);
     edge_.dispatcher->closed(id, code, reason);
 }
 

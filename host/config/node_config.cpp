@@ -319,10 +319,10 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     if (edge_node == nullptr) return;
     const toml::table* edge = edge_node->as_table();
     if (edge == nullptr) reader.fail(*edge_node, "[client_edge] must be a table");
-    reader.only_known_keys(
-        *edge, "[client_edge]",
-        {"listen", "certificate", "key", "threads", "max_connections", "max_message_bytes", "send_queue_bytes",
-         "socket_send_buffer_bytes", "handshake_timeout_ms", "idle_timeout_ms", "write_timeout_ms"});
+    reader.only_known_keys(*edge, "[client_edge]",
+                           {"listen", "certificate", "key", "threads", "max_connections", "max_connections_per_address",
+                            "max_message_bytes", "send_queue_bytes", "socket_send_buffer_bytes", "handshake_timeout_ms",
+                            "idle_timeout_ms", "write_timeout_ms"});
     if (!config.mesh)
         reader.fail(*edge_node, "[client_edge] needs a [mesh] table: the gateway calls the services through it");
     ClientEdgeConfig settings;
@@ -355,6 +355,7 @@ void read_client_edge(const Reader& reader, const toml::table& root, NodeConfig&
     settings.threads = static_cast<unsigned>(within("threads", 2, 1, 64));
     settings.max_connections = static_cast<size_t>(within("max_connections", 20000, 1, 1000000));
     settings.max_connections_given = edge->contains("max_connections");
+    settings.max_connections_per_address = static_cast<size_t>(within("max_connections_per_address", 64, 1, 1000000));
     settings.max_message_bytes = static_cast<size_t>(within("max_message_bytes", 64 * 1024, 1024, 16 * 1024 * 1024));
     settings.send_queue_bytes = static_cast<size_t>(within("send_queue_bytes", 1024 * 1024, 4096, 1024 * 1024 * 1024));
     settings.socket_send_buffer_bytes = static_cast<size_t>(within("socket_send_buffer_bytes", 0, 0, 64 * 1024 * 1024));

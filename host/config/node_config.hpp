@@ -59,13 +59,15 @@ struct ClientEdgeConfig {
     std::filesystem::path key;
     unsigned threads = 2;  // event loops; each connection lives on one
     size_t max_connections = 20000;
-    bool max_connections_given = false;     // false: the default, lowered to what the descriptor limit holds
-    size_t max_message_bytes = 64 * 1024;   // larger messages: close 1009
-    size_t send_queue_bytes = 1024 * 1024;  // queued for a client that does not read: close 4008
-    size_t socket_send_buffer_bytes = 0;    // SO_SNDBUF per connection; 0: the kernel's autotuning
-    std::chrono::milliseconds handshake_timeout{10000};  // TLS + HTTP upgrade, and the closing handshake
-    std::chrono::milliseconds idle_timeout{60000};       // pings at half of it; no answer: the connection ends
-    std::chrono::milliseconds write_timeout{30000};      // a write the client has not taken by then: close 4008
+    bool max_connections_given = false;       // false: the default, lowered to what the descriptor limit holds
+    size_t max_connections_per_address = 64;  // from one IP address; more: closed at once
+    size_t max_message_bytes = 64 * 1024;     // larger messages: close 1009
+    size_t send_queue_bytes = 1024 * 1024;    // queued for a client that does not read: close 4008
+    size_t socket_send_buffer_bytes = 0;      // SO_SNDBUF per connection; 0: the kernel's autotuning
+    // From accept to the WebSocket upgrade (TLS and every HTTP request before it), and the closing handshake.
+    std::chrono::milliseconds handshake_timeout{10000};
+    std::chrono::milliseconds idle_timeout{60000};   // pings at half of it; no answer: the connection ends
+    std::chrono::milliseconds write_timeout{30000};  // a write the client has not taken by then: close 4008
 };
 
 struct NodeConfig {

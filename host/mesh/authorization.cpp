@@ -4,22 +4,54 @@
 
 namespace lanchat::host::mesh {
 
+namespace {
+
+// What each service calls of another, method by method, read from their code (the gateway's calls in
+// plugins/gateway/*_requests.cpp, the Router's in plugins/router/plugin.cpp): a method nobody listed here
+// calls is open to no service, so a compromised gateway cannot append to a log or add itself a device.
+struct Calls {
+    const char* caller;
+    const char* service;  // the proto service, e.g. "lanchat.channel.v1.Channel"
+    std::vector<const char*> methods;
+};
+
+const std::vector<Calls>& method_calls() {
+    static const std::vector<Calls> calls = {
+        {"auth", "lanchat.identity.v1.Identity", {"VerifyPassword", "GetUser"}},
+        {"gateway", "lanchat.identity.v1.Identity", {"CreateUser", "GetUser", "LookupUser"}},
+        {"router", "lanchat.channel.v1.Channel", {"Append", "Amend", "Audience", "History"}},
+        {"gateway",
+         "lanchat.channel.v1.Channel",
+         {"CreateChannel", "OpenDirect", "GetChannel", "ListChannels", "Join", "Leave", "Invite", "Remove",
+          "ListMembers", "History", "Memberships", "Positions"}},
+        {"gateway", "lanchat.auth.v1.Auth", {"Login", "Validate", "Refresh", "Logout"}},
+        {"gateway", "lanchat.router.v1.Router", {"Send", "Edit", "Delete", "Typing", "SubscribeEdge", "Announce"}},
+        {"gateway", "lanchat.presence.v1.Presence", {"Heartbeat", "SetStatus", "Disconnect", "Watch"}},
+    };
+    return calls;
+}
+
+}  // namespace
+
 AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
-    return {
-        // The gateway reads users; operators manage them (added below); only Auth verifies passwords.
-        {"identity", {"auth", "gateway"}},
-        {"/lanchat.identity.v1.Identity/VerifyPassword", {"auth"}},
+    Rules rules = {
+        // Every service is closed by default; the method rules below open what is called.
+        {"identity", {}},
+        {"channel", {}},
+        {"auth", {}},
+        {"router", {}},
+        {"presence", {}},
         {"audit", {"router", "channel", "auth", "presence"}},
-        {"channel", {"router", "gateway"}},
-        // What the client edge needs to follow its users' channels; no other service reads memberships.
-        {"/lanchat.channel.v1.Channel/Memberships", {"gateway"}},
-        {"/lanchat.channel.v1.Channel/Positions", {"gateway"}},
-        {"auth", {"gateway"}},
-        {"router", {"gateway"}},
-        {"presence", {"gateway"}},
-        // Any peer of the trust domain may read the membership; the plugin lets a node register only itself.
+        // Any node, service or operator of the trust domain may read the membership (end users' device
+        // certificates never reach the mesh: see mesh/tls.cpp); the plugin lets a node register only itself.
         {"discovery", {"*"}},
     };
+    for (const Calls& calls : method_calls()) {
+        for (const char* method : calls.methods) {
+            rules["/" + std::string(calls.service) + "/" + method].push_back(calls.caller);
+        }
+    }
+    return rules;
 }
 
 AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& overrides)
@@ -30,15 +62,14 @@ AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& 
     for (const char* method : {"/lanchat.audit.v1.Audit/Query", "/lanchat.audit.v1.Audit/Verify"}) {
         rules_[method] = {operators};
     }
-    rules_["identity"].push_back(operators);
-    // Changing accounts is the operators' alone; the gateway may create (member) accounts when it lets people
-    // register.
-    for (const char* method :
-         {"/lanchat.identity.v1.Identity/UpdateUser", "/lanchat.identity.v1.Identity/SetUserDisabled",
-          "/lanchat.identity.v1.Identity/SetPassword"}) {
-        rules_[method] = {operators};
+    // The rest of Identity, reading the signing keys, a user's presence and renaming or archiving a channel
+    // are the operators'; they also create accounts, beside the gateway when it lets people register.
+    for (const char* key :
+         {"identity", "/lanchat.identity.v1.Identity/CreateUser", "/lanchat.identity.v1.Identity/GetUser",
+          "/lanchat.identity.v1.Identity/LookupUser", "/lanchat.auth.v1.Auth/Keys", "/lanchat.presence.v1.Presence/Get",
+          "/lanchat.channel.v1.Channel/RenameChannel", "/lanchat.channel.v1.Channel/ArchiveChannel"}) {
+        rules_[key].push_back(operators);
     }
-    rules_["/lanchat.identity.v1.Identity/CreateUser"] = {"gateway", operators};
     for (const auto& [key, callers] : overrides) rules_[key] = callers;
 }
 

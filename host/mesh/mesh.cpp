@@ -6,6 +6,7 @@
 #include "logging/log.hpp"
 #include "mesh/grpc_log.hpp"
 #include "mesh/tls.hpp"
+#include "net/revocation.hpp"
 #include "runtime/executor.hpp"
 
 namespace lanchat::host::mesh {
@@ -37,8 +38,11 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     auto trust_domain = pki::trust_domain_of(pki.ca_certificate());
     if (!trust_domain.ok()) return trust_domain.status();
     std::unique_ptr<Mesh> mesh(new Mesh(config, *trust_domain));
+    auto revocations = net::Revocations::load(pki.crl(), pki.ca_certificate(), log);
+    if (!revocations.ok()) return revocations.status();
+    mesh->revocations_ = std::move(revocations).value();
     auto credentials = server_credentials(pki.ca_certificate(), pki.node_dir(node_name) / "node.crt",
-                                          pki.node_dir(node_name) / "node.key", pki.crl(), *trust_domain, log);
+                                          pki.node_dir(node_name) / "node.key", mesh->revocations_, *trust_domain, log);
     if (!credentials.ok()) return credentials.status();
     mesh->executor_ = &executor;
     mesh->served_ = std::make_unique<ServerTelemetry>(metrics, traces);
@@ -54,7 +58,7 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
                                  *mesh->local_threads_, config.max_message_bytes, config.stream_queue_limit});
     }
     mesh->client_ = std::make_unique<MeshClient>(config, node_name, mesh->server_->address(), hosted, executor, metrics,
-                                                 traces, mesh->in_process_.get());
+                                                 traces, mesh->in_process_.get(), mesh->revocations_);
     mesh->node_name_ = node_name;
     mesh->hosted_ = hosted;
     mesh->log_ = &log;

@@ -37,6 +37,8 @@ public:
     MeshClient& client() { return *client_; }
     const std::string& address() const { return server_->address(); }
     const std::filesystem::path& pki_dir() const { return config_.pki_dir; }
+    // The node's one revocation check (the PKI's crl.pem): the client edge and admin HTTPS use it too.
+    const std::shared_ptr<net::Revocations>& revocations() const { return revocations_; }
 
     // Starts registering with Discovery ([mesh] registry), once the node's own plugins serve.
     void join();
@@ -63,6 +65,7 @@ private:
     MeshConfig config_;
     RoutingTable routes_;
     AuthorizationPolicy policy_;
+    std::shared_ptr<net::Revocations> revocations_;
     std::unique_ptr<ServerTelemetry> served_;
     std::unique_ptr<Admission> admission_;
     std::unique_ptr<LocalThreads> local_threads_;

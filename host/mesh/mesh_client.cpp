@@ -65,13 +65,13 @@ struct MeshClient::Impl {
 
     Impl(const MeshConfig& config, const std::string& node, std::string local_address,
          const std::vector<std::string>& local_services, Executor& executor, metrics::Registry& metrics,
-         TraceWriter* traces, const LocalCall::Transport* in_process)
+         TraceWriter* traces, const LocalCall::Transport* in_process, std::shared_ptr<net::Revocations> revocations)
         : default_deadline(config.default_deadline),
           executor(executor),
           local_address(local_address),
           in_process(in_process),
           endpoints(std::move(local_address), config.discovery, {local_services.begin(), local_services.end()}),
-          stubs(config.pki_dir, node, config.max_message_bytes),
+          stubs(config.pki_dir, node, config.max_message_bytes, std::move(revocations)),
           telemetry(metrics, traces) {}
 
     // An endpoint of `call.service` whose circuit allows a call, and the channel to it for this caller; or,
@@ -242,9 +242,10 @@ void MeshClient::Impl::stream_in_process(uint64_t id, const std::shared_ptr<RpcO
 
 MeshClient::MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
                        std::vector<std::string> local_services, Executor& executor, metrics::Registry& metrics,
-                       TraceWriter* traces, const LocalCall::Transport* in_process)
+                       TraceWriter* traces, const LocalCall::Transport* in_process,
+                       std::shared_ptr<net::Revocations> revocations)
     : impl_(std::make_unique<Impl>(config, node_name, std::move(local_address), local_services, executor, metrics,
-                                   traces, in_process)) {}
+                                   traces, in_process, std::move(revocations))) {}
 
 MeshClient::~MeshClient() { impl_->executor.cancel_all(impl_.get()); }
 

@@ -21,10 +21,12 @@ public:
     // `local_address` is this node's own server, where services hosted here are reached. With `in_process`
     // (borrowed, outliving the client), a call to a method an instance of this process serves goes straight
     // to it instead, with the same authorization, deadline and limits; other calls to the node's own
-    // address (grpc.health.v1.Health) still go through its server.
+    // address (grpc.health.v1.Health) still go through its server. Servers reached are checked against
+    // `revocations`.
     MeshClient(const MeshConfig& config, std::string node_name, std::string local_address,
                std::vector<std::string> local_services, Executor& executor, metrics::Registry& metrics,
-               TraceWriter* traces, const LocalCall::Transport* in_process);
+               TraceWriter* traces, const LocalCall::Transport* in_process,
+               std::shared_ptr<net::Revocations> revocations);
     ~MeshClient();
 
     void call_unary(std::shared_ptr<RpcOwner> owner, OutboundCall call, ReplyFn reply);

@@ -15,8 +15,12 @@
 
 namespace lanchat::host::mesh {
 
-StubCache::StubCache(std::filesystem::path pki_dir, std::string node, size_t max_message_bytes)
-    : pki_dir_(std::move(pki_dir)), node_(std::move(node)), max_message_bytes_(max_message_bytes) {}
+StubCache::StubCache(std::filesystem::path pki_dir, std::string node, size_t max_message_bytes,
+                     std::shared_ptr<net::Revocations> revocations)
+    : pki_dir_(std::move(pki_dir)),
+      node_(std::move(node)),
+      revocations_(std::move(revocations)),
+      max_message_bytes_(max_message_bytes) {}
 
 sdk::Result<std::shared_ptr<grpc::GenericStub>> StubCache::stub_for(const std::string& address,
                                                                     const std::string& caller_service,
@@ -58,7 +62,7 @@ sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> StubCache::credentials_of
     if (auto found = credentials_.find(caller_service); found != credentials_.end()) return found->second;
     pki::PkiLayout pki{pki_dir_};
     auto made = channel_credentials(pki.ca_certificate(), pki.node_dir(node_) / (caller_service + ".crt"),
-                                    pki.node_dir(node_) / (caller_service + ".key"));
+                                    pki.node_dir(node_) / (caller_service + ".key"), revocations_);
     if (!made.ok()) {
         return sdk::Status(sdk::Code::unauthenticated,
                            "plugin '" + caller_service + "' has no mesh identity: " + made.status().message() +

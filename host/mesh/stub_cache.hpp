@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "host_fwd.hpp"
 #include "lanchat/sdk/status.hpp"
 
 namespace grpc {
@@ -22,7 +23,9 @@ namespace lanchat::host::mesh {
 // read from the PKI directory on its first call. Thread-safe.
 class StubCache {
 public:
-    StubCache(std::filesystem::path pki_dir, std::string node, size_t max_message_bytes);
+    // Every channel checks the server's certificate against `revocations`.
+    StubCache(std::filesystem::path pki_dir, std::string node, size_t max_message_bytes,
+              std::shared_ptr<net::Revocations> revocations);
 
     // UNAUTHENTICATED, naming the lanchatctl command that fixes it, when `caller_service` has no certificate.
     sdk::Result<std::shared_ptr<grpc::GenericStub>> stub_for(const std::string& address,
@@ -38,6 +41,7 @@ private:
 
     const std::filesystem::path pki_dir_;
     const std::string node_;
+    const std::shared_ptr<net::Revocations> revocations_;
     const size_t max_message_bytes_;
     std::mutex mutex_;                                                              // guards the maps
     std::map<std::string, std::shared_ptr<grpc::ChannelCredentials>> credentials_;  // by calling service

@@ -6,18 +6,16 @@
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 #include <openssl/pem.h>
-#include <sys/stat.h>
-
-#include <mutex>
-#include <set>
 
 #include "lanchat/pki/openssl_handles.hpp"
-#include "lanchat/pki/serial_number.hpp"
 #include "logging/log.hpp"
+#include "net/revocation.hpp"
 
 namespace lanchat::host::mesh {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr std::string_view kDevicePath = "device/";  // spiffe://<domain>/device/<name>, from pki issue-client
 
 sdk::Status readable(const fs::path& file, const char* what) {
     std::error_code error;
@@ -26,47 +24,18 @@ sdk::Status readable(const fs::path& file, const char* what) {
                                     " not found; create it with 'lanchatctl pki' (see README, The local PKI)");
 }
 
-// Serials listed in a CRL file, re-read when its modification time changes.
-class RevocationList {
-public:
-    explicit RevocationList(fs::path file) : file_(std::move(file)) {}
-
-    bool revoked(const std::string& serial_hex) {
-        std::lock_guard lock(mutex_);
-        refresh();
-        return serials_.count(serial_hex) != 0;
-    }
-
-private:
-    void refresh() {
-        struct stat info {};
-        if (::stat(file_.c_str(), &info) != 0) return;
-        if (info.st_mtim.tv_sec == loaded_.tv_sec && info.st_mtim.tv_nsec == loaded_.tv_nsec) return;
-        FILE* in = std::fopen(file_.c_str(), "r");
-        if (in == nullptr) return;
-        pki::Crl crl(PEM_read_X509_CRL(in, nullptr, nullptr, nullptr));
-        std::fclose(in);
-        if (!crl) return;  // keep the last good list rather than forgetting revocations
-        std::set<std::string> serials;
-        STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(crl.get());
-        for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
-            serials.insert(pki::serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i))));
-        }
-        serials_.swap(serials);
-        loaded_ = info.st_mtim;
-    }
-
-    fs::path file_;
-    std::mutex mutex_;
-    timespec loaded_{};
-    std::set<std::string> serials_;
-};
+// The peer certificate of a TLS check, parsed from the PEM gRPC hands over.
+pki::Certificate peer_certificate(const grpc::experimental::TlsCustomVerificationCheckRequest& request) {
+    grpc::string_ref pem = request.peer_cert();
+    pki::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    return pki::Certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
 
 // Runs after gRPC has verified the chain: the SPIFFE and revocation rules gRPC does not know.
 class PeerVerifier final : public grpc::experimental::ExternalCertificateVerifier {
 public:
-    PeerVerifier(std::string trust_domain, fs::path crl, NodeLog& log)
-        : spiffe_prefix_("spiffe://" + trust_domain + "/"), crl_(std::move(crl)), log_(log) {}
+    PeerVerifier(std::string trust_domain, std::shared_ptr<net::Revocations> revocations, NodeLog& log)
+        : spiffe_prefix_("spiffe://" + trust_domain + "/"), revocations_(std::move(revocations)), log_(log) {}
 
     bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
                 grpc::Status* result) override {
@@ -87,28 +56,53 @@ private:
         if (uri.rfind(spiffe_prefix_, 0) != 0) {
             return {grpc::StatusCode::UNAUTHENTICATED, "peer " + uri + " is not in trust domain " + spiffe_prefix_};
         }
-        grpc::string_ref pem = request.peer_cert();
-        pki::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-        pki::Certificate certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        // End users' device certificates are for the client edge: on the mesh they would reach what no
+        // method rule covers (gRPC Health) and what is open to the whole domain (Discovery).
+        if (uri.compare(spiffe_prefix_.size(), kDevicePath.size(), kDevicePath) == 0) {
+            return {grpc::StatusCode::PERMISSION_DENIED,
+                    "peer " + uri + " is an end user's device certificate: those connect to the client edge only"};
+        }
+        pki::Certificate certificate = peer_certificate(request);
         if (!certificate) return {grpc::StatusCode::UNAUTHENTICATED, "peer certificate unreadable"};
-        if (crl_.revoked(pki::serial_hex(X509_get0_serialNumber(certificate.get())))) {
-            return {grpc::StatusCode::UNAUTHENTICATED, "peer " + uri + " presented a revoked certificate"};
+        if (std::string why = revocations_->refusal(certificate.get()); !why.empty()) {
+            return {grpc::StatusCode::UNAUTHENTICATED, "peer " + uri + ": " + why};
         }
         return grpc::Status::OK;
     }
 
     std::string spiffe_prefix_;
-    RevocationList crl_;
+    std::shared_ptr<net::Revocations> revocations_;
     NodeLog& log_;
+};
+
+// The client's side: after gRPC has verified the server's chain and name, the same revocation check.
+class ServerRevocationCheck final : public grpc::experimental::ExternalCertificateVerifier {
+public:
+    explicit ServerRevocationCheck(std::shared_ptr<net::Revocations> revocations)
+        : revocations_(std::move(revocations)) {}
+
+    bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
+                grpc::Status* result) override {
+        pki::Certificate certificate = peer_certificate(*request);
+        std::string why = certificate ? revocations_->refusal(certificate.get()) : "server certificate unreadable";
+        if (!why.empty()) {
+            grpc::string_ref target = request->target_name();
+            revocations_->report("mesh channel to " + std::string(target.data(), target.size()), why);
+        }
+        *result = why.empty() ? grpc::Status::OK : grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "server: " + why);
+        return true;
+    }
+    void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+private:
+    std::shared_ptr<net::Revocations> revocations_;
 };
 
 }  // namespace
 
-sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const fs::path& ca,
-                                                                         const fs::path& certificate,
-                                                                         const fs::path& key, const fs::path& crl,
-                                                                         const std::string& trust_domain,
-                                                                         NodeLog& log) {
+sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(
+    const fs::path& ca, const fs::path& certificate, const fs::path& key, std::shared_ptr<net::Revocations> revocations,
+    const std::string& trust_domain, NodeLog& log) {
     for (auto [file, what] : {std::pair{ca, "CA certificate"}, {certificate, "node certificate"}, {key, "node key"}}) {
         if (sdk::Status status = readable(file, what); !status.ok()) return status;
     }
@@ -118,14 +112,14 @@ sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const f
     options.watch_root_certs();
     options.watch_identity_key_cert_pairs();
     options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    options.set_certificate_verifier(
-        grpc::experimental::ExternalCertificateVerifier::Create<PeerVerifier>(trust_domain, crl, log));
+    options.set_certificate_verifier(grpc::experimental::ExternalCertificateVerifier::Create<PeerVerifier>(
+        trust_domain, std::move(revocations), log));
     return grpc::experimental::TlsServerCredentials(options);
 }
 
-sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(const fs::path& ca,
-                                                                           const fs::path& certificate,
-                                                                           const fs::path& key) {
+sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(
+    const fs::path& ca, const fs::path& certificate, const fs::path& key,
+    std::shared_ptr<net::Revocations> revocations) {
     for (auto [file, what] :
          {std::pair{ca, "CA certificate"}, {certificate, "service certificate"}, {key, "service key"}}) {
         if (sdk::Status status = readable(file, what); !status.ok()) return status;
@@ -137,6 +131,8 @@ sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(const
     options.watch_root_certs();
     options.watch_identity_key_cert_pairs();
     options.set_verify_server_certs(true);
+    options.set_certificate_verifier(
+        grpc::experimental::ExternalCertificateVerifier::Create<ServerRevocationCheck>(std::move(revocations)));
     return grpc::experimental::TlsCredentials(options);
 }
 

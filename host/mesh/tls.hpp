@@ -20,16 +20,17 @@ namespace lanchat::host::mesh {
 constexpr unsigned kCertificateRefreshSeconds = 1;
 
 // Requires and verifies a client certificate from the CA; refuses peers without exactly one spiffe:// URI of
-// `trust_domain` and peers whose serial is in `crl` (re-read whenever the file changes).
+// `trust_domain`, end users' device certificates, and peers `revocations` refuses.
 sdk::Result<std::shared_ptr<grpc::ServerCredentials>> server_credentials(const std::filesystem::path& ca,
                                                                          const std::filesystem::path& certificate,
                                                                          const std::filesystem::path& key,
-                                                                         const std::filesystem::path& crl,
+                                                                         std::shared_ptr<net::Revocations> revocations,
                                                                          const std::string& trust_domain, NodeLog& log);
 
-// Presents `certificate` and verifies the server against the CA and the name the caller targets.
-sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(const std::filesystem::path& ca,
-                                                                           const std::filesystem::path& certificate,
-                                                                           const std::filesystem::path& key);
+// Presents `certificate` and verifies the server against the CA, the name the caller targets and
+// `revocations`.
+sdk::Result<std::shared_ptr<grpc::ChannelCredentials>> channel_credentials(
+    const std::filesystem::path& ca, const std::filesystem::path& certificate, const std::filesystem::path& key,
+    std::shared_ptr<net::Revocations> revocations);
 
 }  // namespace lanchat::host::mesh

@@ -78,7 +78,8 @@ sdk::Status Node::start() {
 sdk::Status Node::start_client_edge() {
     if (!config_.client_edge) return {};
     pki::PkiLayout pki{config_.mesh->pki_dir};
-    auto listener = edge::Listener::start(*config_.client_edge, pki.ca_certificate(), *edge_, metrics_, log_);
+    auto listener =
+        edge::Listener::start(*config_.client_edge, pki.ca_certificate(), mesh_->revocations(), *edge_, metrics_, log_);
     if (!listener.ok()) return {listener.status().code(), config_.file.string() + ": " + listener.status().message()};
     edge_listener_ = std::move(listener).value();
     if (!edge_->has_handler()) {
@@ -92,12 +93,13 @@ std::string Node::client_edge_address() const { return edge_listener_ ? edge_lis
 sdk::Status Node::start_admin() {
     if (!config_.admin) return {};
     std::optional<admin::Tls> tls;
-    if ((config_.admin->https || !admin::is_loopback(config_.admin->listen)) && config_.mesh) {
+    if ((config_.admin->https || !admin::is_loopback(config_.admin->listen)) && mesh_) {
         pki::PkiLayout pki{config_.mesh->pki_dir};
         auto domain = pki::trust_domain_of(pki.ca_certificate());
         if (!domain.ok()) return {domain.status().code(), "[admin]: " + domain.status().message()};
         tls = admin::Tls{pki.ca_certificate(), pki.node_dir(config_.node_name) / "node.crt",
-                         pki.node_dir(config_.node_name) / "node.key", "spiffe://" + *domain + "/operator/"};
+                         pki.node_dir(config_.node_name) / "node.key", "spiffe://" + *domain + "/operator/",
+                         mesh_->revocations()};
     }
     auto server = admin::AdminServer::start(config_.admin->listen, tls, admin::routes_for(*this), log_);
     if (!server.ok()) return server.status();

@@ -11,7 +11,8 @@ const char* const kChannelSchema =
     "NOT "
     "NULL, archived INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL, created_unix_ms INTEGER NOT NULL, "
     "last_sequence INTEGER NOT NULL DEFAULT 0, direct_key TEXT UNIQUE);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS channel_names ON channels (name) WHERE kind != 3;"
+    "DROP INDEX IF EXISTS channel_names;"  // names were unique among private channels too (see public_name_free)
+    "CREATE UNIQUE INDEX IF NOT EXISTS public_channel_names ON channels (name) WHERE kind = 1;"
     "CREATE TABLE IF NOT EXISTS members (channel_id TEXT NOT NULL REFERENCES channels (id), user_id TEXT NOT NULL, "
     "role INTEGER NOT NULL, joined_unix_ms INTEGER NOT NULL, PRIMARY KEY (channel_id, user_id));"
     "CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id);"
@@ -90,7 +91,7 @@ public:
     sdk::Status create_channel(const v1::ChannelInfo& channel, const std::vector<v1::Member>& members,
                                const Records& records) override {
         return db_.transaction([&]() -> sdk::Status {
-            if (sdk::Status free = name_free(channel.name(), ""); !free.ok()) return free;
+            if (sdk::Status free = public_name_free(channel.name(), ""); !free.ok()) return free;
             if (sdk::Status inserted = insert_channel(channel, ""); !inserted.ok()) return inserted;
             if (auto added = add_all(members, channel.created_by()); !added.ok()) return added.status();
             return stage(records);
@@ -142,7 +143,7 @@ public:
     // Each change writes only its own column, so a rename and an archive racing cannot undo each other.
     sdk::Status rename_channel(const std::string& id, const std::string& name, const Records& records) override {
         return db_.transaction([&]() -> sdk::Status {
-            if (sdk::Status free = name_free(name, id); !free.ok()) return free;
+            if (sdk::Status free = public_name_free(name, id); !free.ok()) return free;
             Statement update(db_, "UPDATE channels SET name = ?2 WHERE id = ?1");
             if (sdk::Status updated = update.bind(1, id).bind(2, name).run("rename channel"); !updated.ok())
                 return updated;
@@ -364,10 +365,12 @@ private:
         return member;
     }
 
-    sdk::Status name_free(const std::string& name, const std::string& except_id) {
-        Statement taken(db_, "SELECT 1 FROM channels WHERE name = ?1 AND kind != 3 AND id != ?2");
+    // Names are unique among public channels only: a private channel's name is never a conflict, so trying to
+    // create a channel cannot tell anyone that a private one of that name exists.
+    sdk::Status public_name_free(const std::string& name, const std::string& except_id) {
+        Statement taken(db_, "SELECT 1 FROM channels WHERE name = ?1 AND kind = 1 AND id != ?2");
         if (taken.bind(1, name).bind(2, except_id).step()) {
-            return {sdk::Code::already_exists, "a channel named '" + name + "' exists"};
+            return {sdk::Code::already_exists, "a public channel named '" + name + "' exists"};
         }
         return taken.status("check channel name");
     }

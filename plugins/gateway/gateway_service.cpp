@@ -29,8 +29,8 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
 GatewayService::~GatewayService() = default;
 
 std::shared_ptr<Session> GatewayService::add_session(const sdk::Connection& connection) {
-    auto session =
-        std::make_shared<Session>(connection, limits_.rate_per_second, limits_.burst, plugin_support::unix_ms_now());
+    auto session = std::make_shared<Session>(connection, limits_.rate_per_second, limits_.burst,
+                                             plugin_support::unix_ms_now(), limits_.max_requests_in_flight);
     std::lock_guard lock(mutex_);
     sessions_[connection.id] = session;
     sessions_gauge_.set(static_cast<double>(sessions_.size()));
@@ -142,7 +142,7 @@ void GatewayService::message(const sdk::Connection& connection, std::string_view
     if (!session) return;
     // A predecessor may have authenticated this connection after handing it over (its answer was in flight).
     if (!connection.session.empty()) restore(session, connection.session);
-    ClientRequest client{session, {}, {}};
+    ClientRequest client{session, {}, {}, {}};
     std::optional<json> frame;
     std::optional<Refusal> refused;
     try {
@@ -155,6 +155,13 @@ void GatewayService::message(const sdk::Connection& connection, std::string_view
     std::optional<sdk::Gate::Holder> admitted = in_flight_.try_hold();
     if (!admitted) return refuse(client, "unavailable", "the gateway is stopping: reconnect and resume");
     client.in_flight = std::move(*admitted);
+    std::optional<RequestsInFlight::Ticket> ticket = session->requests.try_take();
+    if (!ticket) {
+        return refuse(client, "rate_limited",
+                      std::to_string(session->requests.limit()) +
+                          " requests on this connection are still being answered: wait for their answers");
+    }
+    client.ticket = std::move(*ticket);
     try {
         dispatch(client, *frame);
     } catch (const Refusal& refusal) {

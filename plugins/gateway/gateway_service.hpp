@@ -40,7 +40,9 @@ struct GatewayLimits {
     std::chrono::milliseconds auth_timeout{10000};  // unauthenticated connections are closed after this (4001)
     double rate_per_second = 20;                    // requests per connection, refilled continuously
     double burst = 40;
-    size_t max_body_bytes = 4000;  // told to clients; the Router enforces its own
+    size_t max_body_bytes = 4000;         // told to clients; the Router enforces its own
+    size_t max_reply_bytes = 256 * 1024;  // a history page is cut short (more: true) rather than pass this
+    size_t max_requests_in_flight = 16;   // per connection; more at once: rate_limited
     bool allow_registration = false;
     std::chrono::milliseconds heartbeat{10000};    // Presence heartbeats per connected user
     std::chrono::milliseconds call_timeout{5000};  // deadline of each request's calls to the services
@@ -48,12 +50,14 @@ struct GatewayLimits {
     AdmissionLimits writes;                        // message writes in flight (send_admission.hpp)
 };
 
-// One request being answered: the session it came on, its id (the answer carries it) and its share of the
-// drain gate. Every call made for it holds a copy, so a drain waits for the request's last answer.
+// One request being answered: the session it came on, its id (the answer carries it), its share of the
+// drain gate and its ticket among the session's requests in flight. Every call made for it holds a copy, so
+// a drain waits for the request's last answer and the session's slot frees with it.
 struct ClientRequest {
     std::shared_ptr<Session> session;
     std::string id;
     sdk::Gate::Holder in_flight;
+    RequestsInFlight::Ticket ticket;
 };
 
 class GatewayService final : public sdk::ClientEdgeHandler {
@@ -178,6 +182,9 @@ private:
 
     // user_requests.cpp
     void on_users_get(const ClientRequest& client, const Fields& fields);
+    struct UsersGather;
+    void get_user(const ClientRequest& client, const sdk::CallOptions& how, const std::shared_ptr<UsersGather>& gather,
+                  const std::string& user_id);
     void on_users_find(const ClientRequest& client, const Fields& fields);
 
     sdk::Rpc& rpc_;

@@ -71,6 +71,26 @@ void GatewayService::on_typing(const ClientRequest& client, const Fields& fields
                                                            acknowledge<router_v1::TypingReply>(client), {}, false);
 }
 
+namespace {
+
+// The reply's messages as JSON, in the order asked for, up to `max_bytes` of it (at least one message, so a
+// client can always page on): 500 bodies of control characters would otherwise be 12 MB, each character
+// escaped as six. True when the page was cut short.
+std::pair<json, bool> history_page(const channel_v1::HistoryReply& reply, size_t max_bytes) {
+    json messages = json::array();
+    size_t bytes = 0;
+    for (const auto& message : reply.messages()) {
+        json item = message_json(message);
+        item.erase("type");
+        bytes += item.dump().size() + 1;
+        if (bytes > max_bytes && !messages.empty()) return {std::move(messages), true};
+        messages.push_back(std::move(item));
+    }
+    return {std::move(messages), false};
+}
+
+}  // namespace
+
 void GatewayService::on_history(const ClientRequest& client, const Fields& fields) {
     channel_v1::HistoryRequest request;
     *request.mutable_actor() = client.session->actor();
@@ -85,18 +105,13 @@ void GatewayService::on_history(const ClientRequest& client, const Fields& field
     uint64_t limit = fields.optional_sequence("limit").value_or(50);
     if (limit < 1 || limit > 500) throw Refusal("bad_request", "field 'limit' must be between 1 and 500");
     request.set_limit(static_cast<uint32_t>(limit));
-    call<
-        channel_v1::HistoryRequest,
-        channel_v1::
-            HistoryReply>(client, "channel", "History", request, [this, client](const channel_v1::HistoryReply& reply) {
-        json messages = json::array();
-        for (const auto& message : reply.messages()) {
-            json item = message_json(message);
-            item.erase("type");
-            messages.push_back(std::move(item));
-        }
-        this->reply(client, {{"messages", messages}, {"more", reply.more()}, {"last_sequence", reply.last_sequence()}});
-    });
+    call<channel_v1::HistoryRequest, channel_v1::HistoryReply>(
+        client, "channel", "History", request, [this, client](const channel_v1::HistoryReply& reply) {
+            auto [messages, cut] = history_page(reply, limits_.max_reply_bytes);
+            this->reply(client, {{"messages", std::move(messages)},
+                                 {"more", reply.more() || cut},
+                                 {"last_sequence", reply.last_sequence()}});
+        });
 }
 
 }  // namespace lanchat::gateway

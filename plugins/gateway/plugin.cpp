@@ -35,6 +35,10 @@ constexpr Setting kSettings[] = {
                      "sends, edits and deletes waiting for the Router at once; more are refused (unavailable)"),
     setting::integer("max_writes_in_flight_per_connection", 32, 1, 1000000,
                      "of those, from one connection; more are refused (rate_limited)"),
+    setting::integer("max_reply_bytes", 256 * 1024, 16 * 1024, 64 * 1024 * 1024,
+                     "the largest history reply: a page over it is cut short and says more: true"),
+    setting::integer("max_requests_in_flight", 16, 1, 10000,
+                     "requests one connection may have in the services at once (more: rate_limited)"),
 };
 
 }  // namespace
@@ -47,6 +51,8 @@ public:
         limits.rate_per_second = settings().get<double>("rate_per_second");
         limits.burst = settings().get<double>("burst");
         limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
+        limits.max_reply_bytes = settings().get<size_t>("max_reply_bytes");
+        limits.max_requests_in_flight = settings().get<size_t>("max_requests_in_flight");
         limits.allow_registration = settings().get<bool>("allow_registration");
         limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
         limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");

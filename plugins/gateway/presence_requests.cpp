@@ -102,7 +102,7 @@ void GatewayService::on_presence_watch(const ClientRequest& client, const Fields
             users = std::move(watch->initial);
             answering = std::move(watch->in_flight);
         }
-        reply(ClientRequest{session, id, std::move(answering)}, {{"users", users}});
+        reply(ClientRequest{session, id, std::move(answering), {}}, {{"users", users}});
     };
     if (watch->expected == 0) return answer();
     watch->in_flight = client.in_flight;
@@ -133,7 +133,7 @@ void GatewayService::on_presence_watch(const ClientRequest& client, const Fields
                 answering = std::move(watch->in_flight);
             }
             if (unanswered) {
-                fail(ClientRequest{session, id, std::move(answering)},
+                fail(ClientRequest{session, id, std::move(answering), {}},
                      ended.ok() ? sdk::Status(sdk::Code::unavailable, "presence watch ended") : ended);
             }
         });

@@ -14,11 +14,13 @@ std::string address_of(std::string_view peer) {
     return std::string(peer.substr(0, colon));
 }
 
-Session::Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms)
+Session::Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms,
+                 size_t max_requests_in_flight)
     : id(connection.id),
       peer_address(connection.peer_address),
       device_fingerprint(connection.device_fingerprint),
       opened_ms(now_ms),
+      requests(max_requests_in_flight),
       rate_limiter(rate_per_second, burst, now_ms) {}
 
 channel::v1::Actor Session::actor() {

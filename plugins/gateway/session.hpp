@@ -13,6 +13,7 @@
 #include "lanchat/sdk/client_edge.hpp"
 #include "rate_limiter.hpp"
 #include "send_admission.hpp"
+#include "requests_in_flight.hpp"
 
 namespace lanchat::gateway {
 
@@ -24,12 +25,14 @@ std::string address_of(std::string_view peer);
 // The mutex guards everything below it: callbacks from the host's edge threads, RPC answers and timers all
 // reach a session.
 struct Session {
-    Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms);
+    Session(const sdk::Connection& connection, double rate_per_second, double burst, int64_t now_ms,
+            size_t max_requests_in_flight = 16);
 
     const sdk::ConnectionId id;
     const std::string peer_address;
     const std::string device_fingerprint;
     const int64_t opened_ms;
+    RequestsInFlight requests;  // thread-safe on its own
 
     std::mutex mutex;
     bool open = true;

@@ -184,7 +184,7 @@ TEST_F(AuthFlowTest, OperatorsDisableAndResetUsersAndOnlyAuthVerifiesPasswords) 
     identity::v1::LookupUserRequest lookup;
     lookup.set_username("bob");
     EXPECT_TRUE(call(identity, "/lanchat.identity.v1.Identity/LookupUser", lookup.SerializeAsString()).status.ok());
-    auto keys = parsed<auth::v1::KeysReply>(call(gateway_, kAuth + "Keys", ""));
+    auto keys = parsed<auth::v1::KeysReply>(call(operator_, kAuth + "Keys", ""));  // the operators' call
     ASSERT_EQ(keys.keys_size(), 1);
     EXPECT_EQ(nlohmann::json::parse(keys.keys(0).jwk())["crv"], "P-256");
 }

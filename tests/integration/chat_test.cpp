@@ -32,7 +32,7 @@ const std::string kRouter = "/lanchat.router.v1.Router/";
 class ChatTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        make_service_pki(kLanchatctl, pki_, "audit,channel,router,presence", "gateway");
+        make_service_pki(kLanchatctl, pki_, "audit,channel,router,presence", "gateway", {"ops"});
         dir_.write("n.toml", service_node_file(pki_, kPluginDir,
                                                {{"audit", ""},
                                                 {"channel", ""},
@@ -50,6 +50,10 @@ protected:
         channels_ = as_gateway("channel");
         router_ = as_gateway("router");
         presence_ = as_gateway("presence");
+        // Renaming or archiving a channel and reading a user's presence are the operators' calls.
+        operator_ =
+            channel_to(address_, pki_ / "ca.crt",
+                       {pki_ / "clients/operator-ops.crt", pki_ / "clients/operator-ops.key"}, "channel.lan-chat.svc");
     }
 
     std::string create(const std::string& owner, const std::string& name, cv1::Kind kind) {
@@ -112,7 +116,7 @@ protected:
     fs::path pki_ = dir_.path() / "pki";
     std::unique_ptr<ChildProcess> node_;
     std::string address_;
-    std::shared_ptr<grpc::Channel> channels_, router_, presence_;
+    std::shared_ptr<grpc::Channel> channels_, router_, presence_, operator_;
 };
 
 std::vector<uint64_t> from_to(uint64_t first, uint64_t last) {
@@ -177,7 +181,7 @@ TEST_F(ChatTest, AnEdgeStreamCarriesEveryMessageOnceWithTheStoresSequence) {
     cv1::ArchiveChannelRequest archive;
     archive.mutable_actor()->set_user_id("alice");
     archive.set_channel_id(old);
-    ASSERT_TRUE(call(channels_, kChannel + "ArchiveChannel", archive.SerializeAsString()).status.ok());
+    ASSERT_TRUE(call(operator_, kChannel + "ArchiveChannel", archive.SerializeAsString()).status.ok());
     EXPECT_EQ(send("alice", old, "echo", "o1").status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     cv1::HistoryRequest beyond;
     beyond.mutable_actor()->set_user_id("alice");
@@ -283,7 +287,7 @@ TEST_F(ChatTest, PresenceGoesOfflineByItselfWhenHeartbeatsStop) {
     EXPECT_EQ(seen, (std::vector<pv1::Status>{pv1::OFFLINE, pv1::ONLINE, pv1::OFFLINE}));
     pv1::GetRequest get;
     get.add_user_ids("bob");
-    EXPECT_EQ(parsed<pv1::GetReply>(call(presence_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString()))
+    EXPECT_EQ(parsed<pv1::GetReply>(call(operator_, "/lanchat.presence.v1.Presence/Get", get.SerializeAsString()))
                   .users(0)
                   .status(),
               pv1::OFFLINE);

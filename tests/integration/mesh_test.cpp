@@ -190,6 +190,25 @@ TEST_F(MeshTest, BadClientCertificatesAreRefusedAtTheHandshakeAndTheNodeKeepsSer
     EXPECT_TRUE(call(channel_to(node.address, ca(), service("client", "caller")), kSay, say_request("ok")).status.ok());
 }
 
+TEST_F(MeshTest, AnEndUsersDeviceCertificateReachesNeitherHealthNorDiscoveryNorAnyMethod) {
+    MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy + std::string("\"lanchat.test.v1.Echo/Say\" = [\"*\"]\n"));
+    lanchatctl({"issue-client", "--dir", pki_.string(), "--device", "laptop"});
+    Identity device{pki_ / "clients/device-laptop.crt", pki_ / "clients/device-laptop.key"};
+    std::string echo_health = std::string("\x0a\x14", 2) + "lanchat.test.v1.Echo";
+    for (const auto& [method, request] :
+         std::vector<std::pair<std::string, std::string>>{{"/grpc.health.v1.Health/Check", echo_health},
+                                                          {"/lanchat.discovery.v1.Discovery/ListNodes", ""},
+                                                          {kSay, say_request("x")}}) {
+        Reply reply = call(channel_to(node.address, ca(), device), method, request);
+        EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+            << method << ": " << reply.status.error_message();
+    }
+    EXPECT_TRUE(node.process->wait_for_line("an end user's device certificate"));
+    Reply node_health =
+        call(channel_to(node.address, ca(), service("client", "caller")), "/grpc.health.v1.Health/Check", echo_health);
+    EXPECT_TRUE(node_health.status.ok()) << node_health.status.error_message();
+}
+
 TEST_F(MeshTest, AServerWithoutTheExpectedNameIsRefusedByTheClient) {
     MeshNode node(dir_, "b", "echo", pki_, kEchoPolicy);
     Reply reply =

@@ -43,9 +43,11 @@ std::string chat_node_file(const std::filesystem::path& pki, const std::filesyst
            "[client_edge]\nlisten = \"127.0.0.1:0\"\n";
 }
 
-StartedNode start_node(const std::string& lanchatd, const std::filesystem::path& node_file) {
+StartedNode start_node(const std::string& lanchatd, const std::filesystem::path& node_file,
+                       std::vector<std::string> launcher) {
     StartedNode node;
-    node.process = std::make_unique<ChildProcess>(std::vector<std::string>{lanchatd, node_file.string()});
+    launcher.insert(launcher.end(), {lanchatd, node_file.string()});
+    node.process = std::make_unique<ChildProcess>(std::move(launcher));
     auto ready = node.process->wait_for_line("\"node ready\"");
     if (!ready) throw std::runtime_error(node.process->output());
     const nlohmann::json fields = nlohmann::json::parse(*ready)["fields"];

@@ -40,8 +40,10 @@ struct StartedNode {
 };
 
 // Starts lanchatd on `node_file` and waits for "node ready". Throws with the node's output when it does not
-// become ready.
-StartedNode start_node(const std::string& lanchatd, const std::filesystem::path& node_file);
+// become ready. `launcher` goes before lanchatd on its command line (e.g. a shell that lowers a limit, then
+// execs it).
+StartedNode start_node(const std::string& lanchatd, const std::filesystem::path& node_file,
+                       std::vector<std::string> launcher = {});
 
 // start_node() for the tests that use only the mesh: the process and its mesh address.
 std::pair<std::unique_ptr<ChildProcess>, std::string> start_service_node(const std::string& lanchatd,

@@ -168,6 +168,20 @@ TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
     EXPECT_EQ(post(secret.id(), "bob", "still here?", "b2").status().code(), sdk::Code::permission_denied);
 }
 
+TEST_F(ChannelServiceTest, CreatingAChannelNeverTellsThatAPrivateOneOfThatNameExists) {
+    create("alice", "merger plans", v1::PRIVATE);
+    v1::CreateChannelRequest request;
+    *request.mutable_actor() = actor("mallory");
+    request.set_name("merger plans");
+    for (v1::Kind kind : {v1::PRIVATE, v1::PUBLIC}) {
+        request.set_kind(kind);
+        auto created = service_->create_channel(request, "corr");
+        EXPECT_TRUE(created.ok()) << v1::Kind_Name(kind) << ": " << created.status().message();
+    }
+    request.set_kind(v1::PUBLIC);  // public names are seen by everyone, and stay unique
+    EXPECT_EQ(service_->create_channel(request, "corr").status().code(), sdk::Code::already_exists);
+}
+
 TEST_F(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
     v1::OpenDirectRequest open;
     *open.mutable_actor() = actor("alice");

@@ -14,7 +14,7 @@ TEST(AuthorizationTest, TheDefaultsAreTheSeedsEdges) {
     EXPECT_TRUE(policy.allows("/lanchat.identity.v1.Identity/VerifyPassword", kAuth));
     EXPECT_FALSE(policy.allows("/lanchat.identity.v1.Identity/VerifyPassword", kRouter));
     EXPECT_TRUE(policy.allows("/lanchat.audit.v1.Audit/Append", kRouter));
-    EXPECT_TRUE(policy.allows("/lanchat.channel.v1.Channel/Get", kGateway));
+    EXPECT_TRUE(policy.allows("/lanchat.channel.v1.Channel/GetChannel", kGateway));
     EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Append", kGateway));
     EXPECT_FALSE(policy.allows("/acme.greeter.v1.Greeter/Say", kGateway));  // no rule: denied
     EXPECT_FALSE(policy.allows("/lanchat.audit.v1.Audit/Append", ""));      // no identity: denied
@@ -43,6 +43,25 @@ TEST(AuthorizationTest, OnlyTheGatewayReadsMembershipsAndPositionsAndOpensEdgeSt
         EXPECT_FALSE(policy.allows(method, kAuth)) << method;
     }
     EXPECT_TRUE(policy.allows("/lanchat.channel.v1.Channel/History", kRouter));  // the Router reads announcements
+}
+
+TEST(AuthorizationTest, TheGatewayMayCallNothingItDoesNotUse) {
+    AuthorizationPolicy policy("lan.test", {});
+    for (const char* method : {"/lanchat.channel.v1.Channel/Append", "/lanchat.channel.v1.Channel/Amend",
+                               "/lanchat.channel.v1.Channel/Audience", "/lanchat.channel.v1.Channel/RenameChannel",
+                               "/lanchat.channel.v1.Channel/ArchiveChannel", "/lanchat.identity.v1.Identity/AddDevice",
+                               "/lanchat.identity.v1.Identity/RevokeDevice", "/lanchat.identity.v1.Identity/ListUsers",
+                               "/lanchat.identity.v1.Identity/ListDevices", "/lanchat.auth.v1.Auth/Keys",
+                               "/lanchat.presence.v1.Presence/Get", "/lanchat.channel.v1.Channel/NotYetWritten"}) {
+        EXPECT_FALSE(policy.allows(method, kGateway)) << method;
+    }
+    for (const char* method : {"/lanchat.channel.v1.Channel/Append", "/lanchat.channel.v1.Channel/Amend",
+                               "/lanchat.channel.v1.Channel/Audience"}) {
+        EXPECT_TRUE(policy.allows(method, kRouter)) << method;
+    }
+    EXPECT_FALSE(policy.allows("/lanchat.channel.v1.Channel/Join", kRouter));  // the Router joins nobody
+    EXPECT_TRUE(policy.allows("/lanchat.identity.v1.Identity/AddDevice", "spiffe://lan.test/operator/alice"));
+    EXPECT_TRUE(policy.allows("/lanchat.identity.v1.Identity/GetUser", kAuth));
 }
 
 TEST(AuthorizationTest, TheMostSpecificRuleDecides) {

@@ -2,6 +2,13 @@
 #include "client_edge/listener.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 
 #include <mutex>
 #include <string>
@@ -9,10 +16,12 @@
 #include <vector>
 
 #include "abi/slice.hpp"
+#include "client_edge/connection_slots.hpp"
 #include "client_edge/dispatcher.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
 #include "logging/log.hpp"
 #include "metrics/registry.hpp"
+#include "net/revocation.hpp"
 #include "runtime/host_context.hpp"
 #include "temp_dir.hpp"
 #include "websocket_client.hpp"
@@ -23,7 +32,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kBurst = 10;
-constexpr size_t kFlood = 4 * 1024 * 1024;  // far more than a shrunk socket buffer takes at once
+// Far more than a shrunk socket buffer takes at once, yet under the default send queue (1 MiB): only the write
+// deadline can end a connection that does not read it.
+constexpr size_t kFlood = 512 * 1024;
+constexpr size_t kLargeFrame = 100 * 1024;
 
 // A handler that answers "burst" with kBurst messages sent from inside the callback, on the connection's
 // event loop: all of them are queued before that loop can write any.
@@ -49,6 +61,10 @@ struct BurstHandler {
         table.message = [](void* user, const lanchat_connection_info* info, lanchat_str text) {
             auto* self = static_cast<BurstHandler*>(user);
             if (abi::view(text) == "flood") self->dispatcher->send(info->id, std::string(kFlood, 'x'));
+            if (abi::view(text) == "one large frame") {
+                self->dispatcher->send(info->id, std::string(kLargeFrame, 'x'));
+                return;
+            }
             if (abi::view(text) != "burst") return;
             for (int i = 1; i <= kBurst; ++i) self->dispatcher->send(info->id, "frame " + std::to_string(i));
         };
@@ -59,10 +75,14 @@ struct BurstHandler {
 class ClientEdgeListenerTest : public ::testing::Test {
 protected:
     void SetUp() override {
+        ClientEdgeConfig config;
+        start(config);
+    }
+
+    void start(ClientEdgeConfig config) {
         pki::PkiLayout layout{dir_.path() / "pki"};
         ASSERT_TRUE(pki::init_ca(layout, {"lan-chat.local", pki::KeyAlgorithm::ecdsa_p256, 10}).ok());
         ASSERT_TRUE(pki::issue_node(layout, "n", {"gateway"}, {}).ok());
-        ClientEdgeConfig config;
         config.listen = "127.0.0.1:0";
         config.certificate = layout.node_dir("n") / "node.crt";
         config.key = layout.node_dir("n") / "node.key";
@@ -70,7 +90,9 @@ protected:
         config.write_timeout = 500ms;
         handler_.dispatcher = &dispatcher_;
         ASSERT_TRUE(dispatcher_.attach(&gateway_, "gateway", handler_.table).ok());
-        auto started = Listener::start(config, layout.ca_certificate(), dispatcher_, metrics_, log_);
+        auto revocations = net::Revocations::load(layout.crl(), layout.ca_certificate(), log_);
+        ASSERT_TRUE(revocations.ok()) << revocations.status().message();
+        auto started = Listener::start(config, layout.ca_certificate(), *revocations, dispatcher_, metrics_, log_);
         ASSERT_TRUE(started.ok()) << started.status().message();
         listener_ = std::move(*started);
         endpoint_.ca = layout.ca_certificate();
@@ -81,6 +103,9 @@ protected:
         return metrics_.must(metrics::Kind::counter, name, "", names)->value(labels);
     }
     double writes() { return counted("lanchat_client_edge_writes_total", {}, {}); }
+    double accepted(const std::string& outcome) {
+        return counted("lanchat_client_edge_accepted_total", {outcome}, {"outcome"});
+    }
     double frames_out() { return counted("lanchat_client_edge_frames_total", {"out"}, {"direction"}); }
 
     testing::TempDir dir_;
@@ -125,15 +150,129 @@ TEST_F(ClientEdgeListenerTest, SendManyDeliversTheSameTextToEveryConnection) {
     }
 }
 
-TEST_F(ClientEdgeListenerTest, AClientsCloseIsAnsweredAndTheEndIsReportedWithItsCode) {
-    auto connected = client::WebSocketClient::connect(endpoint_, 5s);
-    ASSERT_TRUE(connected.ok()) << connected.status().message();
-    (*connected)->close(4000);  // waits for the server's close frame
-    for (int waited = 0; waited < 100 && counted("lanchat_client_edge_closed_total", {"4000"}, {"code"}) < 1;
-         ++waited) {
+TEST_F(ClientEdgeListenerTest, AClientsCloseIsAnsweredAndTheEndIsCountedByItsDocumentedCodeOrAsOther) {
+    auto closed = [&](const std::string& label) {
+        return counted("lanchat_client_edge_closed_total", {label}, {"code"});
+    };
+    for (uint16_t code : {1000, 4000, 4999}) {
+        auto connected = client::WebSocketClient::connect(endpoint_, 5s);
+        ASSERT_TRUE(connected.ok()) << connected.status().message();
+        (*connected)->close(code);  // waits for the server's close frame
+    }
+    for (int waited = 0; waited < 100 && (closed("1000") < 1 || closed("other") < 2); ++waited) {
         std::this_thread::sleep_for(10ms);
     }
-    EXPECT_EQ(counted("lanchat_client_edge_closed_total", {"4000"}, {"code"}), 1);
+    EXPECT_EQ(closed("1000"), 1);
+    EXPECT_EQ(closed("other"), 2);  // a client's own codes share one series
+    EXPECT_EQ(closed("4000"), 0);
+}
+
+// The same listener with limits of its own, started by each test.
+class ClientEdgeLimitsTest : public ClientEdgeListenerTest {
+protected:
+    void SetUp() override {}
+};
+
+// A TCP connection from `source` (any 127.0.0.0/8 address reaches the listener on 127.0.0.1).
+boost::asio::ip::tcp::socket connect_from(boost::asio::io_context& io, const std::string& source,
+                                          const client::Endpoint& endpoint) {
+    using boost::asio::ip::tcp;
+    tcp::socket socket(io);
+    socket.open(tcp::v4());
+    socket.bind({boost::asio::ip::make_address(source), 0});
+    socket.connect(
+        {boost::asio::ip::make_address(endpoint.host), static_cast<unsigned short>(std::stoi(endpoint.port))});
+    return socket;
+}
+
+TEST_F(ClientEdgeLimitsTest, BeyondItsPerAddressCapAHostsNewConnectionIsClosedWhileOtherHostsConnect) {
+    ClientEdgeConfig config;
+    config.max_connections_per_address = 2;
+    start(config);
+    auto first = client::WebSocketClient::connect(endpoint_, 5s);
+    auto second = client::WebSocketClient::connect(endpoint_, 5s);
+    ASSERT_TRUE(first.ok() && second.ok());
+    auto third = client::WebSocketClient::connect(endpoint_, 5s);
+    EXPECT_FALSE(third.ok());
+    EXPECT_EQ(accepted("refused_address"), 1);
+
+    boost::asio::io_context io;
+    auto other_host = connect_from(io, "127.0.0.2", endpoint_);
+    auto another_host = connect_from(io, "127.0.0.3", endpoint_);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(accepted("refused_address"), 1);
+    EXPECT_EQ(accepted("refused_full"), 0);
+
+    (*first)->close();  // the slot is the address's again once the server saw the end
+    std::unique_ptr<client::WebSocketClient> again;
+    for (int attempt = 0; attempt < 50 && !again; ++attempt) {
+        if (auto socket = client::WebSocketClient::connect(endpoint_, 5s); socket.ok()) {
+            again = std::move(*socket);
+        } else {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    EXPECT_TRUE(again);
+}
+
+// A plain TLS client asking for a page on one kept-alive connection every 150 ms, until the server ends it.
+std::chrono::milliseconds kept_alive_lifetime(const client::Endpoint& endpoint, std::chrono::milliseconds give_up) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    tls.set_verify_mode(asio::ssl::verify_none);
+    asio::ssl::stream<asio::ip::tcp::socket> stream(io, tls);
+    stream.lowest_layer().connect(
+        {asio::ip::make_address(endpoint.host), static_cast<unsigned short>(std::stoi(endpoint.port))});
+    timeval read_timeout{1, 0};
+    setsockopt(stream.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &read_timeout, sizeof read_timeout);
+    stream.handshake(asio::ssl::stream_base::client);
+    const auto started = std::chrono::steady_clock::now();
+    const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+    std::array<char, 4096> answer;
+    boost::system::error_code error;
+    while (std::chrono::steady_clock::now() - started < give_up) {
+        asio::write(stream, asio::buffer(request), error);
+        if (!error) stream.read_some(asio::buffer(answer), error);
+        if (error) break;
+        std::this_thread::sleep_for(150ms);
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+}
+
+TEST_F(ClientEdgeLimitsTest, RequestsOnAKeptAliveConnectionDoNotExtendTheDeadlineForTheUpgrade) {
+    ClientEdgeConfig config;
+    config.handshake_timeout = 600ms;
+    start(config);
+    auto lived = kept_alive_lifetime(endpoint_, 3s);
+    EXPECT_LT(lived, 1500ms) << "a request every 150 ms kept the connection open for " << lived.count() << " ms";
+}
+
+TEST_F(ClientEdgeLimitsTest, AFrameLargerThanTheWholeSendQueueIsRefusedEvenWhenTheQueueIsEmpty) {
+    ClientEdgeConfig config;
+    config.send_queue_bytes = 64 * 1024;
+    start(config);
+    auto connected = client::WebSocketClient::connect(endpoint_, 5s);
+    ASSERT_TRUE(connected.ok()) << connected.status().message();
+    ASSERT_TRUE((*connected)->send("one large frame").ok());
+    auto received = (*connected)->receive(5s);
+    EXPECT_FALSE(received.ok()) << "a " << received->size() << "-byte frame went out";
+    EXPECT_EQ((*connected)->close_code(), kCloseSlowReader);
+}
+
+TEST(ConnectionSlotsTest, ADescriptorInTheReserveIsRefusedAndSlotsReturnToTheirAddress) {
+    ConnectionSlots slots(3, 2, 1000);
+    auto one = boost::asio::ip::make_address("10.0.0.1");
+    auto two = boost::asio::ip::make_address("10.0.0.2");
+    EXPECT_EQ(slots.take(one, 1000 - kEdgeDescriptorReserve), ConnectionSlots::Outcome::descriptors_low);
+    EXPECT_EQ(slots.take(one, 10), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(one, 11), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(one, 12), ConnectionSlots::Outcome::address_full);
+    EXPECT_EQ(slots.take(two, 12), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(two, 13), ConnectionSlots::Outcome::full);
+    slots.give_back(one);
+    EXPECT_EQ(slots.in_use(), 2u);
+    EXPECT_EQ(slots.take(one, 12), ConnectionSlots::Outcome::taken);
 }
 
 // One message always fits an empty send queue, so the queue's limit never sees it: the write deadline does.

@@ -7,6 +7,7 @@
 #include "admin/admin_server.hpp"
 #include "lanchat/pki/certificate_authority.hpp"
 #include "logging/log.hpp"
+#include "net/revocation.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::http_client {
@@ -31,8 +32,11 @@ protected:
     Server start_tls_admin() {
         EXPECT_TRUE(pki::init_ca(layout_, {"lan-chat.test", pki::KeyAlgorithm::ecdsa_p256, 30}).ok());
         EXPECT_TRUE(pki::issue_node(layout_, "n", {"admin"}, {}).ok());
+        auto revocations = host::net::Revocations::load(layout_.crl(), layout_.ca_certificate(), log_);
+        EXPECT_TRUE(revocations.ok()) << revocations.status().message();
         host::admin::Tls tls{layout_.ca_certificate(), layout_.node_dir("n") / "node.crt",
-                             layout_.node_dir("n") / "node.key", "spiffe://lan-chat.test/operator/"};
+                             layout_.node_dir("n") / "node.key", "spiffe://lan-chat.test/operator/",
+                             revocations.ok() ? *revocations : nullptr};
         auto admin = AdminServer::start("127.0.0.1:0", tls, echo, log_);
         if (!admin.ok()) {
             ADD_FAILURE() << admin.status().message();
