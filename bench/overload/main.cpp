@@ -39,6 +39,11 @@ std::string arg_value(std::vector<std::string>& args, const std::string& flag, c
     return value;
 }
 
+// With --max-writes-in-flight W a connection may have W requests in flight too, up to the gateway's ceiling.
+std::string requests_in_flight(const std::string& writes_in_flight) {
+    return std::to_string(std::min<long long>(std::stoll(writes_in_flight), 10000));
+}
+
 // Every service plugin, Discovery as the node's registry and the gateway with its per-connection rate limit
 // out of the way: what is measured is the node's capacity, not one connection's budget.
 void write_node_file(const fs::path& dir, const fs::path& plugin_dir, const std::string& writes_in_flight) {
@@ -55,7 +60,7 @@ void write_node_file(const fs::path& dir, const fs::path& plugin_dir, const std:
                  << (writes_in_flight.empty()
                          ? ""
                          : "max_writes_in_flight = " + writes_in_flight +
-                               "\nmax_writes_in_flight_per_connection = " + writes_in_flight + "\n");
+                               "\nmax_requests_in_flight = " + requests_in_flight(writes_in_flight) + "\n");
     }
 }
 

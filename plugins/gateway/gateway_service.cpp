@@ -14,7 +14,7 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       log_(log),
       limits_(limits),
       edge_id_(std::move(edge_id)),
-      writes_(limits.writes),
+      writes_(limits.max_writes_in_flight),
       feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
       history_reads_(kHistoryReadsInFlight),
       edge_stream_(
@@ -159,7 +159,8 @@ void GatewayService::message(const sdk::Connection& connection, std::string_view
     if (!ticket) {
         return refuse(client, "rate_limited",
                       std::to_string(session->requests.limit()) +
-                          " requests on this connection are still being answered: wait for their answers");
+                          " requests on this connection are still being answered: wait for their answers",
+                      writes_.retry_after_ms());
     }
     client.ticket = std::move(*ticket);
     try {

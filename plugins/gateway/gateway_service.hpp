@@ -47,7 +47,7 @@ struct GatewayLimits {
     std::chrono::milliseconds heartbeat{10000};    // Presence heartbeats per connected user
     std::chrono::milliseconds call_timeout{5000};  // deadline of each request's calls to the services
     std::chrono::milliseconds gap_wait{300};       // how long a message waits for a missing one before it
-    AdmissionLimits writes;                        // message writes in flight (send_admission.hpp)
+    size_t max_writes_in_flight = 256;             // across the node; more at once: unavailable (send_admission.hpp)
 };
 
 // One request being answered: the session it came on, its id (the answer carries it), its share of the

@@ -10,9 +10,7 @@ namespace router_v1 = router::v1;
 
 std::optional<SendAdmission::Ticket> GatewayService::admit_write(const ClientRequest& client) {
     SendAdmission::Refused refused;
-    // The ticket shares the session's ownership: the count it gives back outlives the connection.
-    std::shared_ptr<WritesInFlight> writes(client.session, &client.session->writes);
-    std::optional<SendAdmission::Ticket> ticket = writes_.admit(std::move(writes), refused);
+    std::optional<SendAdmission::Ticket> ticket = writes_.admit(refused);
     if (!ticket) refuse(client, refused.code, refused.message, refused.retry_after_ms);
     return ticket;
 }

@@ -33,8 +33,6 @@ constexpr Setting kSettings[] = {
                           "the deadline of each request's calls to the services"),
     setting::integer("max_writes_in_flight", 256, 1, 1000000,
                      "sends, edits and deletes waiting for the Router at once; more are refused (unavailable)"),
-    setting::integer("max_writes_in_flight_per_connection", 32, 1, 1000000,
-                     "of those, from one connection; more are refused (rate_limited)"),
     setting::integer("max_reply_bytes", 256 * 1024, 16 * 1024, 64 * 1024 * 1024,
                      "the largest history reply: a page over it is cut short and says more: true"),
     setting::integer("max_requests_in_flight", 16, 1, 10000,
@@ -56,8 +54,7 @@ public:
         limits.allow_registration = settings().get<bool>("allow_registration");
         limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
         limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");
-        limits.writes.per_node = settings().get<size_t>("max_writes_in_flight");
-        limits.writes.per_connection = settings().get<size_t>("max_writes_in_flight_per_connection");
+        limits.max_writes_in_flight = settings().get<size_t>("max_writes_in_flight");
         heartbeat_ = limits.heartbeat;
         gateway_ =
             std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()));

@@ -12,7 +12,6 @@
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/client_edge.hpp"
 #include "rate_limiter.hpp"
-#include "send_admission.hpp"
 #include "requests_in_flight.hpp"
 
 namespace lanchat::gateway {
@@ -42,7 +41,6 @@ struct Session {
     int64_t expires_ms = 0;
     RateLimiter rate_limiter;
     lanchat_rpc_stream_id presence_watch = 0;
-    WritesInFlight writes;  // not guarded by the mutex: atomic
 
     // The user as Channel's requests name them.
     channel::v1::Actor actor();

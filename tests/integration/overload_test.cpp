@@ -96,7 +96,7 @@ protected:
                                               {"gateway",
                                                "allow_registration = true\nrate_per_second = 100000\n"
                                                "burst = 100000\nmax_writes_in_flight = 6\n"
-                                               "max_writes_in_flight_per_connection = 4"}});
+                                               "max_requests_in_flight = 4"}});
         file += "[client_edge]\nlisten = \"127.0.0.1:0\"\n";
         dir_.write("n.toml", file);
         node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
