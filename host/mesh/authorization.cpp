@@ -9,7 +9,8 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
         // The gateway reads users; operators manage them (added below); only Auth verifies passwords.
         {"identity", {"auth", "gateway"}},
         {"/lanchat.identity.v1.Identity/VerifyPassword", {"auth"}},
-        {"audit", {"router", "channel", "auth", "presence"}},
+        {"/lanchat.identity.v1.Identity/CheckAccess", {"auth"}},
+        {"audit", {"router", "channel", "auth", "presence", "identity"}},
         {"channel", {"router", "gateway"}},
         // What the client edge needs to follow its users' channels; no other service reads memberships.
         {"/lanchat.channel.v1.Channel/Memberships", {"gateway"}},
@@ -31,6 +32,8 @@ AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& 
         rules_[method] = {operators};
     }
     rules_["identity"].push_back(operators);
+    // The host itself records operators' actions on the admin endpoint (plugin reloads), as its node.
+    rules_["audit"].push_back("spiffe://" + trust_domain_ + "/node/*");
     // Changing accounts is the operators' alone; the gateway may create (member) accounts when it lets people
     // register.
     for (const char* method :
