@@ -99,7 +99,7 @@ sdk::Status Node::start_admin() {
         tls = admin::Tls{pki.ca_certificate(), pki.node_dir(config_.node_name) / "node.crt",
                          pki.node_dir(config_.node_name) / "node.key", "spiffe://" + *domain + "/operator/"};
     }
-    auto server = admin::AdminServer::start(config_.admin->listen, tls, admin::routes_for(*this), log_);
+    auto server = admin::AdminServer::start(config_.admin->listen, tls, admin::routes_for(*this, log_), log_);
     if (!server.ok()) return server.status();
     admin_ = std::move(server).value();
     return {};
