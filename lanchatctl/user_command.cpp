@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +19,8 @@ const char* const kUserUsage =
     "lanchatctl user list [--json]\n"
     "lanchatctl user disable NAME | enable NAME\n"
     "lanchatctl user passwd NAME                                            (password from the terminal or stdin)\n"
+    "lanchatctl user devices NAME                                           (id, name, state, fingerprint)\n"
+    "lanchatctl user revoke-device NAME DEVICE_ID                           (its sessions end within seconds)\n"
     "  each with:\n";
 
 namespace {
@@ -130,6 +133,47 @@ int passwd(const OperatorRpc& rpc, const std::string& name) {
     return 0;
 }
 
+int devices(const OperatorRpc& rpc, const std::string& name) {
+    std::string error;
+    auto user = find(rpc, name, error);
+    if (!user) return fail(error);
+    identity::v1::ListDevicesRequest request;
+    request.set_user_id(user->id());
+    identity::v1::ListDevicesReply reply;
+    if (std::string failed = rpc.call(std::string(kIdentity) + "ListDevices", request, reply); !failed.empty()) {
+        return fail("cannot list the devices of " + name + ": " + failed);
+    }
+    for (const auto& device : reply.devices()) {
+        std::cout << device.id() << "\t" << device.name() << "\t" << (device.revoked() ? "revoked" : "active") << "\t"
+                  << device.fingerprint() << "\n";
+    }
+    return 0;
+}
+
+int revoke_device(const OperatorRpc& rpc, const std::string& name, const std::string& device_id) {
+    std::string error;
+    auto user = find(rpc, name, error);
+    if (!user) return fail(error);
+    // The device must be this user's: an id typed for the wrong user is refused, not revoked.
+    identity::v1::ListDevicesRequest list;
+    list.set_user_id(user->id());
+    identity::v1::ListDevicesReply owned;
+    if (std::string failed = rpc.call(std::string(kIdentity) + "ListDevices", list, owned); !failed.empty()) {
+        return fail("cannot list the devices of " + name + ": " + failed);
+    }
+    const bool theirs = std::any_of(owned.devices().begin(), owned.devices().end(),
+                                    [&](const identity::v1::Device& device) { return device.id() == device_id; });
+    if (!theirs) return fail(name + " has no device " + device_id + " (lanchatctl user devices " + name + ")");
+    identity::v1::RevokeDeviceRequest request;
+    request.set_id(device_id);
+    identity::v1::Device device;
+    if (std::string failed = rpc.call(std::string(kIdentity) + "RevokeDevice", request, device); !failed.empty()) {
+        return fail("cannot revoke " + device_id + ": " + failed);
+    }
+    std::cout << "device " << device.id() << " (" << device.name() << ") of " << user->username() << " revoked\n";
+    return 0;
+}
+
 }  // namespace
 
 int run_user_command(const std::vector<std::string>& args) {
@@ -139,9 +183,10 @@ int run_user_command(const std::vector<std::string>& args) {
         return 0;
     }
     const auto& words = arguments.positional();
-    const bool named = words.size() == 2 &&
-                       (words[0] == "add" || words[0] == "disable" || words[0] == "enable" || words[0] == "passwd");
-    if (arguments.error() || !(named || (words.size() == 1 && words[0] == "list"))) {
+    const bool named = words.size() == 2 && (words[0] == "add" || words[0] == "disable" || words[0] == "enable" ||
+                                             words[0] == "passwd" || words[0] == "devices");
+    const bool device = words.size() == 3 && words[0] == "revoke-device";
+    if (arguments.error() || !(named || device || (words.size() == 1 && words[0] == "list"))) {
         std::cerr << "lanchatctl user: " << arguments.error().value_or("unknown or incomplete command") << "\n\n"
                   << kUserUsage << kOperatorFlagsUsage;
         return 2;
@@ -152,6 +197,8 @@ int run_user_command(const std::vector<std::string>& args) {
     if (words[0] == "list") return list(*rpc, arguments.has("json"));
     if (words[0] == "add") return add(*rpc, arguments, words[1]);
     if (words[0] == "passwd") return passwd(*rpc, words[1]);
+    if (words[0] == "devices") return devices(*rpc, words[1]);
+    if (words[0] == "revoke-device") return revoke_device(*rpc, words[1], words[2]);
     return set_disabled(*rpc, words[1], words[0] == "disable");
 }
 

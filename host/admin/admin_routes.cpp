@@ -1,7 +1,11 @@
 #include "admin/admin_routes.hpp"
 
+#include <memory>
+
+#include "admin/admin_audit.hpp"
 #include "admin/json_answers.hpp"
 #include "admin/readiness.hpp"
+#include "mesh/mesh.hpp"
 #include "metrics/registry.hpp"
 #include "runtime/node.hpp"
 
@@ -19,9 +23,10 @@ Response ready(Node& node) {
     return {503, kText, body};
 }
 
-// POST /plugins/<name>/reload
-Response reload(Node& node, const std::string& name) {
+// POST /plugins/<name>/reload, audited whatever its outcome.
+Response reload(Node& node, AdminAudit& audit, const Request& request, const std::string& name) {
     sdk::Status reloaded = node.reload(name);
+    audit.record(request, "plugin_reload", "plugin:" + name.substr(0, 128), reloaded);
     if (reloaded.ok()) return {200, kText, "reloaded plugin '" + name + "'\n"};
     unsigned status = reloaded.code() == sdk::Code::not_found             ? 404
                       : reloaded.code() == sdk::Code::failed_precondition ? 409
@@ -43,12 +48,13 @@ std::string reload_target(const std::string& path) {
 
 }  // namespace
 
-Handler routes_for(Node& node) {
-    return [&node](const Request& request) -> Response {
+Handler routes_for(Node& node, NodeLog& log) {
+    auto audit = std::make_shared<AdminAudit>(node.mesh() != nullptr ? &node.mesh()->client() : nullptr, log);
+    return [&node, audit](const Request& request) -> Response {
         std::string path = request.target.substr(0, request.target.find('?'));
         if (std::string plugin = reload_target(path); !plugin.empty()) {
             if (request.method != "POST") return {405, kText, "reload needs POST\n"};
-            return reload(node, plugin);
+            return reload(node, *audit, request, plugin);
         }
         if (request.method != "GET") return {405, kText, "only GET here\n"};
         if (path == "/health/live") return {200, kText, "live\n"};

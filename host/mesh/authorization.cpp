@@ -17,14 +17,14 @@ struct Calls {
 
 const std::vector<Calls>& method_calls() {
     static const std::vector<Calls> calls = {
-        {"auth", "lanchat.identity.v1.Identity", {"VerifyPassword", "GetUser"}},
+        {"auth", "lanchat.identity.v1.Identity", {"VerifyPassword", "GetUser", "CheckAccess"}},
         {"gateway", "lanchat.identity.v1.Identity", {"CreateUser", "GetUser", "LookupUser"}},
         {"router", "lanchat.channel.v1.Channel", {"Append", "Amend", "Audience", "History"}},
         {"gateway",
          "lanchat.channel.v1.Channel",
          {"CreateChannel", "OpenDirect", "GetChannel", "ListChannels", "Join", "Leave", "Invite", "Remove",
           "ListMembers", "History", "Memberships", "Positions"}},
-        {"gateway", "lanchat.auth.v1.Auth", {"Login", "Validate", "Refresh", "Logout"}},
+        {"gateway", "lanchat.auth.v1.Auth", {"Login", "Validate", "Refresh", "Logout", "Recheck"}},
         {"gateway", "lanchat.router.v1.Router", {"Send", "Edit", "Delete", "Typing", "SubscribeEdge", "Announce"}},
         {"gateway", "lanchat.presence.v1.Presence", {"Heartbeat", "SetStatus", "Disconnect", "Watch"}},
     };
@@ -41,7 +41,7 @@ AuthorizationPolicy::Rules AuthorizationPolicy::default_rules() {
         {"auth", {}},
         {"router", {}},
         {"presence", {}},
-        {"audit", {"router", "channel", "auth", "presence"}},
+        {"audit", {"router", "channel", "auth", "presence", "identity"}},
         // Any node, service or operator of the trust domain may read the membership (end users' device
         // certificates never reach the mesh: see mesh/tls.cpp); the plugin lets a node register only itself.
         {"discovery", {"*"}},
@@ -70,6 +70,8 @@ AuthorizationPolicy::AuthorizationPolicy(std::string trust_domain, const Rules& 
           "/lanchat.channel.v1.Channel/RenameChannel", "/lanchat.channel.v1.Channel/ArchiveChannel"}) {
         rules_[key].push_back(operators);
     }
+    // The host itself records operators' actions on the admin endpoint (plugin reloads), as its node.
+    rules_["audit"].push_back("spiffe://" + trust_domain_ + "/node/*");
     for (const auto& [key, callers] : overrides) rules_[key] = callers;
 }
 

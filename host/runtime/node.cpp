@@ -101,7 +101,7 @@ sdk::Status Node::start_admin() {
                          pki.node_dir(config_.node_name) / "node.key", "spiffe://" + *domain + "/operator/",
                          mesh_->revocations()};
     }
-    auto server = admin::AdminServer::start(config_.admin->listen, tls, admin::routes_for(*this), log_);
+    auto server = admin::AdminServer::start(config_.admin->listen, tls, admin::routes_for(*this, log_), log_);
     if (!server.ok()) return server.status();
     admin_ = std::move(server).value();
     return {};

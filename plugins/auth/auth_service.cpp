@@ -38,6 +38,27 @@ std::string lower(std::string text) {
 
 std::string role_name(identity::v1::Role role) { return role == identity::v1::ROLE_ADMIN ? "admin" : "member"; }
 
+constexpr int kMaxRecheck = 1000;
+
+// Why a session of a user in `access` may not go on; empty when it may.
+std::string refusal_of(const identity::v1::Access& access) {
+    switch (access.state()) {
+        case identity::v1::Access::ACTIVE: return {};
+        case identity::v1::Access::DISABLED: return "account disabled";
+        case identity::v1::Access::DEVICE_REVOKED: return "device revoked";
+        case identity::v1::Access::USER_UNKNOWN: return "no such user";
+        default: return "access unknown";
+    }
+}
+
+identity::v1::CheckAccessRequest access_request(const std::string& user_id, const std::string& device) {
+    identity::v1::CheckAccessRequest request;
+    identity::v1::AccessSubject& subject = *request.add_subjects();
+    subject.set_user_id(user_id);
+    subject.set_device_fingerprint(device);
+    return request;
+}
+
 }  // namespace
 
 AuthService::AuthService(AuthStore& store, IdentityDirectory& identity, RecordAudit record, CountLogin count,
@@ -230,18 +251,71 @@ sdk::Result<v1::Claims> AuthService::verified(const std::string& token) const {
     return verify_access_token(token, lookup, clock_() / 1000);
 }
 
-sdk::Result<v1::ValidateReply> AuthService::validate(const v1::ValidateRequest& request) {
+void AuthService::validate(const v1::ValidateRequest& request, const Caller& caller, Done<v1::ValidateReply> done) {
     auto claims = verified(request.access_token());
-    if (!claims.ok()) return claims.status();
+    if (!claims.ok()) return done(claims.status());
     if (!claims->device().empty() && claims->device() != request.device_fingerprint()) {
-        return sdk::Status(sdk::Code::unauthenticated, "invalid access token: it is bound to another device");
+        return done(sdk::Status(sdk::Code::unauthenticated, "invalid access token: it is bound to another device"));
     }
     auto revoked = store_.access_token_revoked(claims->token_id());
-    if (!revoked.ok()) return revoked.status();
-    if (*revoked) return sdk::Status(sdk::Code::unauthenticated, "invalid access token: revoked (logged out)");
-    v1::ValidateReply reply;
-    *reply.mutable_claims() = std::move(*claims);
-    return reply;
+    if (!revoked.ok()) return done(revoked.status());
+    if (*revoked) return done(sdk::Status(sdk::Code::unauthenticated, "invalid access token: revoked (logged out)"));
+    // A signature says who the user was when the token was issued; whether they may still act is Identity's.
+    // Built before the call: the callback takes the claims, and arguments are evaluated in no set order.
+    const identity::v1::CheckAccessRequest subject = access_request(claims->subject(), claims->device());
+    identity_.check_access(caller, subject, [claims = std::move(*claims), done = std::move(done)](auto access) mutable {
+        if (!access.ok() || access->access_size() != 1) {
+            return done(sdk::unavailable("cannot check the account now: " + access.status().message()));
+        }
+        if (std::string refused = refusal_of(access->access(0)); !refused.empty()) {
+            return done(sdk::Status(sdk::Code::unauthenticated, "invalid access token: " + refused));
+        }
+        v1::ValidateReply reply;
+        *reply.mutable_claims() = std::move(claims);
+        done(std::move(reply));
+    });
+}
+
+void AuthService::recheck(const v1::RecheckRequest& request, const Caller& caller, Done<v1::RecheckReply> done) {
+    if (request.sessions_size() > kMaxRecheck) {
+        return done(sdk::invalid_argument("at most " + std::to_string(kMaxRecheck) + " sessions per call, not " +
+                                          std::to_string(request.sessions_size())));
+    }
+    auto verdicts = std::make_shared<v1::RecheckReply>();
+    identity::v1::CheckAccessRequest subjects;
+    for (const v1::Session& session : request.sessions()) {
+        v1::SessionVerdict& verdict = *verdicts->add_verdicts();
+        verdict.set_valid(true);
+        if (!session.token_id().empty()) {
+            auto revoked = store_.access_token_revoked(session.token_id());
+            if (!revoked.ok()) return done(revoked.status());
+            if (*revoked) {
+                verdict.set_valid(false);
+                verdict.set_reason("logged out");
+            }
+        }
+        identity::v1::AccessSubject& subject = *subjects.add_subjects();
+        subject.set_user_id(session.user_id());
+        subject.set_device_fingerprint(session.device_fingerprint());
+    }
+    if (subjects.subjects().empty()) return done(std::move(*verdicts));
+    identity_.check_access(caller, subjects, [verdicts, done = std::move(done)](auto access) {
+        if (!access.ok()) return done(sdk::unavailable("cannot check the accounts now: " + access.status().message()));
+        if (access->access_size() != verdicts->verdicts_size()) {
+            return done(sdk::Status(sdk::Code::internal, "Identity answered " + std::to_string(access->access_size()) +
+                                                             " of " + std::to_string(verdicts->verdicts_size()) +
+                                                             " subjects"));
+        }
+        for (int i = 0; i < access->access_size(); ++i) {
+            v1::SessionVerdict& verdict = *verdicts->mutable_verdicts(i);
+            std::string refused = refusal_of(access->access(i));
+            if (verdict.valid() && !refused.empty()) {
+                verdict.set_valid(false);
+                verdict.set_reason(refused);
+            }
+        }
+        done(std::move(*verdicts));
+    });
 }
 
 void AuthService::refresh(const v1::RefreshRequest& request, const Caller& caller, Done<v1::LoginReply> done) {
@@ -259,18 +333,26 @@ void AuthService::refresh(const v1::RefreshRequest& request, const Caller& calle
         record(caller, "user:" + old.username, "refresh_refused", "denied", {{"reason", "other_device"}});
         return done(sdk::Status(sdk::Code::unauthenticated, "refresh token is bound to another device"));
     }
-    // The user may have been disabled or changed role since: ask Identity before issuing anything.
-    identity_.get_user(
-        caller, old.user_id, [this, old, hash, caller, done = std::move(done)](sdk::Result<identity::v1::User> user) {
-            if (!user.ok() && user.status().code() != sdk::Code::not_found) {
-                return done(sdk::unavailable("cannot check the user now: " + user.status().message()));
+    // The user may have been disabled or changed role, or the device revoked, since: ask Identity before
+    // issuing anything.
+    identity_.check_access(
+        caller, access_request(old.user_id, old.device),
+        [this, old, hash, caller, done = std::move(done)](sdk::Result<identity::v1::CheckAccessReply> access) {
+            if (!access.ok() || access->access_size() != 1) {
+                return done(sdk::unavailable("cannot check the user now: " + access.status().message()));
             }
             const int64_t now = clock_();
-            if (!user.ok() || user->disabled()) {
+            const identity::v1::Access& verdict = access->access(0);
+            if (verdict.state() != identity::v1::Access::ACTIVE) {
+                const bool device = verdict.state() == identity::v1::Access::DEVICE_REVOKED;
                 (void)store_.revoke_family(old.family_id, now);
-                record(caller, "user:" + old.username, "refresh_refused", "denied", {{"reason", "user_disabled"}});
-                return done(sdk::Status(sdk::Code::permission_denied, "this account is disabled"));
+                record(caller, "user:" + old.username, "refresh_refused", "denied",
+                       {{"reason", device ? "device_revoked" : "user_disabled"}});
+                return done(sdk::Status(sdk::Code::permission_denied, device
+                                                                          ? "this device was revoked for this account"
+                                                                          : "this account is disabled"));
             }
+            const identity::v1::User* user = &verdict.user();
             std::string next_hash;
             int64_t expires = 0;
             auto pair =
@@ -295,6 +377,23 @@ void AuthService::refresh(const v1::RefreshRequest& request, const Caller& calle
 }
 
 sdk::Result<v1::LogoutReply> AuthService::logout(const v1::LogoutRequest& request, const Caller& caller) {
+    // The session's token: the client edge authenticated this connection with it, whether or not the client
+    // still holds a refresh token.
+    const v1::Session& session = request.session();
+    if (!session.token_id().empty()) {
+        if (session.token_id().size() > kMaxClientField || session.user_id().size() > kMaxClientField) {
+            return sdk::invalid_argument("session fields are at most " + std::to_string(kMaxClientField) + " bytes");
+        }
+        // Kept until the token would have expired anyway; never longer than a token can live.
+        const int64_t latest = (clock_() + settings_.access_token_lifetime.count()) / 1000 + kClockSkewSeconds;
+        const int64_t expires = session.expires_unix_s() > 0 ? std::min(session.expires_unix_s(), latest) : latest;
+        if (sdk::Status revoked = store_.revoke_access_token(session.token_id(), expires); !revoked.ok())
+            return revoked;
+        if (request.refresh_token().empty()) {
+            record(caller, "user_id:" + session.user_id(), "logout", "ok", {{"token_id", session.token_id()}});
+            return v1::LogoutReply();
+        }
+    }
     if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken) return kInvalidRefresh;
     auto found = store_.find_refresh(plugin_support::sha256_hex(request.refresh_token()));
     if (!found.ok()) return found.status();

@@ -1,6 +1,6 @@
 // AuthService: Login, Validate, Refresh, Logout and Keys over an AuthStore, the Identity service (for
 // passwords and users) and the audit record. Login and Refresh wait on Identity, so they answer through
-// a callback; the rest answer at once.
+// a callback, and so do Validate and Recheck, which ask Identity whether the user and device may still act.
 #pragma once
 
 #include <chrono>
@@ -29,8 +29,9 @@ public:
     virtual ~IdentityDirectory() = default;
     virtual void verify_password(const Caller& caller, const identity::v1::VerifyPasswordRequest& request,
                                  std::function<void(sdk::Result<identity::v1::VerifyPasswordReply>)> done) = 0;
-    virtual void get_user(const Caller& caller, const std::string& id,
-                          std::function<void(sdk::Result<identity::v1::User>)> done) = 0;
+    // Whether each subject's user is enabled and its device (if any) not revoked, in the request's order.
+    virtual void check_access(const Caller& caller, const identity::v1::CheckAccessRequest& request,
+                              std::function<void(sdk::Result<identity::v1::CheckAccessReply>)> done) = 0;
 };
 
 struct AuthSettings {
@@ -56,9 +57,11 @@ public:
     sdk::Status rotate_keys();
 
     void login(const v1::LoginRequest& request, const Caller& caller, Done<v1::LoginReply> done);
-    sdk::Result<v1::ValidateReply> validate(const v1::ValidateRequest& request);
+    void validate(const v1::ValidateRequest& request, const Caller& caller, Done<v1::ValidateReply> done);
     void refresh(const v1::RefreshRequest& request, const Caller& caller, Done<v1::LoginReply> done);
     sdk::Result<v1::LogoutReply> logout(const v1::LogoutRequest& request, const Caller& caller);
+    // One verdict per session: its token not revoked, its user enabled, its device not revoked.
+    void recheck(const v1::RecheckRequest& request, const Caller& caller, Done<v1::RecheckReply> done);
     sdk::Result<v1::KeysReply> keys();
 
 private:

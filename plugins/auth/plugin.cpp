@@ -1,8 +1,8 @@
 // The Auth plugin: logins, ES256 access tokens (JWT through libjwt), rotating refresh tokens.
 //   config:  kSettings below
 //   store:   <data dir>/auth.sqlite (signing keys, refresh families, revocations, the audit outbox)
-//   serves:  lanchat.auth.v1.Auth/Login, /Validate, /Refresh, /Logout, /Keys (the client edge)
-//   calls:   identity (VerifyPassword, GetUser), audit (Append, through the durable outbox)
+//   serves:  lanchat.auth.v1.Auth/Login, /Validate, /Refresh, /Logout, /Recheck, /Keys (the client edge)
+//   calls:   identity (VerifyPassword, CheckAccess), audit (Append, through the durable outbox)
 #include <chrono>
 
 #include "audit_outbox.hpp"
@@ -58,12 +58,10 @@ public:
             request, std::move(done));
     }
 
-    void get_user(const Caller& caller, const std::string& id,
-                  std::function<void(Result<identity::v1::User>)> done) override {
-        identity::v1::GetUserRequest request;
-        request.set_id(id);
-        rpc_.call<identity::v1::GetUserRequest, identity::v1::User>(
-            {"identity", "/lanchat.identity.v1.Identity/GetUser", kIdentityDeadline, true, caller.call}, request,
+    void check_access(const Caller& caller, const identity::v1::CheckAccessRequest& request,
+                      std::function<void(Result<identity::v1::CheckAccessReply>)> done) override {
+        rpc_.call<identity::v1::CheckAccessRequest, identity::v1::CheckAccessReply>(
+            {"identity", "/lanchat.identity.v1.Identity/CheckAccess", kIdentityDeadline, true, caller.call}, request,
             std::move(done));
     }
 
@@ -110,9 +108,13 @@ public:
                                                           [&auth](auto& call, auto& request, auto done) {
                                                               auth.refresh(request, caller_of(call), std::move(done));
                                                           })
-            .sync<v1::ValidateRequest, v1::ValidateReply>(
-                "Validate",
-                [&auth](const CallInfo&, const v1::ValidateRequest& request) { return auth.validate(request); })
+            .deferred<v1::ValidateRequest, v1::ValidateReply>(
+                "Validate", [&auth](auto& call, auto& request,
+                                    auto done) { auth.validate(request, caller_of(call), std::move(done)); })
+            .deferred<v1::RecheckRequest, v1::RecheckReply>("Recheck",
+                                                            [&auth](auto& call, auto& request, auto done) {
+                                                                auth.recheck(request, caller_of(call), std::move(done));
+                                                            })
             .sync<v1::LogoutRequest, v1::LogoutReply>("Logout",
                                                       [&auth](const CallInfo& call, const v1::LogoutRequest& request) {
                                                           return auth.logout(request, caller_of(call));

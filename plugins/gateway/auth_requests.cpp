@@ -1,7 +1,9 @@
-// Requests before and around authentication: auth (token, password or refresh), register, ping, logout;
-// and a connection taken over from a predecessor, whose user the host kept.
+// Requests before and around authentication: auth (token, password or refresh), register (throttled per
+// address), ping, logout (which revokes the session's token); and a connection taken over from a
+// predecessor, whose user the host kept.
 #include "gateway_service.hpp"
 
+#include "clock.hpp"
 #include "lanchat/auth/v1/auth.pb.h"
 
 namespace lanchat::gateway {
@@ -20,7 +22,8 @@ json claims_json(const auth_v1::Claims& claims) {
     return {{"id", claims.subject()},
             {"username", claims.username()},
             {"roles", std::vector<std::string>(claims.roles().begin(), claims.roles().end())},
-            {"expires_ms", claims.expires_unix_s() * 1000}};
+            {"expires_ms", claims.expires_unix_s() * 1000},
+            {"token_id", claims.token_id()}};
 }
 
 }  // namespace
@@ -73,6 +76,11 @@ void GatewayService::on_register(const ClientRequest& client, const Fields& fiel
     if (!limits_.allow_registration) {
         throw Refusal("registration_closed", "this node does not let people create accounts; ask an operator");
     }
+    // Each registration costs Identity an Argon2id hash: a few per minute per address is plenty for people.
+    if (!registrations_.try_take(address_of(client.session->peer_address), plugin_support::unix_ms_now())) {
+        throw Refusal("rate_limited", "too many registrations from this address; try again in " +
+                                          std::to_string(registrations_.retry_after_seconds()) + " s");
+    }
     identity_v1::CreateUserRequest request;
     request.set_username(fields.text("username", kMaxName));
     request.set_password(fields.text("password", kMaxSecret));
@@ -103,6 +111,7 @@ void GatewayService::authenticated(const ClientRequest& client, json result, con
         session.username = claims["username"];
         session.roles = roles_of(claims);
         session.expires_ms = claims["expires_ms"];
+        session.token_id = claims.value("token_id", "");
     }
     // Kept with the host, so a reloaded gateway still knows who this connection is.
     edge_.set_session(session.id, claims.dump());
@@ -126,20 +135,24 @@ void GatewayService::restore(const std::shared_ptr<Session>& session, std::strin
         session->username = saved.value("username", "");
         session->roles = roles_of(saved);
         session->expires_ms = saved.value("expires_ms", int64_t{0});
+        session->token_id = saved.value("token_id", "");
         first = count_user(session->user_id, +1);  // under the session's lock: closed() cannot slip between
     }
     if (first) heartbeat(session->user_id);
 }
 
+// The session's access token is revoked whether or not the client sends its refresh token: once logged out,
+// the token opens no other connection.
 void GatewayService::on_logout(const ClientRequest& client, const Fields& fields) {
     auto refresh = fields.optional_text("refresh_token", kMaxToken);
     auto finish = [this, client] {
         reply(client, json::object());
         edge_.close(client.session->id, kCloseNormal, "logged out");
     };
-    if (!refresh) return finish();
     auth_v1::LogoutRequest request;
-    request.set_refresh_token(*refresh);
+    *request.mutable_session() = client.session->auth_session();
+    if (refresh) request.set_refresh_token(*refresh);
+    if (!refresh && request.session().token_id().empty()) return finish();  // restored from an older gateway
     call<auth_v1::LogoutRequest, auth_v1::LogoutReply>(
         client, "auth", "Logout", request, [finish](const auth_v1::LogoutReply&) { finish(); }, "auth");
 }

@@ -19,7 +19,8 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       history_reads_(kHistoryReadsInFlight),
       edge_stream_(
           rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
-          [this] { ask_positions(); }) {
+          [this] { ask_positions(); }),
+      registrations_(limits.registrations_per_minute, limits.registration_burst) {
     requests_ = sdk::value_or_throw(metrics.counter("requests_total", "Client requests by type.", {"type"}));
     refusals_ = sdk::value_or_throw(
         metrics.counter("refusals_total", "Client requests refused, by protocol error code.", {"code"}));

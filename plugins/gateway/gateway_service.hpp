@@ -9,6 +9,7 @@
 // (edge_subscription.hpp), the channel feeds it fills (edge_feeds.hpp) and each connection's subscribe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "address_throttle.hpp"
 #include "edge_feeds.hpp"
 #include "edge_subscription.hpp"
 #include "frames.hpp"
@@ -48,6 +50,8 @@ struct GatewayLimits {
     std::chrono::milliseconds call_timeout{5000};  // deadline of each request's calls to the services
     std::chrono::milliseconds gap_wait{300};       // how long a message waits for a missing one before it
     size_t max_writes_in_flight = 256;             // across the node; more at once: unavailable (send_admission.hpp)
+    double registrations_per_minute = 6;           // `register` per client address
+    double registration_burst = 3;
 };
 
 // One request being answered: the session it came on, its id (the answer carries it), its share of the
@@ -76,6 +80,9 @@ public:
     // authenticated or whose token expired.
     void send_heartbeats();
     void sweep();
+    // Asks Auth, in batches, whether each authenticated session may go on (session_checks.cpp); closes with
+    // 4003 those whose token was revoked, whose user was disabled or whose device was revoked.
+    void recheck_sessions();
     // After a reload's switch: from now on requests are refused (unavailable) and nothing more is delivered
     // (the successor catches clients up); `done` is signalled once the requests already admitted have been
     // answered. The connections stay with the host.
@@ -201,6 +208,8 @@ private:
     EdgeFeeds feeds_;
     HistoryReads history_reads_;
     EdgeSubscription edge_stream_;
+    AddressThrottle registrations_;
+    std::atomic<bool> rechecking_{false};  // one round of rechecks at a time
 
     mutable std::mutex mutex_;  // the two maps
     std::unordered_map<sdk::ConnectionId, std::shared_ptr<Session>> sessions_;

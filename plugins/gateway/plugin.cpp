@@ -1,7 +1,8 @@
 // The gateway plugin: the client protocol on the node's client edge (ABI 1.3), and the web client.
 //   config:  kSettings below
 //   handles: the node's [client_edge] (WebSocket /ws and HTTPS for the web client)
-//   calls:   auth, identity, channel, router (one SubscribeEdge stream per instance), presence
+//   calls:   auth (Recheck of every open session each session_recheck_ms, batched), identity, channel,
+//            router (one SubscribeEdge stream per instance), presence
 // The connections belong to the host: reloading this plugin keeps them, and the successor learns who each
 // one is from the session bytes the host keeps.
 #include <chrono>
@@ -37,6 +38,11 @@ constexpr Setting kSettings[] = {
                      "the largest history reply: a page over it is cut short and says more: true"),
     setting::integer("max_requests_in_flight", 16, 1, 10000,
                      "requests one connection may have in the services at once (more: rate_limited)"),
+    setting::milliseconds(
+        "session_recheck_ms", 2000, 100, setting::kNoLimit,
+        "how often open sessions are checked again (logged out, user disabled, device revoked: 4003)"),
+    setting::integer("registrations_per_minute", 6, 1, 100000, "`register` requests per client address per minute"),
+    setting::integer("registration_burst", 3, 1, 100000, "`register` requests an address may send at once"),
 };
 
 }  // namespace
@@ -55,7 +61,10 @@ public:
         limits.heartbeat = settings().get<std::chrono::milliseconds>("heartbeat_ms");
         limits.call_timeout = settings().get<std::chrono::milliseconds>("call_timeout_ms");
         limits.max_writes_in_flight = settings().get<size_t>("max_writes_in_flight");
+        limits.registrations_per_minute = settings().get<double>("registrations_per_minute");
+        limits.registration_burst = settings().get<double>("registration_burst");
         heartbeat_ = limits.heartbeat;
+        recheck_ = settings().get<std::chrono::milliseconds>("session_recheck_ms");
         gateway_ =
             std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()));
     }
@@ -64,6 +73,7 @@ public:
         if (Status attached = edge_.attach(*gateway_); !attached.ok()) return attached;
         heartbeats_ = executor().every(heartbeat_, [this] { gateway_->send_heartbeats(); });
         sweeps_ = executor().every(std::chrono::milliseconds(500), [this] { gateway_->sweep(); });
+        rechecks_ = executor().every(recheck_, [this] { gateway_->recheck_sessions(); });
         gateway_->start_deliveries();
         deliveries_ = executor().every(std::chrono::milliseconds(100), [this] { gateway_->tick_deliveries(); });
         return {};
@@ -75,6 +85,7 @@ public:
     void stop() override {
         heartbeats_.reset();
         sweeps_.reset();
+        rechecks_.reset();
         deliveries_.reset();
         gateway_->cancel_streams();
     }
@@ -84,9 +95,11 @@ private:
     ClientEdge edge_;
     Metrics metrics_;
     std::chrono::milliseconds heartbeat_{10000};
+    std::chrono::milliseconds recheck_{2000};
     std::unique_ptr<GatewayService> gateway_;
     Timer heartbeats_;
     Timer sweeps_;
+    Timer rechecks_;
     Timer deliveries_;
 };
 

@@ -36,6 +36,16 @@ std::string Session::user() {
     return user_id;
 }
 
+auth::v1::Session Session::auth_session() {
+    std::lock_guard lock(mutex);
+    auth::v1::Session session;
+    session.set_token_id(token_id);
+    session.set_user_id(user_id);
+    session.set_device_fingerprint(device_fingerprint);
+    session.set_expires_unix_s(expires_ms / 1000);
+    return session;
+}
+
 bool Session::take_token() {
     std::lock_guard lock(mutex);
     return rate_limiter.try_take(plugin_support::unix_ms_now());

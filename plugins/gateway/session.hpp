@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lanchat/auth/v1/auth.pb.h"
 #include "lanchat/channel/v1/channel.pb.h"
 #include "lanchat/plugin_abi.h"
 #include "lanchat/sdk/client_edge.hpp"
@@ -39,12 +40,15 @@ struct Session {
     std::string user_id, username;
     std::vector<std::string> roles;
     int64_t expires_ms = 0;
+    std::string token_id;  // the access token's id: what a logout revokes and the recheck asks about
     RateLimiter rate_limiter;
     lanchat_rpc_stream_id presence_watch = 0;
 
     // The user as Channel's requests name them.
     channel::v1::Actor actor();
     std::string user();
+    // Who this connection is, as Auth's Logout and Recheck name a session.
+    auth::v1::Session auth_session();
     // One frame's cost against the rate limit (now); false when the client is over it.
     bool take_token();
     bool flooding();

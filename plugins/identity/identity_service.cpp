@@ -16,6 +16,7 @@ constexpr size_t kMaxDisplayName = 64;
 constexpr size_t kMinPassword = 8;
 constexpr size_t kMaxPassword = 1024;
 constexpr plugin_support::PageLimits kPage;
+constexpr int kMaxAccessSubjects = 1000;
 
 // Usernames are case-insensitive: stored and looked up in lower case.
 sdk::Result<std::string> normalized_username(std::string username) {
@@ -91,33 +92,81 @@ sdk::Result<std::string> username_after(const std::string& token) {
     return decoded;
 }
 
+// The audit target naming a user: their username when known, else the id asked for.
+std::string user_target(const std::string& name) { return "user:" + name.substr(0, kMaxUsername * 2); }
+
 }  // namespace
 
-IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock)
-    : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)) {
+bool Caller::is_operator() const {
+    return peer.rfind("spiffe://", 0) == 0 && peer.find("/operator/") != std::string::npos;
+}
+
+IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock,
+                                 RecordAudit record)
+    : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)), record_(std::move(record)) {
     decoy_hash_ = value_or_throw(hash_password(ids::to_hex(ids::random_bytes(16)), parameters_));
 }
 
-sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request, bool caller_is_operator) {
+void IdentityService::audit(const Caller& caller, const char* action, const std::string& target,
+                            const sdk::Status& outcome) {
+    audit::v1::AppendRequest entry;
+    entry.set_actor(caller.peer.empty() ? "(unknown caller)" : caller.peer);
+    entry.set_action(action);
+    entry.set_target(target);
+    entry.set_outcome(outcome.ok() ? "ok" : "failed");
+    entry.set_correlation_id(caller.correlation_id);
+    if (!outcome.ok()) (*entry.mutable_details())["reason"] = outcome.message().substr(0, 256);
+    record_(std::move(entry));
+}
+
+template <class T>
+sdk::Result<T> IdentityService::audited(const Caller& caller, const char* action, const std::string& target,
+                                        sdk::Result<T> result) {
+    audit(caller, action, target, result.status());
+    return result;
+}
+
+sdk::Status IdentityService::check_new_user(const v1::CreateUserRequest& request, const Caller& caller) {
+    auto checked = [&]() -> sdk::Status {
+        auto username = normalized_username(request.username());
+        if (!username.ok()) return username.status();
+        const std::string& display_name = request.display_name().empty() ? *username : request.display_name();
+        if (sdk::Status text = check_text("display_name", display_name, kMaxDisplayName); !text.ok()) return text;
+        if (sdk::Status password = check_password(request.password()); !password.ok()) return password;
+        auto role = role_or_member(request.role());
+        if (!role.ok()) return role.status();
+        if (*role != v1::ROLE_MEMBER && !caller.is_operator()) {
+            return {sdk::Code::permission_denied, "only an operator may create an admin"};
+        }
+        // Before hashing: a taken name must not cost an Argon2id hash (the store checks again when it inserts).
+        auto taken = store_->find_user_by_name(*username);
+        if (!taken.ok()) return taken.status();
+        if (taken->has_value()) return {sdk::Code::already_exists, "the username '" + *username + "' is taken"};
+        return {};
+    }();
+    if (!checked.ok()) audit(caller, "user_create", user_target(request.username()), checked);
+    return checked;
+}
+
+sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request, const Caller& caller) {
+    if (sdk::Status checked = check_new_user(request, caller); !checked.ok()) return checked;
+    return audited(caller, "user_create", user_target(request.username()), created(request));
+}
+
+sdk::Result<v1::User> IdentityService::created(const v1::CreateUserRequest& request) {
     auto username = normalized_username(request.username());
     if (!username.ok()) return username.status();
-    const std::string& display_name = request.display_name().empty() ? *username : request.display_name();
-    if (sdk::Status checked = check_text("display_name", display_name, kMaxDisplayName); !checked.ok()) return checked;
-    if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
     auto role = role_or_member(request.role());
     if (!role.ok()) return role.status();
-    if (*role != v1::ROLE_MEMBER && !caller_is_operator) {
-        return sdk::Status(sdk::Code::permission_denied, "only an operator may create an admin");
-    }
     auto hash = hash_password(request.password(), parameters_);
     if (!hash.ok()) return hash.status();
     v1::User user;
     user.set_id(ids::random_id("u_"));
     user.set_username(*username);
-    user.set_display_name(display_name);
+    user.set_display_name(request.display_name().empty() ? *username : request.display_name());
     user.set_role(*role);
     user.set_created_unix_ms(clock_());
-    if (sdk::Status created = store_->create_user(user, *hash); !created.ok()) return created;
+    if (sdk::Status stored = store_->create_user(user, *hash); !stored.ok()) return stored;
     return user;
 }
 
@@ -156,41 +205,55 @@ sdk::Result<v1::ListUsersReply> IdentityService::list_users(const v1::ListUsersR
     return reply;
 }
 
-sdk::Result<v1::User> IdentityService::update_user(const v1::UpdateUserRequest& request) {
+sdk::Result<v1::User> IdentityService::update_user(const v1::UpdateUserRequest& request, const Caller& caller) {
     auto stored = existing_user(request.id());
-    if (!stored.ok()) return stored.status();
-    v1::User user = stored->user;
-    if (!request.display_name().empty()) {
-        if (sdk::Status checked = check_text("display_name", request.display_name(), kMaxDisplayName); !checked.ok())
-            return checked;
-        user.set_display_name(request.display_name());
-    }
-    if (request.role() != v1::ROLE_UNSPECIFIED) {
-        auto role = role_or_member(request.role());
-        if (!role.ok()) return role.status();
-        user.set_role(*role);
-    }
-    if (sdk::Status updated = store_->update_user(user); !updated.ok()) return updated;
-    return user;
+    if (!stored.ok()) return audited<v1::User>(caller, "user_update", user_target(request.id()), stored.status());
+    const std::string target = user_target(stored->user.username());
+    auto changed = [&]() -> sdk::Result<v1::User> {
+        v1::User user = stored->user;
+        if (!request.display_name().empty()) {
+            if (sdk::Status checked = check_text("display_name", request.display_name(), kMaxDisplayName);
+                !checked.ok())
+                return checked;
+            user.set_display_name(request.display_name());
+        }
+        if (request.role() != v1::ROLE_UNSPECIFIED) {
+            auto role = role_or_member(request.role());
+            if (!role.ok()) return role.status();
+            user.set_role(*role);
+        }
+        if (sdk::Status updated = store_->update_user(user); !updated.ok()) return updated;
+        return user;
+    };
+    return audited(caller, "user_update", target, changed());
 }
 
-sdk::Result<v1::User> IdentityService::set_user_disabled(const v1::SetUserDisabledRequest& request) {
+sdk::Result<v1::User> IdentityService::set_user_disabled(const v1::SetUserDisabledRequest& request,
+                                                         const Caller& caller) {
+    const char* action = request.disabled() ? "user_disable" : "user_enable";
     auto stored = existing_user(request.id());
-    if (!stored.ok()) return stored.status();
+    if (!stored.ok()) return audited<v1::User>(caller, action, user_target(request.id()), stored.status());
     v1::User user = stored->user;
     user.set_disabled(request.disabled());
-    if (sdk::Status updated = store_->update_user(user); !updated.ok()) return updated;
-    return user;
+    sdk::Status updated = store_->update_user(user);
+    return audited(caller, action, user_target(user.username()),
+                   updated.ok() ? sdk::Result<v1::User>(user) : sdk::Result<v1::User>(updated));
 }
 
-sdk::Result<v1::SetPasswordReply> IdentityService::set_password(const v1::SetPasswordRequest& request) {
+sdk::Result<v1::SetPasswordReply> IdentityService::set_password(const v1::SetPasswordRequest& request,
+                                                                const Caller& caller) {
     auto stored = existing_user(request.id());
-    if (!stored.ok()) return stored.status();
-    if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
-    auto hash = hash_password(request.password(), parameters_);
-    if (!hash.ok()) return hash.status();
-    if (sdk::Status set = store_->set_password_hash(stored->user.id(), *hash); !set.ok()) return set;
-    return v1::SetPasswordReply();
+    if (!stored.ok()) {
+        return audited<v1::SetPasswordReply>(caller, "user_password", user_target(request.id()), stored.status());
+    }
+    auto changed = [&]() -> sdk::Result<v1::SetPasswordReply> {
+        if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
+        auto hash = hash_password(request.password(), parameters_);
+        if (!hash.ok()) return hash.status();
+        if (sdk::Status set = store_->set_password_hash(stored->user.id(), *hash); !set.ok()) return set;
+        return v1::SetPasswordReply();
+    };
+    return audited(caller, "user_password", user_target(stored->user.username()), changed());
 }
 
 sdk::Result<v1::VerifyPasswordReply> IdentityService::verify_password(const v1::VerifyPasswordRequest& request) {
@@ -261,16 +324,19 @@ sdk::Result<v1::Device> IdentityService::register_device(const std::string& user
     return device;
 }
 
-sdk::Result<v1::Device> IdentityService::add_device(const v1::AddDeviceRequest& request) {
+sdk::Result<v1::Device> IdentityService::add_device(const v1::AddDeviceRequest& request, const Caller& caller) {
     auto stored = existing_user(request.user_id());
-    if (!stored.ok()) return stored.status();
-    if (sdk::Status checked = check_fingerprint(request.fingerprint()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_text("name", request.name(), kMaxDisplayName); !checked.ok()) return checked;
-    auto known = store_->find_device_by_fingerprint(request.user_id(), request.fingerprint());
-    if (!known.ok()) return known.status();
-    if (known->has_value())
-        return sdk::Status(sdk::Code::already_exists, "the user already has this device: " + (*known)->id());
-    return register_device(request.user_id(), request.name(), request.fingerprint());
+    if (!stored.ok()) return audited<v1::Device>(caller, "device_add", user_target(request.user_id()), stored.status());
+    auto added = [&]() -> sdk::Result<v1::Device> {
+        if (sdk::Status checked = check_fingerprint(request.fingerprint()); !checked.ok()) return checked;
+        if (sdk::Status checked = check_text("name", request.name(), kMaxDisplayName); !checked.ok()) return checked;
+        auto known = store_->find_device_by_fingerprint(request.user_id(), request.fingerprint());
+        if (!known.ok()) return known.status();
+        if (known->has_value())
+            return sdk::Status(sdk::Code::already_exists, "the user already has this device: " + (*known)->id());
+        return register_device(request.user_id(), request.name(), request.fingerprint());
+    };
+    return audited(caller, "device_add", user_target(stored->user.username()), added());
 }
 
 sdk::Result<v1::ListDevicesReply> IdentityService::list_devices(const v1::ListDevicesRequest& request) {
@@ -283,15 +349,54 @@ sdk::Result<v1::ListDevicesReply> IdentityService::list_devices(const v1::ListDe
     return reply;
 }
 
-sdk::Result<v1::Device> IdentityService::revoke_device(const v1::RevokeDeviceRequest& request) {
-    if (sdk::Status checked = check_id("id", request.id()); !checked.ok()) return checked;
-    auto found = store_->find_device(request.id());
+sdk::Result<v1::Device> IdentityService::revoke_device(const v1::RevokeDeviceRequest& request, const Caller& caller) {
+    auto revoked = [&]() -> sdk::Result<v1::Device> {
+        if (sdk::Status checked = check_id("id", request.id()); !checked.ok()) return checked;
+        auto found = store_->find_device(request.id());
+        if (!found.ok()) return found.status();
+        if (!found->has_value()) return sdk::not_found("no device with id " + request.id());
+        if (sdk::Status stored = store_->revoke_device(request.id()); !stored.ok()) return stored;
+        v1::Device device = **found;
+        device.set_revoked(true);
+        return device;
+    };
+    return audited(caller, "device_revoke", "device:" + request.id().substr(0, 64), revoked());
+}
+
+sdk::Result<v1::Access> IdentityService::access_of(const v1::AccessSubject& subject) {
+    v1::Access access;
+    if (!check_id("user_id", subject.user_id()).ok()) {
+        access.set_state(v1::Access::USER_UNKNOWN);
+        return access;
+    }
+    auto found = store_->find_user_by_id(subject.user_id());
     if (!found.ok()) return found.status();
-    if (!found->has_value()) return sdk::not_found("no device with id " + request.id());
-    if (sdk::Status revoked = store_->revoke_device(request.id()); !revoked.ok()) return revoked;
-    v1::Device device = **found;
-    device.set_revoked(true);
-    return device;
+    if (!found->has_value()) {
+        access.set_state(v1::Access::USER_UNKNOWN);
+        return access;
+    }
+    *access.mutable_user() = (*found)->user;
+    access.set_state((*found)->user.disabled() ? v1::Access::DISABLED : v1::Access::ACTIVE);
+    if (access.state() == v1::Access::ACTIVE && !subject.device_fingerprint().empty()) {
+        auto device = store_->find_device_by_fingerprint(subject.user_id(), subject.device_fingerprint());
+        if (!device.ok()) return device.status();
+        if (!device->has_value() || (*device)->revoked()) access.set_state(v1::Access::DEVICE_REVOKED);
+    }
+    return access;
+}
+
+sdk::Result<v1::CheckAccessReply> IdentityService::check_access(const v1::CheckAccessRequest& request) {
+    if (request.subjects_size() > kMaxAccessSubjects) {
+        return sdk::invalid_argument("at most " + std::to_string(kMaxAccessSubjects) + " subjects per call, not " +
+                                     std::to_string(request.subjects_size()));
+    }
+    v1::CheckAccessReply reply;
+    for (const v1::AccessSubject& subject : request.subjects()) {
+        auto access = access_of(subject);
+        if (!access.ok()) return access.status();
+        *reply.add_access() = std::move(*access);
+    }
+    return reply;
 }
 
 }  // namespace lanchat::identity

@@ -1,12 +1,14 @@
 // The Identity plugin: users, Argon2id password hashes and devices in SQLite.
-//   config:  kSettings below: the cost of new hashes; existing hashes keep theirs and are re-made at the
-//            next successful login when weaker
-//   store:   <data dir>/identity.sqlite
+//   config:  kSettings below: the cost of new hashes (existing hashes keep theirs and are re-made at the
+//            next successful login when weaker), and the hashing pool's threads and queue
+//   store:   <data dir>/identity.sqlite; <data dir>/audit_outbox.sqlite (entries on their way to Audit)
 //   serves:  lanchat.identity.v1.Identity/* (operators, Auth, the gateway); /VerifyPassword (Auth only)
-//   calls:   nothing
+//   calls:   audit (Append, through the durable outbox: every change, with who asked)
 #include <chrono>
 
+#include "audit_outbox.hpp"
 #include "clock.hpp"
+#include "hashing_pool.hpp"
 #include "identity_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
@@ -22,6 +24,11 @@ constexpr Setting kSettings[] = {
     setting::integer("argon2_memory_kib", 65536, 8192, 4 * 1024 * 1024, "memory per new password hash, in KiB"),
     setting::integer("argon2_iterations", 3, 1, 64, "passes over that memory per new hash"),
     setting::integer("argon2_parallelism", 1, 1, 16, "lanes per new hash"),
+    // One thread leaves the other core of a 2-core node to everything else.
+    setting::integer("hash_threads", 1, 1, 64,
+                     "threads that hash and check passwords (Argon2id), apart from the node's"),
+    setting::integer("hash_queue", 32, 1, 100000,
+                     "password hashes that may wait for a thread; beyond it RESOURCE_EXHAUSTED"),
 };
 
 Argon2Parameters configured_parameters(const Settings& settings) {
@@ -36,59 +43,98 @@ Argon2Parameters configured_parameters(const Settings& settings) {
 
 class IdentityPlugin : public Plugin {
 public:
-    explicit IdentityPlugin(Host& host) : Plugin(host), rpc_(host) {
-        auto store = open_sqlite_store(std::filesystem::path(config().data_dir()) / "identity.sqlite");
-        service_ = std::make_unique<IdentityService>(value_or_throw(std::move(store)),
-                                                     configured_parameters(settings()), plugin_support::unix_ms_now);
+    explicit IdentityPlugin(Host& host)
+        : Plugin(host),
+          rpc_(host),
+          pool_(settings().get<size_t>("hash_threads"), settings().get<size_t>("hash_queue")) {
+        const std::filesystem::path data_dir = config().data_dir();
+        outbox_database_ = value_or_throw(plugin_support::AuditOutbox::open_database(data_dir, "audit_outbox"));
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            *outbox_database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
+        auto store = open_sqlite_store(data_dir / "identity.sqlite");
+        service_ = std::make_unique<IdentityService>(
+            value_or_throw(std::move(store)), configured_parameters(settings()), plugin_support::unix_ms_now,
+            [this](audit::v1::AppendRequest entry) {
+                if (Status queued = outbox_->enqueue(std::move(entry)); !queued.ok()) {
+                    log().error("cannot queue an audit entry", {{"reason", queued.message()}});
+                }
+            });
     }
 
     Status start() override {
+        outbox_->start();
         IdentityService& s = *service_;
         return Serving(rpc_, "/lanchat.identity.v1.Identity/")
             .unary<v1::CreateUserRequest, v1::User>(
-                "CreateUser", on_executor<v1::CreateUserRequest, v1::User>([&s](const std::string& caller, auto& r) {
-                    return s.create_user(r, is_operator(caller));
-                }))
+                "CreateUser",
+                [this, &s](const CallInfo& info, v1::CreateUserRequest r, Responder<v1::User> responder) mutable {
+                    const Caller caller = caller_of(info);
+                    if (Status checked = s.check_new_user(r, caller); !checked.ok()) return responder.fail(checked);
+                    hash(info, "user_create", "user:" + r.username(), responder,
+                         [&s, caller, r] { return s.create_user(r, caller); });
+                })
             .sync<v1::GetUserRequest, v1::User>("GetUser", [&s](auto&, auto& r) { return s.get_user(r); })
             .sync<v1::LookupUserRequest, v1::User>("LookupUser", [&s](auto&, auto& r) { return s.lookup_user(r); })
             .sync<v1::ListUsersRequest, v1::ListUsersReply>("ListUsers",
                                                             [&s](auto&, auto& r) { return s.list_users(r); })
-            .sync<v1::UpdateUserRequest, v1::User>("UpdateUser", [&s](auto&, auto& r) { return s.update_user(r); })
-            .sync<v1::SetUserDisabledRequest, v1::User>("SetUserDisabled",
-                                                        [&s](auto&, auto& r) { return s.set_user_disabled(r); })
+            .sync<v1::UpdateUserRequest, v1::User>(
+                "UpdateUser", [&s](auto& info, auto& r) { return s.update_user(r, caller_of(info)); })
+            .sync<v1::SetUserDisabledRequest, v1::User>(
+                "SetUserDisabled", [&s](auto& info, auto& r) { return s.set_user_disabled(r, caller_of(info)); })
             .unary<v1::SetPasswordRequest, v1::SetPasswordReply>(
-                "SetPassword", on_executor<v1::SetPasswordRequest, v1::SetPasswordReply>(
-                                   [&s](const std::string&, auto& r) { return s.set_password(r); }))
+                "SetPassword",
+                [this, &s](const CallInfo& info, v1::SetPasswordRequest r,
+                           Responder<v1::SetPasswordReply> responder) mutable {
+                    hash(info, "user_password", "user:" + r.id(), responder,
+                         [&s, caller = caller_of(info), r] { return s.set_password(r, caller); });
+                })
             .unary<v1::VerifyPasswordRequest, v1::VerifyPasswordReply>(
-                "VerifyPassword", on_executor<v1::VerifyPasswordRequest, v1::VerifyPasswordReply>(
-                                      [&s](const std::string&, auto& r) { return s.verify_password(r); }))
-            .sync<v1::AddDeviceRequest, v1::Device>("AddDevice", [&s](auto&, auto& r) { return s.add_device(r); })
+                "VerifyPassword",
+                [this, &s](const CallInfo& info, v1::VerifyPasswordRequest r,
+                           Responder<v1::VerifyPasswordReply> responder) mutable {
+                    hash(info, nullptr, {}, responder, [&s, r] { return s.verify_password(r); });
+                })
+            .sync<v1::AddDeviceRequest, v1::Device>(
+                "AddDevice", [&s](auto& info, auto& r) { return s.add_device(r, caller_of(info)); })
             .sync<v1::ListDevicesRequest, v1::ListDevicesReply>("ListDevices",
                                                                 [&s](auto&, auto& r) { return s.list_devices(r); })
-            .sync<v1::RevokeDeviceRequest, v1::Device>("RevokeDevice",
-                                                       [&s](auto&, auto& r) { return s.revoke_device(r); })
+            .sync<v1::RevokeDeviceRequest, v1::Device>(
+                "RevokeDevice", [&s](auto& info, auto& r) { return s.revoke_device(r, caller_of(info)); })
+            .sync<v1::CheckAccessRequest, v1::CheckAccessReply>("CheckAccess",
+                                                                [&s](auto&, auto& r) { return s.check_access(r); })
             .status();
     }
 
-private:
-    // Argon2id takes tens of milliseconds and 64 MiB: it runs on the host's executor, never on the thread
-    // that serves the mesh, and the executor's size bounds how many run at once. `logic(caller, request)`.
-    template <class Request, class Response, class Logic>
-    Rpc::UnaryHandler<Request, Response> on_executor(Logic logic) {
-        return [this, logic](const CallInfo& info, Request request, Responder<Response> responder) {
-            executor().post([logic, caller = info.peer, request = std::move(request), responder]() mutable {
-                responder.answer(logic(caller, request));
-            });
-        };
-    }
+    void stop() override { outbox_->stop(); }
 
-    // spiffe://<domain>/operator/<name>: a person with an operator certificate, not a service.
-    static bool is_operator(const std::string& caller) {
-        return caller.rfind("spiffe://", 0) == 0 && caller.find("/operator/") != std::string::npos;
+private:
+    static Caller caller_of(const CallInfo& info) { return {info.peer, info.correlation_id}; }
+
+    // Runs `logic` (which hashes or checks a password) on the hashing pool, never on the node's executor or
+    // the thread that serves the mesh, and answers with its result. A full pool answers RESOURCE_EXHAUSTED,
+    // a job whose deadline passed while it waited DEADLINE_EXCEEDED; for a change (`action`) either is
+    // audited as failed.
+    template <class Response, class Logic>
+    void hash(const CallInfo& info, const char* action, std::string target, Responder<Response> responder,
+              Logic logic) {
+        auto refuse = [this, action, target, caller = caller_of(info), responder](const Status& why) mutable {
+            if (action != nullptr) service_->audit(caller, action, target, why);
+            responder.fail(why);
+        };
+        HashingPool::Job job;
+        if (info.deadline_unix_ms != 0) {
+            job.deadline = HashingPool::Deadline(std::chrono::milliseconds(info.deadline_unix_ms));
+        }
+        job.run = [logic, responder]() mutable { responder.answer(logic()); };
+        job.refuse = refuse;
+        if (Status queued = pool_.submit(std::move(job)); !queued.ok()) refuse(queued);
     }
 
     Rpc rpc_;
+    std::unique_ptr<plugin_support::SqliteDatabase> outbox_database_;
+    std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     std::unique_ptr<IdentityService> service_;
+    HashingPool pool_;  // last: destroyed first, so no job runs once the service is gone
 };
 
 }  // namespace lanchat::identity

@@ -24,11 +24,9 @@ public:
         }
         done(verdict);
     }
-    void get_user(const Caller&, const std::string& id,
-                  std::function<void(sdk::Result<identity::v1::User>)> done) override {
-        identity::v1::GetUserRequest request;
-        request.set_id(id);
-        done(identity_.get_user(request));
+    void check_access(const Caller&, const identity::v1::CheckAccessRequest& request,
+                      std::function<void(sdk::Result<identity::v1::CheckAccessReply>)> done) override {
+        done(identity_.check_access(request));
     }
 
     bool hold = false;  // answers wait in `held` until the test runs them: attempts in flight together
@@ -41,6 +39,7 @@ private:
 const std::string kDeviceA(64, 'a');
 const std::string kDeviceB(64, 'b');
 const Caller kGateway{"spiffe://lan.test/svc/gateway", "corr-1", nullptr};
+const identity::Caller kOperator{"spiffe://lan.test/operator/root", "corr-2"};
 
 class AuthServiceTest : public ::testing::Test {
 protected:
@@ -59,7 +58,7 @@ protected:
         identity::v1::CreateUserRequest alice;
         alice.set_username("alice");
         alice.set_password("correct horse");
-        alice_ = value_or_throw(identity_->create_user(alice, true));
+        alice_ = value_or_throw(identity_->create_user(alice, kOperator));
     }
 
     sdk::Result<v1::LoginReply> login(const std::string& user, const std::string& password,
@@ -87,7 +86,9 @@ protected:
         v1::ValidateRequest request;
         request.set_access_token(token);
         request.set_device_fingerprint(device);
-        return auth_->validate(request).status();
+        std::optional<sdk::Status> result;
+        auth_->validate(request, kGateway, [&](sdk::Result<v1::ValidateReply> reply) { result = reply.status(); });
+        return *result;
     }
 
     std::vector<std::string> actions() const {
@@ -137,7 +138,7 @@ TEST_F(AuthServiceTest, DisabledUsersCannotLogInOrRefresh) {
     identity::v1::SetUserDisabledRequest disable;
     disable.set_id(alice_.id());
     disable.set_disabled(true);
-    ASSERT_TRUE(identity_->set_user_disabled(disable).ok());
+    ASSERT_TRUE(identity_->set_user_disabled(disable, kOperator).ok());
     EXPECT_EQ(login("alice", "correct horse").status().code(), sdk::Code::permission_denied);
     EXPECT_EQ(refresh(pair->refresh_token()).status().code(), sdk::Code::permission_denied);
 }
@@ -213,6 +214,57 @@ TEST_F(AuthServiceTest, LogoutRevokesTheSessionAndTheAccessToken) {
     EXPECT_NE(validate(pair->access_token()).message().find("revoked"), std::string::npos);
     EXPECT_EQ(refresh(pair->refresh_token()).status().code(), sdk::Code::unauthenticated);
     EXPECT_EQ(actions().back(), "logout");
+}
+
+TEST_F(AuthServiceTest, ADisabledUsersTokenNoLongerValidatesAndTheirSessionsFailTheRecheck) {
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(pair.ok());
+    v1::RecheckRequest recheck;
+    v1::Session& session = *recheck.add_sessions();
+    session.set_token_id(pair->claims().token_id());
+    session.set_user_id(alice_.id());
+    std::optional<sdk::Result<v1::RecheckReply>> verdicts;
+    auth_->recheck(recheck, kGateway, [&](auto reply) { verdicts = std::move(reply); });
+    ASSERT_TRUE(verdicts->ok());
+    EXPECT_TRUE((*verdicts)->verdicts(0).valid());
+
+    identity::v1::SetUserDisabledRequest disable;
+    disable.set_id(alice_.id());
+    disable.set_disabled(true);
+    ASSERT_TRUE(identity_->set_user_disabled(disable, kOperator).ok());
+    EXPECT_NE(validate(pair->access_token()).message().find("account disabled"), std::string::npos);
+    auth_->recheck(recheck, kGateway, [&](auto reply) { verdicts = std::move(reply); });
+    ASSERT_TRUE(verdicts->ok());
+    EXPECT_FALSE((*verdicts)->verdicts(0).valid());
+    EXPECT_EQ((*verdicts)->verdicts(0).reason(), "account disabled");
+}
+
+TEST_F(AuthServiceTest, ARevokedDevicesTokenNeitherValidatesNorRefreshes) {
+    auto pair = login("alice", "correct horse", kDeviceA);
+    ASSERT_TRUE(pair.ok());
+    identity::v1::ListDevicesRequest list;
+    list.set_user_id(alice_.id());
+    identity::v1::RevokeDeviceRequest revoke;
+    revoke.set_id(value_or_throw(identity_->list_devices(list)).devices(0).id());
+    ASSERT_TRUE(identity_->revoke_device(revoke, kOperator).ok());
+    EXPECT_NE(validate(pair->access_token(), kDeviceA).message().find("device revoked"), std::string::npos);
+    auto refreshed = refresh(pair->refresh_token(), kDeviceA);
+    EXPECT_EQ(refreshed.status().code(), sdk::Code::permission_denied);
+    EXPECT_NE(refreshed.status().message().find("device was revoked"), std::string::npos);
+    EXPECT_EQ(actions().back(), "refresh_refused");
+}
+
+TEST_F(AuthServiceTest, LogoutOfASessionRevokesItsAccessTokenWithoutARefreshToken) {
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(pair.ok());
+    v1::LogoutRequest logout;
+    logout.mutable_session()->set_token_id(pair->claims().token_id());
+    logout.mutable_session()->set_user_id(alice_.id());
+    logout.mutable_session()->set_expires_unix_s(pair->claims().expires_unix_s());
+    ASSERT_TRUE(auth_->logout(logout, kGateway).ok());
+    EXPECT_NE(validate(pair->access_token()).message().find("revoked"), std::string::npos);
+    EXPECT_EQ(actions().back(), "logout");
+    EXPECT_EQ(auth_->logout(v1::LogoutRequest(), kGateway).status().code(), sdk::Code::unauthenticated);
 }
 
 TEST_F(AuthServiceTest, TokensAreBoundToTheDeviceThatLoggedIn) {

@@ -11,6 +11,8 @@ namespace {
 
 // The cheapest parameters the plugin accepts, so the suite stays fast; the logic is the same.
 constexpr Argon2Parameters kTestCost{8192, 1, 1};
+const Caller kOperator{"spiffe://lan.test/operator/root", "corr-1"};
+const Caller kGateway{"spiffe://lan.test/svc/gateway", "corr-2"};
 const std::string kFingerprint(64, 'a');
 
 class IdentityServiceTest : public ::testing::Test {
@@ -26,7 +28,7 @@ protected:
         request.set_username(name);
         request.set_password(password);
         request.set_role(role);
-        return value_or_throw(identity.create_user(request, true));
+        return value_or_throw(identity.create_user(request, kOperator));
     }
 
     static v1::VerifyPasswordReply verify(IdentityService& identity, const std::string& name,
@@ -68,14 +70,14 @@ TEST_F(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
     v1::CreateUserRequest again;
     again.set_username("BOB");
     again.set_password("password2");
-    EXPECT_EQ(identity.create_user(again, true).status().code(), sdk::Code::already_exists);
+    EXPECT_EQ(identity.create_user(again, kOperator).status().code(), sdk::Code::already_exists);
 
     auto refused = [&](const std::string& name, const std::string& display, const std::string& password) {
         v1::CreateUserRequest request;
         request.set_username(name);
         request.set_display_name(display);
         request.set_password(password);
-        return identity.create_user(request, true).status();
+        return identity.create_user(request, kOperator).status();
     };
     EXPECT_EQ(refused("", "", "password1").code(), sdk::Code::invalid_argument);
     EXPECT_EQ(refused(std::string(33, 'a'), "", "password1").code(), sdk::Code::invalid_argument);
@@ -95,14 +97,14 @@ TEST_F(IdentityServiceTest, OnlyOperatorsCreateAdmins) {
     request.set_username("mallory");
     request.set_password("password1");
     request.set_role(v1::ROLE_ADMIN);
-    sdk::Status refused = identity.create_user(request, false).status();
+    sdk::Status refused = identity.create_user(request, kGateway).status();
     EXPECT_EQ(refused.code(), sdk::Code::permission_denied);
     EXPECT_EQ(refused.message(), "only an operator may create an admin");
     request.set_role(v1::ROLE_MEMBER);
-    EXPECT_EQ(value_or_throw(identity.create_user(request, false)).role(), v1::ROLE_MEMBER);
+    EXPECT_EQ(value_or_throw(identity.create_user(request, kGateway)).role(), v1::ROLE_MEMBER);
     request.set_username("root");
     request.set_role(v1::ROLE_ADMIN);
-    EXPECT_EQ(value_or_throw(identity.create_user(request, true)).role(), v1::ROLE_ADMIN);
+    EXPECT_EQ(value_or_throw(identity.create_user(request, kOperator)).role(), v1::ROLE_ADMIN);
 }
 
 TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
@@ -111,7 +113,7 @@ TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
     request.set_username("robert");
     request.set_display_name("Robert'); DROP TABLE users;--");
     request.set_password("x' OR '1'='1");
-    v1::User robert = value_or_throw(identity.create_user(request, true));
+    v1::User robert = value_or_throw(identity.create_user(request, kOperator));
     EXPECT_EQ(robert.display_name(), "Robert'); DROP TABLE users;--");
     EXPECT_EQ(verify(identity, "robert", "x' OR '1'='1").outcome(), v1::VerifyPasswordReply::VALID);
     EXPECT_EQ(verify(identity, "robert", "' OR 1=1 --").outcome(), v1::VerifyPasswordReply::INVALID);
@@ -153,11 +155,11 @@ TEST_F(IdentityServiceTest, DisabledUsersAreToldOnlyWithTheRightPassword) {
     v1::SetUserDisabledRequest disable;
     disable.set_id(alice.id());
     disable.set_disabled(true);
-    EXPECT_TRUE(identity.set_user_disabled(disable)->disabled());
+    EXPECT_TRUE(identity.set_user_disabled(disable, kOperator)->disabled());
     EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::DISABLED);
     EXPECT_EQ(verify(identity, "alice", "wrong horse").outcome(), v1::VerifyPasswordReply::INVALID);
     disable.set_disabled(false);
-    ASSERT_TRUE(identity.set_user_disabled(disable).ok());
+    ASSERT_TRUE(identity.set_user_disabled(disable, kOperator).ok());
     EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
 }
 
@@ -169,7 +171,7 @@ TEST_F(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
         v1::SetPasswordRequest change;
         change.set_id(id);
         change.set_password("battery staple");
-        ASSERT_TRUE(identity.set_password(change).ok());
+        ASSERT_TRUE(identity.set_password(change, kOperator).ok());
         EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::INVALID);
     }
     auto stored_hash = [&] {
@@ -200,7 +202,7 @@ TEST_F(IdentityServiceTest, DevicesAreRegisteredAtFirstLoginTouchedAndRevoked) {
     EXPECT_EQ(identity.list_devices(list)->devices_size(), 1);
     v1::RevokeDeviceRequest revoke;
     revoke.set_id(first.device().id());
-    EXPECT_TRUE(identity.revoke_device(revoke)->revoked());
+    EXPECT_TRUE(identity.revoke_device(revoke, kOperator)->revoked());
     EXPECT_EQ(verify(identity, "alice", "correct horse", kFingerprint).outcome(),
               v1::VerifyPasswordReply::DEVICE_REVOKED);
     EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
@@ -214,11 +216,11 @@ TEST_F(IdentityServiceTest, DevicesAreRegisteredAtFirstLoginTouchedAndRevoked) {
     add.set_user_id(alice.id());
     add.set_name("laptop");
     add.set_fingerprint(kFingerprint);
-    EXPECT_EQ(identity.add_device(add).status().code(), sdk::Code::already_exists);
+    EXPECT_EQ(identity.add_device(add, kOperator).status().code(), sdk::Code::already_exists);
     add.set_fingerprint(std::string(64, 'b'));
-    EXPECT_EQ(identity.add_device(add)->name(), "laptop");
+    EXPECT_EQ(identity.add_device(add, kOperator)->name(), "laptop");
     revoke.set_id("d_nothere");
-    EXPECT_EQ(identity.revoke_device(revoke).status().code(), sdk::Code::not_found);
+    EXPECT_EQ(identity.revoke_device(revoke, kOperator).status().code(), sdk::Code::not_found);
 }
 
 TEST_F(IdentityServiceTest, ListsPageByUsernameAndRefuseForgedTokens) {
@@ -246,16 +248,99 @@ TEST_F(IdentityServiceTest, UpdatesChangeOnlyWhatIsGiven) {
     v1::UpdateUserRequest update;
     update.set_id(bob.id());
     update.set_display_name("Bob B.");
-    EXPECT_EQ(identity.update_user(update)->role(), v1::ROLE_MEMBER);
+    EXPECT_EQ(identity.update_user(update, kOperator)->role(), v1::ROLE_MEMBER);
     update.clear_display_name();
     update.set_role(v1::ROLE_ADMIN);
-    v1::User updated = value_or_throw(identity.update_user(update));
+    v1::User updated = value_or_throw(identity.update_user(update, kOperator));
     EXPECT_EQ(updated.display_name(), "Bob B.");
     EXPECT_EQ(updated.role(), v1::ROLE_ADMIN);
     update.set_role(static_cast<v1::Role>(7));
-    EXPECT_EQ(identity.update_user(update).status().code(), sdk::Code::invalid_argument);
+    EXPECT_EQ(identity.update_user(update, kOperator).status().code(), sdk::Code::invalid_argument);
     update.set_id("u_missing");
-    EXPECT_EQ(identity.update_user(update).status().code(), sdk::Code::not_found);
+    EXPECT_EQ(identity.update_user(update, kOperator).status().code(), sdk::Code::not_found);
+}
+
+TEST_F(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFailed) {
+    std::vector<audit::v1::AppendRequest> entries;
+    IdentityService identity(
+        value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite")), kTestCost, [this] { return ++now_; },
+        [&entries](audit::v1::AppendRequest entry) { entries.push_back(std::move(entry)); });
+    v1::User bob = create(identity, "bob", "password1");
+    v1::CreateUserRequest again;
+    again.set_username("Bob");
+    again.set_password("password2");
+    EXPECT_EQ(identity.create_user(again, kGateway).status().code(), sdk::Code::already_exists);
+    v1::SetUserDisabledRequest disable;
+    disable.set_id(bob.id());
+    disable.set_disabled(true);
+    ASSERT_TRUE(identity.set_user_disabled(disable, kOperator).ok());
+    v1::SetPasswordRequest weak;
+    weak.set_id(bob.id());
+    weak.set_password("short");
+    EXPECT_FALSE(identity.set_password(weak, kOperator).ok());
+    v1::RevokeDeviceRequest revoke;
+    revoke.set_id("d_missing");
+    EXPECT_FALSE(identity.revoke_device(revoke, kOperator).ok());
+
+    std::vector<std::string> seen;
+    for (const auto& entry : entries) {
+        seen.push_back(entry.actor() + " " + entry.action() + " " + entry.target() + " " + entry.outcome());
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{
+                        "spiffe://lan.test/operator/root user_create user:bob ok",
+                        "spiffe://lan.test/svc/gateway user_create user:Bob failed",
+                        "spiffe://lan.test/operator/root user_disable user:bob ok",
+                        "spiffe://lan.test/operator/root user_password user:bob failed",
+                        "spiffe://lan.test/operator/root device_revoke device:d_missing failed",
+                    }));
+    EXPECT_NE(entries[1].details().at("reason").find("taken"), std::string::npos);
+    EXPECT_EQ(entries[0].correlation_id(), "corr-1");
+}
+
+TEST_F(IdentityServiceTest, ATakenUsernameIsRefusedBeforeAnyHashing) {
+    IdentityService identity = open();
+    create(identity, "carol", "password1");
+    v1::CreateUserRequest again;
+    again.set_username("CAROL");
+    again.set_password("password2");
+    EXPECT_EQ(identity.check_new_user(again, kGateway).code(), sdk::Code::already_exists);
+    again.set_username("carol2");
+    EXPECT_TRUE(identity.check_new_user(again, kGateway).ok());
+    again.set_role(v1::ROLE_ADMIN);
+    EXPECT_EQ(identity.check_new_user(again, kGateway).code(), sdk::Code::permission_denied);
+}
+
+TEST_F(IdentityServiceTest, CheckAccessTellsActiveDisabledRevokedAndUnknownApart) {
+    IdentityService identity = open();
+    v1::User alice = create(identity, "alice", "password1");
+    v1::User bob = create(identity, "bob", "password1");
+    ASSERT_EQ(verify(identity, "alice", "password1", kFingerprint).outcome(), v1::VerifyPasswordReply::VALID);
+    auto state_of = [&](const std::string& user_id, const std::string& device) {
+        v1::CheckAccessRequest request;
+        request.add_subjects()->set_user_id(user_id);
+        request.mutable_subjects(0)->set_device_fingerprint(device);
+        return value_or_throw(identity.check_access(request)).access(0).state();
+    };
+    EXPECT_EQ(state_of(alice.id(), ""), v1::Access::ACTIVE);
+    EXPECT_EQ(state_of(alice.id(), kFingerprint), v1::Access::ACTIVE);
+    EXPECT_EQ(state_of(alice.id(), std::string(64, 'b')), v1::Access::DEVICE_REVOKED);  // not one of hers
+    EXPECT_EQ(state_of("u_nobody", ""), v1::Access::USER_UNKNOWN);
+    v1::ListDevicesRequest list;
+    list.set_user_id(alice.id());
+    v1::RevokeDeviceRequest revoke;
+    revoke.set_id(value_or_throw(identity.list_devices(list)).devices(0).id());
+    ASSERT_TRUE(identity.revoke_device(revoke, kOperator).ok());
+    EXPECT_EQ(state_of(alice.id(), kFingerprint), v1::Access::DEVICE_REVOKED);
+    EXPECT_EQ(state_of(alice.id(), ""), v1::Access::ACTIVE);
+    v1::SetUserDisabledRequest disable;
+    disable.set_id(bob.id());
+    disable.set_disabled(true);
+    ASSERT_TRUE(identity.set_user_disabled(disable, kOperator).ok());
+    EXPECT_EQ(state_of(bob.id(), ""), v1::Access::DISABLED);
+
+    v1::CheckAccessRequest too_many;
+    for (int i = 0; i < 1001; ++i) too_many.add_subjects()->set_user_id(alice.id());
+    EXPECT_EQ(identity.check_access(too_many).status().code(), sdk::Code::invalid_argument);
 }
 
 }  // namespace
