@@ -16,8 +16,8 @@
 #include "lanchat/pki/subject_names.hpp"
 #include "logging/log.hpp"
 #include "net/listen.hpp"
-#include "net/server_tls_policy.hpp"
 #include "net/revocation.hpp"
+#include "net/server_tls_policy.hpp"
 
 namespace lanchat::host::admin {
 namespace asio = boost::asio;

@@ -2,8 +2,8 @@
 
 #include <openssl/ssl.h>
 
-#include "net/server_tls_policy.hpp"
 #include "net/revocation.hpp"
+#include "net/server_tls_policy.hpp"
 
 namespace lanchat::host::edge {
 
