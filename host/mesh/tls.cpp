@@ -75,7 +75,9 @@ private:
     NodeLog& log_;
 };
 
-// The client's side: after gRPC has verified the server's chain and name, the same revocation check.
+// The client's side: after gRPC has verified the server's chain, the server's name and the same revocation
+// check. A verifier of our own replaces gRPC's default host name check, so it runs that check first: without
+// it any server certificate of the PKI could answer for any service.
 class ServerRevocationCheck final : public grpc::experimental::ExternalCertificateVerifier {
 public:
     explicit ServerRevocationCheck(std::shared_ptr<net::Revocations> revocations)
@@ -83,6 +85,13 @@ public:
 
     bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
                 grpc::Status* result) override {
+        grpc::Status named;
+        names_.Verify(
+            request, [](grpc::Status) {}, &named);  // synchronous: the target against the SANs
+        if (!named.ok()) {
+            *result = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "server: " + named.error_message());
+            return true;
+        }
         pki::Certificate certificate = peer_certificate(*request);
         std::string why = certificate ? revocations_->refusal(certificate.get()) : "server certificate unreadable";
         if (!why.empty()) {
@@ -96,6 +105,7 @@ public:
 
 private:
     std::shared_ptr<net::Revocations> revocations_;
+    grpc::experimental::HostNameCertificateVerifier names_;
 };
 
 }  // namespace

@@ -43,7 +43,7 @@ Revocations::Revocations(fs::path crl, fs::path ca, NodeLog& log)
 sdk::Result<std::shared_ptr<Revocations>> Revocations::load(const fs::path& crl, const fs::path& ca, NodeLog& log) {
     std::shared_ptr<Revocations> revocations(new Revocations(crl, ca, log));
     struct stat info {};
-    if (::stat(crl.c_str(), &info) == 0) revocations->seen_ = info.st_mtim;
+    if (::stat(crl.c_str(), &info) == 0) revocations->seen_ = {info.st_mtim, info.st_ino, info.st_size};
     auto loaded = revocations->read();
     if (!loaded.ok()) return loaded.status();
     if (loaded->next_update != 0 && loaded->next_update < std::time(nullptr)) {
@@ -72,6 +72,7 @@ sdk::Result<Revocations::Loaded> Revocations::read() const {
                                         ": use the crl.pem of this PKI ('lanchatctl pki revoke' signs it)");
     }
     Loaded loaded;
+    if (const ASN1_TIME* last = X509_CRL_get0_lastUpdate(crl.get())) loaded.last_update = seconds_of(last);
     if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get())) loaded.next_update = seconds_of(next);
     STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(crl.get());
     for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
@@ -82,18 +83,32 @@ sdk::Result<Revocations::Loaded> Revocations::read() const {
 
 void Revocations::refresh() {
     struct stat info {};
-    bool present = ::stat(crl_.c_str(), &info) == 0;
-    timespec now = present ? info.st_mtim : timespec{};
-    if (now.tv_sec == seen_.tv_sec && now.tv_nsec == seen_.tv_nsec) return;
+    Seen now;
+    if (::stat(crl_.c_str(), &info) == 0) now = {info.st_mtim, info.st_ino, info.st_size};
+    if (now == seen_) return;
     seen_ = now;
     auto loaded = read();
-    if (!loaded.ok()) {
+    sdk::Status usable = loaded.ok() ? replaceable(*loaded) : loaded.status();
+    if (!usable.ok()) {
         // An attacker who can delete or swap the file must not undo a revocation: the last good list stays.
-        log_.error("kept the last good certificate revocation list", {{"reason", loaded.status().message()}});
+        log_.error("kept the last good certificate revocation list", {{"reason", usable.message()}});
         return;
     }
     in_force_ = std::move(loaded).value();
     complained_ = false;
+}
+
+sdk::Status Revocations::replaceable(const Loaded& replacement) const {
+    if (replacement.next_update != 0 && replacement.next_update < std::time(nullptr)) {
+        return sdk::failed_precondition("the new " + crl_.string() + " expired at " +
+                                        utc_text(replacement.next_update));
+    }
+    if (replacement.last_update < in_force_.last_update) {
+        return sdk::failed_precondition("the new " + crl_.string() + " (of " + utc_text(replacement.last_update) +
+                                        ") is older than the list in force (of " + utc_text(in_force_.last_update) +
+                                        ")");
+    }
+    return {};
 }
 
 std::string Revocations::refusal(X509* certificate) {

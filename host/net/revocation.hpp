@@ -3,13 +3,15 @@
 // ask the same Revocations, read from the PKI's crl.pem.
 //
 // The CRL must exist, be signed by the node's CA and not be past its nextUpdate: at start, a CRL that fails
-// any of these stops the node (load). Replaced while the node runs by a file that fails them (or removed),
-// the last good list stays in force and the problem is logged; once the list in force is past its
+// any of these stops the node (load). Replaced while the node runs by a file that fails them, by a list older
+// than the one in force (an earlier lastUpdate: it could un-revoke), or removed, the last good list stays in
+// force and the problem is logged; once the list in force is past its
 // nextUpdate, every peer certificate is refused, with a log line saying why, until a good CRL is back
 // (`lanchatctl pki revoke` re-signs it). A missing CRL is never "nothing revoked".
 #pragma once
 
 #include <openssl/x509.h>
+#include <sys/types.h>
 
 #include <boost/asio/ssl/context.hpp>
 #include <ctime>
@@ -41,8 +43,21 @@ public:
 private:
     struct Loaded {
         std::set<std::string> serials;  // hex
-        time_t next_update = 0;         // 0: the CRL names none
+        time_t last_update = 0;
+        time_t next_update = 0;  // 0: the CRL names none
     };
+    // What the file looked like when last read: a rewrite within one tick of the clock still shows as a change
+    // of inode (lanchatctl writes a new file and renames it) or size.
+    struct Seen {
+        timespec modified{};
+        ino_t inode = 0;
+        off_t size = -1;
+        bool operator==(const Seen& other) const {
+            return modified.tv_sec == other.modified.tv_sec && modified.tv_nsec == other.modified.tv_nsec &&
+                   inode == other.inode && size == other.size;
+        }
+    };
+    sdk::Status replaceable(const Loaded& replacement) const;  // with mutex_
     Revocations(std::filesystem::path crl, std::filesystem::path ca, NodeLog& log);
     sdk::Result<Loaded> read() const;
     void refresh();  // with mutex_
@@ -52,7 +67,7 @@ private:
     NodeLog& log_;
     std::mutex mutex_;
     Loaded in_force_;
-    timespec seen_{};  // the modification time of the file last looked at
+    Seen seen_;
     bool complained_ = false;
 };
 

@@ -130,6 +130,17 @@ sdk::Result<v1::ChannelInfo> ChannelService::visible(const v1::Actor& actor, con
     return **channel;
 }
 
+// Admins see every channel; a person reading one they were not let into is recorded before anything is
+// answered. A service reading for its own work ("svc:...", the client edge filling a gap) is not a person.
+sdk::Status ChannelService::audit_private_read(const v1::Actor& actor, const v1::ChannelInfo& channel,
+                                               const std::string& correlation_id) {
+    if (channel.kind() == v1::PUBLIC || !is_admin(actor) || actor.user_id().rfind("svc:", 0) == 0) return {};
+    auto member = store_.find_member(channel.id(), actor.user_id());
+    if (!member.ok()) return member.status();
+    if (member->has_value()) return {};
+    return recorded(store_.record({record(actor.user_id(), "private_history_read", channel.id(), correlation_id)}));
+}
+
 sdk::Result<v1::ChannelInfo> ChannelService::managed(const v1::Actor& actor, const std::string& channel_id) {
     auto channel = visible(actor, channel_id);
     if (!channel.ok() || is_admin(actor)) return channel;
@@ -343,9 +354,12 @@ sdk::Result<v1::ListMembersReply> ChannelService::list_members(const v1::ListMem
     return reply;
 }
 
-sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& request) {
+sdk::Result<v1::HistoryReply> ChannelService::history(const v1::HistoryRequest& request,
+                                                      const std::string& correlation_id) {
     auto channel = visible(request.actor(), request.channel_id());
     if (!channel.ok()) return channel.status();
+    if (sdk::Status audited = audit_private_read(request.actor(), *channel, correlation_id); !audited.ok())
+        return audited;
     const uint64_t last = channel->last_sequence();
     const auto direction =
         request.direction() == v1::HistoryRequest::BEFORE ? v1::HistoryRequest::BEFORE : v1::HistoryRequest::AFTER;

@@ -39,7 +39,8 @@ public:
     sdk::Result<v1::Member> invite(const v1::InviteRequest& request, const std::string& correlation_id);
     sdk::Result<v1::RemoveReply> remove(const v1::RemoveRequest& request, const std::string& correlation_id);
     sdk::Result<v1::ListMembersReply> list_members(const v1::ListMembersRequest& request);
-    sdk::Result<v1::HistoryReply> history(const v1::HistoryRequest& request);
+    // An admin reading a private channel they are not a member of is an audit entry (`private_history_read`).
+    sdk::Result<v1::HistoryReply> history(const v1::HistoryRequest& request, const std::string& correlation_id = {});
     // A bad request is answered at once, on the calling thread.
     void append(const v1::AppendRequest& request, Appending done);
     void amend(const v1::AmendRequest& request, const std::string& correlation_id, Appending done);
@@ -52,6 +53,8 @@ private:
     sdk::Result<v1::ChannelInfo> visible(const v1::Actor& actor, const std::string& channel_id);
     // The channel, if `actor` owns it or is an admin.
     sdk::Result<v1::ChannelInfo> managed(const v1::Actor& actor, const std::string& channel_id);
+    sdk::Status audit_private_read(const v1::Actor& actor, const v1::ChannelInfo& channel,
+                                   const std::string& correlation_id);
     audit::v1::AppendRequest record(const std::string& actor_id, const char* action, const std::string& channel_id,
                                     const std::string& correlation_id, const std::string& subject = "") const;
     template <class T>

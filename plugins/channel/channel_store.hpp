@@ -53,6 +53,8 @@ public:
                                                                        bool include_archived,
                                                                        const ChannelCursor& cursor, uint32_t limit) = 0;
     // ALREADY_EXISTS when the new name is taken.
+    // Stages audit entries on their own, for a read worth recording (an admin reading a private channel).
+    virtual sdk::Status record(const Records& records) = 0;
     virtual sdk::Status rename_channel(const std::string& id, const std::string& name, const Records& records) = 0;
     // Records nothing when the channel was archived already.
     virtual sdk::Status archive_channel(const std::string& id, const Records& records) = 0;

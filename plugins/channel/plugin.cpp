@@ -73,7 +73,8 @@ public:
                 "Remove", [&s](auto& call, auto& r) { return s.remove(r, call.correlation_id); })
             .sync<v1::ListMembersRequest, v1::ListMembersReply>("ListMembers",
                                                                 [&s](auto&, auto& r) { return s.list_members(r); })
-            .sync<v1::HistoryRequest, v1::HistoryReply>("History", [&s](auto&, auto& r) { return s.history(r); })
+            .sync<v1::HistoryRequest, v1::HistoryReply>(
+                "History", [&s](auto& call, auto& r) { return s.history(r, call.correlation_id); })
             .deferred<v1::AppendRequest, v1::AppendReply>(
                 "Append", [&s](auto&, auto& r, auto done) { s.append(r, std::move(done)); })
             .deferred<v1::AmendRequest, v1::AppendReply>(

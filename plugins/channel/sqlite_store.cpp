@@ -141,6 +141,10 @@ public:
     }
 
     // Each change writes only its own column, so a rename and an archive racing cannot undo each other.
+    sdk::Status record(const Records& records) override {
+        return db_.transaction([&]() -> sdk::Status { return stage(records); });
+    }
+
     sdk::Status rename_channel(const std::string& id, const std::string& name, const Records& records) override {
         return db_.transaction([&]() -> sdk::Status {
             if (sdk::Status free = public_name_free(name, id); !free.ok()) return free;

@@ -39,20 +39,25 @@ public:
     // `limit`: writes the gateway has sent to the Router and not yet heard back about.
     explicit SendAdmission(size_t limit);
 
-    // A ticket, or why not. This must outlive the tickets it gives.
+    // A ticket, or why not.
     std::optional<Ticket> admit(Refused& refused);
 
-    size_t in_flight() const { return node_.load(); }
+    size_t in_flight() const { return counters_->in_flight.load(); }
     // When a refused request is worth trying again: by then about one batch of the writes in flight has been
     // answered.
     int64_t retry_after_ms() const;
 
 private:
-    void release(std::chrono::steady_clock::duration took);
+    // Shared with every ticket, so a ticket that outlives the gateway (a reply handler destroyed after a
+    // reload's drain) gives its place back to something that still exists.
+    struct Counters {
+        std::atomic<size_t> in_flight{0};
+        std::atomic<int64_t> recent_us{10000};  // a moving average of how long an admitted write took
+    };
+    static void release(Counters& counters, std::chrono::steady_clock::duration took);
 
     const size_t limit_;
-    std::atomic<size_t> node_{0};
-    std::atomic<int64_t> recent_us_{10000};  // a moving average of how long an admitted write took
+    const std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
 };
 
 }  // namespace lanchat::gateway

@@ -23,16 +23,21 @@ void GatewayService::recheck_sessions() {
     std::optional<sdk::Gate::Holder> admitted = in_flight_.try_hold();
     if (!admitted) return;  // draining: the successor checks them
     if (rechecking_.exchange(true)) return;
-    std::vector<Batch> batches;
+    // Copied first, then read: a session's lock is taken before the gateway's elsewhere (count_user), never
+    // the other way round.
+    std::vector<std::shared_ptr<Session>> open;
     {
         std::lock_guard lock(mutex_);
-        for (auto& [id, session] : sessions_) {
-            auth_v1::Session asked = session->auth_session();
-            if (asked.user_id().empty()) continue;  // not authenticated
-            if (batches.empty() || batches.back().sessions.size() == kRecheckBatch) batches.emplace_back();
-            *batches.back().request.add_sessions() = std::move(asked);
-            batches.back().sessions.push_back(session);
-        }
+        open.reserve(sessions_.size());
+        for (auto& [id, session] : sessions_) open.push_back(session);
+    }
+    std::vector<Batch> batches;
+    for (const std::shared_ptr<Session>& session : open) {
+        auth_v1::Session asked = session->auth_session();
+        if (asked.user_id().empty()) continue;  // not authenticated
+        if (batches.empty() || batches.back().sessions.size() == kRecheckBatch) batches.emplace_back();
+        *batches.back().request.add_sessions() = std::move(asked);
+        batches.back().sessions.push_back(session);
     }
     sdk::Result<sdk::CallOptions> how = options("auth", "Recheck", true);
     if (batches.empty() || !how.ok()) {

@@ -149,6 +149,38 @@ TEST_F(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
     EXPECT_EQ(post(general.id(), "alice", "hi", "y").status().code(), sdk::Code::failed_precondition);
 }
 
+TEST_F(ChannelServiceTest, AnAdminReadingAPrivateChannelTheyAreNotInIsAudited) {
+    auto secret = create("alice", "secret", v1::PRIVATE);
+    auto general = create("alice", "general");
+    ASSERT_TRUE(post(secret.id(), "alice", "between us", "a1").ok());
+    const int64_t before = audited();
+    auto read_as = [&](const v1::Actor& who, const std::string& channel) {
+        v1::HistoryRequest request;
+        *request.mutable_actor() = who;
+        request.set_channel_id(channel);
+        request.set_direction(v1::HistoryRequest::AFTER);
+        request.set_limit(10);
+        return service_->history(request, "corr-read");
+    };
+    ASSERT_TRUE(read_as(actor("alice"), secret.id()).ok());        // a member: nothing to record
+    ASSERT_TRUE(read_as(actor("root", true), general.id()).ok());  // a public channel: nor here
+    EXPECT_EQ(audited(), before);
+    auto read = read_as(actor("root", true), secret.id());
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    EXPECT_EQ(read->messages_size(), 2);  // alice's JOINED and her message
+    EXPECT_EQ(audited(), before + 1);
+    const std::string entry = database_->read([&] {
+        plugin_support::Statement last(*database_, "SELECT entry FROM audit_outbox ORDER BY id DESC LIMIT 1");
+        return last.step() ? last.blob(0) : std::string();
+    });
+    audit::v1::AppendRequest staged;
+    ASSERT_TRUE(staged.ParseFromString(entry));
+    EXPECT_EQ(staged.action(), "private_history_read");
+    EXPECT_EQ(staged.actor(), "user:root");
+    EXPECT_EQ(staged.target(), "channel:" + secret.id());
+    EXPECT_EQ(staged.correlation_id(), "corr-read");
+}
+
 TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
     auto secret = create("alice", "secret", v1::PRIVATE);
     EXPECT_EQ(join(secret.id(), "bob").code(), sdk::Code::not_found);  // not even shown to exist

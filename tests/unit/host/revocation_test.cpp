@@ -3,7 +3,10 @@
 #include "net/revocation.hpp"
 
 #include <gtest/gtest.h>
+
 #include <openssl/pem.h>
+#include <chrono>
+#include <thread>
 
 #include <chrono>
 #include <ctime>
@@ -111,16 +114,29 @@ TEST_F(RevocationsTest, ARevokedCertificateIsRefusedAndABadReplacementCrlDoesNot
 }
 
 TEST_F(RevocationsTest, OnceTheCrlInForceIsPastItsNextUpdateEveryCertificateIsRefused) {
+    write_crl(layout_, layout_.crl(), 1);
     auto revocations = load();
     ASSERT_TRUE(revocations.ok()) << revocations.status().message();
     pki::Certificate certificate = read_certificate(layout_.node_dir("n") / "node.crt");
     EXPECT_EQ((*revocations)->refusal(certificate.get()), "");
-    write_crl(layout_, layout_.crl(), -60);
-    touch_later(layout_.crl());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the list's nextUpdate passes
     EXPECT_NE((*revocations)->refusal(certificate.get()).find("expired at"), std::string::npos);
-    write_crl(layout_, layout_.crl(), 3600);  // re-signed: the node accepts peers again
+    write_crl(layout_, layout_.crl(), 3600);  // re-signed
     touch_later(layout_.crl());
     EXPECT_EQ((*revocations)->refusal(certificate.get()), "");
+}
+
+TEST_F(RevocationsTest, AnExpiredOrOlderReplacementLeavesTheListInForce) {
+    const fs::path node = layout_.node_dir("n") / "node.crt";
+    ASSERT_TRUE(pki::revoke(layout_, node).ok());  // signed now
+    auto revocations = load();
+    ASSERT_TRUE(revocations.ok()) << revocations.status().message();
+    pki::Certificate certificate = read_certificate(node);
+    for (long next_update : {-60L, 3600L}) {  // expired; or still valid but of two hours ago, before the revoke
+        write_crl(layout_, layout_.crl(), next_update);
+        touch_later(layout_.crl());
+        EXPECT_NE((*revocations)->refusal(certificate.get()).find("is revoked"), std::string::npos) << next_update;
+    }
 }
 
 }  // namespace
