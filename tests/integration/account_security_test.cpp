@@ -96,7 +96,7 @@ protected:
         file += "[admin]\nlisten = \"127.0.0.1:0\"\n[client_edge]\nlisten = \"127.0.0.1:0\"\n";
         dir_.write("n.toml", file);
         node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
-        auto ready = node_->wait_for_line("\"node ready\"");
+        auto ready = node_->wait_for_line("\"node ready\"", std::chrono::seconds(60));  // slow under ASan
         ASSERT_TRUE(ready) << node_->output();
         json fields = json::parse(*ready)["fields"];
         grpc_ = fields["grpc"];

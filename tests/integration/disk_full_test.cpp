@@ -27,6 +27,13 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 // Writes to `file` until the file system has not one byte left.
+// The plugin files are several times larger when built with AddressSanitizer.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr const char* kTmpfsOptions = "size=512m,mode=0700";
+#else
+constexpr const char* kTmpfsOptions = "size=96m,mode=0700";
+#endif
+
 void fill(const fs::path& file) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ASSERT_GE(fd, 0) << file << ": " << std::strerror(errno);
@@ -50,7 +57,7 @@ protected:
         }
         fs::create_directories(data_);
         // Room for the copies of the plugin files the node loads (data/.loaded), then filled by the test.
-        if (mount("tmpfs", data_.c_str(), "tmpfs", 0, "size=96m,mode=0700") != 0) {
+        if (mount("tmpfs", data_.c_str(), "tmpfs", 0, kTmpfsOptions) != 0) {
             GTEST_SKIP() << "cannot mount a tmpfs on " << data_ << " (" << std::strerror(errno)
                          << "): a full disk is tested only where the tests may mount one (root)";
         }

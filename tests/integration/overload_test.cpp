@@ -100,7 +100,7 @@ protected:
         file += "[client_edge]\nlisten = \"127.0.0.1:0\"\n";
         dir_.write("n.toml", file);
         node_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLanchatd, (dir_.path() / "n.toml").string()});
-        auto ready = node_->wait_for_line("\"node ready\"");
+        auto ready = node_->wait_for_line("\"node ready\"", std::chrono::seconds(60));  // slow under ASan
         ASSERT_TRUE(ready) << node_->output();
         std::string clients = json::parse(*ready)["fields"]["clients"];  // https://127.0.0.1:PORT/
         ASSERT_TRUE(client::parse_address(clients.substr(8, clients.size() - 9), endpoint_).ok()) << clients;

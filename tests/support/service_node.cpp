@@ -1,5 +1,6 @@
 #include "service_node.hpp"
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -48,7 +49,8 @@ StartedNode start_node(const std::string& lanchatd, const std::filesystem::path&
     StartedNode node;
     launcher.insert(launcher.end(), {lanchatd, node_file.string()});
     node.process = std::make_unique<ChildProcess>(std::move(launcher));
-    auto ready = node.process->wait_for_line("\"node ready\"");
+    // Generous: under a sanitizer, beside a full parallel test run, seven plugins can take over 20 s to start.
+    auto ready = node.process->wait_for_line("\"node ready\"", std::chrono::seconds(60));
     if (!ready) throw std::runtime_error(node.process->output());
     const nlohmann::json fields = nlohmann::json::parse(*ready)["fields"];
     node.grpc = fields.value("grpc", "");
