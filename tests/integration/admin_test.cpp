@@ -169,10 +169,12 @@ TEST_F(AdminTest, StatusAnswersOneJsonSummaryOfReadinessProcessRpcsAndPlugins) {
 }
 
 TEST_F(AdminTest, ReadinessFlipsWhenACorePluginReportsUnhealthy) {
-    json ready = start("listen = \"127.0.0.1:0\"", "unhealthy_after_ms = 500");
+    // The probe falls ill 5 s after it starts: long enough for a node under ASan, beside a full parallel
+    // sanitizer run, to report ready first (500 ms was not).
+    json ready = start("listen = \"127.0.0.1:0\"", "unhealthy_after_ms = 5000");
     EXPECT_EQ(http_request(host_port(ready["admin"]), "GET", "/health/ready").status, 200);
     lanchat::testing::HttpReply readiness;
-    for (int i = 0; i < 100 && readiness.status != 503; ++i) {
+    for (int i = 0; i < 400 && readiness.status != 503; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         readiness = http_request(host_port(ready["admin"]), "GET", "/health/ready");
     }
