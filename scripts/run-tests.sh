@@ -2,7 +2,7 @@
 # The README's test command (and CI's): installs what is missing, checks the layout of every source file
 # against .clang-format, builds the dev preset (warnings are errors) with tests and runs the whole suite with
 # ctest (which prints the summary), then builds the asan preset and runs every GoogleTest suite again under
-# AddressSanitizer and UBSan (300 reload cycles among them). Left out there: the tests that drive programs
+# AddressSanitizer and UBSan (the reload test with 100 cycles there, 300 in the first pass). Left out there: the tests that drive programs
 # that are not ours (the out-of-tree SDK build, @grpc/grpc-js, Chromium, testssl), which run in the dev pass.
 # Between the two passes, scripts/run-fuzzers.sh builds the libFuzzer targets with clang and runs each over
 # its regression inputs and for 5 seconds.
