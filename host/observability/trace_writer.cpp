@@ -1,36 +1,51 @@
 #include "observability/trace_writer.hpp"
 
-#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "observability/otlp_json.hpp"
 
 namespace lanchat::host {
 
-TraceWriter::TraceWriter(std::filesystem::path file, std::string node)
-    : file_(std::move(file)), node_(std::move(node)) {
-    out_ = std::fopen(file_.c_str(), "a");
+TraceWriter::TraceWriter(std::filesystem::path file, std::string node, uint64_t max_bytes)
+    : file_(std::move(file)), node_(std::move(node)), max_bytes_(max_bytes) {
+    open();
 }
 
 TraceWriter::~TraceWriter() {
     if (out_ != nullptr) std::fclose(out_);
 }
 
+// The node user's alone, like every file in the data directory, whatever the umask.
+void TraceWriter::open() {
+    int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    out_ = ::fdopen(fd, "a");
+    if (out_ == nullptr) {
+        ::close(fd);
+        return;
+    }
+    std::error_code error;
+    uintmax_t size = std::filesystem::file_size(file_, error);
+    size_ = error ? 0 : size;
+}
+
+void TraceWriter::rotate() {
+    std::fclose(out_);
+    out_ = nullptr;
+    std::error_code ignored;
+    std::filesystem::rename(file_, std::filesystem::path(file_.string() + ".1"), ignored);
+    open();
+}
+
 void TraceWriter::write(const Span& span) {
-    if (out_ == nullptr) return;
-    nlohmann::ordered_json object = {{"trace_id", span.trace_id}, {"span_id", span.span_id}};
-    if (!span.parent_span_id.empty()) object["parent_span_id"] = span.parent_span_id;
-    object["name"] = span.name;
-    object["kind"] = span.kind;
-    object["node"] = node_;
-    object["service"] = span.service;
-    if (!span.peer.empty()) object["peer"] = span.peer;
-    object["correlation_id"] = span.correlation_id;
-    object["start_unix_us"] = span.start_unix_us;
-    object["duration_us"] = span.duration_us;
-    object["code"] = span.code;
-    // Ids and names come from callers' metadata: bytes that are not UTF-8 are replaced, never thrown on.
-    std::string line = object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    std::string line = otlp_json_line(span, node_);
     std::lock_guard lock(mutex_);
+    if (out_ != nullptr && size_ > 0 && size_ + line.size() > max_bytes_) rotate();
+    if (out_ == nullptr) return;
     std::fputs(line.c_str(), out_);
     std::fflush(out_);
+    size_ += line.size();
 }
 
 }  // namespace lanchat::host

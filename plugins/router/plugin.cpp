@@ -32,24 +32,29 @@ public:
     explicit MeshChannelLog(const Rpc& rpc) : rpc_(rpc) {}
 
     // Append is safe to retry: the client_message_id makes a repeat return the first result.
-    void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
-        call("Append", true, request, std::move(done));
+    void append(const channel::v1::AppendRequest& request, CallParent parent,
+                Done<channel::v1::AppendReply> done) override {
+        call("Append", true, request, parent, std::move(done));
     }
-    void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
-        call("Amend", false, request, std::move(done));
+    void amend(const channel::v1::AmendRequest& request, CallParent parent,
+               Done<channel::v1::AppendReply> done) override {
+        call("Amend", false, request, parent, std::move(done));
     }
-    void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
-        call("Audience", true, request, std::move(done));
+    void audience(const channel::v1::AudienceRequest& request, CallParent parent,
+                  Done<channel::v1::AudienceReply> done) override {
+        call("Audience", true, request, parent, std::move(done));
     }
-    void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) override {
-        call("History", true, request, std::move(done));
+    void history(const channel::v1::HistoryRequest& request, CallParent parent,
+                 Done<channel::v1::HistoryReply> done) override {
+        call("History", true, request, parent, std::move(done));
     }
 
 private:
     // One call to Channel's `method`; `idempotent` says whether the mesh may retry it.
     template <class Request, class Response>
-    void call(const char* method, bool idempotent, const Request& request, Done<Response> done) const {
-        CallOptions options{"channel", std::string(kChannel) + method, kChannelDeadline, idempotent, nullptr};
+    void call(const char* method, bool idempotent, const Request& request, CallParent parent,
+              Done<Response> done) const {
+        CallOptions options{"channel", std::string(kChannel) + method, kChannelDeadline, idempotent, parent};
         rpc_.call<Request, Response>(options, request, std::move(done));
     }
     const Rpc& rpc_;
@@ -96,12 +101,13 @@ private:
     // A handler for `method` that holds the drain gate until its answer is given.
     template <class Request, class Response>
     std::function<void(const CallInfo&, const Request&, Done<Response>)> admitted(
-        void (RouterService::*method)(const Request&, Done<Response>)) {
-        return [this, method](const CallInfo&, const Request& request, Done<Response> done) {
+        void (RouterService::*method)(const Request&, CallParent, Done<Response>)) {
+        return [this, method](const CallInfo& info, const Request& request, Done<Response> done) {
             std::optional<Gate::Holder> holder = in_flight_.try_hold();
             if (!holder) return done(Status(Code::unavailable, "the router is restarting; send again"));
             ((*service_).*method)(
-                request, [done = std::move(done), holder = std::move(*holder)](Result<Response> result) mutable {
+                request, info.call,
+                [done = std::move(done), holder = std::move(*holder)](Result<Response> result) mutable {
                     done(std::move(result));
                     holder.release();
                 });

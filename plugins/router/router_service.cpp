@@ -21,7 +21,7 @@ int64_t unix_ms_now() {
 
 RouterService::RouterService(ChannelLog& channels, RouterLimits limits) : channels_(channels), limits_(limits) {}
 
-void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> done) {
+void RouterService::send(const v1::SendRequest& request, CallParent parent, Done<v1::SendReply> done) {
     for (auto [what, id] : {std::pair{"user_id", &request.user_id()}, std::pair{"channel_id", &request.channel_id()},
                             std::pair{"client_message_id", &request.client_message_id()}}) {
         if (sdk::Status checked = check_id(what, *id); !checked.ok()) return done(checked);
@@ -32,26 +32,26 @@ void RouterService::send(const v1::SendRequest& request, Done<v1::SendReply> don
     append.set_author_id(request.user_id());
     append.set_body(request.body());
     append.set_client_message_id(request.client_message_id());
-    channels_.append(append, delivering(std::move(done)));
+    channels_.append(append, parent, delivering(std::move(done)));
 }
 
-void RouterService::edit(const v1::EditRequest& request, Done<v1::SendReply> done) {
+void RouterService::edit(const v1::EditRequest& request, CallParent parent, Done<v1::SendReply> done) {
     if (sdk::Status checked = check_body(request.body()); !checked.ok()) return done(checked);
     channel::v1::AmendRequest amend;
     amend.set_channel_id(request.channel_id());
     amend.set_author_id(request.user_id());
     amend.set_target_sequence(request.sequence());
     amend.set_body(request.body());
-    channels_.amend(amend, delivering(std::move(done)));
+    channels_.amend(amend, parent, delivering(std::move(done)));
 }
 
-void RouterService::remove(const v1::DeleteRequest& request, Done<v1::SendReply> done) {
+void RouterService::remove(const v1::DeleteRequest& request, CallParent parent, Done<v1::SendReply> done) {
     channel::v1::AmendRequest amend;
     amend.set_channel_id(request.channel_id());
     amend.set_author_id(request.user_id());
     amend.set_target_sequence(request.sequence());
     amend.set_delete_(true);
-    channels_.amend(amend, delivering(std::move(done)));
+    channels_.amend(amend, parent, delivering(std::move(done)));
 }
 
 sdk::Status RouterService::check_body(const std::string& body) const {
@@ -76,14 +76,14 @@ Done<channel::v1::AppendReply> RouterService::delivering(Done<v1::SendReply> don
     };
 }
 
-void RouterService::typing(const v1::TypingRequest& request, Done<v1::TypingReply> done) {
+void RouterService::typing(const v1::TypingRequest& request, CallParent parent, Done<v1::TypingReply> done) {
     if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return done(checked);
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return done(checked);
     channel::v1::AudienceRequest audience;
     audience.set_channel_id(request.channel_id());
     audience.set_user_id(request.user_id());
     // Channel answers only if the typer is a member; each edge picks its own members of the channel.
-    channels_.audience(audience,
+    channels_.audience(audience, parent,
                        [this, request, done = std::move(done)](sdk::Result<channel::v1::AudienceReply> members) {
                            if (!members.ok()) return done(members.status());
                            v1::Delivery delivery;
@@ -96,7 +96,7 @@ void RouterService::typing(const v1::TypingRequest& request, Done<v1::TypingRepl
                        });
 }
 
-void RouterService::announce(const v1::AnnounceRequest& request, Done<v1::AnnounceReply> done) {
+void RouterService::announce(const v1::AnnounceRequest& request, CallParent parent, Done<v1::AnnounceReply> done) {
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return done(checked);
     if (request.through_sequence() <= request.after_sequence() ||
         request.through_sequence() - request.after_sequence() > kMaxAnnounced) {
@@ -110,16 +110,17 @@ void RouterService::announce(const v1::AnnounceRequest& request, Done<v1::Announ
     read.set_from_sequence(request.after_sequence());
     read.set_direction(channel::v1::HistoryRequest::AFTER);
     read.set_limit(static_cast<uint32_t>(request.through_sequence() - request.after_sequence()));
-    channels_.history(read, [this, request, done = std::move(done)](sdk::Result<channel::v1::HistoryReply> page) {
-        if (!page.ok()) return done(page.status());
-        for (const channel::v1::Message& entry : page->messages()) {
-            if (entry.sequence() > request.through_sequence()) break;
-            v1::Delivery delivery;
-            *delivery.mutable_message() = entry;
-            broadcast(delivery);
-        }
-        done(v1::AnnounceReply());
-    });
+    channels_.history(read, parent,
+                      [this, request, done = std::move(done)](sdk::Result<channel::v1::HistoryReply> page) {
+                          if (!page.ok()) return done(page.status());
+                          for (const channel::v1::Message& entry : page->messages()) {
+                              if (entry.sequence() > request.through_sequence()) break;
+                              v1::Delivery delivery;
+                              *delivery.mutable_message() = entry;
+                              broadcast(delivery);
+                          }
+                          done(v1::AnnounceReply());
+                      });
 }
 
 void RouterService::broadcast(const v1::Delivery& delivery) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lanchat/channel/v1/channel.pb.h"
+#include "lanchat/plugin_abi.h"
 #include "lanchat/router/v1/router.pb.h"
 #include "lanchat/sdk/status.hpp"
 #include "message_sink.hpp"
@@ -21,14 +22,22 @@ namespace lanchat::router {
 template <class T>
 using Done = std::function<void(sdk::Result<T>)>;
 
+// The inbound call a request is served for (null in tests): the calls made for it to Channel carry its trace,
+// correlation id and deadline.
+using CallParent = lanchat_rpc_call*;
+
 // What the Router asks of Channel; the plugin answers it over the mesh.
 class ChannelLog {
 public:
     virtual ~ChannelLog() = default;
-    virtual void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) = 0;
-    virtual void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) = 0;
-    virtual void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) = 0;
-    virtual void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) = 0;
+    virtual void append(const channel::v1::AppendRequest& request, CallParent parent,
+                        Done<channel::v1::AppendReply> done) = 0;
+    virtual void amend(const channel::v1::AmendRequest& request, CallParent parent,
+                       Done<channel::v1::AppendReply> done) = 0;
+    virtual void audience(const channel::v1::AudienceRequest& request, CallParent parent,
+                          Done<channel::v1::AudienceReply> done) = 0;
+    virtual void history(const channel::v1::HistoryRequest& request, CallParent parent,
+                         Done<channel::v1::HistoryReply> done) = 0;
 };
 
 // One client edge's stream.
@@ -43,12 +52,12 @@ public:
     RouterService(ChannelLog& channels, RouterLimits limits);
 
     // Each answers only after the change is durable and written to every edge stream.
-    void send(const v1::SendRequest& request, Done<v1::SendReply> done);
-    void edit(const v1::EditRequest& request, Done<v1::SendReply> done);
-    void remove(const v1::DeleteRequest& request, Done<v1::SendReply> done);
-    void typing(const v1::TypingRequest& request, Done<v1::TypingReply> done);
+    void send(const v1::SendRequest& request, CallParent parent, Done<v1::SendReply> done);
+    void edit(const v1::EditRequest& request, CallParent parent, Done<v1::SendReply> done);
+    void remove(const v1::DeleteRequest& request, CallParent parent, Done<v1::SendReply> done);
+    void typing(const v1::TypingRequest& request, CallParent parent, Done<v1::TypingReply> done);
     // Reads the announced entries from the history and writes them to every edge stream.
-    void announce(const v1::AnnounceRequest& request, Done<v1::AnnounceReply> done);
+    void announce(const v1::AnnounceRequest& request, CallParent parent, Done<v1::AnnounceReply> done);
 
     // Registers an edge's stream; returns its id, or why it was refused.
     sdk::Result<uint64_t> subscribe_edge(const v1::SubscribeEdgeRequest& request, std::shared_ptr<DeliverySink> sink);

@@ -28,16 +28,18 @@ Appended appended(channel::ChannelService& channels, const channel::v1::AppendRe
 class InProcessChannels final : public ChannelLog {
 public:
     explicit InProcessChannels(channel::ChannelService& channels) : channels_(channels) {}
-    void append(const channel::v1::AppendRequest& request, Done<channel::v1::AppendReply> done) override {
+    void append(const channel::v1::AppendRequest& request, CallParent, Done<channel::v1::AppendReply> done) override {
         done(appended(channels_, request));
     }
-    void amend(const channel::v1::AmendRequest& request, Done<channel::v1::AppendReply> done) override {
+    void amend(const channel::v1::AmendRequest& request, CallParent, Done<channel::v1::AppendReply> done) override {
         done(wait_for_answer<Appended>([&](auto answer) { channels_.amend(request, "corr", answer); }));
     }
-    void audience(const channel::v1::AudienceRequest& request, Done<channel::v1::AudienceReply> done) override {
+    void audience(const channel::v1::AudienceRequest& request, CallParent,
+                  Done<channel::v1::AudienceReply> done) override {
         done(channels_.audience(request));
     }
-    void history(const channel::v1::HistoryRequest& request, Done<channel::v1::HistoryReply> done) override {
+    void history(const channel::v1::HistoryRequest& request, CallParent,
+                 Done<channel::v1::HistoryReply> done) override {
         done(channels_.history(request));
     }
 
@@ -106,9 +108,9 @@ protected:
     sdk::Result<v1::SendReply> send(const std::string& user, const std::string& body, const std::string& id,
                                     RouterService* router = nullptr) {
         std::optional<sdk::Result<v1::SendReply>> reply;
-        (router ? router : router_.get())->send(send_request(user, body, id), [&](sdk::Result<v1::SendReply> result) {
-            reply = std::move(result);
-        });
+        (router ? router : router_.get())
+            ->send(send_request(user, body, id), nullptr,
+                   [&](sdk::Result<v1::SendReply> result) { reply = std::move(result); });
         if (!reply) return sdk::Status(sdk::Code::unknown, "no reply yet");
         return std::move(*reply);
     }
@@ -138,7 +140,7 @@ TEST_F(RouterServiceTest, EveryEdgeGetsEachMessageOnceBeforeTheSenderHears) {
     auto second = edge("gateway@b");
     for (int i = 1; i <= 3; ++i) {
         std::optional<size_t> delivered_when_answered;
-        router_->send(send_request("alice", "hi " + std::to_string(i), "a" + std::to_string(i)),
+        router_->send(send_request("alice", "hi " + std::to_string(i), "a" + std::to_string(i)), nullptr,
                       [&](sdk::Result<v1::SendReply> reply) {
                           ASSERT_TRUE(reply.ok()) << reply.status().message();
                           EXPECT_EQ(reply->sequence(), kJoins + i);
@@ -174,7 +176,7 @@ TEST_F(RouterServiceTest, EditsAndDeletesGoOutAsEventsWithTheirOwnSequence) {
     edit.set_sequence(kJoins + 1);
     edit.set_body("the");
     std::optional<sdk::Result<v1::SendReply>> edited;
-    router_->edit(edit, [&](sdk::Result<v1::SendReply> reply) { edited = reply; });
+    router_->edit(edit, nullptr, [&](sdk::Result<v1::SendReply> reply) { edited = reply; });
     ASSERT_TRUE(edited && edited->ok());
     EXPECT_EQ((*edited)->sequence(), kJoins + 2);
     v1::DeleteRequest remove;
@@ -182,7 +184,7 @@ TEST_F(RouterServiceTest, EditsAndDeletesGoOutAsEventsWithTheirOwnSequence) {
     remove.set_channel_id(general_);
     remove.set_sequence(kJoins + 1);
     std::optional<sdk::Status> refused;
-    router_->remove(remove, [&](sdk::Result<v1::SendReply> reply) { refused = reply.status(); });
+    router_->remove(remove, nullptr, [&](sdk::Result<v1::SendReply> reply) { refused = reply.status(); });
     EXPECT_EQ(refused->code(), sdk::Code::permission_denied);  // not his message: nothing goes out
     ASSERT_EQ(gateway->deliveries.size(), 2u);
     EXPECT_EQ(gateway->deliveries[1].message().event(), channel::v1::Message::EDITED);
@@ -206,13 +208,13 @@ TEST_F(RouterServiceTest, AMembersTypingReachesEveryEdgeAndAStrangersIsRefused) 
     typing.set_user_id("alice");
     typing.set_channel_id(general_);
     std::optional<sdk::Status> answered;
-    router_->typing(typing, [&](sdk::Result<v1::TypingReply> reply) { answered = reply.status(); });
+    router_->typing(typing, nullptr, [&](sdk::Result<v1::TypingReply> reply) { answered = reply.status(); });
     ASSERT_TRUE(answered && answered->ok());
     ASSERT_EQ(gateway->deliveries.size(), 1u);
     EXPECT_EQ(gateway->deliveries[0].typing().user_id(), "alice");
     EXPECT_EQ(gateway->deliveries[0].typing().channel_id(), general_);
     typing.set_user_id("mallory");
-    router_->typing(typing, [&](sdk::Result<v1::TypingReply> reply) { answered = reply.status(); });
+    router_->typing(typing, nullptr, [&](sdk::Result<v1::TypingReply> reply) { answered = reply.status(); });
     EXPECT_EQ(answered->code(), sdk::Code::permission_denied);
     EXPECT_EQ(gateway->deliveries.size(), 1u);
 }
@@ -251,7 +253,7 @@ TEST_F(RouterServiceTest, AnnouncedEntriesAreReadFromTheLogAndGoToEveryEdge) {
     announce.set_after_sequence(1);
     announce.set_through_sequence(kJoins);  // bob's and carol's JOINED events
     std::optional<sdk::Status> answered;
-    router_->announce(announce, [&](sdk::Result<v1::AnnounceReply> reply) { answered = reply.status(); });
+    router_->announce(announce, nullptr, [&](sdk::Result<v1::AnnounceReply> reply) { answered = reply.status(); });
     ASSERT_TRUE(answered && answered->ok()) << answered->message();
     EXPECT_EQ(gateway->sequences(general_), (std::vector<uint64_t>{kJoins + 1, 2, 3}));
     EXPECT_EQ(gateway->deliveries[1].message().event(), channel::v1::Message::JOINED);
@@ -259,7 +261,7 @@ TEST_F(RouterServiceTest, AnnouncedEntriesAreReadFromTheLogAndGoToEveryEdge) {
     for (auto [after, through] : {std::pair<uint64_t, uint64_t>{3, 3}, {0, 17}}) {
         announce.set_after_sequence(after);
         announce.set_through_sequence(through);
-        router_->announce(announce, [&](sdk::Result<v1::AnnounceReply> reply) { answered = reply.status(); });
+        router_->announce(announce, nullptr, [&](sdk::Result<v1::AnnounceReply> reply) { answered = reply.status(); });
         EXPECT_EQ(answered->code(), sdk::Code::invalid_argument) << after << ".." << through;
     }
 }
