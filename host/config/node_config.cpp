@@ -107,6 +107,9 @@ fs::path resolve(const fs::path& base, const fs::path& path) {
     return (path.is_absolute() ? path : base / path).lexically_normal();
 }
 
+// Smaller trace files would rotate on every few spans.
+constexpr int64_t kMinTraceFileBytes = 64 * 1024;
+
 void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& config) {
     const toml::node* node_entry = root.get("node");
     if (node_entry == nullptr) throw ConfigError{reader.name() + ": missing the required table [node]"};
@@ -115,7 +118,7 @@ void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& 
 
     reader.only_known_keys(*node, "[node]",
                            {"name", "data_dir", "plugin_dir", "log_format", "log_level", "executor_threads",
-                            "drain_timeout_ms", "export_traces"});
+                            "drain_timeout_ms", "export_traces", "export_traces_max_bytes"});
     const fs::path base = fs::absolute(reader.file()).parent_path();
     config.node_name = reader.required<std::string>(*node, "name", "[node]", "a string");
     if (config.node_name.empty()) reader.fail(*node->get("name"), "[node] name must not be empty");
@@ -144,6 +147,14 @@ void read_node_table(const Reader& reader, const toml::table& root, NodeConfig& 
         config.executor_threads = static_cast<unsigned>(*threads);
     }
     config.export_traces = reader.optional<bool>(*node, "export_traces", "[node]", "a boolean").value_or(false);
+    if (auto bytes = reader.optional<int64_t>(*node, "export_traces_max_bytes", "[node]", "an integer")) {
+        if (*bytes < kMinTraceFileBytes) {
+            reader.fail(*node->get("export_traces_max_bytes"), "[node] export_traces_max_bytes must be at least " +
+                                                                   std::to_string(kMinTraceFileBytes) + ", found " +
+                                                                   std::to_string(*bytes));
+        }
+        config.export_traces_max_bytes = static_cast<uint64_t>(*bytes);
+    }
     if (auto drain = reader.optional<int64_t>(*node, "drain_timeout_ms", "[node]", "an integer")) {
         if (*drain < 0) {
             reader.fail(*node->get("drain_timeout_ms"),

@@ -79,7 +79,8 @@ struct NodeConfig {
     lanchat_log_level log_level = LANCHAT_LOG_INFO;
     unsigned executor_threads = 2;
     std::chrono::milliseconds drain_timeout{5000};
-    bool export_traces = false;  // finished spans as JSON lines in <data_dir>/traces.jsonl
+    bool export_traces = false;                      // finished spans as OTLP/JSON lines in <data_dir>/traces.jsonl
+    uint64_t export_traces_max_bytes = 64ull << 20;  // past this, traces.jsonl becomes traces.jsonl.1
     std::vector<PluginSpec> plugins;
     std::optional<MeshConfig> mesh;               // absent: the node serves and calls no RPC
     std::optional<AdminConfig> admin;             // absent: no admin endpoint

@@ -49,12 +49,13 @@ void ClientTelemetry::trace(const OutboundCall& call, const ClientSpan& span, la
     written.span_id = span.span_id;
     written.parent_span_id = call.lineage.span_id;
     written.name = call.method;
-    written.kind = "client";
-    written.service = call.service;
+    written.kind = SpanKind::client;
+    written.plugin = call.caller_service;
+    written.peer = call.service;
     written.correlation_id = call.lineage.correlation_id;
     written.start_unix_us = span.start_unix_us;
     written.duration_us = now_unix_us() - span.start_unix_us;
-    written.code = sdk::code_name(static_cast<sdk::Code>(code));
+    written.code = code;
     traces_->write(written);
 }
 

@@ -42,13 +42,13 @@ void ServerTelemetry::finished(const Route* route, const CallLineage& lineage, c
     written.span_id = lineage.span_id;
     written.parent_span_id = span.parent_span_id;
     written.name = route->method;
-    written.kind = "server";
-    written.service = route->owner->plugin_name();
+    written.kind = SpanKind::server;
+    written.plugin = route->owner->plugin_name();
     written.peer = span.peer;
     written.correlation_id = lineage.correlation_id;
     written.start_unix_us = span.start_unix_us;
     written.duration_us = unix_us() - span.start_unix_us;
-    written.code = code_name;
+    written.code = code;
     traces_->write(written);
 }
 

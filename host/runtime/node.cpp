@@ -42,7 +42,8 @@ sdk::Status Node::start() {
         return made;
     }
     if (config_.export_traces) {
-        traces_ = std::make_unique<TraceWriter>(config_.data_dir / "traces.jsonl", config_.node_name);
+        traces_ = std::make_unique<TraceWriter>(config_.data_dir / "traces.jsonl", config_.node_name,
+                                                config_.export_traces_max_bytes);
         if (!traces_->ok()) {
             return sdk::failed_precondition("cannot append to " + traces_->file().string() + " ([node] export_traces)");
         }

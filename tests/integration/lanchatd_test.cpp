@@ -389,7 +389,8 @@ TEST_F(LanchatdTest, BadNodeFilesAreRefusedWithOneLineAndExitCode2) {
          "are explicitly prohibited"},
         {"[node]\nname = \"n\"\nnmae = 1\n",
          ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, "
-         "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms, export_traces)"},
+         "plugin_dir, log_format, log_level, executor_threads, drain_timeout_ms, export_traces, "
+         "export_traces_max_bytes)"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\n", ":3:1: [[plugin]] 'a' is missing the required key 'path'"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncore = 1\n",
          ":6:8: key 'core' in [[plugin]] 'a' must be a boolean, found an integer"},

@@ -17,6 +17,7 @@
 #include "grpc_client.hpp"
 #include "http_get.hpp"
 #include "lanchat/test/v1/echo.pb.h"
+#include "otlp_spans.hpp"
 #include "parsed_reply.hpp"
 #include "temp_dir.hpp"
 #include "test_certificates.hpp"
@@ -424,32 +425,39 @@ TEST_F(MeshTest, OneRequestIsFollowedAcrossTwoNodesAndThreeServicesByItsIds) {
     for (const auto& [where, id] : trace_of) EXPECT_EQ(id, trace_id) << where;
 
     // The exported spans form one tree: front server -> client -> middle server -> client -> echo server.
-    std::vector<nlohmann::json> spans = json_lines(read_file(dir_.path() / "front-node-data" / "traces.jsonl"));
-    auto back_spans = json_lines(read_file(dir_.path() / "back-node-data" / "traces.jsonl"));
+    auto spans = otlp_spans(read_file(dir_.path() / "front-node-data" / "traces.jsonl"));
+    auto back_spans = otlp_spans(read_file(dir_.path() / "back-node-data" / "traces.jsonl"));
     spans.insert(spans.end(), back_spans.begin(), back_spans.end());
-    auto find_span = [&](const std::string& kind, const std::string& name) -> nlohmann::json {
+    auto find_span = [&](const std::string& kind, const std::string& name) -> ExportedSpan {
         for (const auto& span : spans) {
-            if (span["kind"] == kind && span["name"] == name && span["trace_id"] == trace_id) return span;
+            if (span.kind == kind && span.name == name && span.trace_id == trace_id) return span;
         }
         return {};
     };
-    auto front_server = find_span("server", "/lanchat.test.v1.Front/Relay");
-    auto front_client = find_span("client", "/lanchat.test.v1.Middle/Relay");
-    auto middle_server = find_span("server", "/lanchat.test.v1.Middle/Relay");
-    auto middle_client = find_span("client", "/lanchat.test.v1.Echo/Say");
-    auto echo_server = find_span("server", "/lanchat.test.v1.Echo/Say");
+    auto front_server = find_span("server", "lanchat.test.v1.Front/Relay");
+    auto front_client = find_span("client", "lanchat.test.v1.Middle/Relay");
+    auto middle_server = find_span("server", "lanchat.test.v1.Middle/Relay");
+    auto middle_client = find_span("client", "lanchat.test.v1.Echo/Say");
+    auto echo_server = find_span("server", "lanchat.test.v1.Echo/Say");
     for (const auto* span : {&front_server, &front_client, &middle_server, &middle_client, &echo_server}) {
-        ASSERT_FALSE(span->is_null());
-        EXPECT_EQ((*span)["correlation_id"], "corr-follow-1");
-        EXPECT_EQ((*span)["code"], "OK");
+        ASSERT_FALSE(span->span_id.empty());
+        EXPECT_EQ(span->attributes["lanchat.correlation_id"], "corr-follow-1");
+        EXPECT_EQ(span->attributes["rpc.system"], "grpc");
+        EXPECT_EQ(span->attributes["rpc.grpc.status_code"], 0);
+        EXPECT_EQ(span->status_code, 0);
     }
-    EXPECT_EQ(front_client["parent_span_id"], front_server["span_id"]);
-    EXPECT_EQ(middle_server["parent_span_id"], front_client["span_id"]);
-    EXPECT_EQ(middle_client["parent_span_id"], middle_server["span_id"]);
-    EXPECT_EQ(echo_server["parent_span_id"], middle_client["span_id"]);
-    EXPECT_EQ(front_server["node"], "front-node");
-    EXPECT_EQ(echo_server["node"], "back-node");
-    EXPECT_EQ(echo_server["peer"], "spiffe://lan-chat.test/svc/middle");
+    EXPECT_EQ(front_client.parent_span_id, front_server.span_id);
+    EXPECT_EQ(middle_server.parent_span_id, front_client.span_id);
+    EXPECT_EQ(middle_client.parent_span_id, middle_server.span_id);
+    EXPECT_EQ(echo_server.parent_span_id, middle_client.span_id);
+    EXPECT_EQ(front_server.node, "front-node");
+    EXPECT_EQ(front_client.plugin, "front");
+    EXPECT_EQ(front_client.attributes["peer.service"], "middle");
+    EXPECT_EQ(middle_server.attributes["rpc.service"], "lanchat.test.v1.Middle");
+    EXPECT_EQ(middle_server.attributes["rpc.method"], "Relay");
+    EXPECT_EQ(echo_server.node, "back-node");
+    EXPECT_EQ(echo_server.plugin, "echo");
+    EXPECT_EQ(echo_server.attributes["lanchat.caller"], "spiffe://lan-chat.test/svc/middle");
 }
 
 // One node hosting echo and middle (an echo relaying to echo): middle's calls to echo stay in this process

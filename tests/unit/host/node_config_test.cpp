@@ -88,7 +88,7 @@ TEST_F(NodeConfigTest, UnknownKeyIsNamedWithTheKnownOnes) {
     expect_refusals({
         {"[node]\nname = \"n\"\nnmae = \"x\"\n",
          ":3:1: unknown key 'nmae' in [node] (known keys: name, data_dir, plugin_dir, log_format, "
-         "log_level, executor_threads, drain_timeout_ms, export_traces)"},
+         "log_level, executor_threads, drain_timeout_ms, export_traces, export_traces_max_bytes)"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a\"\npath = \"a.so\"\ncroe = true\n",
          ":6:1: unknown key 'croe' in [[plugin]] (known keys: name, path, core, config)"},
         {"[nodes]\nname = \"n\"\n",
@@ -177,6 +177,8 @@ TEST_F(NodeConfigTest, BadValuesAreRefused) {
          ":3:14: [node] log_format must be \"json\" or \"text\", found \"xml\""},
         {"[node]\nname = \"n\"\nexecutor_threads = 0\n",
          ":3:20: [node] executor_threads must be between 1 and 256, found 0"},
+        {"[node]\nname = \"n\"\nexport_traces_max_bytes = 1000\n",
+         ":3:27: [node] export_traces_max_bytes must be at least 65536, found 1000"},
         {"[node]\nname = \"n\"\n[[plugin]]\nname = \"a b\"\npath = \"a.so\"\n",
          ":4:8: plugin name 'a b' must be non-empty without spaces, slashes or quotes"},
     });
