@@ -1,0 +1,173 @@
+// Channels and membership: listing, joining, creating, direct channels and the subscription.
+import { schedule } from './dom.js';
+import { saveSession, state } from './state.js';
+import { conn, request } from './connection.js';
+import { openChannel, renderHeader } from './conversation.js';
+import { cacheUser, loadMembers } from './presence.js';
+import { renderChannels, sortedChannels } from './sidebar.js';
+
+async function listAllChannels() {
+  const all = [];
+  let pageToken = '';
+  do {
+    const r = await request('channels.list', pageToken ? { page_token: pageToken } : {});
+    all.push(...(r.channels || []));
+    pageToken = r.next_page_token || '';
+  } while (pageToken);
+  return all;
+}
+
+// channels.list returns public channels plus those the user belongs to, without saying which are
+// which: private and direct ones are ours; for public ones we look for ourselves in the members.
+async function isMember(channelId) {
+  let pageToken = '';
+  for (let page = 0; page < 20; page++) {
+    const fields = { channel_id: channelId };
+    if (pageToken) fields.page_token = pageToken;
+    const r = await request('channels.members', fields);
+    if ((r.members || []).some((m) => m.user_id === state.user.id)) return true;
+    pageToken = r.next_page_token || '';
+    if (!pageToken) return false;
+  }
+  return false;
+}
+
+// Returns the ids of channels that became known as ours in this call.
+export async function loadChannels() {
+  const list = await listAllChannels();
+  const added = [];
+  const toCheck = [];
+  for (const ch of list) {
+    const known = state.channels.has(ch.id);
+    upsertChannel(ch);
+    if (ch.kind === 'public') {
+      if (!state.member.has(ch.id) && !state.checkedMembership.has(ch.id)) toCheck.push(ch.id);
+    } else if (!state.member.has(ch.id)) {
+      addMembership(ch.id, !known);
+      added.push(ch.id);
+    }
+  }
+  // A few lookups at a time: fast enough, and polite to the rate limit.
+  for (let i = 0; i < toCheck.length; i += 4) {
+    const batch = toCheck.slice(i, i + 4);
+    const results = await Promise.all(batch.map((id) => isMember(id).catch(() => false)));
+    batch.forEach((id, k) => {
+      state.checkedMembership.add(id);
+      if (results[k]) { addMembership(id, true); added.push(id); }
+    });
+  }
+  schedule(renderChannels);
+  return added;
+}
+
+export function upsertChannel(ch) {
+  const prev = state.channels.get(ch.id);
+  // last_sequence only grows; a stale listing must not lower what deliveries already told us.
+  const lastSeq = Math.max(ch.last_sequence || 0, prev ? prev.last_sequence || 0 : 0);
+  state.channels.set(ch.id, { ...prev, ...ch, last_sequence: lastSeq });
+  if (ch.kind === 'direct' && !state.directPeer.has(ch.id) && state.user) {
+    loadMembers(ch.id).catch(() => {});
+  }
+  schedule(renderChannels);
+  if (ch.id === state.openId) schedule(renderHeader);
+}
+
+// Records that the user belongs to a channel; `fresh` means its backlog so far counts as unread
+// (last_sequence minus what this user last read, from localStorage).
+function addMembership(channelId, fresh) {
+  state.member.add(channelId);
+  const ch = state.channels.get(channelId);
+  const lastSeq = ch ? ch.last_sequence || 0 : 0;
+  if (fresh && state.baseline[channelId] === undefined) {
+    state.baseline[channelId] = lastSeq;
+    const read = state.lastRead[channelId] || 0;
+    if (channelId !== state.openId) state.unread[channelId] = Math.max(0, lastSeq - read);
+  }
+  schedule(renderChannels);
+}
+
+// Resume points: for channels we already follow, the highest sequence we have; for channels new to
+// us, their current last_sequence (we show their backlog through `history`, not the stream).
+function resumePoints() {
+  const points = {};
+  for (const id of state.member) {
+    if (state.resume[id] === undefined) {
+      const ch = state.channels.get(id);
+      state.resume[id] = ch ? ch.last_sequence || 0 : 0;
+    }
+    points[id] = state.resume[id];
+  }
+  return points;
+}
+
+export async function subscribe() {
+  try {
+    await request('subscribe', { resume: resumePoints() });
+  } catch (err) {
+    if (!['not_member', 'not_found', 'forbidden', 'out_of_range'].includes(err.code)) throw err;
+    await resubscribeWithoutLostChannels();
+  }
+  saveSession();
+}
+
+// A channel in our resume points is no longer ours (we left or were removed while away): learn our
+// memberships again and subscribe without it, instead of failing on every reconnect.
+export async function resubscribeWithoutLostChannels() {
+  state.member.clear();
+  state.checkedMembership.clear();
+  await loadChannels();
+  for (const id of Object.keys(state.resume)) if (!state.member.has(id)) delete state.resume[id];
+  await request('subscribe', { resume: resumePoints() });
+  saveSession();
+}
+
+// Periodic and on-demand refresh: finds new public channels and channels we were invited to.
+export async function refreshChannels() {
+  if (!state.user || !conn.ws) return;
+  const added = await loadChannels();
+  if (added.length) await subscribe();  // so the stream covers them from here on
+}
+
+export async function createChannel(name, kind) {
+  const r = await request('channels.create', { name, kind });
+  await adoptJoinedChannel(r.channel);
+}
+
+export async function joinChannel(channelId) {
+  // Joining a channel we already belong to is harmless: we end up a member either way.
+  try {
+    await request('channels.join', { channel_id: channelId });
+  } catch (err) {
+    if (err.code !== 'conflict') throw err;
+  }
+  const r = await request('channels.get', { channel_id: channelId });
+  await adoptJoinedChannel(r.channel);
+}
+
+export async function openDirect(username) {
+  const found = await request('users.find', { username });
+  if (found.user) cacheUser(found.user);
+  const r = await request('direct.open', { user_id: found.user.id });
+  state.directPeer.set(r.channel.id, found.user.id);
+  await adoptJoinedChannel(r.channel);
+}
+
+async function adoptJoinedChannel(ch) {
+  upsertChannel(ch);
+  state.checkedMembership.add(ch.id);
+  const isNew = !state.member.has(ch.id);
+  if (isNew) {
+    addMembership(ch.id, false);
+    // Whether the stream follows channels joined after `subscribe` is not specified, so we
+    // subscribe again; anything pushed twice is dropped by the sequence check.
+    await subscribe();
+  }
+  openChannel(ch.id);
+}
+
+export function openFirstChannel() {
+  const saved = state.openId;
+  if (saved && state.member.has(saved)) { openChannel(saved); return; }
+  const first = sortedChannels().find((ch) => state.member.has(ch.id));
+  if (first) openChannel(first.id);
+}
