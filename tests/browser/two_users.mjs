@@ -25,6 +25,7 @@ if (!passB) {
 const tag = randomBytes(3).toString('hex');
 const lobby = `lobby-${tag}`;
 const problems = [];  // page errors and CSP violations, collected from both pages
+const requestsSent = new Map();  // page -> the `type` of every frame it sent
 
 let stepNumber = 0;
 let currentStep = '';
@@ -50,6 +51,10 @@ async function step(name, fn) {
 const byTestId = (page, id, extra = '') => page.locator(`[data-testid="${id}"]${extra}`);
 
 function watchPage(page, who) {
+  requestsSent.set(page, []);
+  page.on('websocket', (ws) => ws.on('framesent', (frame) => {
+    try { requestsSent.get(page).push(JSON.parse(frame.payload).type); } catch { /* not ours */ }
+  }));
   page.on('pageerror', (err) => problems.push(`${who}: uncaught ${err.message}`));
   page.on('dialog', (dialog) => {  // a message's content ran script
     problems.push(`${who}: a ${dialog.type()} dialog opened: ${dialog.message()}`);
@@ -160,6 +165,10 @@ async function expectNothingWiderThanTheViewport(page, screenshot) {
   if (out.length) throw new Error(`wider than the ${PHONE.width} px viewport:\n    ${out.slice(0, 10).join('\n    ')}`);
 }
 
+async function expectBanner(page, text) {
+  await byTestId(page, 'error-banner').getByText(text, { exact: true }).waitFor();
+}
+
 async function errorBannerText(page) {
   const banner = byTestId(page, 'error-banner');
   return (await banner.isVisible()) ? (await banner.textContent()).trim() : '';
@@ -209,15 +218,35 @@ try {
     await openChannel(a, lobby);
   });
 
-  await step(`B signs in as ${userB}`, async () => {
+  await step(`B signs in as ${userB} and learns his memberships in one request, not one per channel`, async () => {
     await login(b, userB, passB);
     idB = await userId(b);
+    await byTestId(b, 'refresh-channels').click();  // lists the channels, and which are his, again
+    await byTestId(b, 'join-channel', `[data-channel-name="${lobby}"]`).waitFor();
+    const sent = requestsSent.get(b);
+    if (!sent.includes('channels.mine') || sent.includes('channels.members')) {
+      throw new Error(`requests sent: ${sent.join(', ')}`);
+    }
   });
 
   await step(`B joins ${lobby} from the channel listing`, async () => {
     await byTestId(b, 'refresh-channels').click();
     await byTestId(b, 'join-channel', `[data-channel-name="${lobby}"]`).click();
     await openChannel(b, lobby);
+  });
+
+  await step('A is told in sentences, not codes, and the banner clears when the next action succeeds', async () => {
+    await byTestId(a, 'new-channel-name').fill('two words');
+    await byTestId(a, 'new-channel-submit').click();
+    await expectBanner(a, 'A channel name is one word: join words with - or _.');
+    await byTestId(a, 'dm-username').fill(`nobody-${tag}`);
+    await byTestId(a, 'dm-submit').click();
+    await expectBanner(a, 'There is no user of that name.');
+    await byTestId(a, 'new-channel-name').fill(`side-${tag}`);
+    await byTestId(a, 'new-channel-submit').click();
+    await byTestId(a, 'error-banner').waitFor({ state: 'hidden' });
+    await byTestId(a, 'channel-item', `[data-channel-name="side-${tag}"]`).waitFor();
+    await openChannel(a, lobby);
   });
 
   await step('A sends a message and B sees it', async () => {
@@ -266,6 +295,26 @@ try {
     for (const part of ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '[click](javascript:alert(3))', '🎉']) {
       if (!shown.text.includes(part)) throw new Error(`"${part}" is not shown as text: ${shown.text}`);
     }
+  });
+
+  await step('A edits a message: Escape cancels, Enter saves, and B sees the edit', async () => {
+    await send(a, `edit me ${tag}`);
+    const seq = await a.locator('[data-testid="message"]', { hasText: `edit me ${tag}` }).getAttribute('data-sequence');
+    const mine = a.locator(`[data-testid="message"][data-sequence="${seq}"]`);
+    const startEditing = async () => {
+      await mine.hover();
+      await mine.locator('button[data-action="edit"]').click();
+      return mine.locator('textarea');
+    };
+    let box = await startEditing();
+    await box.fill('never saved');
+    await box.press('Escape');
+    await messageBody(a, `edit me ${tag}`).waitFor();
+    box = await startEditing();
+    await box.fill(`edited ${tag}`);
+    await box.press('Enter');
+    await messageBody(b, `edited ${tag}`).waitFor();
+    await messageBody(a, `edited ${tag}`).waitFor();
   });
 
   await step('each sees the other online', async () => {

@@ -242,7 +242,16 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     json listed = bob->ok({{"type", "channels.list"}});
     ASSERT_EQ(listed["channels"].size(), 1u);
     EXPECT_EQ(listed["channels"][0]["name"], "lobby");
+    EXPECT_TRUE(bob->ok({{"type", "channels.mine"}})["channels"].empty());  // listed, but not his
     bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    json mine = bob->ok({{"type", "channels.mine"}});
+    ASSERT_EQ(mine["channels"].size(), 1u);
+    EXPECT_EQ(mine["channels"][0], json({{"channel_id", channel}, {"last_sequence", 2}}));
+    EXPECT_EQ(mine["next_page_token"], "");
+    json spaced = bob->request({{"type", "channels.create"}, {"name", "two words"}});
+    EXPECT_EQ(spaced["code"], "bad_request");
+    EXPECT_NE(spaced["message"].get<std::string>().find("holds a space: a name is one word"), std::string::npos)
+        << spaced;
     alice->ok({{"type", "subscribe"}});
     bob->ok({{"type", "subscribe"}});
 

@@ -2,16 +2,17 @@
 // (sdk-docs/client-protocol.md) over wss://HOST/ws. No framework and no build step; the page runs under a
 // strict CSP, so everything builds DOM nodes with textContent/classes (never innerHTML, inline styles or
 // eval). This module wires the page's events and starts the session.
-import { $, ProtocolError } from './dom.js';
+import { $ } from './dom.js';
 import { conv, loadLastRead, loadSession, saveLastRead, saveSession, state } from './state.js';
 import { conn, reconnect, reconnectNow } from './connection.js';
 import { logout, signIn } from './signin.js';
-import { createChannel, joinChannel, openDirect, refreshChannels } from './channels.js';
+import { channelNameProblem, createChannel, joinChannel, openDirect, refreshChannels } from './channels.js';
 import { loadHistory, markRead, openChannel } from './conversation.js';
 import { deleteMessage, finishEdit, startEdit } from './editing.js';
 import { dropPending, noteTyping, pending, sendMessage, transmitPending } from './sending.js';
 import { setStatus } from './presence.js';
 import { busy, hideError, setDrawer, showAuth, showChat, showError, touchKeyboard } from './views.js';
+import { failure } from './wording.js';
 
 function wire() {
   $('error-dismiss').addEventListener('click', hideError);
@@ -23,7 +24,6 @@ function wire() {
       try {
         await signIn('auth', { username: $('login-username').value, password: $('login-password').value });
       } catch (err) {
-        if (err.code === 'auth_failed') throw new ProtocolError(err.code, 'wrong username or password');
         throw err;
       }
       $('login-password').value = '';
@@ -60,10 +60,11 @@ function wire() {
     event.preventDefault();
     busy(event.target, async () => {
       const name = $('new-channel-name').value.trim();
-      if (!name) return;
+      const problem = channelNameProblem(name);
+      if (problem) throw new Error(problem);
       await createChannel(name, $('new-channel-kind').value);
       $('new-channel-name').value = '';
-    });
+    }, { conflict: 'A public channel of that name exists already: pick another name.' });
   });
 
   $('dm-form').addEventListener('submit', (event) => {
@@ -71,11 +72,11 @@ function wire() {
     busy(event.target, async () => {
       await openDirect($('dm-username').value.trim());
       $('dm-username').value = '';
-    });
+    }, { not_found: 'There is no user of that name.' });
   });
 
   $('refresh-channels').addEventListener('click', () => {
-    refreshChannels().catch((err) => showError(`channels: ${err.message}`));
+    refreshChannels().then(hideError, (err) => showError(failure('Could not refresh the channels', err)));
   });
 
   $('composer-form').addEventListener('submit', (event) => {
@@ -116,7 +117,7 @@ function wire() {
     else if (action === 'join') {
       button.disabled = true;
       joinChannel(button.dataset.channelId)
-        .catch((err) => showError(`join failed: ${err.code}: ${err.message}`))
+        .then(hideError, (err) => showError(failure('Could not join the channel', err)))
         .finally(() => { button.disabled = false; });
     } else if (action === 'edit') startEdit(button.closest('li'));
     else if (action === 'cancel-edit') finishEdit(button.closest('li'));

@@ -1,63 +1,52 @@
 // Channels and membership: listing, joining, creating, direct channels and the subscription.
-import { schedule } from './dom.js';
+import { byteLength, schedule } from './dom.js';
 import { saveSession, state } from './state.js';
 import { conn, request } from './connection.js';
 import { openChannel, renderHeader } from './conversation.js';
 import { cacheUser, loadMembers } from './presence.js';
 import { renderChannels, sortedChannels } from './sidebar.js';
 
-async function listAllChannels() {
+// Every page of a listing (channels.list, channels.mine), one after the other.
+async function listAll(type) {
   const all = [];
   let pageToken = '';
   do {
-    const r = await request('channels.list', pageToken ? { page_token: pageToken } : {});
+    const r = await request(type, pageToken ? { page_token: pageToken } : {});
     all.push(...(r.channels || []));
     pageToken = r.next_page_token || '';
   } while (pageToken);
   return all;
 }
 
-// channels.list returns public channels plus those the user belongs to, without saying which are
-// which: private and direct ones are ours; for public ones we look for ourselves in the members.
-async function isMember(channelId) {
-  let pageToken = '';
-  for (let page = 0; page < 20; page++) {
-    const fields = { channel_id: channelId };
-    if (pageToken) fields.page_token = pageToken;
-    const r = await request('channels.members', fields);
-    if ((r.members || []).some((m) => m.user_id === state.user.id)) return true;
-    pageToken = r.next_page_token || '';
-    if (!pageToken) return false;
-  }
-  return false;
-}
-
-// Returns the ids of channels that became known as ours in this call.
+// channels.list gives the channels the user can see (public ones and their own), channels.mine which of
+// them are theirs: two requests however many channels there are. Returns the ids of channels that became
+// known as ours in this call.
 export async function loadChannels() {
-  const list = await listAllChannels();
+  const [list, mine] = await Promise.all([listAll('channels.list'), listAll('channels.mine')]);
+  const ours = new Set(mine.map((position) => position.channel_id));
   const added = [];
-  const toCheck = [];
   for (const ch of list) {
     const known = state.channels.has(ch.id);
     upsertChannel(ch);
-    if (ch.kind === 'public') {
-      if (!state.member.has(ch.id) && !state.checkedMembership.has(ch.id)) toCheck.push(ch.id);
-    } else if (!state.member.has(ch.id)) {
-      addMembership(ch.id, !known);
+    if (ours.has(ch.id) && !state.member.has(ch.id)) {
+      // A public channel's backlog counts as unread once we learn it is ours; a private or direct one's
+      // only the first time we see the channel at all.
+      addMembership(ch.id, ch.kind === 'public' || !known);
       added.push(ch.id);
     }
   }
-  // A few lookups at a time: fast enough, and polite to the rate limit.
-  for (let i = 0; i < toCheck.length; i += 4) {
-    const batch = toCheck.slice(i, i + 4);
-    const results = await Promise.all(batch.map((id) => isMember(id).catch(() => false)));
-    batch.forEach((id, k) => {
-      state.checkedMembership.add(id);
-      if (results[k]) { addMembership(id, true); added.push(id); }
-    });
-  }
   schedule(renderChannels);
   return added;
+}
+
+// The server's rule for a channel's name (plugins/channel/channel_name.cpp), said before asking it; '' when
+// the name is fine.
+export function channelNameProblem(name) {
+  if (!name) return 'A channel needs a name.';
+  if (/[\s\u200b-\u200d\ufeff]/u.test(name)) return 'A channel name is one word: join words with - or _.';
+  const bytes = byteLength(name);
+  if (bytes > 64) return `A channel name has at most 64 bytes (this one has ${bytes}).`;
+  return '';
 }
 
 export function upsertChannel(ch) {
@@ -114,7 +103,6 @@ export async function subscribe() {
 // memberships again and subscribe without it, instead of failing on every reconnect.
 export async function resubscribeWithoutLostChannels() {
   state.member.clear();
-  state.checkedMembership.clear();
   await loadChannels();
   for (const id of Object.keys(state.resume)) if (!state.member.has(id)) delete state.resume[id];
   await request('subscribe', { resume: resumePoints() });
@@ -154,7 +142,6 @@ export async function openDirect(username) {
 
 async function adoptJoinedChannel(ch) {
   upsertChannel(ch);
-  state.checkedMembership.add(ch.id);
   const isNew = !state.member.has(ch.id);
   if (isNew) {
     addMembership(ch.id, false);

@@ -9,6 +9,7 @@ import { loadMembers, nameNode, presenceDot, refreshWatch, reloadOpenMembers } f
 import { channelLabel, renderChannels } from './sidebar.js';
 import { showError } from './views.js';
 import { richText } from './rich_text.js';
+import { failure } from './wording.js';
 
 export async function loadHistory(channelId) {
   const c = conv(channelId);
@@ -32,7 +33,7 @@ export async function loadHistory(channelId) {
       refreshWatch();  // authors of older messages get presence dots too
     }
   } catch (err) {
-    if (err.code !== 'disconnected') showError(`history: ${err.message}`);
+    if (err.code !== 'disconnected') showError(failure('Could not load the history', err));
   } finally {
     c.loading = false;
     renderHistoryState(channelId);

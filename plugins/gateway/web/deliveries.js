@@ -8,12 +8,13 @@ import { dropPending, onTyping, stopTyping } from './sending.js';
 import { onPresence, refreshWatch, reloadOpenMembers } from './presence.js';
 import { renderChannels } from './sidebar.js';
 import { showError } from './views.js';
+import { failure, sentence } from './wording.js';
 
 export function handleFrame(frame) {
   switch (frame.type) {
     case 'ok':
     case 'error':
-      if (!settle(frame) && frame.type === 'error') showError(`${frame.code}: ${frame.message || ''}`);
+      if (!settle(frame) && frame.type === 'error') showError(sentence({ code: frame.code, message: frame.message }));
       break;
     case 'message':
       onDelivery(frame);
@@ -26,12 +27,12 @@ export function handleFrame(frame) {
       onPresence(frame.presence && typeof frame.presence === 'object' ? frame.presence : frame);
       break;
     case 'resubscribe':
-      subscribe().catch((err) => showError(`resubscribe failed: ${err.message}`));
+      subscribe().catch((err) => showError(failure('Could not follow your channels again', err)));
       break;
     case 'subscription_ended':
       // The server ended deliveries for a reason retrying would not fix (e.g. a resume point in a
       // channel we were removed from): start again from our current memberships.
-      resubscribeWithoutLostChannels().catch((err) => showError(`subscription ended: ${err.message}`));
+      resubscribeWithoutLostChannels().catch((err) => showError(failure('Deliveries stopped and could not start again', err)));
       break;
     default:
       break;  // unknown frames are ignored, as the protocol asks
@@ -44,7 +45,6 @@ function onDelivery(m) {
   if (!state.member.has(channelId)) {
     // Pushed for a channel we did not know we belong to (e.g. someone invited us).
     state.member.add(channelId);
-    state.checkedMembership.add(channelId);
     if (!state.channels.has(channelId)) fetchChannel(channelId);
   }
   const prev = state.resume[channelId] || 0;

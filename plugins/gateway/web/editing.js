@@ -3,7 +3,8 @@ import { $, h } from './dom.js';
 import { conv, state } from './state.js';
 import { request } from './connection.js';
 import { updateMessageNode } from './conversation.js';
-import { showError } from './views.js';
+import { hideError, showError, touchKeyboard } from './views.js';
+import { failure } from './wording.js';
 
 export function startEdit(li) {
   const seq = Number(li.dataset.sequence);
@@ -18,14 +19,27 @@ export function startEdit(li) {
   li.classList.add('editing');
   li.querySelector('.body').replaceWith(form);
   input.focus();
+  // As in the composer: Enter saves (Shift+Enter, or any Enter on a touch keyboard, adds a line), Escape
+  // cancels.
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      finishEdit(li);
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !touchKeyboard()) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const body = input.value;
     if (!body.trim() || body === current) { finishEdit(li); return; }
     try {
       await request('edit', { channel_id: state.openId, sequence: seq, body });
+      hideError();
     } catch (err) {
-      showError(`edit failed: ${err.code}: ${err.message}`);
+      showError(failure('Could not save the edit', err));
     }
     finishEdit(li);
   });
@@ -44,7 +58,8 @@ export async function deleteMessage(li) {
   const seq = Number(li.dataset.sequence);
   try {
     await request('delete', { channel_id: state.openId, sequence: seq });
+    hideError();
   } catch (err) {
-    showError(`delete failed: ${err.code}: ${err.message}`);
+    showError(failure('Could not delete the message', err));
   }
 }

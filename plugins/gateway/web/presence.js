@@ -3,7 +3,8 @@ import { $, debounce, h, schedule } from './dom.js';
 import { conv, saveSession, state } from './state.js';
 import { conn, request } from './connection.js';
 import { renderChannels } from './sidebar.js';
-import { showError } from './views.js';
+import { hideError, showError } from './views.js';
+import { failure } from './wording.js';
 
 export async function loadMembers(channelId) {
   const ids = [];
@@ -56,7 +57,7 @@ const sendWatch = debounce(async (force) => {
     for (const p of r.users || []) onPresence(p);
   } catch (err) {
     lastWatch = '';
-    if (err.code !== 'disconnected') showError(`presence: ${err.message}`);
+    if (err.code !== 'disconnected') showError(failure('Could not follow who is online', err));
   }
 }, 150);
 export function forgetWatch() {
@@ -95,8 +96,9 @@ export async function setStatus(status) {
   try {
     const r = await request('presence.set', { status });
     if (r.presence) onPresence(r.presence);
+    hideError();
   } catch (err) {
-    showError(`status: ${err.code}: ${err.message}`);
+    showError(failure('Could not set your status', err));
   }
 }
 

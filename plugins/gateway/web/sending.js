@@ -5,7 +5,8 @@ import { conn, request } from './connection.js';
 import { storeEvent } from './deliveries.js';
 import { placeMessage, scrollToBottom } from './conversation.js';
 import { displayName } from './presence.js';
-import { showError } from './views.js';
+import { hideError, showError } from './views.js';
+import { failure, sentence } from './wording.js';
 
 export const pending = [];  // {channelId, cmid, body, node}
 
@@ -62,13 +63,14 @@ export async function transmitPending(entry) {
       scrollToBottom();
     }
     dropPending(entry.cmid);
+    hideError();
   } catch (err) {
     entry.node.classList.add('failed');
     entry.node.querySelector('.pending-state').replaceChildren(
-      `not sent (${err.code}: ${err.message}) `,
+      `not sent: ${sentence(err)} `,
       h('button', { type: 'button', class: 'link', 'data-action': 'retry', 'data-cmid': entry.cmid, text: 'retry' }),
       h('button', { type: 'button', class: 'link', 'data-action': 'discard', 'data-cmid': entry.cmid, text: 'discard' }));
-    showError(`Message not sent: ${err.code}: ${err.message}`);
+    showError(failure('Message not sent', err));
   }
 }
 

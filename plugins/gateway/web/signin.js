@@ -5,6 +5,7 @@ import { conn, openSocket, rejectAllPending, request, scheduleRenewal, setConnSt
 import { loadChannels, openFirstChannel, subscribe } from './channels.js';
 import { forgetWatch, loadMembers, refreshWatch, setStatus } from './presence.js';
 import { showAuth, showChat, showError } from './views.js';
+import { failure } from './wording.js';
 
 export async function signIn(type, fields) {
   try {
@@ -14,7 +15,7 @@ export async function signIn(type, fields) {
   } catch (err) {
     if (state.refreshToken) {
       // Signed in, but loading channels or subscribing failed: the reconnect path retries it all.
-      showError(`${err.code}: ${err.message}`);
+      showError(failure('Signed in, but could not load your channels', err));
       if (conn.ws) conn.ws.close();
       return;
     }
@@ -78,7 +79,7 @@ export function endSession(reason) {
   saveLastRead.flush();
   Object.assign(state, {
     user: null, refreshToken: null, status: 'online', openId: null,
-    channels: new Map(), member: new Set(), checkedMembership: new Set(), resume: {}, baseline: {},
+    channels: new Map(), member: new Set(), resume: {}, baseline: {},
     unread: {}, lastRead: {}, convs: new Map(), presence: new Map(), channelMembers: new Map(),
     directPeer: new Map(), typing: new Map(), memberMiss: new Set(),
   });

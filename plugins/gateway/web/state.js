@@ -10,7 +10,6 @@ export const state = {
   status: 'online',        // the status the user picked in the selector
   channels: new Map(),     // channel id -> channel object from the server
   member: new Set(),       // ids of channels the user belongs to
-  checkedMembership: new Set(), // public channels whose membership we already looked up
   resume: {},              // channel id -> highest sequence received through the subscription stream
   baseline: {},            // channel id -> last_sequence when first listed (already counted as unread)
   unread: {},              // channel id -> count shown in the channel list

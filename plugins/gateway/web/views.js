@@ -3,6 +3,7 @@ import { $ } from './dom.js';
 import { conv, state } from './state.js';
 import { pending } from './sending.js';
 import { paintDot } from './presence.js';
+import { sentence } from './wording.js';
 
 let errorTimer = null;
 export function showError(text) {
@@ -41,14 +42,16 @@ export function showAuth() {
   $('send').disabled = true;
 }
 
-// Disables a form's button while its request runs, and reports failures.
-export async function busy(form, fn) {
+// Disables a form's button while its request runs; a failure is shown (`instead`: sentences that fit the
+// form better, by error code), a success clears an earlier error.
+export async function busy(form, fn, instead = {}) {
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
   try {
     await fn();
+    hideError();
   } catch (err) {
-    showError(err.code ? `${err.code}: ${err.message}` : String(err.message || err));
+    showError(err.code ? sentence(err, instead) : String(err.message || err));
     return false;
   } finally {
     button.disabled = false;
