@@ -321,6 +321,22 @@ try {
     await Promise.all([waitPresence(a, idB, 'online'), waitPresence(b, idA, 'online')]);
   });
 
+  await step('B writes to A from the member list: a direct conversation opens', async () => {
+    await b.locator(`[data-testid="member-list"] [data-testid="message-member"][data-user-id="${idA}"]`).click();
+    await byTestId(b, 'conv-title').getByText(/^@/).waitFor();
+    await byTestId(b, 'channel-item', '[data-channel-name*=","]').waitFor();  // a direct channel, named by its pair
+    await openChannel(b, lobby);
+  });
+
+  await step('B picks the dark theme, then goes back to the system\'s', async () => {
+    await byTestId(b, 'theme-select').selectOption('dark');
+    const dark = await b.evaluate(() => [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]);
+    if (dark[0] !== 'dark' || dark[1] !== 'rgb(22, 24, 29)') throw new Error(`dark theme: ${dark}`);
+    await byTestId(b, 'theme-select').selectOption('system');
+    const system = await b.evaluate(() => document.documentElement.dataset.theme);
+    if (system !== undefined) throw new Error(`system theme left data-theme=${system}`);
+  });
+
   await step('B sets away and A sees B away', async () => {
     await byTestId(b, 'status-select').selectOption('away');
     await waitPresence(a, idB, 'away');

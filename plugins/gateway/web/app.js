@@ -6,7 +6,8 @@ import { $ } from './dom.js';
 import { conv, loadLastRead, loadSession, saveLastRead, saveSession, state } from './state.js';
 import { conn, reconnect, reconnectNow } from './connection.js';
 import { logout, signIn } from './signin.js';
-import { channelNameProblem, createChannel, joinChannel, openDirect, refreshChannels } from './channels.js';
+import { channelNameProblem, createChannel, joinChannel, openDirect, openDirectWith, refreshChannels } from './channels.js';
+import { applyTheme, savedTheme } from './theme.js';
 import { loadHistory, markRead, openChannel } from './conversation.js';
 import { deleteMessage, finishEdit, startEdit } from './editing.js';
 import { dropPending, noteTyping, pending, sendMessage, transmitPending } from './sending.js';
@@ -54,6 +55,8 @@ function wire() {
   });
 
   $('logout').addEventListener('click', logout);
+  $('theme-select').value = applyTheme(savedTheme());
+  $('theme-select').addEventListener('change', (event) => applyTheme(event.target.value));
   $('status-select').addEventListener('change', (event) => setStatus(event.target.value));
 
   $('new-channel-form').addEventListener('submit', (event) => {
@@ -119,6 +122,8 @@ function wire() {
       joinChannel(button.dataset.channelId)
         .then(hideError, (err) => showError(failure('Could not join the channel', err)))
         .finally(() => { button.disabled = false; });
+    } else if (action === 'direct') {
+      openDirectWith(button.dataset.userId).then(hideError, (err) => showError(failure('Could not open the conversation', err)));
     } else if (action === 'edit') startEdit(button.closest('li'));
     else if (action === 'cancel-edit') finishEdit(button.closest('li'));
     else if (action === 'delete') deleteMessage(button.closest('li'));

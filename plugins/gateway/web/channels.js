@@ -135,8 +135,12 @@ export async function joinChannel(channelId) {
 export async function openDirect(username) {
   const found = await request('users.find', { username });
   if (found.user) cacheUser(found.user);
-  const r = await request('direct.open', { user_id: found.user.id });
-  state.directPeer.set(r.channel.id, found.user.id);
+  await openDirectWith(found.user.id);
+}
+
+export async function openDirectWith(userId) {
+  const r = await request('direct.open', { user_id: userId });
+  state.directPeer.set(r.channel.id, userId);
   await adoptJoinedChannel(r.channel);
 }
 

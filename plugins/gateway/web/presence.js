@@ -104,8 +104,13 @@ export async function setStatus(status) {
 
 function renderMembers() {
   const ids = state.channelMembers.get(state.openId) || [];
+  // Anyone else in the list can be written to directly (a direct channel opens).
   $('member-list').replaceChildren(...ids.map((id) =>
-    h('li', { class: 'member', 'data-user-id': id }, presenceDot(id), nameNode(id))));
+    h('li', { class: 'member', 'data-user-id': id }, presenceDot(id), nameNode(id),
+      id === state.user.id ? null : h('button', {
+        type: 'button', class: 'link', 'data-action': 'direct', 'data-user-id': id, 'data-testid': 'message-member',
+        text: 'message', 'aria-label': `Message ${displayName(id)}`,
+      }))));
 }
 
 // ---------------------------------------------------------------------------------------------
