@@ -1,5 +1,7 @@
 // lanchat: the terminal client. Speaks the client protocol (sdk-docs/client-protocol.md) to a node's client
 // edge, interactively or one command at a time for scripts. This file: the flags, the login, the dispatch.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "commands.hpp"
 #include "lanchat/cli/arguments.hpp"
 #include "lanchat/cli/terminal.hpp"
+#include "line_editor.hpp"
 #include "screen.hpp"
 #include "session.hpp"
 #include "websocket_client.hpp"
@@ -24,7 +27,8 @@ using namespace std::chrono_literals;
 const char* kUsage =
     "usage: lanchat [flags] [COMMAND]\n"
     "  chat [CHANNEL]            interactive (the default): type to send; /join NAME, /create NAME,\n"
-    "                            /switch NAME, /channels, /history, /away, /online, /quit\n"
+    "                            /switch NAME, /dm USER, /invite USER, /channels, /history, /away,\n"
+    "                            /online, /help, /quit; Ctrl-L redraws\n"
     "  send CHANNEL TEXT...      send one message; prints its sequence number\n"
     "  channels                  the channels you can see\n"
     "  history CHANNEL [N]       the last N messages (default 20)\n"
@@ -90,7 +94,7 @@ std::optional<json> auth_frame_from(const lanchat::cli::Arguments& arguments) {
 }
 
 // The command the positional words name, run as the authenticated user.
-int dispatch(const lanchat::cli::Arguments& arguments, Session& session, ChatClient& client) {
+int dispatch(const lanchat::cli::Arguments& arguments, Session& session, ChatClient& client, LineEditor& editor) {
     const auto& words = arguments.positional();
     std::string command = words.empty() ? "chat" : words[0];
     if (command == "send" && words.size() >= 3) return send_command(client, words);
@@ -100,7 +104,9 @@ int dispatch(const lanchat::cli::Arguments& arguments, Session& session, ChatCli
     }
     if (command == "create" && words.size() == 2) return create_command(client, words[1], arguments.has("private"));
     if (command == "join" && words.size() == 2) return join_command(client, words[1]);
-    if (command == "chat") return chat(session, client, words.size() >= 2 ? std::optional(words[1]) : std::nullopt);
+    if (command == "chat") {
+        return chat(session, client, editor, words.size() >= 2 ? std::optional(words[1]) : std::nullopt);
+    }
     std::cerr << kUsage;
     return kExitUsage;
 }
@@ -128,7 +134,8 @@ int main(int argc, char** argv) {
     }
     Session session(std::move(socket).value());
     ChatClient client(session);
-    Printer printer(client);
+    LineEditor editor(STDIN_FILENO, std::cout, false);
+    Printer printer(client, editor, isatty(STDOUT_FILENO) != 0);
     session.start([&](const json& frame) { printer.push(frame); });
     struct StopReadingFirst {  // before the printer goes
         Session& session;
@@ -136,5 +143,6 @@ int main(int argc, char** argv) {
     } stop_reading_first{session};
     json authenticated;
     if (!client.call(*auth, authenticated)) return kExitFailed;
-    return dispatch(arguments, session, client);
+    client.set_me(authenticated["user"]);
+    return dispatch(arguments, session, client, editor);
 }

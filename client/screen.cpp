@@ -1,31 +1,54 @@
 #include "screen.hpp"
 
+#include "mentions.hpp"
+
 #include <cstdint>
 #include <iostream>
+#include <sstream>
 
 namespace lanchat::client {
 
 using json = nlohmann::json;
 
 namespace {
+
 std::mutex output_mutex;  // the printer thread and the command loop both print messages
+
+constexpr const char* kHighlight = "\x1b[1;33m";  // bold yellow
+constexpr const char* kPlain = "\x1b[0m";
+constexpr char kBell = '\a';
+
 }  // namespace
 
-void print_message(ChatClient& client, const json& message, const std::string& channel_name) {
-    std::string author = client.name_of(message["author_id"]);  // may ask the server: before taking the lock
-    std::lock_guard lock(output_mutex);
+std::string format_message(ChatClient& client, const json& message, const std::string& channel_label) {
+    std::string author = client.name_of(message["author_id"]);  // may ask the server
     std::string event = message.value("event", "posted");
-    std::cout << "[" << channel_name << " #" << message["sequence"].get<uint64_t>() << "] " << author;
-    if (event == "edited") std::cout << " (edited #" << message["target_sequence"].get<uint64_t>() << ")";
+    std::ostringstream line;
+    line << "[" << channel_label << " #" << message["sequence"].get<uint64_t>() << "] " << author;
+    if (event == "edited") line << " (edited #" << message["target_sequence"].get<uint64_t>() << ")";
     if (event == "deleted") {
-        std::cout << " deleted #" << message["target_sequence"].get<uint64_t>() << "\n";
-        return;
+        line << " deleted #" << message["target_sequence"].get<uint64_t>();
+    } else if (event == "joined" || event == "left") {
+        line << " " << event;
+    } else {
+        line << ": " << message["body"].get<std::string>();
     }
-    if (event == "joined" || event == "left") {
-        std::cout << " " << event << "\n";
-        return;
+    return line.str();
+}
+
+void print_message(ChatClient& client, const json& message, const std::string& channel_label) {
+    std::string line = format_message(client, message, channel_label);
+    std::lock_guard lock(output_mutex);
+    std::cout << line << "\n";
+}
+
+std::string chat_line(ChatClient& client, const json& message, bool styled) {
+    std::string line = format_message(client, message, client.channel_label(message["channel_id"]));
+    const bool posted = message.value("event", "posted") == "posted" || message.value("event", "") == "edited";
+    if (!posted || message["author_id"] == client.my_id() || !mentions(message.value("body", ""), client.my_name())) {
+        return line;
     }
-    std::cout << ": " << message["body"].get<std::string>() << "\n";
+    return (styled ? kHighlight + line + kPlain : line) + kBell;
 }
 
 Printer::~Printer() {
@@ -54,20 +77,19 @@ void Printer::loop() {
         frames_.pop_front();
         lock.unlock();
         handle(frame);
-        std::cout << std::flush;
         lock.lock();
     }
 }
 
 void Printer::handle(const json& frame) {
     if (frame["type"] == "message") {
-        if (client_.first_time(frame["channel_id"], frame["sequence"])) {
-            print_message(client_, frame, client_.channel_name(frame["channel_id"]));
+        if (client_.first_delivery(frame["channel_id"], frame["sequence"])) {
+            editor_.print(chat_line(client_, frame, styled_));
         }
     } else if (frame["type"] == "resubscribe") {
         client_.subscribe();  // the gateway or router restarted: from where this client is
     } else if (frame["type"] == "subscription_ended") {
-        std::cout << "(deliveries stopped: " << frame.value("message", "") << "; /quit and start again)\n";
+        editor_.print("(deliveries stopped: " + frame.value("message", "") + "; /quit and start again)");
     }
 }
 

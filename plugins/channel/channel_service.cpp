@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "channel_name.hpp"
 #include "checks.hpp"
 #include "lanchat/ids/random_id.hpp"
+#include "page_tokens.hpp"
 #include "text.hpp"
 
 namespace lanchat::channel {
@@ -11,7 +13,6 @@ namespace {
 
 using plugin_support::check_id;
 
-constexpr size_t kMaxName = 64;
 constexpr size_t kMaxTopic = 256;
 constexpr size_t kMaxClientMessageId = 64;
 constexpr plugin_support::PageLimits kPage;
@@ -22,45 +23,7 @@ bool is_admin(const v1::Actor& actor) {
 
 sdk::Status check_actor(const v1::Actor& actor) { return check_id("actor.user_id", actor.user_id()); }
 
-sdk::Status check_name(const std::string& name) {
-    if (sdk::Status checked = plugin_support::check_utf8("name", name, kMaxName, true); !checked.ok()) return checked;
-    if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
-        return sdk::invalid_argument("name holds control characters");
-    }
-    return {};
-}
-
 uint32_t page_size(const common::v1::PageRequest& page) { return kPage.size_for(page.page_size()); }
-
-const sdk::Status kForgedToken = sdk::invalid_argument("page_token is not one this service issued");
-
-// Page tokens: base64url of "<kind>:<position>", so they are opaque to clients and checked on return.
-std::string page_token(const std::string& kind, const std::string& position) {
-    return plugin_support::base64url_encode(kind + ":" + position);
-}
-
-sdk::Result<std::string> token_position(const std::string& token, const std::string& kind) {
-    std::string decoded;
-    if (!plugin_support::base64url_decode(token, decoded) || decoded.rfind(kind + ":", 0) != 0) return kForgedToken;
-    return decoded.substr(kind.size() + 1);
-}
-
-sdk::Result<ChannelCursor> channel_cursor(const std::string& token) {
-    if (token.empty()) return ChannelCursor{};
-    auto position = token_position(token, "channels");
-    if (!position.ok()) return position.status();
-    size_t colon = position->find(':');
-    ChannelCursor cursor;
-    try {
-        if (colon == std::string::npos) return kForgedToken;
-        cursor.created_unix_ms = std::stoll(position->substr(0, colon));
-    } catch (const std::exception&) {
-        return kForgedToken;
-    }
-    cursor.id = position->substr(colon + 1);
-    if (cursor.id.rfind("c_", 0) != 0 || cursor.id.size() > plugin_support::kMaxIdBytes) return kForgedToken;
-    return cursor;
-}
 
 sdk::Status check_append(const v1::AppendRequest& request, size_t max_body_bytes) {
     if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
@@ -155,7 +118,7 @@ sdk::Result<v1::ChannelInfo> ChannelService::managed(const v1::Actor& actor, con
 sdk::Result<v1::ChannelInfo> ChannelService::create_channel(const v1::CreateChannelRequest& request,
                                                             const std::string& correlation_id) {
     if (sdk::Status checked = check_actor(request.actor()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_channel_name(request.name()); !checked.ok()) return checked;
     if (sdk::Status checked = plugin_support::check_utf8("topic", request.topic(), kMaxTopic, false); !checked.ok())
         return checked;
     if (request.kind() != v1::PUBLIC && request.kind() != v1::PRIVATE) {
@@ -234,7 +197,7 @@ sdk::Result<v1::ListChannelsReply> ChannelService::list_channels(const v1::ListC
 
 sdk::Result<v1::ChannelInfo> ChannelService::rename_channel(const v1::RenameChannelRequest& request,
                                                             const std::string& correlation_id) {
-    if (sdk::Status checked = check_name(request.name()); !checked.ok()) return checked;
+    if (sdk::Status checked = check_channel_name(request.name()); !checked.ok()) return checked;
     auto channel = managed(request.actor(), request.channel_id());
     if (!channel.ok()) return channel;
     if (channel->kind() == v1::DIRECT) return sdk::failed_precondition("direct channels have no name to change");

@@ -1,4 +1,5 @@
-// Channel requests: list, create, get, join, leave, invite, remove, members, and opening a direct channel.
+// Channel requests: list, create, get, join, leave, invite, remove, members, the user's own memberships, and
+// opening a direct channel.
 // Channel decides who may do what; the session's user and roles go with every request (the actor). A
 // change that appended membership events is announced to every edge (Router.Announce) before the client
 // is answered, so the members' connections everywhere follow the channel from that event on.
@@ -10,6 +11,8 @@ namespace lanchat::gateway {
 namespace channel_v1 = channel::v1;
 
 namespace {
+
+constexpr uint32_t kMembershipsPerPage = 500;  // Channel's largest page
 
 // A request about one channel as the session's user: the actor and the channel id every such request names.
 template <class Request>
@@ -134,6 +137,22 @@ void GatewayService::on_channels_members(const ClientRequest& client, const Fiel
                     {{"user_id", member.user_id()}, {"role", member.role() == channel_v1::OWNER ? "owner" : "member"}});
             }
             this->reply(client, {{"members", members}, {"next_page_token", reply.page().next_page_token()}});
+        });
+}
+
+void GatewayService::on_channels_mine(const ClientRequest& client, const Fields& fields) {
+    channel_v1::MembershipsRequest request;
+    request.set_user_id(client.session->user());
+    request.mutable_page()->set_page_size(kMembershipsPerPage);
+    request.mutable_page()->set_page_token(fields.text("page_token", kMaxText, false));
+    call<channel_v1::MembershipsRequest, channel_v1::MembershipsReply>(
+        client, "channel", "Memberships", request, [this, client](const channel_v1::MembershipsReply& reply) {
+            json channels = json::array();
+            for (const auto& position : reply.channels()) {
+                channels.push_back(
+                    {{"channel_id", position.channel_id()}, {"last_sequence", position.last_sequence()}});
+            }
+            this->reply(client, {{"channels", channels}, {"next_page_token", reply.page().next_page_token()}});
         });
 }
 

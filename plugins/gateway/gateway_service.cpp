@@ -200,6 +200,7 @@ const std::map<std::string, GatewayService::Handler>& GatewayService::handlers()
         {"channels.invite", &GatewayService::on_channels_invite},
         {"channels.remove", &GatewayService::on_channels_remove},
         {"channels.members", &GatewayService::on_channels_members},
+        {"channels.mine", &GatewayService::on_channels_mine},
         {"direct.open", &GatewayService::on_direct_open},
         {"send", &GatewayService::on_send},
         {"edit", &GatewayService::on_edit},

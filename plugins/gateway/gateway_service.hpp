@@ -140,6 +140,9 @@ private:
     void on_channels_invite(const ClientRequest& client, const Fields& fields);
     void on_channels_remove(const ClientRequest& client, const Fields& fields);
     void on_channels_members(const ClientRequest& client, const Fields& fields);
+    // The session user's memberships in one answer per 500 channels (Channel.Memberships), so that a client
+    // need not look itself up in the members of every public channel.
+    void on_channels_mine(const ClientRequest& client, const Fields& fields);
     void on_direct_open(const ClientRequest& client, const Fields& fields);
     // An on_reply for Join, Invite, Leave and Remove: announces the event the change appended, then answers.
     template <class Reply>

@@ -47,6 +47,7 @@ for user in alice bob; do
     || fail "lanchatctl user add $user"
 done
 
+export BROWSER_TEST_ARTIFACTS=${BROWSER_TEST_ARTIFACTS:-$work/artifacts}  # the phone layout's screenshots
 (cd "$work" && node two_users.mjs "$url" alice "alice password" bob "bob password") || fail "two_users.mjs"
 kill -TERM "$node_pid"
 wait "$node_pid" || fail "lanchatd exited with $?"

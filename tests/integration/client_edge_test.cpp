@@ -242,7 +242,16 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     json listed = bob->ok({{"type", "channels.list"}});
     ASSERT_EQ(listed["channels"].size(), 1u);
     EXPECT_EQ(listed["channels"][0]["name"], "lobby");
+    EXPECT_TRUE(bob->ok({{"type", "channels.mine"}})["channels"].empty());  // listed, but not his
     bob->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    json mine = bob->ok({{"type", "channels.mine"}});
+    ASSERT_EQ(mine["channels"].size(), 1u);
+    EXPECT_EQ(mine["channels"][0], json({{"channel_id", channel}, {"last_sequence", 2}}));
+    EXPECT_EQ(mine["next_page_token"], "");
+    json spaced = bob->request({{"type", "channels.create"}, {"name", "two words"}});
+    EXPECT_EQ(spaced["code"], "bad_request");
+    EXPECT_NE(spaced["message"].get<std::string>().find("holds a space: a name is one word"), std::string::npos)
+        << spaced;
     alice->ok({{"type", "subscribe"}});
     bob->ok({{"type", "subscribe"}});
 
@@ -720,12 +729,12 @@ TEST_F(ClientEdgeTest, AHistoryPageOfControlCharactersIsCutShortSaysThereIsMoreA
 TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
     start();
     add_user("alice", "alice password");
-    auto lanchat = [&](std::vector<std::string> args) {
+    auto lanchat = [&](std::vector<std::string> args, const std::string& typed = "") {
         std::vector<std::string> argv = {
             LANCHAT_CLIENT, "--server", endpoint_.host + ":" + endpoint_.port, "--ca", (pki_ / "ca.crt").string(),
             "--user",       "alice"};
         argv.insert(argv.end(), args.begin(), args.end());
-        return testing::run_to_exit(argv, 30s, "alice password\n");  // the password: stdin's first line
+        return testing::run_to_exit(argv, 30s, "alice password\n" + typed);  // the password: stdin's first line
     };
     auto created = lanchat({"create", "general"});
     ASSERT_EQ(created.exit_code, 0) << created.output;
@@ -746,6 +755,35 @@ TEST_F(ClientEdgeTest, TheTerminalClientSendsListsAndReadsHistory) {
                                       30s, "not the password\n");
     EXPECT_EQ(wrong.exit_code, 1);
     EXPECT_NE(wrong.output.find("auth_failed"), std::string::npos) << wrong.output;
+
+    // Interactively: entering a channel shows its recent messages (bob's mention of alice rings the bell),
+    // each line sent is printed once, with channel names (a direct channel as @bob), and every command says
+    // what it did.
+    add_user("bob", "bob password");
+    auto bob = login("bob", "bob password");
+    std::string general = bob->ok({{"type", "channels.list"}})["channels"][0]["id"];
+    bob->ok({{"type", "channels.join"}, {"channel_id", general}});
+    bob->ok({{"type", "send"}, {"channel_id", general}, {"body", "hi @alice, look"}, {"client_message_id", "b1"}});
+    auto chat = lanchat({"chat"},
+                        "/switch general\nhello from chat\n/create plans\n/invite bob\n/dm bob\nhi bob\n"
+                        "/away\n/nonsense\n/dm nobody\n/quit\n");
+    ASSERT_EQ(chat.exit_code, 0) << chat.output;
+    auto count = [&](const std::string& line) {
+        size_t n = 0;
+        for (size_t at = chat.output.find(line); at != std::string::npos; at = chat.output.find(line, at + 1)) ++n;
+        return n;
+    };
+    for (const char* line : {"connected as alice", "now in #general (public)\n", "[general #1] alice joined\n",
+                             "[general #2] alice: hello from the terminal\n", "[general #3] bob joined\n",
+                             "[general #4] bob: hi @alice, look\a\n", "created; now in #plans (public)\n",
+                             "bob is now a member of #plans\n", "now in @bob (direct)\n", "you are away\n",
+                             "unknown command /nonsense", "lanchat: not_found"}) {
+        EXPECT_NE(chat.output.find(line), std::string::npos) << line << " in:\n" << chat.output;
+    }
+    EXPECT_EQ(count("[general #5] alice: hello from chat\n"), 1u) << chat.output;
+    EXPECT_EQ(count("] alice: hi bob\n"), 1u) << chat.output;
+    EXPECT_NE(chat.output.find("[@bob #"), std::string::npos) << chat.output;
+    EXPECT_EQ(count("\a"), 1u) << chat.output;  // only the mention rings
 }
 
 // Members join and leave while alice keeps posting: each gets exactly the log from its JOINED event to its

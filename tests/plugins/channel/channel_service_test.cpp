@@ -201,10 +201,10 @@ TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
 }
 
 TEST_F(ChannelServiceTest, CreatingAChannelNeverTellsThatAPrivateOneOfThatNameExists) {
-    create("alice", "merger plans", v1::PRIVATE);
+    create("alice", "merger-plans", v1::PRIVATE);
     v1::CreateChannelRequest request;
     *request.mutable_actor() = actor("mallory");
-    request.set_name("merger plans");
+    request.set_name("merger-plans");
     for (v1::Kind kind : {v1::PRIVATE, v1::PUBLIC}) {
         request.set_kind(kind);
         auto created = service_->create_channel(request, "corr");
@@ -370,11 +370,11 @@ TEST_F(ChannelServiceTest, MembershipChangesAreEventsInTheLogWithWhoMadeThem) {
 TEST_F(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefuseBadInput) {
     std::map<std::string, uint64_t> expected;
     for (int i = 0; i < 5; ++i) {
-        auto channel = create("alice", "room " + std::to_string(i));
+        auto channel = create("alice", "room-" + std::to_string(i));
         for (int n = 0; n < i; ++n) ASSERT_TRUE(post(channel.id(), "alice", "x", std::to_string(n)).ok());
         expected[channel.id()] = 1 + i;
     }
-    create("bob", "not alice's");
+    create("bob", "not-alice's");
     v1::MembershipsRequest request;
     request.set_user_id("alice");
     request.mutable_page()->set_page_size(2);
@@ -429,7 +429,7 @@ TEST(ChannelStoreUpgradeTest, AnOlderLogGainsTheActorColumnAndKeepsItsMessages) 
 }
 
 TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
-    for (int i = 0; i < 5; ++i) create("alice", "room " + std::to_string(i));
+    for (int i = 0; i < 5; ++i) create("alice", "room-" + std::to_string(i));
     v1::ListChannelsRequest list;
     *list.mutable_actor() = actor("alice");
     list.mutable_page()->set_page_size(2);
@@ -448,15 +448,47 @@ TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
     v1::CreateChannelRequest request;
     *request.mutable_actor() = actor("alice");
     request.set_kind(v1::PUBLIC);
-    request.set_name("room 1");
+    request.set_name("room-1");
     EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::already_exists);
     request.set_name("");
     EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::invalid_argument);
-    request.set_name("'; DROP TABLE channels; --");
+    request.set_name("';DROP_TABLE_channels;--");
     EXPECT_TRUE(service_->create_channel(request, "c").ok());
     request.set_name("ok");
     request.set_kind(v1::DIRECT);
     EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::invalid_argument);
+}
+
+TEST_F(ChannelServiceTest, ChannelNamesAreOneWordOfAtMost64BytesAndEachRefusalSaysWhy) {
+    v1::CreateChannelRequest request;
+    *request.mutable_actor() = actor("alice");
+    request.set_kind(v1::PUBLIC);
+    auto refusal = [&](const std::string& name) {
+        request.set_name(name);
+        auto created = service_->create_channel(request, "c");
+        EXPECT_EQ(created.status().code(), sdk::Code::invalid_argument) << name;
+        return created.status().message();
+    };
+    EXPECT_NE(refusal("two words").find("holds a space: a name is one word (join words with - or _)"),
+              std::string::npos);
+    for (const char* spaced : {"tab\tname", "line\nbreak", "no\u00a0break", "ideographic\u3000space", "zero\u200bwidth",
+                               " leading", "trailing "}) {
+        EXPECT_NE(refusal(spaced).find("holds a space"), std::string::npos) << spaced;
+    }
+    EXPECT_EQ(refusal("bell\a"), "the channel name holds a control character");
+    EXPECT_EQ(refusal(std::string(65, 'x')), "the channel name is 65 bytes long: at most 64 bytes");
+    EXPECT_EQ(refusal(""), "a channel needs a name (one word, at most 64 bytes)");
+    EXPECT_EQ(refusal("bad\xff"), "name is not valid UTF-8");
+
+    for (const std::string& name : {std::string(64, 'x'), std::string("café-Ünïcode_2026"), std::string("日本語")}) {
+        request.set_name(name);
+        EXPECT_TRUE(service_->create_channel(request, "c").ok()) << name;
+    }
+    v1::RenameChannelRequest rename;
+    *rename.mutable_actor() = actor("alice");
+    rename.set_channel_id(create("alice", "renamed-later").id());
+    rename.set_name("now two words");
+    EXPECT_EQ(service_->rename_channel(rename, "c").status().code(), sdk::Code::invalid_argument);
 }
 
 }  // namespace
