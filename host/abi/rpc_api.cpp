@@ -14,6 +14,7 @@ namespace lanchat::host::abi {
 namespace {
 
 constexpr const char* kNoMesh = "this node has no [mesh] table, so it neither serves nor calls RPCs";
+constexpr const char* kStopped = "the calling plugin has stopped: it makes no more calls";
 
 lanchat_status_code serve(lanchat_host_context* ctx, const lanchat_rpc_method* method, lanchat_sink* error) {
     if (ctx->mesh == nullptr) {
@@ -58,6 +59,7 @@ mesh::OutboundCall outbound(lanchat_host_context* ctx, const lanchat_rpc_call_op
 void call_unary(lanchat_host_context* ctx, const lanchat_rpc_call_options* options, lanchat_bytes request,
                 lanchat_rpc_reply_fn reply, void* user) {
     ReplyAfterReturn answer(ctx, reply, user);
+    if (!ctx->rpc_owner->calls_allowed()) return answer.reply_fn()(LANCHAT_CANCELLED, kStopped, {});
     if (ctx->mesh == nullptr) return answer.reply_fn()(LANCHAT_UNAVAILABLE, kNoMesh, {});
     ctx->mesh->client().call_unary(ctx->rpc_owner, outbound(ctx, options, request), answer.reply_fn());
 }
@@ -66,6 +68,10 @@ lanchat_rpc_stream_id call_server_stream(lanchat_host_context* ctx, const lancha
                                          lanchat_bytes request, lanchat_rpc_message_fn on_message,
                                          lanchat_rpc_reply_fn reply, void* user) {
     ReplyAfterReturn answer(ctx, reply, user);
+    if (!ctx->rpc_owner->calls_allowed()) {
+        answer.reply_fn()(LANCHAT_CANCELLED, kStopped, {});
+        return 0;
+    }
     if (ctx->mesh == nullptr) {
         answer.reply_fn()(LANCHAT_UNAVAILABLE, kNoMesh, {});
         return 0;

@@ -66,6 +66,13 @@ public:
         changed_.notify_all();
     }
 
+    // False once stop() began: a call the plugin starts now (from a CANCELLED reply, say) would never be
+    // cancelled, so it is answered CANCELLED instead of being made.
+    bool calls_allowed() const {
+        std::lock_guard lock(mutex_);
+        return !stopped_;
+    }
+
     // Outbound calls still waiting for their reply, with how to cancel them.
     void track_outbound(uint64_t id, std::function<void()> cancel) {
         std::lock_guard lock(mutex_);

@@ -122,15 +122,20 @@ void Executor::cancel(OwnerId owner, lanchat_timer_id id) {
     retire(task);
 }
 
-void Executor::cancel_all(OwnerId owner) {
+size_t Executor::cancel_all(OwnerId owner, size_t max_rounds) {
     std::vector<lanchat_timer_id> ids;
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto& [id, task] : tasks_) {
-            if (task->owner == owner) ids.push_back(id);
+    for (size_t round = 0; round < max_rounds; ++round) {
+        ids.clear();
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& [id, task] : tasks_) {
+                if (task->owner == owner) ids.push_back(id);
+            }
         }
+        if (ids.empty()) return 0;
+        for (lanchat_timer_id id : ids) cancel(owner, id);
     }
-    for (lanchat_timer_id id : ids) cancel(owner, id);
+    return scheduled_count(owner);
 }
 
 size_t Executor::scheduled_count(OwnerId owner) const {

@@ -31,8 +31,12 @@ public:
     // After it returns, the task is not running (unless cancelled from inside itself) and never runs again.
     void cancel(OwnerId owner, lanchat_timer_id id);
 
-    // Cancels every task of `owner`, with cancel()'s guarantee for each.
-    void cancel_all(OwnerId owner);
+    // Cancels every task of `owner`, with cancel()'s guarantee for each, including the tasks scheduled by the
+    // releases it ran (a held reply delivered on cancellation can make its plugin call, and so schedule,
+    // again), until none is left or `max_rounds` passed. RETURNS how many tasks are left: 0 unless the
+    // owner kept scheduling all along.
+    size_t cancel_all(OwnerId owner, size_t max_rounds = kCancelRounds);
+    static constexpr size_t kCancelRounds = 100000;
 
     size_t scheduled_count(OwnerId owner) const;
 

@@ -127,7 +127,10 @@ void PluginInstance::stop() {
     library_->vtable().stop(instance_);
     if (context_.mesh != nullptr) context_.mesh->routes().remove_owner(context_.rpc_owner.get());
     context_.rpc_owner->stop();
-    context_.executor->cancel_all(&context_);
+    if (size_t left = context_.executor->cancel_all(&context_); left > 0) {
+        context_.log->error("plugin keeps scheduling work after its stop() returned",
+                            {{"plugin", spec_.name}, {"tasks_left", std::to_string(left)}});
+    }
     state_ = PluginState::stopped;
 }
 

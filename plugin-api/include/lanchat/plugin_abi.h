@@ -339,7 +339,8 @@ typedef uint64_t lanchat_rpc_stream_id; /* 0 is never a valid id */
 /*
  * Every function: any thread. Outbound calls: a plugin's `user` is its own until `reply` has run, which
  * happens exactly once per call. Calls still outstanding when the plugin's stop() returns are cancelled by
- * the host, and their `reply` (CANCELLED) arrives before destroy(); none arrives later.
+ * the host, and their `reply` (CANCELLED) arrives before destroy(); none arrives later. A call started once
+ * stop() has returned (from such a reply, say) is not made: it is answered CANCELLED, also before destroy().
  */
 typedef struct lanchat_rpc_api {
     uint32_t struct_size;

@@ -126,6 +126,37 @@ TEST(ExecutorTest, CancelAllTouchesOnlyThatOwner) {
     EXPECT_EQ(executor.scheduled_count(&other_owner), 1u);
 }
 
+// What a reply delivered on cancellation does when its plugin calls again: its release schedules another.
+struct Rescheduler {
+    Executor* executor = nullptr;
+    int left = 0;
+    int releases = 0;
+    static void run(void*) {}
+    static void release(void* user) {
+        auto* self = static_cast<Rescheduler*>(user);
+        ++self->releases;
+        if (self->left-- > 0) self->executor->schedule(&kOwner, 10'000, 0, &run, &release, self);
+    }
+};
+
+TEST(ExecutorTest, CancelAllAlsoCancelsWhatTheReleasesItRanScheduled) {
+    Executor executor(2);
+    Rescheduler chain{&executor, 50};
+    executor.schedule(&kOwner, 10'000, 0, &Rescheduler::run, &Rescheduler::release, &chain);
+    EXPECT_EQ(executor.cancel_all(&kOwner), 0u);
+    EXPECT_EQ(chain.releases, 51);
+    EXPECT_EQ(executor.scheduled_count(&kOwner), 0u);  // nothing of the owner's left to run after it is gone
+}
+
+TEST(ExecutorTest, CancelAllOfAnOwnerThatNeverStopsSchedulingEndsAndSaysWhatIsLeft) {
+    Executor executor(2);
+    Rescheduler endless{&executor, 1'000'000};
+    executor.schedule(&kOwner, 10'000, 0, &Rescheduler::run, &Rescheduler::release, &endless);
+    EXPECT_EQ(executor.cancel_all(&kOwner, 10), 1u);
+    endless.left = 0;
+    EXPECT_EQ(executor.cancel_all(&kOwner), 0u);
+}
+
 TEST(ExecutorTest, AnOwnerCannotCancelAnotherOwnersTask) {
     Executor executor(1);
     const int other_owner = 0;

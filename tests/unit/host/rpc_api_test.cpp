@@ -151,5 +151,35 @@ TEST_F(RpcApiTest, AHeldAnswerStillArrivesOnceWhenTheInstanceStopsBeforeItRan) {
     EXPECT_EQ(probe_.count(), 1);
 }
 
+// A plugin whose reply handler calls again (the gateway starts its next queued read on every answer,
+// CANCELLED ones included): once its instance stopped, each call is answered CANCELLED, not made, and the
+// whole chain is answered by the time stop's cancellation ends, so nothing is left to run after destroy().
+struct CallsAgainOnEveryReply {
+    lanchat_host_context* context = nullptr;
+    lanchat_rpc_call_options options{};
+    int calls_left = 0;
+    int replies = 0;
+    int cancelled = 0;
+
+    static void reply(void* user, lanchat_status_code code, lanchat_str, lanchat_bytes) {
+        auto* self = static_cast<CallsAgainOnEveryReply*>(user);
+        ++self->replies;
+        self->cancelled += code == LANCHAT_CANCELLED;
+        if (self->calls_left-- > 0) {
+            rpc_api_table()->call_unary(self->context, &self->options, {}, &CallsAgainOnEveryReply::reply, self);
+        }
+    }
+};
+
+TEST_F(RpcApiTest, CallsAPluginMakesFromRepliesWhileItStopsAreAnsweredCancelledBeforeItIsDestroyed) {
+    CallsAgainOnEveryReply plugin{&context_, options(), 200};
+    context_.rpc_owner->stop();  // what PluginInstance::stop does once the plugin's stop() returned
+    rpc_api_table()->call_unary(&context_, &plugin.options, {}, &CallsAgainOnEveryReply::reply, &plugin);
+    EXPECT_EQ(executor_.cancel_all(&context_), 0u);  // the rest of PluginInstance::stop
+    EXPECT_EQ(plugin.replies, 201);
+    EXPECT_EQ(plugin.cancelled, 201);
+    EXPECT_EQ(executor_.scheduled_count(&context_), 0u);
+}
+
 }  // namespace
 }  // namespace lanchat::host::abi
