@@ -89,7 +89,9 @@ void GatewayService::end_streams(Session& session) {
     lanchat_rpc_stream_id watch;
     {
         std::lock_guard lock(session.mutex);
-        watch = std::exchange(session.presence_watch, 0);
+        watch = std::exchange(session.watch.stream, 0);
+        session.watch.users.clear();  // another user's watch, if the connection authenticated again
+        ++session.watch.generation;
     }
     if (watch != 0) rpc_.cancel(watch);
 }
@@ -208,6 +210,7 @@ const std::map<std::string, GatewayService::Handler>& GatewayService::handlers()
         {"typing", &GatewayService::on_typing},
         {"presence.set", &GatewayService::on_presence_set},
         {"presence.watch", &GatewayService::on_presence_watch},
+        {"presence.unwatch", &GatewayService::on_presence_unwatch},
         {"users.get", &GatewayService::on_users_get},
         {"users.find", &GatewayService::on_users_find},
         {"logout", &GatewayService::on_logout},

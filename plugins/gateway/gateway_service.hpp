@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -38,6 +39,12 @@ namespace lanchat::gateway {
 // Channel.History calls this edge makes at once for catch-ups and gaps; the rest wait their turn.
 constexpr size_t kHistoryReadsInFlight = 32;
 
+// The most users one connection may watch, all presence.watch requests together (`max_watched_users` may
+// lower it). Its whole set travels in one Presence stream: Presence takes at most 1000 users a stream, and
+// one stream per connection keeps Presence's work per person, not per request. A LAN's directory of the
+// people a client shows at once fits in it.
+constexpr size_t kMaxWatched = 1000;
+
 struct GatewayLimits {
     std::chrono::milliseconds auth_timeout{10000};  // unauthenticated connections are closed after this (4001)
     double rate_per_second = 20;                    // requests per connection, refilled continuously
@@ -52,6 +59,7 @@ struct GatewayLimits {
     size_t max_writes_in_flight = 256;             // across the node; more at once: unavailable (send_admission.hpp)
     double registrations_per_minute = 6;           // `register` per client address
     double registration_burst = 3;
+    size_t max_watched = kMaxWatched;  // users one connection may watch the presence of
 };
 
 // One request being answered: the session it came on, its id (the answer carries it), its share of the
@@ -178,7 +186,6 @@ private:
 
     // presence_requests.cpp: this gateway is one Presence device per connected user.
     void on_presence_set(const ClientRequest& client, const Fields& fields);
-    void on_presence_watch(const ClientRequest& client, const Fields& fields);
     void heartbeat(const std::string& user_id);
     // One call to Presence about this gateway's device whose answer nobody waits for (defined where used).
     template <class Request>
@@ -186,6 +193,17 @@ private:
     void disconnect(const std::string& user_id);
     // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
     bool count_user(const std::string& user_id, int change);
+
+    // presence_watch.cpp: a connection watches the users it shares a channel with, at most max_watched.
+    void on_presence_watch(const ClientRequest& client, const Fields& fields);
+    void on_presence_unwatch(const ClientRequest& client, const Fields& fields);
+    // Adds the `asked` users Channel found sharing a channel (`co_members`) to the watch, up to the bound.
+    void add_watched(const ClientRequest& client, const std::string& user_id, const std::vector<std::string>& asked,
+                     const std::set<std::string>& co_members);
+    struct WatchAnswer;
+    // Opens one Presence stream for the whole watched set in place of the previous one; `answer`, if any,
+    // is answered with the current presence of its users once the stream has told it.
+    void restart_watch(const std::shared_ptr<Session>& session, std::shared_ptr<WatchAnswer> answer);
 
     // user_requests.cpp
     void on_users_get(const ClientRequest& client, const Fields& fields);
