@@ -49,6 +49,9 @@ struct Session {
     std::vector<std::string> roles;
     int64_t expires_ms = 0;
     std::string token_id;  // the access token's id: what a logout revokes and the recheck asks about
+    // The access token's device claim (empty: bound to no device): the recheck asks whether that device is
+    // still the user's, not about whatever certificate this connection shows.
+    std::string token_device;
     RateLimiter rate_limiter;
     PresenceWatch watch;
 
