@@ -38,6 +38,9 @@ namespace lanchat::gateway {
 
 // Channel.History calls this edge makes at once for catch-ups and gaps; the rest wait their turn.
 constexpr size_t kHistoryReadsInFlight = 32;
+// Reads of one connection that may wait behind them: two whole resumes (kMaxPositions) of catch-ups. A
+// connection past it is asked to subscribe again (its reads of the earlier subscription are dropped then).
+constexpr size_t kHistoryReadsPerReader = 2 * kMaxPositions;
 
 // The most users one connection may watch, all presence.watch requests together (`max_watched_users` may
 // lower it). Its whole set travels in one Presence stream: Presence takes at most 1000 users a stream, and
@@ -181,6 +184,8 @@ private:
     // Makes `reads` through the mesh, at most kHistoryReadsInFlight at a time (the rest wait in history_reads_).
     void read_history(const std::vector<HistoryRead>& reads);
     void start_read(const HistoryRead& read);
+    // Hands a read's answer (or why there is none) to the feeds, and makes the reads it leads to.
+    void apply_history(const HistoryRead& read, const sdk::Result<channel::v1::HistoryReply>& page);
     // The Router stream is up again: where do the followed channels stand now?
     void ask_positions();
 
