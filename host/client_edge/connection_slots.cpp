@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace lanchat::host::edge {
 namespace {
 
@@ -16,6 +18,15 @@ size_t soft_descriptor_limit() {
 
 }  // namespace
 
+boost::asio::ip::address address_key(const boost::asio::ip::address& address) {
+    if (!address.is_v6()) return address;
+    const boost::asio::ip::address_v6 v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6);
+    boost::asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return boost::asio::ip::address_v6(bytes);
+}
+
 ConnectionSlots::ConnectionSlots(size_t max_total, size_t max_per_address, size_t descriptor_limit)
     : max_total_(max_total), max_per_address_(max_per_address) {
     size_t limit = descriptor_limit != 0 ? descriptor_limit : soft_descriptor_limit();
@@ -24,11 +35,12 @@ ConnectionSlots::ConnectionSlots(size_t max_total, size_t max_per_address, size_
 
 ConnectionSlots::Outcome ConnectionSlots::take(const boost::asio::ip::address& address, int descriptor) {
     if (descriptor < 0 || static_cast<size_t>(descriptor) >= descriptor_ceiling_) return Outcome::descriptors_low;
+    const boost::asio::ip::address key = address_key(address);
     std::lock_guard lock(mutex_);
     if (total_ >= max_total_) return Outcome::full;
-    size_t& from_address = by_address_[address];
+    size_t& from_address = by_address_[key];
     if (from_address >= max_per_address_) {
-        if (from_address == 0) by_address_.erase(address);
+        if (from_address == 0) by_address_.erase(key);
         return Outcome::address_full;
     }
     ++from_address;
@@ -39,7 +51,7 @@ ConnectionSlots::Outcome ConnectionSlots::take(const boost::asio::ip::address& a
 void ConnectionSlots::give_back(const boost::asio::ip::address& address) {
     std::lock_guard lock(mutex_);
     --total_;
-    auto found = by_address_.find(address);
+    auto found = by_address_.find(address_key(address));
     if (found != by_address_.end() && --found->second == 0) by_address_.erase(found);
 }
 
@@ -54,7 +66,12 @@ SpareDescriptor::~SpareDescriptor() {
     if (descriptor_ >= 0) ::close(descriptor_);
 }
 
+void SpareDescriptor::retake() {
+    if (descriptor_ < 0) descriptor_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 bool SpareDescriptor::refuse_one(int listening) {
+    retake();
     if (descriptor_ < 0) return false;
     ::close(descriptor_);
     int accepted = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);

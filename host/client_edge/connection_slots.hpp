@@ -12,6 +12,10 @@
 
 namespace lanchat::host::edge {
 
+// The key a connection's address counts under: an IPv6 address's /64 prefix, an IPv4 address itself (also
+// written as IPv6).
+boost::asio::ip::address address_key(const boost::asio::ip::address& address);
+
 // Descriptors below the limit that client connections never take (the node's own need at run time is
 // far smaller than the 256 kept out of max_connections at start; this is the last line when it grows).
 constexpr size_t kEdgeDescriptorReserve = 64;
@@ -25,6 +29,8 @@ public:
 
     // Takes a slot for a connection from `address` whose socket is descriptor `descriptor`. Descriptors are
     // handed out lowest first, so a number this high means nearly every one below it is in use.
+    // IPv6 addresses count per /64 (one host picks freely among the 2^64 addresses of its LAN's prefix);
+    // IPv4 addresses, and IPv4 as IPv6 (::ffff:a.b.c.d), count one by one.
     Outcome take(const boost::asio::ip::address& address, int descriptor);
     void give_back(const boost::asio::ip::address& address);  // once per taken slot
 
@@ -35,8 +41,9 @@ private:
     size_t max_per_address_;
     size_t descriptor_ceiling_;  // the first descriptor number a client connection may not have
     mutable std::mutex mutex_;
-    size_t total_ = 0;                                       // with mutex_
-    std::map<boost::asio::ip::address, size_t> by_address_;  // with mutex_; only addresses holding a slot
+    size_t total_ = 0;  // with mutex_
+    // With mutex_; only hosts holding a slot, so never more entries than max_total.
+    std::map<boost::asio::ip::address, size_t> by_address_;
 };
 
 // A descriptor held spare (on /dev/null) so that, when accept fails for want of descriptors, the waiting
@@ -51,6 +58,10 @@ public:
     // Frees the spare, accepts and closes one pending connection on `listening`, takes the spare again.
     // Returns whether a connection was refused that way.
     bool refuse_one(int listening);
+    // Takes the spare again if an earlier attempt found no descriptor (then a later accept that fails for
+    // want of one would leave its connection waiting); does nothing while it is held.
+    void retake();
+    bool held() const { return descriptor_ >= 0; }
 
 private:
     int descriptor_ = -1;

@@ -153,6 +153,7 @@ asio::awaitable<void> Listener::Impl::accept_loop() {
             continue;
         }
         reported = false;
+        spare.retake();  // descriptors were free again: the spare is held before the next shortage
         tcp::endpoint peer = socket.remote_endpoint(error);
         if (error || !admitted(socket, peer.address())) continue;
         ++sockets;

@@ -23,7 +23,7 @@ const std::vector<Calls>& method_calls() {
         {"gateway",
          "lanchat.channel.v1.Channel",
          {"CreateChannel", "OpenDirect", "GetChannel", "ListChannels", "Join", "Leave", "Invite", "Remove",
-          "ListMembers", "History", "Memberships", "Positions"}},
+          "ListMembers", "History", "Memberships", "Positions", "CoMembers"}},
         {"gateway", "lanchat.auth.v1.Auth", {"Login", "Validate", "Refresh", "Logout", "Recheck"}},
         {"gateway", "lanchat.router.v1.Router", {"Send", "Edit", "Delete", "Typing", "SubscribeEdge", "Announce"}},
         {"gateway", "lanchat.presence.v1.Presence", {"Heartbeat", "SetStatus", "Disconnect", "Watch"}},

@@ -389,15 +389,24 @@ sdk::Result<v1::LogoutReply> AuthService::logout(const v1::LogoutRequest& reques
         const int64_t expires = session.expires_unix_s() > 0 ? std::min(session.expires_unix_s(), latest) : latest;
         if (sdk::Status revoked = store_.revoke_access_token(session.token_id(), expires); !revoked.ok())
             return revoked;
-        if (request.refresh_token().empty()) {
-            record(caller, "user_id:" + session.user_id(), "logout", "ok", {{"token_id", session.token_id()}});
-            return v1::LogoutReply();
-        }
     }
-    if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken) return kInvalidRefresh;
+    // With the session's token revoked the logout has happened: a refresh token Auth does not know (expired
+    // and forgotten, or never one) needs no revoking, and the client is told it is logged out.
+    const bool session_ended = !session.token_id().empty();
+    auto session_only = [&] {
+        record(caller, "user_id:" + session.user_id(), "logout", "ok", {{"token_id", session.token_id()}});
+        return v1::LogoutReply();
+    };
+    if (request.refresh_token().empty() || request.refresh_token().size() > kMaxRefreshToken) {
+        if (session_ended) return session_only();
+        return kInvalidRefresh;
+    }
     auto found = store_.find_refresh(plugin_support::sha256_hex(request.refresh_token()));
     if (!found.ok()) return found.status();
-    if (!found->has_value()) return kInvalidRefresh;
+    if (!found->has_value()) {
+        if (session_ended) return session_only();
+        return kInvalidRefresh;
+    }
     const int64_t now = clock_();
     if (sdk::Status revoked = store_.revoke_family((*found)->family_id, now); !revoked.ok()) return revoked;
     if (!request.access_token().empty()) {

@@ -381,24 +381,6 @@ void ChannelService::amend(const v1::AmendRequest& request, const std::string& c
                  });
 }
 
-sdk::Result<v1::AudienceReply> ChannelService::audience(const v1::AudienceRequest& request) {
-    if (sdk::Status checked = check_id("channel_id", request.channel_id()); !checked.ok()) return checked;
-    if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
-    auto member = store_.find_member(request.channel_id(), request.user_id());
-    if (!member.ok()) return member.status();
-    if (!member->has_value()) return sdk::Status(sdk::Code::permission_denied, "you are not a member of this channel");
-    v1::AudienceReply reply;
-    std::string after;
-    for (;;) {
-        auto page = store_.members(request.channel_id(), after, kPage.max);
-        if (!page.ok()) return page.status();
-        for (const v1::Member& each : *page) reply.add_member_ids(each.user_id());
-        if (page->size() < kPage.max) break;
-        after = page->back().user_id();
-    }
-    return reply;
-}
-
 sdk::Result<v1::MembershipsReply> ChannelService::memberships(const v1::MembershipsRequest& request) {
     if (sdk::Status checked = check_id("user_id", request.user_id()); !checked.ok()) return checked;
     std::string after;
@@ -414,22 +396,6 @@ sdk::Result<v1::MembershipsReply> ChannelService::memberships(const v1::Membersh
     for (size_t i = 0; i < channels->size() && i < limit; ++i) *reply.add_channels() = (*channels)[i];
     if (channels->size() > limit)
         reply.mutable_page()->set_next_page_token(page_token("memberships", (*channels)[limit - 1].channel_id()));
-    return reply;
-}
-
-sdk::Result<v1::PositionsReply> ChannelService::positions(const v1::PositionsRequest& request) {
-    if (request.channel_ids().empty()) return sdk::invalid_argument("channel_ids names no channel");
-    if (request.channel_ids_size() > static_cast<int>(kPage.max)) {
-        return sdk::invalid_argument("channel_ids names " + std::to_string(request.channel_ids_size()) +
-                                     " channels; at most " + std::to_string(kPage.max) + " a call");
-    }
-    for (const std::string& id : request.channel_ids()) {
-        if (sdk::Status checked = check_id("channel_ids item", id); !checked.ok()) return checked;
-    }
-    auto found = store_.positions({request.channel_ids().begin(), request.channel_ids().end()});
-    if (!found.ok()) return found.status();
-    v1::PositionsReply reply;
-    for (v1::Position& position : *found) *reply.add_positions() = std::move(position);
     return reply;
 }
 

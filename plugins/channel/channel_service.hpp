@@ -47,6 +47,7 @@ public:
     sdk::Result<v1::AudienceReply> audience(const v1::AudienceRequest& request);
     sdk::Result<v1::MembershipsReply> memberships(const v1::MembershipsRequest& request);
     sdk::Result<v1::PositionsReply> positions(const v1::PositionsRequest& request);
+    sdk::Result<v1::CoMembersReply> co_members(const v1::CoMembersRequest& request);
 
 private:
     // The channel, if it exists and `actor` may see it.

@@ -74,6 +74,9 @@ public:
     // The channels `user_id` is a member of with their last sequences, by channel id, after `after_channel_id`.
     virtual sdk::Result<std::vector<v1::Position>> memberships(const std::string& user_id,
                                                                const std::string& after_channel_id, uint32_t limit) = 0;
+    // Those of `others` who are a member of at least one channel `user_id` is a member of, in the order given.
+    virtual sdk::Result<std::vector<std::string>> co_members(const std::string& user_id,
+                                                             const std::vector<std::string>& others) = 0;
     // Each channel's last sequence, in the order given; NOT_FOUND names the first that does not exist.
     virtual sdk::Result<std::vector<v1::Position>> positions(const std::vector<std::string>& channel_ids) = 0;
 

@@ -3,7 +3,7 @@
 //   store:   <data dir>/channel.sqlite (channels, members, messages, the audit outbox); appends and amends
 //            share commits (plugin_support::GroupCommit), counted in store_commits_total, store_batch_units
 //   serves:  lanchat.channel.v1.Channel/* (the client edge, with Memberships and Positions for its delivery
-//            stream; Append, Amend and Audience for the Router)
+//            stream and CoMembers for presence watches; Append, Amend and Audience for the Router)
 //   calls:   audit (Append, through the durable outbox: membership changes, deletions)
 #include <chrono>
 
@@ -84,6 +84,8 @@ public:
                                                                 [&s](auto&, auto& r) { return s.memberships(r); })
             .sync<v1::PositionsRequest, v1::PositionsReply>("Positions",
                                                             [&s](auto&, auto& r) { return s.positions(r); })
+            .sync<v1::CoMembersRequest, v1::CoMembersReply>("CoMembers",
+                                                            [&s](auto&, auto& r) { return s.co_members(r); })
             .status();
     }
 

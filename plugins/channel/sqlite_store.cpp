@@ -3,6 +3,7 @@
 #include "channel_store.hpp"
 #include "group_commit.hpp"
 #include "sqlite_database.hpp"
+#include "sqlite_rows.hpp"
 
 namespace lanchat::channel {
 
@@ -30,47 +31,6 @@ using plugin_support::AuditOutbox;
 using plugin_support::GroupCommit;
 using plugin_support::SqliteDatabase;
 using plugin_support::Statement;
-
-constexpr const char* kChannelColumns =
-    "c.id, c.name, c.kind, c.topic, c.archived, c.created_by, c.created_unix_ms, c.last_sequence, "
-    "(SELECT count(*) FROM members m WHERE m.channel_id = c.id)";
-constexpr const char* kMessageColumns =
-    "channel_id, sequence, author_id, body, server_time_unix_ms, client_message_id, event, target_sequence, actor_id";
-
-v1::ChannelInfo read_channel(const Statement& row) {
-    v1::ChannelInfo channel;
-    channel.set_id(row.text(0));
-    channel.set_name(row.text(1));
-    channel.set_kind(static_cast<v1::Kind>(row.integer(2)));
-    channel.set_topic(row.text(3));
-    channel.set_archived(row.integer(4) != 0);
-    channel.set_created_by(row.text(5));
-    channel.set_created_unix_ms(row.integer(6));
-    channel.set_last_sequence(static_cast<uint64_t>(row.integer(7)));
-    channel.set_member_count(static_cast<uint32_t>(row.integer(8)));
-    return channel;
-}
-
-v1::Message read_message(const Statement& row) {
-    v1::Message message;
-    message.set_channel_id(row.text(0));
-    message.set_sequence(static_cast<uint64_t>(row.integer(1)));
-    message.set_author_id(row.text(2));
-    message.set_body(row.text(3));
-    message.set_server_time_unix_ms(row.integer(4));
-    message.set_client_message_id(row.text(5));
-    message.set_event(static_cast<v1::Message::Event>(row.integer(6)));
-    message.set_target_sequence(static_cast<uint64_t>(row.integer(7)));
-    message.set_actor_id(row.text(8));
-    return message;
-}
-
-v1::Position read_position(const Statement& row) {
-    v1::Position position;
-    position.set_channel_id(row.text(0));
-    position.set_last_sequence(static_cast<uint64_t>(row.integer(1)));
-    return position;
-}
 
 // The event that says `user_id` joined or left, made by `actor_id` (empty: by themselves).
 v1::Message membership_event(const std::string& channel_id, const std::string& user_id, v1::Message::Event event,
@@ -210,6 +170,26 @@ public:
                              "WHERE m.user_id = ?1 AND m.channel_id > ?2 ORDER BY m.channel_id LIMIT ?3");
             select.bind(1, user_id).bind(2, after_channel_id).bind(3, static_cast<int64_t>(limit));
             return select.rows(read_position, "list memberships");
+        });
+    }
+
+    // One indexed probe per candidate over the user's own channels: the cost follows the user's channels,
+    // never a channel's member count.
+    sdk::Result<std::vector<std::string>> co_members(const std::string& user_id,
+                                                     const std::vector<std::string>& others) override {
+        return db_.read([&]() -> sdk::Result<std::vector<std::string>> {
+            std::vector<std::string> found;
+            for (const std::string& other : others) {
+                Statement shared(db_,
+                                 "SELECT 1 FROM members mine JOIN members theirs ON theirs.channel_id = "
+                                 "mine.channel_id AND theirs.user_id = ?2 WHERE mine.user_id = ?1 LIMIT 1");
+                if (shared.bind(1, user_id).bind(2, other).step()) {
+                    found.push_back(other);
+                } else if (sdk::Status done = shared.status("find a shared channel"); !done.ok()) {
+                    return done;
+                }
+            }
+            return found;
         });
     }
 

@@ -23,7 +23,8 @@ json claims_json(const auth_v1::Claims& claims) {
             {"username", claims.username()},
             {"roles", std::vector<std::string>(claims.roles().begin(), claims.roles().end())},
             {"expires_ms", claims.expires_unix_s() * 1000},
-            {"token_id", claims.token_id()}};
+            {"token_id", claims.token_id()},
+            {"device", claims.device()}};
 }
 
 }  // namespace
@@ -76,7 +77,7 @@ void GatewayService::on_register(const ClientRequest& client, const Fields& fiel
     if (!limits_.allow_registration) {
         throw Refusal("registration_closed", "this node does not let people create accounts; ask an operator");
     }
-    // Each registration costs Identity an Argon2id hash: a few per minute per address is plenty for people.
+    // Each registration costs Identity an Argon2id hash: a few per minute per host is plenty for people.
     if (!registrations_.try_take(address_of(client.session->peer_address), plugin_support::unix_ms_now())) {
         throw Refusal("rate_limited", "too many registrations from this address; try again in " +
                                           std::to_string(registrations_.retry_after_seconds()) + " s");
@@ -112,6 +113,7 @@ void GatewayService::authenticated(const ClientRequest& client, json result, con
         session.roles = roles_of(claims);
         session.expires_ms = claims["expires_ms"];
         session.token_id = claims.value("token_id", "");
+        session.token_device = claims.value("device", "");
     }
     // Kept with the host, so a reloaded gateway still knows who this connection is.
     edge_.set_session(session.id, claims.dump());
@@ -136,6 +138,7 @@ void GatewayService::restore(const std::shared_ptr<Session>& session, std::strin
         session->roles = roles_of(saved);
         session->expires_ms = saved.value("expires_ms", int64_t{0});
         session->token_id = saved.value("token_id", "");
+        session->token_device = saved.value("device", "");
         first = count_user(session->user_id, +1);  // under the session's lock: closed() cannot slip between
     }
     if (first) heartbeat(session->user_id);

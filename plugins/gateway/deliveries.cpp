@@ -65,7 +65,21 @@ void GatewayService::push_to_all(const std::vector<sdk::ConnectionId>& ids, cons
 }
 
 void GatewayService::read_history(const std::vector<HistoryRead>& reads) {
-    for (const HistoryRead& read : history_reads_.admit(reads)) start_read(read);
+    HistoryReads::Admitted admitted = history_reads_.admit(reads);
+    for (const HistoryRead& read : admitted.start) start_read(read);
+    for (const HistoryRead& read : admitted.refused) {
+        apply_history(read, sdk::Status(sdk::Code::unavailable, "too many history reads wait for this connection"));
+    }
+}
+
+void GatewayService::apply_history(const HistoryRead& read, const sdk::Result<channel_v1::HistoryReply>& page) {
+    EdgeWork work = feeds_.read(read, page);
+    for (const auto& [id, why] : work.interrupted) {
+        log_.info("a catch-up read failed; the client subscribes again",
+                  {{"channel_id", read.channel_id}, {"reason", why.message()}});
+        push(id, json{{"type", "resubscribe"}}.dump());
+    }
+    read_history(work.reads);
 }
 
 void GatewayService::start_read(const HistoryRead& read) {
@@ -81,14 +95,8 @@ void GatewayService::start_read(const HistoryRead& read) {
     request.set_direction(channel_v1::HistoryRequest::AFTER);
     request.set_limit(read.limit);
     auto answered = [this, read](sdk::Result<channel_v1::HistoryReply> page) {
-        EdgeWork work = feeds_.read(read, page);
-        for (const auto& [id, why] : work.interrupted) {
-            log_.info("a catch-up read failed; the client subscribes again",
-                      {{"channel_id", read.channel_id}, {"reason", why.message()}});
-            push(id, json{{"type", "resubscribe"}}.dump());
-        }
         if (std::optional<HistoryRead> next = history_reads_.finished()) start_read(*next);
-        read_history(work.reads);
+        apply_history(read, page);
     };
     sdk::Result<sdk::CallOptions> how = options("channel", "History", true);
     if (!how.ok()) {

@@ -202,6 +202,16 @@ EdgeWork EdgeFeeds::read(const HistoryRead& read, const sdk::Result<channel::v1:
     return work;
 }
 
+bool EdgeFeeds::wants(const HistoryRead& read) const {
+    std::lock_guard lock(mutex_);
+    auto followed = feeds_.find(read.channel_id);
+    if (followed == feeds_.end()) return false;
+    if (read.reader == 0) return true;
+    auto subscriber = subscribers_.find(read.reader);
+    return subscriber != subscribers_.end() && subscriber->second.generation == read.generation &&
+           followed->second->reads(read.reader);
+}
+
 std::vector<HistoryRead> EdgeFeeds::gaps() {
     std::lock_guard lock(mutex_);
     std::vector<HistoryRead> reads;

@@ -67,6 +67,9 @@ public:
     std::vector<HistoryRead> deliver(const router::v1::Delivery& delivery);
     // The answer to `read` (its reads include catch-ups a late JOINED event in a filled gap led to).
     EdgeWork read(const HistoryRead& read, const sdk::Result<channel::v1::HistoryReply>& page);
+    // Whether `read` is still worth making: its feed is still followed here and, for a catch-up, its reader
+    // still reads the channel in the same subscription.
+    bool wants(const HistoryRead& read) const;
     // The gap reads due now (called periodically).
     std::vector<HistoryRead> gaps();
     // The channels followed here, and where their logs end (after the Router's stream was down): what was

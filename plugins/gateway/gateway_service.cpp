@@ -16,7 +16,8 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       edge_id_(std::move(edge_id)),
       writes_(limits.max_writes_in_flight),
       feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
-      history_reads_(kHistoryReadsInFlight),
+      history_reads_(kHistoryReadsInFlight, kHistoryReadsPerReader,
+                     [this](const HistoryRead& read) { return feeds_.wants(read); }),
       edge_stream_(
           rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
           [this] { ask_positions(); }),
@@ -86,10 +87,13 @@ void GatewayService::closed(sdk::ConnectionId id, uint16_t, std::string_view) {
 
 void GatewayService::end_streams(Session& session) {
     feeds_.closed(session.id);
+    history_reads_.forget(session.id);
     lanchat_rpc_stream_id watch;
     {
         std::lock_guard lock(session.mutex);
-        watch = std::exchange(session.presence_watch, 0);
+        watch = std::exchange(session.watch.stream, 0);
+        session.watch.users.clear();  // another user's watch, if the connection authenticated again
+        ++session.watch.generation;
     }
     if (watch != 0) rpc_.cancel(watch);
 }
@@ -209,6 +213,7 @@ const std::map<std::string, GatewayService::Handler>& GatewayService::handlers()
         {"typing", &GatewayService::on_typing},
         {"presence.set", &GatewayService::on_presence_set},
         {"presence.watch", &GatewayService::on_presence_watch},
+        {"presence.unwatch", &GatewayService::on_presence_unwatch},
         {"users.get", &GatewayService::on_users_get},
         {"users.find", &GatewayService::on_users_find},
         {"logout", &GatewayService::on_logout},

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -37,6 +38,15 @@ namespace lanchat::gateway {
 
 // Channel.History calls this edge makes at once for catch-ups and gaps; the rest wait their turn.
 constexpr size_t kHistoryReadsInFlight = 32;
+// Reads of one connection that may wait behind them: two whole resumes (kMaxPositions) of catch-ups. A
+// connection past it is asked to subscribe again (its reads of the earlier subscription are dropped then).
+constexpr size_t kHistoryReadsPerReader = 2 * kMaxPositions;
+
+// The most users one connection may watch, all presence.watch requests together (`max_watched_users` may
+// lower it). Its whole set travels in one Presence stream: Presence takes at most 1000 users a stream, and
+// one stream per connection keeps Presence's work per person, not per request. A LAN's directory of the
+// people a client shows at once fits in it.
+constexpr size_t kMaxWatched = 1000;
 
 struct GatewayLimits {
     std::chrono::milliseconds auth_timeout{10000};  // unauthenticated connections are closed after this (4001)
@@ -52,6 +62,7 @@ struct GatewayLimits {
     size_t max_writes_in_flight = 256;             // across the node; more at once: unavailable (send_admission.hpp)
     double registrations_per_minute = 6;           // `register` per client address
     double registration_burst = 3;
+    size_t max_watched = kMaxWatched;  // users one connection may watch the presence of
 };
 
 // One request being answered: the session it came on, its id (the answer carries it), its share of the
@@ -176,12 +187,13 @@ private:
     // Makes `reads` through the mesh, at most kHistoryReadsInFlight at a time (the rest wait in history_reads_).
     void read_history(const std::vector<HistoryRead>& reads);
     void start_read(const HistoryRead& read);
+    // Hands a read's answer (or why there is none) to the feeds, and makes the reads it leads to.
+    void apply_history(const HistoryRead& read, const sdk::Result<channel::v1::HistoryReply>& page);
     // The Router stream is up again: where do the followed channels stand now?
     void ask_positions();
 
     // presence_requests.cpp: this gateway is one Presence device per connected user.
     void on_presence_set(const ClientRequest& client, const Fields& fields);
-    void on_presence_watch(const ClientRequest& client, const Fields& fields);
     void heartbeat(const std::string& user_id);
     // One call to Presence about this gateway's device whose answer nobody waits for (defined where used).
     template <class Request>
@@ -189,6 +201,17 @@ private:
     void disconnect(const std::string& user_id);
     // This gateway's count of a user's authenticated connections; true when it went 0 -> 1 (+1) or 1 -> 0 (-1).
     bool count_user(const std::string& user_id, int change);
+
+    // presence_watch.cpp: a connection watches the users it shares a channel with, at most max_watched.
+    void on_presence_watch(const ClientRequest& client, const Fields& fields);
+    void on_presence_unwatch(const ClientRequest& client, const Fields& fields);
+    // Adds the `asked` users Channel found sharing a channel (`co_members`) to the watch, up to the bound.
+    void add_watched(const ClientRequest& client, const std::string& user_id, const std::vector<std::string>& asked,
+                     const std::set<std::string>& co_members);
+    struct WatchAnswer;
+    // Opens one Presence stream for the whole watched set in place of the previous one; `answer`, if any,
+    // is answered with the current presence of its users once the stream has told it.
+    void restart_watch(const std::shared_ptr<Session>& session, std::shared_ptr<WatchAnswer> answer);
 
     // user_requests.cpp
     void on_users_get(const ClientRequest& client, const Fields& fields);

@@ -43,6 +43,8 @@ constexpr Setting kSettings[] = {
         "how often open sessions are checked again (logged out, user disabled, device revoked: 4003)"),
     setting::integer("registrations_per_minute", 6, 1, 100000, "`register` requests per client address per minute"),
     setting::integer("registration_burst", 3, 1, 100000, "`register` requests an address may send at once"),
+    setting::integer("max_watched_users", 1000, 1, 1000,
+                     "users one connection may watch the presence of, all presence.watch requests together"),
 };
 
 }  // namespace
@@ -63,6 +65,7 @@ public:
         limits.max_writes_in_flight = settings().get<size_t>("max_writes_in_flight");
         limits.registrations_per_minute = settings().get<double>("registrations_per_minute");
         limits.registration_burst = settings().get<double>("registration_burst");
+        limits.max_watched = settings().get<size_t>("max_watched_users");
         heartbeat_ = limits.heartbeat;
         recheck_ = settings().get<std::chrono::milliseconds>("session_recheck_ms");
         gateway_ =

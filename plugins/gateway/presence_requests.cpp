@@ -1,9 +1,7 @@
 // Presence: this gateway is one Presence device per connected user, however many connections the user has
-// here (heartbeats scale with people, not with their tabs); and the presence.set and presence.watch
-// requests.
+// here (heartbeats scale with people, not with their tabs); and the presence.set request (watches:
+// presence_watch.cpp).
 #include "gateway_service.hpp"
-
-#include <algorithm>
 
 namespace lanchat::gateway {
 
@@ -65,80 +63,6 @@ void GatewayService::on_presence_set(const ClientRequest& client, const Fields& 
         client, "presence", "SetStatus", request, [this, client](const presence_v1::PresenceInfo& info) {
             reply(client, {{"presence", presence_json(info)}});
         });
-}
-
-void GatewayService::on_presence_watch(const ClientRequest& client, const Fields& fields) {
-    const std::shared_ptr<Session>& session = client.session;
-    presence_v1::WatchRequest request;
-    std::vector<std::string> ids = fields.id_list("user_ids", 1000);
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // Presence answers each user once
-    for (std::string& user : ids) request.add_user_ids(std::move(user));
-    lanchat_rpc_stream_id previous;
-    {
-        std::lock_guard lock(session->mutex);
-        previous = std::exchange(session->presence_watch, 0);
-    }
-    if (previous != 0) rpc_.cancel(previous);
-    // The stream's first messages are the current state of each user: they make up the answer; later ones
-    // are pushed as they come. The stream outlives the request, so the watch holds the request in flight
-    // only until it is answered.
-    struct Watch {
-        std::mutex mutex;
-        size_t expected = 0;
-        json initial = json::array();
-        bool answered = false;
-        sdk::Gate::Holder in_flight;
-    };
-    auto watch = std::make_shared<Watch>();
-    watch->expected = static_cast<size_t>(request.user_ids_size());
-    auto answer = [this, session, id = client.id, watch] {
-        json users;
-        sdk::Gate::Holder answering;
-        {
-            std::lock_guard lock(watch->mutex);
-            if (watch->answered) return;
-            watch->answered = true;
-            users = std::move(watch->initial);
-            answering = std::move(watch->in_flight);
-        }
-        reply(ClientRequest{session, id, std::move(answering), {}}, {{"users", users}});
-    };
-    if (watch->expected == 0) return answer();
-    watch->in_flight = client.in_flight;
-    sdk::Result<sdk::CallOptions> how = call_options("presence", "Watch", std::chrono::milliseconds{0}, false);
-    if (!how.ok()) return fail(client, how.status());
-    lanchat_rpc_stream_id started = rpc_.call_stream<presence_v1::WatchRequest, presence_v1::PresenceInfo>(
-        *how, request,
-        [this, session, watch, answer](presence_v1::PresenceInfo info) {
-            bool initial;
-            {
-                std::lock_guard lock(watch->mutex);
-                initial = !watch->answered;
-                if (initial) watch->initial.push_back(presence_json(info));
-                if (initial && watch->initial.size() < watch->expected) return;
-            }
-            if (initial) return answer();
-            json frame = presence_json(info);
-            frame["type"] = "presence";
-            push(session->id, frame.dump());
-        },
-        [this, session, id = client.id, watch](sdk::Status ended) {
-            bool unanswered;
-            sdk::Gate::Holder answering;
-            {
-                std::lock_guard lock(watch->mutex);
-                unanswered = !watch->answered;
-                watch->answered = true;
-                answering = std::move(watch->in_flight);
-            }
-            if (unanswered) {
-                fail(ClientRequest{session, id, std::move(answering), {}},
-                     ended.ok() ? sdk::Status(sdk::Code::unavailable, "presence watch ended") : ended);
-            }
-        });
-    std::lock_guard lock(session->mutex);
-    session->presence_watch = started;
 }
 
 }  // namespace lanchat::gateway

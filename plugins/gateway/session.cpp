@@ -41,7 +41,7 @@ auth::v1::Session Session::auth_session() {
     auth::v1::Session session;
     session.set_token_id(token_id);
     session.set_user_id(user_id);
-    session.set_device_fingerprint(device_fingerprint);
+    session.set_device_fingerprint(token_device);
     session.set_expires_unix_s(expires_ms / 1000);
     return session;
 }

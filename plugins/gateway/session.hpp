@@ -1,11 +1,12 @@
 // One client connection as the gateway knows it: who it is once authenticated, its rate limit, and the
-// presence watch opened on its behalf (its deliveries are the edge's: edge_feeds.hpp).
+// presence it watches (its deliveries are the edge's: edge_feeds.hpp).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lanchat/auth/v1/auth.pb.h"
@@ -21,6 +22,13 @@ namespace lanchat::gateway {
 // new TCP connection has a fresh port: keyed by address and port, password spraying across accounts from
 // one machine would never be slowed.
 std::string address_of(std::string_view peer);
+
+// The users whose presence a connection watches, and the one Presence stream that carries them all.
+struct PresenceWatch {
+    std::unordered_map<std::string, size_t> users;  // user id -> digest of the presence last sent for them
+    lanchat_rpc_stream_id stream = 0;
+    uint64_t generation = 0;  // of `stream`: what an older stream brings is dropped
+};
 
 // The mutex guards everything below it: callbacks from the host's edge threads, RPC answers and timers all
 // reach a session.
@@ -41,8 +49,11 @@ struct Session {
     std::vector<std::string> roles;
     int64_t expires_ms = 0;
     std::string token_id;  // the access token's id: what a logout revokes and the recheck asks about
+    // The access token's device claim (empty: bound to no device): the recheck asks whether that device is
+    // still the user's, not about whatever certificate this connection shows.
+    std::string token_device;
     RateLimiter rate_limiter;
-    lanchat_rpc_stream_id presence_watch = 0;
+    PresenceWatch watch;
 
     // The user as Channel's requests name them.
     channel::v1::Actor actor();

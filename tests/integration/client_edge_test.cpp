@@ -224,7 +224,7 @@ protected:
 };
 
 TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
-    start();
+    start("max_watched_users = 2");
     add_user("alice", "alice password");
     add_user("bob", "bob password");
     json alice_auth;
@@ -308,6 +308,34 @@ TEST_F(ClientEdgeTest, TwoUsersChatWithHistoryEditsTypingAndPresence) {
     EXPECT_EQ(alice->ok({{"type", "users.find"}, {"username", "bob"}})["user"]["id"], bob_id);
     std::string direct = alice->ok({{"type", "direct.open"}, {"user_id", bob_id}})["channel"]["id"];
     EXPECT_EQ(bob->ok({{"type", "direct.open"}, {"user_id", alice_id}})["channel"]["id"], direct);
+
+    // Presence only of those who share a channel, and of oneself; each watch adds, up to the bound (2 here).
+    json carol_auth;
+    auto carol = connect();
+    carol_auth = carol->ok({{"type", "register"}, {"username", "carol"}, {"password", "carol password"}});
+    std::string carol_id = carol_auth["user"]["id"];
+    watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {carol_id, alice_id, "u_0000000000000000"}}});
+    ASSERT_EQ(watched["users"].size(), 1u) << watched.dump();
+    EXPECT_EQ(watched["users"][0]["user_id"], alice_id);
+    std::set<std::string> refused;
+    for (const json& one : watched["refused"]) {
+        EXPECT_EQ(one["reason"], "no_shared_channel") << one.dump();
+        refused.insert(one["user_id"].get<std::string>());
+    }
+    EXPECT_EQ(refused, (std::set<std::string>{carol_id, "u_0000000000000000"}));
+    carol->ok({{"type", "presence.set"}, {"status", "dnd"}});  // not for alice's eyes
+    carol->ok({{"type", "channels.join"}, {"channel_id", channel}});
+    watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {carol_id}}});
+    EXPECT_EQ(watched["users"].size(), 0u);
+    EXPECT_EQ(watched["refused"][0]["reason"], "watch_full") << watched.dump();
+    alice->ok({{"type", "presence.unwatch"}, {"user_ids", {alice_id}}});
+    watched = alice->ok({{"type", "presence.watch"}, {"user_ids", {carol_id, bob_id}}});
+    ASSERT_EQ(watched["users"].size(), 2u) << watched.dump();
+    EXPECT_EQ(watched["refused"].size(), 0u);
+    carol->ok({{"type", "presence.set"}, {"status", "away"}});
+    change = alice->next_of("presence");
+    EXPECT_EQ(change["user_id"], carol_id);
+    EXPECT_EQ(change["status"], "away") << "the first change alice sees of carol's is after the watch";
 
     // Leaving: bob's last connection closes, presence says offline.
     bob->socket().close();

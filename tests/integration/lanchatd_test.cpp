@@ -289,7 +289,7 @@ TEST_F(LanchatdTest, CheckRefusesGatewaySettingsTheGatewayWouldRefuseAtStart) {
          "unknown config key 'allow_registraton' at FILE:9:21 (known keys: auth_timeout_ms, "
          "rate_per_second, burst, max_body_bytes, allow_registration, heartbeat_ms, "
          "call_timeout_ms, max_writes_in_flight, max_reply_bytes, max_requests_in_flight, session_recheck_ms, "
-         "registrations_per_minute, registration_burst)"},
+         "registrations_per_minute, registration_burst, max_watched_users)"},
         {"max_body_bytes = \"4000\"", "config key 'max_body_bytes' at FILE:9:18: expected an integer, found a string"},
         {"rate_per_second = -5", "config key 'rate_per_second' at FILE:9:19: must be between 1 and 100000, found -5"},
     };

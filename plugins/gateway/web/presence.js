@@ -44,28 +44,36 @@ function watchedIds() {
   return [...ids].sort().slice(0, 1000);
 }
 
-// presence.watch replaces the previous watch, so we always send the whole set.
-let lastWatch = '';
-const sendWatch = debounce(async (force) => {
+// Each presence.watch adds to what this connection watches (people who share a channel with us, at most
+// 1000; the others come back in `refused`) and presence.unwatch takes people out: we send the difference.
+// A new connection watches nobody, so a forced refresh starts again.
+let watching = new Set();  // asked for on this connection, refused ones too (asking again changes nothing)
+const sendWatch = debounce(async () => {
   if (!state.user || !conn.ws) return;
-  const ids = watchedIds();
-  const key = ids.join(',');
-  if (!force && key === lastWatch) return;
-  lastWatch = key;
+  const wanted = watchedIds();
+  const add = wanted.filter((id) => !watching.has(id));
+  const drop = [...watching].filter((id) => !wanted.includes(id));
   try {
-    const r = await request('presence.watch', { user_ids: ids });
-    for (const p of r.users || []) onPresence(p);
+    if (drop.length) {
+      for (const id of drop) watching.delete(id);
+      await request('presence.unwatch', { user_ids: drop });
+    }
+    if (add.length) {
+      for (const id of add) watching.add(id);
+      const r = await request('presence.watch', { user_ids: add });
+      for (const p of r.users || []) onPresence(p);
+    }
   } catch (err) {
-    lastWatch = '';
+    for (const id of add) watching.delete(id);
     if (err.code !== 'disconnected') showError(failure('Could not follow who is online', err));
   }
 }, 150);
 export function forgetWatch() {
-  lastWatch = '';
+  watching = new Set();
 }
 export function refreshWatch(force = false) {
-  if (force) lastWatch = '';
-  sendWatch(force);
+  if (force) watching = new Set();
+  sendWatch();
 }
 
 export function onPresence(p) {

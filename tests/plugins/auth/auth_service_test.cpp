@@ -216,6 +216,35 @@ TEST_F(AuthServiceTest, LogoutRevokesTheSessionAndTheAccessToken) {
     EXPECT_EQ(actions().back(), "logout");
 }
 
+// A second connection of the same login logging out after the first did: its token and its refresh token
+// were revoked already, and logging out again is still a success, not an error the client cannot act on.
+TEST_F(AuthServiceTest, LoggingOutWhatIsRevokedAlreadySucceeds) {
+    auto pair = login("alice", "correct horse");
+    ASSERT_TRUE(pair.ok());
+    v1::LogoutRequest logout;
+    logout.set_refresh_token(pair->refresh_token());
+    v1::Session& session = *logout.mutable_session();
+    session.set_token_id(pair->claims().token_id());
+    session.set_user_id(alice_.id());
+    session.set_expires_unix_s(pair->claims().expires_unix_s());
+    ASSERT_TRUE(auth_->logout(logout, kGateway).ok());
+    auto again = auth_->logout(logout, kGateway);
+    EXPECT_TRUE(again.ok()) << again.status().message();
+    v1::LogoutRequest token_only;
+    *token_only.mutable_session() = session;
+    again = auth_->logout(token_only, kGateway);
+    EXPECT_TRUE(again.ok()) << again.status().message();
+    v1::LogoutRequest forgotten = logout;  // a refresh token Auth no longer knows (expired and forgotten)
+    forgotten.set_refresh_token("rt_long_gone");
+    again = auth_->logout(forgotten, kGateway);
+    EXPECT_TRUE(again.ok()) << again.status().message();
+    EXPECT_NE(validate(pair->access_token()).message().find("revoked"), std::string::npos);
+    // Without a session, a refresh token nobody issued is still refused.
+    v1::LogoutRequest stranger;
+    stranger.set_refresh_token("rt_never_issued");
+    EXPECT_EQ(auth_->logout(stranger, kGateway).status().code(), sdk::Code::unauthenticated);
+}
+
 TEST_F(AuthServiceTest, ADisabledUsersTokenNoLongerValidatesAndTheirSessionsFailTheRecheck) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());

@@ -408,6 +408,44 @@ TEST_F(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefus
     EXPECT_EQ(service_->positions(too_many).status().code(), sdk::Code::invalid_argument);
 }
 
+TEST_F(ChannelServiceTest, CoMembersAreThoseWhoShareAnyChannelWithTheUser) {
+    auto general = create("alice", "general");
+    ASSERT_TRUE(join(general.id(), "bob").ok());
+    auto secret = create("carol", "secret", v1::PRIVATE);
+    ASSERT_TRUE(change_member(&ChannelService::invite, actor("carol"), secret.id(), "dave").ok());
+    v1::OpenDirectRequest direct;
+    *direct.mutable_actor() = actor("erin");
+    direct.set_other_user_id("alice");
+    ASSERT_TRUE(service_->open_direct(direct, "corr").ok());
+    create("frank", "elsewhere");
+
+    v1::CoMembersRequest request;
+    request.set_user_id("alice");
+    for (const char* user : {"frank", "erin", "bob", "carol", "dave", "nobody", "bob"}) request.add_user_ids(user);
+    auto shared = value_or_throw(service_->co_members(request));
+    // A public channel, a direct one; not the users of channels alice is not in; repeats as asked.
+    EXPECT_EQ(std::vector<std::string>(shared.user_ids().begin(), shared.user_ids().end()),
+              (std::vector<std::string>{"erin", "bob", "bob"}));
+    request.set_user_id("dave");  // a private channel counts too (and dave shares it with himself)
+    shared = value_or_throw(service_->co_members(request));
+    EXPECT_EQ(std::vector<std::string>(shared.user_ids().begin(), shared.user_ids().end()),
+              (std::vector<std::string>{"carol", "dave"}));
+    // Leaving the only shared channel ends the relation.
+    v1::LeaveRequest leave;
+    *leave.mutable_actor() = actor("dave");
+    leave.set_channel_id(secret.id());
+    ASSERT_TRUE(service_->leave(leave, "corr").ok());
+    EXPECT_EQ(value_or_throw(service_->co_members(request)).user_ids_size(), 0);
+
+    EXPECT_EQ(service_->co_members(v1::CoMembersRequest()).status().code(), sdk::Code::invalid_argument);
+    v1::CoMembersRequest nobody_named;
+    nobody_named.set_user_id("alice");
+    EXPECT_EQ(service_->co_members(nobody_named).status().code(), sdk::Code::invalid_argument);
+    v1::CoMembersRequest too_many = nobody_named;
+    for (int i = 0; i < 1001; ++i) too_many.add_user_ids("u_" + std::to_string(i));
+    EXPECT_NE(service_->co_members(too_many).status().message().find("at most 1000"), std::string::npos);
+}
+
 // A log written before membership events had no actor_id column; opening it adds one.
 TEST(ChannelStoreUpgradeTest, AnOlderLogGainsTheActorColumnAndKeepsItsMessages) {
     lanchat::testing::TempDir dir;

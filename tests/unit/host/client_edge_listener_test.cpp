@@ -1,8 +1,12 @@
 // The client edge's listener in process, with a real TLS WebSocket client on loopback: how frames leave it.
 #include "client_edge/listener.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -11,6 +15,7 @@
 #include <boost/asio/write.hpp>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -273,6 +278,61 @@ TEST(ConnectionSlotsTest, ADescriptorInTheReserveIsRefusedAndSlotsReturnToTheirA
     slots.give_back(one);
     EXPECT_EQ(slots.in_use(), 2u);
     EXPECT_EQ(slots.take(one, 12), ConnectionSlots::Outcome::taken);
+}
+
+TEST(ConnectionSlotsTest, AnIpv6HostCountsByItsSlash64AndIpv4AsIpv6ByItsAddress) {
+    ConnectionSlots slots(10, 2, 1000);
+    auto v6 = [](const char* text) { return boost::asio::ip::make_address(text); };
+    EXPECT_EQ(slots.take(v6("2001:db8:1:2::1"), 10), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(v6("2001:db8:1:2:ffff::9"), 11), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(v6("2001:db8:1:2::3"), 12), ConnectionSlots::Outcome::address_full);
+    EXPECT_EQ(slots.take(v6("2001:db8:1:3::1"), 12), ConnectionSlots::Outcome::taken);  // another /64
+    slots.give_back(v6("2001:db8:1:2::1"));
+    EXPECT_EQ(slots.take(v6("2001:db8:1:2::3"), 13), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(v6("::ffff:10.0.0.1"), 14), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(v6("10.0.0.1"), 15), ConnectionSlots::Outcome::taken);
+    EXPECT_EQ(slots.take(v6("::ffff:10.0.0.1"), 16), ConnectionSlots::Outcome::address_full);
+    EXPECT_EQ(slots.take(v6("10.0.0.2"), 16), ConnectionSlots::Outcome::taken);
+}
+
+// The spare could not be taken again once (every descriptor was in use): the next shortage still refuses
+// the waiting connection, because the spare is tried again first.
+TEST(SpareDescriptorTest, ASpareThatCouldNotBeReopenedIsTriedAgain) {
+    int listening = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listening, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(::bind(listening, reinterpret_cast<sockaddr*>(&address), length), 0);
+    ASSERT_EQ(::listen(listening, 8), 0);
+    ASSERT_EQ(::getsockname(listening, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    int waiting = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(::connect(waiting, reinterpret_cast<sockaddr*>(&address), length), 0);  // in the backlog
+
+    rlimit before{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
+    rlimit lowered = before;
+    lowered.rlim_cur = std::min<rlim_t>(before.rlim_cur, 512);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+    std::vector<int> filler;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
+    std::optional<SpareDescriptor> spare;
+    spare.emplace();  // finds no descriptor
+    const bool held_when_full = spare->held();
+    ::close(filler.back());
+    filler.pop_back();
+    const bool refused = spare->refuse_one(listening);
+    for (int fd : filler) ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &before);
+
+    EXPECT_FALSE(held_when_full);
+    EXPECT_TRUE(refused);
+    EXPECT_TRUE(spare->held());
+    char byte;
+    EXPECT_EQ(::recv(waiting, &byte, 1, 0), 0) << "the waiting connection was accepted and closed";
+    ::close(waiting);
+    ::close(listening);
 }
 
 // One message always fits an empty send queue, so the queue's limit never sees it: the write deadline does.
