@@ -22,12 +22,6 @@ std::string file_bytes(const std::filesystem::path& file) {
 
 }  // namespace
 
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-    return info.param == Backend::sqlite ? "sqlite" : "postgresql";
-}
-
-void PrintTo(Backend backend, std::ostream* out) { *out << (backend == Backend::sqlite ? "sqlite" : "postgresql"); }
-
 ChannelBackend::ChannelBackend(Backend backend, plugin_support::GroupCommit::Limits limits)
     : ChannelBackend(
           backend,

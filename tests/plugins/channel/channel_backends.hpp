@@ -1,7 +1,6 @@
 // ChannelBackend: the Channel store a test runs against, opened fresh for each test: SQLite in a temporary
 // directory, or PostgreSQL in a database of its own on the test process's server (postgres_server.hpp).
-// Store tests are parameterized over both (INSTANTIATE_TEST_SUITE_P with kBothBackends), so the two
-// stores keep the same guarantees.
+// Store tests are parameterized over both (store_backends.hpp), so the two stores keep the same guarantees.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +11,7 @@
 
 #include "channel_store.hpp"
 #include "group_commit.hpp"
+#include "store_backends.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::plugin_support {
@@ -20,12 +20,7 @@ class Transactional;
 
 namespace lanchat::channel {
 
-enum class Backend { sqlite, postgresql };
-inline const auto kBothBackends = ::testing::Values(Backend::sqlite, Backend::postgresql);
-// "sqlite" or "postgresql", for test names.
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info);
-// The same for GoogleTest's messages and the names ctest lists.
-void PrintTo(Backend backend, std::ostream* out);
+using Backend = lanchat::testing::StoreBackend;
 
 class ChannelBackend {
 public:

@@ -105,7 +105,8 @@ protected:
     std::unique_ptr<ChannelService> service_;
 };
 
-INSTANTIATE_TEST_SUITE_P(BothStores, ChannelServiceTest, kBothBackends, backend_name);
+INSTANTIATE_TEST_SUITE_P(BothStores, ChannelServiceTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
 
 TEST_P(ChannelServiceTest, MessagesGetGaplessSequencesAndRetriesStoreNothingNew) {
     auto general = create("alice", "general");

@@ -93,7 +93,8 @@ protected:
     std::unique_ptr<ChannelService> service_;
 };
 
-INSTANTIATE_TEST_SUITE_P(BothStores, ChannelGroupCommitTest, kBothBackends, backend_name);
+INSTANTIATE_TEST_SUITE_P(BothStores, ChannelGroupCommitTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
 
 TEST_P(ChannelGroupCommitTest, ManyConcurrentAppendsAreGaplessPerChannelInAnswerOrderAndShareCommits) {
     std::vector<std::string> authors;
