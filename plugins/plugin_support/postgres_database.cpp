@@ -47,11 +47,17 @@ sdk::Status check_dsn(const std::string& dsn) {
     return {};
 }
 
+// The server's notices ("relation already exists, skipping", "terminating connection") are not the node's
+// to print: libpq's default writes them to stderr, among the node's JSON log lines.
+void ignore_notice(void*, const char*) {}
+
 // The DSN with a 5 s connect timeout unless it sets its own (the DSN's own keys are applied after ours).
 PGconn* connect(const std::string& dsn) {
     const char* keywords[] = {"connect_timeout", "dbname", nullptr};
     const char* values[] = {"5", dsn.c_str(), nullptr};
-    return PQconnectdbParams(keywords, values, 1);
+    PGconn* connection = PQconnectdbParams(keywords, values, 1);
+    if (connection != nullptr) PQsetNoticeProcessor(connection, ignore_notice, nullptr);
+    return connection;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// A node whose Channel keeps its state in PostgreSQL (store = "postgresql", the DSN in a file of its own):
-// people chat through it as through the SQLite default, and what they said is in the shared database.
+// A node whose stores all live in PostgreSQL (store = "postgresql" for Audit, Identity, Auth and Channel, the
+// DSN in a file of its own): people chat through it as through the SQLite default, what they said is in the
+// shared database, and a lost PostgreSQL refuses sends.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include "build_paths.hpp"
 #include "child_process.hpp"
 #include "edge_client.hpp"
+#include "eventually.hpp"
 #include "postgres_server.hpp"
 #include "service_node.hpp"
 #include "temp_dir.hpp"
@@ -22,16 +24,17 @@ using namespace std::chrono_literals;
 
 class PostgresStoreTest : public ::testing::Test {
 protected:
-    // The chat services of chat_node_file(), with Channel's [plugin.config] `channel_config`.
-    std::filesystem::path chat_node(const std::string& channel_config) {
-        std::string file = service_node_file(pki_, kPluginDir,
-                                             {{"audit", ""},
-                                              {"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1"},
-                                              {"auth", ""},
-                                              {"channel", channel_config},
-                                              {"router", ""},
-                                              {"presence", ""},
-                                              {"gateway", "allow_registration = true"}});
+    // The chat services of chat_node_file(), each store with `store_config` in its [plugin.config].
+    std::filesystem::path chat_node(const std::string& store_config) {
+        std::string file =
+            service_node_file(pki_, kPluginDir,
+                              {{"audit", store_config},
+                               {"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1\n" + store_config},
+                               {"auth", store_config},
+                               {"channel", store_config},
+                               {"router", ""},
+                               {"presence", ""},
+                               {"gateway", "allow_registration = true"}});
         return dir_.write("n.toml", file + "[client_edge]\nlisten = \"127.0.0.1:0\"\n");
     }
 
@@ -52,10 +55,10 @@ protected:
     std::filesystem::path pki_ = dir_.path() / "pki";
 };
 
-TEST_F(PostgresStoreTest, TwoUsersChatThroughANodeWhoseChannelsLiveInPostgresql) {
+TEST_F(PostgresStoreTest, TwoUsersChatThroughANodeWhoseStoresLiveInPostgresqlAndALostServerRefusesSends) {
     make_service_pki(kLanchatctl, pki_, kChatServices, "gateway");
     const std::string dsn = PostgresEnvironment::server().create_database();
-    const std::filesystem::path dsn_file = dir_.write("channel.dsn", dsn + "\n");
+    const std::filesystem::path dsn_file = dir_.write("stores.dsn", dsn + "\n");
     StartedNode node =
         start_node(kLanchatd, chat_node("store = \"postgresql\"\npostgres_dsn_file = \"" + dsn_file.string() + "\""));
     const client::Endpoint edge = edge_endpoint(node.clients, pki_ / "ca.crt");
@@ -92,7 +95,22 @@ TEST_F(PostgresStoreTest, TwoUsersChatThroughANodeWhoseChannelsLiveInPostgresql)
                                     "SELECT string_agg(body, '|' ORDER BY sequence) FROM messages "
                                     "WHERE event = 1"),
               "hello bob|hi alice");
-    EXPECT_EQ(PostgresServer::value(dsn, "SELECT version FROM lanchat_schema WHERE store = 'channel store'"), "2");
+    EXPECT_EQ(PostgresServer::value(dsn,
+                                    "SELECT string_agg(store || '=' || version, ',' ORDER BY store) FROM "
+                                    "lanchat_schema"),
+              "audit store=1,auth store=2,channel store=2,identity store=1");
+    EXPECT_EQ(PostgresServer::value(dsn, "SELECT string_agg(username, ',' ORDER BY username) FROM users"), "alice,bob");
+    EXPECT_TRUE(
+        eventually([&] { return PostgresServer::value(dsn, "SELECT count(*) FROM entries") != "0"; }, 50, 100ms))
+        << "the audit record (channel created, members joined) reaches Audit's table";
+
+    // PostgreSQL goes away: a send is refused `unavailable`, and nothing of it is stored.
+    PostgresEnvironment::server().stop();
+    json refused = alice->request(
+        {{"type", "send"}, {"channel_id", channel}, {"body", "still there?"}, {"client_message_id", "m2"}});
+    PostgresEnvironment::server().start();
+    EXPECT_EQ(refused["code"], "unavailable") << refused.dump();
+    EXPECT_EQ(PostgresServer::value(dsn, "SELECT count(*) FROM messages WHERE client_message_id = 'm2'"), "0");
 }
 
 TEST_F(PostgresStoreTest, ContradictoryStoreSettingsAreRefusedByCheckNamingTheSetting) {
