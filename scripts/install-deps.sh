@@ -10,6 +10,8 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
   libargon2-dev libjwt-dev nlohmann-json3-dev  # password hashing (Identity), JSON Web Tokens (Auth)
+  libpq-dev   # the PostgreSQL stores (store = "postgresql")
+  postgresql  # PostgreSQL 15: the tests start their own server; Debian's `15 main` cluster stays stopped
   # tests
   libgtest-dev libgmock-dev
   prometheus  # for promtool, which checks the /metrics output

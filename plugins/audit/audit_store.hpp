@@ -1,5 +1,5 @@
-// AuditStore: where audit entries live. The service logic sees only this interface, so a PostgreSQL
-// backend can come later without touching it; SQLite (WAL, synchronous=FULL) is the embedded default.
+// AuditStore: where audit entries live. The service logic sees only this interface; SQLite (WAL,
+// synchronous=FULL) is the embedded default, PostgreSQL the one chain that several nodes share.
 #pragma once
 
 #include <cstdint>
@@ -60,5 +60,7 @@ public:
 };
 
 sdk::Result<std::unique_ptr<AuditStore>> open_sqlite_store(const std::filesystem::path& file);
+// The chain in the PostgreSQL database `dsn` reaches, its tables created or upgraded first.
+sdk::Result<std::unique_ptr<AuditStore>> open_postgres_store(const std::string& dsn);
 
 }  // namespace lanchat::audit

@@ -1,12 +1,14 @@
-// The Audit plugin: an append-only, hash-chained record in SQLite, anchored by signed checkpoints.
+// The Audit plugin: an append-only, hash-chained record in SQLite (or one chain in PostgreSQL shared by
+// nodes), anchored by signed checkpoints.
 //   config:  kSettings below
-//   store:   <data dir>/audit.sqlite (appends share commits), the latest signed checkpoint in
-//            <data dir>/audit.checkpoint
+//   store:   <data dir>/audit.sqlite, or with store = "postgresql" the database of postgres_dsn (appends
+//            share commits), the latest signed checkpoint in <data dir>/audit.checkpoint
 //   serves:  lanchat.audit.v1.Audit/Append (the seed's services), /Query and /Verify (operators)
 //   calls:   nothing
 #include "audit_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
+#include "store_choice.hpp"
 
 namespace lanchat::audit {
 
@@ -18,6 +20,9 @@ constexpr Setting kSettings[] = {
     setting::string("checkpoint_key_file", "",
                     "the Ed25519 key that signs checkpoints, made on first start (empty: <data dir>/checkpoint.key); "
                     "keep it off the database's disk"),
+    plugin_support::kStoreSetting,
+    plugin_support::kPostgresDsnSetting,
+    plugin_support::kPostgresDsnFileSetting,
 };
 
 }  // namespace
@@ -28,7 +33,8 @@ public:
         const std::filesystem::path data_dir = config().data_dir();
         std::filesystem::path key_file = settings().get<std::string>("checkpoint_key_file");
         if (key_file.empty()) key_file = data_dir / "checkpoint.key";
-        auto store = open_sqlite_store(data_dir / "audit.sqlite");
+        const plugin_support::StoreChoice choice = value_or_throw(plugin_support::choose_store(settings()));
+        auto store = choice.postgres ? open_postgres_store(choice.dsn) : open_sqlite_store(data_dir / "audit.sqlite");
         auto checkpoints = CheckpointSigner::open(key_file, data_dir / "audit.checkpoint");
         service_ = value_or_throw(
             AuditService::open(value_or_throw(std::move(store)), value_or_throw(std::move(checkpoints))));

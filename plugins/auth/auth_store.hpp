@@ -1,7 +1,8 @@
 // AuthStore: signing keys, refresh-token families and revoked access tokens. The service logic sees only
-// this interface, so a PostgreSQL backend can come later; SQLite is the embedded default.
+// this interface; SQLite is the embedded default, PostgreSQL the store several nodes share.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,8 +11,10 @@
 #include "lanchat/sdk/status.hpp"
 
 namespace lanchat::plugin_support {
+class PostgresDatabase;
 class SqliteDatabase;
-}
+struct Migration;
+}  // namespace lanchat::plugin_support
 
 namespace lanchat::auth {
 
@@ -65,5 +68,10 @@ public:
 sdk::Result<std::unique_ptr<AuthStore>> open_sqlite_store(plugin_support::SqliteDatabase& database);
 // The schema to open the database with.
 extern const char* const kAuthSchema;
+
+// The same store in PostgreSQL: `database`, opened with auth_postgres_schema() (its tables and the audit
+// outbox's), must outlive it.
+std::unique_ptr<AuthStore> open_postgres_store(plugin_support::PostgresDatabase& database);
+const std::vector<plugin_support::Migration>& auth_postgres_schema();
 
 }  // namespace lanchat::auth

@@ -1,6 +1,7 @@
 // The Auth plugin: logins, ES256 access tokens (JWT through libjwt), rotating refresh tokens.
 //   config:  kSettings below
-//   store:   <data dir>/auth.sqlite (signing keys, refresh families, revocations, the audit outbox)
+//   store:   <data dir>/auth.sqlite, or with store = "postgresql" the database of postgres_dsn (signing keys,
+//            refresh families, revocations, the audit outbox)
 //   serves:  lanchat.auth.v1.Auth/Login, /Validate, /Refresh, /Logout, /Recheck, /Keys (the client edge)
 //   calls:   identity (VerifyPassword, CheckAccess), audit (Append, through the durable outbox)
 #include <chrono>
@@ -10,7 +11,10 @@
 #include "clock.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
+#include "postgres_database.hpp"
+#include "postgres_outbox.hpp"
 #include "sqlite_database.hpp"
+#include "store_choice.hpp"
 
 namespace lanchat::auth {
 
@@ -30,6 +34,9 @@ constexpr Setting kSettings[] = {
     setting::milliseconds("login_first_delay_ms", 1000, 0, setting::kNoLimit,
                           "the first wait after the free failures; each further failure doubles it"),
     setting::milliseconds("login_max_delay_ms", 60000, 0, setting::kNoLimit, "the longest wait between attempts"),
+    plugin_support::kStoreSetting,
+    plugin_support::kPostgresDsnSetting,
+    plugin_support::kPostgresDsnFileSetting,
 };
 
 constexpr std::chrono::milliseconds kIdentityDeadline{10000};
@@ -74,11 +81,11 @@ private:
 class AuthPlugin : public Plugin {
 public:
     explicit AuthPlugin(Host& host) : Plugin(host), rpc_(host), metrics_(host), identity_(rpc_) {
-        database_ =
-            value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "auth", kAuthSchema));
-        store_ = value_or_throw(open_sqlite_store(*database_));
-        outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
-                                                                executor(), log());
+        const plugin_support::StoreChoice choice = value_or_throw(plugin_support::choose_store(settings()));
+        if (choice.postgres)
+            open_postgres(choice.dsn);
+        else
+            open_sqlite();
         logins_ = value_or_throw(metrics_.counter("logins_total", "Login attempts by outcome", {"outcome"}));
         service_ = std::make_unique<AuthService>(
             *store_, identity_,
@@ -132,10 +139,28 @@ public:
 private:
     static Caller caller_of(const CallInfo& call) { return {call.peer, call.correlation_id, call.call}; }
 
+    void open_sqlite() {
+        auto database =
+            value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "auth", kAuthSchema));
+        store_ = value_or_throw(open_sqlite_store(*database));
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database, plugin_support::AuditOutbox::through(rpc_),
+                                                                executor(), log());
+        database_ = std::move(database);
+    }
+
+    void open_postgres(const std::string& dsn) {
+        auto database =
+            value_or_throw(plugin_support::PostgresDatabase::open(dsn, "auth store", auth_postgres_schema()));
+        store_ = open_postgres_store(*database);
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            plugin_support::postgres_outbox(*database), plugin_support::AuditOutbox::through(rpc_), executor(), log());
+        database_ = std::move(database);
+    }
+
     Rpc rpc_;
     Metrics metrics_;
     MeshIdentity identity_;
-    std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::Transactional> database_;
     std::unique_ptr<AuthStore> store_;
     std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     Metric logins_;

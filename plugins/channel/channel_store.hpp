@@ -1,5 +1,5 @@
 // ChannelStore: channels, members and each channel's message log. The service logic sees only this
-// interface, so a PostgreSQL backend can come later; SQLite is the embedded default. Every change that the
+// interface; SQLite is the embedded default, PostgreSQL the store several nodes share. Every change that the
 // audit record must show takes the entries to stage with it, so both commit together or neither does.
 #pragma once
 
@@ -14,7 +14,9 @@
 
 namespace lanchat::plugin_support {
 class GroupCommit;
+class PostgresDatabase;
 class SqliteDatabase;
+struct Migration;
 }  // namespace lanchat::plugin_support
 
 namespace lanchat::channel {
@@ -102,5 +104,12 @@ public:
 sdk::Result<std::unique_ptr<ChannelStore>> open_sqlite_store(plugin_support::SqliteDatabase& database,
                                                              plugin_support::GroupCommit& commits);
 extern const char* const kChannelSchema;
+
+// The same store in PostgreSQL; `database` must have been opened with channel_postgres_schema(). Appends
+// and amends go through `commits`, which writes to `database`; both must outlive the store.
+std::unique_ptr<ChannelStore> open_postgres_store(plugin_support::PostgresDatabase& database,
+                                                  plugin_support::GroupCommit& commits);
+// The migrations of the channel store's tables (and its audit outbox) in PostgreSQL.
+const std::vector<plugin_support::Migration>& channel_postgres_schema();
 
 }  // namespace lanchat::channel

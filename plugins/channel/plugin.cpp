@@ -1,7 +1,8 @@
-// The Channel plugin: channels, members and message logs in SQLite.
+// The Channel plugin: channels, members and message logs in SQLite, or in PostgreSQL shared by nodes.
 //   config:  kSettings below
-//   store:   <data dir>/channel.sqlite (channels, members, messages, the audit outbox); appends and amends
-//            share commits (plugin_support::GroupCommit), counted in store_commits_total, store_batch_units
+//   store:   <data dir>/channel.sqlite, or with store = "postgresql" the database of postgres_dsn (channels,
+//            members, messages, the audit outbox); appends and amends share commits
+//            (plugin_support::GroupCommit), counted in store_commits_total, store_batch_units
 //   serves:  lanchat.channel.v1.Channel/* (the client edge, with Memberships and Positions for its delivery
 //            stream and CoMembers for presence watches; Append, Amend and Audience for the Router)
 //   calls:   audit (Append, through the durable outbox: membership changes, deletions)
@@ -13,7 +14,10 @@
 #include "group_commit.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
+#include "postgres_database.hpp"
+#include "postgres_outbox.hpp"
 #include "sqlite_database.hpp"
+#include "store_choice.hpp"
 
 namespace lanchat::channel {
 
@@ -23,6 +27,9 @@ namespace {
 
 constexpr Setting kSettings[] = {
     setting::integer("max_body_bytes", 16384, 1, 1024 * 1024, "the largest message body it stores"),
+    plugin_support::kStoreSetting,
+    plugin_support::kPostgresDsnSetting,
+    plugin_support::kPostgresDsnFileSetting,
 };
 
 }  // namespace
@@ -32,16 +39,14 @@ public:
     explicit ChannelPlugin(Host& host) : Plugin(host), rpc_(host), metrics_(host) {
         ChannelLimits limits;
         limits.max_body_bytes = settings().get<size_t>("max_body_bytes");
-        database_ =
-            value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "channel", kChannelSchema));
         store_commits_ = value_or_throw(metrics_.counter("store_commits_total", "Commits of appends and amends."));
         batch_units_ = value_or_throw(metrics_.histogram("store_batch_units", "Appends and amends per commit.", {},
                                                          {1, 2, 4, 8, 16, 32, 64, 128, 256}));
-        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_, plugin_support::GroupCommit::Limits{},
-                                                                 [this](size_t units) { count_commit(units); });
-        store_ = value_or_throw(open_sqlite_store(*database_, *commits_));
-        outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database_, plugin_support::AuditOutbox::through(rpc_),
-                                                                executor(), log());
+        const plugin_support::StoreChoice choice = value_or_throw(plugin_support::choose_store(settings()));
+        if (choice.postgres)
+            open_postgres(choice.dsn);
+        else
+            open_sqlite();
         service_ =
             std::make_unique<ChannelService>(*store_, limits, plugin_support::unix_ms_now, [this] { outbox_->kick(); });
     }
@@ -96,6 +101,31 @@ public:
     }
 
 private:
+    void open_sqlite() {
+        auto database =
+            value_or_throw(plugin_support::AuditOutbox::open_database(config().data_dir(), "channel", kChannelSchema));
+        commits_ = start_commits(*database);
+        store_ = value_or_throw(open_sqlite_store(*database, *commits_));
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(*database, plugin_support::AuditOutbox::through(rpc_),
+                                                                executor(), log());
+        database_ = std::move(database);
+    }
+
+    void open_postgres(const std::string& dsn) {
+        auto database =
+            value_or_throw(plugin_support::PostgresDatabase::open(dsn, "channel store", channel_postgres_schema()));
+        commits_ = start_commits(*database);
+        store_ = open_postgres_store(*database, *commits_);
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            plugin_support::postgres_outbox(*database), plugin_support::AuditOutbox::through(rpc_), executor(), log());
+        database_ = std::move(database);
+    }
+
+    std::unique_ptr<plugin_support::GroupCommit> start_commits(plugin_support::Transactional& database) {
+        return std::make_unique<plugin_support::GroupCommit>(database, plugin_support::GroupCommit::Limits{},
+                                                             [this](size_t units) { count_commit(units); });
+    }
+
     void count_commit(size_t units) const {
         store_commits_.add();
         batch_units_.observe(static_cast<double>(units));
@@ -105,7 +135,7 @@ private:
     Metrics metrics_;
     Metric store_commits_;
     Metric batch_units_;
-    std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::Transactional> database_;
     std::unique_ptr<plugin_support::GroupCommit> commits_;
     std::unique_ptr<ChannelStore> store_;
     std::unique_ptr<plugin_support::AuditOutbox> outbox_;

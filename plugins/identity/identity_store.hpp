@@ -1,5 +1,5 @@
 // IdentityStore: where users, password hashes and devices live. The service logic sees only this
-// interface, so a PostgreSQL backend can come later; SQLite is the embedded default.
+// interface; SQLite is the embedded default, PostgreSQL the store several nodes share.
 #pragma once
 
 #include <filesystem>
@@ -43,5 +43,7 @@ public:
 };
 
 sdk::Result<std::unique_ptr<IdentityStore>> open_sqlite_store(const std::filesystem::path& file);
+// The users in the PostgreSQL database `dsn` reaches, its tables created or upgraded first.
+sdk::Result<std::unique_ptr<IdentityStore>> open_postgres_store(const std::string& dsn);
 
 }  // namespace lanchat::identity

@@ -1,7 +1,8 @@
-// The Identity plugin: users, Argon2id password hashes and devices in SQLite.
+// The Identity plugin: users, Argon2id password hashes and devices in SQLite, or in PostgreSQL shared by nodes.
 //   config:  kSettings below: the cost of new hashes (existing hashes keep theirs and are re-made at the
 //            next successful login when weaker), and the hashing pool's threads and queue
-//   store:   <data dir>/identity.sqlite; <data dir>/audit_outbox.sqlite (entries on their way to Audit)
+//   store:   <data dir>/identity.sqlite, or with store = "postgresql" the database of postgres_dsn;
+//            <data dir>/audit_outbox.sqlite (entries on their way to Audit)
 //   serves:  lanchat.identity.v1.Identity/* (operators, Auth, the gateway); /VerifyPassword (Auth only)
 //   calls:   audit (Append, through the durable outbox: every change, with who asked)
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "identity_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
+#include "store_choice.hpp"
 
 namespace lanchat::identity {
 
@@ -29,6 +31,9 @@ constexpr Setting kSettings[] = {
                      "threads that hash and check passwords (Argon2id), apart from the node's"),
     setting::integer("hash_queue", 32, 1, 100000,
                      "password hashes that may wait for a thread; beyond it RESOURCE_EXHAUSTED"),
+    plugin_support::kStoreSetting,
+    plugin_support::kPostgresDsnSetting,
+    plugin_support::kPostgresDsnFileSetting,
 };
 
 Argon2Parameters configured_parameters(const Settings& settings) {
@@ -51,7 +56,9 @@ public:
         outbox_database_ = value_or_throw(plugin_support::AuditOutbox::open_database(data_dir, "audit_outbox"));
         outbox_ = std::make_unique<plugin_support::AuditOutbox>(
             *outbox_database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
-        auto store = open_sqlite_store(data_dir / "identity.sqlite");
+        const plugin_support::StoreChoice choice = value_or_throw(plugin_support::choose_store(settings()));
+        auto store =
+            choice.postgres ? open_postgres_store(choice.dsn) : open_sqlite_store(data_dir / "identity.sqlite");
         service_ = std::make_unique<IdentityService>(
             value_or_throw(std::move(store)), configured_parameters(settings()), plugin_support::unix_ms_now,
             [this](audit::v1::AppendRequest entry) {

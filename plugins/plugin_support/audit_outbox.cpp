@@ -9,10 +9,49 @@ namespace lanchat::plugin_support {
 namespace {
 constexpr std::chrono::milliseconds kFirstRetry{200};
 constexpr std::chrono::milliseconds kMaxRetry{10000};
+
+class SqliteQueue final : public OutboxQueue {
+public:
+    explicit SqliteQueue(SqliteDatabase& database) : database_(database) {}
+
+    sdk::Status push(const audit::v1::AppendRequest& entry) override {
+        return database_.transaction([&] { return AuditOutbox::stage(database_, entry); });
+    }
+
+    std::optional<Entry> oldest() override {
+        return database_.read([&]() -> std::optional<Entry> {
+            Statement select(database_, "SELECT id, entry FROM audit_outbox ORDER BY id LIMIT 1");
+            if (!select.step()) return std::nullopt;
+            return Entry{select.integer(0), select.blob(1)};
+        });
+    }
+
+    sdk::Status remove(int64_t id) override {
+        return database_.transaction([&]() -> sdk::Status {
+            Statement remove(database_, "DELETE FROM audit_outbox WHERE id = ?1");
+            return remove.bind(1, id).run("remove sent audit entry");
+        });
+    }
+
+    uint64_t size() override {
+        return database_.read([&]() -> uint64_t {
+            Statement count(database_, "SELECT count(*) FROM audit_outbox");
+            return count.step() ? static_cast<uint64_t>(count.integer(0)) : 0;
+        });
+    }
+
+private:
+    SqliteDatabase& database_;
+};
+
 }  // namespace
 
+AuditOutbox::AuditOutbox(std::unique_ptr<OutboxQueue> queue, Send send, const sdk::Executor& executor,
+                         const sdk::Logger& log)
+    : queue_(std::move(queue)), send_(std::move(send)), executor_(executor), log_(log) {}
+
 AuditOutbox::AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executor& executor, const sdk::Logger& log)
-    : database_(database), send_(std::move(send)), executor_(executor), log_(log) {}
+    : AuditOutbox(std::make_unique<SqliteQueue>(database), std::move(send), executor, log) {}
 
 AuditOutbox::~AuditOutbox() { stop(); }
 
@@ -30,14 +69,18 @@ AuditOutbox::Send AuditOutbox::through(const sdk::Rpc& rpc, std::chrono::millise
     };
 }
 
-sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
+audit::v1::AppendRequest& AuditOutbox::keyed(audit::v1::AppendRequest& entry) {
     if (entry.idempotency_key().empty()) entry.set_idempotency_key(ids::random_id("ao_"));
+    return entry;
+}
+
+sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
     Statement insert(database, "INSERT INTO audit_outbox (entry) VALUES (?1)");
-    return insert.bind_blob(1, entry.SerializeAsString()).run("queue audit entry");
+    return insert.bind_blob(1, keyed(entry).SerializeAsString()).run("queue audit entry");
 }
 
 sdk::Status AuditOutbox::enqueue(audit::v1::AppendRequest entry) {
-    sdk::Status queued = database_.transaction([&] { return stage(database_, std::move(entry)); });
+    sdk::Status queued = queue_->push(keyed(entry));
     if (queued.ok()) kick();
     return queued;
 }
@@ -60,12 +103,7 @@ void AuditOutbox::stop() {
     retry.reset();
 }
 
-uint64_t AuditOutbox::pending() {
-    return database_.read([&]() -> uint64_t {
-        Statement count(database_, "SELECT count(*) FROM audit_outbox");
-        return count.step() ? static_cast<uint64_t>(count.integer(0)) : 0;
-    });
-}
+uint64_t AuditOutbox::pending() { return queue_->size(); }
 
 uint64_t AuditOutbox::sent() const {
     std::lock_guard lock(mutex_);
@@ -91,11 +129,7 @@ void AuditOutbox::send_oldest() {
         std::lock_guard lock(mutex_);
         kicked_ = false;
     }
-    auto oldest = database_.read([&]() -> std::optional<std::pair<int64_t, std::string>> {
-        Statement select(database_, "SELECT id, entry FROM audit_outbox ORDER BY id LIMIT 1");
-        if (!select.step()) return std::nullopt;
-        return std::pair{select.integer(0), select.blob(1)};
-    });
+    std::optional<OutboxQueue::Entry> oldest = queue_->oldest();
     if (!oldest) {
         std::unique_lock lock(mutex_);
         if (kicked_ && running_) {  // an entry was queued after the look: look again
@@ -106,20 +140,17 @@ void AuditOutbox::send_oldest() {
         return;
     }
     audit::v1::AppendRequest entry;
-    if (!entry.ParseFromString(oldest->second)) {
-        log_.error("dropping an unreadable queued audit entry", {{"outbox_id", oldest->first}});
-        return finished(oldest->first, {});
+    if (!entry.ParseFromString(oldest->bytes)) {
+        log_.error("dropping an unreadable queued audit entry", {{"outbox_id", oldest->id}});
+        return finished(oldest->id, {});
     }
-    const int64_t id = oldest->first;
+    const int64_t id = oldest->id;
     send_(entry, [this, id](sdk::Status status) { finished(id, status); });
 }
 
 void AuditOutbox::finished(int64_t id, const sdk::Status& status) {
     if (status.ok()) {
-        sdk::Status removed = database_.transaction([&]() -> sdk::Status {
-            Statement remove(database_, "DELETE FROM audit_outbox WHERE id = ?1");
-            return remove.bind(1, id).run("remove sent audit entry");
-        });
+        sdk::Status removed = queue_->remove(id);
         if (!removed.ok()) log_.error("cannot remove a sent audit entry", {{"reason", removed.message()}});
     }
     std::lock_guard lock(mutex_);

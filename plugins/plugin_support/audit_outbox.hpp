@@ -1,5 +1,6 @@
 // AuditOutbox: how a service records audit entries without waiting on Audit. An entry is first written to
-// the service's own SQLite file (durable before the caller goes on), then sent to Audit once, in order,
+// the service's own database (SQLite, or PostgreSQL through postgres_outbox.hpp; durable before the caller
+// goes on), then sent to Audit once, in order,
 // one at a time; a failed send is retried after a growing pause with the same idempotency key, so Audit
 // recognises a resend of an entry it already wrote. A slow or absent Audit delays the record, never the
 // service, and a crash loses nothing that was queued.
@@ -17,6 +18,7 @@
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/sdk/executor.hpp"
 #include "lanchat/sdk/rpc.hpp"
+#include "outbox_queue.hpp"
 #include "sqlite_database.hpp"
 
 namespace lanchat::plugin_support {
@@ -30,6 +32,9 @@ public:
     // Sends one entry to Audit and calls `done` with the outcome (exactly once, from any thread).
     using Send = std::function<void(const audit::v1::AppendRequest& entry, std::function<void(sdk::Status)> done)>;
 
+    // Keeps its entries in `queue`.
+    AuditOutbox(std::unique_ptr<OutboxQueue> queue, Send send, const sdk::Executor& executor, const sdk::Logger& log);
+    // Keeps its entries in the audit_outbox table (kSchema) of `database`, which must outlive it.
     AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executor& executor, const sdk::Logger& log);
 
     // Opens `<data_dir>/<name>.sqlite`, named "<name> store" in errors, with the service's `schema` and this
@@ -50,6 +55,8 @@ public:
     // Queues `entry` inside a transaction the caller holds on `database`, so the entry commits (or not)
     // with the change it records. Call kick() after the commit.
     static sdk::Status stage(SqliteDatabase& database, audit::v1::AppendRequest entry);
+    // Gives `entry` an idempotency key if it has none: what every stage() does first.
+    static audit::v1::AppendRequest& keyed(audit::v1::AppendRequest& entry);
     // Sends what was staged, if started and not sending already.
     void kick();
     // Starts sending whatever is queued, including entries left by an earlier run.
@@ -63,7 +70,7 @@ private:
     void send_oldest();
     void finished(int64_t id, const sdk::Status& status);
 
-    SqliteDatabase& database_;
+    std::unique_ptr<OutboxQueue> queue_;
     Send send_;
     const sdk::Executor& executor_;
     const sdk::Logger& log_;

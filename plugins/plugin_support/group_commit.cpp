@@ -3,11 +3,11 @@
 #include <exception>
 #include <string>
 
-#include "sqlite_database.hpp"
+#include "transactional.hpp"
 
 namespace lanchat::plugin_support {
 
-GroupCommit::GroupCommit(SqliteDatabase& database, Limits limits, Committed committed)
+GroupCommit::GroupCommit(Transactional& database, Limits limits, Committed committed)
     : database_(database), limits_(limits), committed_(std::move(committed)), committer_([this] { run(); }) {}
 
 GroupCommit::~GroupCommit() { stop(); }
@@ -86,7 +86,7 @@ void GroupCommit::run() {
 
 void GroupCommit::commit(std::vector<Unit>& batch) {
     std::vector<sdk::Status> outcomes(batch.size());
-    sdk::Status committed = database_.transaction([&]() -> sdk::Status {
+    sdk::Status committed = database_.run_transaction([&]() -> sdk::Status {
         for (size_t i = 0; i < batch.size(); ++i) {
             if (sdk::Status kept = run_in_savepoint(batch[i].work, outcomes[i]); !kept.ok()) return kept;
         }
@@ -106,7 +106,7 @@ void GroupCommit::commit(std::vector<Unit>& batch) {
 }
 
 sdk::Status GroupCommit::run_in_savepoint(const Work& work, sdk::Status& outcome) {
-    if (sdk::Status opened = Statement(database_, "SAVEPOINT unit").run("open a write's savepoint"); !opened.ok()) {
+    if (sdk::Status opened = database_.step("SAVEPOINT unit", "open a write's savepoint"); !opened.ok()) {
         return opened;
     }
     try {
@@ -115,14 +115,13 @@ sdk::Status GroupCommit::run_in_savepoint(const Work& work, sdk::Status& outcome
         outcome = sdk::internal_error(database_.name() + ": a write failed: " + error.what());
     }
     if (!outcome.ok()) {
-        // An I/O error or a full disk makes SQLite roll back the whole transaction, not just this unit.
+        // An I/O error, a full disk or a lost connection ends the whole transaction, not just this unit.
         if (!database_.in_transaction()) return outcome;
-        if (sdk::Status undone = Statement(database_, "ROLLBACK TO unit").run("roll back a refused write");
-            !undone.ok()) {
+        if (sdk::Status undone = database_.step("ROLLBACK TO unit", "roll back a refused write"); !undone.ok()) {
             return undone;
         }
     }
-    return Statement(database_, "RELEASE unit").run("release a write's savepoint");
+    return database_.step("RELEASE unit", "release a write's savepoint");
 }
 
 }  // namespace lanchat::plugin_support

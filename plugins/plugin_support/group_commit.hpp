@@ -1,9 +1,10 @@
-// GroupCommit: concurrent writes to one SqliteDatabase share one transaction and so one fsync.
+// GroupCommit: concurrent writes to one database (SQLite or PostgreSQL, through Transactional) share one
+// transaction and so one fsync.
 //
 // Callers submit a unit of work (a function run inside the open transaction) and a completion. One
-// committer thread takes everything queued (at most Limits::max_batch units), runs BEGIN IMMEDIATE, runs
-// each unit in a SAVEPOINT of its own, COMMITs (the one fsync of synchronous=FULL), and only then runs the
-// completions, in the order the units were submitted. When nothing is being committed and nothing waits,
+// committer thread takes everything queued (at most Limits::max_batch units), runs BEGIN, runs
+// each unit in a SAVEPOINT of its own, COMMITs (the one fsync of synchronous=FULL or synchronous_commit=on), and only
+// then runs the completions, in the order the units were submitted. When nothing is being committed and nothing waits,
 // submit() commits its own unit on the caller's thread instead (a batch of one, no handoff): a lone writer
 // is as fast as a plain transaction, and under load every unit goes to the committer, so no caller's
 // thread waits for more than its own write's fsync. One batch is committed at a time. A unit that fails rolls back only
@@ -32,7 +33,7 @@
 
 namespace lanchat::plugin_support {
 
-class SqliteDatabase;
+class Transactional;
 
 class GroupCommit {
 public:
@@ -50,8 +51,8 @@ public:
     using Committed = std::function<void(size_t units)>;
 
     // Starts the committer thread. `database` must outlive this.
-    GroupCommit(SqliteDatabase& database, Limits limits, Committed committed = {});
-    explicit GroupCommit(SqliteDatabase& database) : GroupCommit(database, Limits{}) {}
+    GroupCommit(Transactional& database, Limits limits, Committed committed = {});
+    explicit GroupCommit(Transactional& database) : GroupCommit(database, Limits{}) {}
     ~GroupCommit();
     GroupCommit(const GroupCommit&) = delete;
     GroupCommit& operator=(const GroupCommit&) = delete;
@@ -91,7 +92,7 @@ private:
     // The unit's work in its own savepoint; the batch's failure when the savepoint itself could not be kept.
     sdk::Status run_in_savepoint(const Work& work, sdk::Status& outcome);
 
-    SqliteDatabase& database_;
+    Transactional& database_;
     const Limits limits_;
     const Committed committed_;
     mutable std::mutex mutex_;

@@ -1,10 +1,11 @@
 // SqliteDatabase: the embedded store every service plugin uses by default. One file in the plugin's data
 // dir, WAL, synchronous=FULL: a transaction that returned is on the disk, so a write may be acknowledged.
-// Each service keeps its own store interface above this, so a PostgreSQL backend can replace it later.
+// Each service keeps its own store interface above this; postgres_database.hpp is the shared alternative.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "lanchat/sdk/status.hpp"
+#include "transactional.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -68,13 +70,13 @@ private:
     int last_ = 0;
 };
 
-class SqliteDatabase {
+class SqliteDatabase final : public Transactional {
 public:
     // Opens (creating if needed) `file` and runs `schema` (statements separated by ';') once.
     // `what` names the store in errors, e.g. "identity store".
     static sdk::Result<std::unique_ptr<SqliteDatabase>> open(const std::filesystem::path& file, std::string what,
                                                              std::string_view schema);
-    ~SqliteDatabase();
+    ~SqliteDatabase() override;
     SqliteDatabase(const SqliteDatabase&) = delete;
     SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
@@ -96,6 +98,9 @@ public:
         return result;
     }
 
+    sdk::Status run_transaction(const std::function<sdk::Status()>& work) override { return transaction(work); }
+    sdk::Status step(std::string_view sql, std::string_view doing) override { return Statement(*this, sql).run(doing); }
+
     // Runs `work` under the database's lock without a transaction (reads).
     template <class Work>
     auto read(Work&& work) {
@@ -110,9 +115,8 @@ public:
     int64_t changes() const;
     // False outside BEGIN ... COMMIT, and after SQLite rolled a transaction back by itself (I/O error, full
     // disk).
-    bool in_transaction() const;
-    // The store this is, as errors name it ("channel store").
-    const std::string& name() const { return what_; }
+    bool in_transaction() const override;
+    const std::string& name() const override { return what_; }
     sqlite3* handle() const { return db_; }
 
 private:

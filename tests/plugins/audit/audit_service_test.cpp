@@ -9,13 +9,19 @@
 
 #include "answer.hpp"
 #include "hash_chain.hpp"
+#include "postgres_server.hpp"
+#include "store_backends.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::audit {
 namespace {
 
+using lanchat::testing::PostgresEnvironment;
+using lanchat::testing::StoreBackend;
 using lanchat::testing::wait_for_answer;
 using Answer = sdk::Result<v1::AppendReply>;
+
+[[maybe_unused]] const auto* const kPostgres = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
 
 const std::string kRouter = "spiffe://lan.test/svc/router";
 const std::string kOperator = "spiffe://lan.test/operator/alice";
@@ -37,25 +43,42 @@ Answer append(AuditService& audit, const v1::AppendRequest& request) {
     return wait_for_answer<Answer>([&](auto done) { audit.append(kRouter, request, done); });
 }
 
-class AuditServiceTest : public ::testing::Test {
+// Every case runs against both stores: the SQLite file, and a PostgreSQL database of its own.
+class AuditServiceTest : public ::testing::TestWithParam<StoreBackend> {
 protected:
-    std::unique_ptr<AuditService> open() {
-        return value_or_throw(AuditService::open(value_or_throw(open_sqlite_store(file_)),
-                                                 value_or_throw(CheckpointSigner::open(key_, checkpoint_))));
+    void SetUp() override {
+        if (GetParam() == StoreBackend::postgresql) dsn_ = PostgresEnvironment::server().create_database();
     }
+    std::unique_ptr<AuditStore> open_store() {
+        return value_or_throw(GetParam() == StoreBackend::sqlite ? open_sqlite_store(file_)
+                                                                 : open_postgres_store(dsn_));
+    }
+    std::unique_ptr<AuditService> open() {
+        return value_or_throw(
+            AuditService::open(open_store(), value_or_throw(CheckpointSigner::open(key_, checkpoint_))));
+    }
+    // A change behind the service's back, as someone with access to the database can make.
     void sql(const std::string& statement) {
+        if (GetParam() == StoreBackend::postgresql) {
+            lanchat::testing::PostgresServer::value(dsn_, statement);
+            return;
+        }
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
         ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
         sqlite3_close(db);
     }
     lanchat::testing::TempDir dir_;
+    std::string dsn_;
     std::filesystem::path file_ = dir_.path() / "audit.sqlite";
     std::filesystem::path key_ = dir_.path() / "checkpoint.key";
     std::filesystem::path checkpoint_ = dir_.path() / "audit.checkpoint";
 };
 
-TEST_F(AuditServiceTest, EntriesChainAndVerify) {
+INSTANTIATE_TEST_SUITE_P(BothStores, AuditServiceTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
+
+TEST_P(AuditServiceTest, EntriesChainAndVerify) {
     auto audit = open();
     auto first = append(*audit, entry("user:alice", "login"));
     auto second = append(*audit, entry("user:bob", "login"));
@@ -70,7 +93,7 @@ TEST_F(AuditServiceTest, EntriesChainAndVerify) {
     EXPECT_EQ(verdict->entries(), 2u);
 }
 
-TEST_F(AuditServiceTest, ARepeatedIdempotencyKeyWritesNothingNew) {
+TEST_P(AuditServiceTest, ARepeatedIdempotencyKeyWritesNothingNew) {
     auto audit = open();
     auto first = append(*audit, entry("user:alice", "logout", "key-1"));
     auto again = append(*audit, entry("user:alice", "logout", "key-1"));
@@ -80,17 +103,13 @@ TEST_F(AuditServiceTest, ARepeatedIdempotencyKeyWritesNothingNew) {
     EXPECT_EQ(audit->verify(kOperator)->entries(), 1u);
 }
 
-TEST_F(AuditServiceTest, AnEditBehindTheServicesBackIsNamedByVerify) {
+TEST_P(AuditServiceTest, AnEditBehindTheServicesBackIsNamedByVerify) {
     {
         auto audit = open();
         for (const char* action : {"login", "login_failed", "logout"})
             ASSERT_TRUE(append(*audit, entry("user:alice", action)).ok());
     }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE entries SET outcome = 'denied' WHERE sequence = 2", nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    sql("UPDATE entries SET outcome = 'denied' WHERE sequence = 2");
     auto audit = open();
     auto verdict = audit->verify(kOperator);
     ASSERT_TRUE(verdict.ok());
@@ -100,7 +119,7 @@ TEST_F(AuditServiceTest, AnEditBehindTheServicesBackIsNamedByVerify) {
               "entry 2: its content does not match its hash (the entry was changed after it was written)");
 }
 
-TEST_F(AuditServiceTest, ARecordCutShortIsReportedWithTheMissingEntries) {
+TEST_P(AuditServiceTest, ARecordCutShortIsReportedWithTheMissingEntries) {
     {
         auto audit = open();
         for (int i = 0; i < 17; ++i) ASSERT_TRUE(append(*audit, entry("user:alice", "login")).ok());
@@ -117,13 +136,13 @@ TEST_F(AuditServiceTest, ARecordCutShortIsReportedWithTheMissingEntries) {
               "15..17 are missing (the record was cut short)");
 }
 
-TEST_F(AuditServiceTest, ARewriteWithEveryHashRecomputedIsReported) {
+TEST_P(AuditServiceTest, ARewriteWithEveryHashRecomputedIsReported) {
     {
         auto audit = open();
         for (int i = 0; i < 3; ++i) ASSERT_TRUE(append(*audit, entry("user:alice", "login")).ok());
     }
     // Rewrite entry 2 and recompute its hash and the next one's, as someone with the database can.
-    auto store = value_or_throw(open_sqlite_store(file_));
+    auto store = open_store();
     auto entries = value_or_throw(store->query({}, 0, 10));
     store.reset();
     entries[1].set_actor("user:mallory");
@@ -142,7 +161,7 @@ TEST_F(AuditServiceTest, ARewriteWithEveryHashRecomputedIsReported) {
               "its hashes recomputed)");
 }
 
-TEST_F(AuditServiceTest, ACheckpointNotSignedByThisKeyOrMissingIsReported) {
+TEST_P(AuditServiceTest, ACheckpointNotSignedByThisKeyOrMissingIsReported) {
     { ASSERT_TRUE(append(*open(), entry("user:alice", "login")).ok()); }
     std::filesystem::remove(key_);  // another key: the old checkpoint no longer verifies
     auto verdict = open()->verify(kOperator);
@@ -157,9 +176,9 @@ TEST_F(AuditServiceTest, ACheckpointNotSignedByThisKeyOrMissingIsReported) {
     EXPECT_NE(verdict->reason().find("there is no signed checkpoint"), std::string::npos) << verdict->reason();
 }
 
-TEST_F(AuditServiceTest, ARecordFromBeforeCheckpointsIsSignedAtFirstStart) {
+TEST_P(AuditServiceTest, ARecordFromBeforeCheckpointsIsSignedAtFirstStart) {
     {
-        auto store = value_or_throw(open_sqlite_store(file_));
+        auto store = open_store();
         v1::Entry draft;
         draft.set_actor("user:alice");
         draft.set_action("login");
@@ -172,7 +191,7 @@ TEST_F(AuditServiceTest, ARecordFromBeforeCheckpointsIsSignedAtFirstStart) {
     EXPECT_EQ(verdict->checkpoint_entries(), 1u);
 }
 
-TEST_F(AuditServiceTest, QueriesFilterAndPageAndOnlyOperatorsRead) {
+TEST_P(AuditServiceTest, QueriesFilterAndPageAndOnlyOperatorsRead) {
     auto audit = open();
     for (int i = 0; i < 5; ++i) ASSERT_TRUE(append(*audit, entry(i % 2 ? "user:bob" : "user:alice", "login")).ok());
     v1::QueryRequest request;
@@ -193,7 +212,7 @@ TEST_F(AuditServiceTest, QueriesFilterAndPageAndOnlyOperatorsRead) {
     EXPECT_EQ(audit->verify(kRouter).status().code(), sdk::Code::permission_denied);
 }
 
-TEST_F(AuditServiceTest, BadInputIsRefusedAndSqlTextIsJustText) {
+TEST_P(AuditServiceTest, BadInputIsRefusedAndSqlTextIsJustText) {
     auto audit = open();
     EXPECT_EQ(append(*audit, entry("", "login")).status().message(), "actor is required");
     EXPECT_EQ(append(*audit, entry(std::string(300, 'x'), "login")).status().message(),
@@ -208,7 +227,7 @@ TEST_F(AuditServiceTest, BadInputIsRefusedAndSqlTextIsJustText) {
     EXPECT_TRUE(audit->verify(kOperator)->intact());
 }
 
-TEST_F(AuditServiceTest, ConcurrentAppendsChainInTheOrderTheyAreAnsweredAndVerify) {
+TEST_P(AuditServiceTest, ConcurrentAppendsChainInTheOrderTheyAreAnsweredAndVerify) {
     auto audit = open();
     constexpr int kThreads = 8, kEach = 40;
     std::mutex mutex;
@@ -262,6 +281,46 @@ TEST_F(AuditServiceTest, ConcurrentAppendsChainInTheOrderTheyAreAnsweredAndVerif
     EXPECT_TRUE(verdict->intact()) << verdict->reason();
     EXPECT_EQ(verdict->entries(), static_cast<uint64_t>(kThreads * kEach));
     EXPECT_EQ(verdict->checkpoint_entries(), verdict->entries());
+}
+
+// Two nodes' Audit instances appending at once to one PostgreSQL database: the chain's advisory lock
+// orders their commits, so one chain comes out, gapless, and verifies.
+TEST(SharedPostgresAuditTest, TwoNodesAppendingAtOnceKeepOneChainThatVerifies) {
+    const std::string dsn = PostgresEnvironment::server().create_database();
+    lanchat::testing::TempDir dir;
+    auto node = [&](const std::string& name) {
+        return value_or_throw(AuditService::open(
+            value_or_throw(open_postgres_store(dsn)),
+            value_or_throw(CheckpointSigner::open(dir.path() / (name + ".key"), dir.path() / (name + ".cp")))));
+    };
+    std::unique_ptr<AuditService> first = node("first");
+    std::unique_ptr<AuditService> second = node("second");
+    constexpr int kEach = 30;
+    std::vector<std::thread> writers;
+    for (AuditService* audit : {first.get(), second.get()}) {
+        writers.emplace_back([audit] {
+            std::vector<std::future<Answer>> answers;
+            for (int i = 0; i < kEach; ++i) {
+                auto answer = std::make_shared<std::promise<Answer>>();
+                answers.push_back(answer->get_future());
+                // Both nodes send the same keys for some (an outbox resending through another node).
+                const std::string key = i % 3 == 0 ? "shared-" + std::to_string(i) : "";
+                audit->append(kRouter, entry("user:alice", "login", key),
+                              [answer](Answer reply) { answer->set_value(std::move(reply)); });
+            }
+            for (std::future<Answer>& answer : answers) {
+                Answer reply = answer.get();
+                EXPECT_TRUE(reply.ok()) << reply.status().message();
+            }
+        });
+    }
+    for (std::thread& writer : writers) writer.join();
+    for (AuditService* audit : {first.get(), second.get()}) {
+        auto verdict = audit->verify(kOperator);
+        ASSERT_TRUE(verdict.ok()) << verdict.status().message();
+        EXPECT_TRUE(verdict->intact()) << verdict->reason();
+        EXPECT_EQ(verdict->entries(), static_cast<uint64_t>(2 * kEach - kEach / 3));
+    }
 }
 
 }  // namespace

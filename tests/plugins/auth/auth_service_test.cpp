@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "identity_service.hpp"
+#include "postgres_database.hpp"
+#include "postgres_server.hpp"
 #include "sqlite_database.hpp"
+#include "store_backends.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::auth {
@@ -41,15 +44,30 @@ const std::string kDeviceB(64, 'b');
 const Caller kGateway{"spiffe://lan.test/svc/gateway", "corr-1", nullptr};
 const identity::Caller kOperator{"spiffe://lan.test/operator/root", "corr-2"};
 
-class AuthServiceTest : public ::testing::Test {
+using lanchat::testing::PostgresEnvironment;
+using lanchat::testing::StoreBackend;
+
+[[maybe_unused]] const auto* const kPostgres = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+// Every case runs against both stores: SQLite files, and one PostgreSQL database of its own for Auth and
+// Identity both.
+class AuthServiceTest : public ::testing::TestWithParam<StoreBackend> {
 protected:
     void SetUp() override {
-        identity_ = std::make_unique<identity::IdentityService>(
-            value_or_throw(identity::open_sqlite_store(dir_.path() / "identity.sqlite")),
-            identity::Argon2Parameters{8192, 1, 1}, [this] { return now_ms_; });
-        database_ = value_or_throw(
-            plugin_support::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
-        store_ = value_or_throw(open_sqlite_store(*database_));
+        if (GetParam() == StoreBackend::sqlite) {
+            open_identity(identity::open_sqlite_store(dir_.path() / "identity.sqlite"));
+            auto database = value_or_throw(
+                plugin_support::SqliteDatabase::open(dir_.path() / "auth.sqlite", "auth store", kAuthSchema));
+            store_ = value_or_throw(open_sqlite_store(*database));
+            database_ = std::move(database);
+        } else {
+            const std::string dsn = PostgresEnvironment::server().create_database();
+            open_identity(identity::open_postgres_store(dsn));
+            auto database =
+                value_or_throw(plugin_support::PostgresDatabase::open(dsn, "auth store", auth_postgres_schema()));
+            store_ = open_postgres_store(*database);
+            database_ = std::move(database);
+        }
         directory_ = std::make_unique<InProcessIdentity>(*identity_);
         auth_ = std::make_unique<AuthService>(
             *store_, *directory_, [this](audit::v1::AppendRequest entry) { audit_.push_back(entry); },
@@ -91,6 +109,11 @@ protected:
         return *result;
     }
 
+    void open_identity(sdk::Result<std::unique_ptr<identity::IdentityStore>> store) {
+        identity_ = std::make_unique<identity::IdentityService>(
+            value_or_throw(std::move(store)), identity::Argon2Parameters{8192, 1, 1}, [this] { return now_ms_; });
+    }
+
     std::vector<std::string> actions() const {
         std::vector<std::string> actions;
         for (const auto& entry : audit_) actions.push_back(entry.action());
@@ -100,7 +123,7 @@ protected:
     lanchat::testing::TempDir dir_;
     int64_t now_ms_ = 1'800'000'000'000;
     std::unique_ptr<identity::IdentityService> identity_;
-    std::unique_ptr<plugin_support::SqliteDatabase> database_;
+    std::unique_ptr<plugin_support::Transactional> database_;
     std::unique_ptr<AuthStore> store_;
     std::unique_ptr<InProcessIdentity> directory_;
     std::unique_ptr<AuthService> auth_;
@@ -109,7 +132,10 @@ protected:
     identity::v1::User alice_;
 };
 
-TEST_F(AuthServiceTest, LoginIssuesATokenThatValidates) {
+INSTANTIATE_TEST_SUITE_P(BothStores, AuthServiceTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
+
+TEST_P(AuthServiceTest, LoginIssuesATokenThatValidates) {
     auto pair = login("Alice", "correct horse");
     ASSERT_TRUE(pair.ok()) << pair.status().message();
     EXPECT_EQ(pair->claims().subject(), alice_.id());
@@ -122,7 +148,7 @@ TEST_F(AuthServiceTest, LoginIssuesATokenThatValidates) {
     EXPECT_EQ(counted_["ok"], 1);
 }
 
-TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
+TEST_P(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
     auto wrong = login("alice", "wrong horse");
     auto unknown = login("mallory", "correct horse");
     EXPECT_EQ(wrong.status().code(), sdk::Code::unauthenticated);
@@ -132,7 +158,7 @@ TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
     EXPECT_EQ(counted_["invalid_credentials"], 2);
 }
 
-TEST_F(AuthServiceTest, DisabledUsersCannotLogInOrRefresh) {
+TEST_P(AuthServiceTest, DisabledUsersCannotLogInOrRefresh) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());
     identity::v1::SetUserDisabledRequest disable;
@@ -143,7 +169,7 @@ TEST_F(AuthServiceTest, DisabledUsersCannotLogInOrRefresh) {
     EXPECT_EQ(refresh(pair->refresh_token()).status().code(), sdk::Code::permission_denied);
 }
 
-TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
+TEST_P(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
     for (const char* user : {"alice", "nobody"}) {
         const std::string source = std::string("10.1.0.") + user;  // one source per user: only the user key counts
         for (int i = 0; i < 3; ++i)
@@ -161,7 +187,7 @@ TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
 }
 
 // Guesses sent in parallel are counted as they arrive, not when their answers come back.
-TEST_F(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
+TEST_P(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
     directory_->hold = true;
     int throttled = 0;
     for (int i = 0; i < 6; ++i) {
@@ -178,7 +204,7 @@ TEST_F(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
     for (auto& answer : directory_->held) answer();
 }
 
-TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {
+TEST_P(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(login("user" + std::to_string(i), "guess", "", "10.6.6.6").status().code(),
                   sdk::Code::unauthenticated);
@@ -187,7 +213,7 @@ TEST_F(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {
     EXPECT_TRUE(login("alice", "correct horse", "", "10.0.0.2").ok());
 }
 
-TEST_F(AuthServiceTest, RefreshRotatesAndReplayRevokesTheFamily) {
+TEST_P(AuthServiceTest, RefreshRotatesAndReplayRevokesTheFamily) {
     auto first = login("alice", "correct horse");
     ASSERT_TRUE(first.ok());
     auto second = refresh(first->refresh_token());
@@ -204,7 +230,7 @@ TEST_F(AuthServiceTest, RefreshRotatesAndReplayRevokesTheFamily) {
     EXPECT_EQ(refresh(std::string(5000, 'x')).status().code(), sdk::Code::unauthenticated);
 }
 
-TEST_F(AuthServiceTest, LogoutRevokesTheSessionAndTheAccessToken) {
+TEST_P(AuthServiceTest, LogoutRevokesTheSessionAndTheAccessToken) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());
     v1::LogoutRequest logout;
@@ -218,7 +244,7 @@ TEST_F(AuthServiceTest, LogoutRevokesTheSessionAndTheAccessToken) {
 
 // A second connection of the same login logging out after the first did: its token and its refresh token
 // were revoked already, and logging out again is still a success, not an error the client cannot act on.
-TEST_F(AuthServiceTest, LoggingOutWhatIsRevokedAlreadySucceeds) {
+TEST_P(AuthServiceTest, LoggingOutWhatIsRevokedAlreadySucceeds) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());
     v1::LogoutRequest logout;
@@ -245,7 +271,7 @@ TEST_F(AuthServiceTest, LoggingOutWhatIsRevokedAlreadySucceeds) {
     EXPECT_EQ(auth_->logout(stranger, kGateway).status().code(), sdk::Code::unauthenticated);
 }
 
-TEST_F(AuthServiceTest, ADisabledUsersTokenNoLongerValidatesAndTheirSessionsFailTheRecheck) {
+TEST_P(AuthServiceTest, ADisabledUsersTokenNoLongerValidatesAndTheirSessionsFailTheRecheck) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());
     v1::RecheckRequest recheck;
@@ -268,7 +294,7 @@ TEST_F(AuthServiceTest, ADisabledUsersTokenNoLongerValidatesAndTheirSessionsFail
     EXPECT_EQ((*verdicts)->verdicts(0).reason(), "account disabled");
 }
 
-TEST_F(AuthServiceTest, ARevokedDevicesTokenNeitherValidatesNorRefreshes) {
+TEST_P(AuthServiceTest, ARevokedDevicesTokenNeitherValidatesNorRefreshes) {
     auto pair = login("alice", "correct horse", kDeviceA);
     ASSERT_TRUE(pair.ok());
     identity::v1::ListDevicesRequest list;
@@ -283,7 +309,7 @@ TEST_F(AuthServiceTest, ARevokedDevicesTokenNeitherValidatesNorRefreshes) {
     EXPECT_EQ(actions().back(), "refresh_refused");
 }
 
-TEST_F(AuthServiceTest, LogoutOfASessionRevokesItsAccessTokenWithoutARefreshToken) {
+TEST_P(AuthServiceTest, LogoutOfASessionRevokesItsAccessTokenWithoutARefreshToken) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());
     v1::LogoutRequest logout;
@@ -296,7 +322,7 @@ TEST_F(AuthServiceTest, LogoutOfASessionRevokesItsAccessTokenWithoutARefreshToke
     EXPECT_EQ(auth_->logout(v1::LogoutRequest(), kGateway).status().code(), sdk::Code::unauthenticated);
 }
 
-TEST_F(AuthServiceTest, TokensAreBoundToTheDeviceThatLoggedIn) {
+TEST_P(AuthServiceTest, TokensAreBoundToTheDeviceThatLoggedIn) {
     auto pair = login("alice", "correct horse", kDeviceA);
     ASSERT_TRUE(pair.ok());
     EXPECT_EQ(pair->claims().device(), kDeviceA);
@@ -307,14 +333,14 @@ TEST_F(AuthServiceTest, TokensAreBoundToTheDeviceThatLoggedIn) {
     EXPECT_TRUE(refresh(pair->refresh_token(), kDeviceA).ok());
 }
 
-TEST_F(AuthServiceTest, AccessTokensExpire) {
+TEST_P(AuthServiceTest, AccessTokensExpire) {
     auto pair = login("alice", "correct horse");
     ASSERT_TRUE(pair.ok());
     now_ms_ += 15 * 60 * 1000;
     EXPECT_NE(validate(pair->access_token()).message().find("expired"), std::string::npos);
 }
 
-TEST_F(AuthServiceTest, RotatedKeysVerifyUntilTheirTokensExpire) {
+TEST_P(AuthServiceTest, RotatedKeysVerifyUntilTheirTokensExpire) {
     auto old_pair = login("alice", "correct horse");
     ASSERT_TRUE(old_pair.ok());
     now_ms_ += 24LL * 3600 * 1000 - 60 * 1000;  // a day later, the old token has a minute left... of a new one
@@ -335,7 +361,7 @@ TEST_F(AuthServiceTest, RotatedKeysVerifyUntilTheirTokensExpire) {
     EXPECT_NE(validate(pair->access_token()).message().find("unknown key"), std::string::npos);
 }
 
-TEST_F(AuthServiceTest, OversizedAndMissingFieldsAreRefused) {
+TEST_P(AuthServiceTest, OversizedAndMissingFieldsAreRefused) {
     EXPECT_EQ(login("", "x").status().code(), sdk::Code::invalid_argument);
     EXPECT_EQ(login(std::string(65, 'a'), "correct horse").status().code(), sdk::Code::invalid_argument);
     EXPECT_EQ(login("alice", std::string(1025, 'a')).status().code(), sdk::Code::invalid_argument);

@@ -9,6 +9,7 @@
 
 #include "answer.hpp"
 #include "audit_outbox.hpp"
+#include "channel_backends.hpp"
 #include "group_commit.hpp"
 #include "sqlite_database.hpp"
 #include "temp_dir.hpp"
@@ -23,16 +24,13 @@ v1::Actor actor(const std::string& user, bool admin = false) {
     return actor;
 }
 
-class ChannelServiceTest : public ::testing::Test {
+// Every case runs against both stores (ChannelBackend): SQLite and PostgreSQL.
+class ChannelServiceTest : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {
-        database_ = value_or_throw(
-            plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
-                                                 std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
-        store_ = value_or_throw(open_sqlite_store(*database_, *commits_));
+        backend_ = std::make_unique<ChannelBackend>(GetParam());
         service_ = std::make_unique<ChannelService>(
-            *store_, ChannelLimits{100}, [this] { return ++now_; }, [this] { ++recorded_; });
+            backend_->store(), ChannelLimits{100}, [this] { return ++now_; }, [this] { ++recorded_; });
     }
 
     v1::ChannelInfo create(const std::string& owner, const std::string& name, v1::Kind kind = v1::PUBLIC) {
@@ -99,23 +97,18 @@ protected:
         return service_->history(request);
     }
 
-    int64_t audited() {
-        return database_->read([&] {
-            plugin_support::Statement count(*database_, "SELECT count(*) FROM audit_outbox");
-            return count.step() ? count.integer(0) : -1;
-        });
-    }
+    int64_t audited() { return static_cast<int64_t>(backend_->staged().size()); }
 
-    lanchat::testing::TempDir dir_;
     int64_t now_ = 1'000;
     int recorded_ = 0;
-    std::unique_ptr<plugin_support::SqliteDatabase> database_;
-    std::unique_ptr<plugin_support::GroupCommit> commits_;
-    std::unique_ptr<ChannelStore> store_;
+    std::unique_ptr<ChannelBackend> backend_;
     std::unique_ptr<ChannelService> service_;
 };
 
-TEST_F(ChannelServiceTest, MessagesGetGaplessSequencesAndRetriesStoreNothingNew) {
+INSTANTIATE_TEST_SUITE_P(BothStores, ChannelServiceTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
+
+TEST_P(ChannelServiceTest, MessagesGetGaplessSequencesAndRetriesStoreNothingNew) {
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
     const uint64_t joins = 2;  // alice's and bob's JOINED events come first
@@ -134,7 +127,7 @@ TEST_F(ChannelServiceTest, MessagesGetGaplessSequencesAndRetriesStoreNothingNew)
     EXPECT_EQ(history(general.id(), "alice", 0, v1::HistoryRequest::AFTER, 100)->messages_size(), 8);
 }
 
-TEST_F(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
+TEST_P(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
     auto general = create("alice", "general");
     EXPECT_EQ(post(general.id(), "mallory", "hi", "x").status().code(), sdk::Code::permission_denied);
     EXPECT_EQ(post("c_doesnotexist", "alice", "hi", "x").status().code(), sdk::Code::not_found);
@@ -149,7 +142,7 @@ TEST_F(ChannelServiceTest, PostingNeedsMembershipALiveChannelAndAValidBody) {
     EXPECT_EQ(post(general.id(), "alice", "hi", "y").status().code(), sdk::Code::failed_precondition);
 }
 
-TEST_F(ChannelServiceTest, AnAdminReadingAPrivateChannelTheyAreNotInIsAudited) {
+TEST_P(ChannelServiceTest, AnAdminReadingAPrivateChannelTheyAreNotInIsAudited) {
     auto secret = create("alice", "secret", v1::PRIVATE);
     auto general = create("alice", "general");
     ASSERT_TRUE(post(secret.id(), "alice", "between us", "a1").ok());
@@ -169,19 +162,14 @@ TEST_F(ChannelServiceTest, AnAdminReadingAPrivateChannelTheyAreNotInIsAudited) {
     ASSERT_TRUE(read.ok()) << read.status().message();
     EXPECT_EQ(read->messages_size(), 2);  // alice's JOINED and her message
     EXPECT_EQ(audited(), before + 1);
-    const std::string entry = database_->read([&] {
-        plugin_support::Statement last(*database_, "SELECT entry FROM audit_outbox ORDER BY id DESC LIMIT 1");
-        return last.step() ? last.blob(0) : std::string();
-    });
-    audit::v1::AppendRequest staged;
-    ASSERT_TRUE(staged.ParseFromString(entry));
+    const audit::v1::AppendRequest staged = backend_->staged().back();
     EXPECT_EQ(staged.action(), "private_history_read");
     EXPECT_EQ(staged.actor(), "user:root");
     EXPECT_EQ(staged.target(), "channel:" + secret.id());
     EXPECT_EQ(staged.correlation_id(), "corr-read");
 }
 
-TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
+TEST_P(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
     auto secret = create("alice", "secret", v1::PRIVATE);
     EXPECT_EQ(join(secret.id(), "bob").code(), sdk::Code::not_found);  // not even shown to exist
     const auto invite = &ChannelService::invite;
@@ -200,7 +188,7 @@ TEST_F(ChannelServiceTest, PrivateChannelsAreByInvitationAndHiddenFromOthers) {
     EXPECT_EQ(post(secret.id(), "bob", "still here?", "b2").status().code(), sdk::Code::permission_denied);
 }
 
-TEST_F(ChannelServiceTest, CreatingAChannelNeverTellsThatAPrivateOneOfThatNameExists) {
+TEST_P(ChannelServiceTest, CreatingAChannelNeverTellsThatAPrivateOneOfThatNameExists) {
     create("alice", "merger-plans", v1::PRIVATE);
     v1::CreateChannelRequest request;
     *request.mutable_actor() = actor("mallory");
@@ -214,7 +202,7 @@ TEST_F(ChannelServiceTest, CreatingAChannelNeverTellsThatAPrivateOneOfThatNameEx
     EXPECT_EQ(service_->create_channel(request, "corr").status().code(), sdk::Code::already_exists);
 }
 
-TEST_F(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
+TEST_P(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
     v1::OpenDirectRequest open;
     *open.mutable_actor() = actor("alice");
     open.set_other_user_id("bob");
@@ -230,7 +218,7 @@ TEST_F(ChannelServiceTest, DirectChannelsAreFoundAgainByTheirPair) {
     EXPECT_EQ(service_->open_direct(open, "corr").status().code(), sdk::Code::invalid_argument);
 }
 
-TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange) {
+TEST_P(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange) {
     auto general = create("alice", "general");  // 1: alice joined; then 2..11: m1..m10
     for (int i = 1; i <= 10; ++i)
         ASSERT_TRUE(post(general.id(), "alice", "m" + std::to_string(i), std::to_string(i)).ok());
@@ -252,7 +240,7 @@ TEST_F(ChannelServiceTest, HistoryPagesBothWaysFromAnyPointAndRefusesOutOfRange)
     EXPECT_EQ(value_or_throw(history(general.id(), "alice", 11, v1::HistoryRequest::AFTER, 10)).messages_size(), 0);
 }
 
-TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAudited) {
+TEST_P(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAudited) {
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
     ASSERT_EQ(value_or_throw(post(general.id(), "alice", "teh", "1")).message().sequence(), 3u);  // after 2 joins
@@ -277,7 +265,7 @@ TEST_F(ChannelServiceTest, EditsAndDeletesAreEventsOfTheirAuthorAndDeletesAreAud
     }
 }
 
-TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) {
+TEST_P(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheStore) {
     auto general = create("alice", "general");  // 1: alice joined
     ASSERT_TRUE(post(general.id(), "alice", "the secret plan", "1").ok());
     v1::AmendRequest amend = amend_request(general.id(), "alice", 2, "the revised secret plan");
@@ -298,19 +286,11 @@ TEST_F(ChannelServiceTest, ADeletedMessagesTextIsGoneFromHistoryAndFromTheFile) 
     EXPECT_TRUE(retried.duplicate());
     EXPECT_EQ(retried.message().sequence(), 2u);
 
-    // Once the WAL is checkpointed, no copy of the text is left in the database's files.
-    database_->read([&] {
-        plugin_support::Statement checkpoint(*database_, "PRAGMA wal_checkpoint(TRUNCATE)");
-        return checkpoint.step();
-    });
-    for (const char* suffix : {"", "-wal"}) {
-        std::ifstream file(dir_.path() / (std::string("channel.sqlite") + suffix), std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-        EXPECT_EQ(bytes.find("secret plan"), std::string::npos) << "channel.sqlite" << suffix;
-    }
+    // No copy of the text is left: not in SQLite's file once its WAL is checkpointed, not in a PostgreSQL row.
+    EXPECT_FALSE(backend_->holds_text("secret plan"));
 }
 
-TEST_F(ChannelServiceTest, MembershipChangesAreAuditedInTheSameCommit) {
+TEST_P(ChannelServiceTest, MembershipChangesAreAuditedInTheSameCommit) {
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
     ASSERT_TRUE(join(general.id(), "bob").ok());  // already a member: no change, no entry
@@ -322,7 +302,7 @@ TEST_F(ChannelServiceTest, MembershipChangesAreAuditedInTheSameCommit) {
     EXPECT_EQ(recorded_, 3);
 }
 
-TEST_F(ChannelServiceTest, MembershipChangesAreEventsInTheLogWithWhoMadeThem) {
+TEST_P(ChannelServiceTest, MembershipChangesAreEventsInTheLogWithWhoMadeThem) {
     auto secret = create("alice", "secret", v1::PRIVATE);
     v1::InviteRequest invite;
     *invite.mutable_actor() = actor("alice");
@@ -367,7 +347,7 @@ TEST_F(ChannelServiceTest, MembershipChangesAreEventsInTheLogWithWhoMadeThem) {
     EXPECT_EQ(value_or_throw(service_->open_direct(direct, "corr")).last_sequence(), 2u);
 }
 
-TEST_F(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefuseBadInput) {
+TEST_P(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefuseBadInput) {
     std::map<std::string, uint64_t> expected;
     for (int i = 0; i < 5; ++i) {
         auto channel = create("alice", "room-" + std::to_string(i));
@@ -408,7 +388,7 @@ TEST_F(ChannelServiceTest, MembershipsPageThroughAUsersChannelsAndPositionsRefus
     EXPECT_EQ(service_->positions(too_many).status().code(), sdk::Code::invalid_argument);
 }
 
-TEST_F(ChannelServiceTest, CoMembersAreThoseWhoShareAnyChannelWithTheUser) {
+TEST_P(ChannelServiceTest, CoMembersAreThoseWhoShareAnyChannelWithTheUser) {
     auto general = create("alice", "general");
     ASSERT_TRUE(join(general.id(), "bob").ok());
     auto secret = create("carol", "secret", v1::PRIVATE);
@@ -466,7 +446,7 @@ TEST(ChannelStoreUpgradeTest, AnOlderLogGainsTheActorColumnAndKeepsItsMessages) 
     EXPECT_TRUE(open_sqlite_store(*database, commits).ok());  // once only
 }
 
-TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
+TEST_P(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
     for (int i = 0; i < 5; ++i) create("alice", "room-" + std::to_string(i));
     v1::ListChannelsRequest list;
     *list.mutable_actor() = actor("alice");
@@ -497,7 +477,7 @@ TEST_F(ChannelServiceTest, ForgedPageTokensAndBadNamesAreRefused) {
     EXPECT_EQ(service_->create_channel(request, "c").status().code(), sdk::Code::invalid_argument);
 }
 
-TEST_F(ChannelServiceTest, ChannelNamesAreOneWordOfAtMost64BytesAndEachRefusalSaysWhy) {
+TEST_P(ChannelServiceTest, ChannelNamesAreOneWordOfAtMost64BytesAndEachRefusalSaysWhy) {
     v1::CreateChannelRequest request;
     *request.mutable_actor() = actor("alice");
     request.set_kind(v1::PUBLIC);

@@ -9,6 +9,7 @@
 
 #include "answer.hpp"
 #include "audit_outbox.hpp"
+#include "channel_backends.hpp"
 #include "channel_service.hpp"
 #include "group_commit.hpp"
 #include "sqlite_database.hpp"
@@ -19,16 +20,14 @@ namespace {
 
 using Answer = sdk::Result<v1::AppendReply>;
 
-class ChannelGroupCommitTest : public ::testing::Test {
+// Every case runs against both stores (ChannelBackend): SQLite and PostgreSQL.
+class ChannelGroupCommitTest : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {
-        database_ = value_or_throw(
-            plugin_support::SqliteDatabase::open(dir_.path() / "channel.sqlite", "channel store",
-                                                 std::string(kChannelSchema) + plugin_support::AuditOutbox::kSchema));
-        commits_ = std::make_unique<plugin_support::GroupCommit>(*database_);
-        store_ = value_or_throw(open_sqlite_store(*database_, *commits_));
+        backend_ = std::make_unique<ChannelBackend>(GetParam());
+        commits_ = &backend_->commits();
         service_ = std::make_unique<ChannelService>(
-            *store_, ChannelLimits{}, [] { return int64_t{1'000}; }, [] {});
+            backend_->store(), ChannelLimits{}, [] { return int64_t{1'000}; }, [] {});
     }
 
     // A public channel that `members` have joined: its log begins with their JOINED events, 1..members.size().
@@ -66,12 +65,7 @@ protected:
         return {read.messages().begin(), read.messages().end()};
     }
 
-    int64_t audited() {
-        return database_->read([&] {
-            plugin_support::Statement count(*database_, "SELECT count(*) FROM audit_outbox");
-            return count.step() ? count.integer(0) : -1;
-        });
-    }
+    int64_t audited() { return static_cast<int64_t>(backend_->staged().size()); }
 
     // Keeps a first batch (committed on a thread of its own) open until the returned function is called,
     // so what is appended meanwhile becomes the committer's next batch.
@@ -94,14 +88,15 @@ protected:
         };
     }
 
-    lanchat::testing::TempDir dir_;
-    std::unique_ptr<plugin_support::SqliteDatabase> database_;
-    std::unique_ptr<plugin_support::GroupCommit> commits_;
-    std::unique_ptr<ChannelStore> store_;
+    std::unique_ptr<ChannelBackend> backend_;
+    plugin_support::GroupCommit* commits_ = nullptr;
     std::unique_ptr<ChannelService> service_;
 };
 
-TEST_F(ChannelGroupCommitTest, ManyConcurrentAppendsAreGaplessPerChannelInAnswerOrderAndShareCommits) {
+INSTANTIATE_TEST_SUITE_P(BothStores, ChannelGroupCommitTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
+
+TEST_P(ChannelGroupCommitTest, ManyConcurrentAppendsAreGaplessPerChannelInAnswerOrderAndShareCommits) {
     std::vector<std::string> authors;
     for (int i = 0; i < 8; ++i) authors.push_back("u" + std::to_string(i));
     const std::vector<std::string> channels = {channel_with("one", authors), channel_with("two", authors),
@@ -170,7 +165,7 @@ TEST_F(ChannelGroupCommitTest, ManyConcurrentAppendsAreGaplessPerChannelInAnswer
     EXPECT_LT(commits_->commits() - commits_before, stored);
 }
 
-TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
+TEST_P(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
     const std::string general = channel_with("general", {"alice", "bob"});  // 1, 2: alice and bob joined
     const std::string archived = channel_with("archived", {"alice"});
     ASSERT_TRUE(lanchat::testing::wait_for_answer<Answer>([&](auto done) {
@@ -230,6 +225,69 @@ TEST_F(ChannelGroupCommitTest, ARefusedAppendInsideABatchTakesBackOnlyItself) {
     EXPECT_EQ(log[3].body(), "kept");
     EXPECT_EQ(log[4].body(), "kept too");
     EXPECT_EQ(audited() - audited_before, 1);  // alice's deletion only
+}
+
+}  // namespace
+}  // namespace lanchat::channel
+
+namespace lanchat::channel {
+namespace {
+
+// Two Channel instances on two nodes sharing one PostgreSQL database: each commits its own batches, and
+// the channel's row lock orders them, so one log comes out, gapless, with every send once.
+TEST(SharedPostgresStoreTest, TwoNodesAppendingToOneChannelAtOnceShareOneGaplessLog) {
+    ChannelBackend first(Backend::postgresql);
+    std::unique_ptr<ChannelBackend> second = first.another_node();
+    auto clock = [] { return int64_t{1'000}; };
+    ChannelService on_first(first.store(), ChannelLimits{}, clock, [] {});
+    ChannelService on_second(second->store(), ChannelLimits{}, clock, [] {});
+    v1::CreateChannelRequest create;
+    create.mutable_actor()->set_user_id("alice");
+    create.set_name("shared");
+    create.set_kind(v1::PUBLIC);
+    const std::string channel = value_or_throw(on_first.create_channel(create, "corr")).id();  // 1: alice joined
+
+    constexpr int kEach = 40;
+    std::mutex mutex;
+    std::map<std::string, std::vector<uint64_t>> sequences;  // per client_message_id, from both nodes
+    std::vector<std::future<void>> all_answered;
+    std::vector<std::thread> senders;
+    for (ChannelService* node : {&on_first, &on_second}) {
+        auto done = std::make_shared<std::promise<void>>();
+        all_answered.push_back(done->get_future());
+        senders.emplace_back([&, node, done] {
+            auto left = std::make_shared<std::atomic<int>>(kEach);
+            for (int i = 0; i < kEach; ++i) {
+                // Both nodes send the same ids (a client retrying through another node): one message each.
+                v1::AppendRequest request;
+                request.set_channel_id(channel);
+                request.set_author_id("alice");
+                request.set_client_message_id("m" + std::to_string(i));
+                request.set_body("message " + std::to_string(i));
+                node->append(request, [&, done, left, id = request.client_message_id()](Answer reply) {
+                    std::lock_guard lock(mutex);
+                    EXPECT_TRUE(reply.ok()) << reply.status().message();
+                    if (reply.ok()) sequences[id].push_back(reply->message().sequence());
+                    if (--*left == 0) done->set_value();
+                });
+            }
+        });
+    }
+    for (std::thread& sender : senders) sender.join();
+    for (std::future<void>& done : all_answered) done.wait();
+
+    v1::HistoryRequest read;
+    read.mutable_actor()->set_user_id("alice");
+    read.set_channel_id(channel);
+    read.set_limit(1000);
+    auto log = value_or_throw(on_second.history(read));
+    ASSERT_EQ(log.messages_size(), kEach + 1);
+    for (int i = 0; i < log.messages_size(); ++i) EXPECT_EQ(log.messages(i).sequence(), static_cast<uint64_t>(i + 1));
+    ASSERT_EQ(sequences.size(), static_cast<size_t>(kEach));
+    for (const auto& [id, answers] : sequences) {
+        ASSERT_EQ(answers.size(), 2u) << id;
+        EXPECT_EQ(answers[0], answers[1]) << id << ": both nodes answer the one stored message";
+    }
 }
 
 }  // namespace

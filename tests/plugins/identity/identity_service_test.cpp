@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "postgres_server.hpp"
+#include "store_backends.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::identity {
@@ -15,11 +17,26 @@ const Caller kOperator{"spiffe://lan.test/operator/root", "corr-1"};
 const Caller kGateway{"spiffe://lan.test/svc/gateway", "corr-2"};
 const std::string kFingerprint(64, 'a');
 
-class IdentityServiceTest : public ::testing::Test {
+using lanchat::testing::PostgresEnvironment;
+using lanchat::testing::StoreBackend;
+
+[[maybe_unused]] const auto* const kPostgres = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+// Every case runs against both stores: the SQLite file, and a PostgreSQL database of its own.
+class IdentityServiceTest : public ::testing::TestWithParam<StoreBackend> {
 protected:
+    void SetUp() override {
+        if (GetParam() == StoreBackend::postgresql) dsn_ = PostgresEnvironment::server().create_database();
+    }
+
+    // The test's store, opened again (as after a restart) each time.
+    std::unique_ptr<IdentityStore> open_store() {
+        return value_or_throw(GetParam() == StoreBackend::sqlite ? open_sqlite_store(dir_.path() / "identity.sqlite")
+                                                                 : open_postgres_store(dsn_));
+    }
+
     IdentityService open(Argon2Parameters parameters = kTestCost) {
-        return IdentityService(value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite")), parameters,
-                               [this] { return ++now_; });
+        return IdentityService(open_store(), parameters, [this] { return ++now_; });
     }
 
     static v1::User create(IdentityService& identity, const std::string& name, const std::string& password,
@@ -41,10 +58,14 @@ protected:
     }
 
     lanchat::testing::TempDir dir_;
+    std::string dsn_;
     int64_t now_ = 1'700'000'000'000;
 };
 
-TEST_F(IdentityServiceTest, CreatesUsersThatSurviveReopening) {
+INSTANTIATE_TEST_SUITE_P(BothStores, IdentityServiceTest, lanchat::testing::kBothStores,
+                         lanchat::testing::store_backend_name);
+
+TEST_P(IdentityServiceTest, CreatesUsersThatSurviveReopening) {
     std::string id;
     {
         IdentityService identity = open();
@@ -64,7 +85,7 @@ TEST_F(IdentityServiceTest, CreatesUsersThatSurviveReopening) {
     EXPECT_EQ(identity.lookup_user(lookup)->id(), id);
 }
 
-TEST_F(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
+TEST_P(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
     IdentityService identity = open();
     create(identity, "bob", "password1");
     v1::CreateUserRequest again;
@@ -91,7 +112,7 @@ TEST_F(IdentityServiceTest, RefusesATakenUsernameAndBadFields) {
 }
 
 // The gateway lets people register themselves: a service caller gets members, never an admin.
-TEST_F(IdentityServiceTest, OnlyOperatorsCreateAdmins) {
+TEST_P(IdentityServiceTest, OnlyOperatorsCreateAdmins) {
     IdentityService identity = open();
     v1::CreateUserRequest request;
     request.set_username("mallory");
@@ -107,7 +128,7 @@ TEST_F(IdentityServiceTest, OnlyOperatorsCreateAdmins) {
     EXPECT_EQ(value_or_throw(identity.create_user(request, kOperator)).role(), v1::ROLE_ADMIN);
 }
 
-TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
+TEST_P(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
     IdentityService identity = open();
     v1::CreateUserRequest request;
     request.set_username("robert");
@@ -135,7 +156,7 @@ TEST_F(IdentityServiceTest, SqlSignificantCharactersAreJustText) {
     EXPECT_EQ(identity.list_users(list)->users_size(), 1);
 }
 
-TEST_F(IdentityServiceTest, UnknownUserAndWrongPasswordGetTheSameAnswer) {
+TEST_P(IdentityServiceTest, UnknownUserAndWrongPasswordGetTheSameAnswer) {
     IdentityService identity = open();
     v1::User alice = create(identity, "alice", "correct horse");
     EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
@@ -149,7 +170,7 @@ TEST_F(IdentityServiceTest, UnknownUserAndWrongPasswordGetTheSameAnswer) {
     EXPECT_FALSE(wrong.has_user());
 }
 
-TEST_F(IdentityServiceTest, DisabledUsersAreToldOnlyWithTheRightPassword) {
+TEST_P(IdentityServiceTest, DisabledUsersAreToldOnlyWithTheRightPassword) {
     IdentityService identity = open();
     v1::User alice = create(identity, "alice", "correct horse");
     v1::SetUserDisabledRequest disable;
@@ -163,7 +184,7 @@ TEST_F(IdentityServiceTest, DisabledUsersAreToldOnlyWithTheRightPassword) {
     EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::VALID);
 }
 
-TEST_F(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
+TEST_P(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
     std::string id;
     {
         IdentityService identity = open();
@@ -174,12 +195,7 @@ TEST_F(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
         ASSERT_TRUE(identity.set_password(change, kOperator).ok());
         EXPECT_EQ(verify(identity, "alice", "correct horse").outcome(), v1::VerifyPasswordReply::INVALID);
     }
-    auto stored_hash = [&] {
-        return value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite"))
-            ->find_user_by_id(id)
-            ->value()
-            .password_hash;
-    };
+    auto stored_hash = [&] { return open_store()->find_user_by_id(id)->value().password_hash; };
     EXPECT_NE(stored_hash().find("m=8192,t=1,p=1"), std::string::npos);
     IdentityService stronger = open({8192, 2, 1});
     EXPECT_EQ(verify(stronger, "alice", "battery staple").outcome(), v1::VerifyPasswordReply::VALID);
@@ -187,7 +203,7 @@ TEST_F(IdentityServiceTest, PasswordChangesAndWeakHashesAreRemadeAtLogin) {
     EXPECT_EQ(verify(stronger, "alice", "battery staple").outcome(), v1::VerifyPasswordReply::VALID);
 }
 
-TEST_F(IdentityServiceTest, DevicesAreRegisteredAtFirstLoginTouchedAndRevoked) {
+TEST_P(IdentityServiceTest, DevicesAreRegisteredAtFirstLoginTouchedAndRevoked) {
     IdentityService identity = open();
     v1::User alice = create(identity, "alice", "correct horse");
     v1::VerifyPasswordReply first = verify(identity, "alice", "correct horse", kFingerprint);
@@ -223,7 +239,7 @@ TEST_F(IdentityServiceTest, DevicesAreRegisteredAtFirstLoginTouchedAndRevoked) {
     EXPECT_EQ(identity.revoke_device(revoke, kOperator).status().code(), sdk::Code::not_found);
 }
 
-TEST_F(IdentityServiceTest, ListsPageByUsernameAndRefuseForgedTokens) {
+TEST_P(IdentityServiceTest, ListsPageByUsernameAndRefuseForgedTokens) {
     IdentityService identity = open();
     for (const char* name : {"dave", "alice", "carol", "bob", "erin"}) create(identity, name, "password1");
     v1::ListUsersRequest request;
@@ -242,7 +258,7 @@ TEST_F(IdentityServiceTest, ListsPageByUsernameAndRefuseForgedTokens) {
     }
 }
 
-TEST_F(IdentityServiceTest, UpdatesChangeOnlyWhatIsGiven) {
+TEST_P(IdentityServiceTest, UpdatesChangeOnlyWhatIsGiven) {
     IdentityService identity = open();
     v1::User bob = create(identity, "bob", "password1");
     v1::UpdateUserRequest update;
@@ -260,10 +276,10 @@ TEST_F(IdentityServiceTest, UpdatesChangeOnlyWhatIsGiven) {
     EXPECT_EQ(identity.update_user(update, kOperator).status().code(), sdk::Code::not_found);
 }
 
-TEST_F(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFailed) {
+TEST_P(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFailed) {
     std::vector<audit::v1::AppendRequest> entries;
     IdentityService identity(
-        value_or_throw(open_sqlite_store(dir_.path() / "identity.sqlite")), kTestCost, [this] { return ++now_; },
+        open_store(), kTestCost, [this] { return ++now_; },
         [&entries](audit::v1::AppendRequest entry) { entries.push_back(std::move(entry)); });
     v1::User bob = create(identity, "bob", "password1");
     v1::CreateUserRequest again;
@@ -297,7 +313,7 @@ TEST_F(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFai
     EXPECT_EQ(entries[0].correlation_id(), "corr-1");
 }
 
-TEST_F(IdentityServiceTest, ATakenUsernameIsRefusedBeforeAnyHashing) {
+TEST_P(IdentityServiceTest, ATakenUsernameIsRefusedBeforeAnyHashing) {
     IdentityService identity = open();
     create(identity, "carol", "password1");
     v1::CreateUserRequest again;
@@ -310,7 +326,7 @@ TEST_F(IdentityServiceTest, ATakenUsernameIsRefusedBeforeAnyHashing) {
     EXPECT_EQ(identity.check_new_user(again, kGateway).code(), sdk::Code::permission_denied);
 }
 
-TEST_F(IdentityServiceTest, CheckAccessTellsActiveDisabledRevokedAndUnknownApart) {
+TEST_P(IdentityServiceTest, CheckAccessTellsActiveDisabledRevokedAndUnknownApart) {
     IdentityService identity = open();
     v1::User alice = create(identity, "alice", "password1");
     v1::User bob = create(identity, "bob", "password1");

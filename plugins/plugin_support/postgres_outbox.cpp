@@ -1,0 +1,49 @@
+#include "postgres_outbox.hpp"
+
+#include "audit_outbox.hpp"
+
+namespace lanchat::plugin_support {
+
+namespace {
+
+class PostgresQueue final : public OutboxQueue {
+public:
+    explicit PostgresQueue(PostgresDatabase& database) : database_(database) {}
+
+    sdk::Status push(const audit::v1::AppendRequest& entry) override {
+        return database_.transaction([&] { return stage_in_postgres(database_, entry); });
+    }
+
+    std::optional<Entry> oldest() override {
+        auto rows = database_.query("SELECT id, entry FROM audit_outbox ORDER BY id LIMIT 1", {}, "read audit outbox");
+        if (!rows.ok() || rows->empty()) return std::nullopt;
+        return Entry{rows->integer(0, 0), rows->bytes(0, 1)};
+    }
+
+    sdk::Status remove(int64_t id) override {
+        return database_.run("DELETE FROM audit_outbox WHERE id = $1", {id}, "remove sent audit entry").status();
+    }
+
+    uint64_t size() override {
+        auto rows = database_.query("SELECT count(*) FROM audit_outbox", {}, "count audit outbox");
+        return rows.ok() ? static_cast<uint64_t>(rows->integer(0, 0)) : 0;
+    }
+
+private:
+    PostgresDatabase& database_;
+};
+
+}  // namespace
+
+sdk::Status stage_in_postgres(PostgresDatabase& database, audit::v1::AppendRequest entry) {
+    return database
+        .run("INSERT INTO audit_outbox (entry) VALUES ($1)",
+             {PgParam::bytes(AuditOutbox::keyed(entry).SerializeAsString())}, "queue audit entry")
+        .status();
+}
+
+std::unique_ptr<OutboxQueue> postgres_outbox(PostgresDatabase& database) {
+    return std::make_unique<PostgresQueue>(database);
+}
+
+}  // namespace lanchat::plugin_support
