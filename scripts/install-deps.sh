@@ -10,6 +10,9 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev
   libargon2-dev libjwt-dev nlohmann-json3-dev  # password hashing (Identity), JSON Web Tokens (Auth)
+  golang-etcd-server-dev  # etcd's .proto files: the host speaks etcd's gRPC API (cluster membership)
+  # cluster membership ([discovery] etcd) and the tests that start etcd members
+  etcd-server etcd-client
   # tests
   libgtest-dev libgmock-dev
   prometheus  # for promtool, which checks the /metrics output
