@@ -38,6 +38,10 @@ std::string end_of_prefix(std::string prefix) {
 
 KeyValue record_of(const mvccpb::KeyValue& kv) { return {kv.key(), kv.value(), kv.lease()}; }
 
+// A stream to a member that lost its leader (cut off from the others) is ended by etcd rather than left
+// silent, so the caller moves to a member that has one (what etcd's own client asks with WithRequireLeader).
+void require_leader(grpc::ClientContext& context) { context.AddMetadata("hasleader", "true"); }
+
 }  // namespace
 
 struct Client::Member {
@@ -73,10 +77,12 @@ void WatchCancel::detach() {
 
 Client::Client(std::vector<std::string> urls, std::chrono::milliseconds call_timeout) : call_timeout_(call_timeout) {
     for (std::string& url : urls) {
+        // The node file's reader has checked the URL; an IPv6 host goes back into its brackets.
         auto parsed = url::parse_url(url, {"http"});
-        std::string target = parsed.ok() ? parsed->server.host + ":" + parsed->server.port : url;
-        if (parsed.ok() && parsed->server.host.find(':') != std::string::npos) {
-            target = "[" + parsed->server.host + "]:" + parsed->server.port;
+        std::string target = url;
+        if (parsed.ok()) {
+            const std::string& host = parsed->server.host;
+            target = (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":" + parsed->server.port;
         }
         auto member = std::make_shared<Member>();
         member->url = std::move(url);
@@ -127,6 +133,7 @@ sdk::Result<int64_t> Client::keep_alive(int64_t lease) {
     auto member = current();
     grpc::ClientContext context;
     context.set_deadline(deadline());
+    require_leader(context);
     auto stream = member->lease->LeaseKeepAlive(&context);
     etcdserverpb::LeaseKeepAliveRequest request;
     request.set_id(lease);
@@ -242,6 +249,7 @@ sdk::Status Client::watch(const std::string& prefix, int64_t from_revision,
     auto member = current();
     grpc::ClientContext context;
     if (!cancel.attach(&context)) return {sdk::Code::cancelled, "the watch was cancelled"};
+    require_leader(context);
     auto stream = member->watch->Watch(&context);
     etcdserverpb::WatchRequest request;
     etcdserverpb::WatchCreateRequest* create = request.mutable_create_request();
