@@ -1,6 +1,7 @@
 #include "mesh/etcd_membership.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "logging/log.hpp"
 #include "mesh/member_endpoints.hpp"
@@ -108,26 +109,34 @@ std::string EtcdMembership::record() const {
     return written.SerializeAsString();
 }
 
+// A holder that renews is alive: its lease's time left goes back up. One that stopped renewing runs down to
+// zero and etcd deletes its key shortly after (its expiry sweep runs every half second, then through raft).
 sdk::Status EtcdMembership::claim_name() {
-    for (int attempt = 0;; ++attempt) {
+    int64_t left_before = std::numeric_limits<int64_t>::max();
+    auto give_up = std::chrono::steady_clock::time_point::max();
+    for (;;) {
         auto held = etcd_.create(key(), record(), lease_);
         if (!held.ok()) return held.status();
         if (!held->has_value()) return {};
         discovery::v1::Node holder;
         holder.ParseFromString((*held)->value);
-        if (attempt > 0) {
+        auto left = etcd_.time_to_live((*held)->lease);
+        if (!left.ok()) return left.status();
+        if (give_up == std::chrono::steady_clock::time_point::max()) {
+            log_.warn(
+                "this node's name is held in etcd by another lease: waiting for it to run out, as it does "
+                "when its node is gone",
+                {{"key", key()}, {"holder", address_of(holder)}, {"seconds", std::to_string(*left)}});
+            give_up = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(*left, 0) + 3);
+        }
+        if (*left > left_before || std::chrono::steady_clock::now() > give_up) {
             return {sdk::Code::already_exists,
                     "node name '" + self_.node_id() + "' is held in etcd (key " + key() + ") by a live node at " +
                         address_of(holder) +
                         ", which kept renewing its lease: stop that node, or give this one another [node] name"};
         }
-        auto left = etcd_.time_to_live((*held)->lease);
-        if (!left.ok()) return left.status();
-        log_.warn(
-            "this node's name is held in etcd by another lease: waiting for it to run out, as it does when "
-            "its node is gone",
-            {{"key", key()}, {"holder", address_of(holder)}, {"seconds", std::to_string(*left)}});
-        if (*left > 0) std::this_thread::sleep_for(std::chrono::seconds(*left + 1));
+        left_before = *left;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
 }
 
