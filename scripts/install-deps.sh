@@ -12,6 +12,9 @@ packages=(
   libargon2-dev libjwt-dev nlohmann-json3-dev  # password hashing (Identity), JSON Web Tokens (Auth)
   libpq-dev   # the PostgreSQL stores (store = "postgresql")
   postgresql  # PostgreSQL 15: the tests start their own server; Debian's `15 main` cluster stays stopped
+  golang-etcd-server-dev  # etcd's .proto files: the host speaks etcd's gRPC API (cluster membership)
+  # cluster membership ([discovery] etcd) and the tests that start etcd members
+  etcd-server etcd-client
   # tests
   libgtest-dev libgmock-dev
   prometheus  # for promtool, which checks the /metrics output

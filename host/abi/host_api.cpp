@@ -20,7 +20,7 @@ HostApiTable::HostApiTable(std::string node_name, const lanchat_rpc_api* rpc)
     api_.executor = executor_api_table();
     api_.rpc = rpc;
     api_.metrics = metrics_api_table();
-    api_.discovery = nullptr;  // reserved: no minor version defines it yet
+    api_.discovery = discovery_api_table();
     api_.client_edge = client_edge_api_table();
 }
 

@@ -12,6 +12,7 @@ const lanchat_health_api* health_api_table();            // health_api.cpp
 const lanchat_executor_api* executor_api_table();        // executor_api.cpp
 const lanchat_rpc_api* rpc_api_table();                  // rpc_api.cpp (since 1.1)
 const lanchat_metrics_api* metrics_api_table();          // metrics_api.cpp (since 1.2)
+const lanchat_discovery_api* discovery_api_table();      // discovery_api.cpp (since 1.6)
 const lanchat_client_edge_api* client_edge_api_table();  // client_edge_api.cpp (since 1.3)
 
 }  // namespace lanchat::host::abi

@@ -28,6 +28,15 @@ struct PluginSpec {
 // the node's own gRPC server on loopback like calls to other nodes (what tests and benchmarks compare).
 enum class LocalCalls { in_process, network };
 
+// `[discovery] etcd`: the cluster's membership kept in etcd. The node registers itself under a lease it keeps
+// alive and follows every other node's record by watching the prefix.
+struct EtcdConfig {
+    std::vector<std::string> endpoints;      // client URLs of the etcd members, "http://host:port"
+    std::string endpoints_at;                // "file:line:column" of the setting, for messages
+    std::chrono::seconds lease_ttl{10};      // a node that stops renewing its lease disappears this long after
+    std::string prefix = "/lanchat/nodes/";  // each node's record is the key <prefix><node name>
+};
+
 // `[mesh]`, `[discovery]` and `[authorization]`: the node's mTLS gRPC server and how it calls others.
 struct MeshConfig {
     std::string listen;             // "host:port"; port 0 picks a free one (the ready line names it)
@@ -41,6 +50,7 @@ struct MeshConfig {
     std::chrono::milliseconds heartbeat{5000};
     // logical service -> endpoints ("host:port"); services hosted here also resolve to this node
     std::map<std::string, std::vector<std::string>> discovery;
+    std::optional<EtcdConfig> etcd;  // [discovery] etcd; absent: the static table and the registry only
     // rule (logical service, proto service or full method) -> allowed callers; replaces the default rule
     std::map<std::string, std::vector<std::string>> authorization;
 };

@@ -1,9 +1,8 @@
 #include "mesh/membership.hpp"
 
-#include <map>
-
 #include "lanchat/discovery/v1/discovery.pb.h"
 #include "logging/log.hpp"
+#include "mesh/member_endpoints.hpp"
 #include "mesh/mesh_client.hpp"
 #include "mesh/rpc_owner.hpp"
 #include "runtime/executor.hpp"
@@ -13,15 +12,13 @@ namespace lanchat::host::mesh {
 // The host's own calls present nodes/<node>/node.crt: spiffe://<domain>/node/<node>.
 constexpr const char* kNodeIdentity = "node";
 
-Membership::Membership(MeshClient& client, Executor& executor, NodeLog& log, std::string node, std::string registry,
-                       std::string address, std::vector<std::string> services, std::chrono::milliseconds interval)
+Membership::Membership(MeshClient& client, Executor& executor, NodeLog& log, discovery::v1::Node self,
+                       std::string registry, std::chrono::milliseconds interval)
     : client_(client),
       executor_(executor),
       log_(log),
-      node_(std::move(node)),
       registry_(std::move(registry)),
-      address_(std::move(address)),
-      services_(std::move(services)),
+      self_(std::move(self)),
       owner_(std::make_shared<RpcOwner>("node")) {
     timer_ = executor_.schedule(
         this, 0, static_cast<uint64_t>(interval.count()),
@@ -34,19 +31,18 @@ Membership::~Membership() {
 }
 
 void Membership::set_services(std::vector<std::string> services) {
-    std::lock_guard lock(services_mutex_);
-    services_ = std::move(services);
+    std::lock_guard lock(self_mutex_);
+    self_.clear_services();
+    for (std::string& service : services) self_.add_services(std::move(service));
 }
 
 void Membership::heartbeat() {
     discovery::v1::RegisterRequest request;
-    discovery::v1::Node* node = request.mutable_node();
-    node->set_node_id(node_);
-    node->add_addresses(address_);
     {
-        std::lock_guard lock(services_mutex_);
-        for (const std::string& service : services_) node->add_services(service);
+        std::lock_guard lock(self_mutex_);
+        *request.mutable_node() = self_;
     }
+    std::string self = request.node().node_id();
     OutboundCall call;
     call.caller_service = kNodeIdentity;
     call.service = registry_;
@@ -55,21 +51,11 @@ void Membership::heartbeat() {
     call.request = request.SerializeAsString();
     client_.call_unary(
         owner_, std::move(call),
-        [this, standing = standing_](lanchat_status_code code, const std::string& message,
-                                     const std::string& response) {
+        [this, self = std::move(self), standing = standing_](lanchat_status_code code, const std::string& message,
+                                                             const std::string& response) {
             discovery::v1::RegisterReply reply;
             bool ok = code == LANCHAT_OK && reply.ParseFromString(response);
-            if (ok) {
-                std::map<std::string, std::vector<std::string>> where;
-                for (const auto& member : reply.nodes()) {
-                    if (member.node_id() == node_) continue;
-                    for (const std::string& service : member.services()) {
-                        auto& endpoints = where[service];
-                        endpoints.insert(endpoints.end(), member.addresses().begin(), member.addresses().end());
-                    }
-                }
-                client_.set_discovered(std::move(where));
-            }
+            if (ok) client_.set_discovered(member_endpoints({reply.nodes().begin(), reply.nodes().end()}, self));
             // Log changes only, so a registry that is down does not flood the log.
             Standing now = ok ? Standing::registered : Standing::failing;
             if (now != *standing) {

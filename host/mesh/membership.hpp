@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "host_fwd.hpp"
+#include "lanchat/discovery/v1/discovery.pb.h"
 
 namespace lanchat::host::mesh {
 
 class Membership {
 public:
-    Membership(MeshClient& client, Executor& executor, NodeLog& log, std::string node, std::string registry,
-               std::string address, std::vector<std::string> services, std::chrono::milliseconds interval);
+    // `self` is what every heartbeat announces: name, mesh address, services and client address.
+    Membership(MeshClient& client, Executor& executor, NodeLog& log, discovery::v1::Node self, std::string registry,
+               std::chrono::milliseconds interval);
     ~Membership();  // stops heartbeating; no callback runs afterwards
 
     // The services this node registers from the next heartbeat on (plugins added or removed by SIGHUP).
@@ -27,11 +29,9 @@ private:
     MeshClient& client_;
     Executor& executor_;
     NodeLog& log_;
-    std::string node_;
     std::string registry_;
-    std::string address_;
-    std::mutex services_mutex_;
-    std::vector<std::string> services_;
+    std::mutex self_mutex_;
+    discovery::v1::Node self_;
     std::shared_ptr<RpcOwner> owner_;  // the host's own calls, under the node's certificate
     uint64_t timer_ = 0;
     enum class Standing { unknown, registered, failing };

@@ -65,11 +65,29 @@ sdk::Result<std::unique_ptr<Mesh>> Mesh::start(const MeshConfig& config, const s
     return mesh;
 }
 
-void Mesh::join() {
+sdk::Status Mesh::join(const std::string& client_address) {
     std::lock_guard lock(hosted_mutex_);
-    if (config_.registry.empty() || membership_) return;
-    membership_ = std::make_unique<Membership>(*client_, *executor_, *log_, node_name_, config_.registry,
-                                               server_->address(), hosted_, config_.heartbeat);
+    discovery::v1::Node self;
+    self.set_node_id(node_name_);
+    self.add_addresses(server_->address());
+    for (const std::string& service : hosted_) self.add_services(service);
+    self.set_client_address(client_address);
+    if (config_.etcd && !etcd_membership_) {
+        auto joined = EtcdMembership::join(*config_.etcd, std::move(self), *client_, *log_);
+        if (!joined.ok()) return joined.status();
+        etcd_membership_ = std::move(joined).value();
+    } else if (!config_.registry.empty() && !membership_) {
+        membership_ = std::make_unique<Membership>(*client_, *executor_, *log_, std::move(self), config_.registry,
+                                                   config_.heartbeat);
+    }
+    return {};
+}
+
+sdk::Result<std::vector<discovery::v1::Node>> Mesh::cluster_nodes() const {
+    if (!config_.etcd) return sdk::failed_precondition("this node's membership is not in etcd ([discovery] etcd)");
+    std::lock_guard lock(hosted_mutex_);
+    if (!etcd_membership_) return sdk::unavailable("this node has not joined the cluster in etcd yet");
+    return etcd_membership_->nodes();
 }
 
 void Mesh::host(const std::string& service) {
@@ -77,6 +95,7 @@ void Mesh::host(const std::string& service) {
     std::lock_guard lock(hosted_mutex_);
     if (std::find(hosted_.begin(), hosted_.end(), service) == hosted_.end()) hosted_.push_back(service);
     if (membership_) membership_->set_services(hosted_);
+    if (etcd_membership_) etcd_membership_->set_services(hosted_);
 }
 
 void Mesh::unhost(const std::string& service) {
@@ -84,6 +103,7 @@ void Mesh::unhost(const std::string& service) {
     std::lock_guard lock(hosted_mutex_);
     hosted_.erase(std::remove(hosted_.begin(), hosted_.end(), service), hosted_.end());
     if (membership_) membership_->set_services(hosted_);
+    if (etcd_membership_) etcd_membership_->set_services(hosted_);
 }
 
 void Mesh::publish_health(const RpcOwner* owner, bool serving) {
@@ -93,6 +113,7 @@ void Mesh::publish_health(const RpcOwner* owner, bool serving) {
 void Mesh::leave() {
     std::lock_guard lock(hosted_mutex_);
     membership_.reset();
+    etcd_membership_.reset();
 }
 
 void Mesh::shutdown() {

@@ -14,6 +14,7 @@
 #include "mesh/admission.hpp"
 #include "mesh/authorization.hpp"
 #include "mesh/deadline_timer.hpp"
+#include "mesh/etcd_membership.hpp"
 #include "mesh/local_call.hpp"
 #include "mesh/local_threads.hpp"
 #include "mesh/membership.hpp"
@@ -40,10 +41,16 @@ public:
     // The node's one revocation check (the PKI's crl.pem): the client edge and admin HTTPS use it too.
     const std::shared_ptr<net::Revocations>& revocations() const { return revocations_; }
 
-    // Starts registering with Discovery ([mesh] registry), once the node's own plugins serve.
-    void join();
-    // Stops heartbeating, first thing on shutdown, so the registry's own plugin can stop quietly.
+    // Joins the membership, once the node's own plugins serve: registers in etcd ([discovery] etcd), which
+    // fails when etcd cannot be reached or a live node holds this node's name, or starts heartbeating to the
+    // Discovery service ([mesh] registry). `client_address` is the client edge's "host:port", if any.
+    sdk::Status join(const std::string& client_address);
+    // Leaves the membership, first thing on shutdown: the lease in etcd is revoked, heartbeats stop (so the
+    // registry's own plugin can stop quietly).
     void leave();
+    // The nodes of the etcd membership as last seen, this one included. FAILED_PRECONDITION without
+    // [discovery] etcd; UNAVAILABLE until the node has joined.
+    sdk::Result<std::vector<discovery::v1::Node>> cluster_nodes() const;
 
     // A plugin added or removed while the node runs (SIGHUP): its service resolves to this node, or no more.
     void host(const std::string& service);
@@ -57,7 +64,7 @@ private:
     Mesh(MeshConfig config, std::string trust_domain);
 
     std::string node_name_;
-    std::mutex hosted_mutex_;
+    mutable std::mutex hosted_mutex_;  // guards hosted_ and the memberships
     std::vector<std::string> hosted_;
     Executor* executor_ = nullptr;
     NodeLog* log_ = nullptr;
@@ -73,7 +80,8 @@ private:
     std::unique_ptr<LocalCall::Transport> in_process_;  // unless [mesh] local_calls = "network"
     std::unique_ptr<MeshServer> server_;
     std::unique_ptr<MeshClient> client_;
-    std::unique_ptr<Membership> membership_;  // when [mesh] registry names a Discovery service
+    std::unique_ptr<Membership> membership_;           // when [mesh] registry names a Discovery service
+    std::unique_ptr<EtcdMembership> etcd_membership_;  // with [discovery] etcd
 };
 
 }  // namespace lanchat::host::mesh

@@ -63,10 +63,14 @@ sdk::Status Node::start() {
             return status;
         }
     }
-    if (mesh_) mesh_->join();
     if (sdk::Status edge = start_client_edge(); !edge.ok()) {
         stop();
         return edge;
+    }
+    // Offered to clients and other nodes only once it can serve them.
+    if (sdk::Status joined = mesh_ ? mesh_->join(client_edge_address()) : sdk::Status(); !joined.ok()) {
+        stop();
+        return joined;  // it names the node file's line
     }
     if (sdk::Status admin = start_admin(); !admin.ok()) {
         stop();

@@ -43,6 +43,16 @@ sdk::Status validate(const v1::Node& node) {
     return {};
 }
 
+template <class Nodes>
+std::vector<std::string> endpoints_of(const Nodes& nodes, const std::string& service) {
+    std::vector<std::string> endpoints;
+    for (const v1::Node& node : nodes) {
+        if (std::find(node.services().begin(), node.services().end(), service) == node.services().end()) continue;
+        endpoints.insert(endpoints.end(), node.addresses().begin(), node.addresses().end());
+    }
+    return endpoints;
+}
+
 }  // namespace
 
 sdk::Status DiscoveryService::register_node(const std::string& peer, v1::Node node, Clock::time_point now) {
@@ -72,12 +82,7 @@ std::vector<v1::Node> DiscoveryService::live_nodes(Clock::time_point now) {
 }
 
 std::vector<std::string> DiscoveryService::resolve(const std::string& service, Clock::time_point now) {
-    std::vector<std::string> endpoints;
-    for (const v1::Node& node : live_nodes(now)) {
-        if (std::find(node.services().begin(), node.services().end(), service) == node.services().end()) continue;
-        endpoints.insert(endpoints.end(), node.addresses().begin(), node.addresses().end());
-    }
-    return endpoints;
+    return endpoints_of(live_nodes(now), service);
 }
 
 sdk::Result<v1::RegisterReply> DiscoveryService::registered(const std::string& peer, const v1::RegisterRequest& request,
@@ -98,6 +103,21 @@ v1::ListNodesReply DiscoveryService::list_nodes(Clock::time_point now) {
 v1::ResolveReply DiscoveryService::resolved(const v1::ResolveRequest& request, Clock::time_point now) {
     v1::ResolveReply reply;
     for (std::string& endpoint : resolve(request.service(), now)) reply.add_endpoints(std::move(endpoint));
+    return reply;
+}
+
+sdk::Status DiscoveryService::cluster_register() {
+    return sdk::failed_precondition(
+        "this cluster's membership lives in etcd: a node registers there ([discovery] etcd in its node file), "
+        "not with [mesh] registry");
+}
+
+v1::ResolveReply DiscoveryService::cluster_resolved(const v1::ListNodesReply& cluster,
+                                                    const v1::ResolveRequest& request) {
+    v1::ResolveReply reply;
+    for (std::string& endpoint : endpoints_of(cluster.nodes(), request.service())) {
+        reply.add_endpoints(std::move(endpoint));
+    }
     return reply;
 }
 

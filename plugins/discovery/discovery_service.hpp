@@ -1,5 +1,7 @@
 // DiscoveryService: the live membership of the mesh — nodes, their addresses and services — kept fresh by
-// heartbeats and forgetting a node not heard from within the time-to-live.
+// heartbeats and forgetting a node not heard from within the time-to-live (the embedded registry). On a
+// cluster whose membership lives in etcd, the answers come from the nodes the host follows there instead
+// (`cluster_*` below).
 #pragma once
 
 #include <chrono>
@@ -30,6 +32,11 @@ public:
                                               Clock::time_point now);
     v1::ListNodesReply list_nodes(Clock::time_point now);
     v1::ResolveReply resolved(const v1::ResolveRequest& request, Clock::time_point now);
+
+    // The Discovery RPCs answered from the cluster membership in etcd (`cluster`, as the host reports it).
+    // Register is refused there: nodes register in etcd.
+    static sdk::Status cluster_register();
+    static v1::ResolveReply cluster_resolved(const v1::ListNodesReply& cluster, const v1::ResolveRequest& request);
 
     // Hot-reload hand-off: the membership as bytes, and back.
     std::string export_state();

@@ -1,7 +1,10 @@
-// The Discovery plugin: serves the mesh's membership.
+// The Discovery plugin: serves the mesh's membership — its own registry, or, on a node whose membership is in
+// etcd ([discovery] etcd), the nodes the host follows there.
 //   config:  kSettings below
 //   serves:  lanchat.discovery.v1.Discovery/Register, /ListNodes, /Resolve
-//   calls:   nothing
+//   calls:   nothing; reads the host's cluster membership (sdk::Membership)
+#include <optional>
+
 #include "discovery_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/serving.hpp"
@@ -21,17 +24,33 @@ constexpr Setting kSettings[] = {
 class DiscoveryPlugin : public Plugin {
 public:
     explicit DiscoveryPlugin(Host& host)
-        : Plugin(host), rpc_(host), service_(settings().get<std::chrono::milliseconds>("ttl_ms")) {}
+        : Plugin(host), rpc_(host), membership_(host), service_(settings().get<std::chrono::milliseconds>("ttl_ms")) {}
 
     Status start() override {
         using Clock = DiscoveryService::Clock;
         return Serving(rpc_, "/lanchat.discovery.v1.Discovery/")
-            .sync<v1::RegisterRequest, v1::RegisterReply>(
-                "Register", [this](auto& call, auto& r) { return service_.registered(call.peer, r, Clock::now()); })
-            .sync<v1::ListNodesRequest, v1::ListNodesReply>(
-                "ListNodes", [this](auto&, auto&) { return service_.list_nodes(Clock::now()); })
-            .sync<v1::ResolveRequest, v1::ResolveReply>(
-                "Resolve", [this](auto&, auto& r) { return service_.resolved(r, Clock::now()); })
+            .sync<v1::RegisterRequest, v1::RegisterReply>("Register",
+                                                          [this](auto& call, auto& r) -> Result<v1::RegisterReply> {
+                                                              auto in_etcd = cluster();
+                                                              if (!in_etcd.ok()) return in_etcd.status();
+                                                              if (*in_etcd) return DiscoveryService::cluster_register();
+                                                              return service_.registered(call.peer, r, Clock::now());
+                                                          })
+            .sync<v1::ListNodesRequest, v1::ListNodesReply>("ListNodes",
+                                                            [this](auto&, auto&) -> Result<v1::ListNodesReply> {
+                                                                auto in_etcd = cluster();
+                                                                if (!in_etcd.ok()) return in_etcd.status();
+                                                                if (*in_etcd) return std::move(**in_etcd);
+                                                                return service_.list_nodes(Clock::now());
+                                                            })
+            .sync<v1::ResolveRequest, v1::ResolveReply>("Resolve",
+                                                        [this](auto&, auto& r) -> Result<v1::ResolveReply> {
+                                                            auto in_etcd = cluster();
+                                                            if (!in_etcd.ok()) return in_etcd.status();
+                                                            if (*in_etcd)
+                                                                return DiscoveryService::cluster_resolved(**in_etcd, r);
+                                                            return service_.resolved(r, Clock::now());
+                                                        })
             .status();
     }
 
@@ -39,7 +58,18 @@ public:
     Status import_state(std::string_view state) override { return service_.import_state(std::string(state)); }
 
 private:
+    // The nodes the host follows in etcd; nothing when this node's membership is this registry.
+    Result<std::optional<v1::ListNodesReply>> cluster() const {
+        auto nodes = membership_.cluster_nodes();
+        if (nodes.status().code() == Code::failed_precondition) return std::optional<v1::ListNodesReply>();
+        if (!nodes.ok()) return nodes.status();
+        v1::ListNodesReply cluster;
+        if (!cluster.ParseFromString(*nodes)) return internal_error("the host's cluster membership did not parse");
+        return std::optional<v1::ListNodesReply>(std::move(cluster));
+    }
+
     Rpc rpc_;
+    Membership membership_;
     DiscoveryService service_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 namespace lanchat::testing {
@@ -51,7 +52,12 @@ StartedNode start_node(const std::string& lanchatd, const std::filesystem::path&
     node.process = std::make_unique<ChildProcess>(std::move(launcher));
     // Generous: under a sanitizer, beside a full parallel test run, seven plugins can take over 20 s to start.
     auto ready = node.process->wait_for_line("\"node ready\"", std::chrono::seconds(60));
-    if (!ready) throw std::runtime_error(node.process->output());
+    if (!ready) {
+        std::optional<int> exit = node.process->wait_exit(std::chrono::milliseconds(100));
+        throw std::runtime_error("lanchatd did not become ready (" +
+                                 (exit ? "exit code " + std::to_string(*exit) : std::string("still running")) + "):\n" +
+                                 node.process->output());
+    }
     const nlohmann::json fields = nlohmann::json::parse(*ready)["fields"];
     node.grpc = fields.value("grpc", "");
     node.admin = fields.value("admin", "");

@@ -1,9 +1,9 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.5 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
- * settings table in the descriptor, 1.5 the client edge's send_many). Plain C99, no C++ types, no exceptions, no
- * allocation freed on the other side.
+ * Version 1.6 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
+ * settings table in the descriptor, 1.5 the client edge's send_many, 1.6 the discovery table). Plain C99, no C++ types,
+ * no exceptions, no allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
  *  - A plugin exports exactly one symbol, LANCHAT_PLUGIN_ENTRY_SYMBOL. The host calls it first, passing
@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 5
+#define LANCHAT_ABI_MINOR 6
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -424,11 +424,22 @@ typedef struct lanchat_metrics_api {
 } lanchat_metrics_api;
 
 /* ---------------------------------------------------------------------------------------------------
- * Host services reserved for later minor versions. Their pointers are NULL until the minor version that
- * defines a table; from then on it is non-NULL for every plugin built against that minor or newer.
+ * Host services: discovery (since 1.6) — the cluster membership the node follows in etcd ([discovery] etcd):
+ * every node whose lease is alive, with its mesh address, services and client address. The Discovery
+ * service answers from it; services themselves are resolved by the host for every outbound call.
  * ------------------------------------------------------------------------------------------------- */
 
-typedef struct lanchat_discovery_api lanchat_discovery_api; /* resolving services to endpoints */
+typedef struct lanchat_discovery_api {
+    uint32_t struct_size;
+    /* Writes the nodes into `out` as one serialized lanchat.discovery.v1.ListNodesReply
+     * (proto/lanchat/discovery/v1/discovery.proto), in node name order, this node included, as the node last
+     * saw them (it keeps them while etcd is out of reach).
+     * THREAD: any. CALLBACKS: only `out`, written before it returns.
+     * RETURNS OK; FAILED_PRECONDITION when the node follows no etcd membership (no [mesh], or its membership
+     * is the static [discovery] table or the embedded registry); UNAVAILABLE before the node has joined the
+     * cluster (while its plugins start). Nothing is written unless OK. */
+    lanchat_status_code (*cluster_nodes)(lanchat_host_context* ctx, lanchat_sink* out);
+} lanchat_discovery_api;
 
 /* ---------------------------------------------------------------------------------------------------
  * Host services: the client edge (since 1.3) — people's WebSocket/TLS connections and HTTPS requests on the
@@ -549,7 +560,7 @@ typedef struct lanchat_host_api {
     const lanchat_executor_api* executor;
     const lanchat_rpc_api* rpc;                 /* since 1.1 (without [mesh], serving and calls fail UNAVAILABLE) */
     const lanchat_metrics_api* metrics;         /* since 1.2 */
-    const lanchat_discovery_api* discovery;     /* NULL before the minor version that defines it */
+    const lanchat_discovery_api* discovery;     /* since 1.6 (NULL in hosts before it) */
     const lanchat_client_edge_api* client_edge; /* since 1.3 (without [client_edge], attach fails) */
 } lanchat_host_api;
 

@@ -8,6 +8,7 @@
 #include "lanchat/sdk/export.hpp"
 #include "lanchat/sdk/host.hpp"
 #include "lanchat/sdk/logger.hpp"
+#include "lanchat/sdk/membership.hpp"
 #include "lanchat/sdk/metrics.hpp"
 #include "lanchat/sdk/plugin.hpp"
 #include "lanchat/sdk/settings.hpp"

@@ -72,6 +72,21 @@ TEST(DiscoveryServiceTest, TheRpcsAnswerWithTheLiveNodes) {
               sdk::Code::permission_denied);
 }
 
+TEST(DiscoveryServiceTest, OnEtcdServicesResolveFromTheClusterAndRegistrationIsRefused) {
+    v1::ListNodesReply cluster;
+    *cluster.add_nodes() = node("a", {"audit", "auth"});
+    *cluster.add_nodes() = node("b", {"audit"}, "10.0.0.2:7443");
+    v1::ResolveRequest audit;
+    audit.set_service("audit");
+    auto endpoints = DiscoveryService::cluster_resolved(cluster, audit).endpoints();
+    EXPECT_EQ(std::vector<std::string>(endpoints.begin(), endpoints.end()),
+              (std::vector<std::string>{"10.0.0.1:7443", "10.0.0.2:7443"}));
+    v1::ResolveRequest router;
+    router.set_service("router");
+    EXPECT_TRUE(DiscoveryService::cluster_resolved(cluster, router).endpoints().empty());
+    EXPECT_EQ(DiscoveryService::cluster_register().code(), sdk::Code::failed_precondition);
+}
+
 TEST(DiscoveryServiceTest, StateSurvivesAHandOff) {
     DiscoveryService old_registry(15s);
     ASSERT_TRUE(old_registry.register_node("spiffe://lan/node/a", node("a", {"audit"}), kNow).ok());

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "lanchat/url/url.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat::host {
@@ -134,6 +135,55 @@ TEST_F(NodeConfigTest, APortOutsideZeroTo65535IsRefusedWhereItIs) {
          ":7:10: [discovery] audit endpoints must be host:port, found \"10.0.0.2\""},
     });
     EXPECT_EQ(error_of(mesh + "[admin]\nlisten = \"[::1]:65535\"\n"), "");
+}
+
+TEST_F(NodeConfigTest, EtcdMembershipIsReadBesideTheStaticTableWithDefaults) {
+    const std::string mesh = "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n";
+    auto defaults = load_node_config(
+        dir_.write("node.toml", mesh + "[discovery]\netcd = [\"http://127.0.0.1:2379\", \"http://10.0.0.2:2379\"]\n"
+                                       "audit = [\"10.0.0.3:7443\"]\n"),
+        "/plugins");
+    ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+    ASSERT_TRUE(defaults->mesh->etcd.has_value());
+    EXPECT_EQ(defaults->mesh->etcd->endpoints,
+              (std::vector<std::string>{"http://127.0.0.1:2379", "http://10.0.0.2:2379"}));
+    EXPECT_EQ(defaults->mesh->etcd->endpoints_at, file() + ":7:8");
+    EXPECT_EQ(defaults->mesh->etcd->lease_ttl, std::chrono::seconds(10));
+    EXPECT_EQ(defaults->mesh->etcd->prefix, "/lanchat/nodes/");
+    EXPECT_EQ(defaults->mesh->discovery,
+              (std::map<std::string, std::vector<std::string>>{{"audit", {"10.0.0.3:7443"}}}));
+
+    auto tuned = load_node_config(dir_.write("node.toml", mesh + "[discovery]\netcd = [\"http://[::1]:2379\"]\n"
+                                                                 "etcd_lease_ttl_s = 3\netcd_prefix = \"/lab/\"\n"),
+                                  "/plugins");
+    ASSERT_TRUE(tuned.ok()) << tuned.status().message();
+    EXPECT_EQ(tuned->mesh->etcd->lease_ttl, std::chrono::seconds(3));
+    EXPECT_EQ(tuned->mesh->etcd->prefix, "/lab/");
+    EXPECT_FALSE(load_node_config(dir_.write("node.toml", mesh), "/plugins")->mesh->etcd.has_value());
+}
+
+TEST_F(NodeConfigTest, BadEtcdSettingsAreRefusedWhereTheyAre) {
+    const std::string mesh = "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\n";
+    const std::string etcd = "[discovery]\netcd = [\"http://127.0.0.1:2379\"]\n";
+    expect_refusals({
+        {mesh + "[discovery]\netcd = [\"https://127.0.0.1:2379\"]\n",
+         ":7:9: [discovery] etcd endpoints must be etcd client URLs such as \"http://127.0.0.1:2379\": " +
+             url::parse_url("https://127.0.0.1:2379", {"http"}).status().message()},
+        {mesh + "[discovery]\netcd = [\"127.0.0.1:2379\"]\n",
+         ":7:9: [discovery] etcd endpoints must be etcd client URLs such as \"http://127.0.0.1:2379\": " +
+             url::parse_url("127.0.0.1:2379", {"http"}).status().message()},
+        {mesh + "[discovery]\netcd = []\n", ":7:8: [discovery] etcd must list at least one etcd client URL"},
+        {mesh + "[discovery]\netcd = \"http://127.0.0.1:2379\"\n",
+         ":7:8: [discovery] etcd must be an array of strings, found a string"},
+        {mesh + etcd + "etcd_lease_ttl_s = 1\n",
+         ":8:20: [discovery] etcd_lease_ttl_s must be between 2 and 3600, found 1"},
+        {mesh + etcd + "etcd_prefix = \"/lanchat\"\n",
+         ":8:15: [discovery] etcd_prefix must end in '/', e.g. \"/lanchat/nodes/\", found \"/lanchat\""},
+        {mesh + "[discovery]\netcd_prefix = \"/lanchat/\"\n", ":7:15: [discovery] etcd_prefix needs [discovery] etcd"},
+        {"[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:0\"\npki_dir = \"pki\"\nregistry = \"discovery\"\n" + etcd,
+         ":8:8: [discovery] etcd and [mesh] registry are two memberships: keep one (etcd for a cluster, registry for "
+         "the embedded Discovery service)"},
+    });
 }
 
 TEST_F(NodeConfigTest, LocalCallsTakeTheInProcessPathUnlessTheFileSaysNetwork) {
