@@ -39,6 +39,7 @@ Connections connect_members(Generator& generator, const Target& lanchat, const s
 
 // Rising rates until saturation, then one step at half the best delivery rate.
 void sweep(FanOutRig& rig, const std::string& name, int seconds) {
+    rig.settle();
     FanOut best;  // the step with the most deliveries per second: saturation
     for (double rate : {5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0, 960.0, 1280.0, 1920.0, 2560.0, 3840.0}) {
         FanOut step = rig.run(rate, seconds);

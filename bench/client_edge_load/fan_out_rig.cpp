@@ -58,11 +58,18 @@ FanOut FanOutRig::run(double rate, int seconds) {
     return result;
 }
 
+void FanOutRig::settle() {
+    last_frame_ = Clock::now();
+    generator_.io().restart();
+    while (Clock::now() - last_frame_ < 1s) generator_.io().run_for(50ms);
+}
+
 asio::awaitable<void> FanOutRig::read(std::shared_ptr<Connection> connection, bool counts) {
     beast::error_code error;
     for (;;) {
         co_await connection->ws.async_read(connection->buffer, asio::redirect_error(kAwait, error));
         if (error) co_return;
+        last_frame_ = Clock::now();
         std::string_view text(static_cast<const char*>(connection->buffer.cdata().data()), connection->buffer.size());
         size_t at = text.find("\"body\":\"t");
         if (counts && at != std::string_view::npos) {  // body: t<step>_<send time in ns>

@@ -34,6 +34,10 @@ public:
 
     size_t receivers() const { return receivers_.size(); }
 
+    // Runs the loop until no frame has come for a second: what setting the channel up sent (every member's
+    // JOINED event goes to every member already there) is read before the first step, not inside it.
+    void settle();
+
 private:
     boost::asio::awaitable<void> read(std::shared_ptr<Connection> connection, bool counts);
     // Paced by the clock, not by answers: an open loop, as many senders would be.
@@ -47,6 +51,7 @@ private:
     std::vector<double> latencies_;
     uint64_t delivered_ = 0;
     Clock::time_point last_delivery_;
+    Clock::time_point last_frame_;  // of any kind, counted or not
     int step_ = 0;
     int64_t message_ids_ = 0;
 };

@@ -9,6 +9,7 @@
 //                      second at saturation; send-to-deliver latency p50/p99 at half that rate
 //
 // usage: client_edge_load LANCHATD LANCHATCTL PLUGIN_DIR [--idle N] [--members M] [--seconds S]
+//        (--idle 0 or --members 0 leaves that measurement out)
 //        client_edge_load --baseline-server CERT KEY      (the baseline; started by the benchmark itself)
 //
 // This file: the command line, the node and the baseline started, the report's order.
@@ -143,8 +144,8 @@ int main(int argc, char** argv) {
     std::cout << std::fixed << std::setprecision(1);
     std::cout << "client edge load on loopback, 2 processes on this machine (generator: 1 thread)\n\n";
     measure_connection_setup(generator, targets);
-    measure_connections_held(generator, targets, idle);
-    if (!measure_fan_out(generator, targets, members, seconds)) return 1;
+    if (idle > 0) measure_connections_held(generator, targets, idle);
+    if (members > 0 && !measure_fan_out(generator, targets, members, seconds)) return 1;
     fs::remove_all(dir);
     return 0;
 }

@@ -251,16 +251,13 @@ asio::awaitable<void> Listener::Impl::upgrade(std::unique_ptr<TlsTransport> tran
         co_return co_await refuse(http::status::service_unavailable,
                                   "no gateway plugin is running on this node; try again later");
     }
+    // The 101 answer is not written here: it leaves with the gateway's first frame (its hello) in one TLS write.
     std::string accept = switching_protocols(request[http::field::sec_websocket_key]);
-    request = {};  // an open connection keeps none of its upgrade request
-    if (co_await transport->write(accept)) {
-        accepted->add({"upgrade_failed"}, 1);
-        co_return;
-    }
+    request = {};      // an open connection keeps none of its upgrade request
     deadline.leave();  // the connection's own deadlines take over
     accepted->add({"websocket"}, 1);
-    co_await serve(std::make_shared<WsConnection>(std::move(transport), wiring, sweep), std::move(facts),
-                   std::move(early));
+    co_await serve(std::make_shared<WsConnection>(std::move(transport), wiring, sweep, std::move(accept)),
+                   std::move(facts), std::move(early));
 }
 
 asio::awaitable<void> Listener::Impl::serve(std::shared_ptr<WsConnection> connection, ConnectionFacts facts,

@@ -37,11 +37,13 @@ void append_frame(std::string& out, Opcode opcode, std::string_view payload) {
 
 }  // namespace
 
-WsConnection::WsConnection(std::unique_ptr<TlsTransport> transport, const EdgeWiring& edge, Sweep& sweep)
+WsConnection::WsConnection(std::unique_ptr<TlsTransport> transport, const EdgeWiring& edge, Sweep& sweep,
+                           std::string first_bytes)
     : Sweep::Member(sweep),
       transport_(std::move(transport)),
       edge_(edge),
       frames_(edge.config->max_message_bytes),
+      staged_(std::move(first_bytes)),
       last_heard_(Sweep::Clock::now()) {}
 
 lanchat_status_code WsConnection::send(Payload text) {
@@ -88,6 +90,7 @@ asio::awaitable<void> WsConnection::run(lanchat_connection_id id, std::string ea
     // However run ends - its loop, an exception, or the event loop destroying it suspended at shutdown - the
     // connection leaves its sweep and the dispatcher hears of its end, which drops its reference too.
     Release release{*this, id, error};
+    flush();  // before anything `early` asks for: a pong must not overtake the 101
     consume(early, id);
     while (!finished_) {
         std::span<char> buffer = loop_read_buffer();

@@ -37,15 +37,18 @@ class WsConnection final : public ConnectionPort,
                            public Sweep::Member,
                            public std::enable_shared_from_this<WsConnection> {
 public:
-    WsConnection(std::unique_ptr<TlsTransport> transport, const EdgeWiring& edge, Sweep& sweep);
+    // `first_bytes` (the upgrade's 101 answer) leave before any frame, in the same TLS write as the frames the
+    // handler queues when it hears of the connection: one record and one system call, not two.
+    WsConnection(std::unique_ptr<TlsTransport> transport, const EdgeWiring& edge, Sweep& sweep,
+                 std::string first_bytes);
 
     lanchat_status_code send(Payload text) override;
     void close(uint16_t code, std::string reason) override;
     // Ends the connection now, without a closing handshake (the node is going and the client did not answer).
     void abort();
 
-    // Reads until the connection ends, then tells the dispatcher how it ended. `early` holds bytes that
-    // arrived behind the upgrade request.
+    // Writes the first bytes and what is queued by now, reads until the connection ends, then tells the
+    // dispatcher how it ended. `early` holds bytes that arrived behind the upgrade request.
     boost::asio::awaitable<void> run(lanchat_connection_id id, std::string early);
 
     void tick(Sweep::Clock::time_point now) override;
@@ -83,7 +86,7 @@ private:
     std::atomic<bool> over_limit_{false};
 
     // The loop's own state.
-    std::string staged_;  // frames to go before the outbox: control frames, and at a close what preceded it
+    std::string staged_;  // to go before the outbox: the first bytes, control frames, at a close what preceded it
     // The latest ping's payload while its pong waits. Only the latest is answered (RFC 6455 5.5.3): a client
     // that pings without reading cannot pile pongs up in memory.
     std::optional<std::string> pong_due_;

@@ -3,11 +3,13 @@
 #include <jwt.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "lanchat/ids/random_id.hpp"
 #include "text.hpp"
@@ -34,6 +36,12 @@ struct BioFree {
 struct BnFree {
     void operator()(BIGNUM* bn) const { BN_free(bn); }
 };
+struct SigFree {
+    void operator()(ECDSA_SIG* signature) const { ECDSA_SIG_free(signature); }
+};
+struct MdContextFree {
+    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
 
 sdk::Status refused(const std::string& why) { return {sdk::Code::unauthenticated, "invalid access token: " + why}; }
 
@@ -55,7 +63,7 @@ sdk::Result<std::string> coordinate(EVP_PKEY* key, const char* name) {
 }
 
 // The JOSE header is read before any key is chosen: only {"alg":"ES256"} with a known `kid` goes on to
-// libjwt, so `none`, HMAC-with-the-public-key and other algorithm confusions never reach a verifier.
+// the signature check, so `none`, HMAC-with-the-public-key and other algorithm confusions never reach a verifier.
 sdk::Result<std::string> key_id_of(std::string_view token) {
     size_t first = token.find('.');
     size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
@@ -80,26 +88,69 @@ sdk::Result<std::string> key_id_of(std::string_view token) {
     return kid->get<std::string>();
 }
 
-sdk::Result<v1::Claims> claims_of(jwt_t* jwt, const std::string& key_id) {
-    v1::Claims claims;
-    auto text = [&](const char* name) -> const char* { return jwt_get_grant(jwt, name); };
-    if (text("iss") == nullptr || std::string(text("iss")) != kIssuer) return refused("wrong issuer");
+std::shared_ptr<EVP_PKEY> read_public_key(const std::string& pem) {
+    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    return std::shared_ptr<EVP_PKEY>(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), PkeyFree());
+}
+
+// ES256 (RFC 7518 3.4): `signature` is r and s, 32 bytes each, over the token's "header.payload".
+bool signature_verifies(EVP_PKEY* key, std::string_view signed_part, std::string_view signature) {
+    if (signature.size() != 64) return false;
+    const auto* raw = reinterpret_cast<const unsigned char*>(signature.data());
+    std::unique_ptr<ECDSA_SIG, SigFree> parsed(ECDSA_SIG_new());
+    BIGNUM* r = BN_bin2bn(raw, 32, nullptr);
+    BIGNUM* s = BN_bin2bn(raw + 32, 32, nullptr);
+    if (!parsed || r == nullptr || s == nullptr || ECDSA_SIG_set0(parsed.get(), r, s) != 1) {
+        BN_free(r);
+        BN_free(s);
+        return false;
+    }
+    unsigned char* der = nullptr;
+    int der_size = i2d_ECDSA_SIG(parsed.get(), &der);
+    if (der_size <= 0) return false;
+    std::unique_ptr<EVP_MD_CTX, MdContextFree> context(EVP_MD_CTX_new());
+    bool verified =
+        context && EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+        EVP_DigestVerify(context.get(), der, static_cast<size_t>(der_size),
+                         reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()) == 1;
+    OPENSSL_free(der);
+    return verified;
+}
+
+// The claims of a payload whose signature verified: strings where strings are due, whole numbers for the times.
+sdk::Result<v1::Claims> claims_of(std::string_view payload_part, const std::string& key_id) {
+    std::string payload_text;
+    if (!plugin_support::base64url_decode(payload_part, payload_text)) return refused("payload is not base64url");
+    Json payload = Json::parse(payload_text, nullptr, false);
+    if (payload.is_discarded() || !payload.is_object()) return refused("payload is not a JSON object");
+    auto text = [&](const char* name) -> const std::string* {
+        auto found = payload.find(name);
+        return found != payload.end() && found->is_string() ? found->get_ptr<const std::string*>() : nullptr;
+    };
+    auto number = [&](const char* name) -> std::optional<int64_t> {
+        auto found = payload.find(name);
+        if (found == payload.end() || !found->is_number_integer()) return std::nullopt;
+        return found->get<int64_t>();
+    };
+    if (text("iss") == nullptr || *text("iss") != kIssuer) return refused("wrong issuer");
     if (text("sub") == nullptr || text("jti") == nullptr || text("name") == nullptr) {
         return refused("sub, name and jti are required");
     }
-    claims.set_subject(text("sub"));
-    claims.set_username(text("name"));
-    claims.set_token_id(text("jti"));
-    if (const char* device = text("dev"); device != nullptr) claims.set_device(device);
-    errno = 0;
-    claims.set_issued_unix_s(jwt_get_grant_int(jwt, "iat"));
-    claims.set_expires_unix_s(jwt_get_grant_int(jwt, "exp"));
-    if (errno != 0 || claims.expires_unix_s() <= 0) return refused("iat and exp must be numbers");
-    CString roles(jwt_get_grants_json(jwt, "roles"));
-    if (roles) {
-        Json list = Json::parse(roles.get(), nullptr, false);
-        if (!list.is_array()) return refused("roles must be an array");
-        for (const Json& role : list) {
+    v1::Claims claims;
+    claims.set_subject(*text("sub"));
+    claims.set_username(*text("name"));
+    claims.set_token_id(*text("jti"));
+    if (payload.contains("dev")) {
+        if (text("dev") == nullptr) return refused("dev must be a string");
+        claims.set_device(*text("dev"));
+    }
+    std::optional<int64_t> issued = number("iat"), expires = number("exp");
+    if (!issued || !expires || *expires <= 0) return refused("iat and exp must be numbers");
+    claims.set_issued_unix_s(*issued);
+    claims.set_expires_unix_s(*expires);
+    if (auto roles = payload.find("roles"); roles != payload.end()) {
+        if (!roles->is_array()) return refused("roles must be an array");
+        for (const Json& role : *roles) {
             if (!role.is_string()) return refused("roles must be strings");
             claims.add_roles(role.get<std::string>());
         }
@@ -118,7 +169,15 @@ sdk::Result<SigningKey> generate_signing_key(int64_t now_unix_ms) {
         PEM_write_bio_PUBKEY(public_pem.get(), key.get()) != 1) {
         return sdk::internal_error("cannot encode the signing key");
     }
-    return SigningKey{ids::random_id("k_"), bio_text(private_pem.get()), bio_text(public_pem.get()), now_unix_ms, 0};
+    SigningKey generated{ids::random_id("k_"), bio_text(private_pem.get()), bio_text(public_pem.get()), now_unix_ms, 0};
+    if (sdk::Status parsed = parse_public_key(generated); !parsed.ok()) return parsed;
+    return generated;
+}
+
+sdk::Status parse_public_key(SigningKey& key) {
+    key.public_key = read_public_key(key.public_key_pem);
+    if (!key.public_key) return sdk::internal_error("signing key " + key.id + ": its public key PEM does not parse");
+    return {};
 }
 
 sdk::Result<std::string> public_jwk(const SigningKey& key) {
@@ -166,14 +225,14 @@ sdk::Result<v1::Claims> verify_access_token(std::string_view token, const KeyLoo
     if (!key_id.ok()) return key_id.status();
     const SigningKey* key = keys(*key_id);
     if (key == nullptr) return refused("signed by an unknown key '" + key_id->substr(0, 32) + "'");
-    jwt_t* raw = nullptr;
-    const std::string text(token);
-    int decoded = jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(key->public_key_pem.data()),
-                             static_cast<int>(key->public_key_pem.size()));
-    JwtPtr jwt(raw);
-    if (decoded != 0 || !jwt) return refused("signature does not verify");
-    if (jwt_get_alg(jwt.get()) != JWT_ALG_ES256) return refused("algorithm must be ES256");
-    auto claims = claims_of(jwt.get(), *key_id);
+    std::shared_ptr<EVP_PKEY> public_key = key->public_key ? key->public_key : read_public_key(key->public_key_pem);
+    const size_t first = token.find('.'), second = token.find('.', first + 1);  // key_id_of checked both are there
+    std::string signature;
+    if (!public_key || !plugin_support::base64url_decode(token.substr(second + 1), signature) ||
+        !signature_verifies(public_key.get(), token.substr(0, second), signature)) {
+        return refused("signature does not verify");
+    }
+    auto claims = claims_of(token.substr(first + 1, second - first - 1), *key_id);
     if (!claims.ok()) return claims.status();
     if (claims->expires_unix_s() <= now_unix_s) return refused("expired");
     if (claims->issued_unix_s() > now_unix_s + kClockSkewSeconds) return refused("issued in the future");

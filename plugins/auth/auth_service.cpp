@@ -97,6 +97,9 @@ sdk::Status AuthService::rotate_keys() {
             if (sdk::Status deleted = store_.delete_signing_key(key.id); !deleted.ok()) return deleted;
             continue;
         }
+        if (!key.public_key) {
+            if (sdk::Status parsed = parse_public_key(key); !parsed.ok()) return parsed;
+        }
         kept.push_back(std::move(key));
     }
     if (sdk::Status forgotten = store_.forget_expired(now); !forgotten.ok()) return forgotten;

@@ -87,12 +87,17 @@ public:
     void closed(sdk::ConnectionId id, uint16_t code, std::string_view reason) override;
     sdk::HttpResponse http(const sdk::HttpRequest& request) override;
 
-    // Timers (the plugin schedules them): heartbeats for connected users; closing sessions that never
-    // authenticated or whose token expired.
+    // The heartbeats and the rechecks each reach every user or session once per interval, a slice at a time:
+    // the plugin calls them kSpreadSlices times an interval. A thousand calls at once every few seconds held
+    // the one core a small node has for tens of milliseconds, and deliveries waited behind them.
+    static constexpr unsigned kSpreadSlices = 10;
+    // Timers (the plugin schedules them): heartbeats for the next slice of connected users; closing sessions
+    // that never authenticated or whose token expired.
     void send_heartbeats();
     void sweep();
-    // Asks Auth, in batches, whether each authenticated session may go on (session_checks.cpp); closes with
-    // 4003 those whose token was revoked, whose user was disabled or whose device was revoked.
+    // Asks Auth, in batches, whether each authenticated session of the next slice may go on
+    // (session_checks.cpp); closes with 4003 those whose token was revoked, whose user was disabled or whose
+    // device was revoked.
     void recheck_sessions();
     // After a reload's switch: from now on requests are refused (unavailable) and nothing more is delivered
     // (the successor catches clients up); `done` is signalled once the requests already admitted have been
@@ -236,6 +241,8 @@ private:
     EdgeSubscription edge_stream_;
     AddressThrottle registrations_;
     std::atomic<bool> rechecking_{false};  // one round of rechecks at a time
+    std::atomic<unsigned> recheck_slice_{0};
+    std::atomic<unsigned> heartbeat_slice_{0};
 
     mutable std::mutex mutex_;  // the two maps
     std::unordered_map<sdk::ConnectionId, std::shared_ptr<Session>> sessions_;

@@ -74,9 +74,11 @@ public:
 
     Status start() override {
         if (Status attached = edge_.attach(*gateway_); !attached.ok()) return attached;
-        heartbeats_ = executor().every(heartbeat_, [this] { gateway_->send_heartbeats(); });
+        heartbeats_ =
+            executor().every(heartbeat_ / GatewayService::kSpreadSlices, [this] { gateway_->send_heartbeats(); });
         sweeps_ = executor().every(std::chrono::milliseconds(500), [this] { gateway_->sweep(); });
-        rechecks_ = executor().every(recheck_, [this] { gateway_->recheck_sessions(); });
+        rechecks_ =
+            executor().every(recheck_ / GatewayService::kSpreadSlices, [this] { gateway_->recheck_sessions(); });
         gateway_->start_deliveries();
         deliveries_ = executor().every(std::chrono::milliseconds(100), [this] { gateway_->tick_deliveries(); });
         return {};

@@ -37,10 +37,13 @@ void GatewayService::disconnect(const std::string& user_id) {
 }
 
 void GatewayService::send_heartbeats() {
+    const unsigned slice = heartbeat_slice_++ % kSpreadSlices;
     std::vector<std::string> users;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [user, count] : local_users_) users.push_back(user);
+        for (const auto& [user, count] : local_users_) {
+            if (std::hash<std::string>{}(user) % kSpreadSlices == slice) users.push_back(user);
+        }
     }
     for (const std::string& user : users) heartbeat(user);
 }

@@ -1,8 +1,8 @@
 // Live sessions are checked again, not only at authentication: one timer of the plugin asks Auth every few
-// seconds about every authenticated connection of this gateway, a batch per call, and closes those that may
-// no longer act (a logout elsewhere revoked the token, an operator disabled the user or revoked the device).
-// Nothing runs per connection: one round at a time, and a round a gateway cannot answer for (Auth down)
-// leaves the sessions as they are until the next.
+// seconds about every authenticated connection of this gateway (a tenth of them at each tenth of the
+// interval), a batch per call, and closes those that may no longer act (a logout elsewhere revoked the token, an
+// operator disabled the user or revoked the device). Nothing runs per connection: one round at a time, and a round a
+// gateway cannot answer for (Auth down) leaves the sessions as they are until the next.
 #include "gateway_service.hpp"
 
 namespace lanchat::gateway {
@@ -23,13 +23,16 @@ void GatewayService::recheck_sessions() {
     std::optional<sdk::Gate::Holder> admitted = in_flight_.try_hold();
     if (!admitted) return;  // draining: the successor checks them
     if (rechecking_.exchange(true)) return;
+    // The slice moves on only with a round that starts: while Auth is slow, none is skipped.
+    const unsigned slice = recheck_slice_++ % kSpreadSlices;
     // Copied first, then read: a session's lock is taken before the gateway's elsewhere (count_user), never
     // the other way round.
     std::vector<std::shared_ptr<Session>> open;
     {
         std::lock_guard lock(mutex_);
-        open.reserve(sessions_.size());
-        for (auto& [id, session] : sessions_) open.push_back(session);
+        for (auto& [id, session] : sessions_) {
+            if (id % kSpreadSlices == slice) open.push_back(session);
+        }
     }
     std::vector<Batch> batches;
     for (const std::shared_ptr<Session>& session : open) {

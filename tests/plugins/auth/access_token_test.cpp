@@ -155,6 +155,52 @@ TEST_F(AccessTokenTest, MutatedTokensNeverVerify) {
     EXPECT_GT(refused, 2900);
 }
 
+// A key as the store gives it back has only its PEM: it verifies the same, and parsing it once fills the key in.
+TEST_F(AccessTokenTest, AKeyWithoutItsParsedPublicKeyVerifiesTheSameAndABrokenPemIsRefused) {
+    SigningKey stored = key_;
+    stored.public_key.reset();
+    KeyLookup lookup = [&](const std::string& id) -> const SigningKey* { return id == stored.id ? &stored : nullptr; };
+    auto verified = verify_access_token(sign(claims()), lookup, kNow);
+    ASSERT_TRUE(verified.ok()) << verified.status().message();
+    EXPECT_EQ(verified->subject(), "u_0123456789abcdef");
+    ASSERT_TRUE(parse_public_key(stored).ok());
+    EXPECT_TRUE(stored.public_key);
+    EXPECT_TRUE(verify_access_token(sign(claims()), lookup, kNow).ok());
+
+    SigningKey broken = key_;
+    broken.public_key_pem = "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n";
+    sdk::Status refused = parse_public_key(broken);
+    EXPECT_EQ(refused.code(), sdk::Code::internal);
+    EXPECT_NE(refused.message().find(broken.id), std::string::npos) << refused.message();
+}
+
+// Signed with the right key, yet not claims of ours: each is refused with what is wrong.
+TEST_F(AccessTokenTest, ClaimsOfTheWrongTypeAreRefusedEvenUnderAGoodSignature) {
+    auto signed_with = [&](const char* grant, const char* value) {
+        jwt_t* jwt = nullptr;
+        EXPECT_EQ(jwt_new(&jwt), 0);
+        jwt_add_grant(jwt, "iss", "lanchat");
+        jwt_add_grant(jwt, "sub", "u_1");
+        jwt_add_grant(jwt, "name", "alice");
+        jwt_add_grant(jwt, "jti", "t_1");
+        if (std::string(grant) != "iat") jwt_add_grant_int(jwt, "iat", kNow);
+        jwt_add_grant_int(jwt, "exp", kNow + 900);
+        jwt_add_grant(jwt, grant, value);
+        jwt_add_header(jwt, "kid", key_.id.c_str());
+        jwt_set_alg(jwt, JWT_ALG_ES256, reinterpret_cast<const unsigned char*>(key_.private_key_pem.data()),
+                    static_cast<int>(key_.private_key_pem.size()));
+        char* encoded = jwt_encode_str(jwt);
+        std::string token(encoded);
+        free(encoded);  // NOLINT
+        jwt_free(jwt);
+        return token;
+    };
+    auto reason = [&](const std::string& token) { return verify_access_token(token, keys(), kNow).status().message(); };
+    EXPECT_NE(reason(signed_with("iat", "soon")).find("iat and exp must be numbers"), std::string::npos);
+    EXPECT_NE(reason(signed_with("roles", "admin")).find("roles must be an array"), std::string::npos);
+    EXPECT_TRUE(verify_access_token(signed_with("dev", std::string(64, 'c').c_str()), keys(), kNow).ok());
+}
+
 TEST_F(AccessTokenTest, PublicKeysAreOfferedAsJwk) {
     std::string jwk = value_or_throw(public_jwk(key_));
     EXPECT_NE(jwk.find("\"kty\":\"EC\""), std::string::npos);

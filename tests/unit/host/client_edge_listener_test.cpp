@@ -49,6 +49,7 @@ struct BurstHandler {
     lanchat_client_edge_handler table{};
     std::mutex mutex;
     std::vector<lanchat_connection_id> opened;  // with mutex
+    std::string greeting;                       // sent to each connection as it opens, when not empty
 
     std::vector<lanchat_connection_id> opened_ids() {
         std::lock_guard lock(mutex);
@@ -62,6 +63,7 @@ struct BurstHandler {
             auto* self = static_cast<BurstHandler*>(user);
             std::lock_guard lock(self->mutex);
             self->opened.push_back(info->id);
+            if (!self->greeting.empty()) self->dispatcher->send(info->id, self->greeting);
         };
         table.message = [](void* user, const lanchat_connection_info* info, lanchat_str text) {
             auto* self = static_cast<BurstHandler*>(user);
@@ -137,6 +139,31 @@ TEST_F(ClientEdgeListenerTest, FramesQueuedTogetherLeaveInOneTlsWriteAndArriveIn
     }
     EXPECT_EQ(frames_out() - frames_before, kBurst);
     EXPECT_EQ(writes() - writes_before, 1);
+}
+
+// The upgrade by hand over TLS: one read returns one TLS record's plaintext, so what arrives with the 101 answer
+// left in the same write.
+TEST_F(ClientEdgeListenerTest, TheUpgradeAnswerLeavesInOneTlsWriteWithWhatTheHandlerSendsAtOpening) {
+    namespace asio = boost::asio;
+    handler_.greeting = "welcome";
+    asio::io_context io;
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    tls.set_verify_mode(asio::ssl::verify_none);
+    asio::ssl::stream<asio::ip::tcp::socket> stream(io, tls);
+    stream.lowest_layer().connect(
+        {asio::ip::make_address(endpoint_.host), static_cast<unsigned short>(std::stoi(endpoint_.port))});
+    timeval read_timeout{5, 0};
+    setsockopt(stream.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &read_timeout, sizeof read_timeout);
+    stream.handshake(asio::ssl::stream_base::client);
+    asio::write(stream, asio::buffer(std::string("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                                 "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")));
+    std::array<char, 4096> received;
+    const std::string first(received.data(), stream.read_some(asio::buffer(received)));
+    EXPECT_EQ(first.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0), 0u) << first;
+    // RFC 6455's own example key and accept value, then the greeting as one unmasked text frame.
+    EXPECT_NE(first.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos) << first;
+    EXPECT_NE(first.find("\r\n\r\n\x81\x07welcome"), std::string::npos) << first;
 }
 
 TEST_F(ClientEdgeListenerTest, SendManyDeliversTheSameTextToEveryConnection) {
