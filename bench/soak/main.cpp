@@ -53,7 +53,8 @@ std::string node_file() {
         {"channel", ""},
         {"router", ""},
         {"presence", ""},
-        {"gateway", "allow_registration = true"}};
+        // Everyone registers at the start from one address (loopback), as people behind one NAT would.
+        {"gateway", "allow_registration = true\nregistration_burst = 1000"}};
     for (const auto& [name, config] : plugins) {
         text += "[[plugin]]\nname = \"" + std::string(name) + "\"\npath = \"PLUGINS/" + name + ".so\"\n";
         if (*config != '\0') text += "[plugin.config]\n" + std::string(config) + "\n";
