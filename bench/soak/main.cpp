@@ -53,7 +53,8 @@ std::string node_file() {
         {"channel", ""},
         {"router", ""},
         {"presence", ""},
-        {"gateway", "allow_registration = true"}};
+        // Everyone registers at the start from one address (loopback), as people behind one NAT would.
+        {"gateway", "allow_registration = true\nregistration_burst = 1000"}};
     for (const auto& [name, config] : plugins) {
         text += "[[plugin]]\nname = \"" + std::string(name) + "\"\npath = \"PLUGINS/" + name + ".so\"\n";
         if (*config != '\0') text += "[plugin.config]\n" + std::string(config) + "\n";
@@ -80,7 +81,7 @@ void print_minute(const Sample& sample, const Tally& tally, uint64_t reloads) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_soak(int argc, char** argv) {
     auto arguments = node_arguments(argc, argv, "usage: soak LANCHATD LANCHATCTL PLUGIN_DIR [MINUTES] [PEOPLE]\n");
     if (!arguments) return 2;
     const int minutes = arguments->number(0, 30);
@@ -171,4 +172,15 @@ int main(int argc, char** argv) {
     std::error_code ignored;
     fs::remove_all(dir, ignored);
     return tally.failed == 0 && tally.missing == 0 && reloads_failed == 0 ? 0 : 1;
+}
+
+// A failure is reported, not left to std::terminate: the node's Child must be destroyed (and the node stopped),
+// or the orphaned lanchatd keeps running, and keeps every descriptor it inherited open.
+int main(int argc, char** argv) {
+    try {
+        return run_soak(argc, argv);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "soak: %s\n", error.what());
+        return 1;
+    }
 }

@@ -141,19 +141,28 @@ void AuthService::login(const v1::LoginRequest& request, const Caller& caller, D
     const std::string user_key = "user:" + lower(request.username());
     const std::string source_key =
         "source:" + (request.client().source().empty() ? caller.peer : request.client().source());
-    const int64_t now = clock_();
-    const auto wait = std::max(throttle_.wait(user_key, now), throttle_.wait(source_key, now));
-    if (wait.count() > 0) {
+    auto throttled = [this, request, caller, done](std::chrono::milliseconds wait) {
         count_("throttled");
         record(caller, "user:" + lower(request.username()), "login_throttled", "denied",
                {{"source", request.client().source()}});
-        return done(sdk::Status(sdk::Code::resource_exhausted, "too many failed logins; try again in " +
-                                                                   std::to_string((wait.count() + 999) / 1000) + " s"));
-    }
-    // Counted as failed before the password is checked, so parallel guesses cannot all pass the check above
-    // before the first of them is counted; a valid one is forgiven below.
-    throttle_.failed(user_key, now);
-    throttle_.failed(source_key, now);
+        done(sdk::Status(sdk::Code::resource_exhausted,
+                         "too many failed logins; try again in " + std::to_string((wait.count() + 999) / 1000) + " s"));
+    };
+    // The user's key first, then the source's: an attempt waiting for a source never holds one back.
+    throttle_.attempt(
+        user_key, clock_(),
+        [this, request, caller, done, user_key, source_key, throttled] {
+            throttle_.attempt(
+                source_key, clock_(), [this, request, caller, done] { check_password(request, caller, done); },
+                [this, user_key, throttled](std::chrono::milliseconds wait) {
+                    throttle_.ended(user_key, clock_());
+                    throttled(wait);
+                });
+        },
+        throttled);
+}
+
+void AuthService::check_password(const v1::LoginRequest& request, const Caller& caller, Done<v1::LoginReply> done) {
     identity::v1::VerifyPasswordRequest verify;
     verify.set_username(request.username());
     verify.set_password(request.password());
@@ -171,14 +180,17 @@ void AuthService::finish_login(const v1::LoginRequest& request, const Caller& ca
     const std::string& device = request.client().device_fingerprint();
     const std::string user_key = "user:" + lower(request.username());
     const std::string source_key = "source:" + (source.empty() ? caller.peer : source);
+    const int64_t now = clock_();
     if (!verdict.ok()) {
-        throttle_.forgive(user_key);  // an outage is nobody's failed attempt
-        throttle_.forgive(source_key);
+        throttle_.ended(user_key, now);  // an outage is nobody's failed attempt
+        throttle_.ended(source_key, now);
         count_("error");
         if (verdict.status().code() == sdk::Code::invalid_argument) return done(verdict.status());
         return done(sdk::unavailable("cannot check the password now: " + verdict.status().message()));
     }
     auto fail = [&](const char* reason, sdk::Status status) {
+        throttle_.failed(user_key, now);
+        throttle_.failed(source_key, now);
         count_(reason);
         record(caller, actor, "login_failed", "denied", {{"reason", reason}, {"source", source}, {"device", device}});
         done(std::move(status));
@@ -191,8 +203,8 @@ void AuthService::finish_login(const v1::LoginRequest& request, const Caller& ca
             return fail("device_revoked", {sdk::Code::permission_denied, "this device was revoked for this account"});
         default: return fail("invalid_credentials", kInvalidCredentials);
     }
-    throttle_.succeeded(user_key);
-    throttle_.forgive(source_key);
+    throttle_.succeeded(user_key, now);
+    throttle_.ended(source_key, now);
     const identity::v1::User& user = verdict->user();
     auto pair = issue({user.id(), user.username(), role_name(user.role()), device}, ids::random_id("f_"));
     if (!pair.ok()) {

@@ -76,6 +76,8 @@ private:
     sdk::Result<v1::LoginReply> sign_pair(const Subject& subject, std::string& refresh_hash, int64_t& refresh_expires);
     // The claims of a token this service signed and that has not expired (no device or revocation check).
     sdk::Result<v1::Claims> verified(const std::string& token) const;
+    // Once both throttle keys let the attempt start.
+    void check_password(const v1::LoginRequest& request, const Caller& caller, Done<v1::LoginReply> done);
     void finish_login(const v1::LoginRequest& request, const Caller& caller,
                       const sdk::Result<identity::v1::VerifyPasswordReply>& verdict, Done<v1::LoginReply> done);
     void record(const Caller& caller, const std::string& actor, const char* action, const char* outcome,

@@ -32,6 +32,14 @@ constexpr Setting kSettings[] = {
     plugin_support::kPostgresDsnFileSetting,
 };
 
+// A write still queued for the disk when its caller stops waiting is not stored (GroupCommit).
+using plugin_support::GroupCommit;
+using CallerDeadline = GroupCommit::CallerDeadline;
+GroupCommit::Deadline deadline_of(const sdk::CallInfo& call) {
+    if (call.deadline_unix_ms == 0) return GroupCommit::Deadline::max();
+    return GroupCommit::Deadline(std::chrono::milliseconds(call.deadline_unix_ms));
+}
+
 }  // namespace
 
 class ChannelPlugin : public Plugin {
@@ -80,10 +88,16 @@ public:
                                                                 [&s](auto&, auto& r) { return s.list_members(r); })
             .sync<v1::HistoryRequest, v1::HistoryReply>(
                 "History", [&s](auto& call, auto& r) { return s.history(r, call.correlation_id); })
-            .deferred<v1::AppendRequest, v1::AppendReply>(
-                "Append", [&s](auto&, auto& r, auto done) { s.append(r, std::move(done)); })
-            .deferred<v1::AmendRequest, v1::AppendReply>(
-                "Amend", [&s](auto& call, auto& r, auto done) { s.amend(r, call.correlation_id, std::move(done)); })
+            .deferred<v1::AppendRequest, v1::AppendReply>("Append",
+                                                          [&s](auto& call, auto& r, auto done) {
+                                                              CallerDeadline given_up_at(deadline_of(call));
+                                                              s.append(r, std::move(done));
+                                                          })
+            .deferred<v1::AmendRequest, v1::AppendReply>("Amend",
+                                                         [&s](auto& call, auto& r, auto done) {
+                                                             CallerDeadline given_up_at(deadline_of(call));
+                                                             s.amend(r, call.correlation_id, std::move(done));
+                                                         })
             .sync<v1::AudienceRequest, v1::AudienceReply>("Audience", [&s](auto&, auto& r) { return s.audience(r); })
             .sync<v1::MembershipsRequest, v1::MembershipsReply>("Memberships",
                                                                 [&s](auto&, auto& r) { return s.memberships(r); })

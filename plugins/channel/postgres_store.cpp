@@ -226,9 +226,10 @@ public:
                                                      const std::vector<std::string>& others) override {
         std::vector<std::string> found;
         for (const std::string& other : others) {
-            auto rows = db_.query("SELECT 1 FROM members mine JOIN members theirs ON theirs.channel_id = "
-                                  "mine.channel_id AND theirs.user_id = $2 WHERE mine.user_id = $1 LIMIT 1",
-                                  {user_id, other}, "find a shared channel");
+            auto rows = db_.query(
+                "SELECT 1 FROM members mine JOIN members theirs ON theirs.channel_id = "
+                "mine.channel_id AND theirs.user_id = $2 WHERE mine.user_id = $1 LIMIT 1",
+                {user_id, other}, "find a shared channel");
             if (!rows.ok()) return rows.status();
             if (!rows->empty()) found.push_back(other);
         }

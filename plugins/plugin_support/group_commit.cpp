@@ -6,6 +6,17 @@
 #include "transactional.hpp"
 
 namespace lanchat::plugin_support {
+namespace {
+
+thread_local GroupCommit::Deadline caller_deadline = GroupCommit::Deadline::max();
+
+}  // namespace
+
+GroupCommit::CallerDeadline::CallerDeadline(Deadline deadline) : previous_(caller_deadline) {
+    caller_deadline = deadline;
+}
+
+GroupCommit::CallerDeadline::~CallerDeadline() { caller_deadline = previous_; }
 
 GroupCommit::GroupCommit(Transactional& database, Limits limits, Committed committed)
     : database_(database), limits_(limits), committed_(std::move(committed)), committer_([this] { run(); }) {}
@@ -24,7 +35,7 @@ void GroupCommit::submit(Work work, Done done) {
                                                         " writes to " + database_.name() +
                                                         " are already waiting for the disk; retry later"});
     }
-    queue_.push_back({std::move(work), std::move(done)});
+    queue_.push_back({std::move(work), std::move(done), caller_deadline});
     if (committing_ || queue_.size() > 1) {
         lock.unlock();
         wake_.notify_one();
@@ -78,10 +89,21 @@ void GroupCommit::run() {
         }
         committing_ = true;
         lock.unlock();
-        commit(batch);
+        answer_given_up(batch);
+        if (!batch.empty()) commit(batch);
         lock.lock();
         committing_ = false;
     }
+}
+
+void GroupCommit::answer_given_up(std::vector<Unit>& batch) {
+    const Deadline now = std::chrono::system_clock::now();
+    std::erase_if(batch, [now](Unit& unit) {
+        if (unit.deadline > now) return false;
+        unit.done(sdk::Status(sdk::Code::deadline_exceeded,
+                              "the caller's deadline passed while the write waited for the disk; nothing was stored"));
+        return true;
+    });
 }
 
 void GroupCommit::commit(std::vector<Unit>& batch) {

@@ -13,10 +13,13 @@
 // submission order (sequences given inside a batch stay gapless, a repeat finds the first).
 //
 // Overload is refused, never queued into an outage: beyond Limits::max_queued waiting units submit()
-// answers at once with RESOURCE_EXHAUSTED. stop() commits what is queued, then answers every later submit
-// with UNAVAILABLE: every submitted unit is answered exactly once.
+// answers at once with RESOURCE_EXHAUSTED. Work whose caller gave up is not done: a unit submitted under a
+// CallerDeadline that is still queued when that deadline has passed is answered DEADLINE_EXCEEDED without being
+// run (its caller was never told it was stored, and retries with the same client_message_id). stop() commits what is
+// queued, then answers every later submit with UNAVAILABLE: every submitted unit is answered exactly once.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +50,19 @@ public:
     // The unit's outcome: its own failure, the batch's failed COMMIT, or OK once committed. Runs once, on the
     // committer thread, or inside submit() (refused, or committed there); it must not throw.
     using Done = std::function<void(sdk::Status)>;
+    using Deadline = std::chrono::system_clock::time_point;
+    // While one lives on a thread, the units that thread submits carry `deadline` (the inbound call's, which
+    // the caller stops waiting at; Deadline::max(): none). Scopes nest; the innermost counts.
+    class CallerDeadline {
+    public:
+        explicit CallerDeadline(Deadline deadline);
+        ~CallerDeadline();
+        CallerDeadline(const CallerDeadline&) = delete;
+        CallerDeadline& operator=(const CallerDeadline&) = delete;
+
+    private:
+        Deadline previous_;
+    };
     // Told after each COMMIT, before the completions, how many units the batch held (for metrics).
     using Committed = std::function<void(size_t units)>;
 
@@ -85,9 +101,12 @@ private:
     struct Unit {
         Work work;
         Done done;
+        Deadline deadline = Deadline::max();
     };
 
     void run();
+    // Answers, and takes out of `batch`, the units whose caller's deadline has passed.
+    static void answer_given_up(std::vector<Unit>& batch);
     void commit(std::vector<Unit>& batch);
     // The unit's work in its own savepoint; the batch's failure when the savepoint itself could not be kept.
     sdk::Status run_in_savepoint(const Work& work, sdk::Status& outcome);

@@ -114,6 +114,22 @@ protected:
             value_or_throw(std::move(store)), identity::Argon2Parameters{8192, 1, 1}, [this] { return now_ms_; });
     }
 
+    void create_user(const std::string& name) {
+        identity::v1::CreateUserRequest user;
+        user.set_username(name);
+        user.set_password("correct horse");
+        value_or_throw(identity_->create_user(user, kOperator));
+    }
+
+    // Answers the held password checks, and those they let start, until none is left.
+    void run_held_answers() {
+        while (!directory_->held.empty()) {
+            auto answer = std::move(directory_->held.front());
+            directory_->held.erase(directory_->held.begin());
+            answer();
+        }
+    }
+
     std::vector<std::string> actions() const {
         std::vector<std::string> actions;
         for (const auto& entry : audit_) actions.push_back(entry.action());
@@ -186,7 +202,8 @@ TEST_P(AuthServiceTest, RepeatedFailuresAreSlowedPerUserWhetherOrNotItExists) {
     EXPECT_GE(counted_["throttled"], 2);
 }
 
-// Guesses sent in parallel are counted as they arrive, not when their answers come back.
+// Guesses sent in parallel are checked no faster than serial ones: those that could pass the free failures
+// wait for the answers ahead of them, and are refused once those failed.
 TEST_P(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
     directory_->hold = true;
     int throttled = 0;
@@ -199,9 +216,36 @@ TEST_P(AuthServiceTest, ParallelGuessesCannotSlipPastTheThrottle) {
             if (reply.status().code() == sdk::Code::resource_exhausted) ++throttled;
         });
     }
-    EXPECT_EQ(throttled, 2);  // 3 free + the 4th that starts the wait are checked; the rest are not
-    EXPECT_EQ(directory_->held.size(), 4u);
-    for (auto& answer : directory_->held) answer();
+    EXPECT_EQ(directory_->held.size(), 4u);  // 3 free + the 4th that starts the wait are checked
+    run_held_answers();
+    EXPECT_EQ(throttled, 2);  // the rest are not
+    EXPECT_EQ(directory_->held.size(), 0u);
+}
+
+// People behind one address logging in at once are not each other's failures.
+TEST_P(AuthServiceTest, ConcurrentValidLoginsFromOneAddressAllSucceedWhileFailedOnesAreStillSlowed) {
+    for (int i = 0; i < 7; ++i) create_user("person" + std::to_string(i));
+    directory_->hold = true;
+    std::vector<sdk::Result<v1::LoginReply>> answers;
+    for (int i = 0; i < 8; ++i) {
+        v1::LoginRequest request;
+        request.set_username(i == 0 ? "alice" : "person" + std::to_string(i - 1));
+        request.set_password("correct horse");
+        request.mutable_client()->set_source("10.7.7.7");
+        auth_->login(request, kGateway, [&](sdk::Result<v1::LoginReply> reply) { answers.push_back(reply); });
+    }
+    EXPECT_EQ(directory_->held.size(), 4u) << "attempts past the free failures wait for those ahead of them";
+    run_held_answers();
+    ASSERT_EQ(answers.size(), 8u);
+    for (const auto& answer : answers) EXPECT_TRUE(answer.ok()) << answer.status().message();
+    EXPECT_EQ(counted_["throttled"], 0);
+
+    directory_->hold = false;
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(login("person" + std::to_string(i), "guess", "", "10.7.7.7").status().code(),
+                  sdk::Code::unauthenticated);
+    }
+    EXPECT_EQ(login("alice", "correct horse", "", "10.7.7.7").status().code(), sdk::Code::resource_exhausted);
 }
 
 TEST_P(AuthServiceTest, RepeatedFailuresAreSlowedPerSourceAcrossUsers) {

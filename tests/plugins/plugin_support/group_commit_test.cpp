@@ -171,6 +171,29 @@ TEST_F(GroupCommitTest, BeyondTheQueueBoundAWriteIsRefusedAtOnce) {
     EXPECT_EQ(notes(), (std::vector<std::string>{"0", "1"}));
 }
 
+// Its caller was never told it was stored and retries with the same client_message_id: storing it now would
+// only delay the writes whose callers still wait.
+TEST_F(GroupCommitTest, AQueuedWriteWhoseCallerGaveUpIsAnsweredDeadlineExceededAndNotStored) {
+    GroupCommit commits(*database_);
+    hold(commits);
+    sdk::Status given_up, waiting, unbounded;
+    {
+        GroupCommit::CallerDeadline soon(std::chrono::system_clock::now() + std::chrono::milliseconds(20));
+        commits.submit(insert("given up"), [&](sdk::Status status) { given_up = status; });
+        GroupCommit::CallerDeadline later(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        commits.submit(insert("still waited for"), [&](sdk::Status status) { waiting = status; });
+    }
+    commits.submit(insert("no deadline"), [&](sdk::Status status) { unbounded = status; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    release();
+    commits.stop();
+    EXPECT_EQ(given_up.code(), sdk::Code::deadline_exceeded) << given_up.message();
+    EXPECT_NE(given_up.message().find("nothing was stored"), std::string::npos) << given_up.message();
+    EXPECT_TRUE(waiting.ok()) << waiting.message();
+    EXPECT_TRUE(unbounded.ok()) << unbounded.message();
+    EXPECT_EQ(notes(), (std::vector<std::string>{"still waited for", "no deadline"}));
+}
+
 TEST_F(GroupCommitTest, StopCommitsWhatIsQueuedAndRefusesWhatComesAfter) {
     GroupCommit commits(*database_);
     hold(commits);
