@@ -26,9 +26,15 @@ ordered_json integer_attribute(std::string_view key, int64_t value) {
 
 std::string unix_nanos(int64_t unix_us) { return std::to_string(unix_us) + "000"; }
 
+// "package.Service/Method": the span's name in OTLP, as the RPC conventions write it (no leading slash).
+std::string_view rpc_name(const Span& span) {
+    std::string_view name = span.name;
+    if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+    return name;
+}
+
 ordered_json span_attributes(const Span& span) {
-    std::string_view method = span.name;
-    if (!method.empty() && method.front() == '/') method.remove_prefix(1);
+    std::string_view method = rpc_name(span);
     size_t slash = method.rfind('/');
     ordered_json attributes = ordered_json::array();
     attributes.push_back(text_attribute("rpc.system", "grpc"));
@@ -45,11 +51,9 @@ ordered_json span_attributes(const Span& span) {
 }
 
 ordered_json otlp_span(const Span& span) {
-    std::string_view name = span.name;
-    if (!name.empty() && name.front() == '/') name.remove_prefix(1);
     ordered_json out = {{"traceId", span.trace_id}, {"spanId", span.span_id}};
     if (!span.parent_span_id.empty()) out["parentSpanId"] = span.parent_span_id;
-    out["name"] = name;
+    out["name"] = rpc_name(span);
     out["kind"] = span.kind == SpanKind::server ? kSpanKindServer : kSpanKindClient;
     out["startTimeUnixNano"] = unix_nanos(span.start_unix_us);
     out["endTimeUnixNano"] = unix_nanos(span.start_unix_us + span.duration_us);
