@@ -3,6 +3,7 @@
 // hands the rest to its handler, and answers every connection with one HTTP response before it closes.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -40,6 +41,18 @@ const admin::AdminServer& server() {
     return **started;
 }
 
+bool connected_after_interrupt(int fd) {
+    pollfd ready{fd, POLLOUT, 0};
+    int polled = 0;
+    while ((polled = poll(&ready, 1, 5000)) < 0 && errno == EINTR) {
+    }
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (polled != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return false;
+    errno = error;
+    return error == 0;
+}
+
 int connect_to(const std::string& address) {
     sockaddr_in to{};
     to.sin_family = AF_INET;
@@ -52,8 +65,12 @@ int connect_to(const std::string& address) {
     // would use up loopback's ephemeral ports within half a minute.
     linger abortive{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
-    require(fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0,
-            "cannot connect to the admin endpoint");
+    require(fd >= 0, "cannot open a socket");
+    if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        // libFuzzer's timeout alarm can interrupt connect (EINTR); the connection then goes on being set up
+        // in the background, and is ready once the socket turns writable.
+        require(errno == EINTR && connected_after_interrupt(fd), "cannot connect to the admin endpoint");
+    }
     return fd;
 }
 
