@@ -53,6 +53,7 @@ mesh::OutboundCall outbound(lanchat_host_context* ctx, const lanchat_rpc_call_op
     call.idempotent = options->idempotent != LANCHAT_FALSE;
     call.lineage = mesh::lineage_of(options->parent);
     call.request = std::string(view(request));
+    if (LANCHAT_HAS_FIELD(options, lanchat_rpc_call_options, node)) call.node = std::string(view(options->node));
     return call;
 }
 

@@ -6,6 +6,10 @@ bool counts_against_endpoint(lanchat_status_code code) {
     return code == LANCHAT_UNAVAILABLE || code == LANCHAT_DEADLINE_EXCEEDED;
 }
 
+void record_outcome(CircuitBreaker* breaker, lanchat_status_code code) {
+    if (breaker != nullptr) breaker->record(counts_against_endpoint(code));
+}
+
 CircuitBreaker::CircuitBreaker(BreakerPolicy policy, Clock clock) : policy_(policy), clock_(std::move(clock)) {}
 
 bool CircuitBreaker::allow() {

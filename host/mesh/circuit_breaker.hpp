@@ -18,6 +18,10 @@ struct BreakerPolicy {
 // True for the codes that say the endpoint (not the request) is unwell: UNAVAILABLE, DEADLINE_EXCEEDED.
 bool counts_against_endpoint(lanchat_status_code code);
 
+// The outcome of a call on the breaker of the endpoint it went to; none (null) for this node's own services.
+class CircuitBreaker;
+void record_outcome(CircuitBreaker* breaker, lanchat_status_code code);
+
 // Opens after `threshold` consecutive endpoint failures and fails fast for `cooldown`; then lets one probe
 // through (half-open): its success closes the circuit, its failure opens it for another cooldown.
 // Thread-safe. The clock is injectable so the states can be walked through without waiting.

@@ -2,16 +2,15 @@
 
 namespace lanchat::host::mesh {
 
-EndpointTable member_endpoints(const std::vector<discovery::v1::Node>& nodes, const std::string& self) {
-    EndpointTable where;
-    for (const discovery::v1::Node& member : nodes) {
-        if (member.node_id() == self) continue;
-        for (const std::string& service : member.services()) {
-            auto& endpoints = where[service];
-            endpoints.insert(endpoints.end(), member.addresses().begin(), member.addresses().end());
-        }
+MemberTable member_endpoints(const std::vector<discovery::v1::Node>& nodes, const std::string& self) {
+    MemberTable members;
+    for (const discovery::v1::Node& node : nodes) {
+        if (node.node_id() == self) continue;
+        MemberNode& member = members[node.node_id()];
+        member.addresses.assign(node.addresses().begin(), node.addresses().end());
+        member.services.insert(node.services().begin(), node.services().end());
     }
-    return where;
+    return members;
 }
 
 }  // namespace lanchat::host::mesh

@@ -1,4 +1,5 @@
-// Where each service is, read from a membership's node records (the Discovery registry's or etcd's).
+// Where each other node's services are, read from a membership's node records (the Discovery registry's or
+// etcd's).
 #pragma once
 
 #include <string>
@@ -9,7 +10,7 @@
 
 namespace lanchat::host::mesh {
 
-// Service -> the mesh addresses of the nodes that host it; `self` is left out (its services resolve locally).
-EndpointTable member_endpoints(const std::vector<discovery::v1::Node>& nodes, const std::string& self);
+// Node name -> its mesh addresses and services; `self` is left out (its services resolve locally).
+MemberTable member_endpoints(const std::vector<discovery::v1::Node>& nodes, const std::string& self);
 
 }  // namespace lanchat::host::mesh

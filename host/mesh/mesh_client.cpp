@@ -70,7 +70,8 @@ struct MeshClient::Impl {
           executor(executor),
           local_address(local_address),
           in_process(in_process),
-          endpoints(std::move(local_address), config.discovery, {local_services.begin(), local_services.end()}),
+          endpoints(std::move(local_address), config.discovery, {local_services.begin(), local_services.end()}, {},
+                    std::chrono::steady_clock::now, node),
           stubs(config.pki_dir, node, config.max_message_bytes, std::move(revocations)),
           telemetry(metrics, traces) {}
 
@@ -78,7 +79,7 @@ struct MeshClient::Impl {
     // for a method served in this process, the caller's identity. A caller without a certificate is refused
     // alike on both paths.
     sdk::Result<Endpoint> choose(const OutboundCall& call) {
-        auto endpoint = endpoints.resolve(call.service);
+        auto endpoint = endpoints.resolve(call.service, call.node);
         if (!endpoint.ok()) return endpoint.status();
         if (in_process != nullptr && endpoint->address == local_address && in_process->routes.find(call.method)) {
             auto identity = stubs.identity_of(call.caller_service);
@@ -93,7 +94,7 @@ struct MeshClient::Impl {
     void attempt(const std::shared_ptr<UnaryRun>& run);
     void attempt_in_process(const std::shared_ptr<UnaryRun>& run, const Endpoint& endpoint);
     static bool begin_attempt(UnaryRun& run, std::function<void()> cancel, bool in_process);
-    void attempt_done(const std::shared_ptr<UnaryRun>& run, CircuitBreaker& breaker, lanchat_status_code code,
+    void attempt_done(const std::shared_ptr<UnaryRun>& run, CircuitBreaker* breaker, lanchat_status_code code,
                       const std::string& message, const std::string& response);
     void retry_later(const std::shared_ptr<UnaryRun>& run, lanchat_status_code code, const std::string& message);
     static void complete(const std::shared_ptr<UnaryRun>& run, lanchat_status_code code, const std::string& message,
@@ -136,13 +137,13 @@ bool MeshClient::Impl::begin_attempt(UnaryRun& run, std::function<void()> cancel
     return true;
 }
 
-void MeshClient::Impl::attempt_done(const std::shared_ptr<UnaryRun>& run, CircuitBreaker& breaker,
+void MeshClient::Impl::attempt_done(const std::shared_ptr<UnaryRun>& run, CircuitBreaker* breaker,
                                     lanchat_status_code code, const std::string& message, const std::string& response) {
     {
         std::lock_guard lock(run->mutex);
         run->cancel_attempt = nullptr;
     }
-    breaker.record(counts_against_endpoint(code));
+    record_outcome(breaker, code);
     if (code == LANCHAT_OK) return complete(run, LANCHAT_OK, {}, response);
     if (retry_policy.should_retry(run->call.idempotent, code)) return retry_later(run, code, message);
     complete(run, code, message);
@@ -171,12 +172,12 @@ void MeshClient::Impl::attempt(const std::shared_ptr<UnaryRun>& run) {
             *run, [context = &current->context] { context->TryCancel(); }, false)) {
         return complete(run, LANCHAT_CANCELLED, "cancelled: the calling plugin stopped");
     }
-    endpoint->stub->UnaryCall(&current->context, run->call.method, grpc::StubOptions(), &current->request,
-                              &current->response,
-                              [this, run, current, breaker = endpoint->breaker](grpc::Status status) {
-                                  attempt_done(run, *breaker, static_cast<lanchat_status_code>(status.error_code()),
-                                               status.error_message(), status.ok() ? bytes_of(current->response) : "");
-                              });
+    endpoint->stub->UnaryCall(
+        &current->context, run->call.method, grpc::StubOptions(), &current->request, &current->response,
+        [this, run, current, breaker = endpoint->breaker](grpc::Status status) {
+            attempt_done(run, breaker.get(), static_cast<lanchat_status_code>(status.error_code()),
+                         status.error_message(), status.ok() ? bytes_of(current->response) : "");
+        });
 }
 
 void MeshClient::Impl::attempt_in_process(const std::shared_ptr<UnaryRun>& run, const Endpoint& endpoint) {
@@ -184,7 +185,7 @@ void MeshClient::Impl::attempt_in_process(const std::shared_ptr<UnaryRun>& run, 
         *in_process, run->call, LANCHAT_RPC_UNARY, endpoint.caller_identity, run->span.span_id, run->deadline, nullptr,
         [this, run, breaker = endpoint.breaker](lanchat_status_code code, const std::string& message,
                                                 const std::string& response) {
-            attempt_done(run, *breaker, code, message, response);
+            attempt_done(run, breaker.get(), code, message, response);
         });
     if (!begin_attempt(
             *run, [local] { local->cancel(LANCHAT_CANCELLED, kCancelled); }, true)) {
@@ -224,7 +225,7 @@ void MeshClient::Impl::stream_in_process(uint64_t id, const std::shared_ptr<RpcO
         [this, id, owner, breaker = endpoint.breaker, named = std::move(named), span, reply = std::move(reply)](
             lanchat_status_code code, const std::string& message, const std::string&) {
             forget_stream(id);
-            breaker->record(counts_against_endpoint(code));
+            record_outcome(breaker.get(), code);
             telemetry.finished(named, span, code, true);
             {
                 RequestScope scope(named.lineage.correlation_id, named.lineage.trace_id);
@@ -249,9 +250,7 @@ MeshClient::MeshClient(const MeshConfig& config, std::string node_name, std::str
 
 MeshClient::~MeshClient() { impl_->executor.cancel_all(impl_.get()); }
 
-void MeshClient::set_discovered(std::map<std::string, std::vector<std::string>> endpoints) {
-    impl_->endpoints.set_discovered(std::move(endpoints));
-}
+void MeshClient::set_discovered(MemberTable members) { impl_->endpoints.set_discovered(std::move(members)); }
 
 void MeshClient::add_local_service(const std::string& service) { impl_->endpoints.add_local_service(service); }
 

@@ -11,6 +11,7 @@
 #include "config/node_config.hpp"
 #include "host_fwd.hpp"
 #include "lanchat/plugin_abi.h"
+#include "mesh/endpoint_resolver.hpp"
 #include "mesh/local_call.hpp"
 #include "mesh/outbound_call.hpp"
 
@@ -35,8 +36,9 @@ public:
     void cancel_stream(lanchat_rpc_stream_id id);
     void add_local_service(const std::string& service);
     void remove_local_service(const std::string& service);
-    // Where services are according to Discovery; consulted after local services and [discovery].
-    void set_discovered(std::map<std::string, std::vector<std::string>> endpoints);
+    // Where the other nodes and their services are according to the membership; consulted after local
+    // services and [discovery], and for calls that name a node.
+    void set_discovered(MemberTable members);
 
     struct Impl;  // defined in mesh_client.cpp only
 

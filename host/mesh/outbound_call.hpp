@@ -18,6 +18,7 @@ namespace lanchat::host::mesh {
 struct OutboundCall {
     std::string caller_service;  // whose certificate is presented: the calling plugin's name
     std::string service;         // logical service to reach
+    std::string node;            // the member to reach it on; empty: any that hosts it, this node first
     std::string method;
     std::chrono::milliseconds timeout{0};
     bool idempotent = false;

@@ -32,6 +32,10 @@ void StreamCall::start(grpc::GenericStub& stub, const OutboundCall& call,
 
 void StreamCall::OnReadDone(bool ok) {
     if (!ok) return;
+    if (!recorded_) {
+        recorded_ = true;
+        record_outcome(breaker_.get(), LANCHAT_OK);
+    }
     {
         RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);
         on_message_(bytes_of(incoming_));
@@ -42,7 +46,7 @@ void StreamCall::OnReadDone(bool ok) {
 void StreamCall::OnDone(const grpc::Status& status) {
     on_done_(id_);
     auto code = static_cast<lanchat_status_code>(status.error_code());
-    breaker_->record(counts_against_endpoint(code));
+    if (!recorded_ || counts_against_endpoint(code)) record_outcome(breaker_.get(), code);
     telemetry_.finished(call_, span_, code, false);
     {
         RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);

@@ -17,6 +17,9 @@
 
 namespace lanchat::host::mesh {
 
+// The first message read counts as the call's success on the endpoint's breaker: a subscription lives as long
+// as its subscriber, and a breaker's half-open probe must not wait for its end. The end counts as a failure
+// when its code says the endpoint is unwell, or as the outcome when no message came.
 // Deletes itself when gRPC says the call is done, after `on_done(id)`, the reply, and untracking it from
 // its owner. `telemetry` must outlive every call.
 class StreamCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
@@ -36,7 +39,8 @@ private:
     ClientTelemetry& telemetry_;
     const uint64_t id_;
     std::shared_ptr<RpcOwner> owner_;
-    std::shared_ptr<CircuitBreaker> breaker_;
+    std::shared_ptr<CircuitBreaker> breaker_;  // null for this node's own services
+    bool recorded_ = false;                    // on the breaker: the first message said the endpoint works
     MessageFn on_message_;
     ReplyFn reply_;
     std::function<void(uint64_t id)> on_done_;

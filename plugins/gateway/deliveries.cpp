@@ -1,4 +1,4 @@
-// Deliveries at this edge: the one Router stream for every connection here, the channel feeds it fills, and
+// Deliveries at this edge: the Router streams for every connection here, the channel feeds it fills, and
 // a connection's subscribe, which attaches it to its user's channels from the positions it names.
 #include "edge_identity.hpp"
 #include "gateway_service.hpp"

@@ -13,11 +13,12 @@ constexpr std::chrono::milliseconds kLongestBackoff{2000};
 
 }  // namespace
 
-EdgeSubscription::EdgeSubscription(sdk::Rpc& rpc, const sdk::Logger& log, std::string edge_id, OnDelivery on_delivery,
-                                   OnRegistered on_registered)
+EdgeSubscription::EdgeSubscription(sdk::Rpc& rpc, const sdk::Logger& log, std::string edge_id, std::string node,
+                                   OnDelivery on_delivery, OnRegistered on_registered)
     : rpc_(rpc),
       log_(log),
       edge_id_(std::move(edge_id)),
+      node_(std::move(node)),
       on_delivery_(std::move(on_delivery)),
       on_registered_(std::move(on_registered)),
       backoff_(kFirstBackoff) {}
@@ -42,8 +43,9 @@ void EdgeSubscription::start(bool now) {
     router::v1::SubscribeEdgeRequest request;
     request.set_edge_id(edge_id_);
     lanchat_rpc_stream_id stream = rpc_.call_stream<router::v1::SubscribeEdgeRequest, router::v1::Delivery>(
-        *how, request, [this, attempt](router::v1::Delivery delivery) { item(attempt, delivery); },
-        [this, attempt](sdk::Status status) { ended(attempt, status); });
+        *how, request,
+        [self = shared_from_this(), attempt](router::v1::Delivery delivery) { self->item(attempt, delivery); },
+        [self = shared_from_this(), attempt](sdk::Status status) { self->ended(attempt, status); }, node_);
     std::lock_guard lock(mutex_);
     if (!attempt->ended) attempt->stream = stream;
 }
@@ -66,7 +68,9 @@ void EdgeSubscription::ended(const std::shared_ptr<Attempt>& attempt, const sdk:
     attempt->ended = true;
     if (attempt != current_ || closed_) return;
     log_.info("the Router's delivery stream ended; opening it again",
-              {{"code", std::to_string(static_cast<int>(status.code()))}, {"reason", status.message()}});
+              {{"node", node_.empty() ? "any" : node_},
+               {"code", std::to_string(static_cast<int>(status.code()))},
+               {"reason", status.message()}});
 }
 
 void EdgeSubscription::close() {

@@ -1,8 +1,10 @@
-// EdgeSubscription: this gateway instance's one Router.SubscribeEdge stream, which brings every message and
-// typing notice for all its connections. Opened at start; when it ends (a Router reload or restart, a
-// stream the Router found full) it is opened again after a backoff that starts at 100 ms and doubles to
-// 2 s, back to 100 ms once a stream is registered. Each registration is told (`registered`), so the edge
-// can ask where its channels stand and read what it missed while no stream was up.
+// EdgeSubscription: one Router.SubscribeEdge stream of this gateway instance, to one node's Router (or to
+// whichever the mesh picks), which brings every message and typing notice that passed through that Router
+// for all the edge's connections. Opened at start; when it ends (a Router reload or restart, a stream the
+// Router found full) it is opened again after a backoff that starts at 100 ms and doubles to 2 s, back to
+// 100 ms once a stream is registered. Each registration is told (`registered`), so the edge can ask where
+// its channels stand and read what it missed while no stream was up. Made with std::make_shared: each
+// stream's callbacks hold the subscription until their last one ran.
 #pragma once
 
 #include <chrono>
@@ -17,13 +19,14 @@
 
 namespace lanchat::gateway {
 
-class EdgeSubscription {
+class EdgeSubscription : public std::enable_shared_from_this<EdgeSubscription> {
 public:
     using OnDelivery = std::function<void(const router::v1::Delivery&)>;
     using OnRegistered = std::function<void()>;
 
-    EdgeSubscription(sdk::Rpc& rpc, const sdk::Logger& log, std::string edge_id, OnDelivery on_delivery,
-                     OnRegistered on_registered);
+    // `node`: the member whose Router to subscribe to; empty: any.
+    EdgeSubscription(sdk::Rpc& rpc, const sdk::Logger& log, std::string edge_id, std::string node,
+                     OnDelivery on_delivery, OnRegistered on_registered);
 
     // Opens the stream (at start).
     void open();
@@ -49,6 +52,7 @@ private:
     sdk::Rpc& rpc_;
     const sdk::Logger& log_;
     const std::string edge_id_;
+    const std::string node_;
     OnDelivery on_delivery_;
     OnRegistered on_registered_;
 

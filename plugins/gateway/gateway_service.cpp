@@ -8,7 +8,7 @@
 namespace lanchat::gateway {
 
 GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
-                               GatewayLimits limits, std::string edge_id)
+                               GatewayLimits limits, std::string edge_id, RouterStreams::RouterNodes router_nodes)
     : rpc_(rpc),
       edge_(edge),
       log_(log),
@@ -19,7 +19,8 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       history_reads_(kHistoryReadsInFlight, kHistoryReadsPerReader,
                      [this](const HistoryRead& read) { return feeds_.wants(read); }),
       edge_stream_(
-          rpc, log, edge_id_, [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
+          rpc, log, metrics, edge_id_, std::move(router_nodes),
+          [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
           [this] { ask_positions(); }),
       registrations_(limits.registrations_per_minute, limits.registration_burst) {
     requests_ = sdk::value_or_throw(metrics.counter("requests_total", "Client requests by type.", {"type"}));

@@ -5,8 +5,8 @@
 //
 // gateway_service.cpp keeps connections, dispatch and the drain; requests are answered in one file per
 // area (auth_requests.cpp, channel_requests.cpp, message_requests.cpp, presence_requests.cpp,
-// user_requests.cpp); deliveries.cpp is the edge's delivery path: the one Router stream
-// (edge_subscription.hpp), the channel feeds it fills (edge_feeds.hpp) and each connection's subscribe.
+// user_requests.cpp); deliveries.cpp is the edge's delivery path: a stream from each node's Router
+// (router_streams.hpp), the channel feeds they fill (edge_feeds.hpp) and each connection's subscribe.
 #pragma once
 
 #include <atomic>
@@ -21,7 +21,6 @@
 
 #include "address_throttle.hpp"
 #include "edge_feeds.hpp"
-#include "edge_subscription.hpp"
 #include "frames.hpp"
 #include "history_reads.hpp"
 #include "lanchat/sdk/client_edge.hpp"
@@ -29,6 +28,7 @@
 #include "lanchat/sdk/logger.hpp"
 #include "lanchat/sdk/metrics.hpp"
 #include "lanchat/sdk/rpc.hpp"
+#include "router_streams.hpp"
 #include "send_admission.hpp"
 #include "service_methods.hpp"
 #include "session.hpp"
@@ -77,8 +77,9 @@ struct ClientRequest {
 
 class GatewayService final : public sdk::ClientEdgeHandler {
 public:
+    // `router_nodes`: which nodes run a Router (RouterStreams).
     GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
-                   GatewayLimits limits, std::string edge_id);
+                   GatewayLimits limits, std::string edge_id, RouterStreams::RouterNodes router_nodes);
     ~GatewayService() override;
 
     // sdk::ClientEdgeHandler
@@ -238,7 +239,7 @@ private:
     sdk::Gate in_flight_;  // before the sessions: their requests hold it until they are answered
     EdgeFeeds feeds_;
     HistoryReads history_reads_;
-    EdgeSubscription edge_stream_;
+    RouterStreams edge_stream_;
     AddressThrottle registrations_;
     std::atomic<bool> rechecking_{false};  // one round of rechecks at a time
     std::atomic<unsigned> recheck_slice_{0};

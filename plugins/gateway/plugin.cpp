@@ -2,7 +2,7 @@
 //   config:  kSettings below
 //   handles: the node's [client_edge] (WebSocket /ws and HTTPS for the web client)
 //   calls:   auth (Recheck of every open session each session_recheck_ms, batched), identity, channel,
-//            router (one SubscribeEdge stream per instance), presence
+//            router (a SubscribeEdge stream to each node's Router: router_streams.hpp), presence
 // The connections belong to the host: reloading this plugin keeps them, and the successor learns who each
 // one is from the session bytes the host keeps.
 #include <chrono>
@@ -12,6 +12,7 @@
 #include "gateway_service.hpp"
 #include "lanchat/sdk.hpp"
 #include "lanchat/sdk/client_edge.hpp"
+#include "lanchat/sdk/membership.hpp"
 #include "lanchat/sdk/metrics.hpp"
 #include "lanchat/sdk/rpc.hpp"
 
@@ -51,7 +52,7 @@ constexpr Setting kSettings[] = {
 
 class GatewayPlugin : public Plugin {
 public:
-    explicit GatewayPlugin(Host& host) : Plugin(host), rpc_(host), edge_(host), metrics_(host) {
+    explicit GatewayPlugin(Host& host) : Plugin(host), rpc_(host), edge_(host), metrics_(host), membership_(host) {
         GatewayLimits limits;
         limits.auth_timeout = settings().get<std::chrono::milliseconds>("auth_timeout_ms");
         limits.rate_per_second = settings().get<double>("rate_per_second");
@@ -69,7 +70,8 @@ public:
         heartbeat_ = limits.heartbeat;
         recheck_ = settings().get<std::chrono::milliseconds>("session_recheck_ms");
         gateway_ =
-            std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()));
+            std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()),
+                                             [this] { return nodes_hosting(membership_.cluster_nodes(), "router"); });
     }
 
     Status start() override {
@@ -99,6 +101,7 @@ private:
     Rpc rpc_;
     ClientEdge edge_;
     Metrics metrics_;
+    Membership membership_;
     std::chrono::milliseconds heartbeat_{10000};
     std::chrono::milliseconds recheck_{2000};
     std::unique_ptr<GatewayService> gateway_;

@@ -97,7 +97,8 @@ protected:
     std::pair<std::vector<json>, std::string> run_until_sigterm(
         const fs::path& file, const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         ChildProcess node({kLanchatd, file.string()});
-        if (!node.wait_for_line(line)) {
+        // As start_node(): under a sanitizer, beside a full parallel run, seven plugins can take 20 s to start.
+        if (!node.wait_for_line(line, std::chrono::seconds(60))) {
             ADD_FAILURE() << "never logged " << line << ":\n" << node.output();
             return {{}, node.output()};
         }

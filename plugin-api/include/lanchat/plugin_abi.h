@@ -1,8 +1,9 @@
 /*
  * lanchat plugin ABI — the stable C boundary between the lanchatd host and a plugin.
  *
- * Version 1.6 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
- * settings table in the descriptor, 1.5 the client edge's send_many, 1.6 the discovery table). Plain C99, no C++ types,
+ * Version 1.7 (1.1 added the rpc table, 1.2 the metrics table, 1.3 the client edge table, 1.4 the declared
+ * settings table in the descriptor, 1.5 the client edge's send_many, 1.6 the discovery table, 1.7 the node
+ * an outbound call may name). Plain C99, no C++ types,
  * no exceptions, no allocation freed on the other side.
  *
  * Rules that keep this boundary stable (see sdk-docs/abi-reference.md):
@@ -45,7 +46,7 @@ extern "C" {
 #endif
 
 #define LANCHAT_ABI_MAJOR 1
-#define LANCHAT_ABI_MINOR 6
+#define LANCHAT_ABI_MINOR 7
 
 /* The one symbol a plugin exports; its type is lanchat_plugin_entry_fn. */
 #define LANCHAT_PLUGIN_ENTRY_SYMBOL "lanchat_plugin_entry"
@@ -321,6 +322,10 @@ typedef struct lanchat_rpc_call_options {
     lanchat_bool idempotent;  /* true: retried with backoff within the deadline; false: sent once */
     lanchat_rpc_call* parent; /* the inbound call being served, if any: its correlation id, trace and
                                  (when sooner) deadline carry over; may be NULL */
+    lanchat_str node;         /* since 1.7: the node to call (its name in the membership, as in
+                                 cluster_nodes); empty: any node hosting `service`, this one first. A node
+                                 that is not a member, or does not host `service`, is answered UNAVAILABLE.
+                                 Hosts before 1.7 ignore it (check the host table's abi_minor). */
 } lanchat_rpc_call_options;
 
 /* The final result of an outbound call; everything borrowed for this call only. `response` is the reply of

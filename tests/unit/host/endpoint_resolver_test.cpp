@@ -9,10 +9,12 @@ using namespace std::chrono_literals;
 
 const std::string kHere = "127.0.0.1:7443";
 
-std::string address_of(EndpointResolver& resolver, const std::string& service) {
-    auto endpoint = resolver.resolve(service);
+std::string address_of(EndpointResolver& resolver, const std::string& service, const std::string& node = {}) {
+    auto endpoint = resolver.resolve(service, node);
     return endpoint.ok() ? endpoint->address : "error: " + endpoint.status().message();
 }
+
+MemberNode member(const std::string& address, std::set<std::string> services) { return {{address}, services}; }
 
 TEST(EndpointResolverTest, AServiceHostedHereIsReachedAtThisNode) {
     EndpointResolver resolver(kHere, {{"audit", {"10.0.0.2:7443"}}}, {"audit"});
@@ -21,15 +23,15 @@ TEST(EndpointResolverTest, AServiceHostedHereIsReachedAtThisNode) {
 
 TEST(EndpointResolverTest, TheNodeFileComesBeforeWhatDiscoveryReports) {
     EndpointResolver resolver(kHere, {{"audit", {"10.0.0.2:7443"}}}, {});
-    resolver.set_discovered({{"audit", {"10.0.0.9:7443"}}, {"channel", {"10.0.0.3:7443"}}});
+    resolver.set_discovered({{"n9", member("10.0.0.9:7443", {"audit"})}, {"n3", member("10.0.0.3:7443", {"channel"})}});
     EXPECT_EQ(address_of(resolver, "audit"), "10.0.0.2:7443");
     EXPECT_EQ(address_of(resolver, "channel"), "10.0.0.3:7443");
 }
 
 TEST(EndpointResolverTest, NewDiscoveryReportsReplaceOldOnes) {
     EndpointResolver resolver(kHere, {}, {});
-    resolver.set_discovered({{"channel", {"10.0.0.3:7443"}}});
-    resolver.set_discovered({{"router", {"10.0.0.4:7443"}}});
+    resolver.set_discovered({{"n3", member("10.0.0.3:7443", {"channel"})}});
+    resolver.set_discovered({{"n4", member("10.0.0.4:7443", {"router"})}});
     EXPECT_EQ(address_of(resolver, "router"), "10.0.0.4:7443");
     EXPECT_FALSE(resolver.resolve("channel").ok());
 }
@@ -57,6 +59,33 @@ TEST(EndpointResolverTest, EndpointsTakeCallsInTurn) {
     EXPECT_EQ(address_of(resolver, "audit"), "b:1");
     EXPECT_EQ(address_of(resolver, "audit"), "c:1");
     EXPECT_EQ(address_of(resolver, "audit"), "a:1");
+}
+
+TEST(EndpointResolverTest, ACallThatNamesANodeGoesToThatNodeOnly) {
+    EndpointResolver resolver(kHere, {{"router", {"10.0.0.7:7443"}}}, {"router"}, {}, std::chrono::steady_clock::now,
+                              "here");
+    resolver.set_discovered(
+        {{"b", member("10.0.0.2:7443", {"router", "channel"})}, {"c", member("10.0.0.3:7443", {"router"})}});
+    EXPECT_EQ(address_of(resolver, "router", "c"), "10.0.0.3:7443");
+    EXPECT_EQ(address_of(resolver, "router", "b"), "10.0.0.2:7443");
+    EXPECT_EQ(address_of(resolver, "router", "here"), kHere);
+    EXPECT_EQ(address_of(resolver, "router"), kHere);
+}
+
+TEST(EndpointResolverTest, ANamedNodeThatIsGoneOrDoesNotHostTheServiceIsUnavailableAndSaysWhich) {
+    EndpointResolver resolver(kHere, {}, {"router"}, {}, std::chrono::steady_clock::now, "here");
+    resolver.set_discovered({{"c", member("10.0.0.3:7443", {"router"})}});
+    EXPECT_EQ(address_of(resolver, "router", "d"), "error: node 'd' is not in the cluster's membership");
+    EXPECT_EQ(address_of(resolver, "channel", "c"), "error: node 'c' does not host service 'channel'");
+    EXPECT_EQ(address_of(resolver, "channel", "here"), "error: node 'here' does not host service 'channel'");
+    EXPECT_EQ(resolver.resolve("channel", "c").status().code(), sdk::Code::unavailable);
+}
+
+TEST(EndpointResolverTest, ServicesHostedHereHaveNoCircuitBreaker) {
+    EndpointResolver resolver(kHere, {}, {"channel"});
+    auto endpoint = resolver.resolve("channel");
+    ASSERT_TRUE(endpoint.ok());
+    EXPECT_EQ(endpoint->breaker, nullptr);  // Channel's UNAVAILABLE (its database down) cannot fail fast Auth
 }
 
 // A resolver whose breakers open after two failures, for a second, on a clock the test moves.

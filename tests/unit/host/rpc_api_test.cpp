@@ -57,7 +57,7 @@ protected:
     ~RpcApiTest() override { executor_.cancel_all(&context_); }
 
     lanchat_rpc_call_options options() {
-        return {sizeof(lanchat_rpc_call_options), {"audit", 5}, {"/a.A/M", 6}, 0, LANCHAT_FALSE, nullptr};
+        return {sizeof(lanchat_rpc_call_options), {"audit", 5}, {"/a.A/M", 6}, 0, LANCHAT_FALSE, nullptr, {nullptr, 0}};
     }
 
     Executor executor_{1};

@@ -167,26 +167,32 @@ public:
         return serve(method, LANCHAT_RPC_SERVER_STREAMING, std::move(dispatch), std::move(cancelled));
     }
 
-    // Calls a unary method; `done` runs once on a host thread with the response or the failure.
+    // Calls a unary method; `done` runs once on a host thread with the response or the failure. `node` names
+    // the member to call (honoured when can_name_nodes()); empty: any node hosting the service.
     template <class Request, class Response>
-    void call(const CallOptions& options, const Request& request, std::function<void(Result<Response>)> done) const {
+    void call(const CallOptions& options, const Request& request, std::function<void(Result<Response>)> done,
+              const std::string& node = {}) const {
         auto* pending = new std::function<void(Result<Response>)>(std::move(done));
-        lanchat_rpc_call_options abi = to_abi_options(options);
+        lanchat_rpc_call_options abi = to_abi_options(options, node);
         std::string bytes = detail::bytes_of(request);
         host_->rpc->call_unary(ctx_, &abi, detail::to_abi_bytes(bytes), &Rpc::reply_unary<Response>, pending);
     }
 
     // Calls a server-streaming method: `on_message` per message, then `done` once. Returns an id for cancel().
+    // `node` as for call().
     template <class Request, class Message>
     lanchat_rpc_stream_id call_stream(const CallOptions& options, const Request& request,
-                                      std::function<void(Message)> on_message, std::function<void(Status)> done) const {
+                                      std::function<void(Message)> on_message, std::function<void(Status)> done,
+                                      const std::string& node = {}) const {
         auto* pending = new StreamCallbacks<Message>{std::move(on_message), std::move(done)};
-        lanchat_rpc_call_options abi = to_abi_options(options);
+        lanchat_rpc_call_options abi = to_abi_options(options, node);
         std::string bytes = detail::bytes_of(request);
         return host_->rpc->call_server_stream(ctx_, &abi, detail::to_abi_bytes(bytes), &Rpc::stream_message<Message>,
                                               &Rpc::stream_done<Message>, pending);
     }
     void cancel(lanchat_rpc_stream_id id) const { host_->rpc->cancel_stream(ctx_, id); }
+    // Whether the host honours the `node` of call() and call_stream() (ABI 1.7 and later); older ones ignore it.
+    bool can_name_nodes() const { return host_->abi_minor >= 7; }
 
 private:
     using Dispatch = std::function<void(const CallInfo&, const std::string&, std::shared_ptr<detail::CallHandle>)>;
@@ -270,7 +276,7 @@ private:
         }
     }
 
-    static lanchat_rpc_call_options to_abi_options(const CallOptions& options) {
+    static lanchat_rpc_call_options to_abi_options(const CallOptions& options, const std::string& node) {
         lanchat_rpc_call_options abi{};
         abi.struct_size = sizeof abi;
         abi.service = detail::to_abi(options.service);
@@ -278,6 +284,7 @@ private:
         abi.timeout_ms = static_cast<uint64_t>(options.timeout.count());
         abi.idempotent = options.idempotent ? 1 : 0;
         abi.parent = options.parent;
+        abi.node = detail::to_abi(node);
         return abi;
     }
 
