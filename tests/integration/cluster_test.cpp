@@ -42,6 +42,7 @@ protected:
     void SetUp() override {
         run({"init", "--trust-domain", "lan-chat.test"});
         run({"issue", "--node", "a", "--service", kFirstNode});
+        run({"issue-client", "--operator", "admin"});
         for (const char* node : {"b", "c"}) run({"issue", "--node", node, "--service", kEveryNode});
         dsn_file_ = dir_.write("stores.dsn", PostgresEnvironment::server().create_database() + "\n");
         for (const char* node : {"a", "b", "c"}) nodes_[node] = start_node(kLanchatd, node_file(node));
@@ -59,12 +60,12 @@ protected:
     fs::path node_file(const std::string& name) {
         const std::string store = "store = \"postgresql\"\npostgres_dsn_file = \"" + dsn_file_.string() + "\"\n";
         std::vector<std::pair<std::string, std::string>> plugins;
-        if (name == "a") plugins = {{"audit", store}, {"presence", ""}};
+        if (name == "a") plugins = {{"audit", store}, {"presence", "device_ttl_ms = 3000"}};
         plugins.insert(plugins.end(), {{"identity", "argon2_memory_kib = 8192\nargon2_iterations = 1\n" + store},
                                        {"auth", store},
                                        {"channel", store},
                                        {"router", ""},
-                                       {"gateway", "allow_registration = true"},
+                                       {"gateway", "allow_registration = true\nheartbeat_ms = 1000"},
                                        {"discovery", ""}});
         std::string text = service_node_file(pki_, kPluginDir, plugins);
         text.replace(text.find("name = \"n\""), 10, "name = \"" + name + "\"");
@@ -122,6 +123,30 @@ protected:
             auto [at, fresh] = received[frame["channel_id"]].emplace(frame["sequence"].get<uint64_t>(), body);
             EXPECT_TRUE(fresh || at->second == body) << "sequence " << at->first << " came twice, differently";
         }
+    }
+
+    // Logs `name` in again on another node, as a client whose node went away does.
+    std::unique_ptr<EdgeClient> logged_in(const std::string& node, const std::string& name) {
+        auto client = EdgeClient::connect(edge_endpoint(nodes_.at(node).clients, pki_ / "ca.crt"));
+        EXPECT_NE(client, nullptr);
+        if (client == nullptr) return client;
+        json answer = client->request({{"type", "auth"}, {"username", name}, {"password", name + " password"}});
+        EXPECT_EQ(answer["type"], "ok") << answer.dump();
+        return client;
+    }
+
+    // Sends until the body is stored (a retry with the same client_message_id stores nothing twice);
+    // false when it is refused for good.
+    static bool send(EdgeClient& client, const std::string& channel, const std::string& body) {
+        json sent =
+            client.request({{"type", "send"}, {"channel_id", channel}, {"body", body}, {"client_message_id", body}});
+        return sent["type"] == "ok";
+    }
+
+    static std::string presence_of(EdgeClient& watcher, const std::string& user) {
+        json watched = watcher.request({{"type", "presence.watch"}, {"user_ids", {user}}});
+        if (watched["type"] != "ok" || watched["users"].empty()) return "error: " + watched.dump();
+        return watched["users"][0]["status"].get<std::string>();
     }
 
     TempDir dir_;
@@ -191,6 +216,64 @@ TEST_F(ClusterTest, PeopleOnThreeNodesChatInPublicPrivateAndDirectChannelsAndAll
         << "carol on c got alice's direct message from a";
     EXPECT_EQ(at_a.count(plans), 0u) << "alice is no member of the private channel";
     EXPECT_EQ(at_b.count(dm), 0u) << "bob is no member of the direct channel";
+}
+
+TEST_F(ClusterTest, ANodeKilledWhileEveryoneSendsLosesNothingItsPeopleResumeElsewhereAndTheChainVerifies) {
+    auto alice = registered("a", "alice");
+    auto bob = registered("b", "bob");
+    auto carol = registered("c", "carol");
+    ASSERT_TRUE(alice && bob && carol);
+    const std::string lobby =
+        alice->request({{"type", "channels.create"}, {"name", "lobby"}})["channel"]["id"].get<std::string>();
+    for (auto* client : {bob.get(), carol.get()}) {
+        ASSERT_EQ(client->request({{"type", "channels.join"}, {"channel_id", lobby}})["type"], "ok");
+    }
+    for (auto* client : {alice.get(), bob.get(), carol.get()}) {
+        ASSERT_EQ(client->request({{"type", "subscribe"}})["type"], "ok");
+    }
+    EXPECT_EQ(presence_of(*bob, ids_["carol"]), "online") << "carol on c, as bob on b sees her through a's Presence";
+
+    std::set<std::string> acknowledged;
+    Received at_carol;
+    for (int round = 0; round < 6; ++round) {
+        if (round == 3) {
+            receive(*carol, at_carol, lobby, acknowledged.size());
+            nodes_.at("c").process->send_signal(SIGKILL);
+            nodes_.at("c").process->wait_exit();
+            EXPECT_TRUE(eventually([&] { return presence_of(*bob, ids_["carol"]) == "offline"; }, 100, 100ms))
+                << "carol's device on the dead node goes offline within Presence's TTL";
+            // Carol's client reconnects to b and resumes from the last sequence it has.
+            carol = logged_in("b", "carol");
+            ASSERT_NE(carol, nullptr);
+            json resumed =
+                carol->request({{"type", "subscribe"}, {"resume", {{lobby, at_carol[lobby].rbegin()->first}}}});
+            ASSERT_EQ(resumed["type"], "ok") << resumed.dump();
+        }
+        for (auto [who, client] : {std::pair{"alice", alice.get()}, {"bob", bob.get()}, {"carol", carol.get()}}) {
+            const std::string body = std::string(who) + " " + std::to_string(round);
+            if (send(*client, lobby, body)) acknowledged.insert(body);
+        }
+    }
+    ASSERT_EQ(acknowledged.size(), 18u) << "every send through a live node was acknowledged";
+    Received at_alice, at_bob;
+    receive(*alice, at_alice, lobby, acknowledged.size());
+    receive(*bob, at_bob, lobby, acknowledged.size());
+    receive(*carol, at_carol, lobby, acknowledged.size());
+    EXPECT_EQ(at_alice[lobby], at_bob[lobby]);
+    EXPECT_EQ(at_alice[lobby], at_carol[lobby]) << "carol, across her reconnect, has the log alice has";
+    std::set<std::string> bodies;
+    uint64_t expected = at_carol[lobby].begin()->first;
+    for (const auto& [sequence, body] : at_carol[lobby]) {
+        EXPECT_EQ(sequence, expected++) << "no gap in what carol was delivered";
+        if (body != "(joined)") {
+            EXPECT_TRUE(bodies.insert(body).second) << body << " twice";
+        }
+    }
+    EXPECT_EQ(bodies, acknowledged);
+
+    Completed verified = run_to_exit(
+        {kLanchatctl, "audit", "verify", "--grpc", nodes_.at("a").grpc, "--pki", pki_.string(), "--operator", "admin"});
+    EXPECT_EQ(verified.exit_code, 0) << verified.output;
 }
 
 }  // namespace
