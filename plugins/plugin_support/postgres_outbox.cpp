@@ -42,6 +42,13 @@ sdk::Status stage_in_postgres(PostgresDatabase& database, audit::v1::AppendReque
         .status();
 }
 
+sdk::Status stage_all_in_postgres(PostgresDatabase& database, const AuditRecords& records) {
+    for (const audit::v1::AppendRequest& record : records) {
+        if (sdk::Status staged = stage_in_postgres(database, record); !staged.ok()) return staged;
+    }
+    return {};
+}
+
 std::unique_ptr<OutboxQueue> postgres_outbox(PostgresDatabase& database) {
     return std::make_unique<PostgresQueue>(database);
 }

@@ -18,6 +18,8 @@ inline constexpr const char* kPostgresOutboxSchema =
 // Queues `entry` inside a transaction the caller holds on `database`; call the outbox's kick() after the
 // commit.
 sdk::Status stage_in_postgres(PostgresDatabase& database, audit::v1::AppendRequest entry);
+// stage_in_postgres() for each of `records`, in order.
+sdk::Status stage_all_in_postgres(PostgresDatabase& database, const AuditRecords& records);
 
 // The queue an AuditOutbox reads from `database`, which must outlive it.
 std::unique_ptr<OutboxQueue> postgres_outbox(PostgresDatabase& database);
