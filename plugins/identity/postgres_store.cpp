@@ -1,7 +1,8 @@
 // The shared IdentityStore, in PostgreSQL (plugins/plugin_support/postgres_database.hpp), for nodes that
 // share their users. Usernames and device fingerprints are unique by constraint, so two nodes creating the
 // same name at once meet in PostgreSQL: one commits, the other is told the name is taken. The audit
-// outbox's table lives beside the users (postgres_outbox.hpp).
+// outbox's table lives beside the users (postgres_outbox.hpp), named for Identity: a database that also
+// holds Channel's or Auth's store has their outbox too, which Identity must not send.
 #include "identity_store.hpp"
 #include "postgres_database.hpp"
 #include "postgres_outbox.hpp"
@@ -12,6 +13,8 @@ namespace {
 using plugin_support::PgRows;
 using plugin_support::PostgresDatabase;
 
+constexpr std::string_view kOutboxTable = "identity_audit_outbox";
+
 const std::vector<plugin_support::Migration> kMigrations = {
     {1,
      "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT COLLATE \"C\" NOT NULL UNIQUE, "
@@ -20,7 +23,7 @@ const std::vector<plugin_support::Migration> kMigrations = {
      "CREATE TABLE devices (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id), name TEXT NOT NULL, "
      "fingerprint TEXT NOT NULL, created_unix_ms BIGINT NOT NULL, last_seen_unix_ms BIGINT NOT NULL, "
      "revoked BOOLEAN NOT NULL DEFAULT false, UNIQUE (user_id, fingerprint))"},
-    {2, plugin_support::kPostgresOutboxSchema},
+    {2, "CREATE TABLE identity_audit_outbox (id BIGSERIAL PRIMARY KEY, entry BYTEA NOT NULL)"},
 };
 
 constexpr const char* kUserColumns = "id, username, display_name, role, disabled, created_unix_ms, password_hash";
@@ -71,7 +74,7 @@ public:
                           boolean(user.disabled()), user.created_unix_ms(), password_hash},
                          "insert user");
             if (!inserted.ok()) return taken_or(inserted.status(), "the username '" + user.username() + "' is taken");
-            return plugin_support::stage_all_in_postgres(*db_, records);
+            return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable);
         });
     }
 
@@ -122,7 +125,7 @@ public:
             if (!inserted.ok()) {
                 return taken_or(inserted.status(), "the user already has a device with this fingerprint");
             }
-            return plugin_support::stage_all_in_postgres(*db_, records);
+            return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable);
         });
     }
 
@@ -159,11 +162,11 @@ public:
     }
 
     sdk::Status record(const AuditRecords& records) override {
-        return db_->transaction([&] { return plugin_support::stage_all_in_postgres(*db_, records); });
+        return db_->transaction([&] { return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable); });
     }
 
     std::unique_ptr<plugin_support::OutboxQueue> audit_queue() override {
-        return plugin_support::postgres_outbox(*db_);
+        return plugin_support::postgres_outbox(*db_, kOutboxTable);
     }
 
 private:
@@ -177,7 +180,7 @@ private:
     sdk::Status staged_if_changed(const sdk::Result<int64_t>& changed, const std::string& what,
                                   const AuditRecords& records) {
         if (sdk::Status found = changed_one(changed, what); !found.ok()) return found;
-        return plugin_support::stage_all_in_postgres(*db_, records);
+        return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable);
     }
 
     sdk::Result<std::optional<StoredUser>> find_user(const char* column, const std::string& value) {

@@ -6,6 +6,7 @@
 
 #include "audit_outbox.hpp"
 #include "earlier_outbox.hpp"
+#include "postgres_outbox.hpp"
 #include "postgres_server.hpp"
 #include "store_backends.hpp"
 #include "temp_dir.hpp"
@@ -372,6 +373,23 @@ TEST_P(IdentityServiceTest, AChangeAndItsAuditEntryCommitTogetherOrNotAtAll) {
     for (const auto& staged : take_staged(*open_store()->audit_queue())) actions.push_back(staged.action());
     EXPECT_EQ(actions,
               (std::vector<std::string>{"created", "device added", "device revoked", "refused one", "refused two"}));
+}
+
+// Audit records an entry as written by the service that sends it: where Channel's store shares Identity's
+// PostgreSQL database, each sends only its own entries.
+TEST_P(IdentityServiceTest, AnotherServicesAuditOutboxInTheSameDatabaseIsNotIdentitys) {
+    if (GetParam() == StoreBackend::sqlite) GTEST_SKIP() << "each SQLite store is a file of its own";
+    auto channel = value_or_throw(
+        plugin_support::PostgresDatabase::open(dsn_, "channel store", {{1, plugin_support::kPostgresOutboxSchema}}));
+    ASSERT_TRUE(
+        channel->transaction([&] { return plugin_support::stage_in_postgres(*channel, entry("channel_create")); })
+            .ok());
+    IdentityService identity = open();
+    create(identity, "erin", "password1");
+    std::vector<audit::v1::AppendRequest> staged = take_staged(*identity.audit_queue());
+    ASSERT_EQ(staged.size(), 1u);
+    EXPECT_EQ(staged[0].action(), "user_create");
+    EXPECT_EQ(plugin_support::postgres_outbox(*channel)->size(), 1u);
 }
 
 // Before the outbox moved into the store, Identity kept <data dir>/audit_outbox.sqlite: what an earlier run
