@@ -12,14 +12,18 @@ constexpr uint32_t kGapPage = 500;
 
 }  // namespace
 
-ChannelFeed::ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, bool probe)
-    : channel_id_(std::move(channel_id)), edge_(edge), first_(next), next_(next), probe_(probe) {}
+ChannelFeed::ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, const CatchUpLimits& limits, bool probe)
+    : channel_id_(std::move(channel_id)), edge_(edge), limits_(limits), first_(next), next_(next), probe_(probe) {}
 
 ChannelFeed::Own ChannelFeed::own(const channel::v1::Message& message, const std::string& user_id) {
     if (message.author_id() != user_id) return Own::other;
     if (message.event() == channel::v1::Message::JOINED) return Own::joined;
     if (message.event() == channel::v1::Message::LEFT) return Own::left;
     return Own::other;
+}
+
+bool ChannelFeed::Reader::would_take(uint64_t sequence, Own own) const {
+    return sequence > last && (member || own == Own::joined);
 }
 
 bool ChannelFeed::Reader::takes(uint64_t sequence, Own own) {
@@ -38,26 +42,60 @@ void ChannelFeed::attach(sdk::ConnectionId id, const std::string& user_id, uint6
     reader.member = true;
     reader.catching_up = catching_up;
     reader.held.clear();
+    reader.held_bytes = 0;
+    reader.dropped_to = 0;
+    reader.asked_since_drop = false;
 }
 
 void ChannelFeed::detach(sdk::ConnectionId id) { readers_.erase(id); }
 
-void ChannelFeed::catch_up(sdk::ConnectionId id, const Messages& page, bool last_page, SteadyTime now) {
+size_t ChannelFeed::held() const {
+    size_t held = 0;
+    for (const auto& [id, reader] : readers_) held += reader.held.size();
+    return held;
+}
+
+void ChannelFeed::catch_up(sdk::ConnectionId id, const Messages& page, bool more, SteadyTime now) {
+    size_t written = 0;
     for (const channel::v1::Message& message : page) {
-        auto reader = readers_.find(id);
-        if (reader == readers_.end()) return;  // the connection closed or subscribed again meanwhile
-        if (reader->second.takes(message.sequence(), own(message, reader->second.user_id))) {
-            edge_.push_to_all({id}, message_frame(message));
+        auto found = readers_.find(id);
+        if (found == readers_.end()) return;  // the connection closed or subscribed again meanwhile
+        Reader& reader = found->second;
+        const Own event = own(message, reader.user_id);
+        if (reader.would_take(message.sequence(), event)) {
+            std::string frame = message_frame(message);
+            if (written > 0 && written + frame.size() > limits_.page_bytes) {
+                return read_on(id, reader);  // this one and the rest of the page come next
+            }
+            written += frame.size();
+            edge_.push_to_all({id}, frame);
         }
+        reader.takes(message.sequence(), event);
         offer(message, now);
     }
-    auto reader = readers_.find(id);
-    if (!last_page || reader == readers_.end()) return;
-    std::vector<Held> held = std::move(reader->second.held);
-    reader->second.held.clear();
-    reader->second.catching_up = false;
+    auto found = readers_.find(id);
+    if (found == readers_.end()) return;
+    Reader& reader = found->second;
+    if (more && !page.empty()) return read_on(id, reader);
+    // Held messages were dropped past where it stands. A read asked for after the drop has them (they were
+    // committed before they were released), unless the reader may not read them: an empty one ends it.
+    if (reader.last < reader.dropped_to && (!page.empty() || !reader.asked_since_drop)) return read_on(id, reader);
+    caught_up(id, reader);
+}
+
+void ChannelFeed::read_on(sdk::ConnectionId id, Reader& reader) {
+    reader.asked_since_drop = true;
+    edge_.catch_up_from(id, channel_id_, reader.last);
+}
+
+// The catch-up's last page has been handed on: what was held for `reader` meanwhile follows it.
+void ChannelFeed::caught_up(sdk::ConnectionId id, Reader& reader) {
+    std::vector<Held> held = std::move(reader.held);
+    reader.held.clear();
+    reader.held_bytes = 0;
+    reader.catching_up = false;
     for (const Held& message : held) {
-        if (reader->second.takes(message.sequence, message.own)) edge_.push_to_all({id}, *message.frame);
+        if (reader.takes(message.sequence, message.own)) edge_.push_to_all({id}, *message.frame);
     }
     detach_departed();
 }
@@ -92,13 +130,28 @@ void ChannelFeed::release(const channel::v1::Message& message) {
     std::vector<sdk::ConnectionId> recipients;
     for (auto& [id, reader] : readers_) {
         if (reader.catching_up) {
-            reader.held.push_back({message.sequence(), frame, own(message, reader.user_id)});
+            hold(reader, {message.sequence(), frame, own(message, reader.user_id)});
         } else if (reader.takes(message.sequence(), own(message, reader.user_id))) {
             recipients.push_back(id);
         }
     }
     if (!recipients.empty()) edge_.push_to_all(recipients, *frame);
     if (message.event() == channel::v1::Message::LEFT) detach_departed();
+}
+
+// Past the limits, what was held goes: all of it is in the history, which the catch-up reads on past it. The
+// held messages are dropped together so that what stays held always starts after what was dropped.
+void ChannelFeed::hold(Reader& reader, Held message) {
+    const size_t bytes = message.frame->size();
+    if (reader.held.size() + 1 > limits_.held_messages || reader.held_bytes + bytes > limits_.held_bytes) {
+        reader.dropped_to = message.sequence;
+        reader.asked_since_drop = false;
+        reader.held.clear();
+        reader.held_bytes = 0;
+        return;
+    }
+    reader.held_bytes += bytes;
+    reader.held.push_back(std::move(message));
 }
 
 // From the event on: the connections get the JOINED event itself and everything after it. `behind`: the

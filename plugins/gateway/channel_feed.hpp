@@ -5,9 +5,10 @@
 // attaches the subscribed connections of that user (they get the event itself), a LEFT event is delivered
 // to the leaving user and then detaches them. A connection that attaches behind what the feed has
 // released catches up from the history first, while live messages wait for it: nothing missed, nothing
-// twice. A reader applies its user's own events in log order too, even inside a catch-up: past its LEFT
-// it gets nothing until its user's next JOINED, and it is detached once it has caught up and is still out.
-// Not thread-safe: the edge (EdgeFeeds) holds its lock around every call.
+// twice. What waits for one reader is bounded (CatchUpLimits): past the bound the waiting messages are
+// dropped and the catch-up reads on past them in the history, where they are. A reader applies its user's own events in
+// log order too, even inside a catch-up: past its LEFT it gets nothing until its user's next JOINED, and it is detached
+// once it has caught up and is still out. Not thread-safe: the edge (EdgeFeeds) holds its lock around every call.
 #pragma once
 
 #include <chrono>
@@ -43,6 +44,16 @@ public:
     virtual void catch_up_from(sdk::ConnectionId id, const std::string& channel_id, uint64_t after) = 0;
 };
 
+// What one reader catching up may cost the edge.
+struct CatchUpLimits {
+    // Live messages held for it meanwhile; past either bound they are dropped, and read from the history.
+    size_t held_messages = 1000;
+    size_t held_bytes = 1024 * 1024;
+    // The frames of one catch-up page handed to its connection at once (at least one message): keep it below
+    // the connection's send queue, so one page never closes it. The rest of the page is read again next.
+    size_t page_bytes = 256 * 1024;
+};
+
 // A history read a feed asks for: the messages after `after`, at most `limit`.
 struct HistoryGap {
     uint64_t after = 0;
@@ -53,22 +64,27 @@ class ChannelFeed {
 public:
     // Releases from sequence `next` on (everything before it is the past). `probe`: the feed starts at an
     // entry that came on the stream (a JOINED event), and what the stream brought just before it existed
-    // is read from the history at the first gap().
-    ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, bool probe = false);
+    // is read from the history at the first gap(). `limits` outlive the feed.
+    ChannelFeed(std::string channel_id, uint64_t next, FeedEdge& edge, const CatchUpLimits& limits, bool probe = false);
 
     const std::string& channel_id() const { return channel_id_; }
     // The next sequence to release: every one before it has been released.
     uint64_t next() const { return next_; }
     bool has_readers() const { return !readers_.empty(); }
     bool reads(sdk::ConnectionId id) const { return readers_.count(id) != 0; }
+    // The live messages held for readers catching up, over all of them.
+    size_t held() const;
 
     // `id` (of `user_id`) reads from sequence `after` + 1 on. `catching_up`: it reads the history up to the
     // live messages first (catch_up()), and those wait for it meanwhile.
     void attach(sdk::ConnectionId id, const std::string& user_id, uint64_t after, bool catching_up);
     void detach(sdk::ConnectionId id);
-    // One page of `id`'s catch-up read, oldest first. The messages go to `id` and also to the feed (so its
-    // other readers get any the feed had not released yet). After the last page what waited goes out.
-    void catch_up(sdk::ConnectionId id, const Messages& page, bool last_page, SteadyTime now);
+    // One page of `id`'s catch-up read, oldest first (`more`: the log goes on past it). The messages go to
+    // `id` and also to the feed (so its other readers get any the feed had not released yet), up to
+    // `page_bytes` of frames. The next page is asked for through FeedEdge::catch_up_from() while the page
+    // was cut short, the log goes on, or held messages were dropped past where `id` stands; after the last
+    // page what waited goes out.
+    void catch_up(sdk::ConnectionId id, const Messages& page, bool more, SteadyTime now);
 
     // A message of this channel, live or from the history, in any order and any number of times. A JOINED
     // event from before the feed began (it came late) still attaches its user's connections, from itself.
@@ -100,19 +116,28 @@ private:
         bool member = true;  // false past its own LEFT, until its own JOINED
         bool catching_up = false;
         std::vector<Held> held;  // released while it caught up
+        size_t held_bytes = 0;
+        uint64_t dropped_to = 0;        // the last of the held messages dropped: the catch-up reads past it
+        bool asked_since_drop = false;  // a catch-up read was asked for after the last drop
 
-        // Whether the message at `sequence` is written to it; false for one it has seen, or while it is out.
+        // Whether the message at `sequence` would be written to it, and takes() it: written, or passed.
+        bool would_take(uint64_t sequence, Own own) const;
         bool takes(uint64_t sequence, Own own);
     };
 
     static Own own(const channel::v1::Message& message, const std::string& user_id);
     void release_in_order(SteadyTime now);
     void release(const channel::v1::Message& message);
+    void hold(Reader& reader, Held message);
+    void caught_up(sdk::ConnectionId id, Reader& reader);
+    // Asks for the catch-up's next page, from where `reader` stands.
+    void read_on(sdk::ConnectionId id, Reader& reader);
     void attach_joined(const channel::v1::Message& joined, bool behind);
     void detach_departed();
 
     const std::string channel_id_;
     FeedEdge& edge_;
+    const CatchUpLimits& limits_;
     const uint64_t first_;           // where the feed began: a JOINED event before it was never applied here
     std::set<uint64_t> late_joins_;  // JOINED events before `first_` applied since (they may come again)
     uint64_t next_;

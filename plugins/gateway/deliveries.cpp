@@ -19,6 +19,7 @@ void GatewayService::start_deliveries() { edge_stream_.open(); }
 void GatewayService::tick_deliveries() {
     edge_stream_.tick();
     read_history(feeds_.gaps());
+    read_history(feeds_.retries());
 }
 
 // A subscribe is answered once the connection is attached to every channel of its user (a refusal is the
@@ -75,7 +76,7 @@ void GatewayService::read_history(const std::vector<HistoryRead>& reads) {
 void GatewayService::apply_history(const HistoryRead& read, const sdk::Result<channel_v1::HistoryReply>& page) {
     EdgeWork work = feeds_.read(read, page);
     for (const auto& [id, why] : work.interrupted) {
-        log_.info("a catch-up read failed; the client subscribes again",
+        log_.info("a catch-up read kept failing; the client subscribes again",
                   {{"channel_id", read.channel_id}, {"reason", why.message()}});
         push(id, json{{"type", "resubscribe"}}.dump());
     }

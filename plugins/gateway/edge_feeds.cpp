@@ -8,17 +8,22 @@ namespace lanchat::gateway {
 namespace {
 
 // A catch-up reads its channel a page at a time, the next page once this one is handed on: one resume from
-// sequence 0 holds at most this many messages of a channel, whose frames fit a connection's send queue.
+// sequence 0 holds at most this many messages of a channel (and CatchUpLimits::page_bytes of frames).
 constexpr uint32_t kCatchUpPage = 100;
 
-bool passes(const sdk::Status& status) {
-    return status.code() == sdk::Code::unavailable || status.code() == sdk::Code::deadline_exceeded;
+// A failed catch-up read is tried again after 250 ms, 500 ms, ... 4 s (about 8 s in all), then given up.
+constexpr uint32_t kCatchUpRetries = 5;
+constexpr std::chrono::milliseconds kFirstCatchUpRetry{250};
+
+// The reader may not read the channel (it left meanwhile): there is nothing to deliver and nothing to retry.
+bool may_not_read(const sdk::Status& status) {
+    return status.code() == sdk::Code::permission_denied || status.code() == sdk::Code::not_found;
 }
 
 }  // namespace
 
-EdgeFeeds::EdgeFeeds(PushToAll push_to_all, std::chrono::milliseconds gap_wait, Clock clock)
-    : push_to_all_(std::move(push_to_all)), gap_wait_(gap_wait), clock_(std::move(clock)) {}
+EdgeFeeds::EdgeFeeds(PushToAll push_to_all, std::chrono::milliseconds gap_wait, Clock clock, CatchUpLimits limits)
+    : push_to_all_(std::move(push_to_all)), gap_wait_(gap_wait), clock_(std::move(clock)), limits_(limits) {}
 
 uint64_t EdgeFeeds::subscribing(sdk::ConnectionId id, const std::string& user_id) {
     std::lock_guard lock(mutex_);
@@ -79,7 +84,9 @@ sdk::Result<std::vector<HistoryRead>> EdgeFeeds::attach(sdk::ConnectionId id, ui
         if (left != subscriber.left_while_attaching.end() && left->second > position.last_sequence()) continue;
         auto& slot = feeds_[channel_id];
         const bool fresh = slot == nullptr;
-        if (fresh) slot = std::make_unique<ChannelFeed>(channel_id, position.last_sequence() + 1, as_feed_edge());
+        if (fresh) {
+            slot = std::make_unique<ChannelFeed>(channel_id, position.last_sequence() + 1, as_feed_edge(), limits_);
+        }
         if (slot->reads(id)) continue;  // its JOINED event attached it meanwhile
         auto point = resume.find(channel_id);
         const uint64_t after = point != resume.end() ? point->second : position.last_sequence();
@@ -88,7 +95,7 @@ sdk::Result<std::vector<HistoryRead>> EdgeFeeds::attach(sdk::ConnectionId id, ui
         const bool catching_up = fresh || after + 1 < slot->next();
         slot->attach(id, subscriber.user_id, after, catching_up);
         subscriber.channels.insert(channel_id);
-        if (catching_up) reads.push_back({channel_id, after, kCatchUpPage, id, subscriber.user_id, generation});
+        if (catching_up) reads.push_back({channel_id, after, kCatchUpPage, id, subscriber.user_id, generation, 0});
     }
     subscriber.attaching = false;
     subscriber.left_while_attaching.clear();
@@ -157,9 +164,9 @@ void EdgeFeeds::deliver_message(const channel::v1::Message& message) {
     if (followed == nullptr) {
         // A channel without readers here: only a local user's joining starts a feed, from that event.
         if (message.event() != channel::v1::Message::JOINED || by_user_.count(message.author_id()) == 0) return;
-        followed =
-            (feeds_[channel_id] = std::make_unique<ChannelFeed>(channel_id, message.sequence(), as_feed_edge(), true))
-                .get();
+        followed = (feeds_[channel_id] =
+                        std::make_unique<ChannelFeed>(channel_id, message.sequence(), as_feed_edge(), limits_, true))
+                       .get();
     }
     followed->offer(message, clock_());
     drop_if_unread(channel_id);
@@ -183,27 +190,45 @@ EdgeWork EdgeFeeds::read(const HistoryRead& read, const sdk::Result<channel::v1:
         return work;
     }
     if (!page.ok()) {
-        // Not allowed to read it (it left meanwhile): nothing to deliver. A failure that passes: the client
-        // is asked to subscribe again from where it is.
-        followed->detach(read.reader);
-        subscriber->second.channels.erase(read.channel_id);
-        drop_if_unread(read.channel_id);
-        if (passes(page.status())) work.interrupted.emplace_back(read.reader, page.status());
+        failed(read, *followed, page.status(), work);
         return work;
     }
-    followed->catch_up(read.reader, page->messages(), !page->more(), clock_());
+    followed->catch_up(read.reader, page->messages(), page->more(), clock_());
     work.reads = std::exchange(due_, {});
-    if (page->more() && followed->reads(read.reader) && !page->messages().empty()) {
-        HistoryRead next = read;
-        next.after = page->messages().rbegin()->sequence();
-        work.reads.push_back(std::move(next));
-    }
     drop_if_unread(read.channel_id);
     return work;
 }
 
+void EdgeFeeds::failed(const HistoryRead& read, ChannelFeed& followed, const sdk::Status& why, EdgeWork& work) {
+    if (!may_not_read(why) && read.failures < kCatchUpRetries) {
+        HistoryRead again = read;
+        ++again.failures;
+        retry_at_.emplace(clock_() + kFirstCatchUpRetry * (1u << read.failures), std::move(again));
+        return;
+    }
+    followed.detach(read.reader);
+    subscribers_.at(read.reader).channels.erase(read.channel_id);
+    if (!may_not_read(why)) work.interrupted.emplace_back(read.reader, why);
+    drop_if_unread(read.channel_id);  // last: it may destroy `followed`
+}
+
+std::vector<HistoryRead> EdgeFeeds::retries() {
+    std::lock_guard lock(mutex_);
+    std::vector<HistoryRead> reads;
+    const auto due_end = retry_at_.upper_bound(clock_());
+    for (auto it = retry_at_.begin(); it != due_end; ++it) {
+        if (wants_locked(it->second)) reads.push_back(std::move(it->second));
+    }
+    retry_at_.erase(retry_at_.begin(), due_end);
+    return reads;
+}
+
 bool EdgeFeeds::wants(const HistoryRead& read) const {
     std::lock_guard lock(mutex_);
+    return wants_locked(read);
+}
+
+bool EdgeFeeds::wants_locked(const HistoryRead& read) const {
     auto followed = feeds_.find(read.channel_id);
     if (followed == feeds_.end()) return false;
     if (read.reader == 0) return true;
@@ -217,7 +242,8 @@ std::vector<HistoryRead> EdgeFeeds::gaps() {
     std::vector<HistoryRead> reads;
     const SteadyTime now = clock_();
     for (auto& [channel_id, followed] : feeds_) {
-        if (auto gap = followed->gap(now, gap_wait_)) reads.push_back({channel_id, gap->after, gap->limit, 0, {}, 0});
+        if (auto gap = followed->gap(now, gap_wait_))
+            reads.push_back({channel_id, gap->after, gap->limit, 0, {}, 0, 0});
     }
     return reads;
 }
@@ -239,6 +265,13 @@ void EdgeFeeds::reaches(const std::vector<channel::v1::Position>& positions) {
 size_t EdgeFeeds::feeds() const {
     std::lock_guard lock(mutex_);
     return feeds_.size();
+}
+
+size_t EdgeFeeds::held() const {
+    std::lock_guard lock(mutex_);
+    size_t held = 0;
+    for (const auto& [channel_id, followed] : feeds_) held += followed->held();
+    return held;
 }
 
 void EdgeFeeds::push_to_all(const std::vector<sdk::ConnectionId>& ids, const std::string& frame) {
@@ -263,7 +296,7 @@ std::vector<sdk::ConnectionId> EdgeFeeds::joined(const channel::v1::Message& joi
 void EdgeFeeds::catch_up_from(sdk::ConnectionId id, const std::string& channel_id, uint64_t after) {
     auto subscriber = subscribers_.find(id);
     if (subscriber == subscribers_.end()) return;
-    due_.push_back({channel_id, after, kCatchUpPage, id, subscriber->second.user_id, subscriber->second.generation});
+    due_.push_back({channel_id, after, kCatchUpPage, id, subscriber->second.user_id, subscriber->second.generation, 0});
 }
 
 void EdgeFeeds::following(sdk::ConnectionId id, const std::string& channel_id, bool follows) {

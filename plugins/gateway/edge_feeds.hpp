@@ -32,10 +32,11 @@ struct HistoryRead {
     sdk::ConnectionId reader = 0;
     std::string user_id;
     uint64_t generation = 0;  // the reader's subscription it is for
+    uint32_t failures = 0;    // how many times this catch-up read failed before
 };
 
 // What an answer to a HistoryRead leads to: more reads, and connections whose deliveries stopped on one
-// channel for a reason that may pass (they should subscribe again with their positions).
+// channel because its catch-up kept failing (they should subscribe again with their positions).
 struct EdgeWork {
     std::vector<HistoryRead> reads;
     std::vector<std::pair<sdk::ConnectionId, sdk::Status>> interrupted;
@@ -46,7 +47,8 @@ public:
     using PushToAll = std::function<void(const std::vector<sdk::ConnectionId>& ids, const std::string& frame)>;
     using Clock = std::function<SteadyTime()>;
 
-    EdgeFeeds(PushToAll push_to_all, std::chrono::milliseconds gap_wait, Clock clock = std::chrono::steady_clock::now);
+    EdgeFeeds(PushToAll push_to_all, std::chrono::milliseconds gap_wait, Clock clock = std::chrono::steady_clock::now,
+              CatchUpLimits limits = {});
 
     // A subscribe of `id` as `user_id` begins: it leaves every feed it read (a new subscribe replaces the
     // old), and from now on the user's JOINED events attach it. Returns the subscription's generation.
@@ -65,19 +67,26 @@ public:
     // One item of the Router's stream. Returns the catch-up reads it leads to (a JOINED event that came
     // after the feed had moved past it).
     std::vector<HistoryRead> deliver(const router::v1::Delivery& delivery);
-    // The answer to `read` (its reads include catch-ups a late JOINED event in a filled gap led to).
+    // The answer to `read` (its reads include catch-ups a late JOINED event in a filled gap led to). A
+    // catch-up the reader may not make (PERMISSION_DENIED, NOT_FOUND: it left meanwhile) ends quietly;
+    // any other failure is tried again by retries() after a growing pause (kCatchUpRetries times), the live
+    // messages waiting meanwhile, and then the reader is detached and named in `interrupted`.
     EdgeWork read(const HistoryRead& read, const sdk::Result<channel::v1::HistoryReply>& page);
     // Whether `read` is still worth making: its feed is still followed here and, for a catch-up, its reader
     // still reads the channel in the same subscription.
     bool wants(const HistoryRead& read) const;
     // The gap reads due now (called periodically).
     std::vector<HistoryRead> gaps();
+    // The failed catch-up reads whose pause is over and that are still wanted (called periodically).
+    std::vector<HistoryRead> retries();
     // The channels followed here, and where their logs end (after the Router's stream was down): what was
     // appended meanwhile is read by the next gaps().
     std::vector<std::string> followed() const;
     void reaches(const std::vector<channel::v1::Position>& positions);
 
     size_t feeds() const;
+    // The live messages held for readers catching up, over every feed.
+    size_t held() const;
 
 private:
     struct Subscriber {
@@ -101,16 +110,21 @@ private:
     void forget_user_locked(sdk::ConnectionId id, const std::string& user_id);
     void drop_if_unread(const std::string& channel_id);
     ChannelFeed* feed(const std::string& channel_id);
+    bool wants_locked(const HistoryRead& read) const;
+    // A catch-up read failed with `why`: tried again later, or given up (the reader detached, in `work`).
+    void failed(const HistoryRead& read, ChannelFeed& followed, const sdk::Status& why, EdgeWork& work);
 
     PushToAll push_to_all_;
     std::chrono::milliseconds gap_wait_;
     Clock clock_;
+    const CatchUpLimits limits_;  // every feed's: declared before feeds_, which refer to it
     mutable std::mutex mutex_;
     uint64_t generations_ = 0;
     std::unordered_map<std::string, std::unique_ptr<ChannelFeed>> feeds_;
     std::unordered_map<sdk::ConnectionId, Subscriber> subscribers_;
     std::unordered_multimap<std::string, sdk::ConnectionId> by_user_;
-    std::vector<HistoryRead> due_;  // catch-up reads the feeds asked for during the current call
+    std::vector<HistoryRead> due_;                     // catch-up reads the feeds asked for during the current call
+    std::multimap<SteadyTime, HistoryRead> retry_at_;  // failed catch-up reads, by when to try again
 };
 
 }  // namespace lanchat::gateway

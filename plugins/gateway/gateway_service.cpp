@@ -6,6 +6,16 @@
 #include "clock.hpp"
 
 namespace lanchat::gateway {
+namespace {
+
+// A catch-up page's frames stay within what one history reply may hold, which the send queue is kept above.
+CatchUpLimits catch_up_limits(const GatewayLimits& limits) {
+    CatchUpLimits catch_up;
+    catch_up.page_bytes = limits.max_reply_bytes;
+    return catch_up;
+}
+
+}  // namespace
 
 GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
                                GatewayLimits limits, std::string edge_id, RouterStreams::RouterNodes router_nodes)
@@ -15,7 +25,8 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
       limits_(limits),
       edge_id_(std::move(edge_id)),
       writes_(limits.max_writes_in_flight),
-      feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait),
+      feeds_([this](const auto& ids, const std::string& frame) { push_to_all(ids, frame); }, limits.gap_wait,
+             std::chrono::steady_clock::now, catch_up_limits(limits)),
       history_reads_(kHistoryReadsInFlight, kHistoryReadsPerReader,
                      [this](const HistoryRead& read) { return feeds_.wants(read); }),
       edge_stream_(

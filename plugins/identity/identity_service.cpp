@@ -102,13 +102,13 @@ bool Caller::is_operator() const {
 }
 
 IdentityService::IdentityService(std::unique_ptr<IdentityStore> store, Argon2Parameters parameters, Clock clock,
-                                 RecordAudit record)
-    : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)), record_(std::move(record)) {
+                                 Recorded recorded)
+    : store_(std::move(store)), parameters_(parameters), clock_(std::move(clock)), recorded_(std::move(recorded)) {
     decoy_hash_ = value_or_throw(hash_password(ids::to_hex(ids::random_bytes(16)), parameters_));
 }
 
-void IdentityService::audit(const Caller& caller, const char* action, const std::string& target,
-                            const sdk::Status& outcome) {
+audit::v1::AppendRequest IdentityService::entry(const Caller& caller, const char* action, const std::string& target,
+                                                const sdk::Status& outcome) {
     audit::v1::AppendRequest entry;
     entry.set_actor(caller.peer.empty() ? "(unknown caller)" : caller.peer);
     entry.set_action(action);
@@ -116,13 +116,31 @@ void IdentityService::audit(const Caller& caller, const char* action, const std:
     entry.set_outcome(outcome.ok() ? "ok" : "failed");
     entry.set_correlation_id(caller.correlation_id);
     if (!outcome.ok()) (*entry.mutable_details())["reason"] = outcome.message().substr(0, 256);
-    record_(std::move(entry));
+    return entry;
+}
+
+void IdentityService::refused(const Caller& caller, const char* action, const std::string& target,
+                              const sdk::Status& why) {
+    recorded_(store_->record({entry(caller, action, target, why)}));
 }
 
 template <class T>
-sdk::Result<T> IdentityService::audited(const Caller& caller, const char* action, const std::string& target,
-                                        sdk::Result<T> result) {
-    audit(caller, action, target, result.status());
+sdk::Result<T> IdentityService::refuse(const Caller& caller, const char* action, const std::string& target,
+                                       sdk::Status why) {
+    refused(caller, action, target, why);
+    return why;
+}
+
+// The entry saying "ok" is staged by the change's own commit; a change that failed committed nothing (its
+// entry rolled back with it), so its refusal is staged after it.
+template <class Change>
+auto IdentityService::audited(const Caller& caller, const char* action, const std::string& target, Change change) {
+    auto result = change(AuditRecords{entry(caller, action, target, {})});
+    if (result.ok()) {
+        recorded_({});
+    } else {
+        refused(caller, action, target, result.status());
+    }
     return result;
 }
 
@@ -144,16 +162,17 @@ sdk::Status IdentityService::check_new_user(const v1::CreateUserRequest& request
         if (taken->has_value()) return {sdk::Code::already_exists, "the username '" + *username + "' is taken"};
         return {};
     }();
-    if (!checked.ok()) audit(caller, "user_create", user_target(request.username()), checked);
+    if (!checked.ok()) refused(caller, "user_create", user_target(request.username()), checked);
     return checked;
 }
 
 sdk::Result<v1::User> IdentityService::create_user(const v1::CreateUserRequest& request, const Caller& caller) {
     if (sdk::Status checked = check_new_user(request, caller); !checked.ok()) return checked;
-    return audited(caller, "user_create", user_target(request.username()), created(request));
+    return audited(caller, "user_create", user_target(request.username()),
+                   [&](const AuditRecords& records) { return created(request, records); });
 }
 
-sdk::Result<v1::User> IdentityService::created(const v1::CreateUserRequest& request) {
+sdk::Result<v1::User> IdentityService::created(const v1::CreateUserRequest& request, const AuditRecords& records) {
     auto username = normalized_username(request.username());
     if (!username.ok()) return username.status();
     auto role = role_or_member(request.role());
@@ -166,7 +185,7 @@ sdk::Result<v1::User> IdentityService::created(const v1::CreateUserRequest& requ
     user.set_display_name(request.display_name().empty() ? *username : request.display_name());
     user.set_role(*role);
     user.set_created_unix_ms(clock_());
-    if (sdk::Status stored = store_->create_user(user, *hash); !stored.ok()) return stored;
+    if (sdk::Status stored = store_->create_user(user, *hash, records); !stored.ok()) return stored;
     return user;
 }
 
@@ -207,9 +226,8 @@ sdk::Result<v1::ListUsersReply> IdentityService::list_users(const v1::ListUsersR
 
 sdk::Result<v1::User> IdentityService::update_user(const v1::UpdateUserRequest& request, const Caller& caller) {
     auto stored = existing_user(request.id());
-    if (!stored.ok()) return audited<v1::User>(caller, "user_update", user_target(request.id()), stored.status());
-    const std::string target = user_target(stored->user.username());
-    auto changed = [&]() -> sdk::Result<v1::User> {
+    if (!stored.ok()) return refuse<v1::User>(caller, "user_update", user_target(request.id()), stored.status());
+    auto changed = [&](const AuditRecords& records) -> sdk::Result<v1::User> {
         v1::User user = stored->user;
         if (!request.display_name().empty()) {
             if (sdk::Status checked = check_text("display_name", request.display_name(), kMaxDisplayName);
@@ -222,38 +240,40 @@ sdk::Result<v1::User> IdentityService::update_user(const v1::UpdateUserRequest& 
             if (!role.ok()) return role.status();
             user.set_role(*role);
         }
-        if (sdk::Status updated = store_->update_user(user); !updated.ok()) return updated;
+        if (sdk::Status updated = store_->update_user(user, records); !updated.ok()) return updated;
         return user;
     };
-    return audited(caller, "user_update", target, changed());
+    return audited(caller, "user_update", user_target(stored->user.username()), changed);
 }
 
 sdk::Result<v1::User> IdentityService::set_user_disabled(const v1::SetUserDisabledRequest& request,
                                                          const Caller& caller) {
     const char* action = request.disabled() ? "user_disable" : "user_enable";
     auto stored = existing_user(request.id());
-    if (!stored.ok()) return audited<v1::User>(caller, action, user_target(request.id()), stored.status());
-    v1::User user = stored->user;
-    user.set_disabled(request.disabled());
-    sdk::Status updated = store_->update_user(user);
-    return audited(caller, action, user_target(user.username()),
-                   updated.ok() ? sdk::Result<v1::User>(user) : sdk::Result<v1::User>(updated));
+    if (!stored.ok()) return refuse<v1::User>(caller, action, user_target(request.id()), stored.status());
+    return audited(caller, action, user_target(stored->user.username()),
+                   [&](const AuditRecords& records) -> sdk::Result<v1::User> {
+                       v1::User user = stored->user;
+                       user.set_disabled(request.disabled());
+                       if (sdk::Status updated = store_->update_user(user, records); !updated.ok()) return updated;
+                       return user;
+                   });
 }
 
 sdk::Result<v1::SetPasswordReply> IdentityService::set_password(const v1::SetPasswordRequest& request,
                                                                 const Caller& caller) {
     auto stored = existing_user(request.id());
     if (!stored.ok()) {
-        return audited<v1::SetPasswordReply>(caller, "user_password", user_target(request.id()), stored.status());
+        return refuse<v1::SetPasswordReply>(caller, "user_password", user_target(request.id()), stored.status());
     }
-    auto changed = [&]() -> sdk::Result<v1::SetPasswordReply> {
+    auto changed = [&](const AuditRecords& records) -> sdk::Result<v1::SetPasswordReply> {
         if (sdk::Status checked = check_password(request.password()); !checked.ok()) return checked;
         auto hash = hash_password(request.password(), parameters_);
         if (!hash.ok()) return hash.status();
-        if (sdk::Status set = store_->set_password_hash(stored->user.id(), *hash); !set.ok()) return set;
+        if (sdk::Status set = store_->set_password_hash(stored->user.id(), *hash, records); !set.ok()) return set;
         return v1::SetPasswordReply();
     };
-    return audited(caller, "user_password", user_target(stored->user.username()), changed());
+    return audited(caller, "user_password", user_target(stored->user.username()), changed);
 }
 
 sdk::Result<v1::VerifyPasswordReply> IdentityService::verify_password(const v1::VerifyPasswordRequest& request) {
@@ -284,7 +304,7 @@ sdk::Result<v1::VerifyPasswordReply> IdentityService::verify_password(const v1::
     if (needs_rehash(stored->password_hash, parameters_)) {
         // The parameters were raised since this hash was made: store one made with the current ones.
         auto hash = hash_password(request.password(), parameters_);
-        if (hash.ok()) (void)store_->set_password_hash(stored->user.id(), *hash);
+        if (hash.ok()) (void)store_->set_password_hash(stored->user.id(), *hash, {});
     }
     if (!request.device_fingerprint().empty()) {
         auto device = register_device(stored->user.id(), request.device_name(), request.device_fingerprint());
@@ -313,6 +333,13 @@ sdk::Result<v1::Device> IdentityService::register_device(const std::string& user
         device.set_last_seen_unix_ms(now);
         return device;
     }
+    v1::Device device = new_device(user_id, name, fingerprint, now);
+    if (sdk::Status added = store_->add_device(device, {}); !added.ok()) return added;
+    return device;
+}
+
+v1::Device IdentityService::new_device(const std::string& user_id, const std::string& name,
+                                       const std::string& fingerprint, int64_t now) {
     v1::Device device;
     device.set_id(ids::random_id("d_"));
     device.set_user_id(user_id);
@@ -320,23 +347,24 @@ sdk::Result<v1::Device> IdentityService::register_device(const std::string& user
     device.set_fingerprint(fingerprint);
     device.set_created_unix_ms(now);
     device.set_last_seen_unix_ms(now);
-    if (sdk::Status added = store_->add_device(device); !added.ok()) return added;
     return device;
 }
 
 sdk::Result<v1::Device> IdentityService::add_device(const v1::AddDeviceRequest& request, const Caller& caller) {
     auto stored = existing_user(request.user_id());
-    if (!stored.ok()) return audited<v1::Device>(caller, "device_add", user_target(request.user_id()), stored.status());
-    auto added = [&]() -> sdk::Result<v1::Device> {
+    if (!stored.ok()) return refuse<v1::Device>(caller, "device_add", user_target(request.user_id()), stored.status());
+    auto added = [&](const AuditRecords& records) -> sdk::Result<v1::Device> {
         if (sdk::Status checked = check_fingerprint(request.fingerprint()); !checked.ok()) return checked;
         if (sdk::Status checked = check_text("name", request.name(), kMaxDisplayName); !checked.ok()) return checked;
         auto known = store_->find_device_by_fingerprint(request.user_id(), request.fingerprint());
         if (!known.ok()) return known.status();
         if (known->has_value())
             return sdk::Status(sdk::Code::already_exists, "the user already has this device: " + (*known)->id());
-        return register_device(request.user_id(), request.name(), request.fingerprint());
+        v1::Device device = new_device(request.user_id(), request.name(), request.fingerprint(), clock_());
+        if (sdk::Status stored = store_->add_device(device, records); !stored.ok()) return stored;
+        return device;
     };
-    return audited(caller, "device_add", user_target(stored->user.username()), added());
+    return audited(caller, "device_add", user_target(stored->user.username()), added);
 }
 
 sdk::Result<v1::ListDevicesReply> IdentityService::list_devices(const v1::ListDevicesRequest& request) {
@@ -350,17 +378,17 @@ sdk::Result<v1::ListDevicesReply> IdentityService::list_devices(const v1::ListDe
 }
 
 sdk::Result<v1::Device> IdentityService::revoke_device(const v1::RevokeDeviceRequest& request, const Caller& caller) {
-    auto revoked = [&]() -> sdk::Result<v1::Device> {
+    auto revoked = [&](const AuditRecords& records) -> sdk::Result<v1::Device> {
         if (sdk::Status checked = check_id("id", request.id()); !checked.ok()) return checked;
         auto found = store_->find_device(request.id());
         if (!found.ok()) return found.status();
         if (!found->has_value()) return sdk::not_found("no device with id " + request.id());
-        if (sdk::Status stored = store_->revoke_device(request.id()); !stored.ok()) return stored;
+        if (sdk::Status stored = store_->revoke_device(request.id(), records); !stored.ok()) return stored;
         v1::Device device = **found;
         device.set_revoked(true);
         return device;
     };
-    return audited(caller, "device_revoke", "device:" + request.id().substr(0, 64), revoked());
+    return audited(caller, "device_revoke", "device:" + request.id().substr(0, 64), revoked);
 }
 
 sdk::Result<v1::Access> IdentityService::access_of(const v1::AccessSubject& subject) {

@@ -1,14 +1,15 @@
 // The Identity plugin: users, Argon2id password hashes and devices in SQLite, or in PostgreSQL shared by nodes.
 //   config:  kSettings below: the cost of new hashes (existing hashes keep theirs and are re-made at the
 //            next successful login when weaker), and the hashing pool's threads and queue
-//   store:   <data dir>/identity.sqlite, or with store = "postgresql" the database of postgres_dsn;
-//            <data dir>/audit_outbox.sqlite (entries on their way to Audit)
+//   store:   <data dir>/identity.sqlite, or with store = "postgresql" the database of postgres_dsn, with
+//            the audit entries on their way to Audit (each committed with the change it records)
 //   serves:  lanchat.identity.v1.Identity/* (operators, Auth, the gateway); /VerifyPassword (Auth only)
 //   calls:   audit (Append, through the durable outbox: every change, with who asked)
 #include <chrono>
 
 #include "audit_outbox.hpp"
 #include "clock.hpp"
+#include "earlier_outbox.hpp"
 #include "hashing_pool.hpp"
 #include "identity_service.hpp"
 #include "lanchat/sdk.hpp"
@@ -53,19 +54,21 @@ public:
           rpc_(host),
           pool_(settings().get<size_t>("hash_threads"), settings().get<size_t>("hash_queue")) {
         const std::filesystem::path data_dir = config().data_dir();
-        outbox_database_ = value_or_throw(plugin_support::AuditOutbox::open_database(data_dir, "audit_outbox"));
-        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
-            *outbox_database_, plugin_support::AuditOutbox::through(rpc_), executor(), log());
         const plugin_support::StoreChoice choice = value_or_throw(plugin_support::choose_store(settings()));
         auto store =
             choice.postgres ? open_postgres_store(choice.dsn) : open_sqlite_store(data_dir / "identity.sqlite");
         service_ = std::make_unique<IdentityService>(
             value_or_throw(std::move(store)), configured_parameters(settings()), plugin_support::unix_ms_now,
-            [this](audit::v1::AppendRequest entry) {
-                if (Status queued = outbox_->enqueue(std::move(entry)); !queued.ok()) {
-                    log().error("cannot queue an audit entry", {{"reason", queued.message()}});
-                }
+            [this](const Status& staged) {
+                if (staged.ok()) return outbox_->kick();
+                log().error("cannot record an audit entry", {{"reason", staged.message()}});
             });
+        if (const size_t dropped = value_or_throw(move_earlier_outbox(data_dir, *service_->audit_queue()));
+            dropped > 0) {
+            log().error("dropped unreadable audit entries of the earlier outbox file", {{"entries", dropped}});
+        }
+        outbox_ = std::make_unique<plugin_support::AuditOutbox>(
+            service_->audit_queue(), plugin_support::AuditOutbox::through(rpc_), executor(), log());
     }
 
     Status start() override {
@@ -125,7 +128,7 @@ private:
     void hash(const CallInfo& info, const char* action, std::string target, Responder<Response> responder,
               Logic logic) {
         auto refuse = [this, action, target, caller = caller_of(info), responder](const Status& why) mutable {
-            if (action != nullptr) service_->audit(caller, action, target, why);
+            if (action != nullptr) service_->refused(caller, action, target, why);
             responder.fail(why);
         };
         HashingPool::Job job;
@@ -138,9 +141,8 @@ private:
     }
 
     Rpc rpc_;
-    std::unique_ptr<plugin_support::SqliteDatabase> outbox_database_;
-    std::unique_ptr<plugin_support::AuditOutbox> outbox_;
     std::unique_ptr<IdentityService> service_;
+    std::unique_ptr<plugin_support::AuditOutbox> outbox_;  // reads the service's store: destroyed before it
     HashingPool pool_;  // last: destroyed first, so no job runs once the service is gone
 };
 

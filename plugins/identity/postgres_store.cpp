@@ -1,14 +1,19 @@
 // The shared IdentityStore, in PostgreSQL (plugins/plugin_support/postgres_database.hpp), for nodes that
 // share their users. Usernames and device fingerprints are unique by constraint, so two nodes creating the
-// same name at once meet in PostgreSQL: one commits, the other is told the name is taken.
+// same name at once meet in PostgreSQL: one commits, the other is told the name is taken. The audit
+// outbox's table lives beside the users (postgres_outbox.hpp), named for Identity: a database that also
+// holds Channel's or Auth's store has their outbox too, which Identity must not send.
 #include "identity_store.hpp"
 #include "postgres_database.hpp"
+#include "postgres_outbox.hpp"
 
 namespace lanchat::identity {
 namespace {
 
 using plugin_support::PgRows;
 using plugin_support::PostgresDatabase;
+
+constexpr std::string_view kOutboxTable = "identity_audit_outbox";
 
 const std::vector<plugin_support::Migration> kMigrations = {
     {1,
@@ -18,6 +23,7 @@ const std::vector<plugin_support::Migration> kMigrations = {
      "CREATE TABLE devices (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id), name TEXT NOT NULL, "
      "fingerprint TEXT NOT NULL, created_unix_ms BIGINT NOT NULL, last_seen_unix_ms BIGINT NOT NULL, "
      "revoked BOOLEAN NOT NULL DEFAULT false, UNIQUE (user_id, fingerprint))"},
+    {2, "CREATE TABLE identity_audit_outbox (id BIGSERIAL PRIMARY KEY, entry BYTEA NOT NULL)"},
 };
 
 constexpr const char* kUserColumns = "id, username, display_name, role, disabled, created_unix_ms, password_hash";
@@ -59,14 +65,17 @@ class PostgresStore final : public IdentityStore {
 public:
     explicit PostgresStore(std::unique_ptr<PostgresDatabase> db) : db_(std::move(db)) {}
 
-    sdk::Status create_user(const v1::User& user, const std::string& password_hash) override {
-        auto inserted =
-            db_->run(std::string("INSERT INTO users (") + kUserColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     {user.id(), user.username(), user.display_name(), int64_t{user.role()}, boolean(user.disabled()),
-                      user.created_unix_ms(), password_hash},
-                     "insert user");
-        if (!inserted.ok()) return taken_or(inserted.status(), "the username '" + user.username() + "' is taken");
-        return {};
+    sdk::Status create_user(const v1::User& user, const std::string& password_hash,
+                            const AuditRecords& records) override {
+        return db_->transaction([&]() -> sdk::Status {
+            auto inserted =
+                db_->run(std::string("INSERT INTO users (") + kUserColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         {user.id(), user.username(), user.display_name(), int64_t{user.role()},
+                          boolean(user.disabled()), user.created_unix_ms(), password_hash},
+                         "insert user");
+            if (!inserted.ok()) return taken_or(inserted.status(), "the username '" + user.username() + "' is taken");
+            return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable);
+        });
     }
 
     sdk::Result<std::optional<StoredUser>> find_user_by_id(const std::string& id) override {
@@ -87,27 +96,37 @@ public:
         return users;
     }
 
-    sdk::Status update_user(const v1::User& user) override {
-        return changed_one(
-            db_->run("UPDATE users SET display_name = $2, role = $3, disabled = $4 WHERE id = $1",
-                     {user.id(), user.display_name(), int64_t{user.role()}, boolean(user.disabled())}, "update user"),
-            "user " + user.id());
+    sdk::Status update_user(const v1::User& user, const AuditRecords& records) override {
+        return db_->transaction([&] {
+            return staged_if_changed(
+                db_->run("UPDATE users SET display_name = $2, role = $3, disabled = $4 WHERE id = $1",
+                         {user.id(), user.display_name(), int64_t{user.role()}, boolean(user.disabled())},
+                         "update user"),
+                "user " + user.id(), records);
+        });
     }
 
-    sdk::Status set_password_hash(const std::string& user_id, const std::string& password_hash) override {
-        return changed_one(
-            db_->run("UPDATE users SET password_hash = $2 WHERE id = $1", {user_id, password_hash}, "set password"),
-            "user " + user_id);
+    sdk::Status set_password_hash(const std::string& user_id, const std::string& password_hash,
+                                  const AuditRecords& records) override {
+        return db_->transaction([&] {
+            return staged_if_changed(
+                db_->run("UPDATE users SET password_hash = $2 WHERE id = $1", {user_id, password_hash}, "set password"),
+                "user " + user_id, records);
+        });
     }
 
-    sdk::Status add_device(const v1::Device& device) override {
-        auto inserted =
-            db_->run(std::string("INSERT INTO devices (") + kDeviceColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     {device.id(), device.user_id(), device.name(), device.fingerprint(), device.created_unix_ms(),
-                      device.last_seen_unix_ms(), boolean(device.revoked())},
-                     "insert device");
-        if (!inserted.ok()) return taken_or(inserted.status(), "the user already has a device with this fingerprint");
-        return {};
+    sdk::Status add_device(const v1::Device& device, const AuditRecords& records) override {
+        return db_->transaction([&]() -> sdk::Status {
+            auto inserted = db_->run(
+                std::string("INSERT INTO devices (") + kDeviceColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                {device.id(), device.user_id(), device.name(), device.fingerprint(), device.created_unix_ms(),
+                 device.last_seen_unix_ms(), boolean(device.revoked())},
+                "insert device");
+            if (!inserted.ok()) {
+                return taken_or(inserted.status(), "the user already has a device with this fingerprint");
+            }
+            return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable);
+        });
     }
 
     sdk::Result<std::optional<v1::Device>> find_device(const std::string& id) override {
@@ -129,9 +148,11 @@ public:
         return devices;
     }
 
-    sdk::Status revoke_device(const std::string& id) override {
-        return changed_one(db_->run("UPDATE devices SET revoked = true WHERE id = $1", {id}, "revoke device"),
-                           "device " + id);
+    sdk::Status revoke_device(const std::string& id, const AuditRecords& records) override {
+        return db_->transaction([&] {
+            return staged_if_changed(db_->run("UPDATE devices SET revoked = true WHERE id = $1", {id}, "revoke device"),
+                                     "device " + id, records);
+        });
     }
 
     sdk::Status touch_device(const std::string& id, int64_t seen_unix_ms) override {
@@ -140,11 +161,26 @@ public:
             "device " + id);
     }
 
+    sdk::Status record(const AuditRecords& records) override {
+        return db_->transaction([&] { return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable); });
+    }
+
+    std::unique_ptr<plugin_support::OutboxQueue> audit_queue() override {
+        return plugin_support::postgres_outbox(*db_, kOutboxTable);
+    }
+
 private:
     static sdk::Status changed_one(const sdk::Result<int64_t>& changed, const std::string& what) {
         if (!changed.ok()) return changed.status();
         if (*changed == 0) return sdk::not_found(what + " does not exist");
         return {};
+    }
+
+    // The update that ran changed its row: `records` go with it.
+    sdk::Status staged_if_changed(const sdk::Result<int64_t>& changed, const std::string& what,
+                                  const AuditRecords& records) {
+        if (sdk::Status found = changed_one(changed, what); !found.ok()) return found;
+        return plugin_support::stage_all_in_postgres(*db_, records, kOutboxTable);
     }
 
     sdk::Result<std::optional<StoredUser>> find_user(const char* column, const std::string& value) {

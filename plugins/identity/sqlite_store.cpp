@@ -1,10 +1,13 @@
-// The embedded IdentityStore: one SQLite file in the plugin's data dir (plugins/common/sqlite_database.hpp).
+// The embedded IdentityStore: one SQLite file in the plugin's data dir (plugins/plugin_support/sqlite_database.hpp),
+// holding the audit outbox's table too.
+#include "audit_outbox.hpp"
 #include "identity_store.hpp"
 #include "sqlite_database.hpp"
 
 namespace lanchat::identity {
 namespace {
 
+using plugin_support::AuditOutbox;
 using plugin_support::SqliteDatabase;
 using plugin_support::Statement;
 
@@ -47,7 +50,8 @@ class SqliteStore final : public IdentityStore {
 public:
     explicit SqliteStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
 
-    sdk::Status create_user(const v1::User& user, const std::string& password_hash) override {
+    sdk::Status create_user(const v1::User& user, const std::string& password_hash,
+                            const AuditRecords& records) override {
         return db_->transaction([&]() -> sdk::Status {
             Statement taken(*db_, "SELECT 1 FROM users WHERE username = ?1");
             if (taken.bind(1, user.username()).step()) {
@@ -62,7 +66,8 @@ public:
                 .bind(5, static_cast<int64_t>(user.disabled()))
                 .bind(6, user.created_unix_ms())
                 .bind(7, password_hash);
-            return insert.run("insert user");
+            if (sdk::Status inserted = insert.run("insert user"); !inserted.ok()) return inserted;
+            return AuditOutbox::stage_all(*db_, records);
         });
     }
 
@@ -83,26 +88,27 @@ public:
         });
     }
 
-    sdk::Status update_user(const v1::User& user) override {
+    sdk::Status update_user(const v1::User& user, const AuditRecords& records) override {
         return db_->transaction([&]() -> sdk::Status {
             Statement update(*db_, "UPDATE users SET display_name = ?2, role = ?3, disabled = ?4 WHERE id = ?1");
             update.bind(1, user.id())
                 .bind(2, user.display_name())
                 .bind(3, static_cast<int64_t>(user.role()))
                 .bind(4, static_cast<int64_t>(user.disabled()));
-            return changed_one(update.run("update user"), "user " + user.id());
+            return staged_if_changed(update.run("update user"), "user " + user.id(), records);
         });
     }
 
-    sdk::Status set_password_hash(const std::string& user_id, const std::string& password_hash) override {
+    sdk::Status set_password_hash(const std::string& user_id, const std::string& password_hash,
+                                  const AuditRecords& records) override {
         return db_->transaction([&]() -> sdk::Status {
             Statement update(*db_, "UPDATE users SET password_hash = ?2 WHERE id = ?1");
             update.bind(1, user_id).bind(2, password_hash);
-            return changed_one(update.run("set password"), "user " + user_id);
+            return staged_if_changed(update.run("set password"), "user " + user_id, records);
         });
     }
 
-    sdk::Status add_device(const v1::Device& device) override {
+    sdk::Status add_device(const v1::Device& device, const AuditRecords& records) override {
         return db_->transaction([&]() -> sdk::Status {
             Statement known(*db_, "SELECT 1 FROM devices WHERE user_id = ?1 AND fingerprint = ?2");
             if (known.bind(1, device.user_id()).bind(2, device.fingerprint()).step()) {
@@ -117,7 +123,8 @@ public:
                 .bind(5, device.created_unix_ms())
                 .bind(6, device.last_seen_unix_ms())
                 .bind(7, static_cast<int64_t>(device.revoked()));
-            return insert.run("insert device");
+            if (sdk::Status inserted = insert.run("insert device"); !inserted.ok()) return inserted;
+            return AuditOutbox::stage_all(*db_, records);
         });
     }
 
@@ -139,10 +146,10 @@ public:
         });
     }
 
-    sdk::Status revoke_device(const std::string& id) override {
+    sdk::Status revoke_device(const std::string& id, const AuditRecords& records) override {
         return db_->transaction([&]() -> sdk::Status {
             Statement update(*db_, "UPDATE devices SET revoked = 1 WHERE id = ?1");
-            return changed_one(update.bind(1, id).run("revoke device"), "device " + id);
+            return staged_if_changed(update.bind(1, id).run("revoke device"), "device " + id, records);
         });
     }
 
@@ -153,11 +160,23 @@ public:
         });
     }
 
+    sdk::Status record(const AuditRecords& records) override {
+        return db_->transaction([&] { return AuditOutbox::stage_all(*db_, records); });
+    }
+
+    std::unique_ptr<plugin_support::OutboxQueue> audit_queue() override { return plugin_support::sqlite_outbox(*db_); }
+
 private:
     sdk::Status changed_one(sdk::Status ran, const std::string& what) const {
         if (!ran.ok()) return ran;
         if (db_->changes() == 0) return sdk::not_found(what + " does not exist");
         return {};
+    }
+
+    // The update that ran changed its row: `records` go with it.
+    sdk::Status staged_if_changed(sdk::Status ran, const std::string& what, const AuditRecords& records) {
+        if (sdk::Status changed = changed_one(std::move(ran), what); !changed.ok()) return changed;
+        return AuditOutbox::stage_all(*db_, records);
     }
 
     sdk::Result<std::optional<StoredUser>> find_user(const char* column, const std::string& value) {
@@ -187,7 +206,8 @@ private:
 }  // namespace
 
 sdk::Result<std::unique_ptr<IdentityStore>> open_sqlite_store(const std::filesystem::path& file) {
-    return plugin_support::open_owning_store<IdentityStore, SqliteStore>(file, "identity store", kSchema);
+    return plugin_support::open_owning_store<IdentityStore, SqliteStore>(file, "identity store",
+                                                                         std::string(kSchema) + AuditOutbox::kSchema);
 }
 
 }  // namespace lanchat::identity

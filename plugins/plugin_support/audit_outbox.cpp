@@ -51,7 +51,9 @@ AuditOutbox::AuditOutbox(std::unique_ptr<OutboxQueue> queue, Send send, const sd
     : queue_(std::move(queue)), send_(std::move(send)), executor_(executor), log_(log) {}
 
 AuditOutbox::AuditOutbox(SqliteDatabase& database, Send send, const sdk::Executor& executor, const sdk::Logger& log)
-    : AuditOutbox(std::make_unique<SqliteQueue>(database), std::move(send), executor, log) {}
+    : AuditOutbox(sqlite_outbox(database), std::move(send), executor, log) {}
+
+std::unique_ptr<OutboxQueue> sqlite_outbox(SqliteDatabase& database) { return std::make_unique<SqliteQueue>(database); }
 
 AuditOutbox::~AuditOutbox() { stop(); }
 
@@ -77,6 +79,13 @@ audit::v1::AppendRequest& AuditOutbox::keyed(audit::v1::AppendRequest& entry) {
 sdk::Status AuditOutbox::stage(SqliteDatabase& database, audit::v1::AppendRequest entry) {
     Statement insert(database, "INSERT INTO audit_outbox (entry) VALUES (?1)");
     return insert.bind_blob(1, keyed(entry).SerializeAsString()).run("queue audit entry");
+}
+
+sdk::Status AuditOutbox::stage_all(SqliteDatabase& database, const AuditRecords& records) {
+    for (const audit::v1::AppendRequest& record : records) {
+        if (sdk::Status staged = stage(database, record); !staged.ok()) return staged;
+    }
+    return {};
 }
 
 sdk::Status AuditOutbox::enqueue(audit::v1::AppendRequest entry) {
@@ -148,15 +157,14 @@ void AuditOutbox::send_oldest() {
     send_(entry, [this, id](sdk::Status status) { finished(id, status); });
 }
 
+// A sent entry that cannot be removed (its database failed) waits like a failed send: sent again after the
+// pause, Audit recognises it, and the outbox does not spin on a database that keeps failing.
 void AuditOutbox::finished(int64_t id, const sdk::Status& status) {
-    if (status.ok()) {
-        sdk::Status removed = queue_->remove(id);
-        if (!removed.ok()) log_.error("cannot remove a sent audit entry", {{"reason", removed.message()}});
-    }
+    const sdk::Status outcome = status.ok() ? queue_->remove(id) : status;
     std::lock_guard lock(mutex_);
     sending_ = false;
     if (!running_) return;
-    if (status.ok()) {
+    if (outcome.ok()) {
         ++sent_;
         backoff_ = std::chrono::milliseconds(0);
         sending_ = true;
@@ -164,7 +172,8 @@ void AuditOutbox::finished(int64_t id, const sdk::Status& status) {
         return;
     }
     backoff_ = std::clamp(backoff_ * 2, kFirstRetry, kMaxRetry);
-    log_.warn("audit append failed; will retry", {{"reason", status.message()}, {"retry_ms", backoff_.count()}});
+    log_.warn(status.ok() ? "cannot remove a sent audit entry; will send it again" : "audit append failed; will retry",
+              {{"reason", outcome.message()}, {"retry_ms", backoff_.count()}});
     retry_ = executor_.after(backoff_, [this] {
         {
             std::lock_guard lock(mutex_);

@@ -1,9 +1,10 @@
 // AuditOutbox: how a service records audit entries without waiting on Audit. An entry is first written to
 // the service's own database (SQLite, or PostgreSQL through postgres_outbox.hpp; durable before the caller
 // goes on), then sent to Audit once, in order,
-// one at a time; a failed send is retried after a growing pause with the same idempotency key, so Audit
-// recognises a resend of an entry it already wrote. A slow or absent Audit delays the record, never the
-// service, and a crash loses nothing that was queued.
+// one at a time, and deleted once Audit acknowledged it. A failed send, or a sent entry that could not be
+// deleted, is sent again after a growing pause with the same idempotency key, so Audit recognises a resend
+// of an entry it already wrote. A slow or absent Audit delays the record, never the service, and a crash
+// loses nothing that was queued.
 #pragma once
 
 #include <chrono>
@@ -55,6 +56,8 @@ public:
     // Queues `entry` inside a transaction the caller holds on `database`, so the entry commits (or not)
     // with the change it records. Call kick() after the commit.
     static sdk::Status stage(SqliteDatabase& database, audit::v1::AppendRequest entry);
+    // stage() for each of `records`, in order.
+    static sdk::Status stage_all(SqliteDatabase& database, const AuditRecords& records);
     // Gives `entry` an idempotency key if it has none: what every stage() does first.
     static audit::v1::AppendRequest& keyed(audit::v1::AppendRequest& entry);
     // Sends what was staged, if started and not sending already.
@@ -82,5 +85,9 @@ private:
     std::chrono::milliseconds backoff_{0};
     sdk::Timer retry_;
 };
+
+// The queue an AuditOutbox reads from the audit_outbox table (AuditOutbox::kSchema) of `database`, which
+// must outlive it.
+std::unique_ptr<OutboxQueue> sqlite_outbox(SqliteDatabase& database);
 
 }  // namespace lanchat::plugin_support

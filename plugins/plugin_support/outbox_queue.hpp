@@ -5,11 +5,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lanchat/audit/v1/audit.pb.h"
 #include "lanchat/sdk/status.hpp"
 
 namespace lanchat::plugin_support {
+
+// The audit entries that record one change, staged in the change's own transaction.
+using AuditRecords = std::vector<audit::v1::AppendRequest>;
 
 class OutboxQueue {
 public:

@@ -82,14 +82,15 @@ protected:
 
     // The audit entries Auth recorded so far (it sends them through its outbox, so they may lag a moment);
     // Identity's entries of the operators' changes are left out.
-    std::vector<audit::v1::Entry> audit_entries(size_t at_least) {
+    // The entries recorded by `service` (its SPIFFE ID's last part), once there are at least `at_least`.
+    std::vector<audit::v1::Entry> audit_entries(size_t at_least, const std::string& service = "auth") {
         std::vector<audit::v1::Entry> entries;
         eventually(
             [&] {
                 auto page = parsed<audit::v1::QueryReply>(call(operator_, "/lanchat.audit.v1.Audit/Query", ""));
                 entries.clear();
                 for (const auto& entry : page.entries()) {
-                    if (entry.recorded_by() == "spiffe://lan-chat.test/svc/auth") entries.push_back(entry);
+                    if (entry.recorded_by() == "spiffe://lan-chat.test/svc/" + service) entries.push_back(entry);
                 }
                 return entries.size() >= at_least;
             },
@@ -238,7 +239,7 @@ TEST_F(AuthFlowTest, SessionsAndKeysSurviveKillDashNine) {
 }
 
 // Without Audit, logins go on; the entries wait in Auth's outbox and reach Audit once it runs, in order,
-// each exactly once.
+// each exactly once. So does Identity's record of the operator adding the user, committed with the user.
 TEST_F(AuthFlowTest, AnAbsentAuditDelaysTheRecordNotTheLogin) {
     write_node_file({"identity", "auth"});
     start();
@@ -257,6 +258,11 @@ TEST_F(AuthFlowTest, AnAbsentAuditDelaysTheRecordNotTheLogin) {
     actions.clear();
     for (const auto& entry : audit_entries(4)) actions.push_back(entry.action());
     EXPECT_EQ(actions, (std::vector<std::string>{"login", "login", "login", "login"})) << node_->output();
+    auto added = audit_entries(1, "identity");
+    ASSERT_EQ(added.size(), 1u) << node_->output();
+    EXPECT_EQ(added[0].action(), "user_create");
+    EXPECT_EQ(added[0].target(), "user:frank");
+    EXPECT_EQ(added[0].outcome(), "ok");
     node_->send_signal(SIGTERM);
     EXPECT_EQ(node_->wait_exit(), 0);
 }

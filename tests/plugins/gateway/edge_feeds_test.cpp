@@ -69,7 +69,7 @@ protected:
         request.set_channel_id(general_);
         request.set_author_id("alice");
         request.set_body(body);
-        request.set_client_message_id(body);
+        request.set_client_message_id(body.size() > 64 ? body.substr(body.size() - 64) : body);  // long ones end apart
         using Appended = sdk::Result<cv1::AppendReply>;
         return value_or_throw(
                    lanchat::testing::wait_for_answer<Appended>([&](auto done) { channels_->append(request, done); }))
@@ -98,18 +98,30 @@ protected:
         }
         return {};
     }
-    // The gateway's read_history, in process.
+    // What Channel answers to `read`.
+    sdk::Result<cv1::HistoryReply> history(const HistoryRead& read) {
+        cv1::HistoryRequest request;
+        request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : std::string(kEdgeReader));
+        if (read.reader == 0) request.mutable_actor()->add_roles("admin");
+        request.set_channel_id(read.channel_id);
+        request.set_from_sequence(read.after);
+        request.set_direction(cv1::HistoryRequest::AFTER);
+        request.set_limit(read.limit);
+        ++history_reads_;
+        return channels_->history(request);
+    }
+    // The gateway's read_history, in process. Notes the most bytes of frames one catch-up page pushed.
     void run(const std::vector<HistoryRead>& reads) {
         for (const HistoryRead& read : reads) {
-            cv1::HistoryRequest request;
-            request.mutable_actor()->set_user_id(read.reader != 0 ? read.user_id : std::string(kEdgeReader));
-            if (read.reader == 0) request.mutable_actor()->add_roles("admin");
-            request.set_channel_id(read.channel_id);
-            request.set_from_sequence(read.after);
-            request.set_direction(cv1::HistoryRequest::AFTER);
-            request.set_limit(read.limit);
-            ++history_reads_;
-            run(feeds_.read(read, channels_->history(request)).reads);
+            const size_t pushed_before = pushed_.size();
+            EdgeWork work = feeds_.read(read, history(read));
+            if (read.reader != 0) {
+                size_t bytes = 0;
+                for (size_t i = pushed_before; i < pushed_.size(); ++i) bytes += pushed_[i].second.size();
+                largest_page_bytes_ = std::max(largest_page_bytes_, bytes);
+            }
+            interrupted_.insert(interrupted_.end(), work.interrupted.begin(), work.interrupted.end());
+            run(work.reads);
         }
     }
 
@@ -144,9 +156,25 @@ protected:
     std::vector<std::pair<std::vector<sdk::ConnectionId>, std::string>> pushed_;
     std::vector<HistoryRead> postponed_;
     int history_reads_ = 0;
+    size_t largest_page_bytes_ = 0;
+    std::vector<std::pair<sdk::ConnectionId, sdk::Status>> interrupted_;
+    // Small, so that a few messages reach them: 4 held messages, 64 KiB held, 16 KiB of frames per page.
+    static CatchUpLimits small_limits() {
+        CatchUpLimits limits;
+        limits.held_messages = 4;
+        limits.held_bytes = 64 * 1024;
+        limits.page_bytes = 16 * 1024;
+        return limits;
+    }
     EdgeFeeds feeds_{[this](const auto& ids, const std::string& frame) { pushed_.emplace_back(ids, frame); }, 300ms,
-                     [this] { return now_; }};
+                     [this] { return now_; }, small_limits()};
 };
+
+std::vector<uint64_t> sequences(uint64_t first, uint64_t last) {
+    std::vector<uint64_t> all;
+    for (uint64_t sequence = first; sequence <= last; ++sequence) all.push_back(sequence);
+    return all;
+}
 
 // The log so far: 1 alice joined, 2 bob joined, 3 carol joined.
 
@@ -358,6 +386,103 @@ TEST_F(EdgeFeedsTest, ASubscribeOfAConnectionThatAuthenticatedAsAnotherUserMeanw
     deliver(post("for carol"));
     EXPECT_TRUE(received(kCarol).empty());
     EXPECT_EQ(feeds_.feeds(), 0u);
+}
+
+// A reader whose catch-up is slow (its first page was read before the live messages came) holds at most
+// the limit of them; past it they are dropped and read from the history: each reaches it once, in order.
+TEST_F(EdgeFeedsTest, AReaderThatDoesNotCatchUpHoldsAtMostTheLimitAndReadsTheDroppedOnesFromTheHistory) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    deliver(post("a"));  // 4: the feed is ahead of carol's resume point
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}, /*read_now=*/false).ok());
+    ASSERT_EQ(postponed_.size(), 1u);
+    const sdk::Result<cv1::HistoryReply> first_page = history(postponed_[0]);  // read now, answered late
+    for (int i = 0; i < 10; ++i) {
+        deliver(post("live " + std::to_string(i)));  // 5..14
+        EXPECT_LE(feeds_.held(), 4u);
+    }
+    EXPECT_TRUE(received(kCarol).empty());
+    EdgeWork work = feeds_.read(postponed_[0], first_page);
+    run(work.reads);
+    EXPECT_EQ(received(kCarol), sequences(4, 14));
+    EXPECT_EQ(feeds_.held(), 0u);
+    deliver(post("after"));
+    EXPECT_EQ(received(kCarol), sequences(4, 15));
+    EXPECT_EQ(received(kBob), sequences(4, 15));
+}
+
+// The held bytes are bounded too: a few heavy messages are dropped as soon as they would pass the limit.
+TEST_F(EdgeFeedsTest, HeavyLiveMessagesHeldForAReaderAreBoundedByBytes) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    deliver(post("a"));  // 4
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}, /*read_now=*/false).ok());
+    deliver(post(std::string(16300, 'x') + "1"));  // 5: about 16.5 KB of frame
+    deliver(post(std::string(16300, 'x') + "2"));  // 6
+    deliver(post(std::string(16300, 'x') + "3"));  // 7
+    EXPECT_EQ(feeds_.held(), 3u);
+    deliver(post(std::string(16300, 'x') + "4"));  // 8 would pass 64 KiB: all four go
+    EXPECT_EQ(feeds_.held(), 0u);
+    run(postponed_);
+    EXPECT_EQ(received(kCarol), sequences(4, 8));
+}
+
+// One catch-up page of heavy messages would not fit the connection's send queue (the client edge would
+// close it with 4008, and it would get the same page after reconnecting): pages are cut to page_bytes.
+TEST_F(EdgeFeedsTest, ACatchUpPageOfHeavyMessagesIsHandedOnAtMostPageBytesAtATime) {
+    for (int i = 0; i < 10; ++i) post(std::string(5000, 'x') + std::to_string(i));  // 4..13, ~5 KB frames
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}).ok());
+    EXPECT_EQ(received(kCarol), sequences(4, 13));
+    EXPECT_LE(largest_page_bytes_, 16u * 1024);
+    EXPECT_GE(history_reads_, 4);  // three messages a page
+    deliver(post("live"));
+    EXPECT_EQ(received(kCarol), sequences(4, 14));
+}
+
+// A catch-up read that fails for any reason but "may not read it" is tried again after a pause, the live
+// messages waiting meanwhile; only when it keeps failing is the client told (resubscribe).
+TEST_F(EdgeFeedsTest, AFailedCatchUpReadIsTriedAgainAndTheClientIsToldOnlyWhenItKeepsFailing) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    deliver(post("a"));  // 4
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}, /*read_now=*/false).ok());
+    EdgeWork work = feeds_.read(postponed_[0], sdk::Status(sdk::Code::internal, "the disk failed"));
+    EXPECT_TRUE(work.interrupted.empty());
+    deliver(post("b"));  // 5, held for carol
+    EXPECT_TRUE(feeds_.retries().empty()) << "not before the pause";
+    now_ += 250ms;
+    std::vector<HistoryRead> again = feeds_.retries();
+    ASSERT_EQ(again.size(), 1u);
+    run(again);
+    EXPECT_EQ(received(kCarol), sequences(4, 5));
+
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}, /*read_now=*/false).ok());
+    HistoryRead failing = postponed_[0];
+    for (const sdk::Code code : {sdk::Code::resource_exhausted, sdk::Code::cancelled, sdk::Code::unavailable,
+                                 sdk::Code::deadline_exceeded, sdk::Code::internal}) {
+        EXPECT_TRUE(feeds_.read(failing, sdk::Status(code, "failed")).interrupted.empty());
+        now_ += 4s;
+        std::vector<HistoryRead> retried = feeds_.retries();
+        ASSERT_EQ(retried.size(), 1u);
+        failing = retried[0];
+    }
+    work = feeds_.read(failing, sdk::Status(sdk::Code::internal, "still failing"));
+    ASSERT_EQ(work.interrupted.size(), 1u);
+    EXPECT_EQ(work.interrupted[0].first, kCarol);
+    now_ += 10s;
+    EXPECT_TRUE(feeds_.retries().empty());
+    deliver(post("c"));
+    EXPECT_EQ(received(kCarol), sequences(4, 5)) << "detached until it subscribes again";
+}
+
+// Not allowed to read it (it left meanwhile): nothing to deliver, nothing to retry, nothing to tell.
+TEST_F(EdgeFeedsTest, ACatchUpItsReaderMayNotMakeEndsQuietly) {
+    ASSERT_TRUE(subscribe(kBob, "bob").ok());
+    deliver(post("a"));  // 4
+    ASSERT_TRUE(subscribe(kCarol, "carol", {{general_, 3}}, /*read_now=*/false).ok());
+    EdgeWork work = feeds_.read(postponed_[0], sdk::Status(sdk::Code::permission_denied, "not a member"));
+    EXPECT_TRUE(work.interrupted.empty());
+    now_ += 10s;
+    EXPECT_TRUE(feeds_.retries().empty());
+    deliver(post("b"));
+    EXPECT_TRUE(received(kCarol).empty());
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ namespace {
 
 std::vector<HistoryRead> reads_of(size_t count, sdk::ConnectionId reader = 1, uint64_t generation = 1) {
     std::vector<HistoryRead> reads;
-    for (size_t i = 0; i < count; ++i) reads.push_back({"c_" + std::to_string(i), 0, 100, reader, "bob", generation});
+    for (size_t i = 0; i < count; ++i)
+        reads.push_back({"c_" + std::to_string(i), 0, 100, reader, "bob", generation, 0});
     return reads;
 }
 

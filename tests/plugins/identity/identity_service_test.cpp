@@ -4,6 +4,9 @@
 
 #include <chrono>
 
+#include "audit_outbox.hpp"
+#include "earlier_outbox.hpp"
+#include "postgres_outbox.hpp"
 #include "postgres_server.hpp"
 #include "store_backends.hpp"
 #include "temp_dir.hpp"
@@ -55,6 +58,22 @@ protected:
         request.set_password(password);
         request.set_device_fingerprint(fingerprint);
         return value_or_throw(identity.verify_password(request));
+    }
+
+    // What waits in the audit outbox of `queue`'s store, oldest first (taken out, as a send would).
+    static std::vector<audit::v1::AppendRequest> take_staged(plugin_support::OutboxQueue& queue) {
+        std::vector<audit::v1::AppendRequest> entries;
+        while (auto oldest = queue.oldest()) {
+            entries.emplace_back().ParseFromString(oldest->bytes);
+            EXPECT_TRUE(queue.remove(oldest->id).ok());
+        }
+        return entries;
+    }
+
+    static audit::v1::AppendRequest entry(const std::string& action) {
+        audit::v1::AppendRequest entry;
+        entry.set_action(action);
+        return entry;
     }
 
     lanchat::testing::TempDir dir_;
@@ -277,10 +296,10 @@ TEST_P(IdentityServiceTest, UpdatesChangeOnlyWhatIsGiven) {
 }
 
 TEST_P(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFailed) {
-    std::vector<audit::v1::AppendRequest> entries;
+    int commits = 0;
     IdentityService identity(
         open_store(), kTestCost, [this] { return ++now_; },
-        [&entries](audit::v1::AppendRequest entry) { entries.push_back(std::move(entry)); });
+        [&commits](const sdk::Status& staged) { commits += staged.ok() ? 1 : 100; });
     v1::User bob = create(identity, "bob", "password1");
     v1::CreateUserRequest again;
     again.set_username("Bob");
@@ -298,6 +317,9 @@ TEST_P(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFai
     revoke.set_id("d_missing");
     EXPECT_FALSE(identity.revoke_device(revoke, kOperator).ok());
 
+    // Audit has not been reached (nothing sends here): the entries wait in the store, also after a restart.
+    std::vector<audit::v1::AppendRequest> entries = take_staged(*open_store()->audit_queue());
+    EXPECT_EQ(commits, 5);  // the outbox is told after each commit, and no entry failed to be staged
     std::vector<std::string> seen;
     for (const auto& entry : entries) {
         seen.push_back(entry.actor() + " " + entry.action() + " " + entry.target() + " " + entry.outcome());
@@ -311,6 +333,90 @@ TEST_P(IdentityServiceTest, EveryChangeIsAuditedWithItsCallerAndRefusedOnesAsFai
                     }));
     EXPECT_NE(entries[1].details().at("reason").find("taken"), std::string::npos);
     EXPECT_EQ(entries[0].correlation_id(), "corr-1");
+    EXPECT_FALSE(entries[0].idempotency_key().empty());  // a resend after a lost answer is recognised
+}
+
+// A change and the entry that records it are one commit: a change that fails leaves no entry behind, one
+// that commits has its entry, and entries on their own (refusals) commit too.
+TEST_P(IdentityServiceTest, AChangeAndItsAuditEntryCommitTogetherOrNotAtAll) {
+    {
+        std::unique_ptr<IdentityStore> store = open_store();
+        std::unique_ptr<plugin_support::OutboxQueue> queue = store->audit_queue();
+        v1::User dana;
+        dana.set_id("u_dana");
+        dana.set_username("dana");
+        dana.set_display_name("dana");
+        dana.set_role(v1::ROLE_MEMBER);
+        ASSERT_TRUE(store->create_user(dana, "hash", {entry("created")}).ok());
+        v1::User again = dana;
+        again.set_id("u_dana2");
+        EXPECT_EQ(store->create_user(again, "hash", {entry("created twice")}).code(), sdk::Code::already_exists);
+        v1::User missing = dana;
+        missing.set_id("u_missing");
+        EXPECT_EQ(store->update_user(missing, {entry("updated nobody")}).code(), sdk::Code::not_found);
+        EXPECT_EQ(store->set_password_hash("u_missing", "hash", {entry("password of nobody")}).code(),
+                  sdk::Code::not_found);
+        EXPECT_EQ(store->revoke_device("d_missing", {entry("revoked nothing")}).code(), sdk::Code::not_found);
+        v1::Device device;
+        device.set_id("d_1");
+        device.set_user_id(dana.id());
+        device.set_name("laptop");
+        device.set_fingerprint(kFingerprint);
+        ASSERT_TRUE(store->add_device(device, {entry("device added")}).ok());
+        device.set_id("d_2");
+        EXPECT_EQ(store->add_device(device, {entry("device added twice")}).code(), sdk::Code::already_exists);
+        ASSERT_TRUE(store->revoke_device("d_1", {entry("device revoked")}).ok());
+        ASSERT_TRUE(store->record({entry("refused one"), entry("refused two")}).ok());
+        EXPECT_EQ(queue->size(), 5u);
+    }
+    std::vector<std::string> actions;
+    for (const auto& staged : take_staged(*open_store()->audit_queue())) actions.push_back(staged.action());
+    EXPECT_EQ(actions,
+              (std::vector<std::string>{"created", "device added", "device revoked", "refused one", "refused two"}));
+}
+
+// Audit records an entry as written by the service that sends it: where Channel's store shares Identity's
+// PostgreSQL database, each sends only its own entries.
+TEST_P(IdentityServiceTest, AnotherServicesAuditOutboxInTheSameDatabaseIsNotIdentitys) {
+    if (GetParam() == StoreBackend::sqlite) GTEST_SKIP() << "each SQLite store is a file of its own";
+    auto channel = value_or_throw(
+        plugin_support::PostgresDatabase::open(dsn_, "channel store", {{1, plugin_support::kPostgresOutboxSchema}}));
+    ASSERT_TRUE(
+        channel->transaction([&] { return plugin_support::stage_in_postgres(*channel, entry("channel_create")); })
+            .ok());
+    IdentityService identity = open();
+    create(identity, "erin", "password1");
+    std::vector<audit::v1::AppendRequest> staged = take_staged(*identity.audit_queue());
+    ASSERT_EQ(staged.size(), 1u);
+    EXPECT_EQ(staged[0].action(), "user_create");
+    EXPECT_EQ(plugin_support::postgres_outbox(*channel)->size(), 1u);
+}
+
+// Before the outbox moved into the store, Identity kept <data dir>/audit_outbox.sqlite: what an earlier run
+// left there moves into the store at start, in order and with its idempotency keys, and the file goes.
+TEST_P(IdentityServiceTest, EntriesLeftInTheEarlierOutboxFileMoveIntoTheStore) {
+    std::vector<std::string> keys;
+    {
+        auto earlier = value_or_throw(plugin_support::AuditOutbox::open_database(dir_.path(), "audit_outbox"));
+        for (const char* action : {"user_create", "user_disable"}) {
+            audit::v1::AppendRequest queued = entry(action);
+            keys.push_back(plugin_support::AuditOutbox::keyed(queued).idempotency_key());
+            ASSERT_TRUE(
+                earlier->transaction([&] { return plugin_support::AuditOutbox::stage(*earlier, queued); }).ok());
+        }
+        ASSERT_TRUE(earlier->exec("INSERT INTO audit_outbox (entry) VALUES (x'ff')", "queue garbage").ok());
+    }
+    std::unique_ptr<IdentityStore> store = open_store();
+    std::unique_ptr<plugin_support::OutboxQueue> queue = store->audit_queue();
+    EXPECT_EQ(value_or_throw(move_earlier_outbox(dir_.path(), *queue)), 1u);  // the unreadable one is dropped
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() / "audit_outbox.sqlite"));
+    EXPECT_EQ(value_or_throw(move_earlier_outbox(dir_.path(), *queue)), 0u);
+    std::vector<audit::v1::AppendRequest> moved = take_staged(*queue);
+    ASSERT_EQ(moved.size(), 2u);
+    EXPECT_EQ(moved[0].action(), "user_create");
+    EXPECT_EQ(moved[0].idempotency_key(), keys[0]);
+    EXPECT_EQ(moved[1].action(), "user_disable");
+    EXPECT_EQ(moved[1].idempotency_key(), keys[1]);
 }
 
 TEST_P(IdentityServiceTest, ATakenUsernameIsRefusedBeforeAnyHashing) {
