@@ -17,7 +17,8 @@ const char* const kNodeUsage =
     "lanchatctl [ADMIN OPTIONS] status [--json]      readiness and plugins at a glance\n"
     "lanchatctl [ADMIN OPTIONS] plugins [--json]     a table: name, version, ABI, core, state, health, loaded at, "
     "file\n"
-    "lanchatctl [ADMIN OPTIONS] health               live/ready; exit 0 only when ready\n"
+    "lanchatctl [ADMIN OPTIONS] health [--live]      live/ready; exit 0 only when ready (with --live: while live,\n"
+    "                                                ready or not, as a liveness probe wants)\n"
     "lanchatctl [ADMIN OPTIONS] metrics [--json]     a readable summary of /metrics and each plugin's own metrics\n"
     "                                                (all samples with --json)\n"
     "lanchatctl [ADMIN OPTIONS] reload NAME          asks the node to hot-reload plugin NAME\n"
@@ -146,7 +147,7 @@ std::string readiness_text(const Json& status) {
 }  // namespace
 
 int run_node_command(const std::string& command, const std::vector<std::string>& args) {
-    cli::Arguments arguments(args, {"admin", "pki", "operator", "ca", "cert", "key"}, {"json"});
+    cli::Arguments arguments(args, {"admin", "pki", "operator", "ca", "cert", "key"}, {"json", "live"});
     if (arguments.help_requested()) {
         std::cout << kNodeUsage;
         return kOk;
@@ -219,6 +220,7 @@ int run_node_command(const std::string& command, const std::vector<std::string>&
         } else {
             std::cout << (live->status == 200 ? "live" : "not live") << ", " << ready->body;
         }
+        if (arguments.has("live")) return live->status == 200 ? kOk : kFailed;
         return is_ready ? kOk : kFailed;
     }
     if (command == "status" || command == "metrics") {

@@ -1,7 +1,29 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lanchat builds, tests and runs with — only those missing.
 # When everything is already there it changes nothing and says so.
+# With --test, also the npm packages of the tests that install theirs beside them (each directory's
+# package-lock.json pins them): the Kubernetes manifests' validator (tests/kubernetes).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm_tests=()
+case "${1:-}" in
+  "") ;;
+  --test) npm_tests=(tests/kubernetes) ;;
+  *)
+    echo "install-deps: unknown argument '$1' (usage: scripts/install-deps.sh [--test])" >&2
+    exit 2
+    ;;
+esac
+
+# npm ci once per change of the lock file; node_modules/.lanchat-lock records the lock it was installed from.
+install_npm_tests() {
+  for dir in "${npm_tests[@]}"; do
+    if cmp -s "$dir/package-lock.json" "$dir/node_modules/.lanchat-lock"; then continue; fi
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.lanchat-lock)
+  done
+}
 
 packages=(
   # build
@@ -34,6 +56,7 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present, nothing to do"
+  install_npm_tests
   exit 0
 fi
 
@@ -53,3 +76,4 @@ fi
 trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_tests

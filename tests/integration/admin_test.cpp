@@ -183,6 +183,8 @@ TEST_F(AdminTest, ReadinessFlipsWhenACorePluginReportsUnhealthy) {
     Completed health = ctl({"--admin", ready["admin"], "health"});
     EXPECT_EQ(health.exit_code, 1);
     EXPECT_EQ(health.output, "live, not ready\nplugin 'probe' is not_serving: fell ill on schedule\n");
+    // A liveness probe asks only whether the node runs: not ready is still live.
+    EXPECT_EQ(ctl({"--admin", ready["admin"], "health", "--live"}).exit_code, 0);
 }
 
 TEST_F(AdminTest, LanchatctlReportsStatusPluginsHealthMetricsAndReload) {

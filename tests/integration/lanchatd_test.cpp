@@ -4,12 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "build_paths.hpp"
 #include "child_process.hpp"
 #include "lanchat/plugin_abi.h"
+#include "postgres_server.hpp"
 #include "temp_dir.hpp"
 
 namespace lanchat {
@@ -82,6 +84,14 @@ std::string with_file(std::string text, const fs::path& file) {
 void set_line(std::string& text, const std::string& key, const std::string& value) {
     size_t at = text.find("\n" + key + " = ");
     if (at != std::string::npos) text.replace(at + 1, text.find('\n', at + 1) - at - 1, key + " = " + value);
+}
+
+// Every `postgres_dsn = ...` line of a node file names `dsn` instead.
+void set_every_dsn(std::string& text, const std::string& dsn) {
+    const std::string key = "\npostgres_dsn = ";
+    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+        text.replace(at + 1, text.find('\n', at + 1) - at - 1, "postgres_dsn = \"" + dsn + "\"");
+    }
 }
 
 class LanchatdTest : public ::testing::Test {
@@ -160,14 +170,26 @@ TEST_F(LanchatdTest, AllInOneStartsLogsJsonAndStopsCleanlyOnSigterm) {
 }
 
 TEST_F(LanchatdTest, EveryExampleNodeFileInConfigPassesCheck) {
-    // plugin_dir points at this build's plugins, wherever the example expects them installed, and pki_dir
-    // at a PKI made for the example's node.
+    // plugin_dir points at this build's plugins, wherever the example expects them installed, pki_dir at a
+    // PKI made for the example's node, data_dir into the test's directory, and the PostgreSQL stores' connection
+    // strings (config/cluster/node-N.toml: a server scripts/run-cluster.sh starts) at a server started here,
+    // since --check connects.
     int checked = 0;
+    std::unique_ptr<PostgresServer> postgres;
+    std::string database;
     for (const auto& entry : fs::recursive_directory_iterator(kSourceDir / "config")) {
         if (entry.path().extension() != ".toml") continue;
         std::string text = read_text(entry.path());
         set_line(text, "plugin_dir", "\"" LANCHAT_PLUGIN_DIR "\"");
         const std::string node = entry.path().stem().string();
+        set_line(text, "data_dir", "\"" + (dir_.path() / ("data-" + node)).string() + "\"");
+        if (text.find("\npostgres_dsn = ") != std::string::npos) {
+            if (!postgres) {
+                postgres = std::make_unique<PostgresServer>();
+                database = postgres->create_database();
+            }
+            set_every_dsn(text, database);
+        }
         fs::path pki = dir_.path() / ("pki-" + node);
         make_pki(pki, node);
         set_line(text, "pki_dir", "\"" + pki.string() + "\"");
