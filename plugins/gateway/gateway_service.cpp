@@ -18,7 +18,7 @@ CatchUpLimits catch_up_limits(const GatewayLimits& limits) {
 }  // namespace
 
 GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
-                               GatewayLimits limits, std::string edge_id, RouterStreams::RouterNodes router_nodes)
+                               GatewayLimits limits, std::string edge_id, ClusterNodes cluster_nodes)
     : rpc_(rpc),
       edge_(edge),
       log_(log),
@@ -29,8 +29,9 @@ GatewayService::GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::
              std::chrono::steady_clock::now, catch_up_limits(limits)),
       history_reads_(kHistoryReadsInFlight, kHistoryReadsPerReader,
                      [this](const HistoryRead& read) { return feeds_.wants(read); }),
+      cluster_nodes_(std::move(cluster_nodes)),
       edge_stream_(
-          rpc, log, metrics, edge_id_, std::move(router_nodes),
+          rpc, log, metrics, edge_id_, [this] { return nodes_hosting(cluster_nodes_(), "router"); },
           [this](const router::v1::Delivery& delivery) { read_history(feeds_.deliver(delivery)); },
           [this] { ask_positions(); }),
       registrations_(limits.registrations_per_minute, limits.registration_burst) {
@@ -74,6 +75,12 @@ void GatewayService::opened(const sdk::Connection& connection) {
                     {"rate_per_second", limits_.rate_per_second},
                     {"burst", limits_.burst},
                     {"auth_timeout_ms", limits_.auth_timeout.count()}}}};
+    // In a cluster: where else to connect when this node goes away.
+    json nodes = json::array();
+    for (const auto& [name, address] : client_edges(cluster_nodes_())) {
+        nodes.push_back({{"name", name}, {"address", address}});
+    }
+    if (!nodes.empty()) hello["nodes"] = std::move(nodes);
     push(connection.id, hello.dump());
 }
 

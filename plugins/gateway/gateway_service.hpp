@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "address_throttle.hpp"
+#include "cluster_view.hpp"
 #include "edge_feeds.hpp"
 #include "frames.hpp"
 #include "history_reads.hpp"
@@ -77,9 +78,9 @@ struct ClientRequest {
 
 class GatewayService final : public sdk::ClientEdgeHandler {
 public:
-    // `router_nodes`: which nodes run a Router (RouterStreams).
+    // `cluster_nodes`: the membership, for the Routers to subscribe to and the nodes `hello` names.
     GatewayService(sdk::Rpc& rpc, sdk::ClientEdge& edge, const sdk::Logger& log, sdk::Metrics& metrics,
-                   GatewayLimits limits, std::string edge_id, RouterStreams::RouterNodes router_nodes);
+                   GatewayLimits limits, std::string edge_id, ClusterNodes cluster_nodes);
     ~GatewayService() override;
 
     // sdk::ClientEdgeHandler
@@ -239,6 +240,7 @@ private:
     sdk::Gate in_flight_;  // before the sessions: their requests hold it until they are answered
     EdgeFeeds feeds_;
     HistoryReads history_reads_;
+    ClusterNodes cluster_nodes_;
     RouterStreams edge_stream_;
     AddressThrottle registrations_;
     std::atomic<bool> rechecking_{false};  // one round of rechecks at a time

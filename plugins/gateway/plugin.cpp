@@ -69,9 +69,8 @@ public:
         limits.max_watched = settings().get<size_t>("max_watched_users");
         heartbeat_ = limits.heartbeat;
         recheck_ = settings().get<std::chrono::milliseconds>("session_recheck_ms");
-        gateway_ =
-            std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()),
-                                             [this] { return nodes_hosting(membership_.cluster_nodes(), "router"); });
+        gateway_ = std::make_unique<GatewayService>(rpc_, edge_, log(), metrics_, limits, edge_id_for(host.node_name()),
+                                                    [this] { return membership_.cluster_nodes(); });
     }
 
     Status start() override {

@@ -1,9 +1,5 @@
 #include "router_streams.hpp"
 
-#include <vector>
-
-#include "lanchat/discovery/v1/discovery.pb.h"
-
 namespace lanchat::gateway {
 namespace {
 
@@ -11,22 +7,6 @@ constexpr std::chrono::seconds kMembershipReadInterval{1};
 const std::string kAnyRouter;
 
 }  // namespace
-
-sdk::Result<std::set<std::string>> nodes_hosting(const sdk::Result<std::string>& cluster_nodes,
-                                                 const std::string& service) {
-    if (!cluster_nodes.ok()) return cluster_nodes.status();
-    discovery::v1::ListNodesReply reply;
-    if (!reply.ParseFromString(*cluster_nodes)) {
-        return sdk::Status(sdk::Code::internal, "the host's cluster membership does not parse as ListNodesReply");
-    }
-    std::set<std::string> nodes;
-    for (const discovery::v1::Node& node : reply.nodes()) {
-        for (const std::string& hosted : node.services()) {
-            if (hosted == service) nodes.insert(node.node_id());
-        }
-    }
-    return nodes;
-}
 
 RouterStreams::RouterStreams(sdk::Rpc& rpc, const sdk::Logger& log, sdk::Metrics& metrics, std::string edge_id,
                              RouterNodes router_nodes, EdgeSubscription::OnDelivery on_delivery,

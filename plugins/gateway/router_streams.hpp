@@ -21,14 +21,9 @@
 
 namespace lanchat::gateway {
 
-// The nodes of a serialized lanchat.discovery.v1.ListNodesReply that host `service`; the failure of the
-// membership read as it came (FAILED_PRECONDITION: the node follows no etcd membership).
-sdk::Result<std::set<std::string>> nodes_hosting(const sdk::Result<std::string>& cluster_nodes,
-                                                 const std::string& service);
-
 class RouterStreams {
 public:
-    // The nodes running a Router, as nodes_hosting() answers it.
+    // The nodes running a Router, as nodes_hosting() (cluster_view.hpp) answers it.
     using RouterNodes = std::function<sdk::Result<std::set<std::string>>()>;
 
     // Declares the gauge router_streams (streams registered now: one per Router node when all is well).

@@ -162,6 +162,12 @@ TEST_F(ClusterTest, PeopleOnThreeNodesChatInPublicPrivateAndDirectChannelsAndAll
     auto bob = registered("b", "bob");
     auto carol = registered("c", "carol");
     ASSERT_TRUE(alice && bob && carol);
+    std::vector<std::string> told;
+    for (const json& node : alice->hello()["nodes"])
+        told.push_back(node["name"].get<std::string>() + "=" + node["address"].get<std::string>());
+    EXPECT_EQ(told, (std::vector<std::string>{"a=" + nodes_.at("a").clients, "b=" + nodes_.at("b").clients,
+                                              "c=" + nodes_.at("c").clients}))
+        << "hello names every node's client edge";
 
     const std::string lobby =
         alice->request({{"type", "channels.create"}, {"name", "lobby"}})["channel"]["id"].get<std::string>();

@@ -17,7 +17,8 @@ std::unique_ptr<EdgeClient> EdgeClient::connect(const client::Endpoint& endpoint
     auto socket = client::WebSocketClient::connect(endpoint, timeout);
     if (!socket.ok()) return nullptr;
     std::unique_ptr<EdgeClient> client(new EdgeClient(std::move(socket).value()));
-    if (client->read(timeout)["type"] != "hello") return nullptr;
+    client->hello_ = client->read(timeout);
+    if (client->hello_["type"] != "hello") return nullptr;
     return client;
 }
 

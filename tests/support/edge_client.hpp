@@ -33,6 +33,8 @@ public:
     // The frames that are not answers kept so far, without reading more.
     std::deque<nlohmann::json> take_pushed() { return std::exchange(pushed_, {}); }
 
+    // The hello frame the server greeted this connection with.
+    const nlohmann::json& hello() const { return hello_; }
     bool ended() const { return ended_; }
     // How the server closed the connection (0 when it did not say), once ended().
     uint16_t close_code() const { return socket_->close_code(); }
@@ -43,6 +45,7 @@ private:
 
     std::unique_ptr<client::WebSocketClient> socket_;
     std::deque<nlohmann::json> pushed_;
+    nlohmann::json hello_;
     uint64_t requests_ = 0;
     bool ended_ = false;
     std::string why_;
