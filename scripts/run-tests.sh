@@ -4,7 +4,8 @@
 # ctest (which prints the summary), then builds the asan preset and runs every GoogleTest suite again under
 # AddressSanitizer and UBSan (the reload test with 100 cycles there, 300 in the first pass). Left out there:
 # the tests that drive programs that are not ours (the out-of-tree SDK build, @grpc/grpc-js, OpenTelemetry's
-# OTLP reader, Chromium, testssl), which run in the dev pass, and the store suites' runs against PostgreSQL
+# OTLP reader, Chromium, testssl, and cpack, lintian and systemd-analyze on the Debian packages), which run in
+# the dev pass, and the store suites' runs against PostgreSQL
 # (their SQLite runs stay; the PostgreSQL code runs under ASan in PostgresDatabaseTest and PostgresStoreTest),
 # which would otherwise add a third to the pass.
 # Between the two passes, scripts/run-fuzzers.sh builds the libFuzzer targets with clang and runs each over
@@ -23,4 +24,4 @@ scripts/run-fuzzers.sh --seconds 5
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan -j "$(nproc)" \
-  -E "SdkExamplePluginBuildsOutOfTreeAndRuns|GrpcJsClientCallsAPluginAndHealthOverMutualTls|OtlpTracesOfOneSendReadBackByOpenTelemetry|WebClientTwoUsersChatInChromium|TlsAuditTest|/postgresql"
+  -E "SdkExamplePluginBuildsOutOfTreeAndRuns|GrpcJsClientCallsAPluginAndHealthOverMutualTls|OtlpTracesOfOneSendReadBackByOpenTelemetry|WebClientTwoUsersChatInChromium|TlsAuditTest|/postgresql|^Deb(Dev)?Package"
