@@ -30,7 +30,7 @@ install(FILES ${LANCHAT_PACKAGING_DIR}/copyright ${changelog_gz}
 # The node as a service: one unit instance per node file, its own user, an example node.
 install(FILES ${LANCHAT_PACKAGING_DIR}/lanchatd@.service DESTINATION /lib/systemd/system
   COMPONENT runtime EXCLUDE_FROM_ALL)
-install(FILES ${LANCHAT_PACKAGING_DIR}/lanchat.sysusers DESTINATION ${CMAKE_INSTALL_LIBDIR}/sysusers.d
+install(FILES ${LANCHAT_PACKAGING_DIR}/lanchat.sysusers DESTINATION /usr/lib/sysusers.d
   RENAME lanchat.conf COMPONENT runtime EXCLUDE_FROM_ALL)
 install(FILES ${LANCHAT_PACKAGING_DIR}/main.toml DESTINATION /etc/lanchat COMPONENT runtime EXCLUDE_FROM_ALL)
 file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles "/etc/lanchat/main.toml\n")
