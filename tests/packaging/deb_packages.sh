@@ -3,15 +3,22 @@
 # and checks what each holds and depends on; `lintian` runs Debian's checker on both; `unit` checks the
 # systemd unit with systemd-analyze inside the unpacked package; `check` runs the unpacked lanchatd --check
 # on the node file the package ships, with a PKI made by the unpacked lanchatctl; `sdk` builds the SDK's
-# example plugin against the unpacked lanchat-dev and checks it in the unpacked lanchatd.
-# usage: deb_packages.sh build|lintian|unit|check|sdk BUILD_DIR [SOURCE_DIR (for sdk)]
+# example plugin against the unpacked lanchat-dev and checks it in the unpacked lanchatd; `serve` runs the
+# unpacked node as the unit does: an unprivileged user, a 0700 state directory, keys readable by its group.
+# usage: deb_packages.sh build|lintian|unit|check|sdk|serve BUILD_DIR [SOURCE_DIR (for sdk)]
 set -euo pipefail
 step=$1
 build_dir=$2
 packages=$build_dir/packages
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+node_pid=
+cleanup() {
+  [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$work/node.log" ] && cat "$work/node.log" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 package_file() {
   local files=("$packages/$1"_*.deb)
@@ -112,15 +119,55 @@ unit() {
   echo "systemd-analyze verify accepts lanchatd@.service"
 }
 
+# The PKI of node main in the unpacked /etc/lanchat/pki, as the README's "Install from packages" makes it.
+make_pki() {
+  local ctl=$work/root/usr/bin/lanchatctl pki=$work/root/etc/lanchat/pki
+  "$ctl" pki init --dir "$pki" --trust-domain lan-chat.local >/dev/null
+  "$ctl" pki issue --dir "$pki" --node main --address 127.0.0.1,localhost \
+    --service auth,identity,router,channel,presence,audit,discovery,gateway >/dev/null
+}
+
 check() {
   unpack lanchat
-  local root=$work/root pki=$work/root/etc/lanchat/pki
-  "$root/usr/bin/lanchatctl" pki init --dir "$pki" --trust-domain lan-chat.local >/dev/null
-  "$root/usr/bin/lanchatctl" pki issue --dir "$pki" --node main \
-    --service auth,identity,router,channel,presence,audit,discovery,gateway --address 127.0.0.1,localhost >/dev/null
+  make_pki
+  local root=$work/root
   "$root/usr/bin/lanchatd" --check "$root/etc/lanchat/main.toml" >"$work/check.log" 2>&1 \
     || { cat "$work/check.log" >&2; fail "the unpacked lanchatd --check refused the shipped main.toml"; }
   echo "the unpacked lanchatd checked /etc/lanchat/main.toml: $(tail -1 "$work/check.log")"
+}
+
+serve() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: running lanchatd as another user needs root"
+    exit 77
+  fi
+  unpack lanchat
+  make_pki
+  # An id no account has: what systemd-sysusers gives lanchat is a number like it. The state directory is
+  # what StateDirectory= makes (0700, the user's); the keys as the README has them (root, group-readable).
+  local root=$work/root id=64999 state=$work/state admin_port
+  chmod 755 "$work"
+  chgrp "$id" "$root"/etc/lanchat/pki/nodes/main/*.key
+  chmod 640 "$root"/etc/lanchat/pki/nodes/main/*.key
+  install -d -m 0700 -o "$id" -g "$id" "$state"
+  admin_port=$(free_port)
+  sed -e "s#^data_dir = \"/var/lib/lanchat/main\"#data_dir = \"$state\"#" \
+    -e "s#127.0.0.1:7443#127.0.0.1:0#" -e "s#127.0.0.1:8443#127.0.0.1:0#" -e "s#127.0.0.1:9464#127.0.0.1:$admin_port#" \
+    "$root/etc/lanchat/main.toml" >"$root/etc/lanchat/serve.toml"
+  setpriv --reuid="$id" --regid="$id" --clear-groups "$root/usr/bin/lanchatd" "$root/etc/lanchat/serve.toml" \
+    >"$work/node.log" 2>&1 &
+  node_pid=$!
+  for _ in $(seq 600); do
+    grep -q '"node ready"' "$work/node.log" && break
+    kill -0 "$node_pid" 2>/dev/null || fail "the node exited before it was ready"
+    sleep 0.1
+  done
+  "$root/usr/bin/lanchatctl" --admin "http://127.0.0.1:$admin_port" health >/dev/null || fail "the node is not ready"
+  [ "$(stat -c %a "$state/channel")" = 700 ] || fail "the node left its channel directory $(stat -c %a "$state/channel")"
+  kill -TERM "$node_pid"
+  wait "$node_pid" || fail "lanchatd exited with $? after SIGTERM"
+  node_pid=
+  echo "the unpacked node served as uid $id from a 0700 state directory and stopped cleanly"
 }
 
 sdk() {
@@ -144,5 +191,6 @@ case $step in
   unit) unit ;;
   check) check ;;
   sdk) sdk "$3" ;;
-  *) fail "unknown step '$step' (build, lintian, unit, check or sdk)" ;;
+  serve) serve ;;
+  *) fail "unknown step '$step' (build, lintian, unit, check, sdk or serve)" ;;
 esac
