@@ -42,6 +42,9 @@ packages=(
   prometheus  # for promtool, which checks the /metrics output
   testssl.sh  # audits the TLS of the client edge and the admin endpoint (tests/integration/tls_audit_test.cpp)
   chromium    # the web client's end-to-end test (driven by playwright-core from npm)
+  # the Debian packages (cpack -G DEB): dpkg-shlibdeps finds their dependencies, lintian checks them,
+  # systemd-analyze and systemd-sysusers check the unit and its user
+  dpkg-dev lintian systemd
 )
 # Node.js runs the interoperability tests (@grpc/grpc-js from npm); a machine may have it from elsewhere.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
