@@ -137,7 +137,17 @@ sdk::Status EtcdMembership::claim_name() {
         }
         left_before = *left;
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        if (sdk::Status kept = keep_own_lease_while_waiting(); !kept.ok()) return kept;
     }
+}
+
+sdk::Status EtcdMembership::keep_own_lease_while_waiting() {
+    auto ttl = etcd_.keep_alive(lease_);
+    if (ttl.ok() && *ttl > 0) return {};
+    auto lease = etcd_.grant_lease(ttl_);
+    if (!lease.ok()) return lease.status();
+    lease_ = *lease;
+    return {};
 }
 
 sdk::Status EtcdMembership::read_membership() {

@@ -42,6 +42,9 @@ private:
     EtcdMembership(const EtcdConfig& config, discovery::v1::Node self, MeshClient& client, NodeLog& log);
 
     sdk::Status claim_name();
+    // While claim_name() waits for an old holder, this node's own lease must not run out: the keeper starts
+    // only once the node has joined. A lease that ran out anyway is replaced by a new one.
+    sdk::Status keep_own_lease_while_waiting();
     sdk::Status read_membership();
     void keep(std::stop_token stop);    // renews the lease; registers again after it was lost
     void follow(std::stop_token stop);  // watches the prefix; reads it whole again after the watch broke

@@ -46,7 +46,7 @@ void StreamCall::OnReadDone(bool ok) {
 void StreamCall::OnDone(const grpc::Status& status) {
     on_done_(id_);
     auto code = static_cast<lanchat_status_code>(status.error_code());
-    if (!recorded_ || counts_against_endpoint(code)) record_outcome(breaker_.get(), code);
+    if (!recorded_) record_outcome(breaker_.get(), code);
     telemetry_.finished(call_, span_, code, false);
     {
         RequestScope scope(call_.lineage.correlation_id, call_.lineage.trace_id);

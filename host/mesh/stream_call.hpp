@@ -18,8 +18,9 @@
 namespace lanchat::host::mesh {
 
 // The first message read counts as the call's success on the endpoint's breaker: a subscription lives as long
-// as its subscriber, and a breaker's half-open probe must not wait for its end. The end counts as a failure
-// when its code says the endpoint is unwell, or as the outcome when no message came.
+// as its subscriber, and a breaker's half-open probe must not wait for its end. The end counts only when no
+// message came: after one, it says how the service ended the stream (a reload, say), not whether the
+// endpoint is reachable.
 // Deletes itself when gRPC says the call is done, after `on_done(id)`, the reply, and untracking it from
 // its owner. `telemetry` must outlive every call.
 class StreamCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {

@@ -54,7 +54,7 @@ void EdgeSubscription::item(const std::shared_ptr<Attempt>& attempt, const route
     bool first;
     {
         std::lock_guard lock(mutex_);
-        if (attempt != current_ || attempt->ended) return;
+        if (closed_ || attempt != current_ || attempt->ended) return;  // closed: its cancel is on its way
         first = !attempt->registered;
         attempt->registered = true;
         if (first) backoff_ = kFirstBackoff;

@@ -38,7 +38,6 @@ void RouterStreams::tick() {
 }
 
 std::set<std::string> RouterStreams::wanted_nodes() {
-    if (!rpc_.can_name_nodes()) return {kAnyRouter};
     sdk::Result<std::set<std::string>> nodes = router_nodes_();
     if (nodes.ok() && !nodes->empty()) return *nodes;
     if (nodes.ok() || nodes.status().code() == sdk::Code::failed_precondition) return {kAnyRouter};

@@ -4,7 +4,7 @@
 // order (the edge orders by the store's sequence and fills gaps from the history). The nodes come from the
 // membership the node follows in etcd, read again every second: a new node's Router is subscribed to, a
 // departed node's stream is closed. Without such a membership (one node, a static [discovery] table, the
-// embedded registry, or a host before ABI 1.7) it keeps one stream, to whichever Router the mesh picks.
+// embedded registry) it keeps one stream, to whichever Router the mesh picks.
 #pragma once
 
 #include <chrono>

@@ -251,6 +251,7 @@ TEST_F(ClusterTest, ANodeKilledWhileEveryoneSendsLosesNothingItsPeopleResumeElse
             // Carol's client reconnects to b and resumes from the last sequence it has.
             carol = logged_in("b", "carol");
             ASSERT_NE(carol, nullptr);
+            ASSERT_FALSE(at_carol[lobby].empty()) << "carol was delivered the lobby before the kill";
             json resumed =
                 carol->request({{"type", "subscribe"}, {"resume", {{lobby, at_carol[lobby].rbegin()->first}}}});
             ASSERT_EQ(resumed["type"], "ok") << resumed.dump();

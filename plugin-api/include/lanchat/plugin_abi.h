@@ -325,7 +325,7 @@ typedef struct lanchat_rpc_call_options {
     lanchat_str node;         /* since 1.7: the node to call (its name in the membership, as in
                                  cluster_nodes); empty: any node hosting `service`, this one first. A node
                                  that is not a member, or does not host `service`, is answered UNAVAILABLE.
-                                 Hosts before 1.7 ignore it (check the host table's abi_minor). */
+                                 A plugin that sets it is built against 1.7, so its host honours it. */
 } lanchat_rpc_call_options;
 
 /* The final result of an outbound call; everything borrowed for this call only. `response` is the reply of

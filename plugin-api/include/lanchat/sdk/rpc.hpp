@@ -168,7 +168,7 @@ public:
     }
 
     // Calls a unary method; `done` runs once on a host thread with the response or the failure. `node` names
-    // the member to call (honoured when can_name_nodes()); empty: any node hosting the service.
+    // the member to call (ABI 1.7); empty: any node hosting the service.
     template <class Request, class Response>
     void call(const CallOptions& options, const Request& request, std::function<void(Result<Response>)> done,
               const std::string& node = {}) const {
@@ -191,8 +191,6 @@ public:
                                               &Rpc::stream_done<Message>, pending);
     }
     void cancel(lanchat_rpc_stream_id id) const { host_->rpc->cancel_stream(ctx_, id); }
-    // Whether the host honours the `node` of call() and call_stream() (ABI 1.7 and later); older ones ignore it.
-    bool can_name_nodes() const { return host_->abi_minor >= 7; }
 
 private:
     using Dispatch = std::function<void(const CallInfo&, const std::string&, std::shared_ptr<detail::CallHandle>)>;
